@@ -1,0 +1,71 @@
+/** The exit codes of the product contract; `src/cli.ts` is the only place that applies them. */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  store: 3,
+  auth: 4,
+  notFound: 5,
+  transient: 6,
+  interrupted: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * Every expected failure is a DynsecretError: a one-sentence message, the exit code it maps to and an
+ * optional hint (what to do next). Errors are thrown where they happen and printed only by the CLI.
+ */
+export class DynsecretError extends Error {
+  readonly exitCode: ExitCodeValue;
+  readonly hint: string | undefined;
+
+  constructor(message: string, exitCode: ExitCodeValue, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+    this.hint = options.hint;
+  }
+}
+
+/** Invalid input: usage, validation, a TTL outside its limits (exit 2). */
+export class UsageError extends DynsecretError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, ExitCode.usage, options);
+  }
+}
+
+/** The store cannot be opened: no or wrong passphrase, tampered file, lock timeout (exit 3). */
+export class StoreError extends DynsecretError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, ExitCode.store, options);
+  }
+}
+
+/** Atlas refused the credentials or the permission (exit 4). */
+export class AuthError extends DynsecretError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, ExitCode.auth, options);
+  }
+}
+
+/** Unknown config or lease, a user Atlas no longer has, a renew beyond the max TTL (exit 5). */
+export class NotFoundError extends DynsecretError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, ExitCode.notFound, options);
+  }
+}
+
+/** Network trouble, timeouts, 5xx or 429 after retries, a `--wait` timeout (exit 6). */
+export class TransientError extends DynsecretError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, ExitCode.transient, options);
+  }
+}
+
+/** Ctrl-C at a prompt or during a wait (exit 130, printed quietly). */
+export class InterruptedError extends DynsecretError {
+  constructor(message = 'Interrupted.') {
+    super(message, ExitCode.interrupted);
+  }
+}
