@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { parseDuration } from '../lease/duration.js';
+import { validateConfigTtls } from '../lease/ttl.js';
+import { validateUsernameTemplate } from '../lease/credentials.js';
+import type { DynamicSecretConfig, Role, Scope } from './schema.js';
+import {
+  parseRole, parseScope, validateBaseUrl, validateConfigName, validateGroupId, validateIdentifier, validateRoles,
+  validateScopes, validateSecret,
+} from './rules.js';
+
+/**
+ * A config as the user gave it, before validation: every field optional and textual, from flags, the
+ * environment, `--from-file` or prompts. `buildConfig` turns a complete draft into a DynamicSecretConfig.
+ */
+export interface ConfigDraft {
+  name?: string | undefined;
+  groupId?: string | undefined;
+  baseUrl?: string | undefined;
+  publicKey?: string | undefined;
+  privateKey?: string | undefined;
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+  defaultTtl?: string | undefined;
+  maxTtl?: string | undefined;
+  roles?: string[] | undefined;
+  scopes?: string[] | undefined;
+  caFile?: string | undefined;
+  usernameTemplate?: string | undefined;
+}
+
+export const DEFAULT_BASE_URL = 'https://cloud.mongodb.com';
+export const DEFAULT_TTL = '1h';
+export const DEFAULT_MAX_TTL = '24h';
+
+const roleObject = z.strictObject({ roleName: z.string(), databaseName: z.string(), collectionName: z.string().optional() });
+const scopeObject = z.strictObject({ name: z.string(), type: z.string().optional() });
+const short = z.string().max(4096);
+/** `--from-file`: the same fields as the flags; unknown keys (typos, `__proto__`) are refused. */
+const fileSchema = z.strictObject({
+  name: short.optional(),
+  groupId: short.optional(),
+  baseUrl: short.optional(),
+  publicKey: short.optional(),
+  privateKey: short.optional(),
+  clientId: short.optional(),
+  clientSecret: short.optional(),
+  defaultTtl: short.optional(),
+  maxTtl: short.optional(),
+  roles: z.array(z.union([short, roleObject])).max(100).optional(),
+  scopes: z.array(z.union([short, scopeObject])).max(100).optional(),
+  caFile: short.optional(),
+  usernameTemplate: short.optional(),
+});
+
+const roleText = (r: string | z.infer<typeof roleObject>) =>
+  typeof r === 'string' ? r : `${r.roleName}@${r.databaseName}${r.collectionName === undefined ? '' : `.${r.collectionName}`}`;
+const scopeText = (s: string | z.infer<typeof scopeObject>) => (typeof s === 'string' ? s : `${s.name}${s.type ? `:${s.type}` : ''}`);
+
+/** Parses a `--from-file` document into a draft; `file` names it in messages. */
+export function draftFromFile(text: string, file: string): ConfigDraft {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${file} is not valid JSON.`);
+  }
+  const parsed = fileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length > 0 ? `field ${issue.path.join('.')}` : 'the document';
+    const what = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : issue.message;
+    throw new UsageError(`${file}: ${issue.code === 'unrecognized_keys' ? what : `${where}: ${what}`}.`);
+  }
+  const { roles, scopes, ...rest } = parsed.data;
+  return { ...rest, roles: roles?.map(roleText), scopes: scopes?.map(scopeText) };
+}
+
+/** Fills gaps in `draft` from the Atlas CLI's environment variables. */
+export function draftFromEnv(env: Record<string, string | undefined>): ConfigDraft {
+  const value = (name: string) => (env[name] ? env[name] : undefined);
+  return {
+    publicKey: value('MONGODB_ATLAS_PUBLIC_API_KEY'),
+    privateKey: value('MONGODB_ATLAS_PRIVATE_API_KEY'),
+    clientId: value('MONGODB_ATLAS_CLIENT_ID'),
+    clientSecret: value('MONGODB_ATLAS_CLIENT_SECRET'),
+    baseUrl: value('MONGODB_ATLAS_BASE_URL'),
+  };
+}
+
+/** Later drafts win, field by field; an empty list counts as absent. */
+export function mergeDrafts(...drafts: ConfigDraft[]): ConfigDraft {
+  const merged: ConfigDraft = {};
+  for (const draft of drafts) {
+    for (const [key, value] of Object.entries(draft) as [keyof ConfigDraft, ConfigDraft[keyof ConfigDraft]][]) {
+      if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+      (merged as Record<string, unknown>)[key] = value;
+    }
+  }
+  return merged;
+}
+
+const missing = (what: string, how: string) => new UsageError(`Missing ${what}: ${how}.`);
+
+/** Validates a complete draft; every rule of SPEC's config table, one message per field. */
+export function buildConfig(draft: ConfigDraft, now: Date): { config: DynamicSecretConfig; warnings: string[] } {
+  if (draft.name === undefined) throw missing('config name', 'give it as the first argument');
+  const name = validateConfigName(draft.name);
+  if (draft.groupId === undefined) throw missing('project ID', 'pass --group-id');
+  const groupId = validateGroupId(draft.groupId);
+  const baseUrl = validateBaseUrl(draft.baseUrl ?? DEFAULT_BASE_URL);
+
+  const hasApiKey = draft.publicKey !== undefined || draft.privateKey !== undefined;
+  const hasServiceAccount = draft.clientId !== undefined || draft.clientSecret !== undefined;
+  if (hasApiKey && hasServiceAccount) {
+    throw new UsageError('Give either an API key (--public-key) or a service account (--client-id), not both.');
+  }
+  let auth: DynamicSecretConfig['auth'];
+  if (hasServiceAccount) {
+    if (draft.clientId === undefined) throw missing('service account client ID', 'pass --client-id or set MONGODB_ATLAS_CLIENT_ID');
+    if (draft.clientSecret === undefined) {
+      throw missing('service account client secret', 'pipe it to --client-secret-stdin or set MONGODB_ATLAS_CLIENT_SECRET');
+    }
+    auth = { kind: 'serviceAccount', clientId: validateIdentifier(draft.clientId, '--client-id'), clientSecret: validateSecret(draft.clientSecret, 'client secret') };
+  } else {
+    if (draft.publicKey === undefined) {
+      throw missing('Atlas credentials', 'pass --public-key (or set MONGODB_ATLAS_PUBLIC_API_KEY), or use a service account with --client-id');
+    }
+    if (draft.privateKey === undefined) {
+      throw missing('API private key', 'pipe it to --private-key-stdin or set MONGODB_ATLAS_PRIVATE_API_KEY');
+    }
+    auth = { kind: 'apiKey', publicKey: validateIdentifier(draft.publicKey, '--public-key'), privateKey: validateSecret(draft.privateKey, 'private key') };
+  }
+
+  const defaultTtlMs = parseDuration(draft.defaultTtl ?? DEFAULT_TTL, '--default-ttl');
+  const maxTtlMs = parseDuration(draft.maxTtl ?? DEFAULT_MAX_TTL, '--max-ttl');
+  const { warnings } = validateConfigTtls({ defaultTtlMs, maxTtlMs });
+
+  const roles: Role[] = validateRoles((draft.roles ?? []).map(parseRole));
+  const scopes: Scope[] = validateScopes((draft.scopes ?? []).map(parseScope));
+  if (draft.usernameTemplate !== undefined) validateUsernameTemplate(draft.usernameTemplate);
+
+  const config: DynamicSecretConfig = {
+    name, groupId, baseUrl, auth, defaultTtlMs, maxTtlMs, roles, scopes, createdAt: now.toISOString(),
+    ...(draft.caFile === undefined ? {} : { caFile: draft.caFile }),
+    ...(draft.usernameTemplate === undefined ? {} : { usernameTemplate: draft.usernameTemplate }),
+  };
+  return { config, warnings };
+}

@@ -1,0 +1,136 @@
+import { createCipheriv, createDecipheriv, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { StoreError } from '../errors.js';
+
+/**
+ * The store file is a JSON envelope: a header (format version, scrypt parameters, the data key wrapped under
+ * the passphrase key) and the AES-256-GCM ciphertext of the store's JSON. The header is the ciphertext's
+ * additional authenticated data, so changing any header field makes the file fail to open.
+ */
+export const FORMAT_VERSION = 1;
+export const KDF_DEFAULTS = { N: 2 ** 17, r: 8, p: 1 } as const;
+/** Files claiming weaker parameters are refused; larger ones are bounded so a hostile file cannot exhaust memory. */
+const KDF_LIMITS = { minN: 2 ** 17, maxN: 2 ** 20, minR: 8, maxR: 32, minP: 1, maxP: 4 } as const;
+const KEY_BYTES = 32;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const SALT_BYTES = 16;
+
+const b64 = z.base64();
+const envelopeSchema = z.object({
+  dynsecret: z.literal(FORMAT_VERSION),
+  kdf: z.object({
+    name: z.literal('scrypt'),
+    N: z.number().int(),
+    r: z.number().int(),
+    p: z.number().int(),
+    salt: b64,
+  }),
+  wrappedKey: z.object({ iv: b64, tag: b64, key: b64 }),
+  iv: b64,
+  tag: b64,
+  data: b64,
+});
+export type Envelope = z.infer<typeof envelopeSchema>;
+type Header = Pick<Envelope, 'dynsecret' | 'kdf' | 'wrappedKey'>;
+
+const corrupt = (why: string) =>
+  new StoreError(`The store file is damaged or was modified (${why}); it was left as it is.`, {
+    hint: 'Restore it from a backup, or move it aside to start a new store.',
+  });
+
+/** Parses an envelope's text, refusing anything malformed or with weak KDF parameters. */
+export function parseEnvelope(text: string): Envelope {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw corrupt('not valid JSON, perhaps truncated');
+  }
+  const parsed = envelopeSchema.safeParse(json);
+  if (!parsed.success) throw corrupt('unexpected format');
+  const { N, r, p, salt } = parsed.data.kdf;
+  const powerOfTwo = N > 1 && (N & (N - 1)) === 0;
+  if (!powerOfTwo || N < KDF_LIMITS.minN || N > KDF_LIMITS.maxN || r < KDF_LIMITS.minR || r > KDF_LIMITS.maxR
+    || p < KDF_LIMITS.minP || p > KDF_LIMITS.maxP || Buffer.from(salt, 'base64').length < SALT_BYTES) {
+    throw corrupt('its key-derivation parameters are weaker or larger than dynsecret accepts');
+  }
+  return parsed.data;
+}
+
+/** Derives the key-wrapping key from a passphrase (scrypt; about 128 MiB of memory at the defaults). */
+export function deriveWrappingKey(passphrase: string, kdf: Envelope['kdf']): Promise<Buffer> {
+  const memory = 128 * kdf.N * kdf.r * kdf.p;
+  return new Promise((resolve, reject) => {
+    scrypt(passphrase.normalize('NFC'), Buffer.from(kdf.salt, 'base64'), KEY_BYTES,
+      { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: memory * 2 }, (error, key) => (error ? reject(error) : resolve(key)));
+  });
+}
+
+function headerAad(header: Header): Buffer {
+  // Rebuilt from parsed values in a fixed order, so the AAD does not depend on the file's formatting.
+  const { dynsecret, kdf, wrappedKey } = header;
+  return Buffer.from(JSON.stringify({
+    dynsecret,
+    kdf: { name: kdf.name, N: kdf.N, r: kdf.r, p: kdf.p, salt: kdf.salt },
+    wrappedKey: { iv: wrappedKey.iv, tag: wrappedKey.tag, key: wrappedKey.key },
+  }));
+}
+
+const KEY_WRAP_AAD = Buffer.from('dynsecret store data key v1');
+
+function seal(key: Buffer, plaintext: Buffer, aad: Buffer) {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES }).setAAD(aad);
+  const data = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data };
+}
+
+function unseal(key: Buffer, box: { iv: string; tag: string }, data: Buffer, aad: Buffer): Buffer | undefined {
+  const iv = Buffer.from(box.iv, 'base64');
+  const tag = Buffer.from(box.tag, 'base64');
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES }).setAAD(aad).setAuthTag(tag);
+    return Buffer.concat([decipher.update(data), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Unwraps the data key with a passphrase-derived key; undefined when the passphrase is wrong. */
+export function unwrapDataKey(envelope: Envelope, wrappingKey: Buffer): Buffer | undefined {
+  const { wrappedKey } = envelope;
+  const aad = Buffer.concat([KEY_WRAP_AAD, Buffer.from(JSON.stringify(envelope.kdf))]);
+  const key = unseal(wrappingKey, wrappedKey, Buffer.from(wrappedKey.key, 'base64'), aad);
+  return key?.length === KEY_BYTES ? key : undefined;
+}
+
+/** A fresh header: new salt, new random data key, wrapped under the passphrase. */
+export async function newHeader(passphrase: string): Promise<{ header: Header; dataKey: Buffer }> {
+  const kdf = { name: 'scrypt' as const, ...KDF_DEFAULTS, salt: randomBytes(SALT_BYTES).toString('base64') };
+  const wrappingKey = await deriveWrappingKey(passphrase, kdf);
+  const dataKey = randomBytes(KEY_BYTES);
+  const aad = Buffer.concat([KEY_WRAP_AAD, Buffer.from(JSON.stringify(kdf))]);
+  const boxed = seal(wrappingKey, dataKey, aad);
+  wrappingKey.fill(0);
+  return { header: { dynsecret: FORMAT_VERSION, kdf, wrappedKey: { iv: boxed.iv, tag: boxed.tag, key: boxed.data.toString('base64') } }, dataKey };
+}
+
+/** Encrypts the store's JSON under the data key with a fresh nonce, bound to the header. */
+export function sealEnvelope(header: Header, dataKey: Buffer, plaintext: string): string {
+  const boxed = seal(dataKey, Buffer.from(plaintext, 'utf8'), headerAad(header));
+  const envelope: Envelope = { ...header, iv: boxed.iv, tag: boxed.tag, data: boxed.data.toString('base64') };
+  return `${JSON.stringify(envelope, undefined, 2)}\n`;
+}
+
+/** Decrypts the store's JSON; undefined when the data key does not open it (wrong key or tampering). */
+export function openEnvelope(envelope: Envelope, dataKey: Buffer): string | undefined {
+  const plaintext = unseal(dataKey, envelope, Buffer.from(envelope.data, 'base64'), headerAad(envelope));
+  return plaintext?.toString('utf8');
+}
+
+/** Whether two keys are the same, in constant time. */
+export function sameKey(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}

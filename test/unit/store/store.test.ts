@@ -1,0 +1,176 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ExitCode, StoreError } from '../../../src/errors.js';
+import { EncryptedStore } from '../../../src/store/store.js';
+import type { StoreData } from '../../../src/store/schema.js';
+
+const PASSPHRASE = 'correct horse battery staple';
+const home = () => mkdtempSync(join(tmpdir(), 'dynsecret-store-'));
+const storeAt = (folder: string, keys: ConstructorParameters<typeof EncryptedStore>[0]['keys'] = { passphrase: PASSPHRASE }) =>
+  new EncryptedStore({ folder, keys });
+
+const config = (name: string): StoreData['configs'][number] => ({
+  name,
+  groupId: 'a'.repeat(24),
+  baseUrl: 'https://cloud.mongodb.com',
+  auth: { kind: 'apiKey', publicKey: 'abcdefgh', privateKey: 'PRIVATE-KEY-VALUE-1234' },
+  defaultTtlMs: 3_600_000,
+  maxTtlMs: 86_400_000,
+  roles: [{ roleName: 'readWrite', databaseName: 'app' }],
+  scopes: [],
+  createdAt: '2026-11-29T00:00:00.000Z',
+});
+
+async function seeded() {
+  const folder = home();
+  await storeAt(folder).update((data) => {
+    data.configs.push(config('app-db'));
+  });
+  return folder;
+}
+
+async function expectStoreError(promise: Promise<unknown>, fragment: RegExp) {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(StoreError);
+  expect((error as StoreError).exitCode).toBe(ExitCode.store);
+  expect((error as StoreError).message).toMatch(fragment);
+}
+
+describe('EncryptedStore', () => {
+  it('round-trips data, with the file 0600 and the folder 0700', async () => {
+    const folder = await seeded();
+    const data = await storeAt(folder).read();
+    expect(data.configs.map((c) => c.name)).toEqual(['app-db']);
+    const store = storeAt(folder);
+    expect(statSync(store.path).mode & 0o777).toBe(0o600);
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+  });
+
+  it('never writes secrets or configs in clear', async () => {
+    const folder = await seeded();
+    const text = readFileSync(storeAt(folder).path, 'utf8');
+    expect(text).not.toContain('PRIVATE-KEY-VALUE-1234');
+    expect(text).not.toContain('app-db');
+    expect(text).not.toContain(PASSPHRASE);
+  });
+
+  it('uses a fresh nonce for every write', async () => {
+    const folder = await seeded();
+    const store = storeAt(folder);
+    const first = JSON.parse(readFileSync(store.path, 'utf8')).iv;
+    await store.update(() => undefined);
+    const second = JSON.parse(readFileSync(store.path, 'utf8')).iv;
+    expect(second).not.toBe(first);
+  });
+
+  it('reads an absent store as empty without asking for a key', async () => {
+    const data = await storeAt(home(), {}).read();
+    expect(data).toEqual({ configs: [], leases: [], tokens: [] });
+  });
+
+  it('refuses a wrong passphrase and leaves the file byte-for-byte', async () => {
+    const folder = await seeded();
+    const path = storeAt(folder).path;
+    const before = readFileSync(path);
+    await expectStoreError(storeAt(folder, { passphrase: 'not the passphrase' }).read(), /Wrong passphrase/);
+    await expectStoreError(storeAt(folder, { passphrase: 'not the passphrase' }).update(() => undefined), /Wrong passphrase/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  const tamperings: [string, (envelope: Record<string, any>) => void][] = [
+    ['ciphertext byte', (e) => { const b = Buffer.from(e.data, 'base64'); b[0] ^= 1; e.data = b.toString('base64'); }],
+    ['auth tag', (e) => { const b = Buffer.from(e.tag, 'base64'); b[3] ^= 0x80; e.tag = b.toString('base64'); }],
+    ['nonce', (e) => { const b = Buffer.from(e.iv, 'base64'); b[0] ^= 1; e.iv = b.toString('base64'); }],
+    ['wrapped key', (e) => { const b = Buffer.from(e.wrappedKey.key, 'base64'); b[0] ^= 1; e.wrappedKey.key = b.toString('base64'); }],
+    ['salt', (e) => { const b = Buffer.from(e.kdf.salt, 'base64'); b[0] ^= 1; e.kdf.salt = b.toString('base64'); }],
+    ['weaker KDF', (e) => { e.kdf.N = 2 ** 14; }],
+    ['larger KDF', (e) => { e.kdf.N = 2 ** 18; }],
+    ['format version', (e) => { e.dynsecret = 2; }],
+    ['plaintext planted', (e) => { e.data = Buffer.from('{"configs":[]}').toString('base64'); }],
+  ];
+
+  it.each(tamperings)('refuses a file with a modified %s (exit 3, bytes unchanged)', async (_what, tamper) => {
+    const folder = await seeded();
+    const path = storeAt(folder).path;
+    const envelope = JSON.parse(readFileSync(path, 'utf8'));
+    tamper(envelope);
+    writeFileSync(path, JSON.stringify(envelope));
+    const before = readFileSync(path);
+    await expectStoreError(storeAt(folder).read(), /damaged|modified|Wrong passphrase/);
+    await expectStoreError(storeAt(folder).update((d) => { d.configs = []; }), /damaged|modified|Wrong passphrase/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  // The last case drops only the closing brace (and the final newline), the smallest cut that matters.
+  it.each([0.1, 0.5, 0.9, -2])('refuses a file truncated at %d', async (cut) => {
+    const folder = await seeded();
+    const path = storeAt(folder).path;
+    const full = readFileSync(path);
+    writeFileSync(path, full.subarray(0, cut < 0 ? full.length + cut : Math.floor(full.length * cut)));
+    const before = readFileSync(path);
+    await expectStoreError(storeAt(folder).read(), /damaged/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('refuses a planted plaintext JSON file instead of trusting it', async () => {
+    const folder = await seeded();
+    const path = storeAt(folder).path;
+    writeFileSync(path, JSON.stringify({ configs: [config('evil')], leases: [], tokens: [] }));
+    await expectStoreError(storeAt(folder).read(), /damaged/);
+  });
+
+  it('unlocks with the session key alone, and refuses a session key of another store', async () => {
+    const folder = await seeded();
+    const session = await storeAt(folder).sessionKey();
+    expect(session).toMatch(/^ds1_[A-Za-z0-9_-]{43}$/);
+    const data = await storeAt(folder, { session }).read();
+    expect(data.configs).toHaveLength(1);
+    await storeAt(folder, { session }).update((d) => { d.configs.push(config('second')); });
+    expect((await storeAt(folder).read()).configs).toHaveLength(2);
+
+    const other = await seeded();
+    await expectStoreError(storeAt(other, { session }).read(), /does not open this store/);
+    await expectStoreError(storeAt(folder, { session: 'ds1_short' }).read(), /not a dynsecret session key/);
+  });
+
+  it('prompts for the passphrase when none is in the environment, and fails with exit 3 when none can be had', async () => {
+    const folder = await seeded();
+    const asked: string[] = [];
+    const data = await storeAt(folder, { prompt: async ({ message }) => { asked.push(message); return PASSPHRASE; } }).read();
+    expect(data.configs).toHaveLength(1);
+    expect(asked).toEqual(['Store passphrase']);
+    await expectStoreError(storeAt(folder, {}).read(), /locked/);
+  });
+
+  it('creates a new store with a passphrase asked twice, refusing a mismatch without writing', async () => {
+    const folder = home();
+    const answers = ['first passphrase', 'second passphrase'];
+    await expectStoreError(
+      storeAt(folder, { prompt: async () => answers.shift()! }).update(() => undefined),
+      /differ/,
+    );
+    expect(storeAt(folder).exists()).toBe(false);
+    const same = ['same passphrase', 'same passphrase'];
+    await storeAt(folder, { prompt: async () => same.shift()! }).update(() => undefined);
+    expect(storeAt(folder).exists()).toBe(true);
+    await expectStoreError(storeAt(home(), {}).update(() => undefined), /No passphrase/);
+  });
+
+  it('narrows a wider store folder to 0700 on write', async () => {
+    const folder = home();
+    chmodSync(folder, 0o755);
+    await storeAt(folder).update(() => undefined);
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+  });
+
+  it('serialises concurrent updates in one process without losing any', async () => {
+    const folder = await seeded();
+    const session = await storeAt(folder).sessionKey();
+    await Promise.all(Array.from({ length: 8 }, (_, i) =>
+      storeAt(folder, { session }).update((d) => { d.configs.push(config(`c${i}`)); })));
+    const names = (await storeAt(folder).read()).configs.map((c) => c.name).sort();
+    expect(names).toEqual(['app-db', 'c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7']);
+  });
+});
