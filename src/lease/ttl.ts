@@ -1,0 +1,130 @@
+import { NotFoundError, UsageError } from '../errors.js';
+import { formatDuration, formatDurationShort } from './duration.js';
+
+/** Atlas refuses a `deleteAfterDate` more than one week after the request. */
+export const ATLAS_MAX_DELETE_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
+export const MIN_DEFAULT_TTL_MS = 60 * 1000;
+
+const ATLAS_LIMIT_WORDS = formatDuration(ATLAS_MAX_DELETE_AFTER_MS);
+const ATLAS_HINT = 'Atlas deletes a user at most 7 days after each create or renew; lease for 7d or less and renew it';
+
+/** Checks a config's default and max TTL; a max beyond Atlas' 7 days is allowed but warned about. */
+export function validateConfigTtls(ttls: { defaultTtlMs: number; maxTtlMs: number }): { warnings: string[] } {
+  const { defaultTtlMs, maxTtlMs } = ttls;
+  const defaultWords = formatDuration(defaultTtlMs);
+  if (defaultTtlMs < MIN_DEFAULT_TTL_MS) {
+    throw new UsageError(
+      `The default TTL ${defaultWords} is below the minimum of ${formatDuration(MIN_DEFAULT_TTL_MS)}`,
+    );
+  }
+  if (defaultTtlMs > maxTtlMs) {
+    throw new UsageError(`The default TTL ${defaultWords} is above the max TTL ${formatDuration(maxTtlMs)}`, {
+      hint: 'raise --max-ttl or lower --default-ttl',
+    });
+  }
+  if (defaultTtlMs > ATLAS_MAX_DELETE_AFTER_MS) {
+    throw new UsageError(`The default TTL ${defaultWords} is above Atlas' limit of ${ATLAS_LIMIT_WORDS}`, {
+      hint: ATLAS_HINT,
+    });
+  }
+  const warnings: string[] = [];
+  if (maxTtlMs > ATLAS_MAX_DELETE_AFTER_MS) {
+    warnings.push(
+      `The max TTL ${formatDuration(maxTtlMs)} is above ${ATLAS_LIMIT_WORDS}: leases must be renewed to live ` +
+        'that long; Atlas deletes a user at most 7 days after each create or renew',
+    );
+  }
+  return { warnings };
+}
+
+/** The expiry of a new lease: TTL = the requested one or the config's default. */
+export function leaseExpiry(input: {
+  now: Date;
+  ttlMs: number | undefined;
+  defaultTtlMs: number;
+  maxTtlMs: number;
+}): { ttlMs: number; expiresAt: Date; maxExpiresAt: Date } {
+  const ttlMs = input.ttlMs ?? input.defaultTtlMs;
+  assertRequestableTtl(ttlMs, input.maxTtlMs);
+  const now = input.now.getTime();
+  return {
+    ttlMs,
+    expiresAt: truncateToSecond(new Date(now + ttlMs)),
+    maxExpiresAt: truncateToSecond(new Date(now + input.maxTtlMs)),
+  };
+}
+
+function assertRequestableTtl(ttlMs: number, maxTtlMs: number): void {
+  assertAtlasTtl(ttlMs);
+  if (ttlMs > maxTtlMs) {
+    throw new UsageError(
+      `TTL ${formatDurationShort(ttlMs)} is above the max TTL of this config (${formatDuration(maxTtlMs)})`,
+    );
+  }
+}
+
+function assertAtlasTtl(ttlMs: number): void {
+  if (!(ttlMs > 0)) throw new UsageError('TTL must be greater than zero');
+  if (ttlMs > ATLAS_MAX_DELETE_AFTER_MS) {
+    throw new UsageError(`TTL ${formatDurationShort(ttlMs)} is above Atlas' limit of ${ATLAS_LIMIT_WORDS}`, {
+      hint: ATLAS_HINT,
+    });
+  }
+}
+
+export type RenewCap = null | 'max-ttl' | 'atlas-7d';
+
+/**
+ * The new expiry of a renewed lease: min(now + TTL, created-at + max TTL, now + 7 days), truncated to the
+ * second. The TTL is the requested one or the config default (never above 7 days, so in practice the
+ * Atlas cap cannot bind; it is computed anyway). Refuses a lease that has expired or would not get longer.
+ */
+export function renewExpiry(input: {
+  now: Date;
+  ttlMs: number;
+  createdAt: Date;
+  maxTtlMs: number;
+  currentExpiresAt: Date;
+  leaseId?: string;
+}): { expiresAt: Date; cappedBy: RenewCap } {
+  const { ttlMs, currentExpiresAt } = input;
+  assertAtlasTtl(ttlMs);
+  const name = input.leaseId === undefined ? 'lease' : `lease ${input.leaseId}`;
+  const now = input.now.getTime();
+  if (currentExpiresAt.getTime() <= now) {
+    throw new NotFoundError(`${name} has expired (${toAtlasDate(currentExpiresAt)})`);
+  }
+
+  const requested = now + ttlMs;
+  const maxTtlCap = input.createdAt.getTime() + input.maxTtlMs;
+  const atlasCap = now + ATLAS_MAX_DELETE_AFTER_MS;
+  const limit = Math.min(maxTtlCap, atlasCap);
+  const cappedBy: RenewCap = requested <= limit ? null : maxTtlCap <= atlasCap ? 'max-ttl' : 'atlas-7d';
+  const expiresAt = truncateToSecond(new Date(Math.min(requested, limit)));
+
+  if (expiresAt.getTime() <= truncateToSecond(currentExpiresAt).getTime()) {
+    const current = toAtlasDate(currentExpiresAt);
+    if (cappedBy === null) {
+      throw new NotFoundError(
+        `renewing ${input.leaseId === undefined ? 'the lease' : name} for ${formatDuration(ttlMs)} would not ` +
+          `extend it; it expires ${current}`,
+        { hint: 'ask for a longer TTL' },
+      );
+    }
+    const limitWords = cappedBy === 'max-ttl' ? 'its max TTL' : `Atlas' limit of ${ATLAS_LIMIT_WORDS}`;
+    throw new NotFoundError(`${name} is at ${limitWords}, expires ${current}`);
+  }
+  return { expiresAt, cappedBy };
+}
+
+/** Atlas keeps `deleteAfterDate` to the second, so every expiry is cut to the second before use. */
+export function truncateToSecond(date: Date): Date {
+  const time = date.getTime();
+  if (Number.isNaN(time)) throw new RangeError('invalid date');
+  return new Date(Math.floor(time / 1000) * 1000);
+}
+
+/** `YYYY-MM-DDTHH:MM:SSZ`, the form Atlas takes and returns for `deleteAfterDate`. */
+export function toAtlasDate(date: Date): string {
+  return `${truncateToSecond(date).toISOString().slice(0, 19)}Z`;
+}

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/errors.js';
+import {
+  PASSWORD_ALPHABET,
+  generatePassword,
+  generateUsername,
+  validateUsernameTemplate,
+} from '../../../src/lease/credentials.js';
+
+const NOW = new Date('2026-11-29T14:33:35.250Z');
+const NOW_SECONDS = '1795962815';
+
+/** A random source that hands out the given bytes in order, then fails the test if asked for more. */
+function scripted(bytes: number[]): (size: number) => Uint8Array {
+  let offset = 0;
+  return (size) => {
+    if (offset + size > bytes.length) {
+      const chunk = bytes.slice(offset);
+      offset = bytes.length;
+      if (chunk.length === 0) throw new Error('random source exhausted');
+      return Uint8Array.from(chunk);
+    }
+    const chunk = bytes.slice(offset, offset + size);
+    offset += size;
+    return Uint8Array.from(chunk);
+  };
+}
+
+/** Cycles through bytes forever. */
+function cycling(bytes: number[]): (size: number) => Uint8Array {
+  let i = 0;
+  return (size) => Uint8Array.from({ length: size }, () => bytes[i++ % bytes.length] ?? 0);
+}
+
+describe('PASSWORD_ALPHABET', () => {
+  it('is A–Z a–z 0–9 - . _ ~, 66 distinct symbols', () => {
+    expect(PASSWORD_ALPHABET).toHaveLength(66);
+    expect(new Set(PASSWORD_ALPHABET).size).toBe(66);
+    expect(PASSWORD_ALPHABET).toMatch(/^[A-Za-z0-9._~-]+$/);
+  });
+});
+
+describe('generatePassword', () => {
+  it.each([[32], [40], [64], [200]])('has length %d and only alphabet symbols', (length) => {
+    const password = generatePassword(length);
+    expect(password).toHaveLength(length);
+    expect(password).toMatch(/^[A-Za-z0-9._~-]+$/);
+  });
+
+  it('defaults to 40 characters', () => {
+    expect(generatePassword()).toHaveLength(40);
+  });
+
+  it.each([[31], [0], [-1], [32.5], [Number.NaN]])('refuses length %d', (length) => {
+    expect(() => generatePassword(length)).toThrow(UsageError);
+  });
+
+  it.each([
+    ['bytes below 198 map onto the alphabet modulo 66', [0, 1, 65, 66, 197], 'AB~A~'],
+    ['bytes from 198 up are discarded, not folded', [198, 255, 0, 230, 1, 66, 197], 'ABA~'],
+    ['only bytes from 198 up in a first draw', Array.from({ length: 64 }, () => 199), ''],
+  ])('%s', (_name, bytes, prefix) => {
+    const padding = Array.from({ length: 32 - prefix.length }, () => 0);
+    expect(generatePassword(32, scripted([...bytes, ...padding]))).toBe(prefix.padEnd(32, 'A'));
+  });
+
+  it('discards every byte ≥ 198 (rejection sampling, no modulo bias)', () => {
+    // 255 % 66 = 57 ('5'), 200 % 66 = 2 ('C'): a biased generator would emit them.
+    const bytes = [255, 255, 200, 198, ...Array.from({ length: 32 }, (_, i) => i)];
+    const password = generatePassword(32, scripted(bytes));
+    expect(password).toBe(PASSWORD_ALPHABET.slice(0, 32));
+  });
+
+  it('maps byte values onto the alphabet by index', () => {
+    const bytes = Array.from({ length: 66 }, (_, i) => i);
+    expect(generatePassword(66, scripted(bytes))).toBe(PASSWORD_ALPHABET);
+    const shifted = Array.from({ length: 66 }, (_, i) => i + 132);
+    expect(generatePassword(66, scripted(shifted))).toBe(PASSWORD_ALPHABET);
+  });
+
+  it('gives up on a random source that only returns unusable bytes', () => {
+    expect(() => generatePassword(32, cycling([255]))).toThrow(/random source/);
+  });
+
+  it('uses every symbol with roughly equal frequency over 100k characters', () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 2500; i++) {
+      for (const c of generatePassword(40)) counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(66);
+    const expected = 100_000 / 66;
+    let chiSquare = 0;
+    for (const count of counts.values()) chiSquare += (count - expected) ** 2 / expected;
+    // 65 degrees of freedom: p < 1e-9 beyond ~160. A modulo bias (256 % 66) would give about 1600.
+    expect(chiSquare).toBeLessThan(160);
+  });
+});
+
+describe('generateUsername', () => {
+  const random = cycling([0, 1, 2, 35, 36, 251, 252, 255]);
+  // 0→a 1→b 2→c 35→9 36→a 251→(251 % 36 = 35)→9; 252 and 255 are discarded.
+
+  it.each([
+    ['default', 'app', undefined, 'ds-app-abc9a9abc9a9'],
+    ['default keeps dots in config names', 'team.prod_db-1', undefined, 'ds-team.prod_db-1-abc9a9abc9a9'],
+    ['template with all placeholders', 'app', 'ci-{config}-{time}-{random}', `ci-app-${NOW_SECONDS}-abc9a9abc9a9`],
+    ['template with random only', 'app', '{random}', 'abc9a9abc9a9'],
+    ['placeholders repeated', 'app', '{config}.{config}.{random}', 'app.app.abc9a9abc9a9'],
+  ])('%s', (_name, configName, template, expected) => {
+    expect(generateUsername({ configName, template, random: cycling([0, 1, 2, 35, 36, 251, 252, 255]), now: NOW })).toBe(
+      expected,
+    );
+  });
+
+  it('draws fresh random characters every time', () => {
+    const a = generateUsername({ configName: 'app', now: NOW });
+    const b = generateUsername({ configName: 'app', now: NOW });
+    expect(a).toMatch(/^ds-app-[a-z0-9]{12}$/);
+    expect(a).not.toBe(b);
+  });
+
+  it.each([
+    ['a name beyond 100 characters', 'x'.repeat(90), undefined, /longer than 100/],
+    ['a config name with characters Atlas refuses', 'app/prod', undefined, /letters, digits/],
+    ['a template that starts with a dash', 'app', '-{random}', /start with a letter or digit/],
+  ])('refuses %s', (_name, configName, template, message) => {
+    expect(() => generateUsername({ configName, template, random, now: NOW })).toThrow(message);
+  });
+});
+
+describe('validateUsernameTemplate', () => {
+  it.each([['{random}'], ['ds-{config}-{random}'], ['{config}.{time}.{random}'], ['ci_{random}_x']])(
+    'accepts %j',
+    (template) => {
+      expect(() => validateUsernameTemplate(template)).not.toThrow();
+      expect(() => validateUsernameTemplate(template, 'app')).not.toThrow();
+    },
+  );
+
+  it.each([
+    ['', /must contain \{random\}/],
+    ['ds-{config}', /must contain \{random\} so every lease gets a unique username/],
+    ['{user}-{random}', /unknown placeholder \{user\}/],
+    ['{Random}', /unknown placeholder \{Random\}/],
+    ['{random', /unbalanced/],
+    ['random}', /unbalanced/],
+    ['{{random}}', /unbalanced|unknown placeholder/],
+    ['ds {random}', /letters, digits/],
+    ['ds/{random}', /letters, digits/],
+    ['ds@{random}', /letters, digits/],
+    ['é{random}', /letters, digits/],
+    ['.{random}', /start with a letter or digit/],
+    ['x'.repeat(89) + '{random}', /longer than 100/],
+  ])('refuses %j', (template, message) => {
+    const run = () => validateUsernameTemplate(template);
+    expect(run).toThrow(UsageError);
+    expect(run).toThrow(message);
+  });
+
+  it.each([
+    ['{config}-{random}', 'x'.repeat(64), true],
+    ['{config}-{config}-{random}', 'x'.repeat(44), false],
+    ['{config}-{time}-{random}', 'x'.repeat(64), true],
+  ])('checks the length with the config name: %j', (template, configName, ok) => {
+    const run = () => validateUsernameTemplate(template, configName);
+    if (ok) expect(run).not.toThrow();
+    else expect(run).toThrow(/longer than 100/);
+  });
+});

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { DynsecretError, NotFoundError, UsageError } from '../../../src/errors.js';
+import {
+  ATLAS_MAX_DELETE_AFTER_MS,
+  MIN_DEFAULT_TTL_MS,
+  leaseExpiry,
+  renewExpiry,
+  toAtlasDate,
+  truncateToSecond,
+  validateConfigTtls,
+} from '../../../src/lease/ttl.js';
+
+const S = 1000;
+const M = 60 * S;
+const H = 60 * M;
+const D = 24 * H;
+const at = (iso: string) => new Date(iso);
+const NOW = at('2026-11-29T14:33:35.250Z');
+
+function thrown(fn: () => unknown): DynsecretError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DynsecretError) return error;
+    throw error;
+  }
+  throw new Error('expected a DynsecretError');
+}
+
+describe('constants', () => {
+  it('matches Atlas and the spec', () => {
+    expect(ATLAS_MAX_DELETE_AFTER_MS).toBe(7 * D);
+    expect(MIN_DEFAULT_TTL_MS).toBe(M);
+  });
+});
+
+describe('validateConfigTtls', () => {
+  it.each([
+    [M, M, []],
+    [H, D, []],
+    [7 * D, 7 * D, []],
+    [H, 7 * D + S, ['max TTL']],
+    [D, 30 * D, ['max TTL']],
+  ])('default %d, max %d → warnings %j', (defaultTtlMs, maxTtlMs, warnings) => {
+    const result = validateConfigTtls({ defaultTtlMs, maxTtlMs });
+    expect(result.warnings).toHaveLength(warnings.length);
+    for (const [i, w] of warnings.entries()) expect(result.warnings[i]).toContain(w);
+  });
+
+  it('explains the 7-day renew rule in the warning', () => {
+    const [warning] = validateConfigTtls({ defaultTtlMs: H, maxTtlMs: 30 * D }).warnings;
+    expect(warning).toContain('30 days');
+    expect(warning).toContain('leases must be renewed to live that long');
+    expect(warning).toContain('Atlas deletes a user at most 7 days after each create or renew');
+  });
+
+  it.each([
+    [59 * S, D, /default TTL 59 seconds is below the minimum of 1 minute/],
+    [0, D, /below the minimum of 1 minute/],
+    [2 * D, D, /default TTL 2 days is above the max TTL 1 day/],
+    [8 * D, 30 * D, /default TTL 8 days is above Atlas' limit of 7 days/],
+    [7 * D + S, 7 * D + S, /Atlas' limit of 7 days/],
+  ])('refuses default %d with max %d', (defaultTtlMs, maxTtlMs, message) => {
+    const error = thrown(() => validateConfigTtls({ defaultTtlMs, maxTtlMs }));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toMatch(message);
+  });
+});
+
+describe('toAtlasDate and truncateToSecond', () => {
+  it.each([
+    ['2026-11-29T14:33:35.250Z', '2026-11-29T14:33:35Z'],
+    ['2026-11-29T14:33:35.999Z', '2026-11-29T14:33:35Z'],
+    ['2026-11-29T14:33:35.000Z', '2026-11-29T14:33:35Z'],
+    ['1969-12-31T23:59:59.500Z', '1969-12-31T23:59:59Z'],
+  ])('%s → %s', (iso, expected) => {
+    expect(toAtlasDate(at(iso))).toBe(expected);
+    expect(truncateToSecond(at(iso)).toISOString()).toBe(expected.replace('Z', '.000Z'));
+  });
+
+  it('refuses an invalid date', () => {
+    expect(() => toAtlasDate(new Date(Number.NaN))).toThrow(RangeError);
+  });
+});
+
+describe('leaseExpiry', () => {
+  it.each([
+    ['default TTL', undefined, H, D, '2026-11-29T15:33:35Z', '2026-11-30T14:33:35Z'],
+    ['explicit TTL', 30 * M, H, D, '2026-11-29T15:03:35Z', '2026-11-30T14:33:35Z'],
+    ['TTL = max', D, H, D, '2026-11-30T14:33:35Z', '2026-11-30T14:33:35Z'],
+    ['TTL = 7d under a longer max', 7 * D, H, 30 * D, '2026-12-06T14:33:35Z', '2026-12-29T14:33:35Z'],
+  ])('%s', (_name, ttlMs, defaultTtlMs, maxTtlMs, expiresAt, maxExpiresAt) => {
+    const result = leaseExpiry({ now: NOW, ttlMs, defaultTtlMs, maxTtlMs });
+    expect(toAtlasDate(result.expiresAt)).toBe(expiresAt);
+    expect(toAtlasDate(result.maxExpiresAt)).toBe(maxExpiresAt);
+    expect(result.ttlMs).toBe(ttlMs ?? defaultTtlMs);
+  });
+
+  it('truncates the expiry to the whole second Atlas keeps', () => {
+    const { expiresAt, maxExpiresAt } = leaseExpiry({ now: NOW, ttlMs: H, defaultTtlMs: H, maxTtlMs: D });
+    expect(expiresAt.getUTCMilliseconds()).toBe(0);
+    expect(maxExpiresAt.getUTCMilliseconds()).toBe(0);
+    expect(expiresAt.getTime()).toBeLessThanOrEqual(NOW.getTime() + H);
+  });
+
+  it.each([
+    [2 * D, H, D, UsageError, 'TTL 2d is above the max TTL of this config (1 day)'],
+    [D + 30 * M, H, D, UsageError, 'TTL 1d30m is above the max TTL of this config (1 day)'],
+    [8 * D, H, 30 * D, UsageError, "TTL 8d is above Atlas' limit of 7 days"],
+    [0, H, D, UsageError, 'TTL must be greater than zero'],
+    [-S, H, D, UsageError, 'TTL must be greater than zero'],
+  ])('refuses TTL %d (default %d, max %d)', (ttlMs, defaultTtlMs, maxTtlMs, type, message) => {
+    const error = thrown(() => leaseExpiry({ now: NOW, ttlMs, defaultTtlMs, maxTtlMs }));
+    expect(error).toBeInstanceOf(type);
+    expect(error.message).toBe(message);
+  });
+
+  it('gives a hint for the Atlas limit', () => {
+    const error = thrown(() => leaseExpiry({ now: NOW, ttlMs: 8 * D, defaultTtlMs: H, maxTtlMs: 30 * D }));
+    expect(error.hint).toMatch(/renew/);
+  });
+});
+
+describe('renewExpiry', () => {
+  const createdAt = at('2026-11-29T10:00:00.500Z');
+  it.each([
+    ['not capped', H, D, '2026-11-29T15:00:00Z', '2026-11-29T15:33:35Z', null],
+    ['capped by the max TTL', 2 * H, 6 * H, '2026-11-29T15:00:00Z', '2026-11-29T16:00:00Z', 'max-ttl'],
+    ['TTL reaching the max TTL exactly', 86 * M + 25 * S, 6 * H, '2026-11-29T15:00:00Z', '2026-11-29T16:00:00Z', null],
+    ['a TTL of exactly 7 days', 7 * D, 30 * D, '2026-11-29T15:00:00Z', '2026-12-06T14:33:35Z', null],
+    ['long TTL under a long max', 6 * D, 30 * D, '2026-11-29T15:00:00Z', '2026-12-05T14:33:35Z', null],
+  ])('%s', (_name, ttlMs, maxTtlMs, current, expected, cappedBy) => {
+    const result = renewExpiry({ now: NOW, ttlMs, createdAt, maxTtlMs, currentExpiresAt: at(current) });
+    expect(toAtlasDate(result.expiresAt)).toBe(expected);
+    expect(result.expiresAt.getUTCMilliseconds()).toBe(0);
+    expect(result.cappedBy).toBe(cappedBy);
+  });
+
+  it.each([
+    [
+      'at the max TTL',
+      H,
+      5 * H,
+      '2026-11-29T15:00:00Z',
+      NotFoundError,
+      'lease ds-app-x is at its max TTL, expires 2026-11-29T15:00:00Z',
+    ],
+    [
+      'a TTL that would shorten it',
+      10 * M,
+      D,
+      '2026-11-29T15:00:00Z',
+      NotFoundError,
+      'renewing lease ds-app-x for 10 minutes would not extend it; it expires 2026-11-29T15:00:00Z',
+    ],
+    [
+      'expired',
+      H,
+      D,
+      '2026-11-29T14:33:35Z',
+      NotFoundError,
+      'lease ds-app-x has expired (2026-11-29T14:33:35Z)',
+    ],
+    ['expired long ago', H, D, '2026-11-01T00:00:00Z', NotFoundError, 'lease ds-app-x has expired (2026-11-01T00:00:00Z)'],
+    ['TTL above 7 days', 8 * D, 30 * D, '2026-11-29T15:00:00Z', UsageError, "TTL 8d is above Atlas' limit of 7 days"],
+    ['zero TTL', 0, D, '2026-11-29T15:00:00Z', UsageError, 'TTL must be greater than zero'],
+  ])('refuses: %s', (_name, ttlMs, maxTtlMs, current, type, message) => {
+    const error = thrown(() =>
+      renewExpiry({ now: NOW, ttlMs, createdAt, maxTtlMs, currentExpiresAt: at(current), leaseId: 'ds-app-x' }),
+    );
+    expect(error).toBeInstanceOf(type);
+    expect(error.message).toBe(message);
+  });
+
+  it('compares at whole seconds, so a renew within the same second is refused (no lease id given)', () => {
+    // max TTL ends at 15:00:00.5; truncated that is the current expiry, so nothing would change.
+    const error = thrown(() =>
+      renewExpiry({ now: NOW, ttlMs: D, createdAt, maxTtlMs: 5 * H, currentExpiresAt: at('2026-11-29T15:00:00Z') }),
+    );
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error.message).toBe('lease is at its max TTL, expires 2026-11-29T15:00:00Z');
+  });
+});
