@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/errors.js';
+import { checkVariableName, renderAssignment, renderJson, renderVariables } from '../../../src/output/formats.js';
+import { quoteDotenv, quoteFish, quotePowerShell, quoteShell } from '../../../src/output/quoting.js';
+
+// Expected quoting, written out by hand: [value, shell, fish, powershell, dotenv].
+const TABLE: [string, string, string, string, string][] = [
+  ['plain', `'plain'`, `'plain'`, `'plain'`, `'plain'`],
+  ["'", `''\\'''`, `'\\''`, `''''`, `"'"`],
+  ['"', `'"'`, `'"'`, `'"'`, `'"'`],
+  ['$HOME', `'$HOME'`, `'$HOME'`, `'$HOME'`, `'$HOME'`],
+  ['`id`', "'`id`'", "'`id`'", "'`id`'", "'`id`'"],
+  ['\\', `'\\'`, `'\\\\'`, `'\\'`, `'\\'`],
+  ['a\\b\\\\c', `'a\\b\\\\c'`, `'a\\\\b\\\\\\\\c'`, `'a\\b\\\\c'`, `'a\\b\\\\c'`],
+  ['a\nb', `'a\nb'`, `'a\nb'`, `'a\nb'`, `"a\\nb"`],
+  ['a\r\nb', `'a\r\nb'`, `'a\r\nb'`, `'a\r\nb'`, `"a\\r\\nb"`],
+  ['$(rm -rf /)', `'$(rm -rf /)'`, `'$(rm -rf /)'`, `'$(rm -rf /)'`, `'$(rm -rf /)'`],
+  ['!', `'!'`, `'!'`, `'!'`, `'!'`],
+  ['é 🙂', `'é 🙂'`, `'é 🙂'`, `'é 🙂'`, `'é 🙂'`],
+  ['', `''`, `''`, `''`, `''`],
+  ['-n', `'-n'`, `'-n'`, `'-n'`, `'-n'`],
+  ['=', `'='`, `'='`, `'='`, `'='`],
+  ['#', `'#'`, `'#'`, `'#'`, `'#'`],
+  [' padded ', `' padded '`, `' padded '`, `' padded '`, `' padded '`],
+  ["it's \"x\"", `'it'\\''s "x"'`, `'it\\'s "x"'`, `'it''s "x"'`, '`it\'s "x"`'],
+  ["it's \\n", `'it'\\''s \\n'`, `'it\\'s \\\\n'`, `'it''s \\n'`, "`it's \\n`"],
+  ['‘curly’ ‚low‛', `'‘curly’ ‚low‛'`, `'‘curly’ ‚low‛'`, `'‘‘curly’’ ‚‚low‛‛'`, `'‘curly’ ‚low‛'`],
+  ['x\r', `'x\r'`, `'x\r'`, `'x\r'`, `"x\\r"`],
+  ['a\\', `'a\\'`, `'a\\\\'`, `'a\\'`, `'a\\'`],
+  ['Zq7-._~Ab', `'Zq7-._~Ab'`, `'Zq7-._~Ab'`, `'Zq7-._~Ab'`, `'Zq7-._~Ab'`],
+  ['2026-11-29T15:33:35Z', `'2026-11-29T15:33:35Z'`, `'2026-11-29T15:33:35Z'`, `'2026-11-29T15:33:35Z'`, `'2026-11-29T15:33:35Z'`],
+  [
+    'mongodb+srv://ds-app-x:Zq7-._~@c0.ab1cd.mongodb.net/?retryWrites=true&w=majority',
+    `'mongodb+srv://ds-app-x:Zq7-._~@c0.ab1cd.mongodb.net/?retryWrites=true&w=majority'`,
+    `'mongodb+srv://ds-app-x:Zq7-._~@c0.ab1cd.mongodb.net/?retryWrites=true&w=majority'`,
+    `'mongodb+srv://ds-app-x:Zq7-._~@c0.ab1cd.mongodb.net/?retryWrites=true&w=majority'`,
+    `'mongodb+srv://ds-app-x:Zq7-._~@c0.ab1cd.mongodb.net/?retryWrites=true&w=majority'`,
+  ],
+];
+
+describe('quoting, by hand-written table', () => {
+  it.each(TABLE)('%j', (value, shell, fish, powershell, dotenv) => {
+    expect(quoteShell(value)).toBe(shell);
+    expect(quoteFish(value)).toBe(fish);
+    expect(quotePowerShell(value)).toBe(powershell);
+    expect(quoteDotenv(value)).toBe(dotenv);
+  });
+});
+
+describe('quoteDotenv refuses what no dotenv form can hold', () => {
+  it.each([
+    ['all three quote characters', `'"\``],
+    ['a carriage return and a double quote', 'a"\rb'],
+    ['a carriage return and a literal \\n', 'a\\nb\r'],
+    ['a newline, a double quote and a backtick', 'a\n"`'],
+  ])('%s', (_name, value) => {
+    expect(() => quoteDotenv(value, 'DB_X')).toThrow(UsageError);
+    expect(() => quoteDotenv(value, 'DB_X')).toThrow(/DB_X/);
+  });
+});
+
+describe('renderVariables', () => {
+  const vars: [string, string][] = [
+    ['DB_USERNAME', 'ds-app-abc'],
+    ['DB_PASSWORD', "p'w"],
+  ];
+  it.each([
+    ['shell', `export DB_USERNAME='ds-app-abc'\nexport DB_PASSWORD='p'\\''w'\n`],
+    ['fish', `set -gx DB_USERNAME 'ds-app-abc'\nset -gx DB_PASSWORD 'p\\'w'\n`],
+    ['powershell', `$env:DB_USERNAME = 'ds-app-abc'\n$env:DB_PASSWORD = 'p''w'\n`],
+    ['dotenv', `DB_USERNAME='ds-app-abc'\nDB_PASSWORD="p'w"\n`],
+  ] as const)('%s', (format, expected) => {
+    expect(renderVariables(format, vars)).toBe(expected);
+  });
+
+  it.each(['shell', 'fish', 'powershell', 'dotenv'] as const)('renders nothing for no variables (%s)', (format) => {
+    expect(renderVariables(format, [])).toBe('');
+  });
+
+  it.each(['shell', 'fish', 'powershell', 'dotenv'] as const)('refuses a NUL in a value (%s)', (format) => {
+    const run = () => renderVariables(format, [['DB_PASSWORD', 'a\0b']]);
+    expect(run).toThrow(UsageError);
+    expect(run).toThrow(/DB_PASSWORD.*NUL/);
+  });
+
+  it.each(['shell', 'fish', 'powershell', 'dotenv'] as const)('refuses a bad variable name (%s)', (format) => {
+    expect(() => renderVariables(format, [['1X', 'v']])).toThrow(UsageError);
+  });
+});
+
+describe('checkVariableName', () => {
+  it.each(['DB_USERNAME', '_', '_x1', 'a', 'APP_DB_PASSWORD', 'MONGODB_URI'])('accepts %j', (name) => {
+    expect(() => checkVariableName(name)).not.toThrow();
+  });
+
+  it.each(['', '1X', 'DB-USER', 'DB.USER', 'DB USER', ' DB', 'DB\n', 'É', 'A=B', '$A', 'A;rm'])(
+    'refuses %j',
+    (name) => {
+      expect(() => checkVariableName(name)).toThrow(UsageError);
+      expect(() => checkVariableName(name)).toThrow(/\^\[A-Za-z_\]\[A-Za-z0-9_\]\*\$/);
+    },
+  );
+});
+
+describe('renderJson', () => {
+  it.each([
+    [{ leaseId: 'ds-a', expiresAt: '2026-11-29T15:33:35Z' }, '{\n  "leaseId": "ds-a",\n  "expiresAt": "2026-11-29T15:33:35Z"\n}\n'],
+    [[1, 'x'], '[\n  1,\n  "x"\n]\n'],
+    [{}, '{}\n'],
+    ['a\n"b"', '"a\\n\\"b\\""\n'],
+  ])('%j', (value, expected) => {
+    expect(renderJson(value)).toBe(expected);
+    expect(JSON.parse(renderJson(value))).toEqual(value);
+  });
+
+  it('refuses what JSON cannot hold', () => {
+    expect(() => renderJson(undefined)).toThrow(TypeError);
+  });
+});
+
+describe('renderAssignment', () => {
+  it.each([
+    ['shell', undefined, `export K='v'`],
+    ['shell', true, `export K='v'`],
+    ['shell', false, `K='v'`],
+    ['dotenv', undefined, `K='v'`],
+    ['dotenv', true, `export K='v'`],
+    ['dotenv', false, `K='v'`],
+    ['fish', true, `set -gx K 'v'`],
+    ['powershell', false, `$env:K = 'v'`],
+  ] as const)('%s with export prefix %s', (format, exportPrefix, expected) => {
+    expect(renderAssignment(format, 'K', 'v', exportPrefix)).toBe(expected);
+  });
+});

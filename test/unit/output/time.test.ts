@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { formatExpiry, formatIso, formatRelative } from '../../../src/output/time.js';
+
+const S = 1000;
+const M = 60 * S;
+const H = 60 * M;
+const D = 24 * H;
+const NOW = new Date('2026-11-29T14:33:35.400Z');
+const after = (ms: number) => new Date(NOW.getTime() + ms);
+
+describe('formatRelative', () => {
+  it.each([
+    [0, 'just now'],
+    [29 * S + 999, 'just now'],
+    [-29 * S - 999, 'just now'],
+    [30 * S, 'in 30s'],
+    [59 * S, 'in 59s'],
+    [M, 'in 1m'],
+    [59 * M + 59 * S, 'in 59m'],
+    [H, 'in 1h'],
+    [H + 5 * M, 'in 1h 5m'],
+    [H + 5 * M + 59 * S, 'in 1h 5m'],
+    [23 * H + 59 * M, 'in 23h 59m'],
+    [D, 'in 1d'],
+    [D + 30 * M, 'in 1d'],
+    [2 * D + 3 * H, 'in 2d 3h'],
+    [400 * D + 3 * H, 'in 400d 3h'],
+    [-30 * S, '30s ago'],
+    [-3 * M, '3m ago'],
+    [-3 * M - 50 * S, '3m ago'],
+    [-(H + 5 * M), '1h 5m ago'],
+    [-(2 * D + 3 * H), '2d 3h ago'],
+  ])('%d ms from now → %j', (delta, expected) => {
+    expect(formatRelative(after(delta), NOW)).toBe(expected);
+  });
+});
+
+describe('formatIso', () => {
+  it.each([
+    ['2026-11-29T15:33:35.999Z', '2026-11-29T15:33:35Z'],
+    ['2026-11-29T15:33:35.000Z', '2026-11-29T15:33:35Z'],
+    ['2000-01-01T00:00:00.001Z', '2000-01-01T00:00:00Z'],
+  ])('%s → %s', (iso, expected) => {
+    expect(formatIso(new Date(iso))).toBe(expected);
+  });
+
+  it('refuses an invalid date', () => {
+    expect(() => formatIso(new Date(Number.NaN))).toThrow(RangeError);
+  });
+});
+
+describe('formatExpiry', () => {
+  it.each([
+    [new Date('2026-11-29T15:33:35Z'), '2026-11-29T15:33:35Z (in 59m)'],
+    [new Date('2026-11-29T15:38:35Z'), '2026-11-29T15:38:35Z (in 1h 4m)'],
+    [new Date('2026-12-01T17:33:36Z'), '2026-12-01T17:33:36Z (in 2d 3h)'],
+    [new Date('2026-11-29T14:30:35Z'), '2026-11-29T14:30:35Z (3m ago)'],
+    [new Date('2026-11-29T14:33:40Z'), '2026-11-29T14:33:40Z (just now)'],
+  ])('%s', (at, expected) => {
+    expect(formatExpiry(at, NOW)).toBe(expected);
+  });
+});
