@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
+import type { Dispatcher } from 'undici';
+import { UsageError } from '../errors.js';
+
+export interface DispatcherOptions {
+  connectMs: number;
+  requestMs: number;
+  /** A PEM file with extra CAs to trust besides the default ones. */
+  caFile?: string | undefined;
+  /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case) and NODE_EXTRA_CA_CERTS are read. */
+  env: Record<string, string | undefined>;
+}
+
+type Undici = typeof import('undici');
+
+/** A direct Agent, or undici's EnvHttpProxyAgent (which honours NO_PROXY) when a proxy is configured. */
+export async function buildDispatcher(undici: Undici, options: DispatcherOptions): Promise<Dispatcher> {
+  const ca = await trustedCas(options);
+  const tls = { timeout: options.connectMs, ...(ca === undefined ? {} : { ca }) };
+  const common = { connect: tls, headersTimeout: options.requestMs, bodyTimeout: options.requestMs };
+  const httpProxy = envVar(options.env, 'http_proxy');
+  const httpsProxy = envVar(options.env, 'https_proxy');
+  if (httpProxy === undefined && httpsProxy === undefined) return new undici.Agent(common);
+  // Empty strings, not undefined: undici would otherwise fall back to process.env behind our back.
+  return new undici.EnvHttpProxyAgent({
+    ...common,
+    httpProxy: httpProxy ?? '',
+    httpsProxy: httpsProxy ?? '',
+    noProxy: envVar(options.env, 'no_proxy') ?? '',
+    // Through a tunnel, `connect` is replaced: the target's TLS and the proxy's TLS are set separately.
+    requestTls: tls,
+    proxyTls: tls,
+  });
+}
+
+/** Lower case wins, as in curl; an empty value counts as unset. */
+function envVar(env: Record<string, string | undefined>, lowerName: string): string | undefined {
+  const value = env[lowerName] ?? env[lowerName.toUpperCase()];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/**
+ * Passing `ca` replaces Node's trust store, so the default roots are passed along with the extra CA, and
+ * so is NODE_EXTRA_CA_CERTS, which Node would otherwise stop applying to this connection.
+ */
+async function trustedCas(options: DispatcherOptions): Promise<string[] | undefined> {
+  if (options.caFile === undefined) return undefined;
+  const extra = await readPem(options.caFile);
+  const nodeExtraPath = options.env.NODE_EXTRA_CA_CERTS;
+  const nodeExtra = nodeExtraPath ? await readFile(nodeExtraPath, 'utf8').catch(() => undefined) : undefined;
+  return [...rootCertificates, extra, ...(nodeExtra === undefined ? [] : [nodeExtra])];
+}
+
+async function readPem(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? 'unreadable';
+    throw new UsageError(`could not read the CA file ${path} (${code}): check --ca-file`, { cause: err });
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UsageError(`the CA file ${path} holds no PEM certificate: pass a file with -----BEGIN CERTIFICATE----- blocks`);
+  }
+  return text;
+}

@@ -1,0 +1,112 @@
+import type { Dispatcher, fetch as undiciFetch } from 'undici';
+import { DynsecretError } from '../errors.js';
+import { AtlasNetworkError, networkError } from './network-errors.js';
+import { unexpectedResponse } from './errors.js';
+import { buildDispatcher, type DispatcherOptions } from './dispatcher.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface HttpRequest {
+  method: HttpMethod;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  text: string;
+}
+
+export interface TransportOptions extends DispatcherOptions {
+  requestMs: number;
+  onDebug?: ((line: string) => void) | undefined;
+  now?: () => number;
+}
+
+/** Responses above this are refused unread: no Atlas answer dynsecret asks for comes near it. */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/**
+ * Sends single HTTP requests through one undici dispatcher: counts them, times them out, caps the body
+ * and writes one debug line each (method, path, status, attempt, time; never headers or bodies).
+ */
+export class Transport {
+  #ready: Promise<{ fetch: typeof undiciFetch; dispatcher: Dispatcher }> | undefined;
+  #count = 0;
+  readonly #options: TransportOptions;
+
+  constructor(options: TransportOptions) {
+    this.#options = options;
+  }
+
+  get requestCount(): number {
+    return this.#count;
+  }
+
+  async send(request: HttpRequest, attempt: number): Promise<HttpResponse> {
+    const { fetch, dispatcher } = await this.#undici();
+    const path = request.url.pathname + request.url.search;
+    const now = this.#options.now ?? Date.now;
+    const started = now();
+    const debug = (outcome: string): void =>
+      this.#options.onDebug?.(`atlas: ${request.method} ${path} -> ${outcome} (attempt ${attempt}, ${now() - started} ms)`);
+    this.#count += 1;
+    try {
+      const response = await fetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        dispatcher,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.#options.requestMs),
+      });
+      const text = await readCapped(response);
+      if (text === undefined) {
+        debug(`${response.status}, body over the size limit`);
+        throw unexpectedResponse(request.method, request.url.pathname, 'the body is larger than 5 MB');
+      }
+      debug(String(response.status));
+      return { status: response.status, headers: response.headers, text };
+    } catch (err) {
+      if (err instanceof DynsecretError) throw err;
+      const failure = networkError(err, request.url.host);
+      debug(failure instanceof AtlasNetworkError ? failure.code : 'TLS certificate error');
+      throw failure;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#ready === undefined) return;
+    const { dispatcher } = await this.#ready;
+    await dispatcher.close();
+  }
+
+  #undici(): Promise<{ fetch: typeof undiciFetch; dispatcher: Dispatcher }> {
+    // undici is imported on the first request so that loading the CLI costs nothing when no request is made.
+    this.#ready ??= import('undici').then(async (undici) => ({
+      fetch: undici.fetch,
+      dispatcher: await buildDispatcher(undici, this.#options),
+    }));
+    return this.#ready;
+  }
+}
+
+/** The body as text, or undefined when it is larger than MAX_BODY_BYTES (then it is not read further). */
+async function readCapped(response: { headers: { get(name: string): string | null }; body: AsyncIterable<Uint8Array> | null }): Promise<string | undefined> {
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) {
+    await (response.body as unknown as ReadableStream | null)?.cancel();
+    return undefined;
+  }
+  if (response.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) return undefined; // leaving the loop cancels the stream
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

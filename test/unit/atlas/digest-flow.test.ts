@@ -1,0 +1,113 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AtlasApiError } from '../../../src/atlas/index.js';
+import { ATLAS_JSON, FakeDigest, GROUP, PRIVATE_KEY, makeClient, sendJson, startFake, userJson, type Fake, type Route } from './fake-atlas.js';
+
+const project = { clusterCount: 1, created: '2026-08-10T03:05:16Z', id: GROUP, name: 'proj', orgId: 'a0123456789abcdef012345a' };
+
+const atlas: Route = (req, res) => {
+  if (req.method === 'POST') return sendJson(res, 201, { ...userJson('u1'), ...JSON.parse(req.body), password: undefined });
+  return sendJson(res, 200, project);
+};
+
+let fake: Fake | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+const newUser = { username: 'u1', password: 'pw-0123456789abcdef', roles: [{ roleName: 'read', databaseName: 'app' }] };
+
+describe('digest authentication against the challenge Atlas sends', () => {
+  it('answers the first challenge and re-sends the body with the same headers', async () => {
+    const digest = new FakeDigest();
+    fake = await startFake(digest.gate(atlas));
+    const { client } = makeClient(fake.baseUrl, { userAgent: 'dynsecret/9.9.9' });
+
+    const user = await client.createDatabaseUser(newUser);
+
+    expect(user.username).toBe('u1');
+    expect(fake.seen).toHaveLength(2);
+    const [challenged, answered] = fake.seen;
+    expect(challenged?.headers.authorization).toBeUndefined();
+    expect(answered?.headers.authorization).toMatch(/^Digest username="pubkey-abcd", realm="MMS Public API", nonce="nonce-0001/);
+    for (const req of fake.seen) {
+      expect(JSON.parse(req.body)).toEqual({ ...newUser, databaseName: 'admin', groupId: GROUP });
+      expect(req.headers).toMatchObject({ accept: ATLAS_JSON, 'content-type': ATLAS_JSON, 'user-agent': 'dynsecret/9.9.9' });
+    }
+    expect(client.requestCount).toBe(2);
+  });
+
+  it('reuses the nonce afterwards: one round trip per request, nonce count rising', async () => {
+    const digest = new FakeDigest();
+    fake = await startFake(digest.gate(atlas));
+    const { client } = makeClient(fake.baseUrl);
+
+    await client.getProject();
+    await client.getProject();
+    await client.getProject();
+
+    expect(client.requestCount).toBe(4);
+    expect(digest.challenges).toBe(1);
+    expect(digest.ncSeen).toEqual(['00000001', '00000002', '00000003']);
+    expect(fake.seen[3]?.headers).not.toHaveProperty('content-type');
+  });
+
+  it('gives parallel requests distinct nonce counts', async () => {
+    const digest = new FakeDigest();
+    fake = await startFake(digest.gate(atlas));
+    const { client } = makeClient(fake.baseUrl);
+    await client.getProject();
+
+    await Promise.all(Array.from({ length: 6 }, () => client.getProject()));
+
+    expect(new Set(digest.ncSeen).size).toBe(7);
+    expect(client.requestCount).toBe(8);
+  });
+
+  it('takes one new challenge when the nonce went stale, and starts its count again', async () => {
+    const digest = new FakeDigest();
+    fake = await startFake(digest.gate(atlas));
+    const { client } = makeClient(fake.baseUrl);
+    await client.getProject();
+    digest.rotate();
+
+    await client.getProject();
+
+    expect(fake.seen.map((r) => r.headers.authorization === undefined)).toEqual([true, false, false, false]);
+    expect(digest.challenges).toBe(2);
+    expect(digest.ncSeen).toEqual(['00000001', '00000001']);
+    expect(client.requestCount).toBe(4);
+  });
+
+  it('re-challenges only once when the new nonce is called stale too', async () => {
+    const digest = new FakeDigest();
+    const staleEveryTime: Route = (req, res) => {
+      if (req.headers.authorization !== undefined) digest.rotate();
+      return digest.gate(atlas)(req, res);
+    };
+    fake = await startFake(staleEveryTime);
+    const { client } = makeClient(fake.baseUrl);
+
+    const error = await client.getProject().catch((err: unknown) => err);
+
+    expect(error).toBeInstanceOf(AtlasApiError);
+    expect(error).toMatchObject({ exitCode: 4, status: 401 });
+    expect(client.requestCount).toBe(2);
+  });
+
+  it.each([
+    ['a wrong private key', new FakeDigest(undefined, 'another-private-key-000')],
+    ['a wrong public key', new FakeDigest('another-public-key', PRIVATE_KEY)],
+  ])('turns %s into exit 4 after one challenge, naming neither key', async (_name, digest) => {
+    fake = await startFake(digest.gate(atlas));
+    const { client, debug } = makeClient(fake.baseUrl);
+
+    const error = await client.getProject().catch((err: unknown) => err);
+
+    expect(error).toBeInstanceOf(AtlasApiError);
+    expect(error).toMatchObject({ exitCode: 4, status: 401, errorCode: 'UNEXPECTED_ERROR' });
+    expect((error as Error).message).toBe('Atlas rejected the API key: check the public and private key (Atlas error UNEXPECTED_ERROR)');
+    expect(client.requestCount).toBe(2);
+    expect(debug.join('\n')).not.toContain(PRIVATE_KEY);
+  });
+});
