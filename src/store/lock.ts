@@ -15,13 +15,13 @@ export interface LockOptions {
 export const DEFAULT_LOCK: LockOptions = { timeoutMs: 30_000, staleMs: 5_000 };
 
 export async function withLock<T>(target: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
-  const { lock } = await import('proper-lockfile');
+  const { default: lockfile } = await import('proper-lockfile');
   const started = Date.now();
   let compromised: Error | undefined;
   let release: () => Promise<void>;
   for (;;) {
     try {
-      release = await lock(target, {
+      release = await lockfile.lock(target, {
         realpath: false,
         stale: options.staleMs,
         update: Math.floor(options.staleMs / 3),

@@ -1,0 +1,140 @@
+import { DynsecretError, ExitCode } from './errors.js';
+import { VERSION } from './version.js';
+import type { Context, GlobalOptions } from './context.js';
+
+/**
+ * The only place that reads argv and sets the exit code. Commands are loaded on demand, so
+ * `--version` and `--help` pay for nothing they do not use.
+ */
+
+/** What an action hands back: the data for stdout, written once after success. */
+type Action = (context: Context) => Promise<string | void>;
+export type Dispatch = (action: Action) => Promise<void>;
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+
+export async function buildProgram(dispatch: Dispatch) {
+  const { Command, Option } = await import('commander');
+  const program = new Command('dynsecret')
+    .description('Short-lived MongoDB Atlas database users on demand.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--debug', 'print debug lines and stack traces on stderr (never secrets)')
+    .option('--no-color', 'no colour in messages')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+
+  program
+    .command('create')
+    .description('define a dynamic secret: how to reach an Atlas project and what leased users may do')
+    .argument('<name>', 'config name: 1-64 letters, digits, ".", "_" or "-"')
+    .option('--group-id <id>', 'Atlas project ID (24 hex characters)')
+    .option('--public-key <key>', 'API public key (or MONGODB_ATLAS_PUBLIC_API_KEY)')
+    .option('--private-key-stdin', 'read the API private key from stdin (or MONGODB_ATLAS_PRIVATE_API_KEY)')
+    .option('--client-id <id>', 'service account client ID (or MONGODB_ATLAS_CLIENT_ID)')
+    .option('--client-secret-stdin', 'read the service account secret from stdin (or MONGODB_ATLAS_CLIENT_SECRET)')
+    .option('--role <role@db[.collection]>', 'a role for leased users, repeatable', collect)
+    .option('--scope <name[:TYPE]>', 'limit leased users to a cluster (TYPE CLUSTER, DATA_LAKE or STREAM), repeatable', collect)
+    .option('--default-ttl <duration>', 'lease TTL when --ttl is not given (default 1h)')
+    .option('--max-ttl <duration>', 'longest a lease may live, renewals included (default 24h)')
+    .option('--base-url <url>', 'Atlas base URL (or MONGODB_ATLAS_BASE_URL; default https://cloud.mongodb.com)')
+    .option('--ca-file <path>', 'extra trusted CA certificate (PEM) for TLS-intercepting proxies')
+    .option('--username-template <template>', 'leased usernames, with {config}, {random} and {time}')
+    .option('--from-file <path>', 'read the definition from a JSON file')
+    .option('--replace', 'overwrite an existing config of the same name')
+    .option('--no-verify', 'save without checking the credentials against Atlas')
+    .addHelpText('after', examples([
+      'printf %s "$PRIVATE_KEY" | dynsecret create app-db --group-id 5f1d… --public-key abcdefgh --private-key-stdin --role readWrite@app --scope Cluster0',
+      'MONGODB_ATLAS_PUBLIC_API_KEY=… MONGODB_ATLAS_PRIVATE_API_KEY=… dynsecret create reports --group-id 5f1d… --role read@reports --max-ttl 8h',
+      'dynsecret create app-db --from-file app-db.json --replace',
+    ]))
+    .action((name: string, options) =>
+      dispatch(async (context) => {
+        const { create } = await import('./commands/create.js');
+        const { verifyConfig } = await import('./commands/verify.js');
+        await create(context, { ...options, name }, verifyConfig);
+      }));
+
+  program
+    .command('list')
+    .description('list configs, or the leases of one config')
+    .argument('[name]', 'a config name: list its leases')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', examples(['dynsecret list', 'dynsecret list --json']))
+    .action((name: string | undefined, options: { json?: boolean }) =>
+      dispatch(async (context) => {
+        const { listConfigs } = await import('./commands/list.js');
+        return listConfigs(context, { ...options, ...(name === undefined ? {} : { name }) });
+      }));
+
+  program
+    .command('delete')
+    .description('remove a config (revoking its live leases first)')
+    .argument('<name>', 'config name')
+    .option('--yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--force', 'remove the config even if some leases could not be revoked')
+    .addHelpText('after', examples(['dynsecret delete app-db --yes']))
+    .action((name: string, options: { yes?: boolean; force?: boolean }) =>
+      dispatch(async (context) => {
+        const { deleteConfig } = await import('./commands/delete.js');
+        await deleteConfig(context, { ...options, name });
+      }));
+
+  program
+    .command('unlock')
+    .description('print `export DYNSECRET_SESSION=…` so this shell unlocks the store once')
+    .addHelpText('after', examples(['eval "$(dynsecret unlock)"']))
+    .action(() =>
+      dispatch(async (context) => {
+        const { unlock } = await import('./commands/unlock.js');
+        return unlock(context);
+      }));
+
+  void Option;
+  return program;
+}
+
+/** Prints an error the one way errors are printed, and returns its exit code. */
+export function report(error: unknown, debug: boolean, write: (line: string) => void): number {
+  if (error instanceof DynsecretError) {
+    write(`dynsecret: ${error.message}`);
+    if (error.hint) write(`  ${error.hint}`);
+    if (debug && error.stack) write(error.stack);
+    return error.exitCode;
+  }
+  const commanderError = error as { code?: string; exitCode?: number; message?: string };
+  if (typeof commanderError.code === 'string' && commanderError.code.startsWith('commander.')) {
+    if (commanderError.exitCode === 0) return ExitCode.ok;
+    write(`dynsecret: ${String(commanderError.message).replace(/^error: /, '')}`);
+    write('  See dynsecret --help, or dynsecret COMMAND --help.');
+    return ExitCode.usage;
+  }
+  write(`dynsecret: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+  if (debug && error instanceof Error && error.stack) write(error.stack);
+  else write('  Run again with --debug for details.');
+  return ExitCode.failure;
+}
+
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  const args = argv.slice(2);
+  const writeErr = (line: string) => process.stderr.write(`${line}\n`);
+  // The hot path of scripts that check the version: no parser, no imports.
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  const debug = args.includes('--debug');
+  try {
+    const program = await buildProgram(async (action) => {
+      const { createContext } = await import('./context.js');
+      const context = await createContext(program.opts<GlobalOptions>());
+      const output = await action(context);
+      if (output) process.stdout.write(output);
+    });
+    await program.parseAsync(argv as string[]);
+  } catch (error) {
+    process.exitCode = report(error, debug, writeErr);
+  }
+}

@@ -1,0 +1,123 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import {
+  buildConfig, DEFAULT_BASE_URL, DEFAULT_MAX_TTL, DEFAULT_TTL, draftFromEnv, draftFromFile, mergeDrafts, type ConfigDraft,
+} from '../config/draft.js';
+import type { DynamicSecretConfig } from '../config/schema.js';
+import { formatDuration } from '../lease/duration.js';
+
+export interface CreateOptions {
+  name: string;
+  groupId?: string;
+  baseUrl?: string;
+  publicKey?: string;
+  privateKeyStdin?: boolean;
+  clientId?: string;
+  clientSecretStdin?: boolean;
+  defaultTtl?: string;
+  maxTtl?: string;
+  role?: string[];
+  scope?: string[];
+  caFile?: string;
+  usernameTemplate?: string;
+  fromFile?: string;
+  replace?: boolean;
+  verify?: boolean;
+}
+
+/** Checks a config against Atlas before it is saved; provided by the Atlas layer. */
+export type VerifyConfig = (context: Context, config: DynamicSecretConfig) => Promise<DynamicSecretConfig>;
+
+/** `dynsecret create NAME`: validate, optionally verify against Atlas, then save under the store lock. */
+export async function create(context: Context, options: CreateOptions, verify?: VerifyConfig): Promise<void> {
+  if (options.privateKeyStdin && options.clientSecretStdin) {
+    throw new UsageError('Only one secret can be read from stdin: choose --private-key-stdin or --client-secret-stdin.');
+  }
+  const fromFile = options.fromFile === undefined ? {} : draftFromFile(await readText(options.fromFile), options.fromFile);
+  const stdinSecret = options.privateKeyStdin || options.clientSecretStdin ? await context.io.readStdin() : undefined;
+  const flags: ConfigDraft = {
+    name: options.name,
+    groupId: options.groupId,
+    baseUrl: options.baseUrl,
+    publicKey: options.publicKey,
+    privateKey: options.privateKeyStdin ? stdinSecret : undefined,
+    clientId: options.clientId,
+    clientSecret: options.clientSecretStdin ? stdinSecret : undefined,
+    defaultTtl: options.defaultTtl,
+    maxTtl: options.maxTtl,
+    roles: options.role,
+    scopes: options.scope,
+    caFile: options.caFile,
+    usernameTemplate: options.usernameTemplate,
+  };
+  let draft = mergeDrafts(draftFromEnv(context.env), fromFile, flags);
+  if (context.io.interactive) draft = await askForMissing(context, draft);
+  const { config, warnings } = buildConfig(draft, context.now());
+  if (config.caFile !== undefined) config.caFile = await checkCaFile(config.caFile);
+
+  const existing = (await context.store.read()).configs.some((c) => c.name === config.name);
+  if (existing && !options.replace) {
+    throw new UsageError(`A config named ${config.name} already exists.`, { hint: 'Pass --replace to overwrite it.' });
+  }
+  const verified = options.verify === false || !verify ? config : await verify(context, config);
+
+  await context.store.update((data) => {
+    const index = data.configs.findIndex((c) => c.name === verified.name);
+    if (index !== -1 && !options.replace) {
+      throw new UsageError(`A config named ${verified.name} already exists.`, { hint: 'Pass --replace to overwrite it.' });
+    }
+    if (index === -1) data.configs.push(verified);
+    else data.configs[index] = verified;
+  });
+  for (const warning of warnings) context.io.error(`warning: ${warning}`);
+  context.io.error(
+    `${existing ? 'Replaced' : 'Created'} config ${verified.name}: project ${verified.groupId}, default TTL ${formatDuration(verified.defaultTtlMs)}, max TTL ${formatDuration(verified.maxTtlMs)}${options.verify === false ? ' (not verified against Atlas)' : ''}.`,
+  );
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
+  }
+}
+
+/** The CA file must exist and hold a PEM certificate; its absolute path is what gets saved. */
+async function checkCaFile(path: string): Promise<string> {
+  const text = await readText(path);
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UsageError(`--ca-file ${path} does not contain a PEM certificate.`);
+  }
+  return resolve(path);
+}
+
+/** On a terminal, asks for what flags, file and environment did not give. */
+async function askForMissing(context: Context, draft: ConfigDraft): Promise<ConfigDraft> {
+  const { prompts } = context;
+  const next = { ...draft };
+  next.groupId ??= await prompts.input({ message: 'Atlas project (group) ID' });
+  if (next.publicKey === undefined && next.clientId === undefined) {
+    const publicKey = await prompts.input({ message: 'API public key (leave empty to use a service account)' });
+    if (publicKey) next.publicKey = publicKey;
+    else next.clientId = await prompts.input({ message: 'Service account client ID' });
+  }
+  if (next.publicKey !== undefined) next.privateKey ??= await prompts.password({ message: 'API private key' });
+  if (next.clientId !== undefined) next.clientSecret ??= await prompts.password({ message: 'Service account client secret' });
+  if (!next.roles?.length) {
+    const roles = await prompts.input({ message: 'Roles, comma-separated (e.g. readWrite@app, read@app.orders)' });
+    next.roles = splitList(roles);
+  }
+  if (next.scopes === undefined) {
+    const scopes = await prompts.input({ message: 'Scopes, comma-separated (empty = every cluster in the project)', default: '' });
+    next.scopes = splitList(scopes);
+  }
+  next.defaultTtl ??= await prompts.input({ message: 'Default TTL', default: DEFAULT_TTL });
+  next.maxTtl ??= await prompts.input({ message: 'Max TTL', default: DEFAULT_MAX_TTL });
+  next.baseUrl ??= await prompts.input({ message: 'Atlas base URL', default: DEFAULT_BASE_URL });
+  return next;
+}
+
+const splitList = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);

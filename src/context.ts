@@ -1,0 +1,50 @@
+import { EncryptedStore } from './store/store.js';
+import { inquirerPrompts, processIo, type Io, type Prompts } from './io.js';
+
+/** Everything a command may touch, handed in so tests can pass fakes. */
+export interface Context {
+  readonly env: Record<string, string | undefined>;
+  readonly io: Io;
+  readonly prompts: Prompts;
+  readonly store: EncryptedStore;
+  now(): Date;
+  /** A debug line on stderr when `--debug` is on; never given a secret. */
+  debug(line: string): void;
+}
+
+export interface GlobalOptions {
+  debug?: boolean;
+  color?: boolean;
+}
+
+/** The folder holding the store: `$DYNSECRET_HOME`, else the platform's config folder. */
+export async function storeFolder(env: Record<string, string | undefined>): Promise<string> {
+  if (env.DYNSECRET_HOME) return env.DYNSECRET_HOME;
+  const { default: envPaths } = await import('env-paths');
+  return envPaths('dynsecret', { suffix: '' }).config;
+}
+
+/** The composition root: the real clock, terminal, prompts and store. */
+export async function createContext(options: GlobalOptions): Promise<Context> {
+  const env = process.env;
+  const io = processIo(env, options.color);
+  const prompts = inquirerPrompts();
+  const folder = await storeFolder(env);
+  const store = new EncryptedStore({
+    folder,
+    keys: {
+      session: env.DYNSECRET_SESSION || undefined,
+      passphrase: env.DYNSECRET_PASSPHRASE || undefined,
+      prompt: io.interactive ? ({ message }) => prompts.password({ message }) : undefined,
+    },
+  });
+  return {
+    env,
+    io,
+    prompts,
+    store,
+    now: () => new Date(),
+    debug: options.debug ? (line) => io.error(`debug: ${line}`) : () => undefined,
+  };
+}
+

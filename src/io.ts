@@ -1,0 +1,66 @@
+import { InterruptedError } from './errors.js';
+
+/** The terminal as commands see it: streams, TTY facts and colour, nothing global. */
+export interface Io {
+  readonly stdoutIsTty: boolean;
+  readonly stderrIsTty: boolean;
+  readonly stdinIsTty: boolean;
+  /** Whether prompts may be shown: stdin and stderr are TTYs and CI is not set. */
+  readonly interactive: boolean;
+  readonly color: boolean;
+  /** Messages, warnings, summaries: everything that is not data. */
+  error(line: string): void;
+  /** Reads all of stdin (for `--private-key-stdin`). */
+  readStdin(): Promise<string>;
+}
+
+export interface Prompts {
+  input(options: { message: string; default?: string; validate?: (value: string) => true | string }): Promise<string>;
+  password(options: { message: string }): Promise<string>;
+  confirm(options: { message: string; default?: boolean }): Promise<boolean>;
+}
+
+/** Decides colour per SPEC: only on a TTY, NO_COLOR and --no-color turn it off, FORCE_COLOR turns it on. */
+export function colorEnabled(env: Record<string, string | undefined>, stderrIsTty: boolean, flag: boolean | undefined): boolean {
+  if (flag === false) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return stderrIsTty && env.TERM !== 'dumb';
+}
+
+export function processIo(env: Record<string, string | undefined>, colorFlag: boolean | undefined): Io {
+  const stdinIsTty = Boolean(process.stdin.isTTY);
+  const stderrIsTty = Boolean(process.stderr.isTTY);
+  return {
+    stdoutIsTty: Boolean(process.stdout.isTTY),
+    stderrIsTty,
+    stdinIsTty,
+    interactive: stdinIsTty && stderrIsTty && !env.CI,
+    color: colorEnabled(env, stderrIsTty, colorFlag),
+    error: (line) => {
+      process.stderr.write(`${line}\n`);
+    },
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+}
+
+/** @inquirer/prompts on stderr, loaded only when a prompt is actually shown; Ctrl-C becomes exit 130. */
+export function inquirerPrompts(): Prompts {
+  const load = () => import('@inquirer/prompts');
+  const context = { output: process.stderr, clearPromptOnDone: false };
+  const interrupted = (error: unknown): never => {
+    if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) {
+      throw new InterruptedError();
+    }
+    throw error;
+  };
+  return {
+    input: async (options) => (await load()).input(options, context).catch(interrupted),
+    password: async (options) => (await load()).password({ ...options, mask: true }, context).catch(interrupted),
+    confirm: async (options) => (await load()).confirm(options, context).catch(interrupted),
+  };
+}

@@ -1,0 +1,151 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
+
+const GROUP = '5f1d2c3b4a5968778695a4b3';
+const PRIVATE_KEY = '0b5f3c3e-6a0e-4c1e-9f57-PRIVATE-0001';
+
+const createArgs = (name: string, extra: string[] = []) => [
+  'create', name, '--group-id', GROUP, '--public-key', 'abcdefgh', '--private-key-stdin',
+  '--role', 'readWrite@app', '--scope', 'Cluster0', '--default-ttl', '30m', '--max-ttl', '2h', '--no-verify', ...extra,
+];
+
+async function storeWithConfig() {
+  const home = tempHome();
+  const env = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE };
+  const result = await dynsecret(createArgs('app-db'), { env, input: PRIVATE_KEY });
+  expect(result.stderr).toContain('Created config app-db');
+  expect(result.code).toBe(0);
+  return { home, env };
+}
+
+describe('dynsecret (built bin)', () => {
+  it('prints its version', async () => {
+    const result = await dynsecret(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it.each([[['--help']], [['create', '--help']], [['list', '--help']], [['delete', '--help']], [['unlock', '--help']]])(
+    'prints help with examples for %j', async (args) => {
+      const result = await dynsecret(args);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('Usage: dynsecret');
+      if (args.length > 1) expect(result.stdout).toContain('Examples:');
+    });
+
+  it('creates a config without a TTY and lists it without ever showing a secret', async () => {
+    const { home, env } = await storeWithConfig();
+    const list = await dynsecret(['list'], { env });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^NAME\s+PROJECT\s+ROLES\s+SCOPES\s+DEFAULT TTL\s+MAX TTL\n/);
+    expect(list.stdout).toContain(`app-db  ${GROUP}  readWrite@app  Cluster0:CLUSTER  30m`);
+    const json = await dynsecret(['list', '--json'], { env });
+    expect(JSON.parse(json.stdout)).toEqual([{
+      name: 'app-db', groupId: GROUP, baseUrl: 'https://cloud.mongodb.com', auth: 'apiKey', publicKey: 'abcdefgh',
+      roles: ['readWrite@app'], scopes: ['Cluster0:CLUSTER'], defaultTtl: '30m', defaultTtlSeconds: 1800,
+      maxTtl: '2h', maxTtlSeconds: 7200, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    }]);
+    for (const output of [list.stdout, list.stderr, json.stdout, json.stderr]) expect(output).not.toContain(PRIVATE_KEY);
+    const file = join(home, 'store.json');
+    expect(readFileSync(file, 'utf8')).not.toContain(PRIVATE_KEY);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(home).mode & 0o777).toBe(0o700);
+  });
+
+  it('reads the private key from the Atlas CLI variable and a definition from a JSON file', async () => {
+    const home = tempHome();
+    const file = join(home, 'def.json');
+    writeFileSync(file, JSON.stringify({ groupId: GROUP, publicKey: 'abcdefgh', roles: ['read@reports', { roleName: 'readWrite', databaseName: 'app', collectionName: 'jobs' }], scopes: [{ name: 'lake1', type: 'DATA_LAKE' }], maxTtl: '10d' }));
+    const env = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE, MONGODB_ATLAS_PRIVATE_API_KEY: PRIVATE_KEY };
+    const result = await dynsecret(['create', 'reports', '--from-file', file, '--no-verify'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/warning: .*renew/);
+    const json = JSON.parse((await dynsecret(['list', '--json'], { env })).stdout);
+    expect(json[0]).toMatchObject({ name: 'reports', roles: ['read@reports', 'readWrite@app.jobs'], scopes: ['lake1:DATA_LAKE'], maxTtl: '10d' });
+  });
+
+  it('unlock prints a session key that alone opens the store', async () => {
+    const { home, env } = await storeWithConfig();
+    const unlock = await dynsecret(['unlock'], { env });
+    expect(unlock.code).toBe(0);
+    const match = /^export DYNSECRET_SESSION='(ds1_[A-Za-z0-9_-]+)'\n$/.exec(unlock.stdout);
+    expect(match).not.toBeNull();
+    const list = await dynsecret(['list', '--json'], { env: { DYNSECRET_HOME: home, DYNSECRET_SESSION: match![1] } });
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout)[0].name).toBe('app-db');
+  });
+
+  it('refuses to create over an existing config without --replace, and replaces with it', async () => {
+    const { env } = await storeWithConfig();
+    const again = await dynsecret(createArgs('app-db'), { env, input: PRIVATE_KEY });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already exists');
+    const replaced = await dynsecret(createArgs('app-db', ['--replace', '--default-ttl', '1h']), { env, input: PRIVATE_KEY });
+    expect(replaced.code).toBe(0);
+    expect(JSON.parse((await dynsecret(['list', '--json'], { env })).stdout)[0].defaultTtl).toBe('1h');
+  });
+
+  it('deletes a config with --yes, and refuses without it when there is no terminal', async () => {
+    const { env } = await storeWithConfig();
+    const refused = await dynsecret(['delete', 'app-db'], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--yes');
+    const missing = await dynsecret(['delete', 'nope', '--yes'], { env });
+    expect(missing.code).toBe(5);
+    const deleted = await dynsecret(['delete', 'app-db', '--yes'], { env });
+    expect(deleted.code).toBe(0);
+    expect(JSON.parse((await dynsecret(['list', '--json'], { env })).stdout)).toEqual([]);
+  });
+
+  it('exits 3 naming the options when the store is locked, and on a wrong passphrase', async () => {
+    const { home } = await storeWithConfig();
+    const locked = await dynsecret(['list'], { env: { DYNSECRET_HOME: home } });
+    expect(locked.code).toBe(3);
+    expect(locked.stderr).toMatch(/DYNSECRET_SESSION.*DYNSECRET_PASSPHRASE.*terminal/s);
+    const wrong = await dynsecret(['list'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: 'wrong passphrase' } });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toContain('Wrong passphrase');
+    expect(locked.stdout + wrong.stdout).toBe('');
+  });
+
+  describe('usage errors: exit 2, one message on stderr, nothing on stdout, no stack, nothing written', () => {
+    const cases: [string, string[], string, RegExp][] = [
+      ['unknown command', ['frobnicate'], '', /unknown command/],
+      ['unknown option', ['list', '--bogus'], '', /unknown option/],
+      ['missing name', ['create'], '', /missing required argument/],
+      ['bad name', createArgs('bad name'), PRIVATE_KEY, /Invalid config name/],
+      ['bad group', ['create', 'x', '--group-id', 'XYZ', '--public-key', 'abcdefgh', '--private-key-stdin', '--role', 'read@a', '--no-verify'], PRIVATE_KEY, /24 lowercase hex/],
+      ['no role', ['create', 'x', '--group-id', GROUP, '--public-key', 'abcdefgh', '--private-key-stdin', '--no-verify'], PRIVATE_KEY, /At least one --role/],
+      ['bad role', createArgs('x', ['--role', 'readAnyDatabase@app']), PRIVATE_KEY, /admin database/],
+      ['bad scope', createArgs('x', ['--scope', 'bad_name']), PRIVATE_KEY, /--scope/],
+      ['bare number TTL', createArgs('x', ['--default-ttl', '15']), PRIVATE_KEY, /15/],
+      ['default above max', createArgs('x', ['--default-ttl', '3h']), PRIVATE_KEY, /max/i],
+      ['default above 7 days', createArgs('x', ['--default-ttl', '8d', '--max-ttl', '9d']), PRIVATE_KEY, /7 days/],
+      ['no private key', ['create', 'x', '--group-id', GROUP, '--public-key', 'abcdefgh', '--role', 'read@a', '--no-verify'], '', /--private-key-stdin.*MONGODB_ATLAS_PRIVATE_API_KEY/],
+      ['no credentials', ['create', 'x', '--group-id', GROUP, '--role', 'read@a', '--no-verify'], '', /--public-key/],
+      ['no group', ['create', 'x', '--public-key', 'abcdefgh', '--private-key-stdin', '--role', 'read@a', '--no-verify'], PRIVATE_KEY, /--group-id/],
+      ['both auth kinds', createArgs('x', ['--client-id', 'mdb_sa_id_1']), PRIVATE_KEY, /not both/],
+      ['plain http', createArgs('x', ['--base-url', 'http://cloud.mongodb.com']), PRIVATE_KEY, /use https/],
+      ['private key as flag', [...createArgs('x'), '--private-key', 'secret'], PRIVATE_KEY, /unknown option/],
+    ];
+    let shared: { home: string; env: Record<string, string> };
+    beforeAll(async () => {
+      const { home, env } = await storeWithConfig();
+      const session = /'(.*)'/.exec((await dynsecret(['unlock'], { env })).stdout)![1]!;
+      shared = { home, env: { DYNSECRET_HOME: home, DYNSECRET_SESSION: session } };
+    });
+    it.each(cases)('%s', async (_what, args, input, message) => {
+      const { home, env } = shared;
+      const before = readFileSync(join(home, 'store.json'));
+      const result = await dynsecret(args, { env, input });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(result.stderr).not.toContain(PRIVATE_KEY);
+      expect(readFileSync(join(home, 'store.json')).equals(before)).toBe(true);
+    });
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
+
+const GROUP = '5f1d2c3b4a5968778695a4b3';
+const createArgs = (name: string) => [
+  'create', name, '--group-id', GROUP, '--public-key', 'abcdefgh', '--private-key-stdin', '--role', 'readWrite@app', '--no-verify',
+];
+
+async function sessionStore() {
+  const home = tempHome();
+  const first = await dynsecret(createArgs('seed'), { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE }, input: 'private-key-1' });
+  expect(first.code).toBe(0);
+  const unlock = await dynsecret(['unlock'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE } });
+  const session = /'(.*)'/.exec(unlock.stdout)![1]!;
+  return { DYNSECRET_HOME: home, DYNSECRET_SESSION: session };
+}
+
+async function configNames(env: Record<string, string>): Promise<string[]> {
+  const list = await dynsecret(['list', '--json'], { env });
+  expect(list.stderr).toBe('');
+  expect(list.code).toBe(0);
+  return (JSON.parse(list.stdout) as { name: string }[]).map((c) => c.name).sort();
+}
+
+describe('the store across processes', () => {
+  it('16 processes writing at once lose nothing', async () => {
+    const env = await sessionStore();
+    const names = Array.from({ length: 16 }, (_, i) => `parallel-${String(i).padStart(2, '0')}`);
+    const results = await Promise.all(names.map((name) => dynsecret(createArgs(name), { env, input: 'private-key-1' })));
+    expect(results.map((r) => r.code)).toEqual(names.map(() => 0));
+    expect(await configNames(env)).toEqual(['seed', ...names].sort());
+  }, 60_000);
+
+  it('writers killed with SIGKILL at random points leave a store that opens with every committed record', async () => {
+    const env = await sessionStore();
+    // Spread the kills over the whole life of an uninterrupted write, and a little beyond it.
+    const started = Date.now();
+    expect((await dynsecret(createArgs('timed'), { env, input: 'private-key-1' })).code).toBe(0);
+    const span = (Date.now() - started) * 1.3;
+    const committed = ['seed', 'timed'];
+    let killed = 0;
+    for (let i = 0; i < 24; i++) {
+      const name = `killed-${i}`;
+      const result = await dynsecret(createArgs(name), { env, input: 'private-key-1', killAfterMs: Math.floor(Math.random() * span) });
+      if (result.code === 0) committed.push(name);
+      else {
+        expect(result.signal).toBe('SIGKILL');
+        killed += 1;
+      }
+      const names = await configNames(env);
+      for (const done of committed) expect(names).toContain(done);
+    }
+    expect(killed).toBeGreaterThan(0);
+    // A lock left by a killed writer goes stale and is taken over: a later write still succeeds.
+    const after = await dynsecret(createArgs('after-kills'), { env, input: 'private-key-1' });
+    expect(after.code).toBe(0);
+    expect(await configNames(env)).toContain('after-kills');
+  }, 120_000);
+});
