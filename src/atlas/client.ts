@@ -127,7 +127,7 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
       };
       return createDatabaseUserSafely(valid, steps, retry);
     },
-    updateDatabaseUser: (username, patch) => {
+    updateDatabaseUser: async (username, patch) => {
       const body = validInput(DatabaseUserPatchSchema, patch, 'database user change', patch.password === undefined ? [] : [patch.password]);
       return api.json('PATCH', userPath(username), DatabaseUserSchema, {
         body, subject: { username }, secrets: patch.password === undefined ? [] : [patch.password],

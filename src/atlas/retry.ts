@@ -35,7 +35,8 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   if (value === null || value.trim() === '') return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const date = Date.parse(text);
+  // An HTTP date names a weekday and a month; anything else Date.parse might guess at is refused.
+  const date = /^[A-Za-z]{3}, /.test(text) ? Date.parse(text) : NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 

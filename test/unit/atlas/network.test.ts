@@ -1,0 +1,181 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { AtlasNetworkError } from '../../../src/atlas/index.js';
+import { GROUP, makeClient, sendJson, startFake, type Fake } from './fake-atlas.js';
+import { TEST_CERT, TEST_KEY } from './tls-fixture.js';
+
+const project = { clusterCount: 0, created: '2026-08-10T03:05:16Z', id: GROUP, name: 'p', orgId: 'a0123456789abcdef012345a' };
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+function listen(server: Server): Promise<number> {
+  closers.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+/** A port that was free a moment ago and has no listener now. */
+async function freePort(): Promise<number> {
+  const server = createHttpServer();
+  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function fakeAtlas(route: Parameters<typeof startFake>[0]): Promise<Fake> {
+  const fake = await startFake(route);
+  closers.push(() => fake.close());
+  return fake;
+}
+
+describe('network failures', () => {
+  it('retries a GET whose connection was reset', async () => {
+    let n = 0;
+    const fake = await fakeAtlas((_req, res) => {
+      if (n++ === 0) res.socket?.destroy();
+      else sendJson(res, 200, project);
+    });
+    const { client, sleeps, debug } = makeClient(fake.baseUrl);
+
+    await expect(client.getProject()).resolves.toMatchObject({ id: GROUP });
+
+    expect(client.requestCount).toBe(2);
+    expect(sleeps).toEqual([250]);
+    expect(debug[0]).toMatch(/^atlas: GET \/api\/atlas\/v2\/groups\/\w+ -> UND_ERR_SOCKET \(attempt 1, \d+ ms\)$/);
+    expect(debug[1]).toMatch(/-> 200 \(attempt 2, \d+ ms\)$/);
+  });
+
+  it('gives up on a refused connection with exit 6, naming the host and the cause', async () => {
+    const port = await freePort();
+    const { client } = makeClient(`http://127.0.0.1:${port}`, { retry: { maxAttempts: 3 } });
+
+    const error = await client.getProject().catch((err: unknown) => err);
+
+    expect(error).toBeInstanceOf(AtlasNetworkError);
+    expect(error).toMatchObject({ exitCode: 6, code: 'ECONNREFUSED', host: `127.0.0.1:${port}` });
+    expect((error as Error).message).toBe(
+      `could not reach 127.0.0.1:${port}: the connection was refused (ECONNREFUSED); check the network, the proxy settings and --base-url`,
+    );
+    expect(client.requestCount).toBe(3);
+  });
+
+  it.each([
+    ['never sends headers', (res: import('node:http').ServerResponse) => void res],
+    ['stalls in the middle of the body', (res: import('node:http').ServerResponse) => res.writeHead(200, { 'Content-Length': '100' }).write('{"id":')],
+  ])('times out when the server %s: exit 6 after the retries', async (_name, behave) => {
+    const fake = await fakeAtlas((_req, res) => {
+      behave(res);
+    });
+    const { client } = makeClient(fake.baseUrl, { timeouts: { connectMs: 1000, requestMs: 150 }, retry: { maxAttempts: 2 } });
+
+    const error = await client.getProject().catch((err: unknown) => err);
+
+    expect(error).toBeInstanceOf(AtlasNetworkError);
+    expect(error).toMatchObject({ exitCode: 6 });
+    expect((error as Error).message).toMatch(/^127\.0\.0\.1:\d+ did not answer in time \(.+\): check the network and try again$/);
+    expect(client.requestCount).toBe(2);
+  });
+});
+
+describe('TLS', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dynsecret-atlas-'));
+    await writeFile(join(dir, 'ca.pem'), TEST_CERT);
+    await writeFile(join(dir, 'not-a-cert.pem'), 'hello');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function tlsAtlas(): Promise<number> {
+    return listen(createHttpsServer({ cert: TEST_CERT, key: TEST_KEY }, (_req, res) => sendJson(res, 200, project)) as unknown as Server);
+  }
+
+  it.each([
+    ['an unknown CA', '127.0.0.1', undefined, /\((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/],
+    ['a name the certificate does not cover', 'localhost', 'ca.pem', /\(ERR_TLS_CERT_ALTNAME_INVALID\)/],
+  ])('refuses %s with exit 1 and no retry', async (_name, host, caFile, code) => {
+    const port = await tlsAtlas();
+    const { client } = makeClient(`https://${host}:${port}`, caFile === undefined ? {} : { caFile: join(dir, caFile) });
+
+    const error = await client.getProject().catch((err: unknown) => err);
+
+    expect(error).not.toBeInstanceOf(AtlasNetworkError);
+    expect(error).toMatchObject({ exitCode: 1 });
+    const message = (error as Error).message;
+    expect(message).toContain(`could not verify the TLS certificate of ${host}:${port}: `);
+    expect(message).toMatch(code);
+    expect(message).toContain('pass --ca-file PATH or set NODE_EXTRA_CA_CERTS');
+    expect(client.requestCount).toBe(1);
+  });
+
+  it('trusts a certificate signed by the CA in --ca-file', async () => {
+    const port = await tlsAtlas();
+    const { client } = makeClient(`https://127.0.0.1:${port}`, { caFile: join(dir, 'ca.pem') });
+
+    await expect(client.getProject()).resolves.toMatchObject({ id: GROUP });
+  });
+
+  it.each([
+    ['missing', 'nope.pem', 'could not read the CA file'],
+    ['not a certificate', 'not-a-cert.pem', 'holds no PEM certificate'],
+  ])('a CA file that is %s is a usage error', async (_name, file, fragment) => {
+    const { client } = makeClient('https://127.0.0.1:1', { caFile: join(dir, file) });
+
+    await expect(client.getProject()).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining(fragment) });
+    expect(client.requestCount).toBe(0);
+  });
+});
+
+describe('proxies', () => {
+  /** A CONNECT proxy that records the targets it was asked for. */
+  async function proxy(): Promise<{ url: string; targets: string[] }> {
+    const targets: string[] = [];
+    const server = createHttpServer((_req, res) => res.writeHead(502).end());
+    server.on('connect', (req, socket, head) => {
+      targets.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket);
+        socket.pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    const port = await listen(server);
+    return { url: `http://127.0.0.1:${port}`, targets };
+  }
+
+  it.each<[string, (proxyUrl: string) => Record<string, string>, boolean]>([
+    ['HTTP_PROXY', (p) => ({ HTTP_PROXY: p }), true],
+    ['http_proxy', (p) => ({ http_proxy: p }), true],
+    ['http_proxy over HTTP_PROXY', (p) => ({ http_proxy: p, HTTP_PROXY: 'http://127.0.0.1:1' }), true],
+    ['HTTP_PROXY with the host in NO_PROXY', (p) => ({ HTTP_PROXY: p, NO_PROXY: 'example.com,127.0.0.1' }), false],
+    ['HTTPS_PROXY only, for an http:// URL', (p) => ({ HTTPS_PROXY: p }), false],
+    ['no proxy variables', () => ({}), false],
+  ])('%s → through the proxy: %s', async (_name, env, proxied) => {
+    const fake = await fakeAtlas((_req, res) => sendJson(res, 200, project));
+    const { url, targets } = await proxy();
+    const { client } = makeClient(fake.baseUrl, { env: env(url) });
+
+    await expect(client.getProject()).resolves.toMatchObject({ id: GROUP });
+
+    expect(targets).toEqual(proxied ? [new URL(fake.baseUrl).host] : []);
+  });
+});

@@ -1,0 +1,192 @@
+import type { ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AtlasApiError, type TokenCache } from '../../../src/atlas/index.js';
+import { GROUP, makeClient, sendAtlasError, sendJson, startFake, type Fake, type Seen } from './fake-atlas.js';
+
+const CLIENT_ID = 'mdb_sa_id_0123456789abcdef01234567';
+const CLIENT_SECRET = 'mdb_sa_sk_SECRET-never-shown-0123456789abcdef';
+const NOW = Date.parse('2026-08-10T12:00:00Z');
+const project = { clusterCount: 0, created: '2026-08-10T03:05:16Z', id: GROUP, name: 'p', orgId: 'a0123456789abcdef012345a' };
+
+type TokenReply = (res: ServerResponse, n: number) => void;
+const issue: TokenReply = (res, n) => sendJson(res, 200, { access_token: `tok-${n}`, expires_in: 3600, token_type: 'Bearer' }, { 'Content-Type': 'application/json' });
+
+/** An Atlas that issues tokens tok-1, tok-2, … and accepts only the tokens listed in `valid`. */
+async function oauthAtlas(tokenReplies: TokenReply[] = [issue], valid = (token: string) => token.startsWith('tok-')): Promise<{ fake: Fake; tokenRequests: Seen[] }> {
+  const tokenRequests: Seen[] = [];
+  const fake = await startFake((req, res) => {
+    if (req.path === '/api/oauth/token') {
+      tokenRequests.push(req);
+      const reply = tokenReplies[Math.min(tokenRequests.length - 1, tokenReplies.length - 1)];
+      return reply?.(res, tokenRequests.length);
+    }
+    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (!valid(token)) return sendAtlasError(res, 401, 'UNAUTHORIZED', 'Invalid token.');
+    return sendJson(res, 200, project);
+  });
+  return { fake, tokenRequests };
+}
+
+function memoryCache(initial?: { accessToken: string; expiresAt: string }): TokenCache & { saved: Array<{ accessToken: string; expiresAt: string }> } {
+  let current = initial;
+  const saved: Array<{ accessToken: string; expiresAt: string }> = [];
+  return {
+    saved,
+    load: async () => current,
+    save: async (token) => {
+      saved.push(token);
+      current = token;
+    },
+  };
+}
+
+let fake: Fake | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+function saClient(baseUrl: string, options: { tokenCache?: TokenCache; now?: () => number } = {}) {
+  return makeClient(baseUrl, {
+    auth: { kind: 'serviceAccount', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...(options.tokenCache ? { tokenCache: options.tokenCache } : {}) },
+    now: options.now ?? (() => NOW),
+  });
+}
+
+describe('service account tokens', () => {
+  it('asks for a token once and uses it for every call', async () => {
+    const atlas = await oauthAtlas();
+    fake = atlas.fake;
+    const { client } = saClient(fake.baseUrl);
+
+    await client.getProject();
+    await Promise.all([client.getProject(), client.getProject()]);
+
+    expect(atlas.tokenRequests).toHaveLength(1);
+    const [tokenRequest] = atlas.tokenRequests;
+    expect(tokenRequest?.method).toBe('POST');
+    expect(tokenRequest?.headers.authorization).toBe(`Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`);
+    expect(tokenRequest?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(tokenRequest?.body).toBe('grant_type=client_credentials');
+    expect(fake.seen.filter((r) => r.path !== '/api/oauth/token').map((r) => r.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-1']);
+    expect(client.requestCount).toBe(4);
+  });
+
+  it('shares one token request between parallel first calls', async () => {
+    const atlas = await oauthAtlas();
+    fake = atlas.fake;
+    const { client } = saClient(fake.baseUrl);
+
+    await Promise.all([client.getProject(), client.getProject(), client.getProject()]);
+
+    expect(atlas.tokenRequests).toHaveLength(1);
+  });
+
+  it('asks again when the token in memory is about to expire', async () => {
+    const atlas = await oauthAtlas();
+    fake = atlas.fake;
+    let now = NOW;
+    const { client } = saClient(fake.baseUrl, { now: () => now });
+
+    await client.getProject();
+    now += 3600_000 - 30_000;
+    await client.getProject();
+
+    expect(atlas.tokenRequests).toHaveLength(2);
+  });
+
+  it.each<[string, { accessToken: string; expiresAt: string } | undefined, number, string]>([
+    ['a cached token with an hour left is used', { accessToken: 'tok-cached', expiresAt: new Date(NOW + 3600_000).toISOString() }, 0, 'Bearer tok-cached'],
+    ['a cached token with 4 minutes left is replaced', { accessToken: 'tok-cached', expiresAt: new Date(NOW + 240_000).toISOString() }, 1, 'Bearer tok-1'],
+    ['an unreadable expiry is replaced', { accessToken: 'tok-cached', expiresAt: 'soon' }, 1, 'Bearer tok-1'],
+    ['an empty cache', undefined, 1, 'Bearer tok-1'],
+  ])('%s', async (_name, cached, tokenRequests, header) => {
+    const atlas = await oauthAtlas();
+    fake = atlas.fake;
+    const cache = memoryCache(cached);
+    const { client } = saClient(fake.baseUrl, { tokenCache: cache });
+
+    await client.getProject();
+    await client.getProject();
+
+    expect(atlas.tokenRequests).toHaveLength(tokenRequests);
+    expect(fake.seen.at(-1)?.headers.authorization).toBe(header);
+    expect(cache.saved).toEqual(tokenRequests === 0 ? [] : [{ accessToken: 'tok-1', expiresAt: new Date(NOW + 3600_000).toISOString() }]);
+  });
+
+  it('survives a cache that cannot be read or written', async () => {
+    const atlas = await oauthAtlas();
+    fake = atlas.fake;
+    const broken: TokenCache = { load: () => Promise.reject(new Error('locked')), save: () => Promise.reject(new Error('read-only')) };
+    const { client } = saClient(fake.baseUrl, { tokenCache: broken });
+
+    await expect(client.getProject()).resolves.toMatchObject({ id: GROUP });
+  });
+
+  it('fetches a new token once when the cached one is refused', async () => {
+    const atlas = await oauthAtlas([issue], (t) => t === 'tok-1');
+    fake = atlas.fake;
+    const cache = memoryCache({ accessToken: 'tok-revoked', expiresAt: new Date(NOW + 3600_000).toISOString() });
+    const { client } = saClient(fake.baseUrl, { tokenCache: cache });
+
+    await client.getProject();
+    await client.getProject();
+
+    expect(fake.seen.map((r) => `${r.path === '/api/oauth/token' ? 'token' : 'api'} ${r.headers.authorization?.startsWith('Bearer') ? r.headers.authorization : ''}`.trim())).toEqual([
+      'api Bearer tok-revoked',
+      'token',
+      'api Bearer tok-1',
+      'api Bearer tok-1',
+    ]);
+    expect(cache.saved.map((t) => t.accessToken)).toEqual(['tok-1']);
+  });
+
+  it('stops after one new token when Atlas refuses that one too', async () => {
+    const atlas = await oauthAtlas([issue], () => false);
+    fake = atlas.fake;
+    const { client } = saClient(fake.baseUrl);
+
+    await expect(client.getProject()).rejects.toMatchObject({ exitCode: 4, status: 401, message: expect.stringContaining("rejected the service account's access token") });
+    expect(atlas.tokenRequests).toHaveLength(2);
+    expect(client.requestCount).toBe(4);
+  });
+});
+
+describe('token endpoint failures', () => {
+  const oauthError = (status: number, error: string, headers: Record<string, string> = {}): TokenReply => (res) =>
+    sendJson(res, status, { error, error_description: `nope, ${CLIENT_SECRET} is wrong` }, { 'Content-Type': 'application/json', ...headers });
+
+  it.each<[string, TokenReply[], number, string, number]>([
+    ['invalid_client', [oauthError(401, 'invalid_client')], 4, "the service account's client ID or secret is wrong", 1],
+    ['access_denied', [oauthError(403, 'access_denied')], 4, 'Atlas refused the service account a token', 1],
+    ['an IP access list error in Atlas form', [(res) => sendAtlasError(res, 403, 'IP_ADDRESS_NOT_ON_ACCESS_LIST', 'IP address 198.51.100.4 is not allowed.', ['198.51.100.4'])], 4, "IP address 198.51.100.4: add it to the service account's access list", 1],
+    ['429 every time', [oauthError(429, 'rate_limited', { 'Retry-After': '2' })], 6, 'rate-limiting token requests', 5],
+    ['500 every time', [oauthError(500, 'server_error')], 6, 'HTTP 500 on POST /api/oauth/token', 5],
+    ['a 400', [oauthError(400, 'unsupported_grant_type')], 1, 'Atlas refused the token request with HTTP 400', 1],
+    ['a body that is not a token', [(res) => sendJson(res, 200, { token: 'x' })], 1, 'Atlas sent an unexpected response to POST /api/oauth/token', 1],
+  ])('%s → exit %i', async (_name, replies, exitCode, fragment, requests) => {
+    const atlas = await oauthAtlas(replies);
+    fake = atlas.fake;
+    const { client, debug } = saClient(fake.baseUrl);
+
+    const error = await client.getProject().catch((err: unknown) => err);
+
+    expect(error).toMatchObject({ exitCode, message: expect.stringContaining(fragment) });
+    if (exitCode !== 1 || fragment.includes('HTTP 400')) expect(error).toBeInstanceOf(AtlasApiError);
+    expect(atlas.tokenRequests).toHaveLength(requests);
+    for (const text of [(error as Error).message, ...debug]) {
+      expect(text).not.toContain(CLIENT_SECRET);
+      expect(text).not.toMatch(/authorization|bearer|basic /i);
+    }
+  });
+
+  it('retries a rate-limited token request and goes on', async () => {
+    const atlas = await oauthAtlas([(res) => sendJson(res, 429, { error: 'rate_limited' }, { 'Retry-After': '3' }), issue]);
+    fake = atlas.fake;
+    const { client, sleeps } = saClient(fake.baseUrl);
+
+    await expect(client.getProject()).resolves.toMatchObject({ id: GROUP });
+    expect(sleeps).toEqual([3250]);
+    expect(client.requestCount).toBe(3);
+  });
+});

@@ -1,0 +1,70 @@
+import type { ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AtlasApiError, type AtlasClient } from '../../../src/atlas/index.js';
+import { MAX_BODY_BYTES } from '../../../src/atlas/transport.js';
+import { GROUP, makeClient, sendJson, startFake, userJson, type Fake } from './fake-atlas.js';
+
+let fake: Fake | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+const users = `/api/atlas/v2/groups/${GROUP}/databaseUsers`;
+
+describe('success responses that break the contract', () => {
+  it.each<[string, (c: AtlasClient) => Promise<unknown>, string, string]>([
+    ['a body that is not JSON', (c) => c.getProject(), '<html>maintenance</html>', `GET /api/atlas/v2/groups/${GROUP}: the body is not JSON`],
+    ['an empty body', (c) => c.getDatabaseUser('u1'), '', `GET ${users}/admin/u1: the body is not JSON`],
+    ['a project without a name', (c) => c.getProject(), JSON.stringify({ id: GROUP, orgId: 'x', clusterCount: 0, created: 'x' }), 'name: Invalid input'],
+    ['a user whose roles are a string', (c) => c.getDatabaseUser('u1'), JSON.stringify(userJson('u1', { roles: 'readWrite' })), 'roles: Invalid input: expected array'],
+    ['a user with an unreadable expiry', (c) => c.getDatabaseUser('u1'), JSON.stringify(userJson('u1', { deleteAfterDate: 'tomorrow' })), 'deleteAfterDate: Invalid ISO datetime'],
+    ['a user with an unknown scope type', (c) => c.getDatabaseUser('u1'), JSON.stringify(userJson('u1', { scopes: [{ name: 'c0', type: 'GALAXY' }] })), 'scopes.0.type'],
+    ['a list whose results is an object', (c) => c.listDatabaseUsers(), JSON.stringify({ results: {} }), 'results: Invalid input: expected array'],
+    ['a list entry with a numeric username', (c) => c.listAllDatabaseUsers(), JSON.stringify({ results: [userJson('u1', { username: 7 })] }), 'results.0.username'],
+    ['a cluster status nobody knows', (c) => c.getClusterStatus('c0'), JSON.stringify({ changeStatus: 'DONE' }), 'changeStatus: Invalid option'],
+    ['a cluster without a name', (c) => c.getCluster('c0'), JSON.stringify({ connectionStrings: {} }), 'name: Invalid input'],
+  ])('%s → exit 1 "unexpected response"', async (_name, call, body, fragment) => {
+    fake = await startFake((_req, res) => sendJson(res, 200, body));
+    const { client } = makeClient(fake.baseUrl);
+
+    const error = await call(client).catch((err: unknown) => err);
+
+    expect(error).not.toBeInstanceOf(AtlasApiError);
+    expect(error).toMatchObject({ exitCode: 1 });
+    expect((error as Error).message).toMatch(/^Atlas sent an unexpected response to (GET|POST) \/api\/atlas\/v2\//);
+    expect((error as Error).message).toContain(fragment);
+    expect(client.requestCount).toBe(1);
+  });
+
+  it.each<[string, (res: ServerResponse) => void]>([
+    ['declared in Content-Length', (res) => res.writeHead(200, { 'Content-Length': String(MAX_BODY_BYTES + 1) }).end()],
+    [
+      'streamed without a length',
+      (res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        for (let i = 0; i < 6; i += 1) res.write(chunk);
+        res.end('{}');
+      },
+    ],
+  ])('refuses a body over 5 MB %s, without retrying', async (_name, respond) => {
+    fake = await startFake((_req, res) => respond(res));
+    const { client } = makeClient(fake.baseUrl);
+
+    await expect(client.getProject()).rejects.toMatchObject({
+      exitCode: 1,
+      message: `Atlas sent an unexpected response to GET /api/atlas/v2/groups/${GROUP}: the body is larger than 5 MB`,
+    });
+    expect(client.requestCount).toBe(1);
+  });
+
+  it('keeps unknown fields out and tolerates missing optional ones', async () => {
+    fake = await startFake((_req, res) => sendJson(res, 200, { ...userJson('u1'), scopes: undefined, labels: undefined, futureField: { a: 1 } }));
+    const { client } = makeClient(fake.baseUrl);
+
+    const user = await client.getDatabaseUser('u1');
+
+    expect(user).toEqual({ username: 'u1', databaseName: 'admin', groupId: GROUP, roles: [{ databaseName: 'app', roleName: 'readWrite' }], scopes: [], labels: [] });
+  });
+});
