@@ -1,4 +1,4 @@
-import { DynsecretError, ExitCode } from './errors.js';
+import { DynsecretError, ExitCode, UsageError } from './errors.js';
 import { VERSION } from './version.js';
 import type { Context, GlobalOptions } from './context.js';
 
@@ -16,7 +16,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 
 export async function buildProgram(dispatch: Dispatch) {
-  const { Command, Option } = await import('commander');
+  const { Command } = await import('commander');
   const program = new Command('dynsecret')
     .description('Short-lived MongoDB Atlas database users on demand.')
     .version(VERSION, '-V, --version', 'print the version')
@@ -58,15 +58,76 @@ export async function buildProgram(dispatch: Dispatch) {
       }));
 
   program
+    .command('lease')
+    .description('issue a short-lived database user and print its credentials')
+    .argument('<name>', 'config name')
+    .option('--ttl <duration>', "how long the lease lives (default: the config's default TTL)")
+    .option('--format <format>', 'shell, fish, powershell, dotenv, json or table (default: table on a terminal, shell otherwise)')
+    .option('--prefix <prefix>', 'prefix for the DB_ and MONGODB_ variable names')
+    .option('--env-file <path>', 'insert or replace the variables in this file (0600) instead of printing them')
+    .option('--cluster <name>', 'print MONGODB_URI for this cluster')
+    .option('--wait [timeout]', 'wait until the user is applied to its clusters (default timeout 5m)')
+    .addHelpText('after', examples([
+      'eval "$(dynsecret lease app-db)"',
+      'dynsecret lease app-db --ttl 15m --format json',
+      'dynsecret lease app-db --env-file .env --prefix APP_ --wait',
+    ]))
+    .action((name: string, options: { ttl?: string; format?: string; prefix?: string; envFile?: string; cluster?: string; wait?: string | boolean }) =>
+      dispatch(async (context) => {
+        const [{ lease }, { waitOption, waitForApplied }] = await Promise.all([import('./commands/lease.js'), import('./commands/wait.js')]);
+        const { wait, ...rest } = options;
+        return lease(context, { ...rest, name, ...waitOption(wait) }, waitForApplied);
+      }));
+
+  program
+    .command('renew')
+    .description("extend a lease, up to the config's max TTL")
+    .argument('<lease-id>', 'the lease id (its Atlas username)')
+    .option('--ttl <duration>', "new lifetime from now (default: the config's default TTL)")
+    .option('--config <name>', 'the config of a lease made on another machine')
+    .option('--json', 'print the new expiry as JSON')
+    .addHelpText('after', examples(['dynsecret renew "$DYNSECRET_LEASE_ID" --ttl 2h', 'dynsecret renew ds-app-db-1a2b3c4d5e6f --config app-db --json']))
+    .action((leaseId: string, options: { ttl?: string; config?: string; json?: boolean }) =>
+      dispatch(async (context) => {
+        const { renew } = await import('./commands/renew.js');
+        return renew(context, { ...options, leaseId });
+      }));
+
+  program
+    .command('revoke')
+    .description('delete leased users now')
+    .argument('[lease-id...]', 'lease ids to revoke')
+    .option('--config <name>', 'the config (with --all, or for leases made elsewhere)')
+    .option('--all', "revoke every lease of --config")
+    .option('--expired', 'clean up expired, failed and interrupted leases')
+    .option('--force', 'forget a lease locally even when Atlas could not revoke it')
+    .option('--yes', 'do not ask for confirmation (required for --all without a terminal)')
+    .option('--json', 'print one result per lease as JSON')
+    .option('--env-file <path>', "remove the lease's variables from this file")
+    .option('--prefix <prefix>', 'the --prefix the variables were written with')
+    .addHelpText('after', examples(['dynsecret revoke "$DYNSECRET_LEASE_ID"', 'dynsecret revoke --config app-db --all --yes', 'dynsecret revoke --expired']))
+    .action((leaseIds: string[], options: Omit<import('./commands/revoke.js').RevokeOptions, 'leaseIds'>) =>
+      dispatch(async (context) => {
+        const { revoke } = await import('./commands/revoke.js');
+        return revoke(context, { ...options, leaseIds });
+      }));
+
+  program
     .command('list')
     .description('list configs, or the leases of one config')
     .argument('[name]', 'a config name: list its leases')
     .option('--json', 'machine-readable output')
-    .addHelpText('after', examples(['dynsecret list', 'dynsecret list --json']))
-    .action((name: string | undefined, options: { json?: boolean }) =>
+    .option('--remote', 'with NAME: reconcile with the users Atlas holds under the config\'s labels')
+    .addHelpText('after', examples(['dynsecret list', 'dynsecret list app-db', 'dynsecret list app-db --remote --json']))
+    .action((name: string | undefined, options: { json?: boolean; remote?: boolean }) =>
       dispatch(async (context) => {
-        const { listConfigs } = await import('./commands/list.js');
-        return listConfigs(context, { ...options, ...(name === undefined ? {} : { name }) });
+        if (name === undefined) {
+          if (options.remote) throw new UsageError('--remote needs a config name: dynsecret list NAME --remote');
+          const { listConfigs } = await import('./commands/list.js');
+          return listConfigs(context, options);
+        }
+        const { listLeases } = await import('./commands/list-leases.js');
+        return listLeases(context, { ...options, name });
       }));
 
   program
@@ -92,7 +153,6 @@ export async function buildProgram(dispatch: Dispatch) {
         return unlock(context);
       }));
 
-  void Option;
   return program;
 }
 
@@ -130,8 +190,12 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     const program = await buildProgram(async (action) => {
       const { createContext } = await import('./context.js');
       const context = await createContext(program.opts<GlobalOptions>());
-      const output = await action(context);
-      if (output) process.stdout.write(output);
+      try {
+        const output = await action(context);
+        if (output) process.stdout.write(output);
+      } finally {
+        await context.close();
+      }
     });
     await program.parseAsync(argv as string[]);
   } catch (error) {

@@ -1,3 +1,6 @@
+import type { AtlasClient } from './atlas/index.js';
+import type { DynamicSecretConfig } from './config/schema.js';
+import { atlasClientFor } from './commands/atlas.js';
 import { EncryptedStore } from './store/store.js';
 import { inquirerPrompts, processIo, type Io, type Prompts } from './io.js';
 
@@ -8,6 +11,10 @@ export interface Context {
   readonly prompts: Prompts;
   readonly store: EncryptedStore;
   now(): Date;
+  /** The Atlas client for a config. */
+  atlas(config: DynamicSecretConfig): Promise<AtlasClient>;
+  /** Releases what the command opened (idle HTTP connections). */
+  close(): Promise<void>;
   /** A debug line on stderr when `--debug` is on; never given a secret. */
   debug(line: string): void;
 }
@@ -38,13 +45,27 @@ export async function createContext(options: GlobalOptions): Promise<Context> {
       prompt: io.interactive ? ({ message }) => prompts.password({ message }) : undefined,
     },
   });
+  const clients = new Map<string, Promise<AtlasClient>>();
+  const debug = options.debug ? (line: string) => io.error(`debug: ${line}`) : () => undefined;
   return {
     env,
     io,
     prompts,
     store,
     now: () => new Date(),
-    debug: options.debug ? (line) => io.error(`debug: ${line}`) : () => undefined,
+    atlas: (config) => {
+      // One client per config and process, so digest nonces and tokens are reused across calls.
+      let client = clients.get(config.name);
+      if (!client) {
+        client = atlasClientFor({ store, env, debug }, config);
+        clients.set(config.name, client);
+      }
+      return client;
+    },
+    close: async () => {
+      await Promise.all([...clients.values()].map((client) => client.then((c) => c.close(), () => undefined)));
+    },
+    debug,
   };
 }
 

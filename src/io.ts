@@ -10,6 +10,8 @@ export interface Io {
   readonly color: boolean;
   /** Messages, warnings, summaries: everything that is not data. */
   error(line: string): void;
+  /** A transient status line (a spinner) on a TTY stderr; undefined clears it. Quiet elsewhere. */
+  progress(text: string | undefined): void;
   /** Reads all of stdin (for `--private-key-stdin`). */
   readStdin(): Promise<string>;
 }
@@ -39,6 +41,10 @@ export function processIo(env: Record<string, string | undefined>, colorFlag: bo
     color: colorEnabled(env, stderrIsTty, colorFlag),
     error: (line) => {
       process.stderr.write(`${line}\n`);
+    },
+    progress: (text) => {
+      if (!stderrIsTty) return;
+      process.stderr.write(text === undefined ? '\r\x1b[2K' : `\r\x1b[2K${text}`);
     },
     readStdin: async () => {
       const chunks: Buffer[] = [];

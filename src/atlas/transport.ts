@@ -85,7 +85,8 @@ export class Transport {
 
   #undici(): Promise<{ fetch: typeof undiciFetch; dispatcher: Dispatcher }> {
     // undici is imported on the first request so that loading the CLI costs nothing when no request is made.
-    this.#ready ??= import('undici').then(async (undici) => ({
+    // A bundle with code splitting exposes a CommonJS package only as `default`; Node exposes both.
+    this.#ready ??= import('undici').then((mod) => (mod as { default?: typeof mod }).default ?? mod).then(async (undici) => ({
       fetch: undici.fetch,
       dispatcher: await buildDispatcher(undici, this.#options),
     }));

@@ -1,5 +1,7 @@
 import type { Context } from '../context.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { findConfig } from './lease.js';
+import { revoke } from './revoke.js';
 
 export interface DeleteOptions {
   name: string;
@@ -7,32 +9,36 @@ export interface DeleteOptions {
   force?: boolean;
 }
 
-/** `dynsecret delete NAME`: removes a config after confirmation (required as --yes without a terminal). */
+/**
+ * `dynsecret delete NAME`: revokes the config's live leases, then removes the config. A failed revoke
+ * keeps the config (so the lease can still be revoked) unless --force.
+ */
 export async function deleteConfig(context: Context, options: DeleteOptions): Promise<void> {
-  const data = await context.store.read();
-  if (!data.configs.some((c) => c.name === options.name)) {
-    throw new NotFoundError(`No config named ${options.name}.`, { hint: 'See the configs with: dynsecret list' });
-  }
-  const live = data.leases.filter((l) => l.config === options.name && l.status !== 'gone');
-  if (live.length > 0 && !options.force) {
-    throw new UsageError(`Config ${options.name} still has ${live.length} lease(s); revoke them first.`, {
-      hint: `dynsecret revoke --config ${options.name} --all --yes, or pass --force to forget them.`,
-    });
-  }
+  await findConfig(context, options.name);
+  const live = (await context.store.read()).leases.filter((l) => l.config === options.name && l.status !== 'gone');
   if (!options.yes) {
-    if (!context.io.interactive) {
-      throw new UsageError(`Deleting config ${options.name} needs confirmation: pass --yes.`);
-    }
-    const confirmed = await context.prompts.confirm({ message: `Delete config ${options.name}?`, default: false });
+    if (!context.io.interactive) throw new UsageError(`Deleting config ${options.name} needs confirmation: pass --yes.`);
+    const leases = live.length > 0 ? ` and revoke its ${live.length} lease(s)` : '';
+    const confirmed = await context.prompts.confirm({ message: `Delete config ${options.name}${leases}?`, default: false });
     if (!confirmed) {
       context.io.error('Nothing was deleted.');
       return;
     }
   }
-  await context.store.update((fresh) => {
-    fresh.configs = fresh.configs.filter((c) => c.name !== options.name);
-    fresh.leases = fresh.leases.filter((l) => l.config !== options.name);
-    fresh.tokens = fresh.tokens.filter((t) => t.config !== options.name);
+  if (live.length > 0) {
+    try {
+      await revoke(context, { leaseIds: [], config: options.name, all: true, yes: true });
+    } catch (error) {
+      if (!options.force) {
+        context.io.error(`Config ${options.name} was kept so its remaining leases can still be revoked (or pass --force).`);
+        throw error;
+      }
+    }
+  }
+  await context.store.update((data) => {
+    data.configs = data.configs.filter((c) => c.name !== options.name);
+    data.leases = data.leases.filter((l) => l.config !== options.name);
+    data.tokens = data.tokens.filter((t) => t.config !== options.name);
   });
   context.io.error(`Deleted config ${options.name}.`);
 }

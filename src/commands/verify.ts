@@ -1,11 +1,27 @@
 import type { Context } from '../context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
+import { NotFoundError } from '../errors.js';
 
 /**
- * Checks a config's credentials against Atlas before it is saved. The Atlas client arrives with the lease
- * commands; until then a config is saved as given.
+ * Checks a config against Atlas before it is saved: the credentials can list database users, and every
+ * CLUSTER scope names a cluster of the project. With exactly one CLUSTER scope, its `standardSrv`
+ * connection string is recorded so `lease` can print MONGODB_URI without another request.
  */
 export async function verifyConfig(context: Context, config: DynamicSecretConfig): Promise<DynamicSecretConfig> {
-  context.io.error('warning: the connection check against Atlas is not available yet; saved without it.');
-  return config;
+  const atlas = await context.atlas(config);
+  await atlas.listDatabaseUsers({ itemsPerPage: 1 });
+  const clusters = config.scopes.filter((scope) => scope.type === 'CLUSTER');
+  const found = await Promise.all(clusters.map(async (scope) => {
+    try {
+      return await atlas.getCluster(scope.name);
+    } catch (error) {
+      if ((error as { errorCode?: string }).errorCode === 'CLUSTER_NOT_FOUND') {
+        throw new NotFoundError(`Project ${config.groupId} has no cluster named ${scope.name}: check --scope.`, { cause: error });
+      }
+      throw error;
+    }
+  }));
+  const connectionString = found.length === 1 ? found[0]!.connectionStrings?.standardSrv : undefined;
+  const { connectionString: _stale, ...rest } = config;
+  return connectionString === undefined ? rest : { ...rest, connectionString };
 }

@@ -13,7 +13,6 @@ export const leaseRecordSchema = z.object({
   expiresAt: z.string(),
   maxExpiresAt: z.string(),
   status: z.enum(leaseStatuses),
-  envFiles: z.array(z.string()).default([]),
   lastError: z.string().optional(),
 });
 export type LeaseRecord = z.infer<typeof leaseRecordSchema>;

@@ -79,12 +79,13 @@ describe('EncryptedStore', () => {
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a test reaches into the parsed file freely
   const tamperings: [string, (envelope: Record<string, any>) => void][] = [
-    ['ciphertext byte', (e) => { const b = Buffer.from(e.data, 'base64'); b[0] ^= 1; e.data = b.toString('base64'); }],
-    ['auth tag', (e) => { const b = Buffer.from(e.tag, 'base64'); b[3] ^= 0x80; e.tag = b.toString('base64'); }],
-    ['nonce', (e) => { const b = Buffer.from(e.iv, 'base64'); b[0] ^= 1; e.iv = b.toString('base64'); }],
-    ['wrapped key', (e) => { const b = Buffer.from(e.wrappedKey.key, 'base64'); b[0] ^= 1; e.wrappedKey.key = b.toString('base64'); }],
-    ['salt', (e) => { const b = Buffer.from(e.kdf.salt, 'base64'); b[0] ^= 1; e.kdf.salt = b.toString('base64'); }],
+    ['ciphertext byte', (e) => { const b = Buffer.from(e.data, 'base64'); b[0]! ^= 1; e.data = b.toString('base64'); }],
+    ['auth tag', (e) => { const b = Buffer.from(e.tag, 'base64'); b[3]! ^= 0x80; e.tag = b.toString('base64'); }],
+    ['nonce', (e) => { const b = Buffer.from(e.iv, 'base64'); b[0]! ^= 1; e.iv = b.toString('base64'); }],
+    ['wrapped key', (e) => { const b = Buffer.from(e.wrappedKey.key, 'base64'); b[0]! ^= 1; e.wrappedKey.key = b.toString('base64'); }],
+    ['salt', (e) => { const b = Buffer.from(e.kdf.salt, 'base64'); b[0]! ^= 1; e.kdf.salt = b.toString('base64'); }],
     ['weaker KDF', (e) => { e.kdf.N = 2 ** 14; }],
     ['larger KDF', (e) => { e.kdf.N = 2 ** 18; }],
     ['format version', (e) => { e.dynsecret = 2; }],

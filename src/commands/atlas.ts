@@ -1,0 +1,39 @@
+import type { AtlasClient, TokenCache } from '../atlas/index.js';
+import type { DynamicSecretConfig } from '../config/schema.js';
+import type { EncryptedStore } from '../store/store.js';
+import { VERSION } from '../version.js';
+
+export interface AtlasDeps {
+  store: EncryptedStore;
+  env: Record<string, string | undefined>;
+  debug(line: string): void;
+}
+
+/** A service account's bearer token, kept encrypted in the store so later commands skip the token request. */
+function storeTokenCache(store: EncryptedStore, config: string): TokenCache {
+  return {
+    load: async () => (await store.read()).tokens.find((t) => t.config === config),
+    save: async (token) => {
+      await store.update((data) => {
+        data.tokens = [...data.tokens.filter((t) => t.config !== config), { config, ...token }];
+      });
+    },
+  };
+}
+
+/** The Atlas client for one config, loaded on first use so commands without Atlas never import it. */
+export async function atlasClientFor(deps: AtlasDeps, config: DynamicSecretConfig): Promise<AtlasClient> {
+  const { createAtlasClient } = await import('../atlas/index.js');
+  const auth = config.auth.kind === 'apiKey'
+    ? config.auth
+    : { ...config.auth, tokenCache: storeTokenCache(deps.store, config.name) };
+  return createAtlasClient({
+    baseUrl: config.baseUrl,
+    groupId: config.groupId,
+    auth,
+    ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
+    env: deps.env,
+    onDebug: deps.debug,
+    userAgent: `dynsecret/${VERSION}`,
+  });
+}

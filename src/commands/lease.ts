@@ -1,0 +1,147 @@
+import type { Context } from '../context.js';
+import type { DynamicSecretConfig } from '../config/schema.js';
+import { DynsecretError, NotFoundError, UsageError } from '../errors.js';
+import { generatePassword, generateUsername } from '../lease/credentials.js';
+import { parseDuration } from '../lease/duration.js';
+import { leaseDescription, leaseLabels } from '../lease/labels.js';
+import { pruneLeases } from '../lease/status.js';
+import { leaseExpiry, toAtlasDate } from '../lease/ttl.js';
+import { upsertEnvFile } from '../output/env-file.js';
+import type { OutputFormat } from '../output/formats.js';
+import { checkPrefix, leaseVariables, parseOutputFormat, renderLease, type IssuedLease } from '../output/lease-output.js';
+import { formatExpiry } from '../output/time.js';
+import type { LeaseRecord } from '../store/schema.js';
+
+export interface LeaseOptions {
+  name: string;
+  ttl?: string;
+  format?: string;
+  prefix?: string;
+  envFile?: string;
+  cluster?: string;
+  /** Wait for the user to be applied to the clusters; a timeout in ms. */
+  waitMs?: number;
+}
+
+export async function findConfig(context: Context, name: string): Promise<DynamicSecretConfig> {
+  const config = (await context.store.read()).configs.find((c) => c.name === name);
+  if (!config) throw new NotFoundError(`No config named ${name}.`, { hint: 'See the configs with: dynsecret list' });
+  return config;
+}
+
+/** Waits until a lease's user is usable on its clusters; provided by the wait module. */
+export type WaitForApplied = (context: Context, config: DynamicSecretConfig, lease: IssuedLease, timeoutMs: number) => Promise<void>;
+
+/**
+ * Creates a lease: validates everything first, records the intent, creates the Atlas user (retry-safe),
+ * records the lease, then returns the output. Any failure after the user exists revokes it again.
+ */
+export async function createLease(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<{ lease: IssuedLease; config: DynamicSecretConfig }> {
+  const config = await findConfig(context, options.name);
+  const prefix = options.prefix ?? '';
+  checkPrefix(prefix);
+  const now = context.now();
+  const ttlMs = options.ttl === undefined ? undefined : parseDuration(options.ttl, '--ttl');
+  const { expiresAt, maxExpiresAt } = leaseExpiry({ now, ttlMs, defaultTtlMs: config.defaultTtlMs, maxTtlMs: config.maxTtlMs });
+  const createdAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
+  const username = generateUsername({ configName: config.name, template: config.usernameTemplate, now });
+  const password = generatePassword();
+  const record: LeaseRecord = {
+    leaseId: username,
+    config: config.name,
+    createdAt: toAtlasDate(createdAt),
+    expiresAt: toAtlasDate(expiresAt),
+    maxExpiresAt: toAtlasDate(maxExpiresAt),
+    status: 'creating',
+  };
+
+  // The intent is recorded first: a process killed after Atlas answered leaves a visible record.
+  await context.store.update((data) => {
+    data.leases = pruneLeases(data.leases, now);
+    data.leases.push(record);
+  });
+  const atlas = await context.atlas(config);
+  try {
+    await atlas.createDatabaseUser({
+      username,
+      password,
+      roles: config.roles,
+      scopes: config.scopes,
+      deleteAfterDate: record.expiresAt,
+      description: leaseDescription(config.name),
+      labels: leaseLabels(record),
+    });
+  } catch (error) {
+    if (definitelyNotCreated(error)) await forget(context, username);
+    else await abandon(context, config, username, false);
+    throw error;
+  }
+  await setStatus(context, username, 'active');
+  const clusterUri = options.cluster === undefined ? config.connectionString : await clusterConnectionString(context, config, options.cluster);
+  const lease: IssuedLease = { leaseId: username, config: config.name, username, password, createdAt, expiresAt, maxExpiresAt, clusterUri };
+  if (options.waitMs !== undefined && wait) await wait(context, config, lease, options.waitMs);
+  return { lease, config };
+}
+
+/** `dynsecret lease NAME`: the stdout text, written by the CLI only after everything succeeded. */
+export async function lease(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<string> {
+  const format: OutputFormat | undefined = options.format === undefined ? undefined : parseOutputFormat(options.format);
+  const { lease: issued, config } = await createLease(context, options, wait);
+  const now = context.now();
+  if (options.envFile !== undefined) {
+    try {
+      await upsertEnvFile(options.envFile, leaseVariables(issued, options.prefix ?? ''));
+    } catch (error) {
+      // Nobody can use credentials that were never delivered: revoke rather than leave them alive.
+      await abandon(context, config, issued.leaseId, true);
+      throw error;
+    }
+  }
+  context.io.error(`Leased ${issued.leaseId} from ${config.name}; expires ${formatExpiry(issued.expiresAt, now)}.`);
+  if (options.envFile !== undefined) context.io.error(`Wrote the credentials to ${options.envFile}.`);
+  const chosen = format ?? (options.envFile !== undefined ? undefined : context.io.stdoutIsTty ? 'table' : 'shell');
+  return chosen === undefined ? '' : renderLease(issued, chosen, options.prefix ?? '', now);
+}
+
+async function setStatus(context: Context, leaseId: string, status: LeaseRecord['status']): Promise<void> {
+  await context.store.update((data) => {
+    const record = data.leases.find((l) => l.leaseId === leaseId);
+    if (record) record.status = status;
+  });
+}
+
+/**
+ * Undoes a lease that cannot be delivered: deletes the user (absent is fine) and the record. When the
+ * delete fails too, the record stays as `creating` so `list` shows it and `revoke --expired` cleans it.
+ */
+async function abandon(context: Context, config: DynamicSecretConfig, leaseId: string, created: boolean): Promise<void> {
+  try {
+    const atlas = await context.atlas(config);
+    await atlas.deleteDatabaseUser(leaseId);
+  } catch (error) {
+    context.io.error(`warning: could not ${created ? 'revoke' : 'check for'} ${leaseId} in Atlas (${error instanceof DynsecretError ? error.message : 'error'}); run \`dynsecret revoke --expired\` later.`);
+    return;
+  }
+  await forget(context, leaseId);
+}
+
+async function forget(context: Context, leaseId: string): Promise<void> {
+  await context.store.update((data) => {
+    data.leases = data.leases.filter((l) => l.leaseId !== leaseId);
+  });
+}
+
+/** Atlas answered with a client error (or nothing was sent): no user can exist. */
+function definitelyNotCreated(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number') return status >= 400 && status < 500;
+  return error instanceof UsageError;
+}
+
+async function clusterConnectionString(context: Context, config: DynamicSecretConfig, cluster: string): Promise<string> {
+  const atlas = await context.atlas(config);
+  const found = await atlas.getCluster(cluster);
+  const uri = found.connectionStrings?.standardSrv ?? found.connectionStrings?.standard;
+  if (uri === undefined) throw new UsageError(`Cluster ${cluster} has no connection string yet (is it still being created?).`);
+  return uri;
+}

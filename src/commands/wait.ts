@@ -1,0 +1,51 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Context } from '../context.js';
+import type { DynamicSecretConfig } from '../config/schema.js';
+import { TransientError } from '../errors.js';
+import { parseDuration, formatDurationShort } from '../lease/duration.js';
+import type { IssuedLease } from '../output/lease-output.js';
+
+export const DEFAULT_WAIT_MS = 5 * 60 * 1000;
+const FIRST_POLL_MS = 1000;
+const MAX_POLL_MS = 5000;
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** `--wait` alone means the default timeout; `--wait 2m` sets it; absent means no wait. */
+export function waitOption(value: string | boolean | undefined): { waitMs?: number } {
+  if (value === undefined || value === false) return {};
+  if (value === true) return { waitMs: DEFAULT_WAIT_MS };
+  return { waitMs: parseDuration(value, '--wait') };
+}
+
+/**
+ * Polls the change status of the lease's clusters (its CLUSTER scopes, else every cluster of the project)
+ * until all are APPLIED: Atlas applies a new user asynchronously and it cannot log in before.
+ */
+export async function waitForApplied(context: Context, config: DynamicSecretConfig, lease: IssuedLease, timeoutMs: number): Promise<void> {
+  const atlas = await context.atlas(config);
+  const scoped = config.scopes.filter((s) => s.type === 'CLUSTER').map((s) => s.name);
+  const clusters = scoped.length > 0 ? scoped : (await atlas.listClusters()).map((c) => c.name);
+  const started = Date.now();
+  let pending = new Set(clusters);
+  let interval = FIRST_POLL_MS;
+  let frame = 0;
+  try {
+    for (;;) {
+      const statuses = await Promise.all([...pending].map(async (name) => [name, await atlas.getClusterStatus(name)] as const));
+      pending = new Set(statuses.filter(([, status]) => status !== 'APPLIED').map(([name]) => name));
+      if (pending.size === 0) break;
+      const elapsed = Date.now() - started;
+      if (elapsed >= timeoutMs) {
+        throw new TransientError(`Timed out after ${formatDurationShort(timeoutMs)} waiting for Atlas to apply ${lease.leaseId} to ${[...pending].join(', ')}; the lease was kept.`, {
+          hint: `It may work shortly; check with \`dynsecret list ${config.name}\`, or revoke it with \`dynsecret revoke ${lease.leaseId}\`.`,
+        });
+      }
+      context.io.progress(`${SPINNER[frame++ % SPINNER.length]} waiting for Atlas to apply ${lease.leaseId} to ${[...pending].join(', ')} (${Math.round(elapsed / 1000)}s)`);
+      await sleep(Math.min(interval, Math.max(0, timeoutMs - elapsed)));
+      interval = Math.min(MAX_POLL_MS, Math.round(interval * 1.5));
+    }
+  } finally {
+    context.io.progress(undefined);
+  }
+  context.io.error(`Applied to ${clusters.length === 0 ? 'the project' : clusters.join(', ')} after ${Math.round((Date.now() - started) / 1000)}s.`);
+}

@@ -1,0 +1,80 @@
+import { UsageError } from '../errors.js';
+import { renderColumns } from './columns.js';
+import { checkVariableName, renderJson, renderVariables, type OutputFormat, type Variable } from './formats.js';
+import { formatExpiry, formatIso } from './time.js';
+
+/** Everything `lease` can print about a new lease; the password lives only here and on stdout. */
+export interface IssuedLease {
+  leaseId: string;
+  config: string;
+  username: string;
+  password: string;
+  createdAt: Date;
+  expiresAt: Date;
+  maxExpiresAt: Date;
+  /** The cluster's `mongodb+srv://host` string, when one is known. */
+  clusterUri?: string | undefined;
+}
+
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['shell', 'fish', 'powershell', 'dotenv', 'json', 'table'];
+
+export function parseOutputFormat(value: string): OutputFormat {
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(value)) {
+    throw new UsageError(`Invalid --format ${JSON.stringify(value)}: use one of ${OUTPUT_FORMATS.join(', ')}.`);
+  }
+  return value as OutputFormat;
+}
+
+/** The connection string with the credentials in it, URI-encoded. */
+export function connectionString(clusterUri: string, username: string, password: string): string {
+  const url = new URL(clusterUri);
+  url.username = encodeURIComponent(username);
+  url.password = encodeURIComponent(password);
+  return url.toString();
+}
+
+/** Checks `--prefix` up front, before anything is created. */
+export function checkPrefix(prefix: string): void {
+  if (prefix !== '') checkVariableName(`${prefix}DB_USERNAME`);
+}
+
+/** The variables SPEC names, with `--prefix` on the DB_ and MONGODB_ ones. */
+export function leaseVariables(lease: IssuedLease, prefix = ''): Variable[] {
+  const vars: Variable[] = [
+    [`${prefix}DB_USERNAME`, lease.username],
+    [`${prefix}DB_PASSWORD`, lease.password],
+  ];
+  if (lease.clusterUri !== undefined) {
+    vars.push([`${prefix}MONGODB_URI`, connectionString(lease.clusterUri, lease.username, lease.password)]);
+  }
+  vars.push(['DYNSECRET_LEASE_ID', lease.leaseId], ['DYNSECRET_LEASE_EXPIRES_AT', formatIso(lease.expiresAt)]);
+  return vars;
+}
+
+/** The stable JSON of `lease --format json`. */
+export function leaseJson(lease: IssuedLease) {
+  return {
+    leaseId: lease.leaseId,
+    config: lease.config,
+    username: lease.username,
+    password: lease.password,
+    createdAt: formatIso(lease.createdAt),
+    expiresAt: formatIso(lease.expiresAt),
+    maxExpiresAt: formatIso(lease.maxExpiresAt),
+    ...(lease.clusterUri === undefined ? {} : { connectionString: connectionString(lease.clusterUri, lease.username, lease.password) }),
+  };
+}
+
+export function renderLease(lease: IssuedLease, format: OutputFormat, prefix: string, now: Date): string {
+  switch (format) {
+    case 'json':
+      return renderJson(leaseJson(lease));
+    case 'table': {
+      const rows = leaseVariables(lease, prefix).map(([name, value]) => [name, value]);
+      rows.push(['EXPIRES', formatExpiry(lease.expiresAt, now)], ['MAX EXPIRES', formatIso(lease.maxExpiresAt)]);
+      return renderColumns(['NAME', 'VALUE'], rows);
+    }
+    default:
+      return renderVariables(format, leaseVariables(lease, prefix));
+  }
+}
