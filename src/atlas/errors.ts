@@ -87,7 +87,7 @@ function describe(status: number, code: string | undefined, body: ApiErrorBody, 
     return [`Atlas found nothing at ${where}: check --base-url`, ExitCode.notFound];
   }
   if (status === 409 && ctx.creating === true && ctx.username !== undefined) {
-    return [`a database user named ${ctx.username} already exists in project ${ctx.groupId}: choose another username`, ExitCode.failure];
+    return [usernameTakenSentence(ctx.username, ctx.groupId), ExitCode.failure];
   }
   if (status === 400) {
     const known = code === undefined ? undefined : BAD_INPUT[code];
@@ -132,6 +132,14 @@ export function redact(text: string, secrets: readonly string[]): string {
     if (secret.length >= 4) out = out.split(secret).join('***');
   }
   return out;
+}
+
+const usernameTakenSentence = (username: string, groupId: string): string =>
+  `a database user named ${username} already exists in project ${groupId}: choose another username`;
+
+/** The username belongs to a user that is not ours (found by a lookup rather than a 409). */
+export function usernameTaken(username: string, groupId: string): AtlasApiError {
+  return new AtlasApiError(usernameTakenSentence(username, groupId), ExitCode.failure, { status: 409 });
 }
 
 /** A 2xx response that is not what the spec promises. */

@@ -85,11 +85,11 @@ export class Transport {
 
   #undici(): Promise<{ fetch: typeof undiciFetch; dispatcher: Dispatcher }> {
     // undici is imported on the first request so that loading the CLI costs nothing when no request is made.
-    // A bundle with code splitting exposes a CommonJS package only as `default`; Node exposes both.
-    this.#ready ??= import('undici').then((mod) => (mod as { default?: typeof mod }).default ?? mod).then(async (undici) => ({
-      fetch: undici.fetch,
-      dispatcher: await buildDispatcher(undici, this.#options),
-    }));
+    this.#ready ??= import('undici').then(async (mod) => {
+      // A bundle with code splitting may expose a CommonJS package only as `default`; Node exposes both.
+      const undici = (mod as unknown as { default?: typeof mod }).default ?? mod;
+      return { fetch: undici.fetch, dispatcher: await buildDispatcher(undici, this.#options) };
+    });
     return this.#ready;
   }
 }

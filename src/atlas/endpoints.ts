@@ -1,0 +1,96 @@
+import type { z } from 'zod';
+import { UsageError } from '../errors.js';
+import type { AtlasClient } from './client.js';
+import { createDatabaseUserSafely } from './create-user.js';
+import { AtlasApiError, redact, usernameTaken } from './errors.js';
+import { paginate } from './paginate.js';
+import type { Requester } from './request.js';
+import type { RetryDeps } from './retry.js';
+import {
+  ClusterPageSchema,
+  ClusterSchema,
+  ClusterStatusSchema,
+  DatabaseUserPageSchema,
+  DatabaseUserPatchSchema,
+  DatabaseUserSchema,
+  NewDatabaseUserSchema,
+  ProjectSchema,
+  type DatabaseUser,
+} from './schemas.js';
+
+export type Endpoints = Omit<AtlasClient, 'requestCount' | 'close'>;
+
+/** One typed method per Admin API call dynsecret makes; password users always live in `admin`. */
+export function atlasEndpoints(api: Requester, groupId: string, retry: RetryDeps): Endpoints {
+  const group = `/api/atlas/v2/groups/${groupId}`;
+  const users = `${group}/databaseUsers`;
+  const userPath = (username: string): string => `${users}/admin/${encodeURIComponent(username)}`;
+  const clusterPath = (name: string): string => `${group}/clusters/${encodeURIComponent(name)}`;
+  const isGone = (err: unknown): boolean => err instanceof AtlasApiError && err.errorCode === 'USERNAME_NOT_FOUND';
+
+  const getDatabaseUser = (username: string): Promise<DatabaseUser> =>
+    api.json('GET', userPath(username), DatabaseUserSchema, { subject: { username } });
+
+  return {
+    getProject: () => api.json('GET', group, ProjectSchema),
+
+    listDatabaseUsers: async (page = {}) => {
+      const query = { pageNum: page.pageNum ?? 1, itemsPerPage: page.itemsPerPage ?? 100, includeCount: true };
+      const { results, totalCount } = await api.json('GET', users, DatabaseUserPageSchema, { query });
+      return totalCount === undefined ? { results } : { results, totalCount };
+    },
+
+    listAllDatabaseUsers: () => paginate((query) => api.json('GET', users, DatabaseUserPageSchema, { query })),
+
+    getDatabaseUser,
+
+    createDatabaseUser: async (user) => {
+      const valid = validInput(NewDatabaseUserSchema, user, 'database user', [user.password]);
+      const body = { ...valid, databaseName: 'admin', groupId };
+      const subject = { username: valid.username, creating: true };
+      return createDatabaseUserSafely(
+        valid,
+        {
+          post: () => api.json('POST', users, DatabaseUserSchema, { body, subject, secrets: [valid.password] }),
+          find: (username) => getDatabaseUser(username).catch((err: unknown) => (isGone(err) ? undefined : Promise.reject(err))),
+          conflict: (username) => usernameTaken(username, groupId),
+        },
+        retry,
+      );
+    },
+
+    updateDatabaseUser: async (username, patch) => {
+      const secrets = patch.password === undefined ? [] : [patch.password];
+      const body = validInput(DatabaseUserPatchSchema, patch, 'database user change', secrets);
+      return api.json('PATCH', userPath(username), DatabaseUserSchema, { body, subject: { username }, secrets });
+    },
+
+    deleteDatabaseUser: async (username) => {
+      try {
+        await api.call('DELETE', userPath(username), { subject: { username } });
+        return 'deleted';
+      } catch (err) {
+        if (isGone(err)) return 'absent';
+        throw err;
+      }
+    },
+
+    listClusters: () => paginate((query) => api.json('GET', `${group}/clusters`, ClusterPageSchema, { query })),
+
+    getCluster: (name) => api.json('GET', clusterPath(name), ClusterSchema, { subject: { cluster: name } }),
+
+    getClusterStatus: async (name) => {
+      const status = await api.json('GET', `${clusterPath(name)}/status`, ClusterStatusSchema, { subject: { cluster: name } });
+      return status.changeStatus;
+    },
+  };
+}
+
+/** Our own input is checked before it leaves: a mistake in it is a usage error, not Atlas' 400. */
+function validInput<S extends z.ZodType>(schema: S, value: unknown, what: string, secrets: string[]): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue === undefined || issue.path.length === 0 ? what : `${what} field ${issue.path.join('.')}`;
+  throw new UsageError(redact(`invalid ${where}: ${issue?.message ?? 'rejected'}`, secrets));
+}
