@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { AtlasNetworkError } from '../../../src/atlas/index.js';
+import { TransientError } from '../../../src/errors.js';
 import { GROUP, makeClient, sendJson, startFake, type Fake } from './fake-atlas.js';
 import { TEST_CERT, TEST_KEY } from './tls-fixture.js';
 
@@ -84,6 +85,7 @@ describe('network failures', () => {
     const error = await client.getProject().catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(AtlasNetworkError);
+    expect(error).toBeInstanceOf(TransientError);
     expect(error).toMatchObject({ exitCode: 6 });
     expect((error as Error).message).toMatch(/^127\.0\.0\.1:\d+ did not answer in time \(.+\): check the network and try again$/);
     expect(client.requestCount).toBe(2);
