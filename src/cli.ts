@@ -7,8 +7,8 @@ import type { Context, GlobalOptions } from './context.js';
  * `--version` and `--help` pay for nothing they do not use.
  */
 
-/** What an action hands back: the data for stdout, written once after success. */
-type Action = (context: Context) => Promise<string | void>;
+/** What an action hands back: the data for stdout, written once after success, or a child's exit status. */
+type Action = (context: Context) => Promise<string | void | { exitCode: number }>;
 export type Dispatch = (action: Action) => Promise<void>;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -77,6 +77,25 @@ export async function buildProgram(dispatch: Dispatch) {
         const [{ lease }, { waitOption, waitForApplied }] = await Promise.all([import('./commands/lease.js'), import('./commands/wait.js')]);
         const { wait, ...rest } = options;
         return lease(context, { ...rest, name, ...waitOption(wait) }, waitForApplied);
+      }));
+
+  program
+    .command('run')
+    .description('lease, run a command with the credentials in its environment, then revoke')
+    .argument('<name>', 'config name')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .option('--ttl <duration>', "how long the lease may live (default: the config's default TTL)")
+    .option('--prefix <prefix>', 'prefix for the DB_ and MONGODB_ variable names')
+    .option('--no-wait', 'start the command without waiting for Atlas to apply the user')
+    .option('--keep', 'do not revoke the lease when the command exits')
+    .addHelpText('after', examples([
+      'dynsecret run app-db -- npm test',
+      'dynsecret run app-db --ttl 30m -- sh -c \'mongosh "$MONGODB_URI" --eval "db.stats()"\'',
+    ]))
+    .action((name: string, command: string[], options: { ttl?: string; prefix?: string; wait?: boolean; keep?: boolean }) =>
+      dispatch(async (context) => {
+        const { run } = await import('./commands/run.js');
+        return run(context, { ...options, name, command });
       }));
 
   program
@@ -192,7 +211,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       const context = await createContext(program.opts<GlobalOptions>());
       try {
         const output = await action(context);
-        if (output) process.stdout.write(output);
+        if (typeof output === 'string') process.stdout.write(output);
+        else if (output) process.exitCode = output.exitCode;
       } finally {
         await context.close();
       }
