@@ -1,0 +1,58 @@
+// The main job end to end against the bundled Atlas emulator: create → lease (eval'd in a shell) → list →
+// renew → revoke. Everything runs in a throwaway DYNSECRET_HOME; nothing touches a real Atlas project.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const root = new URL('..', import.meta.url).pathname;
+const dynsecret = join(root, 'bin/dynsecret.js');
+const home = mkdtempSync(join(tmpdir(), 'dynsecret-demo-'));
+const say = (text) => console.log(`\n\x1b[1m▶ ${text}\x1b[0m`);
+
+const emulator = spawn(process.execPath, [join(root, 'bin/dynsecret-atlas-emulator.js'), '--port', '0', '--apply-delay', '2s'], {
+  stdio: ['ignore', 'pipe', 'ignore'],
+});
+const first = await new Promise((resolve, reject) => {
+  emulator.once('error', reject);
+  createInterface({ input: emulator.stdout }).once('line', resolve);
+});
+const atlas = JSON.parse(first);
+const env = {
+  ...process.env,
+  DYNSECRET_HOME: home,
+  DYNSECRET_PASSPHRASE: 'demo passphrase, not a real one',
+  MONGODB_ATLAS_PUBLIC_API_KEY: atlas.publicKey,
+  MONGODB_ATLAS_PRIVATE_API_KEY: atlas.privateKey,
+  DYNSECRET: `${process.execPath} ${dynsecret}`,
+};
+
+function shell(script) {
+  console.log(script.split('\n').map((line) => `  $ ${line}`).join('\n'));
+  const result = spawnSync('sh', ['-c', script], { env, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`the demo step failed with exit ${result.status}`);
+}
+
+try {
+  say(`An Atlas emulator is running at ${atlas.url} (project ${atlas.groupId}).`);
+  say('Define a dynamic secret: leased users get readWrite on "app", on Cluster0, for 1h by default (8h at most).');
+  shell(`$DYNSECRET create app-db --group-id ${atlas.groupId} --base-url ${atlas.url} --role readWrite@app --scope Cluster0 --default-ttl 1h --max-ttl 8h`);
+  shell('$DYNSECRET list');
+  say('Lease a user and load it into this shell; --wait returns once Atlas has applied it to the cluster.');
+  shell([
+    'eval "$($DYNSECRET lease app-db --ttl 30m --wait)"',
+    'echo "DB_USERNAME=$DB_USERNAME, a ${#DB_PASSWORD}-character password, lease expires $DYNSECRET_LEASE_EXPIRES_AT"',
+    'echo "MONGODB_URI=$(echo "$MONGODB_URI" | sed "s/:[^:@]*@/:****@/")"',
+    '$DYNSECRET list app-db',
+    '$DYNSECRET renew "$DYNSECRET_LEASE_ID" --ttl 2h',
+    '$DYNSECRET revoke "$DYNSECRET_LEASE_ID"',
+  ].join('\n'));
+  say('Or let dynsecret hold the lease for exactly as long as a command runs:');
+  shell('$DYNSECRET run app-db -- sh -c \'echo "the command runs as $DB_USERNAME"\'');
+  shell('$DYNSECRET list app-db');
+  say('Done: every leased user was revoked. Atlas would also have deleted each one at its expiry.');
+} finally {
+  emulator.kill('SIGTERM');
+  rmSync(home, { recursive: true, force: true });
+}
