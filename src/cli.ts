@@ -1,4 +1,6 @@
+import { styleText } from 'node:util';
 import { DynsecretError, ExitCode, UsageError } from './errors.js';
+import { colorEnabled } from './io.js';
 import { VERSION } from './version.js';
 import type { Context, GlobalOptions } from './context.js';
 
@@ -176,9 +178,11 @@ export async function buildProgram(dispatch: Dispatch) {
 }
 
 /** Prints an error the one way errors are printed, and returns its exit code. */
-export function report(error: unknown, debug: boolean, write: (line: string) => void): number {
+export function report(error: unknown, debug: boolean, write: (line: string) => void, color = false): number {
+  const label = color ? styleText(['bold', 'red'], 'dynsecret:') : 'dynsecret:';
   if (error instanceof DynsecretError) {
-    write(`dynsecret: ${error.message}`);
+    if (error.exitCode === ExitCode.interrupted) return error.exitCode;
+    write(`${label} ${error.message}`);
     if (error.hint) write(`  ${error.hint}`);
     if (debug && error.stack) write(error.stack);
     return error.exitCode;
@@ -186,11 +190,11 @@ export function report(error: unknown, debug: boolean, write: (line: string) => 
   const commanderError = error as { code?: string; exitCode?: number; message?: string };
   if (typeof commanderError.code === 'string' && commanderError.code.startsWith('commander.')) {
     if (commanderError.exitCode === 0) return ExitCode.ok;
-    write(`dynsecret: ${String(commanderError.message).replace(/^error: /, '')}`);
+    write(`${label} ${String(commanderError.message).replace(/^error: /, '')}`);
     write('  See dynsecret --help, or dynsecret COMMAND --help.');
     return ExitCode.usage;
   }
-  write(`dynsecret: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+  write(`${label} unexpected error: ${error instanceof Error ? error.message : String(error)}`);
   if (debug && error instanceof Error && error.stack) write(error.stack);
   else write('  Run again with --debug for details.');
   return ExitCode.failure;
@@ -219,6 +223,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     });
     await program.parseAsync(argv as string[]);
   } catch (error) {
-    process.exitCode = report(error, debug, writeErr);
+    const color = colorEnabled(process.env, Boolean(process.stderr.isTTY), args.includes('--no-color') ? false : undefined);
+    process.exitCode = report(error, debug, writeErr, color);
   }
 }
