@@ -11,7 +11,8 @@ import type { Context, GlobalOptions } from './context.js';
 
 /** What an action hands back: the data for stdout, written once after success, or a child's exit status. */
 type Action = (context: Context) => Promise<string | void | { exitCode: number }>;
-export type Dispatch = (action: Action) => Promise<void>;
+/** Runs an action; `audit` names the command and config for the audit trail (read-only commands pass none). */
+export type Dispatch = (action: Action, audit?: { command: string; config?: string | undefined }) => Promise<void>;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -24,6 +25,7 @@ export async function buildProgram(dispatch: Dispatch) {
     .version(VERSION, '-V, --version', 'print the version')
     .option('--debug', 'print debug lines and stack traces on stderr (never secrets)')
     .option('--no-color', 'no colour in messages')
+    .option('--audit-log <path>', 'append the audit trail here (or DYNSECRET_AUDIT_LOG; default: audit.log beside the store)')
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
@@ -57,7 +59,7 @@ export async function buildProgram(dispatch: Dispatch) {
         const { create } = await import('./commands/create.js');
         const { verifyConfig } = await import('./commands/verify.js');
         await create(context, { ...options, name }, verifyConfig);
-      }));
+      }, { command: 'create', config: name }));
 
   program
     .command('lease')
@@ -79,7 +81,7 @@ export async function buildProgram(dispatch: Dispatch) {
         const [{ lease }, { waitOption, waitForApplied }] = await Promise.all([import('./commands/lease.js'), import('./commands/wait.js')]);
         const { wait, ...rest } = options;
         return lease(context, { ...rest, name, ...waitOption(wait) }, waitForApplied);
-      }));
+      }, { command: 'lease', config: name }));
 
   program
     .command('run')
@@ -98,7 +100,7 @@ export async function buildProgram(dispatch: Dispatch) {
       dispatch(async (context) => {
         const { run } = await import('./commands/run.js');
         return run(context, { ...options, name, command });
-      }));
+      }, { command: 'run', config: name }));
 
   program
     .command('renew')
@@ -112,7 +114,7 @@ export async function buildProgram(dispatch: Dispatch) {
       dispatch(async (context) => {
         const { renew } = await import('./commands/renew.js');
         return renew(context, { ...options, leaseId });
-      }));
+      }, { command: 'renew', config: options.config }));
 
   program
     .command('revoke')
@@ -131,7 +133,7 @@ export async function buildProgram(dispatch: Dispatch) {
       dispatch(async (context) => {
         const { revoke } = await import('./commands/revoke.js');
         return revoke(context, { ...options, leaseIds });
-      }));
+      }, { command: 'revoke', config: options.config }));
 
   program
     .command('list')
@@ -139,9 +141,14 @@ export async function buildProgram(dispatch: Dispatch) {
     .argument('[name]', 'a config name: list its leases')
     .option('--json', 'machine-readable output')
     .option('--remote', 'with NAME: reconcile with the users Atlas holds under the config\'s labels')
+    .option('--audit', 'show the audit trail (of NAME, or of every config)')
     .addHelpText('after', examples(['dynsecret list', 'dynsecret list app-db', 'dynsecret list app-db --remote --json']))
-    .action((name: string | undefined, options: { json?: boolean; remote?: boolean }) =>
+    .action((name: string | undefined, options: { json?: boolean; remote?: boolean; audit?: boolean }) =>
       dispatch(async (context) => {
+        if (options.audit) {
+          const { showAudit } = await import('./commands/audit.js');
+          return showAudit(context, { ...options, ...(name === undefined ? {} : { config: name }) });
+        }
         if (name === undefined) {
           if (options.remote) throw new UsageError('--remote needs a config name: dynsecret list NAME --remote');
           const { listConfigs } = await import('./commands/list.js');
@@ -162,7 +169,7 @@ export async function buildProgram(dispatch: Dispatch) {
       dispatch(async (context) => {
         const { deleteConfig } = await import('./commands/delete.js');
         await deleteConfig(context, { ...options, name });
-      }));
+      }, { command: 'delete', config: name }));
 
   program
     .command('unlock')
@@ -175,6 +182,13 @@ export async function buildProgram(dispatch: Dispatch) {
       }));
 
   return program;
+}
+
+/** What the audit trail records of a failure: the exit code and Atlas' error code, never the message. */
+function failureOf(error: unknown, config: string | undefined) {
+  const exitCode = error instanceof DynsecretError ? error.exitCode : ExitCode.failure;
+  const errorCode = (error as { errorCode?: unknown }).errorCode;
+  return { exitCode, ...(config === undefined ? {} : { config }), ...(typeof errorCode === 'string' ? { errorCode } : {}) };
 }
 
 /** Prints an error the one way errors are printed, and returns its exit code. */
@@ -210,16 +224,21 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   }
   const debug = args.includes('--debug');
   try {
-    const program = await buildProgram(async (action) => {
+    const program = await buildProgram(async (action, audit) => {
       const { createContext } = await import('./context.js');
       const context = await createContext(program.opts<GlobalOptions>());
+      let output: Awaited<ReturnType<Action>>;
       try {
-        const output = await action(context);
-        if (typeof output === 'string') process.stdout.write(output);
-        else if (output) process.exitCode = output.exitCode;
+        output = await action(context);
+      } catch (error) {
+        if (audit) await context.audit.flush(audit.command, failureOf(error, audit.config)).catch(() => undefined);
+        throw error;
       } finally {
         await context.close();
       }
+      if (audit) await context.audit.flush(audit.command);
+      if (typeof output === 'string') process.stdout.write(output);
+      else if (output) process.exitCode = output.exitCode;
     });
     await program.parseAsync(argv as string[]);
   } catch (error) {

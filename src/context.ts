@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import type { AtlasClient } from './atlas/index.js';
 import type { DynamicSecretConfig } from './config/schema.js';
 import { atlasClientFor } from './commands/atlas.js';
 import { EncryptedStore } from './store/store.js';
+import { AuditLog } from './audit/audit-log.js';
 import { inquirerPrompts, processIo, type Io, type Prompts } from './io.js';
 
 /** Everything a command may touch, handed in so tests can pass fakes. */
@@ -10,6 +12,8 @@ export interface Context {
   readonly io: Io;
   readonly prompts: Prompts;
   readonly store: EncryptedStore;
+  /** What create, lease, renew, revoke and delete did, appended to the audit trail by the CLI. */
+  readonly audit: AuditLog;
   now(): Date;
   /** The Atlas client for a config. */
   atlas(config: DynamicSecretConfig): Promise<AtlasClient>;
@@ -21,6 +25,7 @@ export interface Context {
 
 export interface GlobalOptions {
   debug?: boolean;
+  auditLog?: string;
   color?: boolean;
 }
 
@@ -47,11 +52,13 @@ export async function createContext(options: GlobalOptions): Promise<Context> {
   });
   const clients = new Map<string, Promise<AtlasClient>>();
   const debug = options.debug ? (line: string) => io.error(`debug: ${line}`) : () => undefined;
+  const audit = new AuditLog(options.auditLog ?? (env.DYNSECRET_AUDIT_LOG || join(folder, 'audit.log')));
   return {
     env,
     io,
     prompts,
     store,
+    audit,
     now: () => new Date(),
     atlas: (config) => {
       // One client per config and process, so digest nonces and tokens are reused across calls.

@@ -71,6 +71,7 @@ export async function create(context: Context, options: CreateOptions, verify?: 
     if (index === -1) data.configs.push(verified);
     else data.configs[index] = verified;
   });
+  context.audit.note({ config: verified.name });
   for (const warning of warnings) context.io.error(`warning: ${warning}`);
   context.io.error(
     `${existing ? 'Replaced' : 'Created'} config ${verified.name}: project ${verified.groupId}, default TTL ${formatDuration(verified.defaultTtlMs)}, max TTL ${formatDuration(verified.maxTtlMs)}${options.verify === false ? ' (not verified against Atlas)' : ''}.`,
