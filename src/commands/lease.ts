@@ -55,12 +55,15 @@ export async function createLease(context: Context, options: LeaseOptions, wait?
     status: 'creating',
   };
 
+  const atlas = await context.atlas(config);
+  // Asked before the user exists: a wrong --cluster must not leave a user whose credentials nobody received.
+  const clusterUri = options.cluster === undefined ? config.connectionString : await clusterConnectionString(context, config, options.cluster);
+
   // The intent is recorded first: a process killed after Atlas answered leaves a visible record.
   await context.store.update((data) => {
     data.leases = pruneLeases(data.leases, now);
     data.leases.push(record);
   });
-  const atlas = await context.atlas(config);
   try {
     await atlas.createDatabaseUser({
       username,
@@ -77,7 +80,6 @@ export async function createLease(context: Context, options: LeaseOptions, wait?
     throw error;
   }
   await setStatus(context, username, 'active');
-  const clusterUri = options.cluster === undefined ? config.connectionString : await clusterConnectionString(context, config, options.cluster);
   const lease: IssuedLease = { leaseId: username, config: config.name, username, password, createdAt, expiresAt, maxExpiresAt, clusterUri };
   if (options.waitMs !== undefined && wait) await wait(context, config, lease, options.waitMs);
   return { lease, config };
