@@ -66,8 +66,6 @@ export function apiError(
   };
 }
 
-export type ErrorFactory = (...args: string[]) => ApiResponse;
-
 /** The Atlas error codes the emulator answers, with Atlas' wording. */
 export const errors = {
   groupNotFound: (groupId: string) => apiError(404, 'GROUP_NOT_FOUND', `No group with ID ${groupId} exists.`, [groupId]),

@@ -63,9 +63,14 @@ export interface UserFields {
   authTypes: Partial<Record<AuthTypeField, string>>;
 }
 
+/** A checked value, or the error answer that refuses it. */
 type Checked<T> = T | ApiResponse;
-const failed = (value: unknown): value is ApiResponse => isObject(value) && 'status' in value && 'headers' in value;
-export { failed as isFailure };
+
+/** Tells an error answer from a checked value (only ever applied to values built here, never to raw input). */
+export function isFailure(value: unknown): value is ApiResponse {
+  return isObject(value) && 'status' in value && 'headers' in value;
+}
+const failed = isFailure;
 
 /** Reads and checks every field present in a create or update body. */
 export function readUserFields(body: unknown, groupId: string, now: number): Checked<UserFields> {

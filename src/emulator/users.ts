@@ -5,7 +5,7 @@ import { page, parsePaging } from './paging.js';
 import type { ApiResponse } from './responses.js';
 import { errors, ok } from './responses.js';
 import type { StoredUser } from './state.js';
-import type { UserFields } from './user-validation.js';
+import type { AuthTypeField, UserFields } from './user-validation.js';
 import { AUTH_TYPE_FIELDS, checkRoles, isFailure, isPasswordUser, readUserFields } from './user-validation.js';
 
 /** The databaseUsers routes: list, create, get, update, delete. */
@@ -125,7 +125,7 @@ function applyOptional(user: StoredUser, fields: UserFields): void {
 
 /** Password (SCRAM) users live on admin and need a password; externally authenticated users take none. */
 function checkAuthentication(
-  fields: Pick<UserFields, 'password'> & { authTypes: Partial<Record<(typeof AUTH_TYPE_FIELDS)[number], string>> },
+  fields: Pick<UserFields, 'password'> & { authTypes: Partial<Record<AuthTypeField, string>> },
   databaseName: string,
   creating: boolean,
 ): ApiResponse | undefined {
