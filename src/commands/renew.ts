@@ -64,6 +64,13 @@ export async function renew(context: Context, options: RenewOptions): Promise<st
   const now = context.now();
   // The max the lease was issued with, or the config's if it has been lowered since.
   const maxTtlMs = Math.min(config.maxTtlMs, facts.maxExpiresAt.getTime() - facts.createdAt.getTime());
+  const live = facts.expiresAt.getTime() > now.getTime();
+  // Checked before the TTL rules, which would otherwise suggest a longer TTL that cannot help either.
+  if (live && facts.expiresAt.getTime() >= facts.createdAt.getTime() + maxTtlMs) {
+    throw new NotFoundError(`lease ${options.leaseId} is at its max TTL, expires ${toAtlasDate(facts.expiresAt)}`, {
+      hint: `Lease a new one instead: dynsecret lease ${config.name}`,
+    });
+  }
   const { expiresAt, cappedBy } = renewExpiry({
     now, ttlMs: ttlMs ?? config.defaultTtlMs, createdAt: facts.createdAt, maxTtlMs,
     currentExpiresAt: facts.expiresAt, leaseId: options.leaseId,
