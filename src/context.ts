@@ -49,6 +49,7 @@ export async function createContext(options: GlobalOptions): Promise<Context> {
       passphrase: env.DYNSECRET_PASSPHRASE || undefined,
       prompt: io.interactive ? ({ message }) => prompts.password({ message }) : undefined,
     },
+    warn: (message) => io.error(message),
   });
   const clients = new Map<string, Promise<AtlasClient>>();
   const debug = options.debug ? (line: string) => io.error(`debug: ${line}`) : () => undefined;

@@ -14,6 +14,8 @@ export interface StoreOptions {
   folder: string;
   keys: KeySources;
   lock?: Partial<LockOptions>;
+  /** Where a repaired permission is reported. */
+  warn?: (message: string) => void;
 }
 
 type Header = Pick<Envelope, 'dynsecret' | 'kdf' | 'wrappedKey'>;
@@ -33,6 +35,8 @@ export class EncryptedStore {
   readonly path: string;
   readonly #keys: KeySources;
   readonly #lock: LockOptions;
+  readonly #warn: (message: string) => void;
+  #checked = false;
   #unlocked: { header: Header; dataKey: Buffer } | undefined;
 
   constructor(options: StoreOptions) {
@@ -40,6 +44,7 @@ export class EncryptedStore {
     this.path = join(options.folder, STORE_FILE);
     this.#keys = options.keys;
     this.#lock = { ...DEFAULT_LOCK, ...options.lock };
+    this.#warn = options.warn ?? (() => undefined);
   }
 
   exists(): boolean {
@@ -82,12 +87,15 @@ export class EncryptedStore {
   }
 
   #readText(): string | undefined {
+    let text: string;
     try {
-      return readFileSync(this.path, 'utf8');
+      text = readFileSync(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new StoreError(`Cannot read the store at ${this.path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
     }
+    this.#checkPermissions();
+    return text;
   }
 
   async #decrypt(text: string): Promise<StoreData> {
@@ -164,6 +172,26 @@ export class EncryptedStore {
       deserialize: (text) => this.#open(parseEnvelope(text), dataKey),
     });
     conf.store = data;
+  }
+
+  /**
+   * A store owned by someone else could have been planted: refuse it. One readable by others is narrowed
+   * back to 0600 (folder 0700) with a warning: the file is encrypted, but its owner never meant to share it.
+   */
+  #checkPermissions(): void {
+    if (this.#checked) return;
+    const uid = process.getuid?.();
+    for (const [path, wanted] of [[this.folder, 0o700], [this.path, 0o600]] as const) {
+      const stats = statSync(path);
+      if (uid !== undefined && stats.uid !== uid) {
+        throw new StoreError(`${path} belongs to another user (uid ${stats.uid}); dynsecret only opens a store you own.`);
+      }
+      if ((stats.mode & 0o077) !== 0) {
+        chmodSync(path, wanted);
+        this.#warn(`warning: ${path} was accessible to other users (mode ${(stats.mode & 0o777).toString(8)}); narrowed to ${wanted.toString(8)}.`);
+      }
+    }
+    this.#checked = true;
   }
 
   #ensureFolder(): void {

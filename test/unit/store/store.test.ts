@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -173,5 +173,27 @@ describe('EncryptedStore', () => {
       storeAt(folder, { session }).update((d) => { d.configs.push(config(`c${i}`)); })));
     const names = (await storeAt(folder).read()).configs.map((c) => c.name).sort();
     expect(names).toEqual(['app-db', 'c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7']);
+  });
+});
+
+describe('EncryptedStore permissions', () => {
+  it('narrows a store file or folder readable by others back to 0600/0700, with a warning', async () => {
+    const folder = await seeded();
+    const warnings: string[] = [];
+    const store = new EncryptedStore({ folder, keys: { passphrase: PASSPHRASE }, warn: (m) => warnings.push(m) });
+    chmodSync(store.path, 0o644);
+    chmodSync(folder, 0o755);
+    expect((await store.read()).configs).toHaveLength(1);
+    expect(statSync(store.path).mode & 0o777).toBe(0o600);
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    expect(warnings.join('\n')).toMatch(/644.*narrowed to 600/s);
+  });
+
+  // Only root can hand a file to another user (CI runs as root).
+  it.runIf(process.getuid?.() === 0)('refuses a store owned by another user', async () => {
+    const folder = await seeded();
+    const store = storeAt(folder);
+    chownSync(store.path, 12345, 12345);
+    await expectStoreError(store.read(), /belongs to another user/);
   });
 });
