@@ -82,8 +82,13 @@ export async function startEmulator(options: Partial<EmulatorOptions> = {}): Pro
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     onRequest(ctx, req, res).catch((error: unknown) => {
       log(`internal error: ${error instanceof Error ? error.message : String(error)}`);
-      if (!res.headersSent) writeApiResponse(res, errors.unexpected(), false);
-      else res.destroy();
+      // A bug in one request must not take the server down: answer 500 if we still can, else drop it.
+      try {
+        if (res.headersSent) res.destroy();
+        else writeApiResponse(res, errors.unexpected(), false);
+      } catch {
+        res.destroy();
+      }
     });
   });
   ctx.changed();
