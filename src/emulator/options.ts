@@ -92,8 +92,11 @@ export function parseArgv(argv: string[]): ParsedArgv {
   if (values.clusters !== undefined) options.clusters = clusterNames(values.clusters);
   if (values['apply-delay'] !== undefined) options.applyDelayMs = duration('--apply-delay', values['apply-delay']);
   if (values['max-users'] !== undefined) options.maxUsers = integer('--max-users', values['max-users'], 1, 1_000_000);
-  if (values['nonce-lifetime'] !== undefined)
+  if (values['nonce-lifetime'] !== undefined) {
     options.nonceLifetimeMs = duration('--nonce-lifetime', values['nonce-lifetime']);
+    // A nonce that is stale on arrival would answer every request with another challenge.
+    if (options.nonceLifetimeMs < 1000) throw new OptionError('--nonce-lifetime must be at least 1s');
+  }
   if (values.latency !== undefined) options.latencyMs = duration('--latency', values.latency);
   if (values['rate-capacity'] !== undefined)
     options.rateCapacity = integer('--rate-capacity', values['rate-capacity'], 1, 1e9);

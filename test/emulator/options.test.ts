@@ -40,6 +40,7 @@ describe('emulator argv', () => {
     [['--apply-delay', 'soon'], '--apply-delay'],
     [['--apply-delay', '-2s'], '--apply-delay'],
     [['--nonce-lifetime', '1h30m'], '--nonce-lifetime'],
+    [['--nonce-lifetime', '0ms'], '--nonce-lifetime'],
     [['--max-users', '0'], '--max-users'],
     [['--group-id', 'ABCDEF0123456789abcdef01'], '--group-id'],
     [['--group-id', 'abc'], '--group-id'],
