@@ -129,19 +129,13 @@ export async function revoke(context: Context, options: RevokeOptions): Promise<
 
   for (const result of results) context.io.error(describe(result));
   if (targets.length === 0) context.io.error('Nothing to revoke.');
-  // A lease forgotten by --force still failed: its user lives on in Atlas, and a script must learn that.
-  const failed = results.filter((r) => r.outcome === 'failed' || r.outcome === 'dropped');
+  const failed = results.filter((r) => r.outcome === 'failed');
   const output = options.json ? renderJson(results) : '';
   if (failed.length > 0) {
     const codes = new Set(failed.map((r) => r.exitCode ?? ExitCode.failure));
     const code = codes.size === 1 ? (failed[0]!.exitCode as ExitCodeValue) : ExitCode.failure;
-    const after = options.force
-      ? 'they were forgotten locally (--force), but their Atlas users live until they expire'
-      : 'they stay listed as "revoke failed"';
-    throw new DynsecretError(`${failed.length} of ${results.length} revoke(s) failed; ${after}.`, code, {
-      hint: options.force
-        ? 'Revoke them from any machine with: dynsecret revoke ID --config NAME'
-        : 'Run the same revoke again, or pass --force to forget them locally.',
+    throw new DynsecretError(`${failed.length} of ${results.length} revoke(s) failed; they stay listed as "revoke failed".`, code, {
+      hint: 'Run the same revoke again, or pass --force to forget them locally.',
     });
   }
   return output;
