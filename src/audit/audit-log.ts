@@ -16,7 +16,7 @@ export interface AuditEntry {
   errorCode?: string;
 }
 
-export type AuditNote = Pick<AuditEntry, 'config' | 'leaseId' | 'expiresAt'> & { outcome?: AuditEntry['outcome']; errorCode?: string };
+export type AuditNote = Pick<AuditEntry, 'config' | 'leaseId' | 'expiresAt' | 'exitCode' | 'errorCode'> & { outcome?: AuditEntry['outcome'] };
 
 const osUser = () => {
   try {

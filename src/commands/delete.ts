@@ -40,5 +40,6 @@ export async function deleteConfig(context: Context, options: DeleteOptions): Pr
     data.leases = data.leases.filter((l) => l.config !== options.name);
     data.tokens = data.tokens.filter((t) => t.config !== options.name);
   });
+  context.audit.note({ config: options.name });
   context.io.error(`Deleted config ${options.name}.`);
 }

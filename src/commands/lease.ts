@@ -80,6 +80,7 @@ export async function createLease(context: Context, options: LeaseOptions, wait?
     throw error;
   }
   await setStatus(context, username, 'active');
+  context.audit.note({ config: config.name, leaseId: username, expiresAt: record.expiresAt });
   const lease: IssuedLease = { leaseId: username, config: config.name, username, password, createdAt, expiresAt, maxExpiresAt, clusterUri };
   if (options.waitMs !== undefined && wait) await wait(context, config, lease, options.waitMs);
   return { lease, config };

@@ -98,6 +98,7 @@ export async function renew(context: Context, options: RenewOptions): Promise<st
       });
     }
   });
+  context.audit.note({ config: config.name, leaseId: options.leaseId, expiresAt: toAtlasDate(expiresAt) });
   if (cappedBy !== null) context.io.error(`Capped by ${capWords[cappedBy]}.`);
   context.io.error(`Renewed ${options.leaseId}; expires ${formatExpiry(expiresAt, now)}.`);
   if (!options.json) return '';

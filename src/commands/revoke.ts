@@ -127,7 +127,13 @@ export async function revoke(context: Context, options: RevokeOptions): Promise<
   });
   if (options.envFile !== undefined) await clearEnvFile(context, options.envFile, options.prefix ?? '', results);
 
-  for (const result of results) context.io.error(describe(result));
+  for (const result of results) {
+    context.audit.note({
+      config: result.config, leaseId: result.leaseId, outcome: result.outcome === 'failed' ? 'error' : 'ok',
+      ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
+    });
+    context.io.error(describe(result));
+  }
   if (targets.length === 0) context.io.error('Nothing to revoke.');
   const failed = results.filter((r) => r.outcome === 'failed');
   const output = options.json ? renderJson(results) : '';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { Context } from '../context.js';
 import { DynsecretError } from '../errors.js';
 import { leaseVariables } from '../output/lease-output.js';
-import { formatExpiry, formatIso } from '../output/time.js';
+import { formatExpiry } from '../output/time.js';
 import { createLease } from './lease.js';
 import { revoke } from './revoke.js';
 import { DEFAULT_WAIT_MS, waitForApplied } from './wait.js';
@@ -49,7 +49,6 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
     ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
     ...(options.wait === false ? {} : { waitMs: DEFAULT_WAIT_MS }),
   }, waitForApplied);
-  context.audit.note({ config: lease.config, leaseId: lease.leaseId, expiresAt: formatIso(lease.expiresAt) });
   const vars = leaseVariables(lease, options.prefix ?? '');
   if (context.env.GITHUB_ACTIONS === 'true') {
     // Registered before anything else is printed, so the runner masks these values in every later log line.
