@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
 import { z } from 'zod';
 import { StoreError } from '../errors.js';
 
@@ -130,7 +130,3 @@ export function openEnvelope(envelope: Envelope, dataKey: Buffer): string | unde
   return plaintext?.toString('utf8');
 }
 
-/** Whether two keys are the same, in constant time. */
-export function sameKey(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
-}
