@@ -6,7 +6,8 @@ import {
   buildConfig, DEFAULT_BASE_URL, DEFAULT_MAX_TTL, DEFAULT_TTL, draftFromEnv, draftFromFile, mergeDrafts, type ConfigDraft,
 } from '../config/draft.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
-import { formatDuration } from '../lease/duration.js';
+import { formatDuration, parseDuration } from '../lease/duration.js';
+import { parseRole, parseScope, validateBaseUrl, validateGroupId, validateRoles, validateScopes } from '../config/rules.js';
 
 export interface CreateOptions {
   name: string;
@@ -95,11 +96,21 @@ async function checkCaFile(path: string): Promise<string> {
   return resolve(path);
 }
 
-/** On a terminal, asks for what flags, file and environment did not give. */
+/** Turns a validation rule into a prompt validator: true, or the rule's message to show under the prompt. */
+const check = (rule: (value: string) => unknown) => (value: string): true | string => {
+  try {
+    rule(value);
+    return true;
+  } catch (error) {
+    return error instanceof UsageError ? error.message : 'Invalid value.';
+  }
+};
+
+/** On a terminal, asks for what flags, file and environment did not give, checking each answer as it comes. */
 async function askForMissing(context: Context, draft: ConfigDraft): Promise<ConfigDraft> {
   const { prompts } = context;
   const next = { ...draft };
-  next.groupId ??= await prompts.input({ message: 'Atlas project (group) ID' });
+  next.groupId ??= await prompts.input({ message: 'Atlas project (group) ID', validate: check(validateGroupId) });
   if (next.publicKey === undefined && next.clientId === undefined) {
     const publicKey = await prompts.input({ message: 'API public key (leave empty to use a service account)' });
     if (publicKey) next.publicKey = publicKey;
@@ -108,16 +119,23 @@ async function askForMissing(context: Context, draft: ConfigDraft): Promise<Conf
   if (next.publicKey !== undefined) next.privateKey ??= await prompts.password({ message: 'API private key' });
   if (next.clientId !== undefined) next.clientSecret ??= await prompts.password({ message: 'Service account client secret' });
   if (!next.roles?.length) {
-    const roles = await prompts.input({ message: 'Roles, comma-separated (e.g. readWrite@app, read@app.orders)' });
+    const roles = await prompts.input({
+      message: 'Roles, comma-separated (e.g. readWrite@app, read@app.orders)',
+      validate: check((text) => validateRoles(splitList(text).map(parseRole))),
+    });
     next.roles = splitList(roles);
   }
   if (next.scopes === undefined) {
-    const scopes = await prompts.input({ message: 'Scopes, comma-separated (empty = every cluster in the project)', default: '' });
+    const scopes = await prompts.input({
+      message: 'Scopes, comma-separated (empty = every cluster in the project)',
+      default: '',
+      validate: check((text) => validateScopes(splitList(text).map(parseScope))),
+    });
     next.scopes = splitList(scopes);
   }
-  next.defaultTtl ??= await prompts.input({ message: 'Default TTL', default: DEFAULT_TTL });
-  next.maxTtl ??= await prompts.input({ message: 'Max TTL', default: DEFAULT_MAX_TTL });
-  next.baseUrl ??= await prompts.input({ message: 'Atlas base URL', default: DEFAULT_BASE_URL });
+  next.defaultTtl ??= await prompts.input({ message: 'Default TTL', default: DEFAULT_TTL, validate: check((t) => parseDuration(t, 'TTL')) });
+  next.maxTtl ??= await prompts.input({ message: 'Max TTL', default: DEFAULT_MAX_TTL, validate: check((t) => parseDuration(t, 'TTL')) });
+  next.baseUrl ??= await prompts.input({ message: 'Atlas base URL', default: DEFAULT_BASE_URL, validate: check(validateBaseUrl) });
   return next;
 }
 
