@@ -1,0 +1,131 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Context } from '../../../src/context.js';
+
+// The wiring only: argv in, typed options out, with every command module replaced by a spy.
+const spies = vi.hoisted(() => ({
+  create: vi.fn(async () => undefined),
+  verifyConfig: vi.fn(),
+  lease: vi.fn(async () => ''),
+  renew: vi.fn(async () => ''),
+  revoke: vi.fn(async () => ''),
+  listConfigs: vi.fn(async () => ''),
+  listLeases: vi.fn(async () => ''),
+  showAudit: vi.fn(async () => ''),
+  deleteConfig: vi.fn(async () => undefined),
+  unlock: vi.fn(async () => ''),
+  run: vi.fn(async () => ({ exitCode: 0 })),
+}));
+vi.mock('../../../src/commands/create.js', () => ({ create: spies.create }));
+vi.mock('../../../src/commands/verify.js', () => ({ verifyConfig: spies.verifyConfig }));
+vi.mock('../../../src/commands/lease.js', () => ({ lease: spies.lease }));
+vi.mock('../../../src/commands/renew.js', () => ({ renew: spies.renew }));
+vi.mock('../../../src/commands/revoke.js', () => ({ revoke: spies.revoke }));
+vi.mock('../../../src/commands/list.js', () => ({ listConfigs: spies.listConfigs }));
+vi.mock('../../../src/commands/list-leases.js', () => ({ listLeases: spies.listLeases }));
+vi.mock('../../../src/commands/audit.js', () => ({ showAudit: spies.showAudit }));
+vi.mock('../../../src/commands/delete.js', () => ({ deleteConfig: spies.deleteConfig }));
+vi.mock('../../../src/commands/unlock.js', () => ({ unlock: spies.unlock }));
+vi.mock('../../../src/commands/run.js', () => ({ run: spies.run }));
+
+const { buildProgram, report } = await import('../../../src/cli.js');
+const context = { marker: 'context' } as unknown as Context;
+
+async function parse(args: string[]) {
+  const audits: unknown[] = [];
+  const program = await buildProgram(async (action, audit) => {
+    audits.push(audit);
+    await action(context);
+  });
+  await program.parseAsync(['node', 'dynsecret', ...args]);
+  return audits;
+}
+
+beforeEach(() => {
+  for (const spy of Object.values(spies)) spy.mockClear();
+});
+
+describe('argv → command options', () => {
+  const cases: [string[], keyof typeof spies, unknown][] = [
+    [['create', 'app-db', '--group-id', 'g', '--role', 'read@a', '--role', 'readWrite@b', '--scope', 'C0', '--no-verify'], 'create',
+      expect.objectContaining({ name: 'app-db', groupId: 'g', role: ['read@a', 'readWrite@b'], scope: ['C0'], verify: false })],
+    [['create', 'x', '--private-key-stdin', '--default-ttl', '30m', '--max-ttl', '2h', '--replace'], 'create',
+      expect.objectContaining({ name: 'x', privateKeyStdin: true, defaultTtl: '30m', maxTtl: '2h', replace: true, verify: true })],
+    [['lease', 'app-db'], 'lease', { name: 'app-db' }],
+    [['lease', 'app-db', '--ttl', '15m', '--format', 'json', '--prefix', 'APP_', '--env-file', '.env', '--cluster', 'C1'], 'lease',
+      { name: 'app-db', ttl: '15m', format: 'json', prefix: 'APP_', envFile: '.env', cluster: 'C1' }],
+    [['lease', 'app-db', '--wait'], 'lease', { name: 'app-db', waitMs: 300_000 }],
+    [['lease', 'app-db', '--wait', '90s'], 'lease', { name: 'app-db', waitMs: 90_000 }],
+    [['renew', 'ds-1', '--ttl', '2h', '--json'], 'renew', { leaseId: 'ds-1', ttl: '2h', json: true }],
+    [['renew', 'ds-1', '--config', 'app-db'], 'renew', { leaseId: 'ds-1', config: 'app-db' }],
+    [['revoke', 'ds-1', 'ds-2'], 'revoke', { leaseIds: ['ds-1', 'ds-2'] }],
+    [['revoke', '--config', 'app-db', '--all', '--yes', '--json'], 'revoke', { leaseIds: [], config: 'app-db', all: true, yes: true, json: true }],
+    [['revoke', '--expired', '--force'], 'revoke', { leaseIds: [], expired: true, force: true }],
+    [['revoke', 'ds-1', '--env-file', '.env', '--prefix', 'APP_'], 'revoke', { leaseIds: ['ds-1'], envFile: '.env', prefix: 'APP_' }],
+    [['list'], 'listConfigs', {}],
+    [['list', '--json'], 'listConfigs', { json: true }],
+    [['list', 'app-db', '--remote'], 'listLeases', { name: 'app-db', remote: true }],
+    [['list', '--audit', 'app-db'], 'showAudit', { audit: true, config: 'app-db' }],
+    [['delete', 'app-db', '--yes', '--force'], 'deleteConfig', { name: 'app-db', yes: true, force: true }],
+    [['unlock'], 'unlock', undefined],
+    [['run', 'app-db', '--', 'npm', 'test', '--watch'], 'run', { name: 'app-db', command: ['npm', 'test', '--watch'], wait: true }],
+    [['run', 'app-db', '--no-wait', '--keep', '--ttl', '10m', '--', 'sh', '-c', 'exit 3'], 'run',
+      { name: 'app-db', command: ['sh', '-c', 'exit 3'], wait: false, keep: true, ttl: '10m' }],
+  ];
+
+  it.each(cases)('%j → %s', async (args, command, options) => {
+    await parse(args);
+    const spy = spies[command];
+    expect(spy).toHaveBeenCalledTimes(1);
+    const call = spy.mock.calls[0] as unknown[];
+    expect(call[0]).toBe(context);
+    if (options !== undefined) expect(call[1]).toEqual(options);
+  });
+
+  it.each([
+    [['create', 'app-db', '--no-verify'], { command: 'create', config: 'app-db' }],
+    [['lease', 'app-db'], { command: 'lease', config: 'app-db' }],
+    [['revoke', 'x', '--config', 'c'], { command: 'revoke', config: 'c' }],
+    [['list'], undefined],
+    [['unlock'], undefined],
+  ])('%j is audited as %j', async (args, audit) => {
+    expect(await parse(args)).toEqual([audit]);
+  });
+
+  it.each([
+    [['lease']],
+    [['lease', 'app-db', '--bogus']],
+    [['create', 'x', '--private-key', 'secret']],
+    [['nope']],
+    [['run', 'app-db']],
+  ])('%j is a usage error with exit 2', async (args) => {
+    const error = await parse(args).then(() => undefined, (e: unknown) => e);
+    const lines: string[] = [];
+    expect(report(error, false, (line) => lines.push(line))).toBe(2);
+    expect(lines[0]).toMatch(/^dynsecret: /);
+    expect(lines.join('\n')).not.toContain('secret\n');
+  });
+});
+
+describe('report: the one way errors are printed', () => {
+  const { DynsecretError, NotFoundError, InterruptedError, UsageError } = await import('../../../src/errors.js');
+  const printed = (error: unknown, debug = false) => {
+    const lines: string[] = [];
+    const code = report(error, debug, (line) => lines.push(line));
+    return { code, text: lines.join('\n') };
+  };
+
+  it.each([
+    [new UsageError('Bad TTL.', { hint: 'use e.g. 1h' }), 2, 'dynsecret: Bad TTL.\n  use e.g. 1h'],
+    [new NotFoundError('No config named x.'), 5, 'dynsecret: No config named x.'],
+    [new DynsecretError('Transient.', 6), 6, 'dynsecret: Transient.'],
+    [new InterruptedError(), 130, ''],
+  ])('%s → exit %i', (error, code, text) => {
+    expect(printed(error)).toEqual({ code, text });
+  });
+
+  it('prints an unexpected error in one line, with the stack only under --debug', () => {
+    const error = new TypeError('boom');
+    expect(printed(error)).toEqual({ code: 1, text: 'dynsecret: unexpected error: boom\n  Run again with --debug for details.' });
+    expect(printed(error, true).text).toMatch(/boom\nTypeError: boom\n\s+at /);
+  });
+});
