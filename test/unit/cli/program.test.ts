@@ -28,6 +28,7 @@ vi.mock('../../../src/commands/unlock.js', () => ({ unlock: spies.unlock }));
 vi.mock('../../../src/commands/run.js', () => ({ run: spies.run }));
 
 const { buildProgram, report } = await import('../../../src/cli.js');
+const { DynsecretError, NotFoundError, InterruptedError, UsageError } = await import('../../../src/errors.js');
 const context = { marker: 'context' } as unknown as Context;
 
 async function parse(args: string[]) {
@@ -107,7 +108,6 @@ describe('argv → command options', () => {
 });
 
 describe('report: the one way errors are printed', () => {
-  const { DynsecretError, NotFoundError, InterruptedError, UsageError } = await import('../../../src/errors.js');
   const printed = (error: unknown, debug = false) => {
     const lines: string[] = [];
     const code = report(error, debug, (line) => lines.push(line));
