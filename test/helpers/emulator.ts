@@ -1,0 +1,172 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll } from 'vitest';
+import { z } from 'zod';
+import type { FaultSpec } from '../../src/emulator/faults.js';
+import { dynsecret, EMULATOR, PASSPHRASE, tempHome, type RunOptions, type RunResult } from './bin.js';
+
+/**
+ * The Atlas emulator as a separate process on 127.0.0.1 with a random port, driven over real HTTP, plus
+ * stores whose configs point at it. Every emulator started here is stopped after the test file.
+ */
+
+const Started = z.object({
+  url: z.string().url(),
+  publicKey: z.string(),
+  privateKey: z.string(),
+  groupId: z.string(),
+  clusters: z.array(z.string()),
+  clientId: z.string(),
+  clientSecret: z.string(),
+});
+export type EmulatorInfo = z.infer<typeof Started>;
+
+const Labels = z.array(z.object({ key: z.string(), value: z.string() }));
+const EmulatedUser = z.looseObject({
+  username: z.string(),
+  databaseName: z.string(),
+  deleteAfterDate: z.string().optional(),
+  description: z.string().optional(),
+  labels: Labels,
+  roles: z.array(z.looseObject({ roleName: z.string(), databaseName: z.string(), collectionName: z.string().optional() })),
+  scopes: z.array(z.object({ name: z.string(), type: z.string() })),
+});
+export type EmulatedUser = z.infer<typeof EmulatedUser>;
+const State = z.looseObject({
+  now: z.string(),
+  users: z.array(EmulatedUser),
+  clusters: z.record(z.string(), z.looseObject({
+    changeStatus: z.string(),
+    connectionStrings: z.looseObject({ standardSrv: z.string().optional() }),
+  })),
+});
+export type EmulatorStateDump = z.infer<typeof State>;
+const Logged = z.array(z.object({ method: z.string(), path: z.string(), status: z.number(), auth: z.string() }));
+export type LoggedRequest = z.infer<typeof Logged>[number];
+
+export type Fault = Partial<Omit<FaultSpec, 'match'>> & { match?: FaultSpec['match']; count: number };
+
+export interface Emulator extends EmulatorInfo {
+  /** What the emulator wrote on stderr so far (its request log lines). */
+  stderr(): string;
+  addFault(fault: Fault): Promise<void>;
+  clearFaults(): Promise<void>;
+  advanceClock(advanceMs: number): Promise<void>;
+  state(): Promise<EmulatorStateDump>;
+  requests(): Promise<LoggedRequest[]>;
+  clearRequests(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+afterAll(async () => {
+  await Promise.all([...running].map(stopChild));
+});
+
+function stopChild(child: ChildProcess): Promise<void> {
+  running.delete(child);
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+/** Starts `dynsecret-atlas-emulator --port 0` with extra flags (default `--apply-delay 0s`). */
+export async function startEmulator(args: string[] = ['--apply-delay', '0s']): Promise<Emulator> {
+  const child = spawn(process.execPath, [EMULATOR, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  const line = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const end = stdout.indexOf('\n');
+      if (end >= 0) resolve(stdout.slice(0, end));
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the emulator exited (${code}) before starting: ${stderr}`)));
+  });
+  const info = Started.parse(JSON.parse(line));
+  const control = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const response = await fetch(`${info.url}/__emulator/${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} /__emulator/${path}: ${response.status} ${text}`);
+    return text === '' ? undefined : JSON.parse(text);
+  };
+  return {
+    ...info,
+    stderr: () => stderr,
+    addFault: async (fault) => { await control('POST', 'faults', fault); },
+    clearFaults: async () => { await control('DELETE', 'faults'); },
+    advanceClock: async (advanceMs) => { await control('POST', 'clock', { advanceMs }); },
+    state: async () => State.parse(await control('GET', 'state')),
+    requests: async () => Logged.parse(await control('GET', 'requests')),
+    clearRequests: async () => { await control('DELETE', 'requests'); },
+    stop: () => stopChild(child),
+  };
+}
+
+/** A DYNSECRET_HOME unlocked by a session key, so each process skips the passphrase KDF. */
+export interface Workspace {
+  home: string;
+  env: Record<string, string>;
+  run(args: string[], options?: RunOptions): Promise<RunResult>;
+}
+
+export interface ConfigSpec {
+  name: string;
+  /** Extra `create` flags; the default is one role and the emulator's first cluster as the scope. */
+  flags?: string[];
+}
+
+export const createFlags = (em: EmulatorInfo, spec: ConfigSpec): string[] => [
+  'create', spec.name, '--group-id', em.groupId, '--public-key', em.publicKey, '--private-key-stdin',
+  '--base-url', em.url, ...(spec.flags ?? ['--role', 'readWrite@app', '--scope', em.clusters[0] ?? 'Cluster0']),
+];
+
+/** A new store holding `configs`, created against the emulator (so `create` verifies them for real). */
+export async function workspace(em: EmulatorInfo, configs: ConfigSpec[], home = tempHome()): Promise<Workspace> {
+  const withPassphrase = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE };
+  const [first, ...rest] = configs;
+  if (first) await mustSucceed(dynsecret(createFlags(em, first), { env: withPassphrase, input: em.privateKey }));
+  const unlock = await mustSucceed(dynsecret(['unlock'], { env: withPassphrase }));
+  const session = /DYNSECRET_SESSION='([^']+)'/.exec(unlock.stdout)?.[1];
+  if (session === undefined) throw new Error(`unlock printed no session: ${unlock.stdout}`);
+  const env = { DYNSECRET_HOME: home, DYNSECRET_SESSION: session };
+  for (const spec of rest) await mustSucceed(dynsecret(createFlags(em, spec), { env, input: em.privateKey }));
+  return {
+    home,
+    env,
+    run: (args, options = {}) => dynsecret(args, { ...options, env: { ...env, ...options.env } }),
+  };
+}
+
+export async function mustSucceed(pending: Promise<RunResult>): Promise<RunResult> {
+  const result = await pending;
+  if (result.code !== 0) throw new Error(`exit ${result.code}: ${result.stderr}`);
+  return result;
+}
+
+/** The lease id and password of `lease --format json` output. */
+export const LeaseJson = z.looseObject({
+  leaseId: z.string(),
+  config: z.string(),
+  username: z.string(),
+  password: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  maxExpiresAt: z.string(),
+  connectionString: z.string().optional(),
+});
+export type LeaseJson = z.infer<typeof LeaseJson>;
+export const parseLease = (stdout: string): LeaseJson => LeaseJson.parse(JSON.parse(stdout));
+
+/** The users the emulator holds for a config, by dynsecret's config label. */
+export async function usersOf(em: Emulator, config: string): Promise<EmulatedUser[]> {
+  const { users } = await em.state();
+  return users.filter((u) => u.labels.some((l) => l.key === 'dynsecret.config' && l.value === config));
+}
