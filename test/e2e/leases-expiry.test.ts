@@ -1,0 +1,82 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mustSucceed, parseLease, startEmulator, workspace, type Emulator, type LeaseJson, type Workspace } from '../helpers/emulator.js';
+
+/**
+ * Leases that ended: expired on this machine's clock, or deleted by Atlas at their deleteAfterDate (the
+ * emulator's clock is moved forward for that; dynsecret keeps the real one).
+ */
+
+interface Listed {
+  leaseId: string;
+  status: string;
+}
+
+describe('expired leases and users Atlas already deleted (built bin against the emulator)', () => {
+  let em: Emulator;
+  let ws: Workspace;
+  let short: LeaseJson;
+  let revokedByAtlas: LeaseJson;
+  let renewedAfterAtlas: LeaseJson;
+  let alive: LeaseJson;
+  const lease = async (ttl: string) =>
+    parseLease((await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json', '--ttl', ttl]))).stdout);
+  const listed = async () => JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--json']))).stdout) as Listed[];
+  const statusOf = async (lease: LeaseJson) => (await listed()).find((l) => l.leaseId === lease.leaseId)?.status;
+
+  beforeAll(async () => {
+    em = await startEmulator();
+    ws = await workspace(em, [{ name: 'app-db', flags: ['--role', 'readWrite@app', '--scope', 'Cluster0', '--default-ttl', '30m', '--max-ttl', '2h'] }]);
+    // Made before the emulator's clock moves: afterwards Atlas would find a 3 s expiry in its past.
+    short = await lease('3s');
+    revokedByAtlas = await lease('1m');
+    renewedAfterAtlas = await lease('1m');
+    alive = await lease('30m');
+    await em.advanceClock(2 * 60_000);
+  });
+
+  it('Atlas deleted the users whose deleteAfterDate passed, and only those', async () => {
+    const users = (await em.state()).users.map((u) => u.username);
+    expect(users).toEqual([alive.leaseId]);
+  });
+
+  it('revoke of a user Atlas already deleted: a notice, exit 0, record gone', async () => {
+    const result = await ws.run(['revoke', revokedByAtlas.leaseId, '--json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`${revokedByAtlas.leaseId} was already gone from Atlas; counted as revoked.`);
+    expect(JSON.parse(result.stdout)).toEqual([{ leaseId: revokedByAtlas.leaseId, config: 'app-db', outcome: 'absent' }]);
+    expect(await statusOf(revokedByAtlas)).toBeUndefined();
+  });
+
+  it('renew of a user Atlas already deleted: exit 5 and the record is marked gone', async () => {
+    const result = await ws.run(['renew', renewedAfterAtlas.leaseId, '--ttl', '30m', '--json']);
+    expect(result.code).toBe(5);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/no longer exists in Atlas/);
+    expect(await statusOf(renewedAfterAtlas)).toBe('gone');
+    const table = await ws.run(['list', 'app-db']);
+    expect(table.stdout).toMatch(new RegExp(`^${renewedAfterAtlas.leaseId} .* gone$`, 'm'));
+  });
+
+  it('renew of a lease past its expiry: exit 5 without asking Atlas', async () => {
+    const wait = Date.parse(short.expiresAt) - Date.now();
+    if (wait > 0) await sleep(wait + 50);
+    expect(await statusOf(short)).toBe('expired');
+    await em.clearRequests();
+    const result = await ws.run(['renew', short.leaseId, '--ttl', '30m']);
+    expect(result.code).toBe(5);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`lease ${short.leaseId} has expired (${short.expiresAt})`);
+    expect(await em.requests()).toEqual([]);
+  });
+
+  it('revoke --expired clears the gone and expired records and leaves the live one', async () => {
+    const result = await ws.run(['revoke', '--expired', '--json']);
+    expect(result.code).toBe(0);
+    const outcomes = JSON.parse(result.stdout) as { leaseId: string; outcome: string }[];
+    expect(outcomes.map((o) => [o.leaseId, o.outcome]).sort()).toEqual(
+      [[short.leaseId, 'absent'], [renewedAfterAtlas.leaseId, 'absent']].sort());
+    expect((await listed()).map((l) => [l.leaseId, l.status])).toEqual([[alive.leaseId, 'active']]);
+    expect((await em.state()).users.map((u) => u.username)).toEqual([alive.leaseId]);
+  });
+});

@@ -1,0 +1,98 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { mustSucceed, parseLease, startEmulator, workspace, type Emulator, type LeaseJson, type Workspace } from '../helpers/emulator.js';
+
+/** `renew` against the emulator: new expiry = min(now + TTL, created + max TTL, now + 7 days). */
+
+const HOUR = 3_600_000;
+const Renewed = z.strictObject({
+  leaseId: z.string(),
+  config: z.string(),
+  previousExpiresAt: z.string(),
+  expiresAt: z.string(),
+  cappedBy: z.enum(['max-ttl', 'atlas-7d']).nullable(),
+});
+
+describe('dynsecret renew (built bin against the emulator)', () => {
+  let em: Emulator;
+  let ws: Workspace;
+  const lease = async (...flags: string[]): Promise<LeaseJson> =>
+    parseLease((await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json', ...flags]))).stdout);
+  const deleteAfter = async (leaseId: string) => (await em.state()).users.find((u) => u.username === leaseId)?.deleteAfterDate;
+  const listedAll = async () =>
+    JSON.parse((await ws.run(['list', 'app-db', '--json'])).stdout) as { leaseId: string; expiresAt: string; status: string }[];
+  const listed = async (leaseId: string) => (await listedAll()).find((l) => l.leaseId === leaseId);
+
+  beforeAll(async () => {
+    em = await startEmulator();
+    ws = await workspace(em, [{ name: 'app-db', flags: ['--role', 'readWrite@app', '--scope', 'Cluster0', '--default-ttl', '30m', '--max-ttl', '2h'] }]);
+  });
+
+  it('--ttl 1h --json moves the expiry to an hour from now, in Atlas and in the store', async () => {
+    const issued = await lease();
+    const started = Math.floor(Date.now() / 1000) * 1000;
+    const result = await ws.run(['renew', issued.leaseId, '--ttl', '1h', '--json']);
+    const ended = Date.now();
+    expect(result.code).toBe(0);
+    const renewed = Renewed.parse(JSON.parse(result.stdout));
+    expect(renewed).toMatchObject({ leaseId: issued.leaseId, config: 'app-db', previousExpiresAt: issued.expiresAt, cappedBy: null });
+    expect(Date.parse(renewed.expiresAt)).toBeGreaterThanOrEqual(started + HOUR);
+    expect(Date.parse(renewed.expiresAt)).toBeLessThanOrEqual(ended + HOUR);
+    expect(result.stderr).toContain(`Renewed ${issued.leaseId}; expires ${renewed.expiresAt} (in 59m)`);
+    expect(result.stderr).not.toMatch(/Capped/);
+    expect(await deleteAfter(issued.leaseId)).toBe(renewed.expiresAt);
+    expect(await listed(issued.leaseId)).toMatchObject({ expiresAt: renewed.expiresAt, status: 'active' });
+  });
+
+  it('without --json prints nothing on stdout and the summary on stderr', async () => {
+    const issued = await lease();
+    const result = await ws.run(['renew', issued.leaseId, '--ttl', '45m']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(new RegExp(`^Renewed ${issued.leaseId}; expires \\S+Z \\(in 4[45]m\\)\\.$`, 'm'));
+    expect(await deleteAfter(issued.leaseId)).toBe((await listed(issued.leaseId))?.expiresAt);
+  });
+
+  it('caps at the max TTL saying so, then refuses a renewal that cannot extend the lease (exit 5)', async () => {
+    const issued = await lease('--ttl', '1h');
+    const capped = await ws.run(['renew', issued.leaseId, '--ttl', '2h', '--json']);
+    expect(capped.code).toBe(0);
+    expect(capped.stderr).toMatch(/^Capped by the config's max TTL\.$/m);
+    expect(Renewed.parse(JSON.parse(capped.stdout))).toMatchObject({ cappedBy: 'max-ttl', expiresAt: issued.maxExpiresAt });
+    expect(await deleteAfter(issued.leaseId)).toBe(issued.maxExpiresAt);
+
+    await em.clearRequests();
+    for (const ttl of ['1h', '2h']) {
+      const refused = await ws.run(['renew', issued.leaseId, '--ttl', ttl, '--json']);
+      expect(refused.code).toBe(5);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toContain(`lease ${issued.leaseId} is at its max TTL, expires ${issued.maxExpiresAt}`);
+    }
+    expect((await em.requests()).filter((r) => r.method === 'PATCH')).toEqual([]);
+    expect(await listed(issued.leaseId)).toMatchObject({ expiresAt: issued.maxExpiresAt, status: 'active' });
+  });
+
+  it.each([
+    ['a TTL above 7 days', ['--ttl', '8d'], 2, /Atlas' limit of 7 days/],
+    ['a zero TTL', ['--ttl', '0m'], 2, /greater than zero/],
+    ['a garbled TTL', ['--ttl', '1 hour'], 2, /whitespace/],
+  ])('refuses %s with exit 2 and no call to Atlas', async (_what, flags, code, message) => {
+    const [issued] = await listedAll();
+    await em.clearRequests();
+    const result = await ws.run(['renew', issued!.leaseId, ...flags]);
+    expect(result.code).toBe(code);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    expect(await em.requests()).toEqual([]);
+  });
+
+  it.each([
+    ['an id this machine never leased', ['ds-app-db-000000000000'], /No lease ds-app-db-000000000000 on this machine/],
+    ['a lease of another machine under a config that does not exist', ['ds-app-db-000000000000', '--config', 'nope'], /No config named nope/],
+  ])('refuses %s with exit 5', async (_what, args, message) => {
+    const result = await ws.run(['renew', ...args]);
+    expect(result.code).toBe(5);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+  });
+});

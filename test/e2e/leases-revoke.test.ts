@@ -1,0 +1,145 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mustSucceed, parseLease, startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
+
+/** `revoke`, `list NAME` and `delete NAME` against the emulator. */
+
+interface Listed {
+  leaseId: string;
+  status: string;
+}
+
+describe('dynsecret revoke, list NAME and delete NAME (built bin against the emulator)', () => {
+  let em: Emulator;
+  let ws: Workspace;
+  const lease = async (config = 'app-db') =>
+    parseLease((await mustSucceed(ws.run(['lease', config, '--format', 'json']))).stdout).leaseId;
+  const listed = async (config = 'app-db') =>
+    JSON.parse((await mustSucceed(ws.run(['list', config, '--json']))).stdout) as Listed[];
+  const inAtlas = async (config = 'app-db') => (await usersOf(em, config)).map((u) => u.username);
+  /** The next DELETE of this lease's user is refused with a 403. */
+  const refuseDelete = (leaseId: string) =>
+    em.addFault({ match: { method: 'DELETE', path: leaseId }, count: 1, status: 403, errorCode: 'USER_UNAUTHORIZED' });
+
+  beforeAll(async () => {
+    em = await startEmulator();
+    ws = await workspace(em, [{ name: 'app-db' }, { name: 'temp-db' }]);
+  });
+
+  it('revoke ID ID --json deletes both users and records and reports each', async () => {
+    const [a, b] = [await lease(), await lease()];
+    const result = await ws.run(['revoke', a, b, '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([
+      { leaseId: a, config: 'app-db', outcome: 'revoked' },
+      { leaseId: b, config: 'app-db', outcome: 'revoked' },
+    ]);
+    expect(result.stderr).toContain(`Revoked ${a}.\nRevoked ${b}.\n`);
+    expect(await inAtlas()).not.toContain(a);
+    expect((await listed()).map((l) => l.leaseId)).not.toContain(b);
+  });
+
+  it.each([
+    ['no lease named', 2, [], /Name the leases to revoke/],
+    ['an id this machine does not know, without --config', 5, ['ds-app-db-000000000000'], /No lease ds-app-db-000000000000 on this machine/],
+    ['--all without --config', 2, ['--all', '--yes'], /--all needs --config/],
+    ['--all of an unknown config', 5, ['--all', '--config', 'nope', '--yes'], /No config named nope/],
+    ['ids and --expired together', 2, ['ds-app-db-000000000000', '--expired'], /Name the leases to revoke/],
+  ])('refuses %s (exit %i) and revokes nothing', async (_what, code, args, message) => {
+    const id = (await listed())[0]?.leaseId ?? await lease();
+    const result = await ws.run(['revoke', ...args]);
+    expect(result.code).toBe(code);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    expect(await inAtlas()).toContain(id);
+  });
+
+  it('--config NAME --all needs --yes without a terminal, then revokes every lease of that config only', async () => {
+    await lease();
+    const other = await lease('temp-db');
+    const refused = await ws.run(['revoke', '--config', 'app-db', '--all']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/pass --yes/);
+    const before = await inAtlas();
+    expect(before.length).toBeGreaterThan(1);
+
+    const result = await ws.run(['revoke', '--config', 'app-db', '--all', '--yes', '--json']);
+    expect(result.code).toBe(0);
+    const outcomes = JSON.parse(result.stdout) as { leaseId: string; outcome: string }[];
+    expect(outcomes.map((o) => o.leaseId).sort()).toEqual([...before].sort());
+    expect(new Set(outcomes.map((o) => o.outcome))).toEqual(new Set(['revoked']));
+    expect(await inAtlas()).toEqual([]);
+    expect(await listed()).toEqual([]);
+    expect(await inAtlas('temp-db')).toEqual([other]);
+  });
+
+  it('a failed revoke exits non-zero and stays listed as "revoke failed"; revoke --expired retries it', async () => {
+    const id = await lease();
+    await refuseDelete(id);
+    const failed = await ws.run(['revoke', id, '--json']);
+    expect(failed.code).toBe(4);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr).toMatch(new RegExp(`Could not revoke ${id}: .*not allowed`));
+    expect((await listed()).find((l) => l.leaseId === id)?.status).toBe('revoke failed');
+    expect((await ws.run(['list', 'app-db'])).stdout).toMatch(new RegExp(`^${id} .* revoke failed$`, 'm'));
+    expect(await inAtlas()).toContain(id);
+
+    const retried = await ws.run(['revoke', '--expired', '--json']);
+    expect(retried.code).toBe(0);
+    expect(JSON.parse(retried.stdout)).toEqual([{ leaseId: id, config: 'app-db', outcome: 'revoked' }]);
+    expect(await inAtlas()).not.toContain(id);
+    expect((await listed()).map((l) => l.leaseId)).not.toContain(id);
+  });
+
+  it('--force forgets a lease Atlas would not revoke, says so, and exits 0 (README decision)', async () => {
+    const id = await lease();
+    await refuseDelete(id);
+    const result = await ws.run(['revoke', id, '--force', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([
+      { leaseId: id, config: 'app-db', outcome: 'dropped', error: expect.stringMatching(/not allowed/), exitCode: 4 },
+    ]);
+    expect(result.stderr).toMatch(new RegExp(`Could not revoke ${id} \\(.*\\); forgotten locally because of --force`));
+    expect((await listed()).map((l) => l.leaseId)).not.toContain(id);
+    expect(await inAtlas()).toContain(id);
+    await mustSucceed(ws.run(['revoke', id, '--config', 'app-db']));
+  });
+
+  it('list NAME --json gives the documented fields; the table shows the same leases', async () => {
+    const id = await lease();
+    const entry = (await listed()).find((l) => l.leaseId === id);
+    expect(entry).toEqual({
+      leaseId: id, config: 'app-db', username: id,
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      maxExpiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      status: 'active', source: 'local',
+    });
+    const table = await ws.run(['list', 'app-db']);
+    expect(table.stdout).toMatch(/^LEASE ID \(USERNAME\) +CREATED +EXPIRES +STATUS\n/);
+    expect(table.stdout).toMatch(new RegExp(`^${id} +\\S+Z +\\S+Z +\\(in 59m\\) +active$`, 'm'));
+    const unknown = await ws.run(['list', 'nope', '--json']);
+    expect(unknown.code).toBe(5);
+    expect(unknown.stdout).toBe('');
+  });
+
+  it('delete NAME refuses without --yes, keeps the config when a revoke fails, and with --yes revokes the leases first', async () => {
+    const ids = [await lease('temp-db'), await lease('temp-db')];
+    const refused = await ws.run(['delete', 'temp-db']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/pass --yes/);
+
+    await refuseDelete(ids[0]!);
+    const blocked = await ws.run(['delete', 'temp-db', '--yes']);
+    expect(blocked.code).toBe(4);
+    expect(blocked.stderr).toMatch(/Config temp-db was kept/);
+    expect((await listed('temp-db')).map((l) => [l.leaseId, l.status])).toEqual([[ids[0], 'revoke failed']]);
+
+    const deleted = await ws.run(['delete', 'temp-db', '--yes']);
+    expect(deleted.code).toBe(0);
+    expect(deleted.stderr).toContain(`Revoked ${ids[0]}.`);
+    expect(deleted.stderr).toMatch(/Deleted config temp-db\.$/m);
+    expect(await inAtlas('temp-db')).toEqual([]);
+    const configs = JSON.parse((await ws.run(['list', '--json'])).stdout) as { name: string }[];
+    expect(configs.map((c) => c.name)).toEqual(['app-db']);
+  });
+});
