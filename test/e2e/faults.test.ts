@@ -1,0 +1,100 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  mustSucceed, parseLease, startEmulator, usersOf, workspace, type Emulator, type Fault, type Workspace,
+} from '../helpers/emulator.js';
+
+/**
+ * Atlas misbehaving, through the emulator's fault controls: every lease ends in success or its documented
+ * exit code, stdout stays empty on failure, no user is left without a record and no record is lost.
+ */
+
+const POST_USERS = { method: 'POST', path: '/databaseUsers' };
+const Listed = z.array(z.object({ leaseId: z.string(), status: z.string(), source: z.string() }));
+
+/** Every user Atlas holds under the config is a local, active lease: no orphan, no lost or stuck record. */
+async function expectNoOrphans(em: Emulator, ws: Workspace): Promise<void> {
+  const listed = Listed.parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--remote', '--json']))).stdout));
+  const inAtlas = (await usersOf(em, 'app-db')).map((u) => u.username).sort();
+  expect(listed.map((l) => [l.leaseId, l.status, l.source]).sort()).toEqual(inAtlas.map((id) => [id, 'active', 'local']));
+}
+
+describe('lease under injected Atlas faults (built bin against the emulator)', () => {
+  let em: Emulator;
+  let ws: Workspace;
+  beforeAll(async () => {
+    em = await startEmulator();
+    ws = await workspace(em, [{ name: 'app-db' }]);
+  });
+
+  const cases: [string, number, Fault, RegExp | undefined, number][] = [
+    ['429 with Retry-After', 0, { match: POST_USERS, count: 1, status: 429, retryAfter: 1 }, undefined, 429],
+    ['429 without Retry-After', 0, { match: POST_USERS, count: 1, status: 429, errorCode: 'RATE_LIMITED' }, undefined, 429],
+    ['500 before the user exists', 0, { match: POST_USERS, count: 1, status: 500 }, undefined, 500],
+    ['503 twice', 0, { match: POST_USERS, count: 2, status: 503 }, undefined, 503],
+    ['a connection reset', 0, { match: POST_USERS, count: 1, reset: true }, undefined, 0],
+    ['500 after the user was created', 0, { match: POST_USERS, count: 1, status: 500, afterApply: true }, undefined, 500],
+    ['a reset after the user was created', 0, { match: POST_USERS, count: 1, reset: true, afterApply: true }, undefined, 0],
+    ['401', 4, { match: POST_USERS, count: 1, status: 401 }, /Atlas rejected the API key/, 401],
+    ['403 IP_ADDRESS_NOT_ON_ACCESS_LIST', 4, { match: POST_USERS, count: 1, status: 403, errorCode: 'IP_ADDRESS_NOT_ON_ACCESS_LIST' },
+      /Atlas refused requests from .*access list.*IP_ADDRESS_NOT_ON_ACCESS_LIST/, 403],
+    ['404 for the project', 5, { match: POST_USERS, count: 1, status: 404, errorCode: 'GROUP_NOT_FOUND' }, /no Atlas project .*check --group-id/, 404],
+    ['503 on every attempt', 6, { match: POST_USERS, count: 5, status: 503 }, /HTTP 503 .*try again/, 503],
+  ];
+
+  it.each(cases)('%s: exit %i', async (_what, code, fault, message, injected) => {
+    const before = (await usersOf(em, 'app-db')).map((u) => u.username);
+    await em.clearRequests();
+    await em.addFault(fault);
+    const result = await ws.run(['lease', 'app-db', '--format', 'json']);
+    await em.clearFaults();
+    expect(result.code, result.stderr).toBe(code);
+    expect((await em.requests()).map((r) => r.status)).toContain(injected);
+    const created = (await usersOf(em, 'app-db')).map((u) => u.username).filter((id) => !before.includes(id));
+    if (code === 0) {
+      expect(created).toEqual([parseLease(result.stdout).leaseId]);
+    } else {
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(message!);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(created).toEqual([]);
+    }
+    await expectNoOrphans(em, ws);
+  });
+
+  it.each([
+    ['revoke: 500 on the DELETE', { method: 'DELETE', path: '/databaseUsers/' }, 500, (id: string) => ['revoke', id]],
+    ['renew: 503 on the PATCH', { method: 'PATCH', path: '/databaseUsers/' }, 503, (id: string) => ['renew', id, '--ttl', '2h']],
+    ['list --remote: 429 on the GET', { method: 'GET', path: '/databaseUsers' }, 429, () => ['list', 'app-db', '--remote']],
+  ])('%s once is ridden out', async (_what, match, status, args) => {
+    const { leaseId } = parseLease((await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json']))).stdout);
+    await em.clearRequests();
+    await em.addFault({ match, count: 1, status, ...(status === 429 ? { retryAfter: 1 } : {}) });
+    const result = await ws.run(args(leaseId));
+    await em.clearFaults();
+    expect(result.code, result.stderr).toBe(0);
+    expect((await em.requests()).map((r) => r.status)).toContain(status);
+    await expectNoOrphans(em, ws);
+  });
+});
+
+describe('a digest nonce that goes stale in the middle of a command', () => {
+  it('lease --wait re-authenticates when the nonce expires between polls, and succeeds', async () => {
+    const em = await startEmulator(['--nonce-lifetime', '1s', '--apply-delay', '3s']);
+    const ws = await workspace(em, [{ name: 'app-db' }]);
+    await em.clearRequests();
+    const result = await ws.run(['lease', 'app-db', '--wait', '1m', '--format', 'json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/Applied to Cluster0/);
+    const log = await em.requests();
+    const firstSuccess = log.findIndex((r) => r.status >= 200 && r.status < 300);
+    const staleAt = log.findIndex((r, i) => i > firstSuccess && r.status === 401 && r.auth === 'digest');
+    expect(firstSuccess).toBeGreaterThanOrEqual(0);
+    expect(staleAt).toBeGreaterThan(firstSuccess);
+    expect(log[staleAt + 1]).toMatchObject({ auth: 'digest' });
+    expect(log.at(-1)?.status).toBe(200);
+    const { leaseId } = parseLease(result.stdout);
+    expect((await usersOf(em, 'app-db')).map((u) => u.username)).toEqual([leaseId]);
+    await em.stop();
+  });
+});
