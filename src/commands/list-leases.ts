@@ -55,7 +55,9 @@ async function reconcile(context: Context, name: string, now: Date): Promise<Lea
         if (record.status !== 'creating' || Date.parse(record.createdAt) < now.getTime() - 60_000) record.status = 'gone';
       } else {
         if (user.deleteAfterDate !== undefined) record.expiresAt = toAtlasDate(new Date(user.deleteAfterDate));
-        if (record.status === 'creating' || record.status === 'gone') record.status = 'active';
+        // A `creating` record stays incomplete even though Atlas has the user: its password died with the
+        // process that made it, so nobody can use the lease and `revoke --expired` must still clean it up.
+        if (record.status === 'gone') record.status = 'active';
       }
     }
     data.leases = pruneLeases(data.leases, now);
