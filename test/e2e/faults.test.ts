@@ -1,5 +1,9 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { DYNSECRET } from '../helpers/bin.js';
 import {
   mustSucceed, parseLease, startEmulator, usersOf, workspace, type Emulator, type Fault, type Workspace,
 } from '../helpers/emulator.js';
@@ -76,12 +80,52 @@ describe('lease under injected Atlas faults (built bin against the emulator)', (
     expect((await em.requests()).map((r) => r.status)).toContain(status);
     await expectNoOrphans(em, ws);
   });
+  it('a lease killed while Atlas creates its user stays incomplete, also after list --remote found the user', async () => {
+    const before = (await usersOf(em, 'app-db')).map((u) => u.username);
+    await em.clearRequests();
+    await em.addFault({ match: POST_USERS, count: 1, latencyMs: 2500 });
+    const child = spawn(process.execPath, [DYNSECRET, 'lease', 'app-db'], { env: { PATH: process.env.PATH, ...ws.env }, stdio: 'ignore' });
+    // The signed POST follows its digest challenge at once, and then sits in the emulator's latency.
+    while (!(await em.requests()).some((r) => r.method === 'POST' && r.status === 401)) await sleep(50);
+    await sleep(800);
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    let created: string[] = [];
+    while (created.length === 0) {
+      await sleep(100);
+      created = (await usersOf(em, 'app-db')).map((u) => u.username).filter((id) => !before.includes(id));
+    }
+    const statusOf = async (args: string[]) =>
+      Listed.parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--json', ...args]))).stdout)).find((l) => l.leaseId === created[0]);
+    expect(await statusOf([])).toMatchObject({ status: 'incomplete', source: 'local' });
+    // Its password died with the process: Atlas having the user does not make the lease usable.
+    expect(await statusOf(['--remote'])).toMatchObject({ status: 'incomplete', source: 'local' });
+    expect((await ws.run(['list', 'app-db'])).stderr).toMatch(/1 lease\(s\) were interrupted/);
+    await mustSucceed(ws.run(['revoke', created[0]!]));
+    expect((await usersOf(em, 'app-db')).map((u) => u.username)).not.toContain(created[0]);
+  });
 });
 
-describe('a digest nonce that goes stale in the middle of a command', () => {
-  it('lease --wait re-authenticates when the nonce expires between polls, and succeeds', async () => {
-    const em = await startEmulator(['--nonce-lifetime', '1s', '--apply-delay', '3s']);
-    const ws = await workspace(em, [{ name: 'app-db' }]);
+describe('lease --wait while Atlas applies users slowly', () => {
+  let em: Emulator;
+  let ws: Workspace;
+  beforeAll(async () => {
+    em = await startEmulator(['--nonce-lifetime', '1s', '--apply-delay', '3s']);
+    ws = await workspace(em, [{ name: 'app-db' }]);
+  });
+
+  it('a --wait timeout is exit 6 with nothing on stdout; the lease is kept and named', async () => {
+    const result = await ws.run(['lease', 'app-db', '--wait', '1s', '--format', 'json']);
+    expect(result.code).toBe(6);
+    expect(result.stdout).toBe('');
+    const leaseId = /waiting for Atlas to apply (\S+) to Cluster0; the lease was kept/.exec(result.stderr)?.[1];
+    expect(leaseId, result.stderr).toBeDefined();
+    expect((await usersOf(em, 'app-db')).map((u) => u.username)).toContain(leaseId);
+    const listed = Listed.parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--json']))).stdout));
+    expect(listed.find((l) => l.leaseId === leaseId)).toMatchObject({ status: 'active' });
+  });
+
+  it('re-authenticates when the digest nonce goes stale between polls, and succeeds', async () => {
     await em.clearRequests();
     const result = await ws.run(['lease', 'app-db', '--wait', '1m', '--format', 'json']);
     expect(result.code, result.stderr).toBe(0);
@@ -94,7 +138,6 @@ describe('a digest nonce that goes stale in the middle of a command', () => {
     expect(log[staleAt + 1]).toMatchObject({ auth: 'digest' });
     expect(log.at(-1)?.status).toBe(200);
     const { leaseId } = parseLease(result.stdout);
-    expect((await usersOf(em, 'app-db')).map((u) => u.username)).toEqual([leaseId]);
-    await em.stop();
+    expect((await usersOf(em, 'app-db')).map((u) => u.username)).toContain(leaseId);
   });
 });

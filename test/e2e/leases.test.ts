@@ -46,7 +46,7 @@ describe('dynsecret lease (built bin against the emulator)', () => {
   let ws: Workspace;
   let clusterHost: string;
   beforeAll(async () => {
-    em = await startEmulator();
+    em = await startEmulator(['--apply-delay', '0s', '--clusters', 'Cluster0,Cluster1']);
     ws = await workspace(em, [
       { name: 'app-db', flags: ['--role', 'readWrite@app', '--scope', 'Cluster0', '--default-ttl', '30m', '--max-ttl', '2h'] },
       { name: 'open-db', flags: ['--role', 'read@reports', '--max-ttl', '10d'] },
@@ -127,6 +127,22 @@ describe('dynsecret lease (built bin against the emulator)', () => {
     readVariables('shell', without.stdout, NAMES.filter((n) => n !== 'MONGODB_URI'));
     const json = parseLease((await ws.run(['lease', 'open-db', '--format', 'json'])).stdout);
     expect(json.connectionString).toBeUndefined();
+  });
+
+  it.each([
+    ['the max TTL itself', 'app-db', '2h', 120],
+    ["Atlas' 7 days, under a max TTL of 10 days", 'open-db', '7d', 7 * 24 * 60],
+  ])('accepts a TTL of %s', async (_what, config, ttl, minutes) => {
+    const lease = parseLease((await ws.run(['lease', config, '--ttl', ttl, '--format', 'json'])).stdout);
+    expect(Date.parse(lease.expiresAt) - Date.parse(lease.createdAt)).toBe(minutes * MINUTE);
+    expect((await em.state()).users.find((u) => u.username === lease.leaseId)?.deleteAfterDate).toBe(lease.expiresAt);
+  });
+
+  it('--wait on a config without CLUSTER scopes waits for every cluster of the project', async () => {
+    const result = await ws.run(['lease', 'open-db', '--wait', '--format', 'json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^Applied to Cluster0, Cluster1 after \d+s\.$/m);
+    parseLease(result.stdout);
   });
 
   it('an unknown --cluster fails with exit 5 before any user is created', async () => {
