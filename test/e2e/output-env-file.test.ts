@@ -98,6 +98,26 @@ describe('env files end to end', () => {
     expect(text.split('\n').filter((line) => line !== '')).toHaveLength(2 + KEYS.length);
   });
 
+  it.each([
+    ['holds a NUL byte', Buffer.from('KEEP=1\0\n'), /contains NUL bytes/],
+    ['is not UTF-8', Buffer.from([0x4b, 0x3d, 0xff, 0xfe, 0x0a]), /not valid UTF-8/],
+  ])('an env file that %s: exit 2, nothing on stdout, the file untouched and the new user revoked at once', async (name, bytes, message) => {
+    const file = join(dir, `${name.replaceAll(' ', '-')}.env`);
+    writeFileSync(file, bytes);
+    const before = (await usersOf(em, 'app-db')).map((u) => u.username);
+    await em.clearRequests();
+    const result = await ws.run(['lease', 'app-db', '--env-file', file, '--format', 'json']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+    expect((await usersOf(em, 'app-db')).map((u) => u.username)).toEqual(before);
+    const calls = (await em.requests()).filter((r) => r.status !== 401).map((r) => `${r.method} ${r.status}`);
+    expect(calls).toEqual(['POST 201', 'DELETE 204']);
+    const listed = JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--json']))).stdout) as { leaseId: string }[];
+    expect(listed.map((l) => l.leaseId).filter((id) => !before.includes(id))).toEqual([]);
+  });
+
   it('revoke --env-file leaves a file that holds another lease untouched; --prefix finds prefixed keys', async () => {
     const file = fileWith('prefixed.env', 'KEEP=1\n', 0o600);
     const holder = leasedId((await mustSucceed(ws.run(['lease', 'app-db', '--env-file', file, '--prefix', 'APP_']))).stderr);
