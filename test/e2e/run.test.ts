@@ -1,0 +1,171 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DYNSECRET, PASSPHRASE } from '../helpers/bin.js';
+import { startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
+
+let em: Emulator;
+let ws: Workspace;
+
+beforeAll(async () => {
+  em = await startEmulator(['--apply-delay', '0s']);
+  ws = await workspace(em, [{ name: 'app-db' }]);
+});
+
+const sh = (script: string) => ['run', 'app-db', '--no-wait', '--', 'sh', '-c', script];
+
+describe('dynsecret run', () => {
+  it.each([
+    ['exit 0', 'exit 0', 0],
+    ['exit 7', 'exit 7', 7],
+    ['death by SIGTERM', 'kill -TERM $$', 143],
+    ['death by SIGKILL', 'kill -KILL $$', 137],
+  ])('passes the status on: %s', async (_what, script, status) => {
+    const result = await ws.run(sh(script));
+    expect(result.code).toBe(status);
+    expect(result.stderr).toMatch(/Revoked ds-app-db-/);
+    expect(await usersOf(em, 'app-db')).toEqual([]);
+  });
+
+  it('gives the child the credentials and none of dynsecret\'s own secrets', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'dynsecret-run-')), 'env.json');
+    const result = await ws.run(
+      ['run', 'app-db', '--no-wait', '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.env))`],
+      { env: { DYNSECRET_PASSPHRASE: PASSPHRASE, MONGODB_ATLAS_PRIVATE_API_KEY: 'private', MONGODB_ATLAS_CLIENT_SECRET: 'secret', KEEP_ME: 'kept' } },
+    );
+    expect(result.code).toBe(0);
+    const env = JSON.parse(readFileSync(out, 'utf8')) as Record<string, string>;
+    expect(env.DB_USERNAME).toMatch(/^ds-app-db-/);
+    expect(env.DB_PASSWORD).toMatch(/^[A-Za-z0-9._~-]{40}$/);
+    expect(env.MONGODB_URI).toContain(`${env.DB_USERNAME}:${env.DB_PASSWORD}@`);
+    expect(env.DYNSECRET_LEASE_ID).toBe(env.DB_USERNAME);
+    expect(env.KEEP_ME).toBe('kept');
+    for (const withheld of ['DYNSECRET_PASSPHRASE', 'DYNSECRET_SESSION', 'MONGODB_ATLAS_PRIVATE_API_KEY', 'MONGODB_ATLAS_CLIENT_SECRET']) {
+      expect(env).not.toHaveProperty(withheld);
+    }
+    expect(result.stdout + result.stderr).not.toContain(env.DB_PASSWORD);
+  });
+
+  it('keeps the lease with --keep', async () => {
+    const result = await ws.run(['run', 'app-db', '--no-wait', '--keep', '--', 'true']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('--keep');
+    const users = await usersOf(em, 'app-db');
+    expect(users).toHaveLength(1);
+    expect((await ws.run(['revoke', users[0]!.username])).code).toBe(0);
+  });
+
+  it('never starts the command when the lease fails', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'dynsecret-run-')), 'started');
+    const result = await ws.run(['run', 'app-db', '--ttl', '30d', '--', 'touch', marker]);
+    expect(result.code).toBe(2);
+    expect(() => readFileSync(marker)).toThrow();
+    await em.addFault({ match: { method: 'POST', path: '/databaseUsers' }, count: 1, status: 401, errorCode: 'UNAUTHORIZED', beforeAuth: true });
+    const refused = await ws.run(['run', 'app-db', '--', 'touch', marker]);
+    await em.clearFaults();
+    expect(refused.code).toBe(4);
+    expect(() => readFileSync(marker)).toThrow();
+  });
+
+  it('reports a command that does not exist with 127 and still revokes', async () => {
+    const result = await ws.run(['run', 'app-db', '--no-wait', '--', 'no-such-command-dynsecret']);
+    expect(result.code).toBe(127);
+    expect(result.stderr).toContain('command not found');
+    expect(await usersOf(em, 'app-db')).toEqual([]);
+  });
+
+  it('relays SIGTERM to a child that traps it, then revokes', async () => {
+    const child = spawn(process.execPath, [DYNSECRET, ...sh('trap "echo trapped; exit 3" TERM; echo ready; while :; do sleep 0.05; done')], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...ws.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    await new Promise<void>((resolve) => child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+      if (stdout.includes('ready')) resolve();
+    }));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stdout).toContain('trapped');
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/Revoked ds-app-db-/);
+    expect(await usersOf(em, 'app-db')).toEqual([]);
+  });
+
+  it('masks the password and URI first under GitHub Actions', async () => {
+    const result = await ws.run(sh('echo "$DB_PASSWORD" >/dev/null'), { env: { GITHUB_ACTIONS: 'true' } });
+    expect(result.code).toBe(0);
+    const lines = result.stderr.split('\n');
+    expect(lines[0]).toMatch(/^::add-mask::[A-Za-z0-9._~-]{40}$/);
+    expect(lines[1]).toMatch(/^::add-mask::mongodb\+srv:\/\//);
+  });
+});
+
+describe('--wait', () => {
+  it('returns only after Atlas applied the user to the scoped cluster, and polls only that one', async () => {
+    const slow = await startEmulator(['--apply-delay', '3s', '--clusters', 'Cluster0,Cluster1']);
+    const scoped = await workspace(slow, [{ name: 'scoped' }, { name: 'unscoped', flags: ['--role', 'readWrite@app'] }]);
+    await slow.clearRequests();
+    const started = Date.now();
+    const result = await scoped.run(['lease', 'scoped', '--wait', '--format', 'json']);
+    expect(result.code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2500);
+    const state = await slow.state();
+    expect(state.clusters.Cluster0?.changeStatus).toBe('APPLIED');
+    const polled = (await slow.requests()).filter((r) => r.path.endsWith('/status')).map((r) => r.path);
+    expect(polled.length).toBeGreaterThan(1);
+    expect(polled.every((p) => p.includes('/clusters/Cluster0/status'))).toBe(true);
+
+    await slow.clearRequests();
+    const unscoped = await scoped.run(['lease', 'unscoped', '--wait', '--format', 'json']);
+    expect(unscoped.code).toBe(0);
+    const paths = (await slow.requests()).map((r) => r.path);
+    expect(paths.some((p) => /\/clusters(\?|$)/.test(p))).toBe(true);
+    expect(paths.some((p) => p.includes('/clusters/Cluster0/status'))).toBe(true);
+    expect(paths.some((p) => p.includes('/clusters/Cluster1/status'))).toBe(true);
+  }, 60_000);
+
+  it('times out with exit 6, keeps the lease and names it', async () => {
+    const slow = await startEmulator(['--apply-delay', '1m']);
+    const w = await workspace(slow, [{ name: 'app-db' }]);
+    const result = await w.run(['lease', 'app-db', '--wait', '2s']);
+    expect(result.code).toBe(6);
+    expect(result.stdout).toBe('');
+    const id = /(ds-app-db-[a-z0-9]+)/.exec(result.stderr)?.[1];
+    expect(id).toBeDefined();
+    expect(result.stderr).toMatch(/kept/);
+    const list = JSON.parse((await w.run(['list', 'app-db', '--json'])).stdout) as { leaseId: string; status: string }[];
+    expect(list).toEqual([expect.objectContaining({ leaseId: id, status: 'active' })]);
+  }, 30_000);
+});
+
+describe('audit trail', () => {
+  it('16 parallel leases write 16 intact lines and no secret', async () => {
+    const results = await Promise.all(Array.from({ length: 16 }, () => ws.run(['lease', 'app-db', '--format', 'json'])));
+    expect(results.map((r) => r.code)).toEqual(results.map(() => 0));
+    const passwords = results.map((r) => (JSON.parse(r.stdout) as { password: string }).password);
+    const text = readFileSync(join(ws.home, 'audit.log'), 'utf8');
+    const leases = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, string>).filter((e) => e.command === 'lease');
+    expect(leases).toHaveLength(16);
+    for (const entry of leases) {
+      expect(entry).toMatchObject({ config: 'app-db', outcome: 'ok', leaseId: expect.stringMatching(/^ds-app-db-/), expiresAt: expect.any(String) });
+    }
+    for (const password of passwords) expect(text).not.toContain(password);
+    expect(text).not.toContain(em.privateKey);
+    const shown = await ws.run(['list', '--audit', 'app-db', '--json']);
+    expect((JSON.parse(shown.stdout) as unknown[]).length).toBeGreaterThanOrEqual(16);
+    expect((await ws.run(['revoke', '--config', 'app-db', '--all', '--yes'])).code).toBe(0);
+  }, 60_000);
+
+  it('records failures with their exit code, and goes where --audit-log says', async () => {
+    const elsewhere = join(mkdtempSync(join(tmpdir(), 'dynsecret-audit-')), 'ci-audit.log');
+    const result = await ws.run(['lease', 'app-db', '--ttl', '30d', '--audit-log', elsewhere]);
+    expect(result.code).toBe(2);
+    const [entry] = readFileSync(elsewhere, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(entry).toMatchObject({ command: 'lease', config: 'app-db', outcome: 'error', exitCode: 2 });
+  });
+});

@@ -1,0 +1,137 @@
+import { execFileSync } from 'node:child_process';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
+import { createFlags, startEmulator, workspace } from '../helpers/emulator.js';
+
+describe('service accounts', () => {
+  it('authenticate with OAuth client credentials; the token is fetched once and then reused from the store', async () => {
+    const em = await startEmulator(['--apply-delay', '0s']);
+    const env = { DYNSECRET_HOME: tempHome(), DYNSECRET_PASSPHRASE: PASSPHRASE };
+    const create = await dynsecret(
+      ['create', 'sa-db', '--group-id', em.groupId, '--client-id', em.clientId, '--client-secret-stdin', '--base-url', em.url, '--role', 'readWrite@app', '--scope', 'Cluster0'],
+      { env, input: em.clientSecret },
+    );
+    expect(create.stderr).toContain('Created config sa-db');
+    const tokenRequests = async () => (await em.requests()).filter((r) => r.path === '/api/oauth/token').length;
+    expect(await tokenRequests()).toBe(1);
+
+    for (let i = 0; i < 3; i++) {
+      const lease = await dynsecret(['lease', 'sa-db', '--format', 'json'], { env });
+      expect(lease.code).toBe(0);
+    }
+    expect(await tokenRequests()).toBe(1);
+    const bearer = (await em.requests()).filter((r) => r.path.includes('/databaseUsers') && r.method === 'POST');
+    expect(bearer.map((r) => r.auth)).toEqual(['bearer', 'bearer', 'bearer']);
+    expect((await dynsecret(['revoke', '--config', 'sa-db', '--all', '--yes'], { env })).code).toBe(0);
+  });
+
+  it('turn a wrong client secret into exit 4 with a sentence, and save nothing', async () => {
+    const em = await startEmulator(['--apply-delay', '0s']);
+    const home = tempHome();
+    const result = await dynsecret(
+      ['create', 'sa-db', '--group-id', em.groupId, '--client-id', em.clientId, '--client-secret-stdin', '--base-url', em.url, '--role', 'read@app'],
+      { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE }, input: 'wrong-secret' },
+    );
+    expect(result.code).toBe(4);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).not.toContain('wrong-secret');
+    expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+    expect(existsSync(join(home, 'store.json'))).toBe(false);
+  });
+});
+
+/** A throwaway CA and a server certificate for 127.0.0.1, made with openssl. */
+function makeCertificates() {
+  const dir = mkdtempSync(join(tmpdir(), 'dynsecret-tls-'));
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=dynsecret test CA']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext']);
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
+}
+
+describe('TLS with a private CA', () => {
+  const certs = makeCertificates();
+
+  it('fails cleanly without the CA, and works with --ca-file or NODE_EXTRA_CA_CERTS', async () => {
+    const em = await startEmulator(['--apply-delay', '0s', '--tls-cert', certs.cert, '--tls-key', certs.key]);
+    expect(em.url).toMatch(/^https:/);
+    const env = { DYNSECRET_HOME: tempHome(), DYNSECRET_PASSPHRASE: PASSPHRASE };
+    const plain = await dynsecret(createFlags(em, { name: 'tls-db' }), { env, input: em.privateKey });
+    expect(plain.code).not.toBe(0);
+    expect(plain.stdout).toBe('');
+    expect(plain.stderr).toContain('127.0.0.1');
+    expect(plain.stderr).toContain('--ca-file');
+    expect(plain.stderr).not.toMatch(/\n\s+at /);
+
+    const withCa = await dynsecret([...createFlags(em, { name: 'tls-db' }), '--ca-file', certs.ca], { env, input: em.privateKey });
+    expect(withCa.stderr).toContain('Created config tls-db');
+    const lease = await dynsecret(['lease', 'tls-db', '--format', 'json'], { env });
+    expect(lease.code).toBe(0);
+
+    const extra = await dynsecret(createFlags(em, { name: 'tls-extra' }), { env: { ...env, NODE_EXTRA_CA_CERTS: certs.ca }, input: em.privateKey });
+    expect(extra.stderr).toContain('Created config tls-extra');
+  }, 60_000);
+});
+
+/** A forward proxy (CONNECT tunnels and absolute-form requests) that counts what passes through it. */
+async function startProxy(): Promise<{ url: string; seen: string[]; server: Server }> {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const target = new URL(req.url ?? '/');
+    const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.on('connect', (req, socket, head) => {
+    seen.push(`CONNECT ${req.url}`);
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = connect(Number(port), host, () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no proxy address');
+  return { url: `http://127.0.0.1:${address.port}`, seen, server };
+}
+
+describe('proxies', () => {
+  const proxies: Server[] = [];
+  afterAll(() => {
+    for (const server of proxies) server.close();
+  });
+
+  it('send every Atlas request through HTTP_PROXY, and none when NO_PROXY names the host', async () => {
+    const em = await startEmulator(['--apply-delay', '0s']);
+    const proxy = await startProxy();
+    proxies.push(proxy.server);
+    const ws = await workspace(em, [{ name: 'app-db' }]);
+    await em.clearRequests();
+    const port = new URL(em.url).port;
+    const lease = await ws.run(['lease', 'app-db', '--format', 'json'], { env: { HTTP_PROXY: proxy.url } });
+    expect(lease.code).toBe(0);
+    expect(proxy.seen.length).toBeGreaterThan(0);
+    expect(proxy.seen.every((line) => line.includes(`127.0.0.1:${port}`))).toBe(true);
+
+    const before = proxy.seen.length;
+    const direct = await ws.run(['lease', 'app-db', '--format', 'json'], { env: { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } });
+    expect(direct.code).toBe(0);
+    expect(proxy.seen.length).toBe(before);
+  });
+});
