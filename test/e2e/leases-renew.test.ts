@@ -25,7 +25,24 @@ describe('dynsecret renew (built bin against the emulator)', () => {
 
   beforeAll(async () => {
     em = await startEmulator();
-    ws = await workspace(em, [{ name: 'app-db', flags: ['--role', 'readWrite@app', '--scope', 'Cluster0', '--default-ttl', '30m', '--max-ttl', '2h'] }]);
+    ws = await workspace(em, [
+      { name: 'app-db', flags: ['--role', 'readWrite@app', '--scope', 'Cluster0', '--default-ttl', '30m', '--max-ttl', '2h'] },
+      { name: 'sa-db', auth: 'serviceAccount' },
+    ]);
+  });
+
+  it('a service-account config leases, renews and revokes on one OAuth token shared by every process', async () => {
+    await em.clearRequests();
+    const issued = parseLease((await mustSucceed(ws.run(['lease', 'sa-db', '--format', 'json']))).stdout);
+    const renewed = await mustSucceed(ws.run(['renew', issued.leaseId, '--ttl', '2h']));
+    const revoked = await mustSucceed(ws.run(['revoke', issued.leaseId]));
+    const state = await em.state();
+    expect(state.users.map((u) => u.username)).not.toContain(issued.leaseId);
+    expect(state.tokens).toBe(1);
+    const calls = await em.requests();
+    expect(calls.filter((r) => r.path.startsWith('/api/oauth/'))).toEqual([]);
+    expect(calls.map((r) => `${r.method} ${r.status} ${r.auth}`)).toEqual(['POST 201 bearer', 'PATCH 200 bearer', 'DELETE 204 bearer']);
+    for (const text of [renewed.stderr, revoked.stderr, em.stderr(), JSON.stringify(calls)]) expect(text).not.toContain(em.clientSecret);
   });
 
   it('--ttl 1h --json moves the expiry to an hour from now, in Atlas and in the store', async () => {
@@ -77,9 +94,9 @@ describe('dynsecret renew (built bin against the emulator)', () => {
     ['a zero TTL', ['--ttl', '0m'], 2, /greater than zero/],
     ['a garbled TTL', ['--ttl', '1 hour'], 2, /whitespace/],
   ])('refuses %s with exit 2 and no call to Atlas', async (_what, flags, code, message) => {
-    const [issued] = await listedAll();
+    const leaseId = (await listedAll())[0]?.leaseId ?? (await lease()).leaseId;
     await em.clearRequests();
-    const result = await ws.run(['renew', issued!.leaseId, ...flags]);
+    const result = await ws.run(['renew', leaseId, ...flags]);
     expect(result.code).toBe(code);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(message);

@@ -33,6 +33,8 @@ const EmulatedUser = z.looseObject({
 export type EmulatedUser = z.infer<typeof EmulatedUser>;
 const State = z.looseObject({
   now: z.string(),
+  /** OAuth access tokens issued so far. */
+  tokens: z.number(),
   users: z.array(EmulatedUser),
   clusters: z.record(z.string(), z.looseObject({
     changeStatus: z.string(),
@@ -121,23 +123,31 @@ export interface ConfigSpec {
   name: string;
   /** Extra `create` flags; the default is one role and the emulator's first cluster as the scope. */
   flags?: string[];
+  /** The emulator's API key (default) or its service account. */
+  auth?: 'apiKey' | 'serviceAccount';
 }
 
 export const createFlags = (em: EmulatorInfo, spec: ConfigSpec): string[] => [
-  'create', spec.name, '--group-id', em.groupId, '--public-key', em.publicKey, '--private-key-stdin',
+  'create', spec.name, '--group-id', em.groupId,
+  ...(spec.auth === 'serviceAccount'
+    ? ['--client-id', em.clientId, '--client-secret-stdin']
+    : ['--public-key', em.publicKey, '--private-key-stdin']),
   '--base-url', em.url, ...(spec.flags ?? ['--role', 'readWrite@app', '--scope', em.clusters[0] ?? 'Cluster0']),
 ];
+
+/** What `create` reads on stdin for the spec's credentials. */
+const secretFor = (em: EmulatorInfo, spec: ConfigSpec) => (spec.auth === 'serviceAccount' ? em.clientSecret : em.privateKey);
 
 /** A new store holding `configs`, created against the emulator (so `create` verifies them for real). */
 export async function workspace(em: EmulatorInfo, configs: ConfigSpec[], home = tempHome()): Promise<Workspace> {
   const withPassphrase = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE };
   const [first, ...rest] = configs;
-  if (first) await mustSucceed(dynsecret(createFlags(em, first), { env: withPassphrase, input: em.privateKey }));
+  if (first) await mustSucceed(dynsecret(createFlags(em, first), { env: withPassphrase, input: secretFor(em, first) }));
   const unlock = await mustSucceed(dynsecret(['unlock'], { env: withPassphrase }));
   const session = /DYNSECRET_SESSION='([^']+)'/.exec(unlock.stdout)?.[1];
   if (session === undefined) throw new Error(`unlock printed no session: ${unlock.stdout}`);
   const env = { DYNSECRET_HOME: home, DYNSECRET_SESSION: session };
-  for (const spec of rest) await mustSucceed(dynsecret(createFlags(em, spec), { env, input: em.privateKey }));
+  for (const spec of rest) await mustSucceed(dynsecret(createFlags(em, spec), { env, input: secretFor(em, spec) }));
   return {
     home,
     env,
