@@ -56,6 +56,23 @@ const capWords: Record<Exclude<RenewCap, null>, string> = {
   'atlas-7d': "Atlas' 7-day limit",
 };
 
+/**
+ * The TTL rules, except that a live lease already at its max TTL is refused as such: the rules alone would
+ * suggest a longer TTL, which cannot help either. A bad TTL is still a usage error first.
+ */
+function newExpiry(facts: LeaseFacts, input: { now: Date; ttlMs: number; maxTtlMs: number; leaseId: string }): ReturnType<typeof renewExpiry> {
+  try {
+    return renewExpiry({ ...input, createdAt: facts.createdAt, currentExpiresAt: facts.expiresAt });
+  } catch (error) {
+    const live = facts.expiresAt.getTime() > input.now.getTime();
+    const atMax = facts.expiresAt.getTime() >= facts.createdAt.getTime() + input.maxTtlMs;
+    if (!(error instanceof NotFoundError) || !live || !atMax) throw error;
+    throw new NotFoundError(`lease ${input.leaseId} is at its max TTL, expires ${toAtlasDate(facts.expiresAt)}`, {
+      hint: `Lease a new one instead: dynsecret lease ${facts.config.name}`,
+    });
+  }
+}
+
 /** `dynsecret renew ID`: new expiry = min(now + TTL, created + max TTL, now + 7 days). */
 export async function renew(context: Context, options: RenewOptions): Promise<string> {
   const ttlMs = options.ttl === undefined ? undefined : parseDuration(options.ttl, '--ttl');
@@ -64,17 +81,7 @@ export async function renew(context: Context, options: RenewOptions): Promise<st
   const now = context.now();
   // The max the lease was issued with, or the config's if it has been lowered since.
   const maxTtlMs = Math.min(config.maxTtlMs, facts.maxExpiresAt.getTime() - facts.createdAt.getTime());
-  const live = facts.expiresAt.getTime() > now.getTime();
-  // Checked before the TTL rules, which would otherwise suggest a longer TTL that cannot help either.
-  if (live && facts.expiresAt.getTime() >= facts.createdAt.getTime() + maxTtlMs) {
-    throw new NotFoundError(`lease ${options.leaseId} is at its max TTL, expires ${toAtlasDate(facts.expiresAt)}`, {
-      hint: `Lease a new one instead: dynsecret lease ${config.name}`,
-    });
-  }
-  const { expiresAt, cappedBy } = renewExpiry({
-    now, ttlMs: ttlMs ?? config.defaultTtlMs, createdAt: facts.createdAt, maxTtlMs,
-    currentExpiresAt: facts.expiresAt, leaseId: options.leaseId,
-  });
+  const { expiresAt, cappedBy } = newExpiry(facts, { now, ttlMs: ttlMs ?? config.defaultTtlMs, maxTtlMs, leaseId: options.leaseId });
   const atlas = await context.atlas(config);
   try {
     await atlas.updateDatabaseUser(options.leaseId, { deleteAfterDate: toAtlasDate(expiresAt) });
