@@ -20,7 +20,7 @@ describe('dynsecret renew (built bin against the emulator)', () => {
     parseLease((await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json', ...flags]))).stdout);
   const deleteAfter = async (leaseId: string) => (await em.state()).users.find((u) => u.username === leaseId)?.deleteAfterDate;
   const listedAll = async () =>
-    JSON.parse((await ws.run(['list', 'app-db', '--json'])).stdout) as { leaseId: string; expiresAt: string; status: string }[];
+    JSON.parse((await ws.run(['list', 'app-db', '--json'])).stdout) as { leaseId: string; expiresAt: string; maxExpiresAt: string; status: string }[];
   const listed = async (leaseId: string) => (await listedAll()).find((l) => l.leaseId === leaseId);
 
   beforeAll(async () => {
@@ -85,6 +85,7 @@ describe('dynsecret renew (built bin against the emulator)', () => {
       expect(refused.stdout).toBe('');
       expect(refused.stderr).toContain(`lease ${issued.leaseId} is at its max TTL, expires ${issued.maxExpiresAt}`);
     }
+    expect((await ws.run(['renew', issued.leaseId, '--ttl', '8d'])).code).toBe(2);
     expect((await em.requests()).filter((r) => r.method === 'PATCH')).toEqual([]);
     expect(await listed(issued.leaseId)).toMatchObject({ expiresAt: issued.maxExpiresAt, status: 'active' });
   });
@@ -94,7 +95,7 @@ describe('dynsecret renew (built bin against the emulator)', () => {
     ['a zero TTL', ['--ttl', '0m'], 2, /greater than zero/],
     ['a garbled TTL', ['--ttl', '1 hour'], 2, /whitespace/],
   ])('refuses %s with exit 2 and no call to Atlas', async (_what, flags, code, message) => {
-    const leaseId = (await listedAll())[0]?.leaseId ?? (await lease()).leaseId;
+    const leaseId = (await listedAll()).find((l) => l.expiresAt < l.maxExpiresAt)?.leaseId ?? (await lease()).leaseId;
     await em.clearRequests();
     const result = await ws.run(['renew', leaseId, ...flags]);
     expect(result.code).toBe(code);
