@@ -3,9 +3,10 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { EncryptedStore } from '../../src/store/store.js';
 import { DYNSECRET } from '../helpers/bin.js';
 import {
-  mustSucceed, parseLease, startEmulator, usersOf, workspace, type Emulator, type Fault, type Workspace,
+  leaseRecords, mustSucceed, parseLease, startEmulator, usersOf, workspace, type Emulator, type Fault, type Workspace,
 } from '../helpers/emulator.js';
 
 /**
@@ -16,11 +17,11 @@ import {
 const POST_USERS = { method: 'POST', path: '/databaseUsers' };
 const Listed = z.array(z.object({ leaseId: z.string(), status: z.string(), source: z.string() }));
 
-/** Every user Atlas holds under the config is a local, active lease: no orphan, no lost or stuck record. */
-async function expectNoOrphans(em: Emulator, ws: Workspace): Promise<void> {
-  const listed = Listed.parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--remote', '--json']))).stdout));
+/** The store records exactly the users Atlas holds under the config, all active: no orphan, no lost or stuck record. */
+async function expectRecordsMatchAtlas(em: Emulator, ws: Workspace): Promise<void> {
+  const records = (await leaseRecords(ws, 'app-db')).map((r) => [r.leaseId, r.status]).sort();
   const inAtlas = (await usersOf(em, 'app-db')).map((u) => u.username).sort();
-  expect(listed.map((l) => [l.leaseId, l.status, l.source]).sort()).toEqual(inAtlas.map((id) => [id, 'active', 'local']));
+  expect(records).toEqual(inAtlas.map((id) => [id, 'active']));
 }
 
 describe('lease under injected Atlas faults (built bin against the emulator)', () => {
@@ -63,23 +64,38 @@ describe('lease under injected Atlas faults (built bin against the emulator)', (
       expect(result.stderr).not.toMatch(/\n\s+at /);
       expect(created).toEqual([]);
     }
-    await expectNoOrphans(em, ws);
+    await expectRecordsMatchAtlas(em, ws);
   });
 
-  it.each([
-    ['revoke: 500 on the DELETE', { method: 'DELETE', path: '/databaseUsers/' }, 500, (id: string) => ['revoke', id]],
-    ['renew: 503 on the PATCH', { method: 'PATCH', path: '/databaseUsers/' }, 503, (id: string) => ['renew', id, '--ttl', '2h']],
-    ['list --remote: 429 on the GET', { method: 'GET', path: '/databaseUsers' }, 429, () => ['list', 'app-db', '--remote']],
-  ])('%s once is ridden out', async (_what, match, status, args) => {
-    const { leaseId } = parseLease((await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json']))).stdout);
-    await em.clearRequests();
-    await em.addFault({ match, count: 1, status, ...(status === 429 ? { retryAfter: 1 } : {}) });
-    const result = await ws.run(args(leaseId));
-    await em.clearFaults();
-    expect(result.code, result.stderr).toBe(0);
-    expect((await em.requests()).map((r) => r.status)).toContain(status);
-    await expectNoOrphans(em, ws);
+  describe('other commands', () => {
+    let leaseId: string;
+    beforeAll(async () => {
+      leaseId = parseLease((await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json']))).stdout).leaseId;
+    });
+
+    // In this order: the revoke ends the lease the others use.
+    it.each([
+      ['list --remote: 429 on the GET', { method: 'GET', path: '/databaseUsers' }, 429, () => ['list', 'app-db', '--remote']],
+      ['renew: 503 on the PATCH', { method: 'PATCH', path: '/databaseUsers/' }, 503, (id: string) => ['renew', id, '--ttl', '2h']],
+      ['revoke: 500 on the DELETE', { method: 'DELETE', path: '/databaseUsers/' }, 500, (id: string) => ['revoke', id]],
+    ])('%s once is ridden out', async (_what, match, status, args) => {
+      await em.clearRequests();
+      await em.addFault({ match, count: 1, status, ...(status === 429 ? { retryAfter: 1 } : {}) });
+      const result = await ws.run(args(leaseId));
+      await em.clearFaults();
+      expect(result.code, result.stderr).toBe(0);
+      expect((await em.requests()).map((r) => r.status)).toContain(status);
+      await expectRecordsMatchAtlas(em, ws);
+    });
   });
+
+  it('after all of it, list --remote shows every Atlas user of the config as a local, active lease', async () => {
+    const listed = Listed.parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--remote', '--json']))).stdout));
+    const inAtlas = (await usersOf(em, 'app-db')).map((u) => u.username).sort();
+    expect(inAtlas.length).toBeGreaterThan(0);
+    expect(listed.map((l) => [l.leaseId, l.status, l.source]).sort()).toEqual(inAtlas.map((id) => [id, 'active', 'local']));
+  });
+
   it('a lease killed while Atlas creates its user stays incomplete, also after list --remote found the user', async () => {
     const before = (await usersOf(em, 'app-db')).map((u) => u.username);
     await em.clearRequests();
@@ -101,7 +117,15 @@ describe('lease under injected Atlas faults (built bin against the emulator)', (
     // Its password died with the process: Atlas having the user does not make the lease usable.
     expect(await statusOf(['--remote'])).toMatchObject({ status: 'incomplete', source: 'local' });
     expect((await ws.run(['list', 'app-db'])).stderr).toMatch(/1 lease\(s\) were interrupted/);
-    await mustSucceed(ws.run(['revoke', created[0]!]));
+
+    // Ten minutes on, `revoke --expired` takes such leases for dead: age the record as time would.
+    await new EncryptedStore({ folder: ws.home, keys: { session: ws.env.DYNSECRET_SESSION } }).update((data) => {
+      const record = data.leases.find((l) => l.leaseId === created[0]);
+      if (record) record.createdAt = new Date(Date.parse(record.createdAt) - 11 * 60_000).toISOString();
+    });
+    const cleaned = await ws.run(['revoke', '--expired', '--json']);
+    expect(cleaned.code, cleaned.stderr).toBe(0);
+    expect(JSON.parse(cleaned.stdout)).toEqual([{ leaseId: created[0], config: 'app-db', outcome: 'revoked' }]);
     expect((await usersOf(em, 'app-db')).map((u) => u.username)).not.toContain(created[0]);
   });
 });

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll } from 'vitest';
 import { z } from 'zod';
 import type { FaultSpec } from '../../src/emulator/faults.js';
+import type { LeaseRecord } from '../../src/store/schema.js';
+import { EncryptedStore } from '../../src/store/store.js';
 import { dynsecret, EMULATOR, PASSPHRASE, tempHome, type RunOptions, type RunResult } from './bin.js';
 
 /**
@@ -179,4 +181,13 @@ export const parseLease = (stdout: string): LeaseJson => LeaseJson.parse(JSON.pa
 export async function usersOf(em: Emulator, config: string): Promise<EmulatedUser[]> {
   const { users } = await em.state();
   return users.filter((u) => u.labels.some((l) => l.key === 'dynsecret.config' && l.value === config));
+}
+
+/**
+ * The lease records of a workspace, read in this process with its session key: a cheap, independent check
+ * for tests whose subject is not `list` itself.
+ */
+export async function leaseRecords(ws: Pick<Workspace, 'home' | 'env'>, config?: string): Promise<LeaseRecord[]> {
+  const { leases } = await new EncryptedStore({ folder: ws.home, keys: { session: ws.env.DYNSECRET_SESSION } }).read();
+  return config === undefined ? leases : leases.filter((l) => l.config === config);
 }
