@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { AtlasClient } from './client.js';
 import { createDatabaseUserSafely } from './create-user.js';
-import { AtlasApiError, redact, usernameTaken } from './errors.js';
+import { AtlasApiError, redact, unexpectedResponse, usernameTaken } from './errors.js';
 import { paginate } from './paginate.js';
 import type { Requester } from './request.js';
 import type { RetryDeps } from './retry.js';
@@ -67,7 +67,12 @@ export function atlasEndpoints(api: Requester, groupId: string, retry: RetryDeps
 
     deleteDatabaseUser: async (username) => {
       try {
-        await api.call('DELETE', userPath(username), { subject: { username } });
+        const response = await api.call('DELETE', userPath(username), { subject: { username } });
+        // Atlas answers 204 with no body. A 2xx with a body (a captive portal's page, a broken proxy) is no
+        // proof that the user is gone, and a revoke must never be reported that was not done.
+        if (response.status !== 204 && response.text.trim() !== '') {
+          throw unexpectedResponse('DELETE', userPath(username), `HTTP ${response.status} with a body instead of 204 No Content`);
+        }
         return 'deleted';
       } catch (err) {
         if (isGone(err)) return 'absent';
