@@ -42,6 +42,7 @@ export async function createContext(options: GlobalOptions): Promise<Context> {
   const io = processIo(env, options.color);
   const prompts = inquirerPrompts();
   const folder = await storeFolder(env);
+  const debug = options.debug ? (line: string) => io.error(`debug: ${line}`) : () => undefined;
   const store = new EncryptedStore({
     folder,
     keys: {
@@ -50,9 +51,10 @@ export async function createContext(options: GlobalOptions): Promise<Context> {
       prompt: io.interactive ? ({ message }) => prompts.password({ message }) : undefined,
     },
     warn: (message) => io.error(message),
+    // Parallel CI jobs contend for the store; the wait is what the reliability suite measures.
+    lock: { onAcquired: (waitedMs) => debug(`store: lock acquired after ${waitedMs} ms`) },
   });
   const clients = new Map<string, Promise<AtlasClient>>();
-  const debug = options.debug ? (line: string) => io.error(`debug: ${line}`) : () => undefined;
   const audit = new AuditLog(options.auditLog ?? (env.DYNSECRET_AUDIT_LOG || join(folder, 'audit.log')));
   return {
     env,

@@ -64,12 +64,15 @@ export class EncryptedStore {
   /** Runs `mutate` on a fresh read under the lock and writes the result; creates the store when absent. */
   async update<T>(mutate: (data: StoreData) => T | Promise<T>): Promise<T> {
     this.#ensureFolder();
+    // Loaded before the lock is taken: under load, loading conf inside the lock made every waiter pay for it.
+    const conf = import('conf');
+    conf.catch(() => undefined);
     return withLock(this.path, this.#lock, async () => {
       const text = this.#readText();
       const data = text === undefined ? emptyStoreData() : await this.#decrypt(text);
       if (text === undefined) await this.#createKey();
       const result = await mutate(data);
-      await this.#write(storeDataSchema.parse(data));
+      await this.#write(storeDataSchema.parse(data), (await conf).default);
       return result;
     });
   }
@@ -156,9 +159,8 @@ export class EncryptedStore {
     this.#unlocked = await newHeader(secret);
   }
 
-  async #write(data: StoreData): Promise<void> {
+  async #write(data: StoreData, Conf: typeof import('conf').default): Promise<void> {
     const { header, dataKey } = this.#unlocked!;
-    const { default: Conf } = await import('conf');
     // conf owns the file's location, the atomic write (temp file, fsync, rename) and its mode; the
     // envelope is ours. Its constructor reads the current file back through `deserialize`.
     const conf = new Conf<StoreData>({
