@@ -1,6 +1,7 @@
 import { styleText } from 'node:util';
 import { DynsecretError, ExitCode, UsageError } from './errors.js';
 import { colorEnabled } from './io.js';
+import { visible } from './output/terminal-text.js';
 import { VERSION } from './version.js';
 import type { Context, GlobalOptions } from './context.js';
 
@@ -192,13 +193,16 @@ function failureOf(error: unknown, config: string | undefined) {
 }
 
 /** Prints an error the one way errors are printed, and returns its exit code. */
-export function report(error: unknown, debug: boolean, write: (line: string) => void, color = false): number {
+export function report(error: unknown, debug: boolean, writeRaw: (line: string) => void, color = false): number {
   const label = color ? styleText(['bold', 'red'], 'dynsecret:') : 'dynsecret:';
+  // Messages quote Atlas' answers and argv: their control characters are shown, never obeyed. The label's
+  // own colour is added around the shown text.
+  const write = (line: string) => writeRaw(line.startsWith(label) ? `${label}${visible(line.slice(label.length))}` : visible(line));
   if (error instanceof DynsecretError) {
     if (error.exitCode === ExitCode.interrupted) return error.exitCode;
     write(`${label} ${error.message}`);
     if (error.hint) write(`  ${error.hint}`);
-    if (debug && error.stack) write(error.stack);
+    if (debug && error.stack) error.stack.split('\n').forEach(write);
     return error.exitCode;
   }
   const commanderError = error as { code?: string; exitCode?: number; message?: string };
@@ -209,7 +213,7 @@ export function report(error: unknown, debug: boolean, write: (line: string) => 
     return ExitCode.usage;
   }
   write(`${label} unexpected error: ${error instanceof Error ? error.message : String(error)}`);
-  if (debug && error instanceof Error && error.stack) write(error.stack);
+  if (debug && error instanceof Error && error.stack) error.stack.split('\n').forEach(write);
   else write('  Run again with --debug for details.');
   return ExitCode.failure;
 }

@@ -1,4 +1,5 @@
 import { InterruptedError } from './errors.js';
+import { visible } from './output/terminal-text.js';
 
 /** The terminal as commands see it: streams, TTY facts and colour, nothing global. */
 export interface Io {
@@ -39,12 +40,13 @@ export function processIo(env: Record<string, string | undefined>, colorFlag: bo
     stdinIsTty,
     interactive: stdinIsTty && stderrIsTty && !env.CI,
     color: colorEnabled(env, stderrIsTty, colorFlag),
+    // Lines may quote Atlas or argv: control characters in them are shown, never sent to the terminal.
     error: (line) => {
-      process.stderr.write(`${line}\n`);
+      process.stderr.write(`${visible(line)}\n`);
     },
     progress: (text) => {
       if (!stderrIsTty) return;
-      process.stderr.write(text === undefined ? '\r\x1b[2K' : `\r\x1b[2K${text}`);
+      process.stderr.write(text === undefined ? '\r\x1b[2K' : `\r\x1b[2K${visible(text)}`);
     },
     readStdin: async () => {
       const chunks: Buffer[] = [];
