@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -79,12 +79,23 @@ export async function create(context: Context, options: CreateOptions, verify?: 
   );
 }
 
+/** Far above any config or CA bundle, far below what would hurt: /dev/zero must not be read to the end. */
+const MAX_INPUT_BYTES = 1024 * 1024;
+
+/** A file's text, read up to a size limit (pipes such as `<(…)` are fine; endless devices are not). */
 async function readText(path: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
   try {
-    return await readFile(path, 'utf8');
+    for await (const chunk of createReadStream(path, { start: 0, end: MAX_INPUT_BYTES })) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
   } catch (error) {
     throw new UsageError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
   }
+  if (size > MAX_INPUT_BYTES) throw new UsageError(`${path} is larger than 1 MiB; a config definition or CA file is far smaller.`);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The CA file must exist and hold a PEM certificate; its absolute path is what gets saved. */
