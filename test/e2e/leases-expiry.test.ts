@@ -27,8 +27,9 @@ describe('expired leases and users Atlas already deleted (built bin against the 
   beforeAll(async () => {
     em = await startEmulator();
     ws = await workspace(em, [{ name: 'app-db', flags: ['--role', 'readWrite@app', '--scope', 'Cluster0', '--default-ttl', '30m', '--max-ttl', '2h'] }]);
-    // Made before the emulator's clock moves: afterwards Atlas would find a 3 s expiry in its past.
-    short = await lease('3s');
+    // Made before the emulator's clock moves: afterwards Atlas would find a few seconds' expiry in its past.
+    // 6 s leaves room for a slow machine between reading the clock and the POST reaching Atlas.
+    short = await lease('6s');
     revokedByAtlas = await lease('1m');
     renewedAfterAtlas = await lease('1m');
     alive = await lease('30m');
