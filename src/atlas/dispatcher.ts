@@ -19,8 +19,8 @@ export async function buildDispatcher(undici: Undici, options: DispatcherOptions
   const ca = await trustedCas(options);
   const tls = { timeout: options.connectMs, ...(ca === undefined ? {} : { ca }) };
   const common = { connect: tls, headersTimeout: options.requestMs, bodyTimeout: options.requestMs };
-  const httpProxy = envVar(options.env, 'http_proxy');
-  const httpsProxy = envVar(options.env, 'https_proxy');
+  const httpProxy = proxyUrl(options.env, 'http_proxy');
+  const httpsProxy = proxyUrl(options.env, 'https_proxy');
   if (httpProxy === undefined && httpsProxy === undefined) return new undici.Agent(common);
   // Empty strings, not undefined: undici would otherwise fall back to process.env behind our back.
   return new undici.EnvHttpProxyAgent({
@@ -38,6 +38,15 @@ export async function buildDispatcher(undici: Undici, options: DispatcherOptions
 function envVar(env: Record<string, string | undefined>, lowerName: string): string | undefined {
   const value = env[lowerName] ?? env[lowerName.toUpperCase()];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** A proxy variable that is set must be a URL; its value is not repeated, as it may hold a password. */
+function proxyUrl(env: Record<string, string | undefined>, lowerName: string): string | undefined {
+  const value = envVar(env, lowerName);
+  if (value !== undefined && !URL.canParse(value)) {
+    throw new UsageError(`${lowerName.toUpperCase()} (or ${lowerName}) is not a URL: set it like http://proxy.example.com:3128, or unset it`);
+  }
+  return value;
 }
 
 /**
