@@ -240,7 +240,12 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       } finally {
         await context.close();
       }
-      if (audit) await context.audit.flush(audit.command);
+      // The work is done (a lease may exist): an audit log that cannot be written must not swallow its output.
+      if (audit) {
+        await context.audit.flush(audit.command).catch((error: unknown) => {
+          writeErr(visible(`warning: could not append to the audit log ${context.audit.path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`));
+        });
+      }
       if (typeof output === 'string') process.stdout.write(output);
       else if (output) process.exitCode = output.exitCode;
     });
