@@ -45,18 +45,20 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** An https URL, or http on loopback only (the emulator); no path, query or embedded credentials. */
 export function validateBaseUrl(raw: string): string {
+  // A URL with a password in it must not be repeated in a message (nor in a CI log).
+  const shown = JSON.stringify(raw.replace(/\/\/[^/?#]*@/, '//***@'));
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`Invalid --base-url ${JSON.stringify(raw)}: not a URL.`, { hint: 'e.g. https://cloud.mongodb.com' });
+    throw new UsageError(`Invalid --base-url ${shown}: not a URL.`, { hint: 'e.g. https://cloud.mongodb.com' });
   }
   const loopback = LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.');
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new UsageError(`Invalid --base-url ${JSON.stringify(raw)}: use https (plain http is accepted only on 127.0.0.1 or localhost).`);
+    throw new UsageError(`Invalid --base-url ${shown}: use https (plain http is accepted only on 127.0.0.1 or localhost).`);
   }
   if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
-    throw new UsageError(`Invalid --base-url ${JSON.stringify(raw)}: give only the scheme, host and port.`, { hint: 'e.g. https://cloud.mongodb.com' });
+    throw new UsageError(`Invalid --base-url ${shown}: give only the scheme, host and port.`, { hint: 'e.g. https://cloud.mongodb.com' });
   }
   return url.origin;
 }
