@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
-import { TransientError } from '../errors.js';
+import { InterruptedError, TransientError } from '../errors.js';
 import { parseDuration, formatDurationShort } from '../lease/duration.js';
 import type { IssuedLease } from '../output/lease-output.js';
 
@@ -29,6 +29,7 @@ export async function waitForApplied(context: Context, config: DynamicSecretConf
   let pending = new Set(clusters);
   let interval = FIRST_POLL_MS;
   let frame = 0;
+  const ctrlC = watchCtrlC();
   try {
     for (;;) {
       const statuses = await Promise.all([...pending].map(async (name) => [name, await atlas.getClusterStatus(name)] as const));
@@ -41,11 +42,29 @@ export async function waitForApplied(context: Context, config: DynamicSecretConf
         });
       }
       context.io.progress(`${SPINNER[frame++ % SPINNER.length]} waiting for Atlas to apply ${lease.leaseId} to ${[...pending].join(', ')} (${Math.round(elapsed / 1000)}s)`);
-      await sleep(Math.min(interval, Math.max(0, timeoutMs - elapsed)));
+      await sleep(Math.min(interval, Math.max(0, timeoutMs - elapsed)), undefined, { signal: ctrlC.signal }).catch(() => undefined);
+      if (ctrlC.signal.aborted) {
+        context.io.progress(undefined);
+        context.io.error(`Interrupted while waiting for Atlas to apply ${lease.leaseId}; the lease was kept. Revoke it with: dynsecret revoke ${lease.leaseId}`);
+        throw new InterruptedError();
+      }
       interval = Math.min(MAX_POLL_MS, Math.round(interval * 1.5));
     }
   } finally {
+    ctrlC.release();
     context.io.progress(undefined);
   }
   context.io.error(`Applied to ${clusters.length === 0 ? 'the project' : clusters.join(', ')} after ${Math.round((Date.now() - started) / 1000)}s.`);
+}
+
+/**
+ * Ctrl-C during the wait: without this the process would die silently and leave a lease whose credentials
+ * were never printed and whose name nobody saw. (The store's dependencies hook SIGINT too and may still end
+ * the process by the signal once the message is out: a shell sees 130 either way.)
+ */
+function watchCtrlC(): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  process.on('SIGINT', abort);
+  return { signal: controller.signal, release: () => process.off('SIGINT', abort) };
 }
