@@ -149,6 +149,27 @@ describe('lease --wait while Atlas applies users slowly', () => {
     expect(listed.find((l) => l.leaseId === leaseId)).toMatchObject({ status: 'active' });
   });
 
+  it('Ctrl-C during the wait: exit 130, nothing on stdout, the kept lease is named', async () => {
+    await em.clearRequests();
+    const child = spawn(process.execPath, [DYNSECRET, 'lease', 'app-db', '--wait', '--format', 'json'], {
+      env: { PATH: process.env.PATH, ...ws.env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    // The first status poll answered PENDING: the process is now between polls.
+    while (!(await em.requests()).some((r) => r.path.endsWith('/status') && r.status === 200)) await sleep(50);
+    child.kill('SIGINT');
+    const [code, signal] = await once(child, 'exit') as [number | null, NodeJS.Signals | null];
+    // Exit 130, or death by SIGINT re-raised by a dependency's exit hook: a shell sees 130 either way.
+    expect(code === 130 || signal === 'SIGINT', `${code} ${signal} ${stderr}`).toBe(true);
+    expect(stdout).toBe('');
+    const leaseId = /Interrupted while waiting for Atlas to apply (\S+); the lease was kept\. Revoke it with: dynsecret revoke \1$/m.exec(stderr)?.[1];
+    expect(leaseId, stderr).toBeDefined();
+    expect((await leaseRecords(ws, 'app-db')).find((r) => r.leaseId === leaseId)).toMatchObject({ status: 'active' });
+  });
+
   it('re-authenticates when the digest nonce goes stale between polls, and succeeds', async () => {
     await em.clearRequests();
     const result = await ws.run(['lease', 'app-db', '--wait', '1m', '--format', 'json']);
