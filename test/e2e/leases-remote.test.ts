@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { mustSucceed, parseLease, startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
+import {
+  leaseRecords, mustSucceed, parseLease, startEmulator, usersOf, workspace, type Emulator, type Workspace,
+} from '../helpers/emulator.js';
 
 /**
  * Two machines (two DYNSECRET_HOMEs) with the same config: Atlas' labels let each find, renew and revoke
@@ -31,7 +33,7 @@ describe('leases made on another machine (two stores against one emulator)', () 
     expect(entry(before, theirs.leaseId)).toMatchObject({ status: 'active', source: 'remote', expiresAt: theirs.expiresAt });
     const table = await here.run(['list', 'app-db', '--remote']);
     expect(table.stdout).toMatch(new RegExp(`^${theirs.leaseId} .* active \\(made elsewhere\\)$`, 'm'));
-    expect((await here.run(['list', 'app-db', '--json'])).stdout).not.toContain(theirs.leaseId);
+    expect((await leaseRecords(here, 'app-db')).map((r) => r.leaseId)).not.toContain(theirs.leaseId);
 
     const revoked = await there.run(['revoke', mine.leaseId, '--config', 'app-db', '--json']);
     expect(revoked.code).toBe(0);

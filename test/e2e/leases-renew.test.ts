@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { mustSucceed, parseLease, startEmulator, workspace, type Emulator, type LeaseJson, type Workspace } from '../helpers/emulator.js';
+import {
+  leaseRecords, mustSucceed, parseLease, startEmulator, workspace, type Emulator, type LeaseJson, type Workspace,
+} from '../helpers/emulator.js';
 
 /** `renew` against the emulator: new expiry = min(now + TTL, created + max TTL, now + 7 days). */
 
@@ -19,8 +21,8 @@ describe('dynsecret renew (built bin against the emulator)', () => {
   const lease = async (...flags: string[]): Promise<LeaseJson> =>
     parseLease((await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json', ...flags]))).stdout);
   const deleteAfter = async (leaseId: string) => (await em.state()).users.find((u) => u.username === leaseId)?.deleteAfterDate;
-  const listedAll = async () =>
-    JSON.parse((await ws.run(['list', 'app-db', '--json'])).stdout) as { leaseId: string; expiresAt: string; maxExpiresAt: string; status: string }[];
+  // The store read in-process: `list` is tested elsewhere.
+  const listedAll = () => leaseRecords(ws, 'app-db');
   const listed = async (leaseId: string) => (await listedAll()).find((l) => l.leaseId === leaseId);
 
   beforeAll(async () => {
