@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 import module from 'node:module';
 
 // Node 22.1+ keeps compiled bytecode between runs; older versions simply skip it.

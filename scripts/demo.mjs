@@ -25,7 +25,7 @@ const env = {
   DYNSECRET_PASSPHRASE: 'demo passphrase, not a real one',
   MONGODB_ATLAS_PUBLIC_API_KEY: atlas.publicKey,
   MONGODB_ATLAS_PRIVATE_API_KEY: atlas.privateKey,
-  DYNSECRET: `${process.execPath} ${dynsecret}`,
+  DYNSECRET: `${process.execPath} -- ${dynsecret}`,
 };
 
 function shell(script) {

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
+import { DYNSECRET, dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
 
 const GROUP = '5f1d2c3b4a5968778695a4b3';
 const PRIVATE_KEY = '0b5f3c3e-6a0e-4c1e-9f57-PRIVATE-0001';
@@ -25,6 +25,19 @@ describe('dynsecret (built bin)', () => {
     const result = await dynsecret(['--version']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('is not confused by Node taking --env-file for itself (run through the shebang, as an installed bin is)', async () => {
+    const { execFile } = await import('node:child_process');
+    const missing = join(tempHome(), 'not-yet.env');
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = execFile(DYNSECRET, ['lease', 'nope', '--env-file', missing], { env: { PATH: process.env.PATH ?? '', DYNSECRET_HOME: tempHome() } }, () => undefined);
+      let stderr = '';
+      child.stderr?.on('data', (chunk: string) => { stderr += chunk; });
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(result.stderr).toContain('No config named nope');
+    expect(result.code).toBe(5);
   });
 
   it.each([[['--help']], [['create', '--help']], [['list', '--help']], [['delete', '--help']], [['unlock', '--help']]])(
