@@ -1,0 +1,13 @@
+/**
+ * How hard the reliability suites push. `npm test` runs the small counts so the whole suite stays within a
+ * few minutes on two cores; `npm run test:stress` (DYNSECRET_STRESS=1) runs the counts of the issue and
+ * writes the figures that RELIABILITY.md quotes.
+ */
+export const STRESS = process.env.DYNSECRET_STRESS === '1';
+
+export const COUNTS = STRESS
+  ? { loadProcesses: 32, crashKills: 200, stormLeases: 30, matrix: 'full' as const }
+  : { loadProcesses: 12, crashKills: 30, stormLeases: 30, matrix: 'core' as const };
+
+/** A test timeout that grows with the counts. */
+export const budget = (defaultMs: number, stressMs: number) => (STRESS ? stressMs : defaultMs);
