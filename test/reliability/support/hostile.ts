@@ -1,0 +1,73 @@
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { dynsecret, tempHome, type RunResult } from '../../helpers/bin.js';
+import type { Workspace } from '../../helpers/emulator.js';
+import { STACK_LINE } from './checks.js';
+import { runPastNode } from './spawn.js';
+import { openStore, storeBytes, storePath } from './store.js';
+
+/**
+ * One hostile input: what it runs and the exit code it must end in. Every case must fail the documented
+ * way (exit code, one `dynsecret:` sentence, empty stdout, no stack trace, no raw control character) and
+ * leave the store as it was: byte for byte when nothing reached Atlas, else with the same contents.
+ */
+export interface HostileCase {
+  name: string;
+  code: number;
+  args: (dir: string) => string[];
+  input?: string;
+  env?: (dir: string) => Record<string, string>;
+  /** Makes the files the case reads, in its own folder. */
+  files?: (dir: string) => void;
+  /** The sentence must match this. */
+  message?: RegExp;
+  /** The store is rewritten on the way (a lease's intent record, then its removal): compare contents. */
+  rewrites?: boolean;
+  /** Run as `node -- bin/dynsecret.js`, past Node's own reading of `--env-file` (see spawn.ts). */
+  pastNode?: boolean;
+}
+
+/** A copy of a workspace in a new home: a case may damage it without touching the others. */
+export function copyOf(ws: Workspace): Workspace {
+  const home = tempHome();
+  copyFileSync(storePath(ws.home), storePath(home));
+  const env = { ...ws.env, DYNSECRET_HOME: home };
+  return { home, env, run: (args, options = {}) => dynsecret(args, { ...options, env: { ...env, ...options.env } }) };
+}
+
+// Everything but newline, which separates lines, is a control character here.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+export function expectRefused(result: RunResult, hostile: HostileCase): void {
+  const context = `${hostile.name}\nexit ${result.code} ${result.signal ?? ''}\nstderr: ${JSON.stringify(result.stderr)}`;
+  expect(result.code, context).toBe(hostile.code);
+  expect(result.stdout, context).toBe('');
+  const sentences = result.stderr.split('\n').filter((line) => line.startsWith('dynsecret:'));
+  expect(sentences, context).toHaveLength(1);
+  if (hostile.message) expect(sentences[0], context).toMatch(hostile.message);
+  expect(result.stderr, context).not.toMatch(STACK_LINE);
+  expect(result.stderr, context).not.toContain('unexpected error');
+  expect(result.stderr, context).not.toMatch(RAW_CONTROL);
+}
+
+/** Runs a case on its own copy of `template` and checks the refusal and the untouched store. */
+export async function runHostile(template: Workspace, hostile: HostileCase): Promise<RunResult> {
+  const ws = copyOf(template);
+  const dir = mkdtempSync(join(tmpdir(), 'dynsecret-hostile-'));
+  hostile.files?.(dir);
+  const before = storeBytes(ws.home)!;
+  const contents = await openStore(ws);
+  const result = hostile.pastNode
+    ? await runPastNode(hostile.args(dir), { ...ws.env, ...hostile.env?.(dir) })
+    : await ws.run(hostile.args(dir), {
+      ...(hostile.input === undefined ? {} : { input: hostile.input }),
+      ...(hostile.env === undefined ? {} : { env: hostile.env(dir) }),
+    });
+  expectRefused(result, hostile);
+  if (hostile.rewrites) expect(await openStore(ws), hostile.name).toEqual(contents);
+  else expect(storeBytes(ws.home)?.equals(before), `${hostile.name}: the store file changed`).toBe(true);
+  return result;
+}
