@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Context } from '../context.js';
 import { DynsecretError } from '../errors.js';
-import { leaseVariables } from '../output/lease-output.js';
+import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
 import { createLease } from './lease.js';
 import { revoke } from './revoke.js';
@@ -43,12 +43,20 @@ export function exitStatus(code: number | null, signal: NodeJS.Signals | null): 
  * environment, relay signals, revoke when it exits (unless --keep), and hand back the child's status.
  */
 export async function run(context: Context, options: RunOptions): Promise<{ exitCode: number }> {
-  const { lease } = await createLease(context, {
+  const { lease, config } = await createLease(context, {
     name: options.name,
     ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
     ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
-    ...(options.wait === false ? {} : { waitMs: DEFAULT_WAIT_MS }),
-  }, waitForApplied);
+  });
+  if (options.wait !== false) {
+    try {
+      await waitForApplied(context, config, lease, DEFAULT_WAIT_MS, { keptOnFailure: false });
+    } catch (error) {
+      // The command never starts, so nobody will ever hold these credentials.
+      await revokeQuietly(context, lease);
+      throw error;
+    }
+  }
   const vars = leaseVariables(lease, options.prefix ?? '');
   if (context.env.GITHUB_ACTIONS === 'true') {
     // Registered before anything else is printed, so the runner masks these values in every later log line.
@@ -60,14 +68,19 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
   if (options.keep) {
     context.io.error(`Kept ${lease.leaseId} (--keep); it expires ${formatExpiry(lease.expiresAt, context.now())}.`);
   } else {
-    try {
-      await revoke(context, { leaseIds: [lease.leaseId] });
-    } catch (error) {
-      if (!(error instanceof DynsecretError)) throw error;
-      context.io.error(`warning: ${error.message} Atlas deletes it by itself at ${formatExpiry(lease.expiresAt, context.now())}.`);
-    }
+    await revokeQuietly(context, lease);
   }
   return { exitCode: status };
+}
+
+/** Revokes the run's lease; a failure is a warning, since Atlas deletes the user at its expiry anyway. */
+async function revokeQuietly(context: Context, lease: IssuedLease): Promise<void> {
+  try {
+    await revoke(context, { leaseIds: [lease.leaseId] });
+  } catch (error) {
+    if (!(error instanceof DynsecretError)) throw error;
+    context.io.error(`warning: ${error.message} Atlas deletes it by itself at ${formatExpiry(lease.expiresAt, context.now())}.`);
+  }
 }
 
 function spawnChild(context: Context, command: string[], env: Record<string, string>): Promise<number> {

@@ -21,7 +21,11 @@ export function waitOption(value: string | boolean | undefined): { waitMs?: numb
  * Polls the change status of the lease's clusters (its CLUSTER scopes, else every cluster of the project)
  * until all are APPLIED: Atlas applies a new user asynchronously and it cannot log in before.
  */
-export async function waitForApplied(context: Context, config: DynamicSecretConfig, lease: IssuedLease, timeoutMs: number): Promise<void> {
+export async function waitForApplied(
+  context: Context, config: DynamicSecretConfig, lease: IssuedLease, timeoutMs: number,
+  { keptOnFailure = true }: { keptOnFailure?: boolean } = {},
+): Promise<void> {
+  const fate = keptOnFailure ? 'the lease was kept' : 'revoking it';
   const atlas = await context.atlas(config);
   const scoped = config.scopes.filter((s) => s.type === 'CLUSTER').map((s) => s.name);
   const clusters = scoped.length > 0 ? scoped : (await atlas.listClusters()).map((c) => c.name);
@@ -37,15 +41,15 @@ export async function waitForApplied(context: Context, config: DynamicSecretConf
       if (pending.size === 0) break;
       const elapsed = Date.now() - started;
       if (elapsed >= timeoutMs) {
-        throw new TransientError(`Timed out after ${formatDurationShort(timeoutMs)} waiting for Atlas to apply ${lease.leaseId} to ${[...pending].join(', ')}; the lease was kept.`, {
+        throw new TransientError(`Timed out after ${formatDurationShort(timeoutMs)} waiting for Atlas to apply ${lease.leaseId} to ${[...pending].join(', ')}; ${fate}.`, keptOnFailure ? {
           hint: `It may work shortly; check with \`dynsecret list ${config.name}\`, or revoke it with \`dynsecret revoke ${lease.leaseId}\`.`,
-        });
+        } : {});
       }
       context.io.progress(`${SPINNER[frame++ % SPINNER.length]} waiting for Atlas to apply ${lease.leaseId} to ${[...pending].join(', ')} (${Math.round(elapsed / 1000)}s)`);
       await sleep(Math.min(interval, Math.max(0, timeoutMs - elapsed)), undefined, { signal: ctrlC.signal }).catch(() => undefined);
       if (ctrlC.signal.aborted) {
         context.io.progress(undefined);
-        context.io.error(`Interrupted while waiting for Atlas to apply ${lease.leaseId}; the lease was kept. Revoke it with: dynsecret revoke ${lease.leaseId}`);
+        context.io.error(`Interrupted while waiting for Atlas to apply ${lease.leaseId}; ${fate}.${keptOnFailure ? ` Revoke it with: dynsecret revoke ${lease.leaseId}` : ''}`);
         throw new InterruptedError();
       }
       interval = Math.min(MAX_POLL_MS, Math.round(interval * 1.5));

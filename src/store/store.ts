@@ -6,6 +6,7 @@ import {
 } from './envelope.js';
 import { decodeSession, encodeSession, noKeyError, promptNewPassphrase, type KeySources } from './keys.js';
 import { DEFAULT_LOCK, withLock, type LockOptions } from './lock.js';
+import { loadConf } from './load-conf.js';
 import { emptyStoreData, storeDataSchema, type StoreData } from './schema.js';
 
 export const STORE_FILE = 'store.json';
@@ -65,14 +66,14 @@ export class EncryptedStore {
   async update<T>(mutate: (data: StoreData) => T | Promise<T>): Promise<T> {
     this.#ensureFolder();
     // Loaded before the lock is taken: under load, loading conf inside the lock made every waiter pay for it.
-    const conf = import('conf');
+    const conf = loadConf();
     conf.catch(() => undefined);
     return withLock(this.path, this.#lock, async () => {
       const text = this.#readText();
       const data = text === undefined ? emptyStoreData() : await this.#decrypt(text);
       if (text === undefined) await this.#createKey();
       const result = await mutate(data);
-      await this.#write(storeDataSchema.parse(data), (await conf).default);
+      await this.#write(storeDataSchema.parse(data), await conf);
       return result;
     });
   }

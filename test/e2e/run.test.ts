@@ -96,6 +96,24 @@ describe('dynsecret run', () => {
     expect(await usersOf(em, 'app-db')).toEqual([]);
   });
 
+  it('relays one SIGINT (not two) to the child when not on a terminal', async () => {
+    const script = 'n=0; trap \'n=$((n+1))\' INT; echo ready; i=0; while [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done; echo "got $n"; exit 0';
+    const child = spawn(process.execPath, ['--', DYNSECRET, ...sh(script)], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...ws.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    await new Promise<void>((resolve) => child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+      if (stdout.includes('ready')) resolve();
+    }));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stdout).toContain('got 1');
+    expect(code).toBe(0);
+    expect(await usersOf(em, 'app-db')).toEqual([]);
+  });
+
   it('masks the password and URI first under GitHub Actions', async () => {
     const result = await ws.run(sh('echo "$DB_PASSWORD" >/dev/null'), { env: { GITHUB_ACTIONS: 'true' } });
     expect(result.code).toBe(0);
@@ -103,6 +121,28 @@ describe('dynsecret run', () => {
     expect(lines[0]).toMatch(/^::add-mask::[A-Za-z0-9._~-]{40}$/);
     expect(lines[1]).toMatch(/^::add-mask::mongodb\+srv:\/\//);
   });
+});
+
+describe('run interrupted while waiting', () => {
+  it('revokes the lease and never starts the command', async () => {
+    const slow = await startEmulator(['--apply-delay', '1m']);
+    const w = await workspace(slow, [{ name: 'app-db' }]);
+    const marker = join(mkdtempSync(join(tmpdir(), 'dynsecret-run-')), 'started');
+    const child = spawn(process.execPath, ['--', DYNSECRET, 'run', 'app-db', '--', 'touch', marker], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...w.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    // Once the first status poll went out the lease exists and the wait is on: interrupt it.
+    while ((await slow.requests()).filter((r) => r.path.endsWith('/status')).length === 0) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c, signal) => resolve(c ?? (signal ? -1 : null))));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/Interrupted while waiting .*revoking it/);
+    expect(() => readFileSync(marker)).toThrow();
+    expect(await usersOf(slow, 'app-db')).toEqual([]);
+  }, 30_000);
 });
 
 describe('--wait', () => {
