@@ -21,12 +21,12 @@ export async function handleApi(ctx: EmulatorContext, req: ApiRequest): Promise<
   const run = async (): Promise<ApiResponse> => (isOAuth ? handleOAuth(ctx, req) : dispatch(ctx, req));
 
   const early = ctx.faults.take(req.method, req.target, true);
-  if (early) return applyFault(early, async () => (isOAuth ? undefined : authenticate(ctx, req)) ?? run());
+  if (early) return applyFault(early, async () => (isOAuth ? undefined : authenticate(ctx, req)) ?? run(), req.clientIp);
 
   const denied = isOAuth ? undefined : authenticate(ctx, req);
   if (denied) return { kind: 'respond', response: denied };
   const fault = ctx.faults.take(req.method, req.target, false);
-  if (fault) return applyFault(fault, run);
+  if (fault) return applyFault(fault, run, req.clientIp);
   return { kind: 'respond', response: await run() };
 }
 

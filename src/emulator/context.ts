@@ -35,6 +35,8 @@ export interface ApiRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The client's address as this server saw it (what Atlas reports in access-list errors). */
+  clientIp: string;
 }
 
 /** A request matched to a project route, after auth, version negotiation and the project check. */

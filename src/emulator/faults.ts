@@ -91,7 +91,7 @@ export class FaultStore {
  * answer), then reset the connection, send a broken body or an error, or pass the real answer through when
  * the fault only adds latency.
  */
-export async function applyFault(fault: FaultSpec, run: () => Promise<ApiResponse>): Promise<Outcome> {
+export async function applyFault(fault: FaultSpec, run: () => Promise<ApiResponse>, clientIp = '127.0.0.1'): Promise<Outcome> {
   if (fault.latencyMs) await sleep(fault.latencyMs);
   const latencyOnly =
     fault.latencyMs !== undefined &&
@@ -105,16 +105,20 @@ export async function applyFault(fault: FaultSpec, run: () => Promise<ApiRespons
   const real = fault.afterApply || fault.body === 'wrong-types' ? await run() : undefined;
   if (fault.reset) return { kind: 'reset' };
   if (fault.body !== undefined) return { kind: 'respond', response: brokenBody(fault.body, real) };
-  return { kind: 'respond', response: faultError(fault) };
+  return { kind: 'respond', response: faultError(fault, clientIp) };
 }
 
-function faultError(fault: FaultSpec): ApiResponse {
+function faultError(fault: FaultSpec, clientIp: string): ApiResponse {
   const status = fault.status ?? (fault.retryAfter !== undefined ? 429 : 500);
   let response: ApiResponse;
   if (status === 429 && fault.errorCode === undefined) response = errors.rateLimited(fault.retryAfter ?? 1);
   else if (status === 503 && fault.errorCode === undefined) {
     response = apiError(503, 'SERVICE_UNAVAILABLE', 'Service temporarily unavailable.');
   } else if (status === 500 && fault.errorCode === undefined) response = errors.unexpected();
+  else if (fault.errorCode === 'IP_ADDRESS_NOT_ON_ACCESS_LIST' || fault.errorCode === 'ORG_REQUIRES_ACCESS_LIST') {
+    // Atlas names the address it saw, the one the user must add to the API key's access list.
+    response = apiError(status, fault.errorCode, `IP address ${clientIp} is not allowed to access this resource.`, [clientIp]);
+  }
   else response = apiError(status, fault.errorCode ?? 'UNEXPECTED_ERROR', 'Unexpected error.');
   if (fault.retryAfter !== undefined) response.headers['Retry-After'] = String(fault.retryAfter);
   return response;

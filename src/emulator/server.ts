@@ -193,7 +193,10 @@ async function onRequest(ctx: EmulatorContext, req: IncomingMessage, res: Server
   let outcome: Outcome;
   if (body === undefined) outcome = { kind: 'respond', response: errors.payloadTooLarge() };
   else if (segments === undefined) outcome = { kind: 'respond', response: errors.resourceNotFound(pathname) };
-  else outcome = await handleApi(ctx, { method, target, pathname, segments, query, headers: req.headers, body });
+  else outcome = await handleApi(ctx, {
+    method, target, pathname, segments, query, headers: req.headers, body,
+    clientIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+  });
 
   let status = 0;
   if (outcome.kind === 'reset') req.socket.destroy();

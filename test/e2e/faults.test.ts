@@ -42,7 +42,7 @@ describe('lease under injected Atlas faults (built bin against the emulator)', (
     ['a reset after the user was created', 0, { match: POST_USERS, count: 1, reset: true, afterApply: true }, undefined, 0],
     ['401', 4, { match: POST_USERS, count: 1, status: 401 }, /Atlas rejected the API key/, 401],
     ['403 IP_ADDRESS_NOT_ON_ACCESS_LIST', 4, { match: POST_USERS, count: 1, status: 403, errorCode: 'IP_ADDRESS_NOT_ON_ACCESS_LIST' },
-      /Atlas refused requests from .*access list.*IP_ADDRESS_NOT_ON_ACCESS_LIST/, 403],
+      /Atlas refused requests from IP address 127\.0\.0\.1: add it to .*access list.*IP_ADDRESS_NOT_ON_ACCESS_LIST/, 403],
     ['404 for the project', 5, { match: POST_USERS, count: 1, status: 404, errorCode: 'GROUP_NOT_FOUND' }, /no Atlas project .*check --group-id/, 404],
     ['503 on every attempt', 6, { match: POST_USERS, count: 5, status: 503 }, /HTTP 503 .*try again/, 503],
   ];
