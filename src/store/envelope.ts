@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { StoreError } from '../errors.js';
 
 /**
@@ -11,6 +11,13 @@ export const FORMAT_VERSION = 1;
 export const KDF_DEFAULTS = { N: 2 ** 17, r: 8, p: 1 } as const;
 /** Files claiming weaker parameters are refused; larger ones are bounded so a hostile file cannot exhaust memory. */
 const KDF_LIMITS = { minN: 2 ** 17, maxN: 2 ** 20, minR: 8, maxR: 32, minP: 1, maxP: 4 } as const;
+/**
+ * The bounds above still combine into 4 GiB and minutes of work (N 2^20, r 32, p 4), and the header is only
+ * authenticated after the derivation. So the combination is bounded too: twice the default memory
+ * (128·N·r = 256 MiB) and four times its work (N·r·p).
+ */
+const KDF_MAX_MEMORY_BYTES = 2 * 128 * KDF_DEFAULTS.N * KDF_DEFAULTS.r;
+const KDF_MAX_WORK = 4 * KDF_DEFAULTS.N * KDF_DEFAULTS.r * KDF_DEFAULTS.p;
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -21,9 +28,9 @@ const envelopeSchema = z.object({
   dynsecret: z.literal(FORMAT_VERSION),
   kdf: z.object({
     name: z.literal('scrypt'),
-    N: z.number().int(),
-    r: z.number().int(),
-    p: z.number().int(),
+    N: z.int(),
+    r: z.int(),
+    p: z.int(),
     salt: b64,
   }),
   wrappedKey: z.object({ iv: b64, tag: b64, key: b64 }),
@@ -52,7 +59,8 @@ export function parseEnvelope(text: string): Envelope {
   const { N, r, p, salt } = parsed.data.kdf;
   const powerOfTwo = N > 1 && (N & (N - 1)) === 0;
   if (!powerOfTwo || N < KDF_LIMITS.minN || N > KDF_LIMITS.maxN || r < KDF_LIMITS.minR || r > KDF_LIMITS.maxR
-    || p < KDF_LIMITS.minP || p > KDF_LIMITS.maxP || Buffer.from(salt, 'base64').length < SALT_BYTES) {
+    || p < KDF_LIMITS.minP || p > KDF_LIMITS.maxP || Buffer.from(salt, 'base64').length < SALT_BYTES
+    || 128 * N * r > KDF_MAX_MEMORY_BYTES || N * r * p > KDF_MAX_WORK) {
     throw corrupt('its key-derivation parameters are weaker or larger than dynsecret accepts');
   }
   return parsed.data;
@@ -120,8 +128,12 @@ export async function newHeader(passphrase: string): Promise<{ header: Header; d
 /** Encrypts the store's JSON under the data key with a fresh nonce, bound to the header. */
 export function sealEnvelope(header: Header, dataKey: Buffer, plaintext: string): string {
   const boxed = seal(dataKey, Buffer.from(plaintext, 'utf8'), headerAad(header));
-  const envelope: Envelope = { ...header, iv: boxed.iv, tag: boxed.tag, data: boxed.data.toString('base64') };
-  return `${JSON.stringify(envelope, undefined, 2)}\n`;
+  const envelope: Envelope = { ...header, iv: boxed.iv, tag: boxed.tag, data: '' };
+  // The same text as stringifying the whole envelope, without copying megabytes of base64 through
+  // JSON.stringify: base64 needs no escaping, and `data` is the last field.
+  const shell = JSON.stringify(envelope, undefined, 2);
+  const at = shell.lastIndexOf('""') + 1;
+  return `${shell.slice(0, at)}${boxed.data.toString('base64')}${shell.slice(at)}\n`;
 }
 
 /** Decrypts the store's JSON; undefined when the data key does not open it (wrong key or tampering). */
