@@ -11,7 +11,8 @@ import type { Workspace } from '../../helpers/emulator.js';
 export const storePath = (home: string) => join(home, 'store.json');
 
 export function openStore(ws: Pick<Workspace, 'home' | 'env'>): Promise<StoreData> {
-  return new EncryptedStore({ folder: ws.home, keys: { session: ws.env.DYNSECRET_SESSION } }).read();
+  const keys = { session: ws.env.DYNSECRET_SESSION || undefined, passphrase: ws.env.DYNSECRET_PASSPHRASE || undefined };
+  return new EncryptedStore({ folder: ws.home, keys }).read();
 }
 
 /** Changes the store under its lock, as another dynsecret process would (to age a record, say). */

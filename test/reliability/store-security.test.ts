@@ -1,0 +1,126 @@
+import { chmodSync, chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import * as crypto from 'node:crypto';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
+import { EncryptedStore } from '../../src/store/store.js';
+import { recordFigures } from './support/figures.js';
+import { storeBytes, storePath } from './support/store.js';
+
+/**
+ * The store's defences, checked where the rest of the suite does not: who may own it, how its key is
+ * derived, that no nonce repeats, and that derived keys are wiped once used.
+ */
+
+// Every key scrypt derives is kept here, so the test can see whether the store wiped it after use.
+const derived = vi.hoisted(() => ({ keys: [] as Buffer[], calls: [] as { N: number; r: number; p: number }[] }));
+vi.mock('node:crypto', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:crypto')>();
+  const scrypt = ((...args: Parameters<typeof real.scrypt>) => {
+    const callback = args.at(-1) as (error: Error | null, key: Buffer) => void;
+    const options = (args.length === 5 ? args[3] : {}) as { N: number; r: number; p: number };
+    derived.calls.push({ N: options.N, r: options.r, p: options.p });
+    const rest = args.slice(0, -1) as [crypto.BinaryLike, crypto.BinaryLike, number, crypto.ScryptOptions];
+    real.scrypt(...rest, (error, key) => {
+      if (key) derived.keys.push(key);
+      callback(error, key);
+    });
+  }) as typeof real.scrypt;
+  return { ...real, default: { ...real, scrypt }, scrypt };
+});
+
+beforeEach(() => {
+  derived.keys.length = 0;
+  derived.calls.length = 0;
+});
+
+async function newStore(): Promise<{ folder: string; store: EncryptedStore }> {
+  const folder = tempHome();
+  const store = new EncryptedStore({ folder, keys: { passphrase: PASSPHRASE } });
+  await store.update((data) => {
+    data.leases.push({ leaseId: 'ds-x-000000000000', config: 'x', createdAt: '2026-01-01T00:00:00Z', expiresAt: '2026-01-01T01:00:00Z', maxExpiresAt: '2026-01-02T00:00:00Z', status: 'active' });
+  });
+  return { folder, store };
+}
+
+const envelope = (folder: string) => JSON.parse(readFileSync(storePath(folder), 'utf8')) as {
+  iv: string; kdf: { N: number; r: number; p: number; salt: string }; wrappedKey: { iv: string; key: string };
+};
+
+const isZero = (key: Buffer) => key.every((byte) => byte === 0);
+
+describe('store security', () => {
+  it('wipes every passphrase-derived key once the data key is wrapped or unwrapped', async () => {
+    const { folder } = await newStore();
+    expect(derived.keys).toHaveLength(1);
+    await new EncryptedStore({ folder, keys: { passphrase: PASSPHRASE } }).read();
+    await new EncryptedStore({ folder, keys: { passphrase: 'not the passphrase' } }).read().catch(() => undefined);
+    expect(derived.keys).toHaveLength(3);
+    expect(derived.keys.map(isZero)).toEqual([true, true, true]);
+  });
+
+  it('never repeats a nonce: 300 writes under one data key, each with a fresh IV', async () => {
+    const { folder, store } = await newStore();
+    const first = envelope(folder);
+    const ivs = new Set<string>([first.iv, first.wrappedKey.iv]);
+    for (let i = 0; i < 300; i++) {
+      await store.update((data) => {
+        data.leases[0]!.expiresAt = new Date(Date.UTC(2026, 0, 1, 1, i)).toISOString();
+      });
+      const now = envelope(folder);
+      expect(now.wrappedKey).toEqual(first.wrappedKey);
+      ivs.add(now.iv);
+    }
+    expect(ivs.size).toBe(302);
+    await recordFigures('store', { writesChecked: 300, distinctNonces: ivs.size - 1, wrappedKeyUnchanged: true });
+  }, 60_000);
+
+  const headers: [string, { N?: number; r?: number; p?: number; salt?: string }][] = [
+    ['N weaker than 2^17', { N: 2 ** 16 }],
+    ['r weaker than 8', { r: 4 }],
+    ['N not a power of two', { N: 2 ** 17 + 1 }],
+    ['a short salt', { salt: Buffer.alloc(8).toString('base64') }],
+    ['N 2^21', { N: 2 ** 21 }],
+    ['N 2^20 with r 32 and p 4 (4 GiB, each bound alone allowed)', { N: 2 ** 20, r: 32, p: 4 }],
+    ['N 2^20 (1 GiB)', { N: 2 ** 20 }],
+    ['r 32 (512 MiB)', { r: 32 }],
+    ['p 4 with N 2^18 (8 times the work)', { N: 2 ** 18, p: 4 }],
+    ['p 16', { p: 16 }],
+  ];
+  it.each(headers)('refuses a header claiming %s before deriving anything, leaving the file as it was', async (_what, kdf) => {
+    const { folder } = await newStore();
+    const file = envelope(folder);
+    writeFileSync(storePath(folder), JSON.stringify({ ...file, kdf: { ...file.kdf, ...kdf } }));
+    const before = storeBytes(folder)!;
+    derived.calls.length = 0;
+    const error = await new EncryptedStore({ folder, keys: { passphrase: PASSPHRASE } }).read().catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 3, message: expect.stringMatching(/key-derivation parameters/) });
+    expect(derived.calls).toEqual([]);
+    expect(storeBytes(folder)!.equals(before)).toBe(true);
+  });
+
+  it('a store file and folder readable by others are narrowed back, with a warning', async () => {
+    const { folder } = await newStore();
+    chmodSync(folder, 0o755);
+    chmodSync(storePath(folder), 0o644);
+    const result = await dynsecret(['list'], { env: { DYNSECRET_HOME: folder, DYNSECRET_PASSPHRASE: PASSPHRASE } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/accessible to other users \(mode 755\); narrowed to 700/);
+    expect(result.stderr).toMatch(/accessible to other users \(mode 644\); narrowed to 600/);
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    expect(statSync(storePath(folder)).mode & 0o777).toBe(0o600);
+  });
+
+  // Only root can hand a file to another user; defined only then, so nothing is skipped elsewhere.
+  if (process.getuid?.() === 0) {
+    it('a store owned by another user is refused with exit 3 and left as it was', async () => {
+      const { folder } = await newStore();
+      chownSync(storePath(folder), 65534, 65534);
+      const before = storeBytes(folder)!;
+      const result = await dynsecret(['list'], { env: { DYNSECRET_HOME: folder, DYNSECRET_PASSPHRASE: PASSPHRASE } });
+      expect(result.code).toBe(3);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/belongs to another user \(uid 65534\)/);
+      expect(storeBytes(folder)!.equals(before)).toBe(true);
+    });
+  }
+});
