@@ -82,7 +82,7 @@ const cases: HostileCase[] = [
   simple('renew --config of an unknown config', NOT_FOUND, ['renew', 'ds-app-000000000000', '--config', '../x'], /No config named/),
   { name: 'renew of a live lease beyond 7 days', code: USAGE, args: () => ['renew', leaseId, '--ttl', '8d'], message: /7 days/ },
   { name: 'renew of a live lease under another config', code: NOT_FOUND, args: () => ['renew', leaseId, '--config', 'other'], message: /belongs to config app/ },
-  { name: 'revoke of a live lease with a bad --prefix', code: USAGE, args: (dir) => ['revoke', leaseId, '--env-file', `${dir}/app.env`, '--prefix', '1X'], pastNode: true },
+  { name: 'revoke of a live lease with a bad --prefix', code: USAGE, args: (dir) => ['revoke', leaseId, '--env-file', `${dir}/app.env`, '--prefix', '1X'] },
   simple('revoke with nothing named', USAGE, ['revoke']),
   simple('revoke --all without --config', USAGE, ['revoke', '--all', '--yes']),
   simple('revoke --all without --yes and no terminal', USAGE, ['revoke', '--all', '--config', 'app']),

@@ -70,7 +70,6 @@ const envFile = (name: string, make: (path: string) => void, message?: RegExp): 
   files: (dir) => make(join(dir, 'app.env')),
   // The lease is made, the file refuses it, the user is revoked again: the store is rewritten, not changed.
   rewrites: true,
-  pastNode: true,
   ...(message ? { message } : {}),
 });
 

@@ -5,7 +5,6 @@ import { expect } from 'vitest';
 import { dynsecret, tempHome, type RunResult } from '../../helpers/bin.js';
 import type { Workspace } from '../../helpers/emulator.js';
 import { STACK_LINE } from './checks.js';
-import { runPastNode } from './spawn.js';
 import { openStore, storeBytes, storePath } from './store.js';
 
 /**
@@ -25,8 +24,6 @@ export interface HostileCase {
   message?: RegExp;
   /** The store is rewritten on the way (a lease's intent record, then its removal): compare contents. */
   rewrites?: boolean;
-  /** Run as `node -- bin/dynsecret.js`, past Node's own reading of `--env-file` (see spawn.ts). */
-  pastNode?: boolean;
 }
 
 /** A copy of a workspace in a new home: a case may damage it without touching the others. */
@@ -60,12 +57,10 @@ export async function runHostile(template: Workspace, hostile: HostileCase): Pro
   hostile.files?.(dir);
   const before = storeBytes(ws.home)!;
   const contents = await openStore(ws);
-  const result = hostile.pastNode
-    ? await runPastNode(hostile.args(dir), { ...ws.env, ...hostile.env?.(dir) })
-    : await ws.run(hostile.args(dir), {
-      ...(hostile.input === undefined ? {} : { input: hostile.input }),
-      ...(hostile.env === undefined ? {} : { env: hostile.env(dir) }),
-    });
+  const result = await ws.run(hostile.args(dir), {
+    ...(hostile.input === undefined ? {} : { input: hostile.input }),
+    ...(hostile.env === undefined ? {} : { env: hostile.env(dir) }),
+  });
   expectRefused(result, hostile);
   if (hostile.rewrites) expect(await openStore(ws), hostile.name).toEqual(contents);
   else expect(storeBytes(ws.home)?.equals(before), `${hostile.name}: the store file changed`).toBe(true);

@@ -8,7 +8,8 @@ export interface Running {
 }
 
 export function start(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [DYNSECRET, ...args], {
+  // After `--`, as the bin's shebang does: Node must not read dynsecret's --env-file as its own.
+  const child = spawn(process.execPath, ['--', DYNSECRET, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -23,22 +24,3 @@ export function start(args: string[], env: Record<string, string>): Running {
   return { child, done };
 }
 
-/**
- * Runs dynsecret as `node -- bin/dynsecret.js …`. Node reads any `--env-file X` in argv as its own option,
- * even after the script name, and exits 9 or hangs on X before dynsecret starts (RELIABILITY.md, known
- * issues); after `--` it does not. Cases that test dynsecret's own handling of env files run this way.
- */
-export function runPastNode(args: string[], env: Record<string, string>): Promise<RunResult> {
-  const child = spawn(process.execPath, ['--', DYNSECRET, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
