@@ -1,5 +1,42 @@
-import { z } from 'zod';
-import { dynamicSecretConfigSchema } from '../config/schema.js';
+import * as z from 'zod/mini';
+import type { DynamicSecretConfig } from '../config/schema.js';
+
+/**
+ * The store's contents, checked before every write and when read from a store that was not checked
+ * (see contents.ts). Written with zod/mini, whose schemas bundle to a small fraction of classic zod:
+ * this is on the path of every command that opens the store, `list` included. So the config's shape is
+ * repeated here rather than imported (config/schema.ts is classic zod), and the type check at the bottom
+ * fails if the two ever differ by a field, an optional mark or a type.
+ */
+
+// Schemas are immutable, so one instance serves every field of its kind: fewer to build at start-up.
+const text = z.string();
+const optionalText = z.optional(text);
+const positiveInt = z.int().check(z.positive());
+
+const roleSchema = z.object({ roleName: text, databaseName: text, collectionName: optionalText });
+
+const scopeSchema = z.object({ name: text, type: z.enum(['CLUSTER', 'DATA_LAKE', 'STREAM']) });
+
+const authSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('apiKey'), publicKey: text, privateKey: text }),
+  z.object({ kind: z.literal('serviceAccount'), clientId: text, clientSecret: text }),
+]);
+
+export const storedConfigSchema = z.object({
+  name: text,
+  groupId: text,
+  baseUrl: text,
+  auth: authSchema,
+  defaultTtlMs: positiveInt,
+  maxTtlMs: positiveInt,
+  roles: z.array(roleSchema).check(z.minLength(1)),
+  scopes: z.array(scopeSchema),
+  caFile: optionalText,
+  usernameTemplate: optionalText,
+  connectionString: optionalText,
+  createdAt: text,
+});
 
 /**
  * A lease's local record. `creating` is written before Atlas is asked (so a crash between the two is
@@ -7,25 +44,30 @@ import { dynamicSecretConfigSchema } from '../config/schema.js';
  */
 export const leaseStatuses = ['creating', 'active', 'revoke-failed', 'gone'] as const;
 export const leaseRecordSchema = z.object({
-  leaseId: z.string(),
-  config: z.string(),
-  createdAt: z.string(),
-  expiresAt: z.string(),
-  maxExpiresAt: z.string(),
+  leaseId: text,
+  config: text,
+  createdAt: text,
+  expiresAt: text,
+  maxExpiresAt: text,
   status: z.enum(leaseStatuses),
-  lastError: z.string().optional(),
+  lastError: optionalText,
 });
 export type LeaseRecord = z.infer<typeof leaseRecordSchema>;
 
-export const cachedTokenSchema = z.object({ config: z.string(), accessToken: z.string(), expiresAt: z.string() });
+export const cachedTokenSchema = z.object({ config: text, accessToken: text, expiresAt: text });
 export type CachedToken = z.infer<typeof cachedTokenSchema>;
 
 // Arrays rather than objects keyed by name: a name such as "__proto__" is then just data.
 export const storeDataSchema = z.object({
-  configs: z.array(dynamicSecretConfigSchema).default([]),
-  leases: z.array(leaseRecordSchema).default([]),
-  tokens: z.array(cachedTokenSchema).default([]),
+  configs: z._default(z.array(storedConfigSchema), () => []),
+  leases: z._default(z.array(leaseRecordSchema), () => []),
+  tokens: z._default(z.array(cachedTokenSchema), () => []),
 });
 export type StoreData = z.infer<typeof storeDataSchema>;
 
 export const emptyStoreData = (): StoreData => ({ configs: [], leases: [], tokens: [] });
+
+// Compile-time guard: the stored config is exactly the config type, optional fields included.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+const sameConfigShape: Same<z.infer<typeof storedConfigSchema>, DynamicSecretConfig> = true;
+void sameConfigShape;

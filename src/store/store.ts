@@ -1,13 +1,14 @@
 import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
+import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
+import { checkEdited, damaged, decodeContents, editableCopy, encodeContents } from './contents.js';
 import {
   newHeader, openEnvelope, parseEnvelope, sealEnvelope, deriveWrappingKey, unwrapDataKey, type Envelope,
 } from './envelope.js';
 import { decodeSession, encodeSession, noKeyError, promptNewPassphrase, type KeySources } from './keys.js';
 import { DEFAULT_LOCK, withLock, type LockOptions } from './lock.js';
-import { loadConf } from './load-conf.js';
-import { emptyStoreData, storeDataSchema, type StoreData } from './schema.js';
+import { emptyStoreData, type StoreData } from './schema.js';
 
 export const STORE_FILE = 'store.json';
 
@@ -21,15 +22,11 @@ export interface StoreOptions {
 
 type Header = Pick<Envelope, 'dynsecret' | 'kdf' | 'wrappedKey'>;
 
-const damaged = () =>
-  new StoreError('The store file is damaged or was modified; it was left as it is.', {
-    hint: 'Restore it from a backup, or move it aside to start a new store.',
-  });
-
 /**
  * The encrypted store: one file holding configs and lease records. Reads need no lock (writes replace the
  * file atomically); every change is a read-modify-write under a cross-process lock. The data key is
- * resolved once per process and reused for every read and write.
+ * resolved once per process, and each version of the file is decrypted once: while the file's text is
+ * the one this process last read or wrote, its contents are taken from memory.
  */
 export class EncryptedStore {
   readonly folder: string;
@@ -39,6 +36,8 @@ export class EncryptedStore {
   readonly #warn: (message: string) => void;
   #checked = false;
   #unlocked: { header: Header; dataKey: Buffer } | undefined;
+  /** The file as last read or written here: its exact text and its frozen contents. */
+  #snapshot: { text: string; contents: StoreData } | undefined;
 
   constructor(options: StoreOptions) {
     this.folder = options.folder;
@@ -56,24 +55,21 @@ export class EncryptedStore {
     }
   }
 
-  /** The store's contents; an absent store reads as empty without asking for a key. */
+  /** The store's contents, frozen; an absent store reads as empty without asking for a key. */
   async read(): Promise<StoreData> {
     const text = this.#readText();
-    return text === undefined ? emptyStoreData() : this.#decrypt(text);
+    return text === undefined ? emptyStoreData() : this.#contents(text);
   }
 
   /** Runs `mutate` on a fresh read under the lock and writes the result; creates the store when absent. */
   async update<T>(mutate: (data: StoreData) => T | Promise<T>): Promise<T> {
     this.#ensureFolder();
-    // Loaded before the lock is taken: under load, loading conf inside the lock made every waiter pay for it.
-    const conf = loadConf();
-    conf.catch(() => undefined);
     return withLock(this.path, this.#lock, async () => {
       const text = this.#readText();
-      const data = text === undefined ? emptyStoreData() : await this.#decrypt(text);
+      const edit = editableCopy(text === undefined ? undefined : await this.#contents(text));
       if (text === undefined) await this.#createKey();
-      const result = await mutate(data);
-      await this.#write(storeDataSchema.parse(data), await conf);
+      const result = await mutate(edit.data);
+      this.#write(checkEdited(edit));
       return result;
     });
   }
@@ -86,7 +82,7 @@ export class EncryptedStore {
         hint: 'Create a config first: dynsecret create NAME …',
       });
     }
-    await this.#decrypt(text);
+    await this.#contents(text);
     return encodeSession(this.#unlocked!.dataKey);
   }
 
@@ -102,36 +98,31 @@ export class EncryptedStore {
     return text;
   }
 
-  async #decrypt(text: string): Promise<StoreData> {
+  async #contents(text: string): Promise<StoreData> {
+    if (this.#snapshot?.text === text) return this.#snapshot.contents;
     const envelope = parseEnvelope(text);
-    return this.#open(envelope, await this.#keyFor(envelope));
+    const contents = decodeContents(await this.#decrypt(envelope));
+    this.#snapshot = { text, contents };
+    return contents;
   }
 
-  #open(envelope: Envelope, dataKey: Buffer): StoreData {
-    const plaintext = openEnvelope(envelope, dataKey);
-    if (plaintext === undefined) throw damaged();
-    let json: unknown;
-    try {
-      json = JSON.parse(plaintext);
-    } catch {
-      throw damaged();
-    }
-    const parsed = storeDataSchema.safeParse(json);
-    if (!parsed.success) throw damaged();
-    return parsed.data;
-  }
-
-  async #keyFor(envelope: Envelope): Promise<Buffer> {
+  /** The envelope's plaintext, finding the data key first if this process has none for it yet. */
+  async #decrypt(envelope: Envelope): Promise<string> {
     const known = this.#unlocked;
     if (known && known.header.wrappedKey.key === envelope.wrappedKey.key && known.header.kdf.salt === envelope.kdf.salt) {
-      return known.dataKey;
+      const plaintext = openEnvelope(envelope, known.dataKey);
+      if (plaintext === undefined) throw damaged();
+      return plaintext;
     }
     const header: Header = { dynsecret: envelope.dynsecret, kdf: envelope.kdf, wrappedKey: envelope.wrappedKey };
     const { session, passphrase, prompt } = this.#keys;
     let dataKey: Buffer | undefined;
+    let plaintext: string | undefined;
     if (session) {
       dataKey = decodeSession(session);
-      if (openEnvelope(envelope, dataKey) === undefined) {
+      // Opening the store is the check of the session key: one decryption serves as check and read.
+      plaintext = openEnvelope(envelope, dataKey);
+      if (plaintext === undefined) {
         throw new StoreError('DYNSECRET_SESSION does not open this store (it belongs to another store, or the store was damaged).', {
           hint: 'Run `eval "$(dynsecret unlock)"` again, or unset DYNSECRET_SESSION.',
         });
@@ -147,9 +138,11 @@ export class EncryptedStore {
           hint: passphrase === undefined ? undefined : 'Check DYNSECRET_PASSPHRASE.',
         });
       }
+      plaintext = openEnvelope(envelope, dataKey);
+      if (plaintext === undefined) throw damaged();
     }
     this.#unlocked = { header, dataKey };
-    return dataKey;
+    return plaintext;
   }
 
   async #createKey(): Promise<void> {
@@ -160,21 +153,13 @@ export class EncryptedStore {
     this.#unlocked = await newHeader(secret);
   }
 
-  async #write(data: StoreData, Conf: typeof import('conf').default): Promise<void> {
+  /** Seals checked contents under a fresh nonce and replaces the file (0600). Runs under the lock. */
+  #write(contents: StoreData): void {
     const { header, dataKey } = this.#unlocked!;
-    // conf owns the file's location, the atomic write (temp file, fsync, rename) and its mode; the
-    // envelope is ours. Its constructor reads the current file back through `deserialize`.
-    const conf = new Conf<StoreData>({
-      cwd: this.folder,
-      configName: 'store',
-      fileExtension: 'json',
-      configFileMode: 0o600,
-      clearInvalidConfig: false,
-      accessPropertiesByDotNotation: false,
-      serialize: (value) => sealEnvelope(header, dataKey, JSON.stringify(value)),
-      deserialize: (text) => this.#open(parseEnvelope(text), dataKey),
-    });
-    conf.store = data;
+    const text = sealEnvelope(header, dataKey, encodeContents(contents));
+    removeStaleTempFiles(this.path);
+    writeFileAtomic(this.path, text, 0o600);
+    this.#snapshot = { text, contents };
   }
 
   /**

@@ -1,0 +1,48 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { removeStaleTempFiles, writeFileAtomic } from '../../../src/store/atomic-file.js';
+
+const folder = () => mkdtempSync(join(tmpdir(), 'dynsecret-atomic-'));
+
+describe('writeFileAtomic', () => {
+  it.each([
+    ['creates', undefined],
+    ['replaces', 'old contents, longer than the new ones'],
+  ])('%s the file with the given mode and leaves no temp file', (_what, previous) => {
+    const dir = folder();
+    const path = join(dir, 'store.json');
+    if (previous !== undefined) writeFileSync(path, previous, { mode: 0o600 });
+    writeFileAtomic(path, 'new contents', 0o600);
+    expect(readFileSync(path, 'utf8')).toBe('new contents');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['store.json']);
+  });
+
+  it('keeps the old file and removes its temp file when the rename fails', () => {
+    const dir = folder();
+    const path = join(dir, 'store.json');
+    mkdirSync(path);
+    writeFileSync(join(path, 'inside'), 'x');
+    expect(() => writeFileAtomic(path, 'new contents', 0o600)).toThrow();
+    expect(readdirSync(dir)).toEqual(['store.json']);
+    expect(readdirSync(path)).toEqual(['inside']);
+  });
+});
+
+describe('removeStaleTempFiles', () => {
+  it('removes the temp files of the given file only', () => {
+    const dir = folder();
+    const path = join(dir, 'store.json');
+    const names = ['store.json', 'store.json.123-abcdef.tmp', 'store.json.9-00.tmp', 'store.json.bak', 'other.json.1-a.tmp', 'audit.log'];
+    for (const name of names) writeFileSync(join(dir, name), '');
+    mkdirSync(join(dir, 'store.json.lock'));
+    removeStaleTempFiles(path);
+    expect(readdirSync(dir).sort()).toEqual(['audit.log', 'other.json.1-a.tmp', 'store.json', 'store.json.bak', 'store.json.lock']);
+  });
+
+  it('does nothing when the folder is gone', () => {
+    expect(() => removeStaleTempFiles(join(folder(), 'missing', 'store.json'))).not.toThrow();
+  });
+});

@@ -1,0 +1,100 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StoreData } from '../../../src/store/schema.js';
+
+// Counts decryptions while keeping the real envelope code.
+const opened = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../../../src/store/envelope.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../../src/store/envelope.js')>();
+  return { ...actual, openEnvelope: (...args: Parameters<typeof actual.openEnvelope>) => { opened.count += 1; return actual.openEnvelope(...args); } };
+});
+const { EncryptedStore } = await import('../../../src/store/store.js');
+
+const PASSPHRASE = 'correct horse battery staple';
+const config = (name: string): StoreData['configs'][number] => ({
+  name,
+  groupId: 'a'.repeat(24),
+  baseUrl: 'https://cloud.mongodb.com',
+  auth: { kind: 'apiKey', publicKey: 'abcdefgh', privateKey: 'PRIVATE-KEY-VALUE-1234' },
+  defaultTtlMs: 3_600_000,
+  maxTtlMs: 86_400_000,
+  roles: [{ roleName: 'readWrite', databaseName: 'app' }],
+  scopes: [],
+  createdAt: '2026-11-29T00:00:00.000Z',
+});
+
+async function seeded() {
+  const folder = mkdtempSync(join(tmpdir(), 'dynsecret-snapshot-'));
+  const store = new EncryptedStore({ folder, keys: { passphrase: PASSPHRASE } });
+  await store.update((data) => {
+    data.configs.push(config('app-db'));
+  });
+  return { folder, session: await store.sessionKey() };
+}
+
+describe('one decryption per version of the file', () => {
+  beforeEach(() => {
+    opened.count = 0;
+  });
+
+  it.each<[string, number, (store: InstanceType<typeof EncryptedStore>) => Promise<unknown>]>([
+    ['one read', 1, (s) => s.read()],
+    ['three reads', 1, async (s) => { await s.read(); await s.read(); await s.read(); }],
+    ['a read, then two updates', 1, async (s) => { await s.read(); await s.update(() => undefined); await s.update(() => undefined); }],
+    ['an update, then reads', 1, async (s) => { await s.update(() => undefined); await s.read(); await s.read(); }],
+  ])('%s in one process: %i decryption', async (_what, decryptions, work) => {
+    const { folder, session } = await seeded();
+    opened.count = 0;
+    await work(new EncryptedStore({ folder, keys: { session } }));
+    expect(opened.count).toBe(decryptions);
+  });
+
+  it('decrypts again when another process changed the file, and sees the change', async () => {
+    const { folder, session } = await seeded();
+    const mine = new EncryptedStore({ folder, keys: { session } });
+    expect((await mine.read()).configs.map((c) => c.name)).toEqual(['app-db']);
+    await new EncryptedStore({ folder, keys: { session } }).update((data) => {
+      data.configs.push(config('second'));
+    });
+    opened.count = 0;
+    expect((await mine.read()).configs.map((c) => c.name)).toEqual(['app-db', 'second']);
+    expect(opened.count).toBe(1);
+  });
+});
+
+describe('contents in memory', () => {
+  it('are frozen for readers; an update works on its own copy', async () => {
+    const { folder, session } = await seeded();
+    const store = new EncryptedStore({ folder, keys: { session } });
+    const before = await store.read();
+    expect(() => before.configs.push(config('sneaky'))).toThrow(TypeError);
+    await store.update((data) => {
+      data.configs[0]!.roles.push({ roleName: 'read', databaseName: 'other' });
+    });
+    expect(before.configs[0]!.roles).toHaveLength(1);
+    expect((await store.read()).configs[0]!.roles).toHaveLength(2);
+  });
+
+  it('stay as they were, on disk and in memory, when an update fails halfway', async () => {
+    const { folder, session } = await seeded();
+    const store = new EncryptedStore({ folder, keys: { session } });
+    const file = readFileSync(store.path);
+    await expect(store.update((data) => {
+      data.configs = [];
+      throw new Error('changed its mind');
+    })).rejects.toThrow('changed its mind');
+    expect(readFileSync(store.path).equals(file)).toBe(true);
+    expect((await store.read()).configs.map((c) => c.name)).toEqual(['app-db']);
+  });
+
+  it('are sealed with the mark that lets later reads skip the schema check', async () => {
+    const { folder, session } = await seeded();
+    const { openEnvelope, parseEnvelope } = await import('../../../src/store/envelope.js');
+    const { decodeSession } = await import('../../../src/store/keys.js');
+    const text = readFileSync(new EncryptedStore({ folder, keys: { session } }).path, 'utf8');
+    const plaintext = openEnvelope(parseEnvelope(text), decodeSession(session));
+    expect(JSON.parse(plaintext!)).toMatchObject({ checked: 1, configs: [{ name: 'app-db' }] });
+  });
+});
