@@ -1,10 +1,12 @@
 #!/usr/bin/env -S node --
-import module from 'node:module';
-
+'use strict';
+/* global require */
+// CommonJS like bin/dynsecret.js (see bin/package.json).
 try {
-  module.enableCompileCache?.();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('node:module').enableCompileCache?.();
 } catch {
   // a cache that cannot be used is only a missed speed-up
 }
-const { main } = await import('../dist/emulator.js');
-await main();
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('../dist/emulator.js').main();

@@ -1,11 +1,21 @@
 #!/usr/bin/env -S node --
-import module from 'node:module';
-
-// Node 22.1+ keeps compiled bytecode between runs; older versions simply skip it.
-try {
-  module.enableCompileCache?.();
-} catch {
-  // a cache that cannot be used is only a missed speed-up
+'use strict';
+/* global require */
+// CommonJS, as is the bundle it loads (see bin/package.json and scripts/build.mjs): Node starts a
+// CommonJS program without its ES module machinery. `--version`, which scripts call often, is answered
+// here without loading the bundle at all.
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the version the bundle is built from
+  process.stdout.write(`${require('../package.json').version}\n`);
+} else {
+  try {
+    // Node 22.1+ keeps compiled bytecode between runs; older versions simply skip it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('node:module').enableCompileCache?.();
+  } catch {
+    // a cache that cannot be used is only a missed speed-up
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('../dist/dynsecret.js').main();
 }
-const { main } = await import('../dist/dynsecret.js');
-await main();

@@ -1,22 +1,89 @@
-// Bundles each bin into one ESM file under dist/. Dynamic imports become separate chunks, so
-// heavy modules (prompts, HTTP, tables) load only on the paths that use them.
-import { build } from 'esbuild';
-import { readFile, rm } from 'node:fs/promises';
+// Bundles each bin under dist/ (or `--outdir DIR`). The CLI is code-split as ES modules, so every path
+// loads only the code it runs (commander and the store for `list`; undici, zod classic or the prompts
+// only where they are used), and then each chunk is turned into CommonJS: Node loads a CommonJS file
+// without its ES module machinery, which is most of what start-up costs for a command that does little.
+import { build, transform } from 'esbuild';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
-const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
-await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await build({
-  entryPoints: { dynsecret: 'src/cli.ts', emulator: 'src/emulator/main.ts' },
-  outdir: 'dist',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  chunkNames: 'chunks/[name]-[hash]',
-  legalComments: 'none',
-  logLevel: 'warning',
-  define: { __DYNSECRET_VERSION__: JSON.stringify(version) },
-  // CommonJS dependencies call require() for Node built-ins; give ESM chunks one.
-  banner: { js: "import { createRequire as __dsCreateRequire } from 'node:module'; const require = __dsCreateRequire(import.meta.url);" },
-});
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * zod/mini in a module graph of its own. zod classic (Atlas responses, config drafts) and zod/mini (the
+ * store, on every command's path) share zod's core modules; bundled together, the core lands whole in one
+ * shared chunk that `list` would load (~650 KB). Loaded a second time under its own namespace, mini is
+ * tree-shaken to what the store uses and classic stays in the chunks that need it.
+ */
+const zodMiniOnItsOwn = {
+  name: 'zod-mini-on-its-own',
+  setup(b) {
+    b.onResolve({ filter: /^zod\/mini$/ }, async (args) => {
+      if (args.pluginData?.zodMini) return undefined;
+      const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { zodMini: true } });
+      if (found.errors.length > 0) return { errors: found.errors };
+      return { path: found.path, namespace: 'zod-mini' };
+    });
+    b.onResolve({ filter: /^\.\.?\//, namespace: 'zod-mini' }, (args) => ({ path: resolve(dirname(args.importer), args.path), namespace: 'zod-mini' }));
+    b.onLoad({ filter: /./, namespace: 'zod-mini' }, async (args) => ({ contents: await readFile(args.path, 'utf8'), loader: 'js', resolveDir: dirname(args.path) }));
+  },
+};
+
+/**
+ * commander requires node:child_process when it loads, for executable subcommands, which dynsecret does
+ * not have; that costs every command a few milliseconds. It is required on first use instead.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-child-process' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
+const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
+
+/** An ES module chunk as CommonJS: imports become require(), `import()` a require() behind a promise. */
+async function toCommonJs(file) {
+  const { code } = await transform(file.text, {
+    loader: 'js', format: 'cjs', platform: 'node', target: 'node20', supported: { 'dynamic-import': false }, logLevel: 'warning',
+  });
+  await mkdir(dirname(file.path), { recursive: true });
+  await writeFile(file.path, code);
+}
+
+/** Builds the bins into `outdir`; `plugins` are added to the project's own (the bench swaps in variants). */
+export async function buildDynsecret({ outdir = 'dist', plugins = [] } = {}) {
+  const target = resolve(root, outdir);
+  const { version } = JSON.parse(await readFile(resolve(root, 'package.json'), 'utf8'));
+  await rm(target, { recursive: true, force: true });
+  await mkdir(target, { recursive: true });
+  // The package is "type": "module"; these files are CommonJS.
+  await writeFile(resolve(target, 'package.json'), '{\n  "type": "commonjs"\n}\n');
+  const [cli] = await Promise.all([
+    build({
+      ...common,
+      entryPoints: { dynsecret: 'src/cli.ts' },
+      outdir: target,
+      format: 'esm',
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      write: false,
+      define: { __DYNSECRET_VERSION__: JSON.stringify(version) },
+      plugins: [...plugins, zodMiniOnItsOwn, lazyChildProcess],
+    }),
+    // The emulator's start-up is not on anyone's hot path: one plain CommonJS file.
+    build({ ...common, entryPoints: { emulator: 'src/emulator/main.ts' }, outdir: target, format: 'cjs' }),
+  ]);
+  await Promise.all(cli.outputFiles.map(toCommonJs));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'dist' } } });
+  await buildDynsecret({ outdir: values.outdir });
+}

@@ -1,4 +1,4 @@
-import { styleText } from 'node:util';
+import { Command } from 'commander';
 import { DynsecretError, ExitCode, UsageError } from './errors.js';
 import { colorEnabled } from './io.js';
 import { visible } from './output/terminal-text.js';
@@ -6,8 +6,9 @@ import { VERSION } from './version.js';
 import type { Context, GlobalOptions } from './context.js';
 
 /**
- * The only place that reads argv and sets the exit code. Commands are loaded on demand, so
- * `--version` and `--help` pay for nothing they do not use.
+ * The only place that reads argv and sets the exit code. Commands are loaded on demand, so `--help`
+ * pays for nothing it does not use. (`--version` alone is answered by bin/dynsecret.js, and again by
+ * `main` for callers that reach it directly.)
  */
 
 /** What an action hands back: the data for stdout, written once after success, or a child's exit status. */
@@ -20,7 +21,6 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 
 export async function buildProgram(dispatch: Dispatch) {
-  const { Command } = await import('commander');
   const program = new Command('dynsecret')
     .description('Short-lived MongoDB Atlas database users on demand.')
     .version(VERSION, '-V, --version', 'print the version')
@@ -192,9 +192,12 @@ function failureOf(error: unknown, config: string | undefined) {
   return { exitCode, ...(config === undefined ? {} : { config }), ...(typeof errorCode === 'string' ? { errorCode } : {}) };
 }
 
+// The bytes of util.styleText(['bold', 'red'], text), without loading node:util on every start.
+const boldRed = (text: string) => `\x1b[1m\x1b[31m${text}\x1b[39m\x1b[22m`;
+
 /** Prints an error the one way errors are printed, and returns its exit code. */
 export function report(error: unknown, debug: boolean, writeRaw: (line: string) => void, color = false): number {
-  const label = color ? styleText(['bold', 'red'], 'dynsecret:') : 'dynsecret:';
+  const label = color ? boldRed('dynsecret:') : 'dynsecret:';
   // Messages quote Atlas' answers and argv: their control characters are shown, never obeyed. The label's
   // own colour is added around the shown text.
   const write = (line: string) => writeRaw(line.startsWith(label) ? `${label}${visible(line.slice(label.length))}` : visible(line));

@@ -3,7 +3,7 @@ import type { AtlasClient } from './atlas/index.js';
 import type { DynamicSecretConfig } from './config/schema.js';
 import { atlasClientFor } from './commands/atlas.js';
 import { EncryptedStore } from './store/store.js';
-import { AuditLog } from './audit/audit-log.js';
+import type { AuditLog, AuditNote } from './audit/audit-log.js';
 import { inquirerPrompts, processIo, type Io, type Prompts } from './io.js';
 
 /** Everything a command may touch, handed in so tests can pass fakes. */
@@ -13,7 +13,7 @@ export interface Context {
   readonly prompts: Prompts;
   readonly store: EncryptedStore;
   /** What create, lease, renew, revoke and delete did, appended to the audit trail by the CLI. */
-  readonly audit: AuditLog;
+  readonly audit: AuditTrail;
   now(): Date;
   /** The Atlas client for a config. */
   atlas(config: DynamicSecretConfig): Promise<AtlasClient>;
@@ -22,6 +22,9 @@ export interface Context {
   /** A debug line on stderr when `--debug` is on; never given a secret. */
   debug(line: string): void;
 }
+
+/** The audit log as commands and the CLI use it. */
+export type AuditTrail = Pick<AuditLog, 'path' | 'note' | 'flush'>;
 
 export interface GlobalOptions {
   debug?: boolean;
@@ -48,14 +51,17 @@ export async function createContext(options: GlobalOptions): Promise<Context> {
     keys: {
       session: env.DYNSECRET_SESSION || undefined,
       passphrase: env.DYNSECRET_PASSPHRASE || undefined,
-      prompt: io.interactive ? ({ message }) => prompts.password({ message }) : undefined,
+      // Looked at only when neither variable is set: deciding it means asking whether stdin is a terminal.
+      get prompt() {
+        return io.interactive ? ({ message }: { message: string }) => prompts.password({ message }) : undefined;
+      },
     },
     warn: (message) => io.error(message),
     // Parallel CI jobs contend for the store; the wait is what the reliability suite measures.
     lock: { onAcquired: (waitedMs) => debug(`store: lock acquired after ${waitedMs} ms`) },
   });
   const clients = new Map<string, Promise<AtlasClient>>();
-  const audit = new AuditLog(options.auditLog ?? (env.DYNSECRET_AUDIT_LOG || join(folder, 'audit.log')));
+  const audit = deferredAuditLog(options.auditLog ?? (env.DYNSECRET_AUDIT_LOG || join(folder, 'audit.log')));
   return {
     env,
     io,
@@ -79,3 +85,23 @@ export async function createContext(options: GlobalOptions): Promise<Context> {
   };
 }
 
+/**
+ * The audit log, its module (and node:fs/promises, node:os) loaded only when there is something to append:
+ * read-only commands such as `list` never pay for it.
+ */
+function deferredAuditLog(path: string): AuditTrail {
+  const notes: AuditNote[] = [];
+  return {
+    path,
+    note: (note) => {
+      notes.push(note);
+    },
+    flush: async (command, failure) => {
+      if (notes.length === 0 && failure === undefined) return;
+      const { AuditLog } = await import('./audit/audit-log.js');
+      const log = new AuditLog(path);
+      for (const note of notes.splice(0)) log.note(note);
+      await log.flush(command, failure);
+    },
+  };
+}

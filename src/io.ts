@@ -32,20 +32,38 @@ export function colorEnabled(env: Record<string, string | undefined>, stderrIsTt
 }
 
 export function processIo(env: Record<string, string | undefined>, colorFlag: boolean | undefined): Io {
-  const stdinIsTty = Boolean(process.stdin.isTTY);
-  const stderrIsTty = Boolean(process.stderr.isTTY);
+  // Asked on first use: touching process.stdin sets up a stream (a socket for a pipe) that most commands
+  // never read.
+  const tty = {
+    get stdin() {
+      return Boolean(process.stdin.isTTY);
+    },
+    get stderr() {
+      return Boolean(process.stderr.isTTY);
+    },
+  };
   return {
-    stdoutIsTty: Boolean(process.stdout.isTTY),
-    stderrIsTty,
-    stdinIsTty,
-    interactive: stdinIsTty && stderrIsTty && !env.CI,
-    color: colorEnabled(env, stderrIsTty, colorFlag),
+    get stdoutIsTty() {
+      return Boolean(process.stdout.isTTY);
+    },
+    get stderrIsTty() {
+      return tty.stderr;
+    },
+    get stdinIsTty() {
+      return tty.stdin;
+    },
+    get interactive() {
+      return tty.stdin && tty.stderr && !env.CI;
+    },
+    get color() {
+      return colorEnabled(env, tty.stderr, colorFlag);
+    },
     // Lines may quote Atlas or argv: control characters in them are shown, never sent to the terminal.
     error: (line) => {
       process.stderr.write(`${visible(line)}\n`);
     },
     progress: (text) => {
-      if (!stderrIsTty) return;
+      if (!tty.stderr) return;
       process.stderr.write(text === undefined ? '\r\x1b[2K' : `\r\x1b[2K${visible(text)}`);
     },
     readStdin: async () => {
