@@ -36,6 +36,9 @@ const durations: [string, string][] = [
   ['more seconds than a double holds', `${'9'.repeat(400)}s`],
 ];
 
+/** Durations no command can read (the rest are well-formed and only outside a limit). */
+const malformed = durations.filter(([what]) => !what.startsWith('above'));
+
 const names: [string, string][] = [
   ['path traversal', '../../etc/passwd'], ['an escape sequence', 'app\u001b]0;owned\u0007'], ['a newline', 'app\nexport X=1'],
   ['command substitution', '$(touch /tmp/dynsecret-pwned)'], ['a right-to-left override', 'app\u202egnp.exe'],
@@ -64,8 +67,9 @@ const cases: HostileCase[] = [
   simple('--ttl without a value', USAGE, ['lease', 'app', '--ttl']),
   simple('an option where the name goes', USAGE, ['lease', '-rf']),
   ...some(durations, 10).map(([what, value]) => simple(`lease --ttl ${what}`, USAGE, ['lease', 'app', '--ttl', value], /TTL|ttl/)),
-  ...some(durations, 2).map(([what, value]) => simple(`lease --wait ${what}`, USAGE, ['lease', 'app', '--wait', value], /--wait/)),
-  ...some(durations, 2).map(([what, value]) => simple(`renew --ttl ${what}`, USAGE, ['renew', 'ds-app-000000000000', '--ttl', value], /--ttl/)),
+  // A negative value reads as an unknown option: still exit 2, in commander's words.
+  ...some(malformed, 2).map(([what, value]) => simple(`lease --wait ${what}`, USAGE, ['lease', 'app', '--wait', value])),
+  ...some(malformed, 2).map(([what, value]) => simple(`renew --ttl ${what}`, USAGE, ['renew', 'ds-app-000000000000', '--ttl', value], /--ttl/)),
   ...some(durations, 2).map(([what, value]) => create(`--default-ttl ${what}`, ['--role', 'read@app', '--default-ttl', value], /ttl/i)),
   create('--max-ttl below the default TTL', ['--role', 'read@app', '--default-ttl', '2h', '--max-ttl', '1h']),
   create('--default-ttl under a minute', ['--role', 'read@app', '--default-ttl', '30s']),
@@ -74,7 +78,8 @@ const cases: HostileCase[] = [
   ...['1BAD', 'A B', '$(id)', 'APP-', 'A\u001b[31m', 'ÄPP_'].map((prefix) => simple(`lease --prefix ${JSON.stringify(prefix)}`, USAGE, ['lease', 'app', '--prefix', prefix], /variable name/)),
   simple('revoke --prefix with a shell metacharacter', USAGE, ['revoke', 'ds-app-000000000000', '--prefix', 'A;B'], /variable name/),
   ...some(names, 8).map(([what, name]) => simple(`lease of a config named with ${what}`, NOT_FOUND, ['lease', name], /No config named/)),
-  ...some(names, 4).map(([what, name]) => createNamed(`a config named with ${what}`, name)),
+  // `__proto__` and `constructor` are valid config names (and harmless: the store keeps configs in arrays).
+  ...some(names.filter(([, name]) => !/^[A-Za-z0-9._-]{1,64}$/.test(name)), 4).map(([what, name]) => createNamed(`a config named with ${what}`, name)),
   createNamed('a config name of 65 characters', 'a'.repeat(65)),
   createNamed('an empty config name', ''),
   ...some(names, 2).map(([what, name]) => simple(`renew of a lease id with ${what}`, NOT_FOUND, ['renew', name], /No lease/)),
