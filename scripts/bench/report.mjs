@@ -1,0 +1,132 @@
+// Turns the bench's measurements into the target verdicts and a Markdown table (printed, and kept in
+// bench/README.md between markers so the last run's table is always there).
+import { readFileSync, writeFileSync } from 'node:fs';
+
+export const TARGETS = { version: 1.3, help: 1.5, list: 2, scale: 1.5, bulkSpeedup: 4 };
+
+export function verdicts(results) {
+  const { startup, commands, scale, bulk } = results;
+  const checks = [];
+  if (startup) {
+    const { inherited } = startup;
+    checks.push(['--version ≤ 1.3× node', inherited['--version'].ratio <= TARGETS.version]);
+    checks.push(['--help ≤ 1.5× node', inherited['--help'].ratio <= TARGETS.help]);
+    checks.push(['list ≤ 2× node', inherited.list.ratio <= TARGETS.list]);
+  }
+  for (const [name, c] of Object.entries(commands ?? {})) {
+    checks.push([`${name}: requests = floor (${c.floor})`, c.requests.min === c.floor && c.requests.max === c.floor]);
+  }
+  if (scale) {
+    const ratio = scale['10000'].lease.median / scale['10'].lease.median;
+    checks.push([`lease with 10,000 leases ≤ 1.5× lease with 10 (${ratio.toFixed(2)}×)`, ratio <= TARGETS.scale]);
+  }
+  if (bulk) {
+    checks.push([`bulk revoke of ${bulk.leases} ≥ 4× sequential (${bulk.speedup}×)`, bulk.speedup >= TARGETS.bulkSpeedup]);
+    checks.push(['bulk revoke: no 429', bulk.bulk.rateLimited === 0]);
+    checks.push([`bulk revoke: requests = floor (${bulk.floor})`, bulk.bulk.requests.max === bulk.floor]);
+  }
+  return checks.map(([target, ok]) => ({ target, ok }));
+}
+
+const row = (cells) => `| ${cells.join(' | ')} |`;
+const table = (headers, rows) => [row(headers), row(headers.map(() => '---')), ...rows.map(row)].join('\n');
+const ms = (s) => `${s.median.toFixed(0)} ms`;
+const requests = (r) => (r.min === r.max ? String(r.min) : `${r.min}–${r.max}`);
+const kib = (bytes) => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`);
+const mark = (ok) => (ok ? 'yes' : '**NO**');
+
+export function markdown(results) {
+  const { machine } = results;
+  const out = [`Run ${results.finishedAt} on ${machine.cpus}× ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; load average ${machine.loadBefore.join(' ')} before, ${machine.loadAfter.join(' ')} after.`, ''];
+  for (const render of [startupTable, commandsTable, unlockTable, scaleTable, bulkTable]) out.push(...render(results));
+  out.push('**Targets**', '', table(['target', 'met'], results.verdicts.map((v) => [v.target, mark(v.ok)])));
+  return out.join('\n');
+}
+
+function startupTable({ startup }) {
+  if (!startup) return [];
+  const { inherited, clean } = startup;
+  const targets = { '--version': TARGETS.version, '--help': TARGETS.help, list: TARGETS.list };
+  const out = [
+    `**Start-up**: median of ${inherited['node -e 0'].runs} interleaved runs each, as a ratio to \`node -e 0\` started the same way: in the environment the bench was started from (${inherited['node -e 0'].median.toFixed(0)} ms for bare node; the targets apply here), and in a clean one with only PATH and HOME (${clean['node -e 0'].median.toFixed(0)} ms).`,
+    '',
+    table(['command', 'median', 'ratio', 'clean env: median', 'clean env: ratio', 'target', 'met'], Object.keys(inherited).map((name) => {
+      const a = inherited[name];
+      const b = clean[name];
+      return [
+        name === 'node -e 0' ? '`node -e 0`' : `\`dynsecret ${name}\``, ms(a), `${a.ratio.toFixed(2)}×`, ms(b), `${b.ratio.toFixed(2)}×`,
+        targets[name] ? `≤ ${targets[name]}×` : '', targets[name] ? mark(a.ratio <= targets[name]) : '',
+      ];
+    })),
+    '',
+  ];
+  return out;
+}
+
+function commandsTable({ commands, settings }) {
+  if (!commands) return [];
+  const out = [];
+  out.push(`**Commands** against the emulator with ${settings.latencyMs} ms added to every request (median of ${settings.commandRounds} runs; requests counted by the emulator's request log for each run).`);
+  out.push('');
+  out.push(table(['command', 'median', 'HTTP requests', 'floor', 'met', 'the floor is'], Object.entries(commands).map(([name, c]) => [
+    `\`${name}\``, ms(c), requests(c.requests), String(c.floor), mark(c.requests.min === c.floor && c.requests.max === c.floor), c.why,
+  ])));
+  out.push('');
+  return out;
+}
+
+function unlockTable({ unlock, settings }) {
+  if (!unlock) return [];
+  const out = [];
+  out.push(`**Unlock** (\`dynsecret list\`, median of ${settings.unlockRounds} interleaved runs).`);
+  out.push('');
+  out.push(table(['key from', 'median'], Object.entries(unlock).map(([name, s]) => [name, ms(s)])));
+  out.push('');
+  return out;
+}
+
+function scaleTable({ scale, settings }) {
+  if (!scale) return [];
+  const out = [];
+  out.push(`**Scale**: one config with N leases, against the emulator without added latency (so the store's cost is not hidden behind the network); store restored before each run; median of ${settings.scaleRounds} interleaved runs.`);
+  out.push('');
+  const small = scale['10'];
+  out.push(table(['leases', 'store file', '`lease`', 'vs 10', '`list NAME`', 'vs 10'], Object.values(scale).map((s) => [
+    s.leases.toLocaleString('en'), kib(s.storeBytes), ms(s.lease), `${(s.lease.median / small.lease.median).toFixed(2)}×`,
+    ms(s.list), `${(s.list.median / small.list.median).toFixed(2)}×`,
+  ])));
+  out.push('');
+  return out;
+}
+
+function bulkTable({ bulk, settings }) {
+  if (!bulk) return [];
+  const out = [];
+  out.push(`**Bulk revoke**: \`revoke --config NAME --all --yes\` of ${bulk.leases} leases, ${settings.latencyMs} ms latency, the emulator's rate limit at Atlas' documented bucket (${settings.rateCapacity} requests, ${settings.ratePerMinute} a minute); median of ${settings.bulkRounds} runs each.`);
+  out.push('');
+  out.push(table(['variant', 'median', 'HTTP requests', '429s'], [
+    [`as shipped (${settings.revokeConcurrency} at a time)`, ms(bulk.bulk), requests(bulk.bulk.requests), String(bulk.bulk.rateLimited)],
+    ['sequential (same code, 1 at a time)', ms(bulk.sequential), requests(bulk.sequential.requests), String(bulk.sequential.rateLimited)],
+  ]));
+  out.push('');
+  out.push(`Speed-up: ${bulk.speedup}×.`, '');
+  return out;
+}
+
+const START = '<!-- bench:last-run:start -->';
+const END = '<!-- bench:last-run:end -->';
+
+/** Replaces the last-run table in `path` between its markers; a file without them is left alone. */
+export function updateReadme(path, text) {
+  let readme;
+  try {
+    readme = readFileSync(path, 'utf8');
+  } catch {
+    return false;
+  }
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) return false;
+  writeFileSync(path, `${readme.slice(0, start + START.length)}\n${text}\n${readme.slice(end)}`);
+  return true;
+}
