@@ -18,8 +18,14 @@ type Op = 'lease' | 'renew' | 'revoke';
 const OPS: readonly Op[] = ['lease', 'renew', 'revoke'];
 const CONFIG = 'crash';
 
+/**
+ * Each renew asks for a minute more than the one before: two renews to the same expiry within a second
+ * would rightly be refused (exit 5, "would not extend it"), and that is not what this suite is about.
+ */
+let renewals = 0;
 const argsFor = (op: Op, target: string | undefined): string[] =>
-  op === 'lease' ? ['lease', CONFIG, '--format', 'json'] : op === 'renew' ? ['renew', target!, '--ttl', '2h'] : ['revoke', target!];
+  op === 'lease' ? ['lease', CONFIG, '--format', 'json']
+    : op === 'renew' ? ['renew', target!, '--ttl', `${120 + renewals++}m`] : ['revoke', target!];
 
 /** How long each operation takes when nothing stops it, so kills can be spread over its whole life. */
 async function baseline(ws: Workspace, target: () => Promise<string>, revoked: (id: string) => void): Promise<Record<Op, number>> {
