@@ -1,5 +1,5 @@
 import { StoreError } from '../errors.js';
-import { emptyStoreData, storeDataSchema, type LeaseRecord, type StoreData } from './schema.js';
+import { emptyStoreData, schemas, type LeaseRecord, type StoreData } from './schema.js';
 
 /**
  * The store's contents between the file and the commands. They are checked against the schema before
@@ -28,7 +28,7 @@ export function decodeContents(plaintext: string): StoreData {
     const { checked: _checked, ...contents } = json as StoreData & { checked: number };
     return freeze(contents);
   }
-  const parsed = storeDataSchema.safeParse(json);
+  const parsed = schemas().storeDataSchema.safeParse(json);
   if (!parsed.success) throw damaged();
   return freeze(parsed.data);
 }
@@ -55,7 +55,7 @@ export function editableCopy(contents: StoreData = emptyStoreData()): Editable {
 /** The edited contents checked against the schema (throwing as zod does); unchanged lease records are reused. */
 export function checkEdited({ data, origins }: Editable): StoreData {
   const unchanged = (record: LeaseRecord) => sameFields(record, origins.get(record));
-  const checked = storeDataSchema.parse({ ...data, leases: data.leases.filter((record) => !unchanged(record)) });
+  const checked = schemas().storeDataSchema.parse({ ...data, leases: data.leases.filter((record) => !unchanged(record)) });
   let next = 0;
   const leases = data.leases.map((record) => (unchanged(record) ? origins.get(record)! : checked.leases[next++]!));
   return freeze({ ...checked, leases });

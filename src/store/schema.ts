@@ -9,65 +9,71 @@ import type { DynamicSecretConfig } from '../config/schema.js';
  * fails if the two ever differ by a field, an optional mark or a type.
  */
 
-// Schemas are immutable, so one instance serves every field of its kind: fewer to build at start-up.
-const text = z.string();
-const optionalText = z.optional(text);
-const positiveInt = z.int().check(z.positive());
-
-const roleSchema = z.object({ roleName: text, databaseName: text, collectionName: optionalText });
-
-const scopeSchema = z.object({ name: text, type: z.enum(['CLUSTER', 'DATA_LAKE', 'STREAM']) });
-
-const authSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('apiKey'), publicKey: text, privateKey: text }),
-  z.object({ kind: z.literal('serviceAccount'), clientId: text, clientSecret: text }),
-]);
-
-export const storedConfigSchema = z.object({
-  name: text,
-  groupId: text,
-  baseUrl: text,
-  auth: authSchema,
-  defaultTtlMs: positiveInt,
-  maxTtlMs: positiveInt,
-  roles: z.array(roleSchema).check(z.minLength(1)),
-  scopes: z.array(scopeSchema),
-  caFile: optionalText,
-  usernameTemplate: optionalText,
-  connectionString: optionalText,
-  createdAt: text,
-});
-
 /**
  * A lease's local record. `creating` is written before Atlas is asked (so a crash between the two is
  * visible); never the password.
  */
 export const leaseStatuses = ['creating', 'active', 'revoke-failed', 'gone'] as const;
-export const leaseRecordSchema = z.object({
-  leaseId: text,
-  config: text,
-  createdAt: text,
-  expiresAt: text,
-  maxExpiresAt: text,
-  status: z.enum(leaseStatuses),
-  lastError: optionalText,
-});
-export type LeaseRecord = z.infer<typeof leaseRecordSchema>;
 
-export const cachedTokenSchema = z.object({ config: text, accessToken: text, expiresAt: text });
-export type CachedToken = z.infer<typeof cachedTokenSchema>;
+function buildSchemas() {
+  // Schemas are immutable, so one instance serves every field of its kind: fewer to build.
+  const text = z.string();
+  const optionalText = z.optional(text);
+  const positiveInt = z.int().check(z.positive());
 
-// Arrays rather than objects keyed by name: a name such as "__proto__" is then just data.
-export const storeDataSchema = z.object({
-  configs: z._default(z.array(storedConfigSchema), () => []),
-  leases: z._default(z.array(leaseRecordSchema), () => []),
-  tokens: z._default(z.array(cachedTokenSchema), () => []),
-});
-export type StoreData = z.infer<typeof storeDataSchema>;
+  const roleSchema = z.object({ roleName: text, databaseName: text, collectionName: optionalText });
+  const scopeSchema = z.object({ name: text, type: z.enum(['CLUSTER', 'DATA_LAKE', 'STREAM']) });
+  const authSchema = z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('apiKey'), publicKey: text, privateKey: text }),
+    z.object({ kind: z.literal('serviceAccount'), clientId: text, clientSecret: text }),
+  ]);
+
+  const storedConfigSchema = z.object({
+    name: text,
+    groupId: text,
+    baseUrl: text,
+    auth: authSchema,
+    defaultTtlMs: positiveInt,
+    maxTtlMs: positiveInt,
+    roles: z.array(roleSchema).check(z.minLength(1)),
+    scopes: z.array(scopeSchema),
+    caFile: optionalText,
+    usernameTemplate: optionalText,
+    connectionString: optionalText,
+    createdAt: text,
+  });
+  const leaseRecordSchema = z.object({
+    leaseId: text,
+    config: text,
+    createdAt: text,
+    expiresAt: text,
+    maxExpiresAt: text,
+    status: z.enum(leaseStatuses),
+    lastError: optionalText,
+  });
+  const cachedTokenSchema = z.object({ config: text, accessToken: text, expiresAt: text });
+  // Arrays rather than objects keyed by name: a name such as "__proto__" is then just data.
+  const storeDataSchema = z.object({
+    configs: z._default(z.array(storedConfigSchema), () => []),
+    leases: z._default(z.array(leaseRecordSchema), () => []),
+    tokens: z._default(z.array(cachedTokenSchema), () => []),
+  });
+  return { storedConfigSchema, leaseRecordSchema, cachedTokenSchema, storeDataSchema };
+}
+
+type Schemas = ReturnType<typeof buildSchemas>;
+let built: Schemas | undefined;
+
+/** The schemas, built on first use: reading a store that was checked when written needs none of them. */
+export const schemas = (): Schemas => (built ??= buildSchemas());
+
+export type LeaseRecord = z.infer<Schemas['leaseRecordSchema']>;
+export type CachedToken = z.infer<Schemas['cachedTokenSchema']>;
+export type StoreData = z.infer<Schemas['storeDataSchema']>;
 
 export const emptyStoreData = (): StoreData => ({ configs: [], leases: [], tokens: [] });
 
 // Compile-time guard: the stored config is exactly the config type, optional fields included.
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
-const sameConfigShape: Same<z.infer<typeof storedConfigSchema>, DynamicSecretConfig> = true;
+const sameConfigShape: Same<z.infer<Schemas['storedConfigSchema']>, DynamicSecretConfig> = true;
 void sameConfigShape;

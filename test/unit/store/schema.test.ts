@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dynamicSecretConfigSchema } from '../../../src/config/schema.js';
-import { storedConfigSchema } from '../../../src/store/schema.js';
+import { schemas } from '../../../src/store/schema.js';
 
 // The store repeats the config's shape in zod/mini (see src/store/schema.ts); both must accept and refuse the same.
 const valid = {
@@ -37,7 +37,7 @@ const cases: [string, unknown][] = [
 describe('the stored config schema', () => {
   it.each(cases)('treats %s as the config schema does', (_what, input) => {
     const classic = dynamicSecretConfigSchema.safeParse(input);
-    const stored = storedConfigSchema.safeParse(input);
+    const stored = schemas().storedConfigSchema.safeParse(input);
     expect(stored.success).toBe(classic.success);
     if (classic.success && stored.success) expect(stored.data).toEqual(classic.data);
   });
