@@ -127,6 +127,6 @@ const cases: HostileCase[] = [
 
 describe.concurrent('hostile argv', () => {
   it.each(cases.map((c) => ({ ...c, label: `${c.name} → exit ${c.code}` })))('$label', async (hostile) => {
-    tallyHostile('argv', hostile.name, await runHostile(ws, hostile));
+    tallyHostile('argv', await runHostile(ws, hostile));
   });
 });

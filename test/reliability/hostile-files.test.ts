@@ -120,19 +120,19 @@ const environments: HostileCase[] = [
 
 describe.concurrent('hostile files and environment', () => {
   it.each(fromFiles.map((c) => ({ ...c, label: c.name })))('$label', async (hostile) => {
-    tallyHostile('files', hostile.name, await runHostile(ws, hostile));
+    tallyHostile('files', await runHostile(ws, hostile));
   });
 
   it.each(envFiles.map((c) => ({ ...c, label: c.name })))('$label', async (hostile) => {
     const result = await runHostile(ws, hostile);
-    tallyHostile('files', hostile.name, result);
+    tallyHostile('files', result);
     const leased = /Leased (\S+)/.exec(result.stderr)?.[1];
     if (leased !== undefined) expect((await usersOf(em, 'app')).map((u) => u.username)).not.toContain(leased);
   });
 
   it.each(environments.map((c) => ({ ...c, label: c.name })))('$label', async (hostile) => {
     const result = await runHostile(ws, hostile);
-    tallyHostile('environment', hostile.name, result);
+    tallyHostile('environment', result);
     expect(result.stderr).not.toContain('hunter2');
   });
 

@@ -104,7 +104,7 @@ async function runCase(c: ResponseCase): Promise<void> {
   });
   const hostile: HostileCase = { name: c.name, code: c.code, args: () => c.args, rewrites: true, ...(c.message ? { message: c.message } : {}) };
   const result = await runHostile(ws, hostile);
-  tallyHostile('responses', c.name, result);
+  tallyHostile('responses', result);
   expect(result.stderr.length, 'a message stays short').toBeLessThan(2000);
   if (other) expect(other.seen).toEqual([]);
   expectNoSecretSent(server);

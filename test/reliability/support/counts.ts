@@ -6,8 +6,8 @@
 export const STRESS = process.env.DYNSECRET_STRESS === '1';
 
 export const COUNTS = STRESS
-  ? { loadProcesses: 32, crashKills: 200, stormLeases: 30, matrix: 'full' as const }
-  : { loadProcesses: 12, crashKills: 30, stormLeases: 30, matrix: 'core' as const };
+  ? { loadProcesses: 32, crashKills: 200, stormLeases: 30 }
+  : { loadProcesses: 12, crashKills: 30, stormLeases: 30 };
 
 /** A test timeout that grows with the counts. */
 export const budget = (defaultMs: number, stressMs: number) => (STRESS ? stressMs : defaultMs);

@@ -5,7 +5,7 @@ import { recordFigures } from './figures.js';
 /** Counts the hostile cases of a file by kind and exit code, and records them when the file is done. */
 const tally = new Map<string, Record<string, number>>();
 
-export function tallyHostile(kind: string, _name: string, result: RunResult): void {
+export function tallyHostile(kind: string, result: RunResult): void {
   const counts = tally.get(kind) ?? {};
   const key = `exit ${result.code}`;
   counts[key] = (counts[key] ?? 0) + 1;

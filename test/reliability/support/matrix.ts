@@ -79,8 +79,6 @@ export interface CommandCase {
   target: { method: string; path: string };
   /** Whether the target is the first API request the process makes (digest challenge included). */
   first: boolean;
-  /** In `npm test`; the rest only under DYNSECRET_STRESS=1. */
-  core: boolean;
   prepare(group: Group, index: number): Promise<Prepared>;
 }
 
@@ -109,14 +107,12 @@ export const COMMANDS: readonly CommandCase[] = [
     name: 'lease',
     target: { method: 'POST', path: DB_USERS },
     first: true,
-    core: true,
     prepare: async (group) => ({ args: ['lease', group.config, '--format', 'json'], settle: committedLease(group) }),
   },
   {
     name: 'renew',
     target: { method: 'PATCH', path: DB_USERS },
     first: true,
-    core: true,
     prepare: async (group) => {
       const id = await leaseOn(group.ws, group.config);
       group.committed.add(id);
@@ -127,7 +123,6 @@ export const COMMANDS: readonly CommandCase[] = [
     name: 'revoke',
     target: { method: 'DELETE', path: DB_USERS },
     first: true,
-    core: true,
     prepare: async (group) => {
       const id = await leaseOn(group.ws, group.config);
       group.committed.add(id);
@@ -138,14 +133,12 @@ export const COMMANDS: readonly CommandCase[] = [
     name: 'list --remote',
     target: { method: 'GET', path: DB_USERS },
     first: true,
-    core: true,
     prepare: async (group) => ({ args: ['list', group.config, '--remote', '--json'] }),
   },
   {
     name: 'create (verifies against Atlas)',
     target: { method: 'GET', path: DB_USERS },
     first: true,
-    core: false,
     prepare: async (group, index) => ({
       args: createFlags(group.em, { name: `created-${index}` }),
       options: { input: group.em.privateKey },
@@ -155,14 +148,12 @@ export const COMMANDS: readonly CommandCase[] = [
     name: 'lease --wait',
     target: { method: 'GET', path: '/status' },
     first: false,
-    core: true,
     prepare: async (group) => ({ args: ['lease', group.config, '--format', 'json', '--wait', '1m'], settle: committedLease(group) }),
   },
   {
     name: 'lease --cluster',
     target: { method: 'GET', path: '/clusters/' },
     first: true,
-    core: false,
     prepare: async (group) => ({
       args: ['lease', group.config, '--format', 'json', '--cluster', group.em.clusters[0]!],
       settle: committedLease(group),
@@ -172,14 +163,12 @@ export const COMMANDS: readonly CommandCase[] = [
     name: 'renew --config (a lease made elsewhere)',
     target: { method: 'GET', path: DB_USERS },
     first: true,
-    core: false,
     prepare: async (group) => ({ args: ['renew', await leaseOn(group.other, group.config), '--config', group.config, '--ttl', '2h'] }),
   },
   {
     name: 'revoke --expired',
     target: { method: 'DELETE', path: DB_USERS },
     first: true,
-    core: false,
     prepare: async (group) => {
       const id = await leaseOn(group.ws, group.config);
       // As a revoke that failed earlier leaves it: to be retried by --expired.
@@ -195,7 +184,6 @@ export const COMMANDS: readonly CommandCase[] = [
     name: 'delete (revokes the leases first)',
     target: { method: 'DELETE', path: DB_USERS },
     first: true,
-    core: false,
     prepare: async (group, index) => {
       const config = `doomed-${index}`;
       await mustSucceed(group.ws.run([...createFlags(group.em, { name: config }), '--no-verify'], { input: group.em.privateKey }));
@@ -207,7 +195,6 @@ export const COMMANDS: readonly CommandCase[] = [
     name: 'run (the final revoke)',
     target: { method: 'DELETE', path: DB_USERS },
     first: false,
-    core: false,
     prepare: async (group) => ({ args: ['run', group.config, '--', process.execPath, '-e', '0'] }),
   },
 ];
