@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { leaseRecords, mustSucceed, parseLease, startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
 import { reconcile } from './support/checks.js';
@@ -116,6 +117,8 @@ describe('crashes', () => {
     const remote = JSON.parse((await mustSucceed(ws.run(['list', CONFIG, '--remote', '--json']))).stdout) as { leaseId: string }[];
     for (const user of await usersOf(em, CONFIG)) expect(remote.map((l) => l.leaseId)).toContain(user.username);
     expect(await reconcile(em, [ws], CONFIG, committed)).toMatchObject({ orphans: [], lost: [] });
+    // Temp files of killed writers are cleared by the next write; a lock of a killed holder by the next locker.
+    expect(readdirSync(ws.home).filter((name) => name.endsWith('.tmp') || name.endsWith('.lock'))).toEqual([]);
 
     await recordFigures('crashes', {
       seed,
