@@ -14,7 +14,7 @@ const PKG = `${TMP}/pkg`;
 export const DYNSECRET_BIN = `${PKG}/bin/dynsecret.js`;
 export const EMULATOR_BIN = `${PKG}/bin/dynsecret-atlas-emulator.js`;
 
-/** Builds the bins into bench/tmp/pkg exactly as `npm run build` builds them into dist/. */
+/** Builds the bins into TMP/pkg exactly as `npm run build` builds them into dist/. */
 export async function buildPrivateCopy() {
   await buildDynsecret({ outdir: `${PKG}/dist` });
   cpSync(`${ROOT}bin`, `${PKG}/bin`, { recursive: true });
