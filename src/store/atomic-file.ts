@@ -6,7 +6,8 @@ const TEMP_SUFFIX = '.tmp';
 
 /**
  * Replaces `path` with `text` so that a reader, or a process killed at any moment, sees either the old
- * file or the new one: a temp file created with `mode` beside it, written, fsynced, then renamed over it.
+ * file or the new one: a temp file created with `mode` beside it, written, fsynced, renamed over it, and
+ * the folder fsynced so that the rename itself survives a power cut.
  */
 export function writeFileAtomic(path: string, text: string, mode: number): void {
   const temp = join(dirname(path), `${basename(path)}.${process.pid}-${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
@@ -26,6 +27,24 @@ export function writeFileAtomic(path: string, text: string, mode: number): void 
       // never created, or already gone
     }
     throw error;
+  }
+  syncFolder(dirname(path));
+}
+
+/** Some platforms and file systems refuse to open a folder: the rename is then as durable as they make it. */
+function syncFolder(folder: string): void {
+  let fd: number;
+  try {
+    fd = openSync(folder, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    // best effort
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,8 +1,19 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { removeStaleTempFiles, writeFileAtomic } from '../../../src/store/atomic-file.js';
+import { describe, expect, it, vi } from 'vitest';
+
+// Records what each fsync was given: a file or a folder.
+const synced = vi.hoisted(() => [] as string[]);
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const fsyncSync = (fd: number) => {
+    synced.push(fs.fstatSync(fd).isDirectory() ? 'folder' : 'file');
+    fs.fsyncSync(fd);
+  };
+  return { ...fs, default: { ...fs, fsyncSync }, fsyncSync };
+});
+const { removeStaleTempFiles, writeFileAtomic } = await import('../../../src/store/atomic-file.js');
 
 const folder = () => mkdtempSync(join(tmpdir(), 'dynsecret-atomic-'));
 
@@ -18,6 +29,12 @@ describe('writeFileAtomic', () => {
     expect(readFileSync(path, 'utf8')).toBe('new contents');
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readdirSync(dir)).toEqual(['store.json']);
+  });
+
+  it('syncs the file, then the folder that holds the rename', () => {
+    synced.length = 0;
+    writeFileAtomic(join(folder(), 'store.json'), 'contents', 0o600);
+    expect(synced).toEqual(['file', 'folder']);
   });
 
   it('keeps the old file and removes its temp file when the rename fails', () => {
