@@ -54,15 +54,16 @@ export function editableCopy(contents: StoreData = emptyStoreData()): Editable {
 
 /** The edited contents checked against the schema (throwing as zod does); unchanged lease records are reused. */
 export function checkEdited({ data, origins }: Editable): StoreData {
-  const unchanged = (record: LeaseRecord) => sameFields(record, origins.get(record));
-  const checked = schemas().storeDataSchema.parse({ ...data, leases: data.leases.filter((record) => !unchanged(record)) });
+  const kept = data.leases.map((record) => {
+    const origin = origins.get(record);
+    return origin !== undefined && sameFields(record, origin) ? origin : undefined;
+  });
+  const checked = schemas().storeDataSchema.parse({ ...data, leases: data.leases.filter((_, i) => kept[i] === undefined) });
   let next = 0;
-  const leases = data.leases.map((record) => (unchanged(record) ? origins.get(record)! : checked.leases[next++]!));
-  return freeze({ ...checked, leases });
+  return freeze({ ...checked, leases: kept.map((origin) => origin ?? checked.leases[next++]!) });
 }
 
-function sameFields(record: object, origin: object | undefined): boolean {
-  if (origin === undefined) return false;
+function sameFields(record: object, origin: object): boolean {
   const keys = Object.keys(record);
   const a = record as Record<string, unknown>;
   const b = origin as Record<string, unknown>;
