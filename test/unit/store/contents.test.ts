@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode, StoreError } from '../../../src/errors.js';
 import { checkEdited, decodeContents, editableCopy, encodeContents } from '../../../src/store/contents.js';
 import type { LeaseRecord, StoreData } from '../../../src/store/schema.js';
+import { sampleConfig } from '../../helpers/fixtures.js';
 
-const config = (name: string): StoreData['configs'][number] => ({
-  name,
-  groupId: 'a'.repeat(24),
-  baseUrl: 'https://cloud.mongodb.com',
-  auth: { kind: 'apiKey', publicKey: 'abcdefgh', privateKey: 'PRIVATE-KEY-VALUE-1234' },
-  defaultTtlMs: 3_600_000,
-  maxTtlMs: 86_400_000,
-  roles: [{ roleName: 'readWrite', databaseName: 'app' }],
-  scopes: [{ name: 'Cluster0', type: 'CLUSTER' }],
-  createdAt: '2026-11-29T00:00:00.000Z',
-});
+const config = (name: string) => sampleConfig(name, { scopes: [{ name: 'Cluster0', type: 'CLUSTER' }] });
 
 const lease = (leaseId: string, status: LeaseRecord['status'] = 'active'): LeaseRecord => ({
   leaseId,

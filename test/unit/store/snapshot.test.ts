@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { StoreData } from '../../../src/store/schema.js';
+import { sampleConfig } from '../../helpers/fixtures.js';
 
 // Counts decryptions while keeping the real envelope code.
 const opened = vi.hoisted(() => ({ count: 0 }));
@@ -13,17 +13,7 @@ vi.mock('../../../src/store/envelope.js', async (importOriginal) => {
 const { EncryptedStore } = await import('../../../src/store/store.js');
 
 const PASSPHRASE = 'correct horse battery staple';
-const config = (name: string): StoreData['configs'][number] => ({
-  name,
-  groupId: 'a'.repeat(24),
-  baseUrl: 'https://cloud.mongodb.com',
-  auth: { kind: 'apiKey', publicKey: 'abcdefgh', privateKey: 'PRIVATE-KEY-VALUE-1234' },
-  defaultTtlMs: 3_600_000,
-  maxTtlMs: 86_400_000,
-  roles: [{ roleName: 'readWrite', databaseName: 'app' }],
-  scopes: [],
-  createdAt: '2026-11-29T00:00:00.000Z',
-});
+const config = (name: string) => sampleConfig(name);
 
 async function seeded() {
   const folder = mkdtempSync(join(tmpdir(), 'dynsecret-snapshot-'));

@@ -4,24 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode, StoreError } from '../../../src/errors.js';
 import { EncryptedStore } from '../../../src/store/store.js';
-import type { StoreData } from '../../../src/store/schema.js';
+import { sampleConfig } from '../../helpers/fixtures.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 const home = () => mkdtempSync(join(tmpdir(), 'dynsecret-store-'));
 const storeAt = (folder: string, keys: ConstructorParameters<typeof EncryptedStore>[0]['keys'] = { passphrase: PASSPHRASE }) =>
   new EncryptedStore({ folder, keys });
 
-const config = (name: string): StoreData['configs'][number] => ({
-  name,
-  groupId: 'a'.repeat(24),
-  baseUrl: 'https://cloud.mongodb.com',
-  auth: { kind: 'apiKey', publicKey: 'abcdefgh', privateKey: 'PRIVATE-KEY-VALUE-1234' },
-  defaultTtlMs: 3_600_000,
-  maxTtlMs: 86_400_000,
-  roles: [{ roleName: 'readWrite', databaseName: 'app' }],
-  scopes: [],
-  createdAt: '2026-11-29T00:00:00.000Z',
-});
+const config = (name: string) => sampleConfig(name);
 
 async function seeded() {
   const folder = home();
