@@ -1,6 +1,5 @@
 import type { StoreData } from '../../src/store/schema.js';
 
-export const TEST_PASSPHRASE = 'correct horse battery staple';
 export const TEST_PRIVATE_KEY = 'PRIVATE-KEY-VALUE-1234';
 
 /** A valid config as the store keeps it; `overrides` change single fields. */
