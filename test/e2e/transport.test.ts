@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import { connect } from 'node:net';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
 import { createFlags, startEmulator, workspace } from '../helpers/emulator.js';
+import { startForwardProxy, type ForwardProxy } from '../helpers/proxy.js';
 
 describe('service accounts', () => {
   it('authenticate with OAuth client credentials; the token is fetched once and then reused from the store', async () => {
@@ -80,58 +79,28 @@ describe('TLS with a private CA', () => {
   }, 60_000);
 });
 
-/** A forward proxy (CONNECT tunnels and absolute-form requests) that counts what passes through it. */
-async function startProxy(): Promise<{ url: string; seen: string[]; server: Server }> {
-  const seen: string[] = [];
-  const server = createServer((req, res) => {
-    seen.push(`${req.method} ${req.url}`);
-    const target = new URL(req.url ?? '/');
-    const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  server.on('connect', (req, socket, head) => {
-    seen.push(`CONNECT ${req.url}`);
-    const [host, port] = (req.url ?? '').split(':');
-    const upstream = connect(Number(port), host, () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no proxy address');
-  return { url: `http://127.0.0.1:${address.port}`, seen, server };
-}
-
 describe('proxies', () => {
-  const proxies: Server[] = [];
-  afterAll(() => {
-    for (const server of proxies) server.close();
+  const proxies: ForwardProxy[] = [];
+  afterAll(async () => {
+    await Promise.all(proxies.map((proxy) => proxy.close()));
   });
 
   it('send every Atlas request through HTTP_PROXY, and none when NO_PROXY names the host', async () => {
     const em = await startEmulator(['--apply-delay', '0s']);
-    const proxy = await startProxy();
-    proxies.push(proxy.server);
+    const proxy = await startForwardProxy();
+    proxies.push(proxy);
+    const seen = () => [...proxy.connects, ...proxy.forwards];
     const ws = await workspace(em, [{ name: 'app-db' }]);
     await em.clearRequests();
     const port = new URL(em.url).port;
     const lease = await ws.run(['lease', 'app-db', '--format', 'json'], { env: { HTTP_PROXY: proxy.url } });
     expect(lease.code).toBe(0);
-    expect(proxy.seen.length).toBeGreaterThan(0);
-    expect(proxy.seen.every((line) => line.includes(`127.0.0.1:${port}`))).toBe(true);
+    expect(seen().length).toBeGreaterThan(0);
+    expect(seen().every((target) => target.includes(`127.0.0.1:${port}`))).toBe(true);
 
-    const before = proxy.seen.length;
+    const before = seen().length;
     const direct = await ws.run(['lease', 'app-db', '--format', 'json'], { env: { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } });
     expect(direct.code).toBe(0);
-    expect(proxy.seen.length).toBe(before);
+    expect(seen().length).toBe(before);
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { AtlasNetworkError } from '../../../src/atlas/index.js';
 import { TransientError } from '../../../src/errors.js';
 import { GROUP, makeClient, sendJson, startFake, type Fake } from './fake-atlas.js';
 import { TEST_CERT, TEST_KEY } from './tls-fixture.js';
+import { startForwardProxy } from '../../helpers/proxy.js';
 
 const project = { clusterCount: 0, created: '2026-08-10T03:05:16Z', id: GROUP, name: 'p', orgId: 'a0123456789abcdef012345a' };
 
@@ -144,26 +145,6 @@ describe('TLS', () => {
 });
 
 describe('proxies', () => {
-  /** A CONNECT proxy that records the targets it was asked for. */
-  async function proxy(): Promise<{ url: string; targets: string[] }> {
-    const targets: string[] = [];
-    const server = createHttpServer((_req, res) => res.writeHead(502).end());
-    server.on('connect', (req, socket, head) => {
-      targets.push(req.url ?? '');
-      const [host, port] = (req.url ?? '').split(':');
-      const upstream = connect(Number(port), host, () => {
-        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(socket);
-        socket.pipe(upstream);
-      });
-      upstream.on('error', () => socket.destroy());
-      socket.on('error', () => upstream.destroy());
-    });
-    const port = await listen(server);
-    return { url: `http://127.0.0.1:${port}`, targets };
-  }
-
   it.each<[string, (proxyUrl: string) => Record<string, string>, boolean]>([
     ['HTTP_PROXY', (p) => ({ HTTP_PROXY: p }), true],
     ['http_proxy', (p) => ({ http_proxy: p }), true],
@@ -173,11 +154,12 @@ describe('proxies', () => {
     ['no proxy variables', () => ({}), false],
   ])('%s → through the proxy: %s', async (_name, env, proxied) => {
     const fake = await fakeAtlas((_req, res) => sendJson(res, 200, project));
-    const { url, targets } = await proxy();
-    const { client } = makeClient(fake.baseUrl, { env: env(url) });
+    const proxy = await startForwardProxy();
+    const { client } = makeClient(fake.baseUrl, { env: env(proxy.url) });
 
     await expect(client.getProject()).resolves.toMatchObject({ id: GROUP });
 
-    expect(targets).toEqual(proxied ? [new URL(fake.baseUrl).host] : []);
+    expect([...proxy.connects, ...proxy.forwards]).toEqual(proxied ? [new URL(fake.baseUrl).host] : []);
+    await proxy.close();
   });
 });

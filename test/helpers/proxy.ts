@@ -1,0 +1,50 @@
+import { createServer, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+
+export interface ForwardProxy {
+  url: string;
+  /** `host:port` of every CONNECT tunnel asked for. */
+  connects: string[];
+  /** The absolute URL of every plain forwarded request. */
+  forwards: string[];
+  close(): Promise<void>;
+}
+
+/** A forward proxy on 127.0.0.1 (CONNECT tunnels and absolute-form requests) that records what passes. */
+export async function startForwardProxy(): Promise<ForwardProxy> {
+  const connects: string[] = [];
+  const forwards: string[] = [];
+  const server = createServer((req, res) => {
+    forwards.push(req.url ?? '');
+    const upstream = httpRequest(new URL(req.url ?? '/'), { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.on('connect', (req, socket, head) => {
+    connects.push(req.url ?? '');
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = connect(Number(port), host, () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the proxy has no address');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    connects,
+    forwards,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
