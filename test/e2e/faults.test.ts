@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EncryptedStore } from '../../src/store/store.js';
-import { DYNSECRET } from '../helpers/bin.js';
+import { startDynsecret, until } from '../helpers/bin.js';
 import {
   leaseRecords, mustSucceed, parseLease, startEmulator, usersOf, workspace, type Emulator, type Fault, type Workspace,
 } from '../helpers/emulator.js';
@@ -100,12 +98,12 @@ describe('lease under injected Atlas faults (built bin against the emulator)', (
     const before = (await usersOf(em, 'app-db')).map((u) => u.username);
     await em.clearRequests();
     await em.addFault({ match: POST_USERS, count: 1, latencyMs: 2500 });
-    const child = spawn(process.execPath, [DYNSECRET, 'lease', 'app-db'], { env: { PATH: process.env.PATH, ...ws.env }, stdio: 'ignore' });
+    const { child, done } = startDynsecret(['lease', 'app-db'], ws.env);
     // The signed POST follows its digest challenge at once, and then sits in the emulator's latency.
-    while (!(await em.requests()).some((r) => r.method === 'POST' && r.status === 401)) await sleep(50);
+    await until(async () => (await em.requests()).some((r) => r.method === 'POST' && r.status === 401));
     await sleep(800);
     child.kill('SIGKILL');
-    await once(child, 'exit');
+    await done;
     let created: string[] = [];
     while (created.length === 0) {
       await sleep(100);
@@ -151,19 +149,12 @@ describe('lease --wait while Atlas applies users slowly', () => {
 
   it('Ctrl-C during the wait: exit 130, nothing on stdout, the kept lease is named', async () => {
     await em.clearRequests();
-    const child = spawn(process.execPath, [DYNSECRET, 'lease', 'app-db', '--wait', '--format', 'json'], {
-      env: { PATH: process.env.PATH, ...ws.env }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    const running = startDynsecret(['lease', 'app-db', '--wait', '--format', 'json'], ws.env);
     // The first status poll answered PENDING: the process is now between polls.
-    while (!(await em.requests()).some((r) => r.path.endsWith('/status') && r.status === 200)) await sleep(50);
-    child.kill('SIGINT');
-    const [code, signal] = await once(child, 'exit') as [number | null, NodeJS.Signals | null];
-    // Exit 130, or death by SIGINT re-raised by a dependency's exit hook: a shell sees 130 either way.
-    expect(code === 130 || signal === 'SIGINT', `${code} ${signal} ${stderr}`).toBe(true);
+    await until(async () => (await em.requests()).some((r) => r.path.endsWith('/status') && r.status === 200));
+    running.child.kill('SIGINT');
+    const { code, stdout, stderr } = await running.done;
+    expect(code, stderr).toBe(130);
     expect(stdout).toBe('');
     const leaseId = /Interrupted while waiting for Atlas to apply (\S+); the lease was kept\. Revoke it with: dynsecret revoke \1$/m.exec(stderr)?.[1];
     expect(leaseId, stderr).toBeDefined();

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DYNSECRET, PASSPHRASE } from '../helpers/bin.js';
+import { PASSPHRASE, startDynsecret, until } from '../helpers/bin.js';
 import { startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
 
 let em: Emulator;
@@ -77,40 +76,24 @@ describe('dynsecret run', () => {
   });
 
   it('relays SIGTERM to a child that traps it, then revokes', async () => {
-    const child = spawn(process.execPath, [DYNSECRET, ...sh('trap "echo trapped; exit 3" TERM; echo ready; while :; do sleep 0.05; done')], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...ws.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
-    await new Promise<void>((resolve) => child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-      if (stdout.includes('ready')) resolve();
-    }));
-    child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    expect(stdout).toContain('trapped');
-    expect(code).toBe(3);
-    expect(stderr).toMatch(/Revoked ds-app-db-/);
+    const running = startDynsecret(sh('trap "echo trapped; exit 3" TERM; echo ready; while :; do sleep 0.05; done'), ws.env);
+    await until(() => running.stdout().includes('ready'));
+    running.child.kill('SIGTERM');
+    const result = await running.done;
+    expect(result.stdout).toContain('trapped');
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/Revoked ds-app-db-/);
     expect(await usersOf(em, 'app-db')).toEqual([]);
   });
 
   it('relays one SIGINT (not two) to the child when not on a terminal', async () => {
     const script = 'n=0; trap \'n=$((n+1))\' INT; echo ready; i=0; while [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done; echo "got $n"; exit 0';
-    const child = spawn(process.execPath, ['--', DYNSECRET, ...sh(script)], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...ws.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    await new Promise<void>((resolve) => child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-      if (stdout.includes('ready')) resolve();
-    }));
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    expect(stdout).toContain('got 1');
-    expect(code).toBe(0);
+    const running = startDynsecret(sh(script), ws.env);
+    await until(() => running.stdout().includes('ready'));
+    running.child.kill('SIGINT');
+    const result = await running.done;
+    expect(result.stdout).toContain('got 1');
+    expect(result.code).toBe(0);
     expect(await usersOf(em, 'app-db')).toEqual([]);
   });
 
@@ -128,18 +111,13 @@ describe('run interrupted while waiting', () => {
     const slow = await startEmulator(['--apply-delay', '1m']);
     const w = await workspace(slow, [{ name: 'app-db' }]);
     const marker = join(mkdtempSync(join(tmpdir(), 'dynsecret-run-')), 'started');
-    const child = spawn(process.execPath, ['--', DYNSECRET, 'run', 'app-db', '--', 'touch', marker], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...w.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    const running = startDynsecret(['run', 'app-db', '--', 'touch', marker], w.env);
     // Once the first status poll went out the lease exists and the wait is on: interrupt it.
-    while ((await slow.requests()).filter((r) => r.path.endsWith('/status')).length === 0) await new Promise((r) => setTimeout(r, 50));
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c, signal) => resolve(c ?? (signal ? -1 : null))));
-    expect(code).toBe(130);
-    expect(stderr).toMatch(/Interrupted while waiting .*revoking it/);
+    await until(async () => (await slow.requests()).some((r) => r.path.endsWith('/status')));
+    running.child.kill('SIGINT');
+    const result = await running.done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/Interrupted while waiting .*revoking it/);
     expect(() => readFileSync(marker)).toThrow();
     expect(await usersOf(slow, 'app-db')).toEqual([]);
   }, 30_000);

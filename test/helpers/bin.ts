@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,9 +28,14 @@ export const tempHome = () => mkdtempSync(join(tmpdir(), 'dynsecret-e2e-'));
  * Runs a bin with a clean environment: only PATH and HOME from the outside, so a developer's own
  * DYNSECRET_* or MONGODB_ATLAS_* variables never leak into a test.
  */
-export function run(bin: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1' };
-  for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
+  return env;
+}
+
+export function run(bin: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const env = cleanEnv(options.env);
   return new Promise((resolvePromise, reject) => {
     // `--` first: Node 20 would otherwise take a `--env-file` meant for dynsecret as its own option.
     const child = spawn(process.execPath, ['--', bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -50,3 +55,30 @@ export function run(bin: string, args: string[], options: RunOptions = {}): Prom
 }
 
 export const dynsecret = (args: string[], options?: RunOptions) => run(DYNSECRET, args, options);
+
+/** A dynsecret process the test signals or kills at a moment of its choosing (`run` only kills on a timer). */
+export interface Started {
+  child: ChildProcess;
+  done: Promise<RunResult>;
+  /** What it printed so far. */
+  stdout(): string;
+  stderr(): string;
+}
+
+export function startDynsecret(args: string[], env: Record<string, string | undefined> = {}): Started {
+  const child = spawn(process.execPath, ['--', DYNSECRET, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  const done = new Promise<RunResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done, stdout: () => stdout, stderr: () => stderr };
+}
+
+/** Polls until `ready()` holds (a line printed, a request seen), for tests that act mid-command. */
+export async function until(ready: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await ready())) await new Promise((resolve) => setTimeout(resolve, 25));
+}

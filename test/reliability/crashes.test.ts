@@ -5,8 +5,8 @@ import { reconcile } from './support/checks.js';
 import { budget, COUNTS } from './support/counts.js';
 import { recordFigures } from './support/figures.js';
 import { runSeed, seededRandom } from './support/random.js';
-import { start } from './support/spawn.js';
 import { editStore, openStore } from './support/store.js';
+import { startDynsecret } from '../helpers/bin.js';
 
 /**
  * Crashes: `lease`, `renew` and `revoke` killed with SIGKILL at random moments, three at a time on one
@@ -87,7 +87,7 @@ describe('crashes', () => {
         return { op, target, killAfterMs: Math.floor(random() * spans[op] * 2) };
       }).filter((v) => v.op === 'lease' || v.target !== undefined);
       const runs = round.map((victim) => {
-        const running = start(argsFor(victim.op, victim.target), ws.env);
+        const running = startDynsecret(argsFor(victim.op, victim.target), ws.env);
         const timer = setTimeout(() => running.child.kill('SIGKILL'), victim.killAfterMs);
         return running.done.finally(() => clearTimeout(timer)).then((result) => ({ ...victim, result }));
       });
@@ -143,7 +143,7 @@ describe('crashes', () => {
     // caught between Atlas and the store.
     await em.addFault({ match: { method: 'POST', path: '/databaseUsers' }, count: 1, status: 500, afterApply: true });
     await em.addFault({ match: { method: 'GET', path: '/databaseUsers/admin/' }, count: 1, latencyMs: 20_000 });
-    const running = start(argsFor('lease', undefined), ws.env);
+    const running = startDynsecret(argsFor('lease', undefined), ws.env);
     let users = await usersOf(em, CONFIG);
     for (let tries = 0; users.length === 0 && tries < 400; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
