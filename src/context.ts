@@ -73,7 +73,7 @@ export async function createContext(options: GlobalOptions): Promise<Context> {
       // One client per config and process, so digest nonces and tokens are reused across calls.
       let client = clients.get(config.name);
       if (!client) {
-        client = atlasClientFor({ store, env, debug }, config).then(firstCallAlone);
+        client = atlasClientFor({ store, env, debug }, config);
         clients.set(config.name, client);
       }
       return client;
@@ -83,31 +83,6 @@ export async function createContext(options: GlobalOptions): Promise<Context> {
     },
     debug,
   };
-}
-
-/**
- * Calls made while the client's first call is unanswered wait for it. An API key's first request learns
- * the digest nonce from a 401 challenge that later requests reuse; `revoke --all` starting 8 deletes at
- * once would otherwise draw 8 challenges where one serves them all.
- */
-export function firstCallAlone(client: AtlasClient): AtlasClient {
-  let first: Promise<unknown> | undefined;
-  return new Proxy(client, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function' || property === 'close') return value;
-      const call = (args: unknown[]) => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-      return async (...args: unknown[]) => {
-        if (first === undefined) {
-          const answer = call(args);
-          first = answer.catch(() => undefined);
-          return answer;
-        }
-        await first;
-        return call(args);
-      };
-    },
-  });
 }
 
 /**

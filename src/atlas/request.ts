@@ -27,6 +27,9 @@ const IDEMPOTENT: ReadonlySet<HttpMethod> = new Set(['GET', 'DELETE', 'PATCH']);
 
 /** Sends authenticated, versioned Admin API requests with retries, and turns failures into messages. */
 export class Requester {
+  /** The client's first exchange: it teaches the authenticator its digest nonce or bearer token. */
+  #first: Promise<unknown> | undefined;
+
   constructor(private readonly deps: RequesterDeps) {}
 
   /** A 2xx response, or a thrown DynsecretError that says what went wrong. */
@@ -57,8 +60,22 @@ export class Requester {
     return parseBody(schema, response.text, method, this.deps.url(path).pathname);
   }
 
-  /** One attempt: with the current credentials, and once more if a 401 says fresh ones can succeed. */
+  /**
+   * Exchanges started while the first one is unanswered wait for it, so they reuse what it learned: eight
+   * parallel deletes draw one digest challenge (or one token request), not eight.
+   */
   async #sendAuthorized(request: HttpRequest, attempt: number): Promise<HttpResponse> {
+    if (this.#first === undefined) {
+      const exchange = this.#exchange(request, attempt);
+      this.#first = exchange.catch(() => undefined);
+      return exchange;
+    }
+    await this.#first;
+    return this.#exchange(request, attempt);
+  }
+
+  /** One attempt: with the current credentials, and once more if a 401 says fresh ones can succeed. */
+  async #exchange(request: HttpRequest, attempt: number): Promise<HttpResponse> {
     const uri = request.url.pathname + request.url.search;
     const first = await this.deps.auth.header(request.method, uri);
     const response = await this.deps.transport.send(withAuthorization(request, first), attempt);

@@ -37,6 +37,34 @@ describe('digest authentication against the challenge Atlas sends', () => {
     expect(client.requestCount).toBe(2);
   });
 
+  it('makes parallel first calls wait for the one challenge instead of drawing one each', async () => {
+    const digest = new FakeDigest();
+    fake = await startFake(digest.gate(atlas));
+    const { client } = makeClient(fake.baseUrl);
+
+    await Promise.all([client.getProject(), client.getProject(), client.getProject(), client.getProject()]);
+
+    expect(fake.seen.filter((req) => req.headers.authorization === undefined)).toHaveLength(1);
+    expect(client.requestCount).toBe(5);
+  });
+
+  it('lets the waiting calls go when the first exchange fails', async () => {
+    let calls = 0;
+    const digest = new FakeDigest();
+    const gated = digest.gate(atlas);
+    fake = await startFake((req, res) => {
+      calls += 1;
+      if (calls === 1) return sendJson(res, 404, { detail: 'No group.', error: 404, errorCode: 'GROUP_NOT_FOUND', parameters: [], reason: 'Not Found' });
+      return gated(req, res);
+    });
+    const { client } = makeClient(fake.baseUrl);
+
+    const [first, second] = await Promise.allSettled([client.getProject(), client.getProject()]);
+
+    expect(first.status).toBe('rejected');
+    expect(second).toMatchObject({ status: 'fulfilled', value: { id: GROUP } });
+  });
+
   it('reuses the nonce afterwards: one round trip per request, nonce count rising', async () => {
     const digest = new FakeDigest();
     fake = await startFake(digest.gate(atlas));
