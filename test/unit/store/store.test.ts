@@ -80,17 +80,24 @@ describe('EncryptedStore', () => {
     ['larger KDF', (e) => { e.kdf.N = 2 ** 18; }],
     ['format version', (e) => { e.dynsecret = 2; }],
     ['plaintext planted', (e) => { e.data = Buffer.from('{"configs":[]}').toString('base64'); }],
+    // Fields the format does not have are tampering too: nothing unauthenticated rides along in the header.
+    ['header with an unknown top-level field', (e) => { e.note = 'planted'; }],
+    ['header with an unknown field in wrappedKey', (e) => { e.wrappedKey.alg = 'none'; }],
+    ['header with an unknown field in kdf', (e) => { e.kdf.extra = 1; }],
+    ['header with an unknown field set to null', (e) => { e.wrappedKey.note = null; }],
   ];
 
   it.each(tamperings)('refuses a file with a modified %s (exit 3, bytes unchanged)', async (_what, tamper) => {
     const folder = await seeded();
     const path = storeAt(folder).path;
+    const session = await storeAt(folder).sessionKey();
     const envelope = JSON.parse(readFileSync(path, 'utf8'));
     tamper(envelope);
     writeFileSync(path, JSON.stringify(envelope));
     const before = readFileSync(path);
     await expectStoreError(storeAt(folder).read(), /damaged|modified|Wrong passphrase/);
     await expectStoreError(storeAt(folder).update((d) => { d.configs = []; }), /damaged|modified|Wrong passphrase/);
+    await expectStoreError(storeAt(folder, { session }).update((d) => { d.configs = []; }), /damaged|modified|does not open/);
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
