@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreError } from '../errors.js';
+import { privateLockFs } from './lock-fs.js';
 
 /**
  * A cross-process lock beside the store (proper-lockfile: an atomic mkdir whose mtime is refreshed while
@@ -23,6 +24,7 @@ export async function withLock<T>(target: string, options: LockOptions, work: ()
     try {
       release = await lockfile.lock(target, {
         realpath: false,
+        fs: privateLockFs,
         stale: options.staleMs,
         update: Math.floor(options.staleMs / 3),
         retries: 0,

@@ -2,7 +2,7 @@ import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TransientError, UsageError } from '../../../src/errors.js';
 import { removeFromEnvFile, upsertEnvFile } from '../../../src/output/env-file.js';
 
@@ -161,6 +161,29 @@ describe('upsertEnvFile', () => {
     } finally {
       await release();
     }
+  });
+});
+
+describe('the env file lock', () => {
+  const umaskBefore = process.umask();
+  afterEach(() => {
+    process.umask(umaskBefore);
+    vi.restoreAllMocks();
+  });
+
+  it.each(['000', '022'])('is a folder created 0700 under umask %s', async (umask) => {
+    const lock = lockfile.lock.bind(lockfile);
+    const modes: number[] = [];
+    vi.spyOn(lockfile, 'lock').mockImplementation(async (file, options) => {
+      const release = await lock(file, options);
+      modes.push((await stat(`${file}.lock`)).mode & 0o777);
+      return release;
+    });
+    process.umask(Number.parseInt(umask, 8));
+    const path = join(dir, '.env');
+    await upsertEnvFile(path, VARS);
+    await removeFromEnvFile(path, ['DB_USERNAME']);
+    expect(modes.map((m) => m.toString(8))).toEqual(['700', '700']);
   });
 });
 
