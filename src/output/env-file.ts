@@ -3,7 +3,7 @@ import { lstat, open, readFile, readlink, realpath, rename, stat, unlink } from 
 import { basename, dirname, join, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { DynsecretError, TransientError, UsageError } from '../errors.js';
-import { privateLockFs } from '../store/lock-fs.js';
+import { createLockFs } from '../store/lock-fs.js';
 import { applyEnvUpdates, removeEnvKeys, type EnvFileFormat } from './env-text.js';
 import type { Variable } from './formats.js';
 
@@ -147,7 +147,7 @@ async function withLock<T>(target: string, options: EnvFileOptions, work: () => 
   try {
     release = await lockfile.lock(target, {
       realpath: false,
-      fs: privateLockFs, // the lock folder is 0700 whatever the umask
+      fs: createLockFs().fs, // 0700 whatever the umask; never removes a lock taken over by another writer
       stale: LOCK_STALE_MS,
       // A fixed step: the wait is bounded by waitMs, not by an exponential series.
       retries: {
