@@ -49,6 +49,7 @@ export class EncryptedStore {
   readonly #lock: LockOptions;
   readonly #warn: (message: string) => void;
   #checked = false;
+  #refused = false;
   #unlocked: { header: Header; dataKey: Buffer } | undefined;
   /** The file as last read or written here: its exact text and its frozen contents. */
   #snapshot: { text: string; contents: StoreData } | undefined;
@@ -59,6 +60,14 @@ export class EncryptedStore {
     this.#keys = options.keys;
     this.#lock = { ...DEFAULT_LOCK, ...options.lock };
     this.#warn = options.warn ?? (() => undefined);
+  }
+
+  /**
+   * Whether the store's folder or file was refused as another user's: that folder is then not this user's to
+   * write in, so the audit log beside the store is not appended to either.
+   */
+  get refused(): boolean {
+    return this.#refused;
   }
 
   exists(): boolean {
@@ -220,9 +229,7 @@ export class EncryptedStore {
     const uid = process.getuid?.();
     for (const [path, wanted] of [[this.folder, 0o700], [this.path, 0o600]] as const) {
       const stats = statSync(path);
-      if (uid !== undefined && stats.uid !== uid) {
-        throw new StoreError(`${path} belongs to another user (uid ${stats.uid}); dynsecret only opens a store you own.`);
-      }
+      if (uid !== undefined && stats.uid !== uid) throw this.#foreign(path, stats.uid);
       if ((stats.mode & 0o077) !== 0) {
         chmodSync(path, wanted);
         this.#warn(`warning: ${path} was accessible to other users (mode ${(stats.mode & 0o777).toString(8)}); narrowed to ${wanted.toString(8)}.`);
@@ -231,9 +238,34 @@ export class EncryptedStore {
     this.#checked = true;
   }
 
+  /**
+   * Checked before anything is written into the folder (the lock included): a folder another user owns is
+   * refused, so that nothing of this user's goes where someone else can swap or read it.
+   */
   #ensureFolder(): void {
-    mkdirSync(this.folder, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(this.folder, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new StoreError(`Cannot create the store folder ${this.folder}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
+    }
+    const stats = statSync(this.folder);
+    const uid = process.getuid?.();
+    if (uid !== undefined && stats.uid !== uid) throw this.#foreign(this.folder, stats.uid);
     // A folder the user pointed DYNSECRET_HOME at may be wider; it holds secrets, so narrow it.
-    chmodSync(this.folder, 0o700);
+    if ((stats.mode & 0o777) !== 0o700) {
+      try {
+        chmodSync(this.folder, 0o700);
+      } catch (error) {
+        throw new StoreError(`Cannot make the store folder ${this.folder} private (0700): ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
+      }
+    }
+  }
+
+  /** Refuses a path of the store that another user owns, and remembers it: see `refused`. */
+  #foreign(path: string, owner: number): StoreError {
+    this.#refused = true;
+    return new StoreError(`${path} belongs to another user (uid ${owner}); dynsecret only uses a store you own.`, {
+      hint: 'Point DYNSECRET_HOME at a folder of your own.',
+    });
   }
 }
