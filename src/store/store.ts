@@ -95,6 +95,8 @@ export class EncryptedStore {
    */
   async update<T>(mutate: (data: StoreData) => T | Promise<T>): Promise<T> {
     this.#ensureFolder();
+    // A planted store is refused before the lock folder is made beside it.
+    if (this.exists()) this.#checkPermissions();
     for (let attempt = 1; ; attempt++) {
       const outcome = await withLock(this.path, this.#lock, async (lock) => {
         const read = this.#readVersion();

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, lchownSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, watch, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as crypto from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -149,6 +149,15 @@ describe('store security', () => {
       expect(result.stderr).toMatch(/belongs to another user \(uid 65534\)/);
       expect(storeBytes(folder)!.equals(before)).toBe(true);
       expect(readdirSync(folder).sort()).toEqual(['store.json']);
+      // Not even for a moment: the lock folder is never made beside a refused store.
+      const watcher = watch(folder);
+      const seen: string[] = [];
+      watcher.on('change', (_event, name) => seen.push(String(name)));
+      const again = await dynsecret(createArgs, { env: createEnv(folder) });
+      await new Promise((r) => setTimeout(r, 100));
+      watcher.close();
+      expect(again.code).toBe(3);
+      expect(seen).toEqual([]);
     });
 
     it.each([
