@@ -114,7 +114,7 @@ export class EncryptedStore {
           hint: 'Another process may be writing the store without its lock; try again.',
         });
       }
-      this.#warn(`store: ${this.path} changed while this process held its lock (it was stopped or too slow); writing again on the newer store.`);
+      this.#warn(`warning: ${this.path} changed while this process held its lock (it was stopped or too slow); writing again on the newer store.`);
     }
   }
 
