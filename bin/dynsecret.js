@@ -10,9 +10,15 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${require('../package.json').version}\n`);
 } else {
   try {
-    // Node 22.1+ keeps compiled bytecode between runs; older versions simply skip it.
+    // Node 22.1+ keeps compiled bytecode between runs, in a folder only this user can write (never the shared
+    // default in the temp folder; see compile-cache.js); older versions simply skip it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('node:module').enableCompileCache?.();
+    const { enableCompileCache } = require('node:module');
+    if (typeof enableCompileCache === 'function') {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const folder = require('./compile-cache.js').privateCacheFolder(process.env);
+      if (folder !== undefined) enableCompileCache(folder);
+    }
   } catch {
     // a cache that cannot be used is only a missed speed-up
   }

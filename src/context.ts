@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { AtlasClient } from './atlas/index.js';
 import type { DynamicSecretConfig } from './config/schema.js';
 import { atlasClientFor } from './commands/atlas.js';
@@ -61,7 +61,7 @@ export async function createContext(options: GlobalOptions): Promise<Context> {
     lock: { onAcquired: (waitedMs) => debug(`store: lock acquired after ${waitedMs} ms`) },
   });
   const clients = new Map<string, Promise<AtlasClient>>();
-  const audit = deferredAuditLog(options.auditLog ?? (env.DYNSECRET_AUDIT_LOG || join(folder, 'audit.log')));
+  const audit = deferredAuditLog(options.auditLog ?? (env.DYNSECRET_AUDIT_LOG || join(folder, 'audit.log')), store);
   return {
     env,
     io,
@@ -89,7 +89,7 @@ export async function createContext(options: GlobalOptions): Promise<Context> {
  * The audit log, its module (and node:fs/promises, node:os) loaded only when there is something to append:
  * read-only commands such as `list` never pay for it.
  */
-function deferredAuditLog(path: string): AuditTrail {
+function deferredAuditLog(path: string, store: EncryptedStore): AuditTrail {
   const notes: AuditNote[] = [];
   return {
     path,
@@ -98,10 +98,17 @@ function deferredAuditLog(path: string): AuditTrail {
     },
     flush: async (command, failure) => {
       if (notes.length === 0 && failure === undefined) return;
+      // A store folder refused as another user's (or holding a planted store) gets nothing written into it.
+      if (store.refused && isInside(path, store.folder)) return;
       const { AuditLog } = await import('./audit/audit-log.js');
       const log = new AuditLog(path);
       for (const note of notes.splice(0)) log.note(note);
       await log.flush(command, failure);
     },
   };
+}
+
+function isInside(path: string, folder: string): boolean {
+  const rel = relative(resolve(folder), resolve(path));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

@@ -1,4 +1,5 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -61,6 +62,35 @@ export class AuditLog {
     this.#notes.length = 0;
     if (entries.length === 0) return;
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    await appendFile(this.path, entries.map((e) => `${JSON.stringify(e)}\n`).join(''), { mode: 0o600, flag: 'a' });
+    await checkFolder(dirname(this.path));
+    // Never through a symlink, and only into a regular file of this user: in a folder others can write to, a
+    // planted link or file would otherwise take the lines (or be created, chmod-ed and grown by them).
+    const handle = await open(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600)
+      .catch((error: unknown) => {
+        throw (error as NodeJS.ErrnoException).code === 'ELOOP' ? refused('a symbolic link') : error;
+      });
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw refused('not a regular file');
+      const uid = process.getuid?.();
+      if (uid !== undefined && stats.uid !== uid) throw refused('owned by another user');
+      await handle.appendFile(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    } finally {
+      await handle.close();
+    }
   }
+}
+
+/** An error whose code says why the log was not written (the CLI's warning shows the code). */
+const refused = (why: string) => Object.assign(new Error(`the audit log is ${why}`), { code: why });
+
+/**
+ * The folder must be the user's, or root's (a system folder such as /tmp or /var/log): a folder another user
+ * owns is theirs to swap files in, so nothing is written there.
+ */
+async function checkFolder(folder: string): Promise<void> {
+  const uid = process.getuid?.();
+  if (uid === undefined) return;
+  const stats = await stat(folder);
+  if (stats.uid !== uid && stats.uid !== 0) throw refused('in a folder owned by another user');
 }

@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { DynsecretError, ExitCode, NotFoundError, UsageError, type ExitCodeValue } from '../errors.js';
+import { LABEL_CONFIG } from '../lease/labels.js';
 import { removeFromEnvFile } from '../output/env-file.js';
 import { checkPrefix } from '../output/lease-output.js';
 import { renderJson } from '../output/formats.js';
@@ -56,15 +57,49 @@ async function selectTargets(context: Context, options: RevokeOptions): Promise<
   if (options.expired) {
     return leases.filter((l) => (options.config === undefined || l.config === options.config) && isFinished(l, now));
   }
-  return options.leaseIds.map((leaseId) => {
+  const targets = options.leaseIds.map((leaseId) => {
     const record = leases.find((l) => l.leaseId === leaseId);
-    if (record) return record;
+    if (record) {
+      if (options.config !== undefined && options.config !== record.config) {
+        throw new NotFoundError(`Lease ${leaseId} belongs to config ${record.config}, not ${options.config}; nothing was revoked.`);
+      }
+      return { target: record, local: true };
+    }
     if (options.config === undefined) {
       throw new NotFoundError(`No lease ${leaseId} on this machine.`, {
         hint: 'For a lease made elsewhere, name its config: dynsecret revoke ID --config NAME',
       });
     }
-    return { leaseId, config: options.config };
+    return { target: { leaseId, config: options.config }, local: false };
+  });
+  const remote = targets.filter((t) => !t.local).map((t) => t.target);
+  if (remote.length > 0) await checkRemoteTargets(context, options.config!, remote);
+  return targets.map((t) => t.target);
+}
+
+const isNotFound = (error: unknown) => (error as { errorCode?: string }).errorCode === 'USERNAME_NOT_FOUND';
+
+/**
+ * A lease this machine does not know is deleted only if Atlas' user carries the config's label: `--config`
+ * must never turn revoke into a way to delete any user of the project. Every id is checked before any is
+ * deleted; one that is already gone is left to the delete, which counts it as revoked.
+ */
+async function checkRemoteTargets(context: Context, configName: string, targets: readonly Target[]): Promise<void> {
+  const config = await findConfig(context, configName);
+  const atlas = await context.atlas(config);
+  const users = await mapBounded(targets, REVOKE_CONCURRENCY, (target) =>
+    atlas.getDatabaseUser(target.leaseId).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }));
+  targets.forEach((target, index) => {
+    const user = users[index];
+    const label = user?.labels.find((l) => l.key === LABEL_CONFIG)?.value;
+    if (user !== undefined && label !== config.name) {
+      throw new NotFoundError(
+        `Atlas user ${target.leaseId} is not a lease of config ${config.name} (it has no ${LABEL_CONFIG}=${config.name} label), so it was not deleted; nothing was revoked.`,
+      );
+    }
   });
 }
 

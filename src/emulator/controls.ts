@@ -8,12 +8,16 @@ import type { StoredUser } from './state.js';
 import { isObject, parseJson } from './validate.js';
 
 /**
- * Test-only controls under `/__emulator/`: no auth, answered to loopback clients only. They are not part of
- * Atlas; they let tests move the clock, inject faults, inspect and reset state and count round trips.
+ * Test-only controls under `/__emulator/`: no auth, answered to loopback clients only, and not to requests a web
+ * page could make (see `refusedRequest`). They are not part of Atlas; they let tests move the clock, inject
+ * faults, inspect and reset state and count round trips.
  */
 export async function handleControl(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (!isLoopback(req.socket.remoteAddress)) {
-    writeJson(res, 403, { error: 'the /__emulator/ test controls answer loopback clients only' });
+  const refusal = isLoopback(req.socket.remoteAddress)
+    ? refusedRequest(ctx.baseUrl, req)
+    : 'the /__emulator/ test controls answer loopback clients only';
+  if (refusal !== undefined) {
+    writeJson(res, 403, { error: refusal });
     return;
   }
   const name = (req.url ?? '').split('?')[0]?.replace(/^\/__emulator\/?/, '') ?? '';
@@ -29,6 +33,33 @@ export async function handleControl(ctx: EmulatorContext, req: IncomingMessage, 
   } catch (error) {
     writeJson(res, 400, { error: error instanceof Error ? error.message : String(error) });
   }
+}
+
+/**
+ * Why a loopback request is still not one of a test's, or undefined. A web page in the user's browser can
+ * reach 127.0.0.1 too: cross-site (the browser adds an `Origin`, and a simple POST carries a form or text
+ * body) or through DNS rebinding (its own host name in `Host`). Tests, scripts and curl send none of that.
+ * - any `Origin` is refused;
+ * - `Host` must be the emulator's own address (`127.0.0.1:PORT` as printed) or `localhost:PORT`;
+ * - POST, PUT and PATCH, and any request with a body, must be `application/json`: a browser cannot send that
+ *   cross-site without a preflight, which is refused by its Origin. GET, HEAD and DELETE without a body need
+ *   no Content-Type.
+ */
+export function refusedRequest(baseUrl: string, req: Pick<IncomingMessage, 'method' | 'headers'>): string | undefined {
+  const { headers } = req;
+  if (headers.origin !== undefined) return 'the /__emulator/ test controls refuse requests from web pages (Origin)';
+  const own = new URL(baseUrl);
+  const allowed = new Set([own.host.toLowerCase(), `localhost:${own.port}`]);
+  if (headers.host === undefined || !allowed.has(headers.host.toLowerCase())) {
+    return `the /__emulator/ test controls answer requests for ${[...allowed].join(' or ')} only (Host)`;
+  }
+  const method = (req.method ?? 'GET').toUpperCase();
+  const hasBody = headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
+  const mediaType = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if ((hasBody || ['POST', 'PUT', 'PATCH'].includes(method)) && mediaType !== 'application/json') {
+    return 'the /__emulator/ test controls take application/json bodies only (Content-Type)';
+  }
+  return undefined;
 }
 
 function control(ctx: EmulatorContext, key: string, body: unknown, res: ServerResponse): void {

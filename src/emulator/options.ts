@@ -71,7 +71,8 @@ Options:
   --quiet                  no request log on stderr
   -h, --help               show this help
 
-Test controls under /__emulator/ (loopback clients only, no auth): clock, faults, state, reset, requests.
+Test controls under /__emulator/ (loopback clients only, no auth; no Origin, the emulator's own Host or
+localhost:PORT, JSON bodies): clock, faults, state, reset, requests.
 `;
 
 export interface ParsedArgv {

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, open, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import type { Stats } from 'node:fs';
+import { lstat, open, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, parse, resolve, sep } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { DynsecretError, TransientError, UsageError } from '../errors.js';
+import { createLockFs } from '../store/lock-fs.js';
 import { applyEnvUpdates, removeEnvKeys, type EnvFileFormat } from './env-text.js';
 import type { Variable } from './formats.js';
 
@@ -55,34 +57,71 @@ export async function removeFromEnvFile(
   return { target, changed };
 }
 
-/** The file a path finally names, following symlinks, also to a target that does not exist yet. */
+/**
+ * The file a path finally names, following symlinks (also to a target that does not exist yet), one path
+ * component at a time so that every symlink on the way, and the file itself, can be checked (`checkOwner`).
+ */
 async function resolveTarget(path: string): Promise<string> {
-  let current = resolve(path);
-  for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
-    try {
-      return await realpath(current);
-    } catch (error) {
-      if (errorCode(error) === 'ELOOP') break;
-      if (errorCode(error) !== 'ENOENT') throw fileError(path, 'cannot be resolved', error);
+  let pending = resolve(path).split(sep).filter((part) => part !== '');
+  let current = parse(resolve(path)).root;
+  let hops = 0;
+  while (pending.length > 0) {
+    const name = pending.shift()!;
+    if (name === '.') continue;
+    if (name === '..') {
+      current = dirname(current);
+      continue;
     }
-    const link = await lstat(current).catch((error: unknown) => {
-      if (errorCode(error) === 'ENOENT') return undefined;
+    const next = join(current, name);
+    const info = await lstat(next).catch((error: unknown) => {
+      const code = errorCode(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       throw fileError(path, 'cannot be resolved', error);
     });
-    if (link === undefined || !link.isSymbolicLink()) {
-      const folder = await realpath(dirname(current)).catch((error: unknown) => {
-        const missing = errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR';
-        const problem = missing ? `its folder ${dirname(current)} does not exist` : 'its folder cannot be resolved';
-        throw fileError(path, `cannot be created: ${problem}`, error);
+    if (info === undefined) {
+      if (pending.length > 0) throw fileError(path, `cannot be created: its folder ${dirname(join(next, ...pending))} does not exist`, undefined);
+      return next;
+    }
+    if (info.isSymbolicLink()) {
+      if (++hops > MAX_LINK_HOPS) throw new UsageError(`Env file ${path} is a symlink loop`);
+      await checkOwner(path, next, info, current);
+      const link = await readlink(next).catch((error: unknown) => {
+        throw fileError(path, 'cannot be resolved', error);
       });
-      return join(folder, basename(current));
+      if (isAbsolute(link)) current = parse(link).root;
+      pending = [...link.split(sep).filter((part) => part !== ''), ...pending];
+      continue;
     }
-    const next = await readlink(current).catch((error: unknown) => {
+    if (pending.length > 0 && !info.isDirectory()) {
+      throw fileError(path, `cannot be created: its folder ${dirname(join(next, ...pending))} does not exist`, undefined);
+    }
+    if (pending.length === 0) await checkOwner(path, next, info, current);
+    current = next;
+  }
+  return current;
+}
+
+/**
+ * Refuses a symlink to follow, or an existing env file to write, that another user owns. The kernel's
+ * `protected_symlinks` (and `protected_regular`) refuse that only in a sticky world-writable folder such as
+ * /tmp, unless the owner is the folder's; this is stricter: it is refused in any folder, and root's is accepted
+ * only outside a sticky world-writable folder, or in one that root owns.
+ */
+async function checkOwner(path: string, entry: string, info: Stats, folder: string): Promise<void> {
+  const uid = process.getuid?.();
+  if (uid === undefined || info.uid === uid) return;
+  if (info.uid === 0) {
+    const parent = await stat(folder).catch((error: unknown) => {
       throw fileError(path, 'cannot be resolved', error);
     });
-    current = resolve(dirname(current), next);
+    const stickyShared = (parent.mode & 0o1002) === 0o1002;
+    if (!stickyShared || parent.uid === 0) return;
   }
-  throw new UsageError(`Env file ${path} is a symlink loop`);
+  const what = info.isSymbolicLink() ? `the symlink ${entry}` : entry;
+  throw new UsageError(
+    `Env file ${path} is refused: ${what} is owned by another user (uid ${info.uid}); dynsecret only follows and writes your own files`,
+    { hint: 'Use a path of your own, or remove the file or link if you did not make it.' },
+  );
 }
 
 /** The file's text, or undefined when it does not exist. Refuses anything that is not UTF-8 text. */
@@ -146,6 +185,7 @@ async function withLock<T>(target: string, options: EnvFileOptions, work: () => 
   try {
     release = await lockfile.lock(target, {
       realpath: false,
+      fs: createLockFs().fs, // 0700 whatever the umask; never removes a lock taken over by another writer
       stale: LOCK_STALE_MS,
       // A fixed step: the wait is bounded by waitMs, not by an exponential series.
       retries: {

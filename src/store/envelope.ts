@@ -5,7 +5,8 @@ import { StoreError } from '../errors.js';
 /**
  * The store file is a JSON envelope: a header (format version, scrypt parameters, the data key wrapped under
  * the passphrase key) and the AES-256-GCM ciphertext of the store's JSON. The header is the ciphertext's
- * additional authenticated data, so changing any header field makes the file fail to open.
+ * additional authenticated data, so changing any header field makes the file fail to open, and a field the
+ * format does not have is refused when parsing.
  */
 export const FORMAT_VERSION = 1;
 export const KDF_DEFAULTS = { N: 2 ** 17, r: 8, p: 1 } as const;
@@ -24,16 +25,18 @@ const TAG_BYTES = 16;
 const SALT_BYTES = 16;
 
 const b64 = z.base64();
-const envelopeSchema = z.object({
+// Strict objects: a field the format does not have would be carried along unauthenticated (the AAD is rebuilt
+// from the known fields), so a header with one is refused as modified rather than silently stripped.
+const envelopeSchema = z.strictObject({
   dynsecret: z.literal(FORMAT_VERSION),
-  kdf: z.object({
+  kdf: z.strictObject({
     name: z.literal('scrypt'),
     N: z.int(),
     r: z.int(),
     p: z.int(),
     salt: b64,
   }),
-  wrappedKey: z.object({ iv: b64, tag: b64, key: b64 }),
+  wrappedKey: z.strictObject({ iv: b64, tag: b64, key: b64 }),
   iv: b64,
   tag: b64,
   data: b64,

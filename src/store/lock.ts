@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreError } from '../errors.js';
+import { createLockFs } from './lock-fs.js';
 
 /**
  * A cross-process lock beside the store (proper-lockfile: an atomic mkdir whose mtime is refreshed while
@@ -14,20 +15,33 @@ export interface LockOptions {
 
 export const DEFAULT_LOCK: LockOptions = { timeoutMs: 30_000, staleMs: 5_000 };
 
-export async function withLock<T>(target: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
+/** What `work` is handed while it runs under the lock. */
+export interface HeldLock {
+  /**
+   * Whether the lock is still this process's: not reported lost by the lock's refresh, and the lock folder the
+   * one this process made (a writer stopped past the stale time finds it taken over by another). A writer checks
+   * it right before it replaces the file.
+   */
+  held(): boolean;
+}
+
+export async function withLock<T>(target: string, options: LockOptions, work: (lock: HeldLock) => Promise<T>): Promise<T> {
   const { default: lockfile } = await import('proper-lockfile');
   const started = Date.now();
-  let compromised: Error | undefined;
+  let compromised = false;
   let release: () => Promise<void>;
+  const lockFolder = `${target}.lock`;
+  const lockFs = createLockFs();
   for (;;) {
     try {
       release = await lockfile.lock(target, {
         realpath: false,
+        fs: lockFs.fs,
         stale: options.staleMs,
         update: Math.floor(options.staleMs / 3),
         retries: 0,
-        onCompromised: (error) => {
-          compromised = error;
+        onCompromised: () => {
+          compromised = true;
         },
       });
       break;
@@ -44,11 +58,11 @@ export async function withLock<T>(target: string, options: LockOptions, work: ()
     }
   }
   options.onAcquired?.(Date.now() - started);
+  const lock: HeldLock = { held: () => !compromised && lockFs.owns(lockFolder) };
   try {
-    const result = await work();
-    if (compromised) throw new StoreError(`The store lock was lost while writing (${compromised.message}).`);
-    return result;
+    return await work(lock);
   } finally {
+    // A lock taken over by another writer stays theirs: the lock's file system removes only this one's folder.
     await release().catch(() => undefined);
   }
 }

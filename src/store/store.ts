@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
@@ -22,6 +22,20 @@ export interface StoreOptions {
 
 type Header = Pick<Envelope, 'dynsecret' | 'kdf' | 'wrappedKey'>;
 
+/** How often a write is redone on a newer store before giving up (each redo follows a lost lock or a change). */
+const MAX_WRITE_ATTEMPTS = 5;
+
+/**
+ * A version of the store file: every write replaces it with a new file (a temp file renamed over it), so
+ * its inode, size and times tell one version from the next.
+ */
+const versionOf = (stats: BigIntStats): string => `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+
+function fileVersion(path: string): string | undefined {
+  const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return stats === undefined ? undefined : versionOf(stats);
+}
+
 /**
  * The encrypted store: one file holding configs and lease records. Reads need no lock (writes replace the
  * file atomically); every change is a read-modify-write under a cross-process lock. The data key is
@@ -35,6 +49,7 @@ export class EncryptedStore {
   readonly #lock: LockOptions;
   readonly #warn: (message: string) => void;
   #checked = false;
+  #refused = false;
   #unlocked: { header: Header; dataKey: Buffer } | undefined;
   /** The file as last read or written here: its exact text and its frozen contents. */
   #snapshot: { text: string; contents: StoreData } | undefined;
@@ -45,6 +60,14 @@ export class EncryptedStore {
     this.#keys = options.keys;
     this.#lock = { ...DEFAULT_LOCK, ...options.lock };
     this.#warn = options.warn ?? (() => undefined);
+  }
+
+  /**
+   * Whether the store's folder or file was refused as another user's: that folder is then not this user's to
+   * write in, so the audit log beside the store is not appended to either.
+   */
+  get refused(): boolean {
+    return this.#refused;
   }
 
   exists(): boolean {
@@ -61,17 +84,38 @@ export class EncryptedStore {
     return text === undefined ? emptyStoreData() : this.#contents(text);
   }
 
-  /** Runs `mutate` on a fresh read under the lock and writes the result; creates the store when absent. */
+  /**
+   * Runs `mutate` on a fresh read under the lock and writes the result; creates the store when absent.
+   *
+   * Fencing: right before the rename, the writer checks that the lock is still its own and that the file is
+   * still the version it read. A writer stopped past the lock's stale time (SIGSTOP, a suspended laptop) finds
+   * either changed when it resumes; it then takes the lock again and redoes the read-modify-write on the
+   * newer store, so a late writer never replaces a change committed meanwhile. `mutate` may therefore run
+   * more than once, each time on a fresh copy.
+   */
   async update<T>(mutate: (data: StoreData) => T | Promise<T>): Promise<T> {
     this.#ensureFolder();
-    return withLock(this.path, this.#lock, async () => {
-      const text = this.#readText();
-      const edit = editableCopy(text === undefined ? undefined : await this.#contents(text));
-      if (text === undefined) await this.#createKey();
-      const result = await mutate(edit.data);
-      this.#write(checkEdited(edit));
-      return result;
-    });
+    // A planted store is refused before the lock folder is made beside it.
+    if (this.exists()) this.#checkPermissions();
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await withLock(this.path, this.#lock, async (lock) => {
+        const read = this.#readVersion();
+        const edit = editableCopy(read.text === undefined ? undefined : await this.#contents(read.text));
+        if (read.text === undefined) await this.#createKey();
+        const result = await mutate(edit.data);
+        const contents = checkEdited(edit);
+        if (!lock.held() || fileVersion(this.path) !== read.version) return { superseded: true as const };
+        this.#write(contents);
+        return { superseded: false as const, result };
+      });
+      if (!outcome.superseded) return outcome.result;
+      if (attempt >= MAX_WRITE_ATTEMPTS) {
+        throw new StoreError(`The store kept changing under this write (${attempt} tries); nothing was written.`, {
+          hint: 'Another process may be writing the store without its lock; try again.',
+        });
+      }
+      this.#warn(`warning: ${this.path} changed while this process held its lock (it was stopped or too slow); writing again on the newer store.`);
+    }
   }
 
   /** The unwrapped data key as a `DYNSECRET_SESSION` value. */
@@ -87,15 +131,31 @@ export class EncryptedStore {
   }
 
   #readText(): string | undefined {
-    let text: string;
+    return this.#readVersion().text;
+  }
+
+  /** The file's text and the version it was read from (the identity of the open file), or both absent. */
+  #readVersion(): { text: string | undefined; version: string | undefined } {
+    let fd: number;
     try {
-      text = readFileSync(this.path, 'utf8');
+      fd = openSync(this.path, 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: undefined, version: undefined };
       throw new StoreError(`Cannot read the store at ${this.path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
     }
-    this.#checkPermissions();
-    return text;
+    let text: string;
+    let version: string;
+    try {
+      this.#checkPermissions(); // first: narrowing a mode changes the file's ctime, so its version
+      version = versionOf(fstatSync(fd, { bigint: true }));
+      text = readFileSync(fd, 'utf8');
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(`Cannot read the store at ${this.path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
+    } finally {
+      closeSync(fd);
+    }
+    return { text, version };
   }
 
   async #contents(text: string): Promise<StoreData> {
@@ -171,9 +231,7 @@ export class EncryptedStore {
     const uid = process.getuid?.();
     for (const [path, wanted] of [[this.folder, 0o700], [this.path, 0o600]] as const) {
       const stats = statSync(path);
-      if (uid !== undefined && stats.uid !== uid) {
-        throw new StoreError(`${path} belongs to another user (uid ${stats.uid}); dynsecret only opens a store you own.`);
-      }
+      if (uid !== undefined && stats.uid !== uid) throw this.#foreign(path, stats.uid);
       if ((stats.mode & 0o077) !== 0) {
         chmodSync(path, wanted);
         this.#warn(`warning: ${path} was accessible to other users (mode ${(stats.mode & 0o777).toString(8)}); narrowed to ${wanted.toString(8)}.`);
@@ -182,9 +240,34 @@ export class EncryptedStore {
     this.#checked = true;
   }
 
+  /**
+   * Checked before anything is written into the folder (the lock included): a folder another user owns is
+   * refused, so that nothing of this user's goes where someone else can swap or read it.
+   */
   #ensureFolder(): void {
-    mkdirSync(this.folder, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(this.folder, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new StoreError(`Cannot create the store folder ${this.folder}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
+    }
+    const stats = statSync(this.folder);
+    const uid = process.getuid?.();
+    if (uid !== undefined && stats.uid !== uid) throw this.#foreign(this.folder, stats.uid);
     // A folder the user pointed DYNSECRET_HOME at may be wider; it holds secrets, so narrow it.
-    chmodSync(this.folder, 0o700);
+    if ((stats.mode & 0o777) !== 0o700) {
+      try {
+        chmodSync(this.folder, 0o700);
+      } catch (error) {
+        throw new StoreError(`Cannot make the store folder ${this.folder} private (0700): ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
+      }
+    }
+  }
+
+  /** Refuses a path of the store that another user owns, and remembers it: see `refused`. */
+  #foreign(path: string, owner: number): StoreError {
+    this.#refused = true;
+    return new StoreError(`${path} belongs to another user (uid ${owner}); dynsecret only uses a store you own.`, {
+      hint: 'Point DYNSECRET_HOME at a folder of your own.',
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DigestSession } from '../emulator/helpers.js';
 import { leaseRecords, mustSucceed, parseLease, startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
 
 /** `revoke`, `list NAME` and `delete NAME` against the emulator. */
@@ -104,6 +105,42 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
     expect(await recorded()).not.toContain(id);
     expect(await inAtlas()).toContain(id);
     await mustSucceed(ws.run(['revoke', id, '--config', 'app-db']));
+  });
+
+  it('revoke ID --config NAME refuses (exit 5) an Atlas user without that config\'s label, and deletes nothing', async () => {
+    const api = new DigestSession(em.url, em.publicKey, em.privateKey);
+    const accept = 'application/vnd.atlas.2023-01-01+json';
+    const plain = (username: string, labels: { key: string; value: string }[] = []) => api.send({
+      method: 'POST',
+      path: `/api/atlas/v2/groups/${em.groupId}/databaseUsers`,
+      headers: { Accept: accept, 'Content-Type': accept },
+      body: JSON.stringify({
+        username, password: 'a-long-password-1234', databaseName: 'admin', groupId: em.groupId, labels,
+        roles: [{ roleName: 'readWrite', databaseName: 'app' }],
+      }),
+    });
+    expect((await plain('prod-app')).status).toBe(201);
+    expect((await plain('other-app', [{ key: 'dynsecret.config', value: 'other-db' }])).status).toBe(201);
+    const usernames = async () => (await em.state()).users.map((u) => u.username);
+    for (const [id, why] of [['prod-app', /prod-app is not a lease of config app-db/], ['other-app', /other-app is not a lease of config app-db/]] as const) {
+      for (const extra of [[], ['--force']]) {
+        const result = await ws.run(['revoke', id, '--config', 'app-db', ...extra]);
+        expect(result.code).toBe(5);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toMatch(why);
+        expect(await usernames()).toContain(id);
+      }
+    }
+    // Named with another lease that is one: the whole command is refused before any delete.
+    const id = await lease();
+    const mixed = await ws.run(['revoke', id, 'prod-app', '--config', 'app-db']);
+    expect(mixed.code).toBe(5);
+    expect(await usernames()).toEqual(expect.arrayContaining([id, 'prod-app']));
+    expect(await recorded()).toContain(id);
+    const otherConfig = await ws.run(['revoke', id, '--config', 'temp-db']);
+    expect(otherConfig.code).toBe(5);
+    expect(otherConfig.stderr).toMatch(new RegExp(`Lease ${id} belongs to config app-db, not temp-db`));
+    expect(await usernames()).toContain(id);
   });
 
   it('list NAME --json gives the documented fields; the table shows the same leases', async () => {

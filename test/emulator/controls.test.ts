@@ -83,6 +83,46 @@ describe('test controls', () => {
     expect((await fresh.get(`${fresh.group}/databaseUsers`)).json().results).toEqual([]);
   });
 
+  // A web page in the user's browser can send requests to 127.0.0.1 (cross-site, or through DNS rebinding with
+  // its own host name): such requests are told apart by their Origin, Host or Content-Type and refused.
+  it.each([
+    ['an Origin', 'POST', 'clock', { Origin: 'http://evil.example', 'Content-Type': 'application/json' }, '{"advanceMs":86400000}'],
+    ['a null Origin', 'POST', 'clock', { Origin: 'null', 'Content-Type': 'application/json' }, '{"advanceMs":86400000}'],
+    ['an Origin on a GET', 'GET', 'state', { Origin: 'http://evil.example' }, undefined],
+    ['a foreign Host', 'POST', 'clock', { Host: 'evil.example', 'Content-Type': 'application/json' }, '{"advanceMs":86400000}'],
+    ['a foreign Host with the right port', 'POST', 'clock', { Host: 'evil.example:PORT', 'Content-Type': 'application/json' }, '{"advanceMs":86400000}'],
+    ['a foreign Host on a GET', 'GET', 'state', { Host: 'rebound.evil.example:PORT' }, undefined],
+    ['the right host with another port', 'GET', 'state', { Host: '127.0.0.1:1' }, undefined],
+    ['a text/plain body', 'POST', 'clock', { 'Content-Type': 'text/plain' }, '{"advanceMs":86400000}'],
+    ['a form body', 'POST', 'clock', { 'Content-Type': 'application/x-www-form-urlencoded' }, '{"advanceMs":86400000}'],
+    ['a JSON body without a Content-Type', 'POST', 'clock', {}, '{"advanceMs":86400000}'],
+    ['a POST without a Content-Type and no body', 'POST', 'reset', {}, undefined],
+    ['a multipart body', 'POST', 'faults', { 'Content-Type': 'multipart/form-data; boundary=x' }, '--x--'],
+  ])('refuses a control request with %s (403), changing nothing', async (_what, method, name, headers, body) => {
+    const em = await start();
+    const port = new URL(em.url).port;
+    const fixed = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace('PORT', port)]));
+    const before = (await control(em, 'GET', 'state')).json();
+    const reply = await send(em.url, { method, path: `/__emulator/${name}`, headers: fixed, body });
+    expect(reply.status).toBe(403);
+    expect(reply.json().error).toMatch(/test controls/);
+    const after = (await control(em, 'GET', 'state')).json();
+    expect(Date.parse(after.now) - Date.parse(before.now)).toBeLessThan(60_000);
+  });
+
+  it.each([
+    ['its own address', (url: URL) => url.host],
+    ['localhost and its port', (url: URL) => `localhost:${url.port}`],
+    ['LOCALHOST in capitals', (url: URL) => `LOCALHOST:${url.port}`],
+  ])('accepts a control request whose Host is %s', async (_what, host) => {
+    const em = await start();
+    const reply = await send(em.url, {
+      method: 'POST', path: '/__emulator/clock', body: '{"advanceMs":1000}',
+      headers: { Host: host(new URL(em.url)), 'Content-Type': 'application/json; charset=utf-8' },
+    });
+    expect(reply.status).toBe(200);
+  });
+
   it('answers unknown controls with 404 and needs no credentials', async () => {
     const em = await start();
     expect((await control(em, 'GET', 'nothing')).status).toBe(404);

@@ -154,7 +154,8 @@ export async function control(em: RunningEmulator, method: string, name: string,
   return send(em.url, {
     method,
     path: `/__emulator/${name}`,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    // As the controls require: JSON for a body, and for a POST even without one.
+    headers: body === undefined && method !== 'POST' ? {} : { 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lchownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
@@ -85,6 +85,18 @@ const envFiles: HostileCase[] = [
   envFile('that links to /dev/null', (path) => symlinkSync('/dev/null', path), /not a regular file/),
   envFile('that links to /dev/zero', (path) => symlinkSync('/dev/zero', path), /not a regular file/),
   envFile('in a folder that does not exist', (path) => symlinkSync(join(path, '..', 'missing', 'x.env'), path), /does not exist/),
+  // Only root can hand a file to another user (CI runs as root); the cases exist only then.
+  ...(process.getuid?.() === 0 ? [
+    envFile('that is a symlink of another user', (path) => {
+      writeFileSync(`${path}.victim`, 'KEEP=1\n');
+      symlinkSync(`${path}.victim`, path);
+      lchownSync(path, 65534, 65534);
+    }, /symlink .* is owned by another user \(uid 65534\)/),
+    envFile('that is a file of another user', (path) => {
+      writeFileSync(path, 'KEEP=1\n');
+      lchownSync(path, 65534, 65534);
+    }, /is owned by another user \(uid 65534\)/),
+  ] : []),
 ];
 
 const environment = (name: string, code: number, args: string[], env: (dir: string) => Record<string, string>, extra: Partial<HostileCase> = {}): HostileCase => ({

@@ -1,7 +1,9 @@
-import { chmodSync, chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, chownSync, lchownSync, watch, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as crypto from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
+import { DYNSECRET, dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
 import { EncryptedStore } from '../../src/store/store.js';
 import { recordFigures } from './support/figures.js';
 import { storeBytes, storePath } from './support/store.js';
@@ -121,6 +123,78 @@ describe('store security', () => {
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(/belongs to another user \(uid 65534\)/);
       expect(storeBytes(folder)!.equals(before)).toBe(true);
+    });
+
+    const createArgs = ['create', 'x', '--group-id', '5f1d2c3b4a5968778695a4b3', '--public-key', 'abcdefgh', '--role', 'read@app', '--no-verify'];
+    const createEnv = (folder: string) => ({ DYNSECRET_HOME: folder, DYNSECRET_PASSPHRASE: PASSPHRASE, MONGODB_ATLAS_PRIVATE_API_KEY: 'private-key-1' });
+
+    it('a store folder owned by another user is refused with exit 3, and nothing is written into it', async () => {
+      const folder = tempHome();
+      chmodSync(folder, 0o700);
+      lchownSync(folder, 65534, 65534);
+      const result = await dynsecret(createArgs, { env: createEnv(folder) });
+      expect(result.code, result.stderr).toBe(3);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/belongs to another user \(uid 65534\)/);
+      expect(readdirSync(folder)).toEqual([]);
+      expect(statSync(folder).mode & 0o777).toBe(0o700);
+    });
+
+    it('a planted store in the store folder is refused with exit 3, and no audit line is appended beside it', async () => {
+      const { folder } = await newStore();
+      chownSync(storePath(folder), 65534, 65534);
+      const before = storeBytes(folder)!;
+      const result = await dynsecret(createArgs, { env: createEnv(folder) });
+      expect(result.code, result.stderr).toBe(3);
+      expect(result.stderr).toMatch(/belongs to another user \(uid 65534\)/);
+      expect(storeBytes(folder)!.equals(before)).toBe(true);
+      expect(readdirSync(folder).sort()).toEqual(['store.json']);
+      // Not even for a moment: the lock folder is never made beside a refused store.
+      const watcher = watch(folder);
+      const seen: string[] = [];
+      watcher.on('change', (_event, name) => seen.push(String(name)));
+      const again = await dynsecret(createArgs, { env: createEnv(folder) });
+      await new Promise((r) => setTimeout(r, 100));
+      watcher.close();
+      expect(again.code).toBe(3);
+      expect(seen).toEqual([]);
+    });
+
+    it.each([
+      ['a symlink', (path: string, target: string) => symlinkSync(target, path)],
+      ['a file owned by another user', (path: string) => { writeFileSync(path, 'theirs\n'); lchownSync(path, 65534, 65534); }],
+    ])('an audit log that is %s is not written to: the command still succeeds, with a warning', async (_what, plant) => {
+      const folder = tempHome();
+      const target = join(tempHome(), 'target.txt');
+      writeFileSync(target, 'untouched\n');
+      const audit = join(folder, 'audit.log');
+      plant(audit, target);
+      const before = lstatSync(audit);
+      const result = await dynsecret(createArgs, { env: createEnv(folder) });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/could not append to the audit log/);
+      expect(readFileSync(target, 'utf8')).toBe('untouched\n');
+      const after = lstatSync(audit);
+      expect([after.size, after.mtimeMs, after.uid]).toEqual([before.size, before.mtimeMs, before.uid]);
+    });
+
+    // The same as the user it happens to: `nobody` given a store folder that root owns.
+    it('a store folder the user cannot change gives exit 3 and a sentence, not an unexpected error', async () => {
+      const folder = tempHome();
+      chmodSync(folder, 0o755);
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--', DYNSECRET, ...createArgs], {
+          env: { PATH: process.env.PATH ?? '', HOME: '/tmp', NO_COLOR: '1', ...createEnv(folder) }, uid: 65534, gid: 65534,
+        });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(result.code, result.stderr).toBe(3);
+      expect(result.stderr).toMatch(/belongs to another user \(uid 0\)/);
+      expect(result.stderr).not.toMatch(/unexpected error|EPERM/);
+      expect(readdirSync(folder)).toEqual([]);
     });
   }
 });

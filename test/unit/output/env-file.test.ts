@@ -1,8 +1,8 @@
-import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TransientError, UsageError } from '../../../src/errors.js';
 import { removeFromEnvFile, upsertEnvFile } from '../../../src/output/env-file.js';
 
@@ -161,6 +161,106 @@ describe('upsertEnvFile', () => {
     } finally {
       await release();
     }
+  });
+});
+
+// The kernel's protected_symlinks rule, and stricter: a symlink or file another user owns is never followed or
+// written. Only root can hand files to another user; defined only then (CI runs as root), so nothing is skipped.
+if (process.getuid?.() === 0) {
+  describe('files and symlinks of another user', () => {
+    const OTHER = 65534;
+    const plantedLink = async (folder: string, linkTo: string) => {
+      const link = join(folder, '.env');
+      await symlink(linkTo, link);
+      await lchown(link, OTHER, OTHER);
+      return link;
+    };
+    /** A file of this user that an attacker wants written: it must keep its bytes and mode. */
+    const victim = async () => {
+      const path = join(dir, 'victim', 'profile');
+      await mkdir(join(dir, 'victim'));
+      await writeFile(path, 'echo hello\n', { mode: 0o644 });
+      await chmod(path, 0o644);
+      return path;
+    };
+    const sticky = async () => {
+      const folder = join(dir, 'shared');
+      await mkdir(folder);
+      await chmod(folder, 0o1777);
+      return folder;
+    };
+
+    it.each([
+      ['a symlink of another user in a sticky world-writable folder', async (target: string) => plantedLink(await sticky(), target)],
+      ['a symlink of another user in a folder of this user', async (target: string) => plantedLink(dir, target)],
+      ['a chain whose second link is another user\'s', async (target: string) => {
+        const second = await plantedLink(await sticky(), target);
+        const first = join(dir, 'mine.env');
+        await symlink(second, first);
+        return first;
+      }],
+      ['a path through a folder symlink of another user', async (target: string) => {
+        const folderLink = join(await sticky(), 'conf');
+        await symlink(dirname(target), folderLink);
+        await lchown(folderLink, OTHER, OTHER);
+        return join(folderLink, basename(target));
+      }],
+      ['a file of another user', async (target: string) => {
+        await lchown(target, OTHER, OTHER);
+        return target;
+      }],
+      ['a file of another user behind a link of this user', async (target: string) => {
+        await lchown(target, OTHER, OTHER);
+        const link = join(dir, 'mine.env');
+        await symlink(target, link);
+        return link;
+      }],
+    ])('refuses %s (exit 2), the file untouched', async (_what, plant) => {
+      const target = await victim();
+      const path = await plant(target);
+      const before = await lstat(target);
+      for (const attempt of [() => upsertEnvFile(path, VARS), () => removeFromEnvFile(path, ['A'])]) {
+        const error = await attempt().then(() => undefined, (e: unknown) => e);
+        expect(error).toBeInstanceOf(UsageError);
+        expect((error as UsageError).exitCode).toBe(2);
+        expect((error as UsageError).message).toMatch(/owned by another user \(uid 65534\)/);
+      }
+      expect(await readFile(target, 'utf8')).toBe('echo hello\n');
+      const after = await lstat(target);
+      expect([after.mode, after.uid, after.mtimeMs]).toEqual([before.mode, before.uid, before.mtimeMs]);
+      expect(await readdir(dirname(target))).toEqual(['profile']);
+    });
+
+    it('follows a symlink of this user in a sticky world-writable folder', async () => {
+      const target = join(dir, 'real.env');
+      const link = join(await sticky(), '.env');
+      await symlink(target, link);
+      await upsertEnvFile(link, VARS);
+      expect(await readFile(target, 'utf8')).toContain('DB_USERNAME');
+    });
+  });
+}
+
+describe('the env file lock', () => {
+  const umaskBefore = process.umask();
+  afterEach(() => {
+    process.umask(umaskBefore);
+    vi.restoreAllMocks();
+  });
+
+  it.each(['000', '022'])('is a folder created 0700 under umask %s', async (umask) => {
+    const lock = lockfile.lock.bind(lockfile);
+    const modes: number[] = [];
+    vi.spyOn(lockfile, 'lock').mockImplementation(async (file, options) => {
+      const release = await lock(file, options);
+      modes.push((await stat(`${file}.lock`)).mode & 0o777);
+      return release;
+    });
+    process.umask(Number.parseInt(umask, 8));
+    const path = join(dir, '.env');
+    await upsertEnvFile(path, VARS);
+    await removeFromEnvFile(path, ['DB_USERNAME']);
+    expect(modes.map((m) => m.toString(8))).toEqual(['700', '700']);
   });
 });
 

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,17 +80,24 @@ describe('EncryptedStore', () => {
     ['larger KDF', (e) => { e.kdf.N = 2 ** 18; }],
     ['format version', (e) => { e.dynsecret = 2; }],
     ['plaintext planted', (e) => { e.data = Buffer.from('{"configs":[]}').toString('base64'); }],
+    // Fields the format does not have are tampering too: nothing unauthenticated rides along in the header.
+    ['header with an unknown top-level field', (e) => { e.note = 'planted'; }],
+    ['header with an unknown field in wrappedKey', (e) => { e.wrappedKey.alg = 'none'; }],
+    ['header with an unknown field in kdf', (e) => { e.kdf.extra = 1; }],
+    ['header with an unknown field set to null', (e) => { e.wrappedKey.note = null; }],
   ];
 
   it.each(tamperings)('refuses a file with a modified %s (exit 3, bytes unchanged)', async (_what, tamper) => {
     const folder = await seeded();
     const path = storeAt(folder).path;
+    const session = await storeAt(folder).sessionKey();
     const envelope = JSON.parse(readFileSync(path, 'utf8'));
     tamper(envelope);
     writeFileSync(path, JSON.stringify(envelope));
     const before = readFileSync(path);
     await expectStoreError(storeAt(folder).read(), /damaged|modified|Wrong passphrase/);
     await expectStoreError(storeAt(folder).update((d) => { d.configs = []; }), /damaged|modified|Wrong passphrase/);
+    await expectStoreError(storeAt(folder, { session }).update((d) => { d.configs = []; }), /damaged|modified|does not open/);
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
@@ -163,6 +170,51 @@ describe('EncryptedStore', () => {
       storeAt(folder, { session }).update((d) => { d.configs.push(config(`c${i}`)); })));
     const names = (await storeAt(folder).read()).configs.map((c) => c.name).sort();
     expect(names).toEqual(['app-db', 'c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7']);
+  });
+});
+
+describe('EncryptedStore fencing', () => {
+  // The file replaced by another version while this writer held the lock, as when the writer was stopped past
+  // the lock's stale time and another writer committed meanwhile: the write is redone on the newer store.
+  it('redoes a write whose store changed under it, keeping the change made meanwhile', async () => {
+    const folder = await seeded();
+    const path = storeAt(folder).path;
+    const before = readFileSync(path);
+    await storeAt(folder).update((d) => { d.configs.push(config('meanwhile')); });
+    const meanwhile = readFileSync(path);
+    writeFileSync(path, before);
+    const warnings: string[] = [];
+    const store = new EncryptedStore({ folder, keys: { passphrase: PASSPHRASE }, warn: (m) => warnings.push(m) });
+    let calls = 0;
+    const result = await store.update((d) => {
+      calls += 1;
+      if (calls === 1) writeFileSync(`${path}.other`, meanwhile);
+      if (calls === 1) renameSync(`${path}.other`, path);
+      d.configs.push(config('late'));
+      return d.configs.length;
+    });
+    expect(calls).toBe(2);
+    expect(result).toBe(3);
+    expect((await storeAt(folder).read()).configs.map((c) => c.name)).toEqual(['app-db', 'meanwhile', 'late']);
+    expect(warnings.join('\n')).toMatch(/changed while this process held its lock/);
+  });
+
+  it('gives up (exit 3) when the store keeps changing, leaving the last version as it is', async () => {
+    const folder = await seeded();
+    const path = storeAt(folder).path;
+    const versions: Buffer[] = [];
+    for (let i = 0; i < 6; i++) {
+      await storeAt(folder).update((d) => { d.configs.push(config(`v${i}`)); });
+      versions.push(readFileSync(path));
+    }
+    writeFileSync(path, versions[0]!);
+    let calls = 0;
+    await expectStoreError(storeAt(folder).update((d) => {
+      writeFileSync(`${path}.other`, versions[++calls]!);
+      renameSync(`${path}.other`, path);
+      d.configs = [];
+    }), /kept changing/);
+    expect(readFileSync(path).equals(versions[calls]!)).toBe(true);
   });
 });
 
