@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { DynsecretError, ExitCode, NotFoundError, UsageError, type ExitCodeValue } from '../errors.js';
+import { readLeaseLabels } from '../lease/labels.js';
 import { removeFromEnvFile } from '../output/env-file.js';
 import { checkPrefix } from '../output/lease-output.js';
 import { renderJson } from '../output/formats.js';
@@ -37,6 +38,8 @@ const ABANDONED_AFTER_MS = 10 * 60 * 1000;
 interface Target {
   leaseId: string;
   config: string;
+  /** Not recorded here: a lease made elsewhere, named with --config or --from-file. */
+  remote?: boolean;
 }
 
 async function selectTargets(context: Context, options: RevokeOptions): Promise<Target[]> {
@@ -64,8 +67,27 @@ async function selectTargets(context: Context, options: RevokeOptions): Promise<
         hint: 'For a lease made elsewhere, name its config: dynsecret revoke ID --config NAME',
       });
     }
-    return { leaseId, config: options.config };
+    return { leaseId, config: options.config, remote: true };
   });
+}
+
+/**
+ * A lease not recorded here is known only by its Atlas labels: a user that does not carry the config's
+ * label is not one of its leases and is refused (exit 5) before anything is revoked. A user that is gone
+ * already is left for the revoke to count as absent.
+ */
+async function checkRemoteTargets(context: Context, targets: readonly Target[]): Promise<void> {
+  for (const target of targets.filter((t) => t.remote)) {
+    const config = await findConfig(context, target.config);
+    const atlas = await context.atlas(config);
+    const user = await atlas.getDatabaseUser(target.leaseId).catch((error: unknown) => {
+      if ((error as { errorCode?: string }).errorCode === 'USERNAME_NOT_FOUND') return undefined;
+      throw error;
+    });
+    if (user !== undefined && readLeaseLabels(user)?.config !== config.name) {
+      throw new NotFoundError(`Atlas user ${target.leaseId} is not a lease of config ${config.name}; nothing was revoked.`);
+    }
+  }
 }
 
 function isFinished(lease: LeaseRecord, now: number): boolean {
@@ -104,6 +126,7 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, work:
 export async function revoke(context: Context, options: RevokeOptions): Promise<string> {
   if (options.prefix !== undefined) checkPrefix(options.prefix);
   const targets = await selectTargets(context, options);
+  await checkRemoteTargets(context, targets);
   if (options.all && targets.length > 0 && !options.yes) {
     if (!context.io.interactive) throw new UsageError(`Revoking every lease of ${options.config} needs confirmation: pass --yes.`);
     const confirmed = await context.prompts.confirm({ message: `Revoke ${targets.length} lease(s) of ${options.config}?`, default: false });
