@@ -108,7 +108,7 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
     .command('run')
     .description('lease, run a command with the credentials in its environment, then revoke')
     .argument('[name]', 'config name (not needed with --from-file)')
-    .argument('<command...>', 'the command and its arguments, after --')
+    .argument('[command...]', 'the command and its arguments, after --')
     .option('--ttl <duration>', "how long each lease period lasts (default: the config's default TTL)")
     .option('--prefix <prefix>', 'prefix for the DB_ and MONGODB_ variable names')
     .option('--wait [timeout]', 'wait until Atlas applies the user before starting the command (default; timeout 5m)')
@@ -127,6 +127,7 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
       const named = operandsBeforeDashDash(argv.slice(2), 'run', ['--ttl', '--prefix', '--from-file', '--audit-log'], ['--wait']) > 0;
       const name = named ? first : undefined;
       const command = named || first === undefined ? rest : [first, ...rest];
+      if (command.length === 0) throw new UsageError('Give the command to run after --: dynsecret run NAME -- COMMAND [ARGS…]');
       const configFile = configFileOption('run', name, options.fromFile);
       const audit = { command: 'run', config: name };
       return dispatch(async (context) => {
