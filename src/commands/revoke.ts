@@ -77,7 +77,7 @@ async function selectTargets(context: Context, options: RevokeOptions): Promise<
  * already is left for the revoke to count as absent.
  */
 async function checkRemoteTargets(context: Context, targets: readonly Target[]): Promise<void> {
-  for (const target of targets.filter((t) => t.remote)) {
+  await mapBounded(targets.filter((t) => t.remote), REVOKE_CONCURRENCY, async (target) => {
     const config = await findConfig(context, target.config);
     const atlas = await context.atlas(config);
     const user = await atlas.getDatabaseUser(target.leaseId).catch((error: unknown) => {
@@ -87,7 +87,7 @@ async function checkRemoteTargets(context: Context, targets: readonly Target[]):
     if (user !== undefined && readLeaseLabels(user)?.config !== config.name) {
       throw new NotFoundError(`Atlas user ${target.leaseId} is not a lease of config ${config.name}; nothing was revoked.`);
     }
-  }
+  });
 }
 
 function isFinished(lease: LeaseRecord, now: number): boolean {

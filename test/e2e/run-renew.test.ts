@@ -61,6 +61,19 @@ describe('run keeps its lease alive', () => {
     expect(new Set(expiries).size).toBe(expiries.length);
   });
 
+  it('warns about a failed renewal, retries it before the expiry and goes on; the command never notices', async () => {
+    await em.addFault({ match: { method: 'PATCH' }, count: 1, status: 403 });
+    try {
+      const result = await dynsecret(['run', '--from-file', file.path, '--ttl', '4s', '--', ...watcher(7)], { env: file.env });
+      expect(result.stderr).toMatch(/^warning: could not renew ds-app-db-\w+ \(.+\); retrying in \ds, before it expires/m);
+      expect(result.stderr).toMatch(/^Renewal of ds-app-db-\w+ succeeded again\.$/m);
+      expect(result.stderr).toMatch(/user alive for all \d+ checks/);
+      expect(result.code).toBe(0);
+    } finally {
+      await em.clearFaults();
+    }
+  });
+
   it('with --no-renew, the same command loses its user at the TTL (and run still revokes and exits with its status)', async () => {
     const result = await dynsecret(['run', '--from-file', file.path, '--ttl', '2s', '--no-renew', '--', ...watcher(6)], { env: file.env });
     expect(result.stderr).toMatch(/user gone at/);
