@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { checkVariableName, type Variable } from './formats.js';
@@ -40,14 +41,17 @@ export function githubEnvPath(env: Record<string, string | undefined>): string {
 /**
  * Appends the block with one write to the file opened for appending (O_APPEND), as the runner expects:
  * the runner's file already exists and stays as the runner made it (its mode is not changed); one that
- * does not exist yet is created 0600, since it holds a password.
+ * does not exist yet is created 0600, since it holds a password. A symlink is refused (O_NOFOLLOW): the runner's
+ * file never is one, and one planted in a shared folder would send the password elsewhere.
  */
 export async function appendGithubEnv(path: string, block: string): Promise<void> {
   let handle;
   try {
-    handle = await open(path, 'a', 0o600);
+    handle = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   } catch (error) {
-    throw new UsageError(`Cannot open $GITHUB_ENV (${path}) for appending: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new UsageError(`$GITHUB_ENV (${path}) is a symlink; dynsecret appends only to the file itself.`);
+    throw new UsageError(`Cannot open $GITHUB_ENV (${path}) for appending: ${code ?? 'error'}.`);
   }
   try {
     await handle.write(block);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -93,5 +93,9 @@ describe('GitHub environment file', () => {
     await appendGithubEnv(created, 'Z=3\n');
     expect(statSync(created).mode & 0o777).toBe(0o600);
     await expect(appendGithubEnv(join(dir, 'missing', 'env'), 'Z=3\n')).rejects.toThrow(UsageError);
+    const link = join(dir, 'link');
+    symlinkSync(existing, link);
+    await expect(appendGithubEnv(link, 'EVIL=1\n')).rejects.toThrow(/is a symlink/);
+    expect(readFileSync(existing, 'utf8')).toBe('X=1\nY=2\n');
   });
 });
