@@ -3,6 +3,7 @@ import type { AtlasClient } from './atlas/index.js';
 import type { DynamicSecretConfig } from './config/schema.js';
 import { atlasClientFor } from './commands/atlas.js';
 import type { Store } from './store/store-api.js';
+import { EncryptedStore } from './store/store.js';
 import type { AuditLog, AuditNote } from './audit/audit-log.js';
 import { inquirerPrompts, processIo, type Io, type Prompts } from './io.js';
 
@@ -95,7 +96,6 @@ interface ChosenStore {
 async function encryptedStore(
   env: Record<string, string | undefined>, io: Io, prompts: Prompts, debug: (line: string) => void, options: GlobalOptions,
 ): Promise<ChosenStore> {
-  const { EncryptedStore } = await import('./store/store.js');
   const folder = await storeFolder(env);
   const store = new EncryptedStore({
     folder,
