@@ -123,7 +123,7 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
     ]))
     .action(async (first: string | undefined, rest: string[], options: RunFlags) => {
       const { configFileOption, operandsBeforeDashDash } = await import('./commands/from-file.js');
-      // With --from-file, NAME is optional: whatever follows `--` is the command, even when no NAME precedes it.
+      // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
       const named = operandsBeforeDashDash(argv.slice(2), 'run', ['--ttl', '--prefix', '--from-file', '--audit-log'], ['--wait']) > 0;
       const name = named ? first : undefined;
       const command = named || first === undefined ? rest : [first, ...rest];
