@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, constants, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -213,7 +213,7 @@ describe('README "In CI"', () => {
     const before = checked().length;
     for (const job of jobs) {
       for (const command of job.script) {
-        const result = execShell(command, { ...env, ...report });
+        const result = await execShell(command, { ...env, ...report });
         expect(result.code, `${command}: ${result.stderr}`).toBe(0);
       }
       if (job.name === 'db-credentials') {
@@ -232,7 +232,7 @@ describe('README "In CI"', () => {
     const path = join(work, 'recipe.sh');
     writeFileSync(path, script, { mode: 0o755 });
     const before = checked().length;
-    const result = execShell(path, baseEnv());
+    const result = await execShell(path, baseEnv());
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^Revoked ds-app-db-/m);
     expect(checked().length).toBe(before + 1);
@@ -240,9 +240,20 @@ describe('README "In CI"', () => {
   });
 });
 
-function execShell(command: string, env: Record<string, string>): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync('sh', ['-c', command], { cwd: work, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+/**
+ * `sh -c command`, asynchronously: a synchronous spawn would stall this process's event loop for seconds, and
+ * its idle connection to the emulator would be found closed only on reuse.
+ */
+function execShell(command: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', command], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 describe('lease --format env and --github-env', () => {
