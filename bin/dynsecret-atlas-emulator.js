@@ -1,4 +1,5 @@
-#!/usr/bin/env -S node --
+#!/usr/bin/env sh
+':' //; exec node -- "$0" "$@"
 'use strict';
 /* global require */
 // CommonJS like bin/dynsecret.js (see bin/package.json).

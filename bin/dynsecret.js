@@ -1,4 +1,5 @@
-#!/usr/bin/env -S node --
+#!/usr/bin/env sh
+':' //; exec node -- "$0" "$@"
 'use strict';
 /* global require */
 // CommonJS, as is the bundle it loads (see bin/package.json and scripts/build.mjs): Node starts a

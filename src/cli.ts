@@ -3,7 +3,7 @@ import { DynsecretError, ExitCode, UsageError } from './errors.js';
 import { colorEnabled } from './io.js';
 import { visible } from './output/terminal-text.js';
 import { VERSION } from './version.js';
-import type { Context, GlobalOptions } from './context.js';
+import type { ConfigFileOption, Context, GlobalOptions } from './context.js';
 
 /**
  * The only place that reads argv and sets the exit code. Commands are loaded on demand, so `--help`
@@ -13,14 +13,26 @@ import type { Context, GlobalOptions } from './context.js';
 
 /** What an action hands back: the data for stdout, written once after success, or a child's exit status. */
 type Action = (context: Context) => Promise<string | void | { exitCode: number }>;
-/** Runs an action; `audit` names the command and config for the audit trail (read-only commands pass none). */
-export type Dispatch = (action: Action, audit?: { command: string; config?: string | undefined }) => Promise<void>;
+/**
+ * Runs an action; `audit` names the command and config for the audit trail (read-only commands pass none);
+ * `configFile` is a `--from-file` config, which replaces the store for this command.
+ */
+export type Dispatch = (action: Action, audit?: { command: string; config?: string | undefined }, configFile?: ConfigFileOption) => Promise<void>;
+
+const FROM_FILE_HELP = 'the config as a JSON file (what create --from-file takes), without a store';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 
-export async function buildProgram(dispatch: Dispatch) {
+interface LeaseFlags {
+  ttl?: string; format?: string; prefix?: string; envFile?: string; cluster?: string; wait?: string | boolean;
+  fromFile?: string; githubEnv?: boolean;
+}
+interface RunFlags { ttl?: string; prefix?: string; wait?: string | boolean; renew?: boolean; keep?: boolean; fromFile?: string }
+
+/** `argv` is what `main` parses: `run` looks at it to see whether a NAME came before `--`. */
+export async function buildProgram(dispatch: Dispatch, argv: readonly string[] = process.argv) {
   const program = new Command('dynsecret')
     .description('Short-lived MongoDB Atlas database users on demand.')
     .version(VERSION, '-V, --version', 'print the version')
@@ -65,43 +77,74 @@ export async function buildProgram(dispatch: Dispatch) {
   program
     .command('lease')
     .description('issue a short-lived database user and print its credentials')
-    .argument('<name>', 'config name')
+    .argument('[name]', 'config name (not needed with --from-file)')
     .option('--ttl <duration>', "how long the lease lives (default: the config's default TTL)")
-    .option('--format <format>', 'shell, fish, powershell, dotenv, json or table (default: table on a terminal, shell otherwise)')
+    .option('--format <format>', 'shell, fish, powershell, dotenv, env (NAME=value, unquoted), json or table (default: table on a terminal, shell otherwise)')
     .option('--prefix <prefix>', 'prefix for the DB_ and MONGODB_ variable names')
     .option('--env-file <path>', 'insert or replace the variables in this file (0600) instead of printing them')
     .option('--cluster <name>', 'print MONGODB_URI for this cluster')
     .option('--wait [timeout]', 'wait until the user is applied to its clusters (default timeout 5m)')
+    .option('--from-file <path>', FROM_FILE_HELP)
+    .option('--github-env', 'append the variables to the file $GITHUB_ENV names, masked first (GitHub Actions)')
     .addHelpText('after', examples([
       'eval "$(dynsecret lease app-db)"',
       'dynsecret lease app-db --ttl 15m --format json',
       'dynsecret lease app-db --env-file .env --prefix APP_ --wait',
+      'dynsecret lease --from-file app-db.json --format env > db.env',
+      'dynsecret lease --from-file app-db.json --github-env',
     ]))
-    .action((name: string, options: { ttl?: string; format?: string; prefix?: string; envFile?: string; cluster?: string; wait?: string | boolean }) =>
-      dispatch(async (context) => {
-        const [{ lease }, { waitOption, waitForApplied }] = await Promise.all([import('./commands/lease.js'), import('./commands/wait.js')]);
-        const { wait, ...rest } = options;
-        return lease(context, { ...rest, name, ...waitOption(wait) }, waitForApplied);
-      }, { command: 'lease', config: name }));
+    .action(async (name: string | undefined, options: LeaseFlags) => {
+      const { configFileOption } = await import('./commands/from-file.js');
+      const configFile = configFileOption('lease', name, options.fromFile);
+      const audit = { command: 'lease', config: name };
+      return dispatch(async (context) => {
+        const [{ leaseFor }, { waitOption, waitForApplied }] = await Promise.all([import('./commands/lease-for.js'), import('./commands/wait.js')]);
+        const { wait, fromFile, ...rest } = options;
+        return leaseFor(context, { ...rest, name, ...waitOption(wait) }, { fromFile: fromFile !== undefined, audit }, waitForApplied);
+      }, audit, configFile);
+    });
 
   program
     .command('run')
     .description('lease, run a command with the credentials in its environment, then revoke')
-    .argument('<name>', 'config name')
-    .argument('<command...>', 'the command and its arguments, after --')
-    .option('--ttl <duration>', "how long the lease may live (default: the config's default TTL)")
+    .argument('[name]', 'config name (not needed with --from-file)')
+    .argument('[command...]', 'the command and its arguments, after --')
+    .option('--ttl <duration>', "how long each lease period lasts (default: the config's default TTL)")
     .option('--prefix <prefix>', 'prefix for the DB_ and MONGODB_ variable names')
+    .option('--wait [timeout]', 'wait until Atlas applies the user before starting the command (default; timeout 5m)')
     .option('--no-wait', 'start the command without waiting for Atlas to apply the user')
+    .option('--no-renew', "do not renew the lease while the command runs (it ends at the TTL)")
     .option('--keep', 'do not revoke the lease when the command exits')
+    .option('--from-file <path>', FROM_FILE_HELP)
     .addHelpText('after', examples([
       'dynsecret run app-db -- npm test',
       'dynsecret run app-db --ttl 30m -- sh -c \'mongosh "$MONGODB_URI" --eval "db.stats()"\'',
+      'dynsecret run --from-file app-db.json --wait=10m -- npm test',
     ]))
-    .action((name: string, command: string[], options: { ttl?: string; prefix?: string; wait?: boolean; keep?: boolean }) =>
-      dispatch(async (context) => {
-        const { run } = await import('./commands/run.js');
-        return run(context, { ...options, name, command });
-      }, { command: 'run', config: name }));
+    .action(async (first: string | undefined, rest: string[], options: RunFlags) => {
+      const { configFileOption, operandsBeforeDashDash } = await import('./commands/from-file.js');
+      // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
+      const named = operandsBeforeDashDash(argv.slice(2), 'run', ['--ttl', '--prefix', '--from-file', '--audit-log'], ['--wait']) > 0;
+      const name = named ? first : undefined;
+      const command = named || first === undefined ? rest : [first, ...rest];
+      if (command.length === 0) throw new UsageError('Give the command to run after --: dynsecret run NAME -- COMMAND [ARGS…]');
+      const configFile = configFileOption('run', name, options.fromFile);
+      const audit = { command: 'run', config: name };
+      return dispatch(async (context) => {
+        const [{ run }, { waitOption }, { fileConfig, defaultCluster }] = await Promise.all([
+          import('./commands/run.js'), import('./commands/wait.js'), import('./commands/from-file.js'),
+        ]);
+        const { fromFile, wait, ...flags } = options;
+        const config = fromFile === undefined ? undefined : await fileConfig(context);
+        audit.config = config?.name ?? name;
+        const cluster = config === undefined ? undefined : defaultCluster(config);
+        return run(context, {
+          ...flags, name: audit.config!, command,
+          ...(wait === false ? { wait: false } : waitOption(wait === undefined ? true : wait)),
+          ...(cluster === undefined ? {} : { cluster }),
+        });
+      }, audit, configFile);
+    });
 
   program
     .command('renew')
@@ -109,13 +152,23 @@ export async function buildProgram(dispatch: Dispatch) {
     .argument('<lease-id>', 'the lease id (its Atlas username)')
     .option('--ttl <duration>', "new lifetime from now (default: the config's default TTL)")
     .option('--config <name>', 'the config of a lease made on another machine')
+    .option('--from-file <path>', FROM_FILE_HELP)
     .option('--json', 'print the new expiry as JSON')
-    .addHelpText('after', examples(['dynsecret renew "$DYNSECRET_LEASE_ID" --ttl 2h', 'dynsecret renew ds-app-db-1a2b3c4d5e6f --config app-db --json']))
-    .action((leaseId: string, options: { ttl?: string; config?: string; json?: boolean }) =>
-      dispatch(async (context) => {
-        const { renew } = await import('./commands/renew.js');
-        return renew(context, { ...options, leaseId });
-      }, { command: 'renew', config: options.config }));
+    .addHelpText('after', examples([
+      'dynsecret renew "$DYNSECRET_LEASE_ID" --ttl 2h', 'dynsecret renew ds-app-db-1a2b3c4d5e6f --config app-db --json',
+      'dynsecret renew "$DYNSECRET_LEASE_ID" --from-file app-db.json',
+    ]))
+    .action((leaseId: string, options: { ttl?: string; config?: string; json?: boolean; fromFile?: string }) => {
+      const { fromFile, ...rest } = options;
+      const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
+      const audit = { command: 'renew', config: rest.config };
+      return dispatch(async (context) => {
+        const [{ renew }, { fileConfig }] = await Promise.all([import('./commands/renew.js'), import('./commands/from-file.js')]);
+        // The lease's record is its Atlas labels: the file's config must be the one they name.
+        if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
+        return renew(context, { ...rest, leaseId });
+      }, audit, configFile);
+    });
 
   program
     .command('revoke')
@@ -129,12 +182,25 @@ export async function buildProgram(dispatch: Dispatch) {
     .option('--json', 'print one result per lease as JSON')
     .option('--env-file <path>', "remove the lease's variables from this file")
     .option('--prefix <prefix>', 'the --prefix the variables were written with')
-    .addHelpText('after', examples(['dynsecret revoke "$DYNSECRET_LEASE_ID"', 'dynsecret revoke --config app-db --all --yes', 'dynsecret revoke --expired']))
-    .action((leaseIds: string[], options: Omit<import('./commands/revoke.js').RevokeOptions, 'leaseIds'>) =>
-      dispatch(async (context) => {
-        const { revoke } = await import('./commands/revoke.js');
-        return revoke(context, { ...options, leaseIds });
-      }, { command: 'revoke', config: options.config }));
+    .option('--from-file <path>', FROM_FILE_HELP)
+    .addHelpText('after', examples([
+      'dynsecret revoke "$DYNSECRET_LEASE_ID"', 'dynsecret revoke --config app-db --all --yes', 'dynsecret revoke --expired',
+      'dynsecret revoke "$DYNSECRET_LEASE_ID" --from-file app-db.json',
+    ]))
+    .action((leaseIds: string[], options: Omit<import('./commands/revoke.js').RevokeOptions, 'leaseIds'> & { fromFile?: string }) => {
+      const { fromFile, ...rest } = options;
+      if (fromFile !== undefined && (rest.all || rest.expired)) {
+        throw new UsageError('With --from-file, name the lease ids to revoke (see them with: dynsecret list --from-file PATH).');
+      }
+      const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
+      const audit = { command: 'revoke', config: rest.config };
+      return dispatch(async (context) => {
+        const [{ revoke }, { fileConfig }] = await Promise.all([import('./commands/revoke.js'), import('./commands/from-file.js')]);
+        // Nothing is recorded locally: every id is checked against the file's config label in Atlas.
+        if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
+        return revoke(context, { ...rest, leaseIds });
+      }, audit, configFile);
+    });
 
   program
     .command('list')
@@ -143,9 +209,18 @@ export async function buildProgram(dispatch: Dispatch) {
     .option('--json', 'machine-readable output')
     .option('--remote', 'with NAME: reconcile with the users Atlas holds under the config\'s labels')
     .option('--audit', 'show the audit trail (of NAME, or of every config)')
-    .addHelpText('after', examples(['dynsecret list', 'dynsecret list app-db', 'dynsecret list app-db --remote --json']))
-    .action((name: string | undefined, options: { json?: boolean; remote?: boolean; audit?: boolean }) =>
-      dispatch(async (context) => {
+    .option('--from-file <path>', `${FROM_FILE_HELP}: its leases as Atlas has them`)
+    .addHelpText('after', examples(['dynsecret list', 'dynsecret list app-db', 'dynsecret list app-db --remote --json', 'dynsecret list --from-file app-db.json']))
+    .action((name: string | undefined, options: { json?: boolean; remote?: boolean; audit?: boolean; fromFile?: string }) => {
+      if (options.fromFile !== undefined) {
+        if (options.audit) throw new UsageError('--audit reads an audit log, not a config: use --audit-log PATH without --from-file.');
+        const { fromFile, ...rest } = options;
+        return dispatch(async (context) => {
+          const [{ listLeases }, { fileConfig }] = await Promise.all([import('./commands/list-leases.js'), import('./commands/from-file.js')]);
+          return listLeases(context, { ...rest, name: (await fileConfig(context)).name, remote: true });
+        }, undefined, { path: fromFile, name });
+      }
+      return dispatch(async (context) => {
         if (options.audit) {
           const { showAudit } = await import('./commands/audit.js');
           return showAudit(context, { ...options, ...(name === undefined ? {} : { config: name }) });
@@ -157,7 +232,8 @@ export async function buildProgram(dispatch: Dispatch) {
         }
         const { listLeases } = await import('./commands/list-leases.js');
         return listLeases(context, { ...options, name });
-      }));
+      });
+    });
 
   program
     .command('delete')
@@ -231,9 +307,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   }
   const debug = args.includes('--debug');
   try {
-    const program = await buildProgram(async (action, audit) => {
+    const program = await buildProgram(async (action, audit, configFile) => {
       const { createContext } = await import('./context.js');
-      const context = await createContext(program.opts<GlobalOptions>());
+      const context = await createContext(program.opts<GlobalOptions>(), configFile);
       let output: Awaited<ReturnType<Action>>;
       try {
         output = await action(context);
@@ -251,7 +327,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       }
       if (typeof output === 'string') process.stdout.write(output);
       else if (output) process.exitCode = output.exitCode;
-    });
+    }, argv);
     await program.parseAsync(argv as string[]);
   } catch (error) {
     const color = colorEnabled(process.env, Boolean(process.stderr.isTTY), args.includes('--no-color') ? false : undefined);

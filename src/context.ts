@@ -2,6 +2,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { AtlasClient } from './atlas/index.js';
 import type { DynamicSecretConfig } from './config/schema.js';
 import { atlasClientFor } from './commands/atlas.js';
+import type { Store } from './store/store-api.js';
 import { EncryptedStore } from './store/store.js';
 import type { AuditLog, AuditNote } from './audit/audit-log.js';
 import { inquirerPrompts, processIo, type Io, type Prompts } from './io.js';
@@ -11,7 +12,8 @@ export interface Context {
   readonly env: Record<string, string | undefined>;
   readonly io: Io;
   readonly prompts: Prompts;
-  readonly store: EncryptedStore;
+  /** The encrypted store, or with `--from-file` an in-memory store holding just that file's config. */
+  readonly store: Store;
   /** What create, lease, renew, revoke and delete did, appended to the audit trail by the CLI. */
   readonly audit: AuditTrail;
   now(): Date;
@@ -39,13 +41,62 @@ export async function storeFolder(env: Record<string, string | undefined>): Prom
   return envPaths('dynsecret', { suffix: '' }).config;
 }
 
-/** The composition root: the real clock, terminal, prompts and store. */
-export async function createContext(options: GlobalOptions): Promise<Context> {
+/** A config given as a file (`--from-file PATH`) instead of a name in the store; `name` is the NAME argument. */
+export interface ConfigFileOption {
+  path: string;
+  name?: string | undefined;
+}
+
+/**
+ * The composition root: the real clock, terminal, prompts and store. With `configFile`, the store is an
+ * in-memory one holding only that config: nothing is read from or written to disk, no passphrase is asked,
+ * no service-account token is cached, and the audit trail goes only where --audit-log or
+ * DYNSECRET_AUDIT_LOG say.
+ */
+export async function createContext(options: GlobalOptions, configFile?: ConfigFileOption): Promise<Context> {
   const env = process.env;
   const io = processIo(env, options.color);
   const prompts = inquirerPrompts();
-  const folder = await storeFolder(env);
   const debug = options.debug ? (line: string) => io.error(`debug: ${line}`) : () => undefined;
+  const { store, auditPath, persistent } = configFile === undefined
+    ? await encryptedStore(env, io, prompts, debug, options)
+    : await memoryStore(env, io, configFile, options);
+  const clients = new Map<string, Promise<AtlasClient>>();
+  const audit = auditPath === undefined ? noAudit : deferredAuditLog(auditPath, store instanceof EncryptedStore ? store : undefined);
+  return {
+    env,
+    io,
+    prompts,
+    store,
+    audit,
+    now: () => new Date(),
+    atlas: (config) => {
+      // One client per config and process, so digest nonces and tokens are reused across calls.
+      let client = clients.get(config.name);
+      if (!client) {
+        client = atlasClientFor({ ...(persistent ? { store } : {}), env, debug }, config);
+        clients.set(config.name, client);
+      }
+      return client;
+    },
+    close: async () => {
+      await Promise.all([...clients.values()].map((client) => client.then((c) => c.close(), () => undefined)));
+    },
+    debug,
+  };
+}
+
+interface ChosenStore {
+  store: Store;
+  auditPath: string | undefined;
+  /** Whether the store outlives the process (and so may cache service-account tokens). */
+  persistent: boolean;
+}
+
+async function encryptedStore(
+  env: Record<string, string | undefined>, io: Io, prompts: Prompts, debug: (line: string) => void, options: GlobalOptions,
+): Promise<ChosenStore> {
+  const folder = await storeFolder(env);
   const store = new EncryptedStore({
     folder,
     keys: {
@@ -60,36 +111,27 @@ export async function createContext(options: GlobalOptions): Promise<Context> {
     // Parallel CI jobs contend for the store; the wait is what the reliability suite measures.
     lock: { onAcquired: (waitedMs) => debug(`store: lock acquired after ${waitedMs} ms`) },
   });
-  const clients = new Map<string, Promise<AtlasClient>>();
-  const audit = deferredAuditLog(options.auditLog ?? (env.DYNSECRET_AUDIT_LOG || join(folder, 'audit.log')), store);
-  return {
-    env,
-    io,
-    prompts,
-    store,
-    audit,
-    now: () => new Date(),
-    atlas: (config) => {
-      // One client per config and process, so digest nonces and tokens are reused across calls.
-      let client = clients.get(config.name);
-      if (!client) {
-        client = atlasClientFor({ store, env, debug }, config);
-        clients.set(config.name, client);
-      }
-      return client;
-    },
-    close: async () => {
-      await Promise.all([...clients.values()].map((client) => client.then((c) => c.close(), () => undefined)));
-    },
-    debug,
-  };
+  return { store, auditPath: options.auditLog ?? (env.DYNSECRET_AUDIT_LOG || join(folder, 'audit.log')), persistent: true };
 }
+
+/** `--from-file`: the file's config (secrets from the file or the environment), checked as `create` checks it. */
+async function memoryStore(
+  env: Record<string, string | undefined>, io: Io, configFile: ConfigFileOption, options: GlobalOptions,
+): Promise<ChosenStore> {
+  const [{ configFromFile }, { MemoryStore }] = await Promise.all([import('./config/from-file.js'), import('./store/memory-store.js')]);
+  const { config, warnings } = await configFromFile(configFile.path, env, new Date(), configFile.name);
+  for (const warning of warnings) io.error(`warning: ${warning}`);
+  return { store: new MemoryStore([config]), auditPath: options.auditLog ?? (env.DYNSECRET_AUDIT_LOG || undefined), persistent: false };
+}
+
+/** No audit trail: a store-less command with neither --audit-log nor DYNSECRET_AUDIT_LOG. */
+const noAudit: AuditTrail = { path: '', note: () => undefined, flush: async () => undefined };
 
 /**
  * The audit log, its module (and node:fs/promises, node:os) loaded only when there is something to append:
  * read-only commands such as `list` never pay for it.
  */
-function deferredAuditLog(path: string, store: EncryptedStore): AuditTrail {
+function deferredAuditLog(path: string, store: EncryptedStore | undefined): AuditTrail {
   const notes: AuditNote[] = [];
   return {
     path,
@@ -99,7 +141,7 @@ function deferredAuditLog(path: string, store: EncryptedStore): AuditTrail {
     flush: async (command, failure) => {
       if (notes.length === 0 && failure === undefined) return;
       // A store folder refused as another user's (or holding a planted store) gets nothing written into it.
-      if (store.refused && isInside(path, store.folder)) return;
+      if (store?.refused && isInside(path, store.folder)) return;
       const { AuditLog } = await import('./audit/audit-log.js');
       const log = new AuditLog(path);
       for (const note of notes.splice(0)) log.note(note);

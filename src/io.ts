@@ -11,6 +11,8 @@ export interface Io {
   readonly color: boolean;
   /** Messages, warnings, summaries: everything that is not data. */
   error(line: string): void;
+  /** Data on stdout right now, for the rare output that must precede a side effect (GitHub's mask commands). */
+  output(text: string): void;
   /** A transient status line (a spinner) on a TTY stderr; undefined clears it. Quiet elsewhere. */
   progress(text: string | undefined): void;
   /** Reads all of stdin (for `--private-key-stdin`). */
@@ -61,6 +63,9 @@ export function processIo(env: Record<string, string | undefined>, colorFlag: bo
     // Lines may quote Atlas or argv: control characters in them are shown, never sent to the terminal.
     error: (line) => {
       process.stderr.write(`${visible(line)}\n`);
+    },
+    output: (text) => {
+      process.stdout.write(text);
     },
     progress: (text) => {
       if (!tty.stderr) return;

@@ -1,16 +1,17 @@
 import type { AtlasClient, TokenCache } from '../atlas/index.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
-import type { EncryptedStore } from '../store/store.js';
+import type { Store } from '../store/store-api.js';
 import { VERSION } from '../version.js';
 
 export interface AtlasDeps {
-  store: EncryptedStore;
+  /** Where service-account tokens are cached between commands; none, none cached. */
+  store?: Store | undefined;
   env: Record<string, string | undefined>;
   debug(line: string): void;
 }
 
 /** A service account's bearer token, kept encrypted in the store so later commands skip the token request. */
-function storeTokenCache(store: EncryptedStore, config: string): TokenCache {
+function storeTokenCache(store: Store, config: string): TokenCache {
   return {
     load: async () => (await store.read()).tokens.find((t) => t.config === config),
     save: async (token) => {
@@ -24,7 +25,7 @@ function storeTokenCache(store: EncryptedStore, config: string): TokenCache {
 /** The Atlas client for one config, loaded on first use so commands without Atlas never import it. */
 export async function atlasClientFor(deps: AtlasDeps, config: DynamicSecretConfig): Promise<AtlasClient> {
   const { createAtlasClient } = await import('../atlas/index.js');
-  const auth = config.auth.kind === 'apiKey'
+  const auth = config.auth.kind === 'apiKey' || deps.store === undefined
     ? config.auth
     : { ...config.auth, tokenCache: storeTokenCache(deps.store, config.name) };
   return createAtlasClient({

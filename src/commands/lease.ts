@@ -117,7 +117,7 @@ async function setStatus(context: Context, leaseId: string, status: LeaseRecord[
  * Undoes a lease that cannot be delivered: deletes the user (absent is fine) and the record. When the
  * delete fails too, the record stays as `creating` so `list` shows it and `revoke --expired` cleans it.
  */
-async function abandon(context: Context, config: DynamicSecretConfig, leaseId: string, created: boolean): Promise<void> {
+export async function abandon(context: Context, config: DynamicSecretConfig, leaseId: string, created: boolean): Promise<void> {
   try {
     const atlas = await context.atlas(config);
     await atlas.deleteDatabaseUser(leaseId);

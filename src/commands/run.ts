@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
 import type { Context } from '../context.js';
-import { DynsecretError } from '../errors.js';
+import type { DynamicSecretConfig } from '../config/schema.js';
+import { DynsecretError, NotFoundError } from '../errors.js';
+import { parseDuration } from '../lease/duration.js';
+import { keepAlive, realTimers, type Timers } from '../lease/keep-alive.js';
 import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
 import { createLease } from './lease.js';
+import { renew } from './renew.js';
 import { revoke } from './revoke.js';
 import { DEFAULT_WAIT_MS, waitForApplied } from './wait.js';
 
@@ -12,8 +16,17 @@ export interface RunOptions {
   command: string[];
   ttl?: string;
   prefix?: string;
+  /** false: --no-wait. */
   wait?: boolean;
+  /** The wait's timeout (--wait=TIMEOUT); default 5 minutes. */
+  waitMs?: number;
   keep?: boolean;
+  /** false: --no-renew. */
+  renew?: boolean;
+  /** The cluster whose connection string goes into MONGODB_URI. */
+  cluster?: string;
+  /** The keep-alive's clock and sleeps (real ones by default). */
+  timers?: Timers;
 }
 
 /** dynsecret's own secrets: the child gets the lease, never the keys to make more. */
@@ -47,10 +60,11 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
     name: options.name,
     ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
     ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+    ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
   });
   if (options.wait !== false) {
     try {
-      await waitForApplied(context, config, lease, DEFAULT_WAIT_MS, { keptOnFailure: false });
+      await waitForApplied(context, config, lease, options.waitMs ?? DEFAULT_WAIT_MS, { keptOnFailure: false });
     } catch (error) {
       // The command never starts, so nobody will ever hold these credentials.
       await revokeQuietly(context, lease);
@@ -64,13 +78,40 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
   }
   context.io.error(`Leased ${lease.leaseId} from ${lease.config}; expires ${formatExpiry(lease.expiresAt, context.now())}.`);
 
+  const renewal = options.renew === false ? undefined : keepLeaseAlive(context, options, config, lease);
   const status = await spawnChild(context, options.command, childEnvironment(context.env, vars));
+  await renewal?.stop();
   if (options.keep) {
     context.io.error(`Kept ${lease.leaseId} (--keep); it expires ${formatExpiry(lease.expiresAt, context.now())}.`);
   } else {
     await revokeQuietly(context, lease);
   }
   return { exitCode: status };
+}
+
+/** Renews the run's lease while the command runs (renew's own code path: checks, store, audit line). */
+function keepLeaseAlive(context: Context, options: RunOptions, config: DynamicSecretConfig, lease: IssuedLease) {
+  const ttlMs = options.ttl === undefined ? config.defaultTtlMs : parseDuration(options.ttl, '--ttl');
+  return keepAlive({
+    leaseId: lease.leaseId,
+    expiresAt: lease.expiresAt,
+    maxExpiresAt: lease.maxExpiresAt,
+    ttlMs,
+    timers: options.timers ?? realTimers,
+    renew: async () => {
+      await renew(context, { leaseId: lease.leaseId, ...(options.ttl === undefined ? {} : { ttl: options.ttl }) });
+      // Each renewal is on the audit trail at once: a long command may still be killed before it ends.
+      await context.audit.flush('run').catch((error: unknown) => {
+        context.io.error(`warning: could not append to the audit log ${context.audit.path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
+      });
+      const record = (await context.store.read()).leases.find((l) => l.leaseId === lease.leaseId);
+      if (record === undefined) throw new NotFoundError(`the record of ${lease.leaseId} is gone`);
+      return new Date(record.expiresAt);
+    },
+    final: (error) => error instanceof NotFoundError,
+    describe: (error) => (error instanceof DynsecretError ? error.message : 'unexpected error'),
+    warn: (line) => context.io.error(line),
+  });
 }
 
 /** Revokes the run's lease; a failure is a warning, since Atlas deletes the user at its expiry anyway. */

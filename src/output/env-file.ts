@@ -36,6 +36,20 @@ export async function upsertEnvFile(
   return { target };
 }
 
+/**
+ * Rewrites an env file with `apply` (its text, '' when missing, to the new text) under the same lock,
+ * symlink handling and atomic 0600 write as `upsertEnvFile`. `apply('')` runs first, so a refusal happens
+ * before the disk is touched.
+ */
+export async function rewriteEnvFile(path: string, apply: (text: string) => string, options: EnvFileOptions = {}): Promise<{ target: string }> {
+  apply('');
+  const target = await resolveTarget(path);
+  await withLock(target, options, async () => {
+    await writeAtomically(target, apply((await readText(target)) ?? ''));
+  });
+  return { target };
+}
+
 /** Removes the keys `names` from an env file; a missing file or absent keys change nothing. */
 export async function removeFromEnvFile(
   path: string,

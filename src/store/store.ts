@@ -9,6 +9,7 @@ import {
 import { decodeSession, encodeSession, noKeyError, promptNewPassphrase, type KeySources } from './keys.js';
 import { DEFAULT_LOCK, withLock, type LockOptions } from './lock.js';
 import { emptyStoreData, type StoreData } from './schema.js';
+import type { Store } from './store-api.js';
 
 export const STORE_FILE = 'store.json';
 
@@ -42,7 +43,7 @@ function fileVersion(path: string): string | undefined {
  * resolved once per process, and each version of the file is decrypted once: while the file's text is
  * the one this process last read or wrote, its contents are taken from memory.
  */
-export class EncryptedStore {
+export class EncryptedStore implements Store {
   readonly folder: string;
   readonly path: string;
   readonly #keys: KeySources;

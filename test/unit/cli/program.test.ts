@@ -33,11 +33,12 @@ const context = { marker: 'context' } as unknown as Context;
 
 async function parse(args: string[]) {
   const audits: unknown[] = [];
+  const argv = ['node', 'dynsecret', ...args];
   const program = await buildProgram(async (action, audit) => {
     audits.push(audit);
     await action(context);
-  });
-  await program.parseAsync(['node', 'dynsecret', ...args]);
+  }, argv);
+  await program.parseAsync(argv);
   return audits;
 }
 
@@ -68,9 +69,11 @@ describe('argv → command options', () => {
     [['list', '--audit', 'app-db'], 'showAudit', { audit: true, config: 'app-db' }],
     [['delete', 'app-db', '--yes', '--force'], 'deleteConfig', { name: 'app-db', yes: true, force: true }],
     [['unlock'], 'unlock', undefined],
-    [['run', 'app-db', '--', 'npm', 'test', '--watch'], 'run', { name: 'app-db', command: ['npm', 'test', '--watch'], wait: true }],
+    [['run', 'app-db', '--', 'npm', 'test', '--watch'], 'run', { name: 'app-db', command: ['npm', 'test', '--watch'], waitMs: 300_000, renew: true }],
     [['run', 'app-db', '--no-wait', '--keep', '--ttl', '10m', '--', 'sh', '-c', 'exit 3'], 'run',
-      { name: 'app-db', command: ['sh', '-c', 'exit 3'], wait: false, keep: true, ttl: '10m' }],
+      { name: 'app-db', command: ['sh', '-c', 'exit 3'], wait: false, keep: true, ttl: '10m', renew: true }],
+    [['run', 'app-db', '--wait=10m', '--no-renew', '--', 'npm', 'test'], 'run', { name: 'app-db', command: ['npm', 'test'], waitMs: 600_000, renew: false }],
+    [['run', 'app-db', '--wait', '--', 'npm', 'test'], 'run', { name: 'app-db', command: ['npm', 'test'], waitMs: 300_000, renew: true }],
   ];
 
   it.each(cases)('%j → %s', async (args, command, options) => {
@@ -98,6 +101,11 @@ describe('argv → command options', () => {
     [['create', 'x', '--private-key', 'secret']],
     [['nope']],
     [['run', 'app-db']],
+    [['run', '--', 'npm', 'test']],
+    [['renew']],
+    [['revoke', '--all', '--from-file', 'x.json']],
+    [['revoke', '--expired', '--from-file', 'x.json']],
+    [['list', '--audit', '--from-file', 'x.json']],
   ])('%j is a usage error with exit 2', async (args) => {
     const error = await parse(args).then(() => undefined, (e: unknown) => e);
     const lines: string[] = [];

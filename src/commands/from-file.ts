@@ -1,0 +1,50 @@
+import type { ConfigFileOption, Context } from '../context.js';
+import type { DynamicSecretConfig } from '../config/schema.js';
+import { UsageError } from '../errors.js';
+
+/**
+ * Where a command's config comes from: `--from-file PATH` (then NAME, if given, must match the file), or
+ * NAME in the store. Neither is a usage error. Checked before any context is made.
+ */
+export function configFileOption(command: string, name: string | undefined, fromFile: string | undefined): ConfigFileOption | undefined {
+  if (fromFile !== undefined) return { path: fromFile, name };
+  if (name === undefined) {
+    throw new UsageError(`Name the config: dynsecret ${command} NAME, or give it as a file: --from-file PATH.`);
+  }
+  return undefined;
+}
+
+/** The one config a `--from-file` context holds. */
+export async function fileConfig(context: Context): Promise<DynamicSecretConfig> {
+  const [config, ...others] = (await context.store.read()).configs;
+  if (config === undefined || others.length > 0) throw new Error('a --from-file context holds exactly one config');
+  return config;
+}
+
+/**
+ * The cluster whose connection string a `--from-file` lease prints, when none is named: the config's only
+ * CLUSTER scope (what `create` records after verifying a stored config), looked up before the user exists.
+ */
+export function defaultCluster(config: DynamicSecretConfig): string | undefined {
+  const clusters = config.scopes.filter((scope) => scope.type === 'CLUSTER');
+  return clusters.length === 1 ? clusters[0]!.name : undefined;
+}
+
+/**
+ * How many operands come before `--` after the subcommand `sub` in argv: `run --from-file f -- npm test`
+ * has none (no NAME), `run app-db --from-file f -- npm test` has one. `withValue` are the options that take
+ * the next token as their value; `withOptionalValue` take it unless it starts with `-`.
+ */
+export function operandsBeforeDashDash(argv: readonly string[], sub: string, withValue: readonly string[], withOptionalValue: readonly string[]): number {
+  const start = argv.indexOf(sub);
+  let count = 0;
+  for (let i = start + 1; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') break;
+    if (withValue.includes(arg)) i++;
+    else if (withOptionalValue.includes(arg)) {
+      if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) i++;
+    } else if (!arg.startsWith('-')) count++;
+  }
+  return count;
+}

@@ -1,0 +1,88 @@
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import { applyPlainUpdates, renderPlainEnv } from '../output/env-plain.js';
+import { rewriteEnvFile } from '../output/env-file.js';
+import { appendGithubEnv, githubEnvBlock, githubEnvPath, maskCommands } from '../output/github-env.js';
+import { checkPrefix, connectionString, leaseVariables } from '../output/lease-output.js';
+import { formatExpiry } from '../output/time.js';
+import { defaultCluster, fileConfig } from './from-file.js';
+import { abandon, createLease, lease, type LeaseOptions, type WaitForApplied } from './lease.js';
+
+export interface LeaseCommandOptions extends Omit<LeaseOptions, 'name'> {
+  /** The NAME argument; optional with `--from-file`. */
+  name?: string | undefined;
+  /** Append the variables to `$GITHUB_ENV` (GitHub Actions), masked first. */
+  githubEnv?: boolean;
+}
+
+/**
+ * `dynsecret lease`: where the config comes from (the store, or `--from-file`, whose only CLUSTER scope
+ * gives MONGODB_URI as `create` would have recorded it), and the CI targets (`--format env`,
+ * `--github-env`); everything else is `lease` itself.
+ */
+export async function leaseFor(
+  context: Context, options: LeaseCommandOptions, source: { fromFile: boolean; audit: { config?: string | undefined } },
+  wait?: WaitForApplied,
+): Promise<string> {
+  const { githubEnv, ...rest } = options;
+  let { name, cluster } = rest;
+  if (source.fromFile) {
+    const config = await fileConfig(context);
+    name = config.name;
+    source.audit.config = name;
+    cluster ??= defaultCluster(config);
+  }
+  if (name === undefined) throw new UsageError('Name the config: dynsecret lease NAME, or --from-file PATH.');
+  const chosen: LeaseOptions = { ...rest, name, ...(cluster === undefined ? {} : { cluster }) };
+  if (githubEnv) return leaseToGithubEnv(context, chosen, wait);
+  if (options.format === 'env') return leasePlain(context, chosen, wait);
+  return lease(context, chosen, wait);
+}
+
+/** `--format env`: unquoted `NAME=value` lines on stdout, or into `--env-file`. */
+async function leasePlain(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<string> {
+  const prefix = options.prefix ?? '';
+  checkPrefix(prefix);
+  const { lease: issued, config } = await createLease(context, options, wait);
+  const vars = leaseVariables(issued, prefix);
+  let text: string;
+  try {
+    text = renderPlainEnv(vars); // refuses a value that cannot be written literally, before any output
+    if (options.envFile !== undefined) await rewriteEnvFile(options.envFile, (current) => applyPlainUpdates(current, vars));
+  } catch (error) {
+    // Nobody can use credentials that were never delivered: revoke rather than leave them alive.
+    await abandon(context, config, issued.leaseId, true);
+    throw error;
+  }
+  context.io.error(`Leased ${issued.leaseId} from ${config.name}; expires ${formatExpiry(issued.expiresAt, context.now())}.`);
+  if (options.envFile === undefined) return text;
+  context.io.error(`Wrote the credentials to ${options.envFile}.`);
+  return '';
+}
+
+/**
+ * `--github-env`: the password and the URI are masked first (`::add-mask::`, the only lines on stdout), then
+ * the variables are appended to `$GITHUB_ENV` for the job's later steps.
+ */
+async function leaseToGithubEnv(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<string> {
+  if (options.envFile !== undefined) throw new UsageError('--github-env and --env-file are two destinations: choose one.');
+  if (options.format !== undefined) throw new UsageError('--github-env prints only mask commands on stdout: leave out --format.');
+  const path = githubEnvPath(context.env);
+  const prefix = options.prefix ?? '';
+  checkPrefix(prefix);
+  // A --wait runs inside createLease, as for any lease: its lines on stderr name the lease, never a secret.
+  const { lease: issued, config } = await createLease(context, options, wait);
+  const vars = leaseVariables(issued, prefix);
+  try {
+    const block = githubEnvBlock(vars);
+    const uri = issued.clusterUri === undefined ? [] : [connectionString(issued.clusterUri, issued.username, issued.password)];
+    context.io.output(maskCommands([issued.password, ...uri]));
+    await appendGithubEnv(path, block);
+  } catch (error) {
+    await abandon(context, config, issued.leaseId, true);
+    throw error;
+  }
+  context.io.error(`Leased ${issued.leaseId} from ${config.name}; expires ${formatExpiry(issued.expiresAt, context.now())}.`);
+  context.io.error(`Appended ${vars.map(([name]) => name).join(', ')} to $GITHUB_ENV for the next steps.`);
+  return '';
+}

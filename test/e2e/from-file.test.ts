@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dynsecret } from '../helpers/bin.js';
+import { configFile, type ConfigFile } from '../helpers/config-file.js';
+import { parseLease, startEmulator, usersOf, type Emulator } from '../helpers/emulator.js';
+
+let em: Emulator;
+let file: ConfigFile;
+
+beforeAll(async () => {
+  em = await startEmulator(['--apply-delay', '0s']);
+  file = configFile(em, { defaultTtl: '1h', maxTtl: '2h' });
+});
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+const withFile = (args: string[], env: Record<string, string> = {}) => dynsecret([...args, '--from-file', file.path], { env: { ...file.env, ...env } });
+
+describe('--from-file: a config without a store', () => {
+  it('leases with no store, no passphrase and no NAME, and writes nothing to disk', async () => {
+    const result = await withFile(['lease', '--format', 'json']);
+    expect(result.stderr).toMatch(/^Leased ds-app-db-/m);
+    expect(result.code).toBe(0);
+    const lease = parseLease(result.stdout);
+    expect(lease.config).toBe('app-db');
+    // The only CLUSTER scope gives MONGODB_URI, as `create` would have recorded it.
+    expect(lease.connectionString).toMatch(/^mongodb\+srv:\/\//);
+    const [user] = (await usersOf(em, 'app-db')).filter((u) => u.username === lease.leaseId);
+    expect(user?.passwordSha256).toBe(sha256(lease.password));
+    expect(user?.labels).toEqual(expect.arrayContaining([{ key: 'dynsecret.maxExpiresAt', value: lease.maxExpiresAt }]));
+    expect(existsSync(file.home)).toBe(false);
+  });
+
+  it('takes a NAME equal to the file\'s name', async () => {
+    const result = await withFile(['lease', 'app-db', '--format', 'json']);
+    expect(result.code).toBe(0);
+  });
+
+  it.each([
+    ['a NAME that is not the file\'s', ['lease', 'other', '--from-file', 'FILE'], /defines the config app-db, not other/],
+    ['no NAME and no --from-file', ['lease'], /Name the config/],
+    ['run with no NAME and no --from-file', ['run', '--', 'npm', 'test'], /Name the config/],
+    ['renew with another --config', ['renew', 'ds-app-db-x', '--config', 'other', '--from-file', 'FILE'], /defines the config app-db, not other/],
+    ['revoke --all', ['revoke', '--all', '--from-file', 'FILE'], /name the lease ids/],
+  ])('%s is a usage error (exit 2)', async (_what, args, message) => {
+    const result = await dynsecret(args.map((a) => (a === 'FILE' ? file.path : a)), { env: file.env });
+    expect(result.stderr).toMatch(message);
+    expect(result.code).toBe(2);
+    expect(existsSync(file.home)).toBe(false);
+  });
+
+  it.each([
+    ['an unknown field', { name: 'app-db', nmae: 'x' }, /unknown field "nmae"/],
+    ['a default TTL under the minimum', { defaultTtl: '30s' }, /below the minimum/],
+    ['a default TTL above the max TTL', { defaultTtl: '3h', maxTtl: '2h' }, /above the max TTL/],
+  ])('refuses a file with %s, as create does (exit 2)', async (_what, fields, message) => {
+    const bad = configFile(em, fields);
+    const result = await dynsecret(['lease', '--from-file', bad.path], { env: bad.env });
+    expect(result.stderr).toMatch(message);
+    expect(result.code).toBe(2);
+  });
+
+  it('refuses a --ttl above the file\'s max TTL (exit 2) before Atlas is asked', async () => {
+    const before = (await usersOf(em, 'app-db')).length;
+    const result = await withFile(['lease', '--ttl', '3h']);
+    expect(result.stderr).toMatch(/above the max TTL/);
+    expect(result.code).toBe(2);
+    expect((await usersOf(em, 'app-db')).length).toBe(before);
+  });
+
+  it('needs the keys from the file or the environment (exit 2), and takes them from the file too', async () => {
+    const missing = await dynsecret(['lease', '--from-file', file.path], { env: { DYNSECRET_HOME: file.home, MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey } });
+    expect(missing.stderr).toMatch(/Missing API private key/);
+    expect(missing.code).toBe(2);
+    const inline = configFile(em, { name: 'inline', publicKey: em.publicKey, privateKey: em.privateKey });
+    const result = await dynsecret(['lease', '--from-file', inline.path, '--format', 'json'], { env: { DYNSECRET_HOME: inline.home } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain(em.privateKey);
+    expect(result.stderr).not.toContain(em.privateKey);
+  });
+
+  it('renews, lists and revokes a lease from any runner, by its Atlas labels, with the TTL rules of the labels', async () => {
+    const lease = parseLease((await withFile(['lease', '--format', 'json', '--ttl', '30m'])).stdout);
+    // The file now allows far more; the lease keeps the max it was issued with (its maxExpiresAt label).
+    writeFileSync(file.path, readFileSync(file.path, 'utf8').replace('"maxTtl": "2h"', '"maxTtl": "24h"'));
+    try {
+      const renewed = await withFile(['renew', lease.leaseId, '--ttl', '3h', '--json']);
+      expect(renewed.stderr).toMatch(/Capped by the config's max TTL/);
+      expect(renewed.code).toBe(0);
+      expect(JSON.parse(renewed.stdout)).toMatchObject({ leaseId: lease.leaseId, expiresAt: lease.maxExpiresAt, cappedBy: 'max-ttl' });
+      const user = (await usersOf(em, 'app-db')).find((u) => u.username === lease.leaseId);
+      expect(user?.deleteAfterDate).toBe(lease.maxExpiresAt);
+
+      const listed = await withFile(['list', '--json']);
+      expect(listed.code).toBe(0);
+      const leases = JSON.parse(listed.stdout) as { leaseId: string; config: string; expiresAt: string }[];
+      expect(leases.find((l) => l.leaseId === lease.leaseId)).toMatchObject({ config: 'app-db', expiresAt: lease.maxExpiresAt });
+
+      const revoked = await withFile(['revoke', lease.leaseId]);
+      expect(revoked.stderr).toContain(`Revoked ${lease.leaseId}.`);
+      expect(revoked.code).toBe(0);
+      expect((await usersOf(em, 'app-db')).some((u) => u.username === lease.leaseId)).toBe(false);
+      expect(existsSync(file.home)).toBe(false);
+    } finally {
+      writeFileSync(file.path, readFileSync(file.path, 'utf8').replace('"maxTtl": "24h"', '"maxTtl": "2h"'));
+    }
+  });
+
+  it('refuses (exit 5) to renew or revoke a user that does not carry the file\'s config label, and lists only its own', async () => {
+    const other = configFile(em, { name: 'other' });
+    const lease = parseLease((await dynsecret(['lease', '--from-file', other.path, '--format', 'json'], { env: other.env })).stdout);
+    for (const args of [['renew', lease.leaseId], ['revoke', lease.leaseId]]) {
+      const result = await withFile(args);
+      expect(result.stderr).toMatch(/is not a lease of config app-db/);
+      expect(result.code).toBe(5);
+    }
+    expect((await usersOf(em, 'other')).some((u) => u.username === lease.leaseId)).toBe(true);
+    const listed = JSON.parse((await withFile(['list', '--json'])).stdout) as { leaseId: string }[];
+    expect(listed.map((l) => l.leaseId)).not.toContain(lease.leaseId);
+  });
+
+  it('writes no audit log by default, and one where --audit-log or DYNSECRET_AUDIT_LOG says', async () => {
+    const log = join(file.folder, 'audit.jsonl');
+    const viaEnv = await withFile(['lease', '--format', 'json'], { DYNSECRET_AUDIT_LOG: log });
+    const leaseId = parseLease(viaEnv.stdout).leaseId;
+    await dynsecret(['--audit-log', log, 'revoke', leaseId, '--from-file', file.path], { env: file.env });
+    const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual([
+      expect.objectContaining({ command: 'lease', config: 'app-db', leaseId, outcome: 'ok' }),
+      expect.objectContaining({ command: 'revoke', config: 'app-db', leaseId, outcome: 'ok' }),
+    ]);
+    expect(existsSync(file.home)).toBe(false);
+  });
+
+  it('does not cache service-account tokens: each command gets its own', async () => {
+    const sa = configFile(em, { name: 'sa-db', clientId: em.clientId });
+    const env = { DYNSECRET_HOME: sa.home, MONGODB_ATLAS_CLIENT_SECRET: em.clientSecret };
+    const before = (await em.state()).tokens;
+    const lease = await dynsecret(['lease', '--from-file', sa.path, '--format', 'json'], { env });
+    expect(lease.code).toBe(0);
+    const revoke = await dynsecret(['revoke', parseLease(lease.stdout).leaseId, '--from-file', sa.path], { env });
+    expect(revoke.code).toBe(0);
+    expect((await em.state()).tokens).toBe(before + 2);
+    expect(existsSync(sa.home)).toBe(false);
+  });
+});

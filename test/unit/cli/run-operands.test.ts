@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { operandsBeforeDashDash } from '../../../src/commands/from-file.js';
+
+const count = (args: string[]) => operandsBeforeDashDash(args, 'run', ['--ttl', '--prefix', '--from-file', '--audit-log'], ['--wait']);
+
+describe('run: whether a NAME precedes --', () => {
+  it.each([
+    [['run', '--from-file', 'f.json', '--', 'npm', 'test'], 0],
+    [['run', 'app-db', '--from-file', 'f.json', '--', 'npm', 'test'], 1],
+    [['run', '--from-file', 'f.json', 'app-db', '--', 'npm'], 1],
+    [['run', '--ttl', '5m', '--from-file', 'f.json', '--', 'app-db'], 0],
+    [['run', '--wait', '5m', '--from-file', 'f.json', '--', 'npm'], 0],
+    [['run', '--wait', '--from-file', 'f.json', '--', 'npm'], 0],
+    [['run', '--wait=5m', '--from-file=f.json', '--', 'npm'], 0],
+    [['--audit-log', 'a.log', 'run', '--from-file', 'f.json', '--', 'npm'], 0],
+    [['run', '--from-file', 'f.json', 'npm', 'test'], 2],
+  ])('%j → %i', (args, expected) => {
+    expect(count(args)).toBe(expected);
+  });
+});
