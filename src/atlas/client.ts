@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../config/rules.js';
 import { UsageError } from '../errors.js';
 import type { AtlasAuth, Authenticator } from './auth.js';
 import { DigestAuthenticator } from './digest.js';
@@ -96,8 +97,9 @@ function parseBaseUrl(raw: string): string {
   } catch {
     throw new UsageError(`the Atlas base URL ${raw} is not a URL: pass something like https://cloud.mongodb.com`);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new UsageError(`the Atlas base URL ${raw} must start with https:// (or http:// for a local emulator)`);
+  // Checked here too: a store written by an older version may hold any http URL.
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))) {
+    throw new UsageError(`the Atlas base URL ${raw} must start with https:// (http:// only on 127.0.0.0/8, [::1] or localhost, for a local emulator)`);
   }
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }

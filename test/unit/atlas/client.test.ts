@@ -141,6 +141,10 @@ describe('input checked before it is sent (exit 2, no request)', () => {
     ['a project ID that is not 24 hex characters', { groupId: 'ABC' }, '--group-id'],
     ['a base URL that is not a URL', { baseUrl: 'cloud.mongodb.com' }, 'is not a URL'],
     ['a base URL with another scheme', { baseUrl: 'ftp://cloud.mongodb.com' }, 'must start with https://'],
+    ['plain http to a name that starts with 127.', { baseUrl: 'http://127.attacker.example' }, 'must start with https://'],
+    ['plain http to a name under a loopback address', { baseUrl: 'http://127.0.0.1.nip.io' }, 'must start with https://'],
+    ['plain http to a name that starts with localhost', { baseUrl: 'http://localhost.evil' }, 'must start with https://'],
+    ['plain http to another host', { baseUrl: 'http://cloud.mongodb.com' }, 'must start with https://'],
   ])('refuses %s when the client is made', (_name, override, fragment) => {
     const make = () => createAtlasClient({ baseUrl: 'https://cloud.mongodb.com', groupId: GROUP, auth: { kind: 'apiKey', publicKey: 'a', privateKey: 'b' }, ...override });
     expect(make).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining(fragment) }));
