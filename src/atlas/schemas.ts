@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isConnectionString } from '../lease/connection-string.js';
 
 // Shapes of the Atlas Admin API v2 (version 2023-01-01) that dynsecret reads and writes. Objects strip
 // unknown keys, so new Atlas fields never break parsing; the fields we rely on are checked strictly.
@@ -63,13 +64,18 @@ export const ProjectSchema = z.object({
   created: z.string(),
 });
 
+/** Checked where it enters: it ends up in env files and shell output (see src/lease/connection-string.ts). */
+const ConnectionStringSchema = z.string().refine(isConnectionString, {
+  message: 'not a mongodb or mongodb+srv URL with a host and no whitespace, quote or control character',
+});
+
 export const ClusterSchema = z.object({
   name: z.string().min(1),
   stateName: z.string().optional(),
   paused: z.boolean().optional(),
   // `{}` while the cluster is being created: the connection string is not known yet.
   connectionStrings: z
-    .object({ standard: z.string().optional(), standardSrv: z.string().optional() })
+    .object({ standard: ConnectionStringSchema.optional(), standardSrv: ConnectionStringSchema.optional() })
     .default({}),
 });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, open, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat, open, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { DynsecretError, TransientError, UsageError } from '../errors.js';
@@ -32,6 +33,21 @@ export async function upsertEnvFile(
     await writeAtomically(target, applyEnvUpdates(text, vars, format));
   });
   return { target };
+}
+
+/**
+ * Everything `upsertEnvFile` would refuse, checked without writing: the names and values, the folder (it
+ * exists and can take the temp file and the lock), the file (a regular UTF-8 text file, if it exists).
+ * `lease` calls it before Atlas creates the user, so a bad path never leaves credentials nobody received.
+ */
+export async function checkEnvFile(path: string, vars: ReadonlyArray<Variable>, format: EnvFileFormat = 'dotenv'): Promise<void> {
+  applyEnvUpdates('', vars, format);
+  const target = await resolveTarget(path);
+  const text = await readText(target);
+  if (text !== undefined) applyEnvUpdates(text, vars, format);
+  await access(dirname(target), constants.W_OK).catch((error: unknown) => {
+    throw fileError(path, `cannot be written: its folder ${dirname(target)} is not writable`, error);
+  });
 }
 
 /** Removes the keys `names` from an env file; a missing file or absent keys change nothing. */

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { workspace, type Workspace } from '../helpers/emulator.js';
@@ -5,7 +7,7 @@ import { STRESS } from './support/counts.js';
 import { apiError, ATLAS_JSON, hostileServer, json, type Answer, type HostileServer } from './support/hostile-server.js';
 import { copyOf, type HostileCase, runHostile } from './support/hostile.js';
 import { tallyHostile } from './support/hostile-tally.js';
-import { editStore } from './support/store.js';
+import { editStore, openStore } from './support/store.js';
 
 /**
  * Hostile answers from a server posing as Atlas: terminal escapes in error details, huge and endless
@@ -145,4 +147,66 @@ describe.concurrent('hostile responses', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(server.seen.filter((r) => r.method === 'GET').length).toBeLessThanOrEqual(201);
   }, 120_000);
+});
+
+/**
+ * Connection strings a server (or a store written before they were checked) may hold. Nothing that cannot be
+ * delivered is ever created: `lease` and `run` check everything they will print or write before the POST.
+ */
+describe.concurrent('credentials that cannot be delivered are never created', () => {
+  const PAYLOAD = "mongodb+srv://cluster0.example.net/?x='$(touch${IFS}/tmp/p)'";
+  const BAD = ['not a url', PAYLOAD, 'mongodb+srv://c0.example.net/?x=`id`'];
+  /** Serves Cluster0 with `uri`, creates any user (201), deletes any (204). */
+  const atlasWith = (uri: string): Answer => (req, res) => {
+    if (req.method === 'GET' && req.url?.includes('/clusters/')) return json(200, { name: 'Cluster0', connectionStrings: { standardSrv: uri } })(req, res);
+    if (req.method === 'POST') return json(201, user(ID))(req, res);
+    if (req.method === 'DELETE') return void res.writeHead(204).end();
+    return apiError(404, 'USERNAME_NOT_FOUND', 'No user.')(req, res);
+  };
+  const serverFor = async (uri: string, storedUri?: string) => {
+    const server = await hostileServer();
+    server.answer(atlasWith(uri));
+    const ws = copyOf(template);
+    await editStore(ws, (data) => {
+      for (const config of data.configs) {
+        config.baseUrl = server.url;
+        if (storedUri !== undefined) config.connectionString = storedUri;
+      }
+    });
+    return { server, ws };
+  };
+  const writes = (server: HostileServer) => server.seen.filter((r) => r.method !== 'GET').map((r) => r.method);
+
+  it.each(BAD)('lease --cluster Cluster0 served %j: exit 1 "unexpected response", no user created, no record', async (uri) => {
+    const { server, ws } = await serverFor(uri);
+    const result = await ws.run(['lease', 'h', '--cluster', 'Cluster0', '--format', 'dotenv']);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/unexpected response to GET .*connectionStrings\.standardSrv/);
+    expect(result.stderr).not.toContain(uri);
+    expect(writes(server)).toEqual([]);
+    expect((await openStore(ws)).leases).toEqual([]);
+  }, 60_000);
+
+  it.each(BAD.flatMap((uri) => [['lease', uri], ['run', uri]]))('%s with a saved connection string %j: exit 1 before any user is created', async (command, uri) => {
+    const { server, ws } = await serverFor('mongodb+srv://c0.example.net', uri);
+    const marker = join(ws.home, 'command-ran');
+    const args = command === 'lease' ? ['lease', 'h', '--format', 'dotenv'] : ['run', 'h', '--no-wait', '--', 'touch', marker];
+    const result = await ws.run(args);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/connection string of this config is not a mongodb/);
+    expect(writes(server)).toEqual([]);
+    expect(existsSync(marker)).toBe(false);
+    expect((await openStore(ws)).leases).toEqual([]);
+  }, 60_000);
+
+  it('the control case: a good connection string leases once, every value single-quoted', async () => {
+    const { server, ws } = await serverFor('mongodb+srv://c0.example.net');
+    const result = await ws.run(['lease', 'h', '--format', 'dotenv', '--prefix', 'A_']);
+    // Every value dynsecret makes is carried; this is the control case: the lease succeeds and is single-quoted.
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^A_DB_USERNAME='[^'"`$\\]+'$/m);
+    expect(writes(server)).toEqual(['POST']);
+  }, 60_000);
 });
