@@ -86,9 +86,15 @@ export const ClusterPageSchema = z.object({
 
 export const ClusterStatusSchema = z.object({ changeStatus: z.enum(['PENDING', 'APPLIED']) });
 
+/** RFC 6750 `b64token`: what a bearer token may hold, so it can never break a header line. */
+export const ACCESS_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+export const MAX_ACCESS_TOKEN_LENGTH = 8192;
+/** Atlas issues tokens for an hour; a server claiming more than a day is not believed. */
+export const MAX_TOKEN_LIFETIME_S = 86_400;
+
 export const TokenResponseSchema = z.object({
-  access_token: z.string().min(1),
-  expires_in: z.number().positive(),
+  access_token: z.string().max(MAX_ACCESS_TOKEN_LENGTH).regex(ACCESS_TOKEN),
+  expires_in: z.number().int().positive().max(MAX_TOKEN_LIFETIME_S),
   token_type: z.string().regex(/^bearer$/i),
 });
 

@@ -22,7 +22,10 @@ let template: Workspace;
 
 beforeAll(async () => {
   const nowhere = { url: 'http://127.0.0.1:9', groupId: GROUP, publicKey: 'abcdefgh', privateKey: 'private-key-value-0123', clusters: [], clientId: 'x', clientSecret: 'y' };
-  template = await workspace(nowhere, [{ name: 'h', flags: ['--role', 'read@app', '--no-verify'] }]);
+  template = await workspace(nowhere, [
+    { name: 'h', flags: ['--role', 'read@app', '--no-verify'] },
+    { name: 'sa', auth: 'serviceAccount', flags: ['--role', 'read@app', '--no-verify'] },
+  ]);
 }, 60_000);
 
 const ESCAPES = 'bad \u001b]0;owned\u0007 \u001b[2J\u009b31m thing\nexport EVIL=1\u202e';
@@ -57,6 +60,9 @@ interface ResponseCase {
 const lease = ['lease', 'h', '--format', 'json'];
 const remote = ['list', 'h', '--remote'];
 const revokeElsewhere = ['revoke', ID, '--config', 'h'];
+const remoteSa = ['list', 'sa', '--remote'];
+const tokenAnswer = (accessToken: unknown, expiresIn: unknown = 3600): Answer => (_q, r) =>
+  r.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ access_token: accessToken, expires_in: expiresIn, token_type: 'Bearer' }));
 const renewElsewhere = ['renew', ID, '--config', 'h'];
 
 const endless: Answer = (_req, res) => {
@@ -92,6 +98,9 @@ const cases: ResponseCase[] = [
   { name: 'a user without dynsecret labels', code: 5, args: renewElsewhere, method: 'GET', answer: json(200, user(ID, 'h', { labels: [{ key: '__proto__', value: 'x' }] })), message: /not a lease/ },
   { name: 'a user whose labels have prototype keys', code: 5, args: renewElsewhere, method: 'GET', answer: json(200, `{"username":"${ID}","databaseName":"admin","groupId":"${GROUP}","roles":[],"labels":[{"__proto__":{"key":"dynsecret.config"},"value":"h"}]}`) },
   { name: '429 with a Retry-After of -1 on every try', code: 6, args: remote, method: 'GET', answer: (_q, r) => r.writeHead(429, { 'Retry-After': '-1', 'Content-Type': ATLAS_JSON }).end('{}') },
+  { name: 'an access token holding CR LF', code: 1, args: remoteSa, method: 'POST', answer: tokenAnswer('tok\r\nX-Injected: 1'), message: /unexpected response to POST \/api\/oauth\/token/ },
+  { name: 'an access token of 1 MB', code: 1, args: remoteSa, method: 'POST', answer: tokenAnswer('t'.repeat(1_000_000)), message: /unexpected response to POST \/api\/oauth\/token/ },
+  { name: 'a token that lives for 30 years', code: 1, args: remoteSa, method: 'POST', answer: tokenAnswer('tok', 1e9), message: /unexpected response to POST \/api\/oauth\/token/ },
   { name: 'a body cut short on every try', code: 6, args: remote, method: 'GET', answer: (_q, r) => { r.writeHead(200, { 'Content-Type': ATLAS_JSON, 'Content-Length': '1000' }); r.write('{"results":['); r.destroy(); } },
 ];
 
