@@ -1,5 +1,5 @@
 import { ExitCode, type ExitCodeValue } from '../errors.js';
-import type { Authenticator, TokenCache } from './auth.js';
+import type { Authenticator, TokenCache, UnauthorizedRetry } from './auth.js';
 import { AtlasApiError, atlasResponseError, redact, unexpectedResponse } from './errors.js';
 import { withRetries, type RetryDeps } from './retry.js';
 import { ACCESS_TOKEN, ApiErrorSchema, MAX_ACCESS_TOKEN_LENGTH, MAX_TOKEN_LIFETIME_S, OAuthErrorSchema, TokenResponseSchema } from './schemas.js';
@@ -51,11 +51,11 @@ export class ServiceAccountAuthenticator implements Authenticator {
     return `Bearer ${(await this.#pending).accessToken}`;
   }
 
-  async shouldRetryUnauthorized(_response: HttpResponse, sent: string | undefined): Promise<boolean> {
-    if (sent === undefined) return false;
+  async shouldRetryUnauthorized(_response: HttpResponse, sent: string | undefined): Promise<UnauthorizedRetry | undefined> {
+    if (sent === undefined) return undefined;
     // Drop the token only if no one has replaced it meanwhile; the caller retries once either way.
     if (this.#token !== undefined && sent === `Bearer ${this.#token.accessToken}`) this.#token = undefined;
-    return true;
+    return 'token';
   }
 
   async #obtain(): Promise<Token> {

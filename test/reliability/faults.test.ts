@@ -19,6 +19,7 @@ import { openStore } from './support/store.js';
 
 const ALWAYS = new Set([
   'lease × latency beyond the request timeout',
+  'lease × stale nonce',
   'lease --wait × stale nonce',
   'run (the final revoke) × stale nonce',
 ]);
