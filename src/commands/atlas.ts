@@ -1,4 +1,5 @@
 import type { AtlasClient, TokenCache } from '../atlas/index.js';
+import { networkSettings } from '../config/network-env.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import type { EncryptedStore } from '../store/store.js';
 import { VERSION } from '../version.js';
@@ -23,6 +24,7 @@ function storeTokenCache(store: EncryptedStore, config: string): TokenCache {
 
 /** The Atlas client for one config, loaded on first use so commands without Atlas never import it. */
 export async function atlasClientFor(deps: AtlasDeps, config: DynamicSecretConfig): Promise<AtlasClient> {
+  const { connectMs, requestMs, maxAttempts } = networkSettings(deps.env);
   const { createAtlasClient } = await import('../atlas/index.js');
   const auth = config.auth.kind === 'apiKey'
     ? config.auth
@@ -33,6 +35,8 @@ export async function atlasClientFor(deps: AtlasDeps, config: DynamicSecretConfi
     auth,
     ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
     env: deps.env,
+    timeouts: { connectMs, requestMs },
+    retry: { maxAttempts },
     onDebug: deps.debug,
     userAgent: `dynsecret/${VERSION}`,
   });
