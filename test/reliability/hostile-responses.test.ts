@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspace, type Workspace } from '../helpers/emulator.js';
 import { STRESS } from './support/counts.js';
 import { apiError, ATLAS_JSON, hostileServer, json, type Answer, type HostileServer } from './support/hostile-server.js';
@@ -217,5 +218,48 @@ describe.concurrent('credentials that cannot be delivered are never created', ()
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^A_DB_USERNAME='[^'"`$\\]+'$/m);
     expect(writes(server)).toEqual(['POST']);
+  }, 60_000);
+});
+
+/**
+ * Servers and proxies that accept every connection and close it at once. Each connection that fails counts as
+ * an attempt of the retry budget, with backoff: a handful of connections, then exit 6, never a reconnect loop.
+ */
+describe.concurrent('connections closed on accept', () => {
+  const closers: NetServer[] = [];
+  afterAll(() => Promise.all(closers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))));
+  async function closer(): Promise<{ port: number; connections: () => number }> {
+    let count = 0;
+    // Reads what the client sends (a CONNECT, or a request), then closes.
+    const server = createNetServer((socket) => {
+      count += 1;
+      socket.once('data', () => socket.destroy());
+      socket.on('error', () => undefined);
+    });
+    closers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no address');
+    return { port: address.port, connections: () => count };
+  }
+  const env = { DYNSECRET_REQUEST_TIMEOUT: '3s', DYNSECRET_RETRIES: '2' };
+
+  it.each([
+    ['a proxy that closes every connection (https through a tunnel)', 'proxy'],
+    ['an Atlas that closes every connection', 'server'],
+  ])('%s: exit 6 after a handful of connections', async (_name, kind) => {
+    const { port, connections } = await closer();
+    const ws = copyOf(template);
+    const baseUrl = kind === 'proxy' ? 'https://atlas.invalid' : `http://127.0.0.1:${port}`;
+    await editStore(ws, (data) => {
+      for (const config of data.configs) config.baseUrl = baseUrl;
+    });
+    const proxy = kind === 'proxy' ? { HTTPS_PROXY: `http://127.0.0.1:${port}` } : {};
+    const result = await ws.run(['list', 'h', '--remote'], { env: { ...env, ...proxy } });
+    expect(result.code, result.stderr).toBe(6);
+    expect(result.stdout).toBe('');
+    // 3 attempts (DYNSECRET_RETRIES=2); a connection or two each at most.
+    expect(connections()).toBeGreaterThanOrEqual(3);
+    expect(connections()).toBeLessThanOrEqual(6);
   }, 60_000);
 });
