@@ -32,8 +32,12 @@ export interface AtlasClientOptions {
 export interface AtlasClient {
   getProject(): Promise<AtlasProject>;
   listDatabaseUsers(page?: { pageNum?: number; itemsPerPage?: number }): Promise<{ results: DatabaseUser[]; totalCount?: number }>;
-  /** Every database user of the project, read in pages of 500. */
+  /**
+   * Every database user of the project, read in pages of 500; with `select`, only what it returns for each
+   * user (undefined drops the user), applied page by page so the users it drops are never all in memory.
+   */
   listAllDatabaseUsers(): Promise<DatabaseUser[]>;
+  listAllDatabaseUsers<K>(select: (user: DatabaseUser) => K | undefined): Promise<K[]>;
   getDatabaseUser(username: string): Promise<DatabaseUser>;
   /** Safe to call once per lease: an unclear failure is resolved by looking the username up. */
   createDatabaseUser(user: NewDatabaseUser): Promise<DatabaseUser>;

@@ -144,6 +144,24 @@ describe.concurrent('hostile responses', () => {
     expect(result.stdout.replaceAll('\n', '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
   });
 
+  it('40 pages of 4.7 MB of other users fit in a 128 MB heap: only this config\'s leases are kept, slimmed', async () => {
+    const server = await hostileServer();
+    const bulky = (i: number) => user(`ds-other-${i}`, 'other', { description: 'd'.repeat(9000) });
+    const page = JSON.stringify({ results: Array.from({ length: 500 }, (_, i) => bulky(i)), totalCount: 40 * 500 + 1 });
+    const last = JSON.stringify({ results: [user('ds-h-mine', 'h', { description: 'd'.repeat(9000) })], totalCount: 40 * 500 + 1 });
+    server.answer((req, res) => {
+      const pageNum = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('pageNum'));
+      json(200, pageNum >= 41 ? last : page)(req, res);
+    });
+    const ws = copyOf(template);
+    await editStore(ws, (data) => {
+      for (const config of data.configs) config.baseUrl = server.url;
+    });
+    const result = await ws.run(['list', 'h', '--remote', '--json'], { env: { NODE_OPTIONS: '--max-old-space-size=128' } });
+    expect(result.code, result.stderr.slice(0, 500)).toBe(0);
+    expect((JSON.parse(result.stdout) as { leaseId: string }[]).map((l) => l.leaseId)).toEqual(['ds-h-mine']);
+  }, 120_000);
+
   // Only in the stress run (200 pages of 500 users); defined only there, so `npm test` skips nothing.
   if (STRESS) it('a server that pages forever is stopped after 200 pages', async () => {
     const server = await hostileServer();

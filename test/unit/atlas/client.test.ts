@@ -115,6 +115,23 @@ describe('listAllDatabaseUsers and listClusters read every page', () => {
   });
 });
 
+describe('listAllDatabaseUsers with a selection', () => {
+  it('keeps only what select returns, across pages, and still reads every page', async () => {
+    fake = await startFake((q, r) => {
+      const page = Number(new URL(q.url, 'http://x').searchParams.get('pageNum'));
+      const count = page < 3 ? 500 : 7;
+      const results = Array.from({ length: count }, (_v, i) => userJson(`u${(page - 1) * 500 + i}`));
+      sendJson(r, 200, { results, totalCount: 1007 });
+    });
+    const { client } = makeClient(fake.baseUrl);
+
+    const kept = await client.listAllDatabaseUsers((user) => (user.username.endsWith('00') ? user.username : undefined));
+
+    expect(kept).toEqual(['u100', 'u200', 'u300', 'u400', 'u500', 'u600', 'u700', 'u800', 'u900', 'u1000']);
+    expect(fake.seen).toHaveLength(3);
+  });
+});
+
 describe('input checked before it is sent (exit 2, no request)', () => {
   const base = { username: 'u1', password: 'long-enough-password', roles: [{ roleName: 'read', databaseName: 'app' }] };
   it.each<[string, (c: AtlasClient) => Promise<unknown>, string]>([
