@@ -36,6 +36,8 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 export class Transport {
   #ready: Promise<{ fetch: typeof undiciFetch; dispatcher: Dispatcher }> | undefined;
   #count = 0;
+  /** The dispatcher #ready resolved to, once it has. */
+  #dispatcher: Dispatcher | undefined;
   readonly #options: TransportOptions;
 
   constructor(options: TransportOptions) {
@@ -96,10 +98,10 @@ export class Transport {
    * keeps the request queued and reconnects at once); the next attempt, after its backoff, builds a new one.
    */
   #discard(dispatcher: Dispatcher): void {
-    const current = this.#ready;
-    void current?.then((ready) => {
-      if (ready.dispatcher === dispatcher && this.#ready === current) this.#ready = undefined;
-    });
+    if (this.#dispatcher === dispatcher) {
+      this.#ready = undefined;
+      this.#dispatcher = undefined;
+    }
     dispatcher.destroy().catch(() => undefined);
   }
 
@@ -108,7 +110,9 @@ export class Transport {
     this.#ready ??= import('undici').then(async (mod) => {
       // A bundle with code splitting may expose a CommonJS package only as `default`; Node exposes both.
       const undici = (mod as unknown as { default?: typeof mod }).default ?? mod;
-      return { fetch: undici.fetch, dispatcher: await buildDispatcher(undici, this.#options) };
+      const dispatcher = await buildDispatcher(undici, this.#options);
+      this.#dispatcher = dispatcher;
+      return { fetch: undici.fetch, dispatcher };
     });
     return this.#ready;
   }

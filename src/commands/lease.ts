@@ -96,7 +96,8 @@ export async function createLease(
     await setStatus(context, username, 'active');
     context.audit.note({ config: config.name, leaseId: username, expiresAt: record.expiresAt });
   } catch (error) {
-    await abandon(context, config, username, true);
+    // The original failure is the one to report; a record left behind shows as incomplete in `list`.
+    await abandon(context, config, username, true).catch(() => undefined);
     throw error;
   }
   if (options.waitMs !== undefined && wait) await wait(context, config, lease, options.waitMs);
