@@ -229,6 +229,22 @@ describe.concurrent('credentials that cannot be delivered are never created', ()
     expect((await openStore(ws)).leases).toEqual([]);
   }, 60_000);
 
+  it.each(BAD)('create, verifying a cluster served %j: exit 1 "unexpected response", nothing saved', async (uri) => {
+    const server = await hostileServer();
+    server.answer((req, res) => {
+      if (req.url?.includes('/clusters/')) return json(200, { name: 'Cluster0', connectionStrings: { standardSrv: uri } })(req, res);
+      return json(200, { results: [], totalCount: 0 })(req, res);
+    });
+    const ws = copyOf(template);
+    const result = await ws.run(
+      ['create', 'fresh', '--group-id', GROUP, '--public-key', 'abcdefgh', '--private-key-stdin', '--base-url', server.url, '--role', 'read@app', '--scope', 'Cluster0'],
+      { input: 'private-key-value-0123' },
+    );
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/unexpected response to GET .*connectionStrings\.standardSrv/);
+    expect((await openStore(ws)).configs.map((c) => c.name)).not.toContain('fresh');
+  }, 60_000);
+
   it('the control case: a good connection string leases once, every value single-quoted', async () => {
     const { server, ws } = await serverFor('mongodb+srv://c0.example.net');
     const result = await ws.run(['lease', 'h', '--format', 'dotenv', '--prefix', 'A_']);
