@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../config/rules.js';
 import { UsageError } from '../errors.js';
 import type { AtlasAuth, Authenticator } from './auth.js';
 import { DigestAuthenticator } from './digest.js';
@@ -31,8 +32,12 @@ export interface AtlasClientOptions {
 export interface AtlasClient {
   getProject(): Promise<AtlasProject>;
   listDatabaseUsers(page?: { pageNum?: number; itemsPerPage?: number }): Promise<{ results: DatabaseUser[]; totalCount?: number }>;
-  /** Every database user of the project, read in pages of 500. */
+  /**
+   * Every database user of the project, read in pages of 500; with `select`, only what it returns for each
+   * user (undefined drops the user), applied page by page so the users it drops are never all in memory.
+   */
   listAllDatabaseUsers(): Promise<DatabaseUser[]>;
+  listAllDatabaseUsers<K>(select: (user: DatabaseUser) => K | undefined): Promise<K[]>;
   getDatabaseUser(username: string): Promise<DatabaseUser>;
   /** Safe to call once per lease: an unclear failure is resolved by looking the username up. */
   createDatabaseUser(user: NewDatabaseUser): Promise<DatabaseUser>;
@@ -96,8 +101,9 @@ function parseBaseUrl(raw: string): string {
   } catch {
     throw new UsageError(`the Atlas base URL ${raw} is not a URL: pass something like https://cloud.mongodb.com`);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new UsageError(`the Atlas base URL ${raw} must start with https:// (or http:// for a local emulator)`);
+  // Checked here too: a store written by an older version may hold any http URL.
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))) {
+    throw new UsageError(`the Atlas base URL ${raw} must start with https:// (http:// only on 127.0.0.0/8, [::1] or localhost, for a local emulator)`);
   }
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DynsecretError, ExitCode } from '../errors.js';
-import type { Authenticator } from './auth.js';
+import type { Authenticator, UnauthorizedRetry } from './auth.js';
 import type { HttpResponse } from './transport.js';
 
 // HTTP Digest (RFC 7616) for Atlas API keys, written here rather than taken from digest-fetch 3, which:
@@ -92,7 +92,8 @@ export function digestAuthorization(input: DigestInput, opaque: string | undefin
 
 /**
  * One API key's digest state for the process: the first request learns the nonce from a challenge, every
- * later one reuses it with the next nonce count (one round trip), and `stale=true` earns one new challenge.
+ * later one reuses it with the next nonce count (one round trip), and `stale=true` earns one new nonce per
+ * request.
  */
 export class DigestAuthenticator implements Authenticator {
   readonly kind = 'apiKey' as const;
@@ -118,14 +119,18 @@ export class DigestAuthenticator implements Authenticator {
     return digestAuthorization(input, challenge.opaque);
   }
 
-  async shouldRetryUnauthorized(response: HttpResponse, sent: string | undefined): Promise<boolean> {
+  /**
+   * A request sent without credentials learns the challenge; a nonce that expired (`stale=true`, also on the
+   * very first authenticated request, when the nonce died on the way) is answered with the new nonce.
+   */
+  async shouldRetryUnauthorized(response: HttpResponse, sent: string | undefined): Promise<UnauthorizedRetry | undefined> {
     const challenge = parseDigestChallenge(response.headers.get('www-authenticate'));
-    if (challenge === undefined) return false;
-    const retry = sent === undefined || challenge.stale;
-    if (retry && challenge.nonce !== this.#challenge?.nonce) {
+    if (challenge === undefined) return undefined;
+    const reason = sent === undefined ? 'challenge' : challenge.stale ? 'stale' : undefined;
+    if (reason !== undefined && challenge.nonce !== this.#challenge?.nonce) {
       this.#challenge = challenge;
       this.#nc = 0;
     }
-    return retry;
+    return reason;
   }
 }

@@ -40,7 +40,8 @@ export function atlasEndpoints(api: Requester, groupId: string, retry: RetryDeps
       return totalCount === undefined ? { results } : { results, totalCount };
     },
 
-    listAllDatabaseUsers: () => paginate((query) => api.json('GET', users, DatabaseUserPageSchema, { query })),
+    listAllDatabaseUsers: <K>(select?: (user: DatabaseUser) => K | undefined) =>
+      paginate((query) => api.json('GET', users, DatabaseUserPageSchema, { query }), select),
 
     getDatabaseUser,
 

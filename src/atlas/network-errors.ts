@@ -39,6 +39,7 @@ const REASONS: Record<string, string> = {
   ENETUNREACH: 'the network is unreachable',
   UND_ERR_SOCKET: 'the connection closed unexpectedly',
   UND_ERR_CLOSED: 'the connection closed unexpectedly',
+  UND_ERR_DESTROYED: 'the connection closed unexpectedly',
 };
 
 const TIMEOUTS: Record<string, string> = {

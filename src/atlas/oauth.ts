@@ -1,8 +1,8 @@
 import { ExitCode, type ExitCodeValue } from '../errors.js';
-import type { Authenticator, TokenCache } from './auth.js';
+import type { Authenticator, TokenCache, UnauthorizedRetry } from './auth.js';
 import { AtlasApiError, atlasResponseError, redact, unexpectedResponse } from './errors.js';
 import { withRetries, type RetryDeps } from './retry.js';
-import { ApiErrorSchema, OAuthErrorSchema, TokenResponseSchema } from './schemas.js';
+import { ACCESS_TOKEN, ApiErrorSchema, MAX_ACCESS_TOKEN_LENGTH, MAX_TOKEN_LIFETIME_S, OAuthErrorSchema, TokenResponseSchema } from './schemas.js';
 import type { HttpResponse, Transport } from './transport.js';
 
 const TOKEN_PATH = '/api/oauth/token';
@@ -51,11 +51,11 @@ export class ServiceAccountAuthenticator implements Authenticator {
     return `Bearer ${(await this.#pending).accessToken}`;
   }
 
-  async shouldRetryUnauthorized(_response: HttpResponse, sent: string | undefined): Promise<boolean> {
-    if (sent === undefined) return false;
+  async shouldRetryUnauthorized(_response: HttpResponse, sent: string | undefined): Promise<UnauthorizedRetry | undefined> {
+    if (sent === undefined) return undefined;
     // Drop the token only if no one has replaced it meanwhile; the caller retries once either way.
     if (this.#token !== undefined && sent === `Bearer ${this.#token.accessToken}`) this.#token = undefined;
-    return true;
+    return 'token';
   }
 
   async #obtain(): Promise<Token> {
@@ -63,7 +63,9 @@ export class ServiceAccountAuthenticator implements Authenticator {
       this.#cacheConsulted = true;
       const cached = await this.tokenCache.load().catch(() => undefined);
       const expiresAtMs = cached === undefined ? NaN : Date.parse(cached.expiresAt);
-      if (cached !== undefined && expiresAtMs - this.deps.retry.now() > CACHED_TOKEN_MIN_LIFE_MS) {
+      const left = expiresAtMs - this.deps.retry.now();
+      // A cached token is checked like a new one: a bad one would fail every command until it expired.
+      if (cached !== undefined && isAccessToken(cached.accessToken) && left > CACHED_TOKEN_MIN_LIFE_MS && left <= MAX_TOKEN_LIFETIME_S * 1000) {
         this.#token = { accessToken: cached.accessToken, expiresAtMs };
         return this.#token;
       }
@@ -122,6 +124,10 @@ export class ServiceAccountAuthenticator implements Authenticator {
     const message = redact(sentence + (code === undefined ? '' : ` (Atlas error ${code})`), this.secrets);
     return new AtlasApiError(message, exitCode, { status: response.status, errorCode: code });
   }
+}
+
+function isAccessToken(token: string): boolean {
+  return token.length <= MAX_ACCESS_TOKEN_LENGTH && ACCESS_TOKEN.test(token);
 }
 
 const SA_PLACE = 'Organization → Access Manager → Applications → Service Accounts';

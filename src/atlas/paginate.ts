@@ -10,14 +10,26 @@ export interface PageQuery {
   [key: string]: string | number | boolean;
 }
 
-/** Reads pages until a short page or `totalCount` says there is nothing more. */
-export async function paginate<T>(fetchPage: (query: PageQuery) => Promise<{ results: T[]; totalCount?: number | undefined }>): Promise<T[]> {
-  const all: T[] = [];
+/**
+ * Reads pages until a short page or `totalCount` says there is nothing more. `select` keeps what the caller
+ * needs of each item (undefined drops it) as each page arrives, so memory follows what is kept, not what a
+ * server sends: 200 pages of 5 MB are read one at a time.
+ */
+export async function paginate<T, K = T>(
+  fetchPage: (query: PageQuery) => Promise<{ results: T[]; totalCount?: number | undefined }>,
+  select: (item: T) => K | undefined = (item) => item as unknown as K,
+): Promise<K[]> {
+  const kept: K[] = [];
+  let seen = 0;
   for (let pageNum = 1; pageNum <= MAX_PAGES; pageNum += 1) {
     const page = await fetchPage({ pageNum, itemsPerPage: PAGE_SIZE, includeCount: true });
-    all.push(...page.results);
-    const done = page.results.length < PAGE_SIZE || (page.totalCount !== undefined && all.length >= page.totalCount);
+    seen += page.results.length;
+    for (const item of page.results) {
+      const selected = select(item);
+      if (selected !== undefined) kept.push(selected);
+    }
+    const done = page.results.length < PAGE_SIZE || (page.totalCount !== undefined && seen >= page.totalCount);
     if (done) break;
   }
-  return all;
+  return kept;
 }

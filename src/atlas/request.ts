@@ -74,14 +74,21 @@ export class Requester {
     return this.#exchange(request, attempt);
   }
 
-  /** One attempt: with the current credentials, and once more if a 401 says fresh ones can succeed. */
+  /**
+   * One attempt: with the current credentials, and again while a 401 says fresh ones can succeed, each
+   * reason once (a digest exchange is at most: no credentials, a challenge, a stale nonce's new challenge).
+   */
   async #exchange(request: HttpRequest, attempt: number): Promise<HttpResponse> {
     const uri = request.url.pathname + request.url.search;
-    const first = await this.deps.auth.header(request.method, uri);
-    const response = await this.deps.transport.send(withAuthorization(request, first), attempt);
-    if (response.status !== 401 || !(await this.deps.auth.shouldRetryUnauthorized(response, first))) return response;
-    const second = await this.deps.auth.header(request.method, uri);
-    return this.deps.transport.send(withAuthorization(request, second), attempt);
+    const tried = new Set<string>();
+    for (;;) {
+      const header = await this.deps.auth.header(request.method, uri);
+      const response = await this.deps.transport.send(withAuthorization(request, header), attempt);
+      if (response.status !== 401) return response;
+      const reason = await this.deps.auth.shouldRetryUnauthorized(response, header);
+      if (reason === undefined || tried.has(reason)) return response;
+      tried.add(reason);
+    }
   }
 }
 

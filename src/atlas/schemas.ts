@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isConnectionString } from '../lease/connection-string.js';
 
 // Shapes of the Atlas Admin API v2 (version 2023-01-01) that dynsecret reads and writes. Objects strip
 // unknown keys, so new Atlas fields never break parsing; the fields we rely on are checked strictly.
@@ -63,13 +64,18 @@ export const ProjectSchema = z.object({
   created: z.string(),
 });
 
+/** Checked where it enters: it ends up in env files and shell output (see src/lease/connection-string.ts). */
+const ConnectionStringSchema = z.string().refine(isConnectionString, {
+  message: 'not a mongodb or mongodb+srv URL with a host and no whitespace, quote or control character',
+});
+
 export const ClusterSchema = z.object({
   name: z.string().min(1),
   stateName: z.string().optional(),
   paused: z.boolean().optional(),
   // `{}` while the cluster is being created: the connection string is not known yet.
   connectionStrings: z
-    .object({ standard: z.string().optional(), standardSrv: z.string().optional() })
+    .object({ standard: ConnectionStringSchema.optional(), standardSrv: ConnectionStringSchema.optional() })
     .default({}),
 });
 
@@ -80,9 +86,15 @@ export const ClusterPageSchema = z.object({
 
 export const ClusterStatusSchema = z.object({ changeStatus: z.enum(['PENDING', 'APPLIED']) });
 
+/** RFC 6750 `b64token`: what a bearer token may hold, so it can never break a header line. */
+export const ACCESS_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+export const MAX_ACCESS_TOKEN_LENGTH = 8192;
+/** Atlas issues tokens for an hour; a server claiming more than a day is not believed. */
+export const MAX_TOKEN_LIFETIME_S = 86_400;
+
 export const TokenResponseSchema = z.object({
-  access_token: z.string().min(1),
-  expires_in: z.number().positive(),
+  access_token: z.string().max(MAX_ACCESS_TOKEN_LENGTH).regex(ACCESS_TOKEN),
+  expires_in: z.number().int().positive().max(MAX_TOKEN_LIFETIME_S),
   token_type: z.string().regex(/^bearer$/i),
 });
 

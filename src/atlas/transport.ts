@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Dispatcher, fetch as undiciFetch } from 'undici';
 import { DynsecretError } from '../errors.js';
 import { AtlasNetworkError, networkError } from './network-errors.js';
@@ -35,6 +36,8 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 export class Transport {
   #ready: Promise<{ fetch: typeof undiciFetch; dispatcher: Dispatcher }> | undefined;
   #count = 0;
+  /** The dispatcher #ready resolved to, once it has. */
+  #dispatcher: Dispatcher | undefined;
   readonly #options: TransportOptions;
 
   constructor(options: TransportOptions) {
@@ -53,6 +56,11 @@ export class Transport {
     const debug = (outcome: string): void =>
       this.#options.onDebug?.(`atlas: ${request.method} ${path} -> ${outcome} (attempt ${attempt}, ${now() - started} ms)`);
     this.#count += 1;
+    const connectFailed = new AbortController();
+    const stopWatching = watchConnectErrors(request.url.hostname, (error) => {
+      connectFailed.abort(error);
+      this.#discard(dispatcher);
+    });
     try {
       const response = await fetch(request.url, {
         method: request.method,
@@ -60,7 +68,7 @@ export class Transport {
         body: request.body,
         dispatcher,
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.#options.requestMs),
+        signal: AbortSignal.any([connectFailed.signal, AbortSignal.timeout(this.#options.requestMs)]),
       });
       const text = await readCapped(response);
       if (text === undefined) {
@@ -74,6 +82,8 @@ export class Transport {
       const failure = networkError(err, request.url.host);
       debug(failure instanceof AtlasNetworkError ? failure.code : 'TLS certificate error');
       throw failure;
+    } finally {
+      stopWatching();
     }
   }
 
@@ -83,15 +93,49 @@ export class Transport {
     await dispatcher.close();
   }
 
+  /**
+   * Drops a dispatcher whose connections keep failing in a way undici would retry by itself forever (it
+   * keeps the request queued and reconnects at once); the next attempt, after its backoff, builds a new one.
+   */
+  #discard(dispatcher: Dispatcher): void {
+    if (this.#dispatcher === dispatcher) {
+      this.#ready = undefined;
+      this.#dispatcher = undefined;
+    }
+    dispatcher.destroy().catch(() => undefined);
+  }
+
   #undici(): Promise<{ fetch: typeof undiciFetch; dispatcher: Dispatcher }> {
     // undici is imported on the first request so that loading the CLI costs nothing when no request is made.
     this.#ready ??= import('undici').then(async (mod) => {
       // A bundle with code splitting may expose a CommonJS package only as `default`; Node exposes both.
       const undici = (mod as unknown as { default?: typeof mod }).default ?? mod;
-      return { fetch: undici.fetch, dispatcher: await buildDispatcher(undici, this.#options) };
+      const dispatcher = await buildDispatcher(undici, this.#options);
+      this.#dispatcher = dispatcher;
+      return { fetch: undici.fetch, dispatcher };
     });
     return this.#ready;
   }
+}
+
+const CONNECT_ERROR = 'undici:client:connectError';
+
+/**
+ * Calls `onError` when a connection to `hostname` closes before it could carry the request (a proxy that
+ * closes the tunnel it was asked for). undici keeps such a request queued and reconnects at once: tens of
+ * thousands of connections a second, even after the request was given up. Ending the attempt and dropping
+ * the dispatcher on the first such failure makes it one attempt of the retry budget, with its backoff.
+ */
+function watchConnectErrors(hostname: string, onError: (error: unknown) => void): () => void {
+  const listener = (message: unknown): void => {
+    const { connectParams, error } = message as { connectParams?: { hostname?: string }; error?: { code?: unknown } };
+    // Other connect errors (refused, unreachable, TLS) already fail the request; this one is retried silently.
+    if (connectParams?.hostname === hostname && error?.code === 'UND_ERR_SOCKET') onError(error);
+  };
+  subscribe(CONNECT_ERROR, listener);
+  return () => {
+    unsubscribe(CONNECT_ERROR, listener);
+  };
 }
 
 /** The body as text, or undefined when it is larger than MAX_BODY_BYTES (then it is not read further). */

@@ -1,4 +1,5 @@
 import type { AtlasClient, TokenCache } from '../atlas/index.js';
+import { networkSettings } from '../config/network-env.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import type { Store } from '../store/store-api.js';
 import { VERSION } from '../version.js';
@@ -24,6 +25,7 @@ function storeTokenCache(store: Store, config: string): TokenCache {
 
 /** The Atlas client for one config, loaded on first use so commands without Atlas never import it. */
 export async function atlasClientFor(deps: AtlasDeps, config: DynamicSecretConfig): Promise<AtlasClient> {
+  const { connectMs, requestMs, maxAttempts } = networkSettings(deps.env);
   const { createAtlasClient } = await import('../atlas/index.js');
   const auth = config.auth.kind === 'apiKey' || deps.store === undefined
     ? config.auth
@@ -34,6 +36,8 @@ export async function atlasClientFor(deps: AtlasDeps, config: DynamicSecretConfi
     auth,
     ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
     env: deps.env,
+    timeouts: { connectMs, requestMs },
+    retry: { maxAttempts },
     onDebug: deps.debug,
     userAgent: `dynsecret/${VERSION}`,
   });

@@ -1,12 +1,12 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { applyPlainUpdates, renderPlainEnv } from '../output/env-plain.js';
-import { rewriteEnvFile } from '../output/env-file.js';
-import { appendGithubEnv, githubEnvBlock, githubEnvPath, maskCommands } from '../output/github-env.js';
+import { checkEnvFileRewrite, rewriteEnvFile } from '../output/env-file.js';
+import { appendGithubEnv, checkGithubEnv, githubEnvBlock, githubEnvPath, maskCommands } from '../output/github-env.js';
 import { checkPrefix, connectionString, leaseVariables } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
 import { defaultCluster, fileConfig } from './from-file.js';
-import { abandon, createLease, lease, type LeaseOptions, type WaitForApplied } from './lease.js';
+import { abandon, createLease, lease, type CheckDelivery, type LeaseOptions, type WaitForApplied } from './lease.js';
 
 export interface LeaseCommandOptions extends Omit<LeaseOptions, 'name'> {
   /** The NAME argument; optional with `--from-file`. */
@@ -43,7 +43,14 @@ export async function leaseFor(
 async function leasePlain(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<string> {
   const prefix = options.prefix ?? '';
   checkPrefix(prefix);
-  const { lease: issued, config } = await createLease(context, options, wait);
+  // Tried before the user exists: a value this format cannot carry, or a file that cannot be written, ends
+  // the command while there is nothing to revoke.
+  const checkDelivery: CheckDelivery = async (candidate) => {
+    const vars = leaseVariables(candidate, prefix);
+    renderPlainEnv(vars);
+    if (options.envFile !== undefined) await checkEnvFileRewrite(options.envFile, (current) => applyPlainUpdates(current, vars));
+  };
+  const { lease: issued, config } = await createLease(context, options, wait, checkDelivery);
   const vars = leaseVariables(issued, prefix);
   let text: string;
   try {
@@ -70,8 +77,12 @@ async function leaseToGithubEnv(context: Context, options: LeaseOptions, wait?: 
   const path = githubEnvPath(context.env);
   const prefix = options.prefix ?? '';
   checkPrefix(prefix);
+  const checkDelivery: CheckDelivery = async (candidate) => {
+    githubEnvBlock(leaseVariables(candidate, prefix));
+    await checkGithubEnv(path);
+  };
   // A --wait runs inside createLease, as for any lease: its lines on stderr name the lease, never a secret.
-  const { lease: issued, config } = await createLease(context, options, wait);
+  const { lease: issued, config } = await createLease(context, options, wait, checkDelivery);
   const vars = leaseVariables(issued, prefix);
   try {
     const block = githubEnvBlock(vars);

@@ -6,7 +6,7 @@ import { parseDuration } from '../lease/duration.js';
 import { leaseDescription, leaseLabels } from '../lease/labels.js';
 import { pruneLeases } from '../lease/status.js';
 import { leaseExpiry, toAtlasDate } from '../lease/ttl.js';
-import { upsertEnvFile } from '../output/env-file.js';
+import { checkEnvFile, upsertEnvFile } from '../output/env-file.js';
 import type { OutputFormat } from '../output/formats.js';
 import { checkPrefix, leaseVariables, parseOutputFormat, renderLease, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
@@ -32,11 +32,20 @@ export async function findConfig(context: Context, name: string): Promise<Dynami
 /** Waits until a lease's user is usable on its clusters; provided by the wait module. */
 export type WaitForApplied = (context: Context, config: DynamicSecretConfig, lease: IssuedLease, timeoutMs: number) => Promise<void>;
 
+/** Checks what the caller will print or write with these credentials, before the user exists. */
+export type CheckDelivery = (lease: IssuedLease) => Promise<void> | void;
+
 /**
- * Creates a lease: validates everything first, records the intent, creates the Atlas user (retry-safe),
- * records the lease, then returns the output. Any failure after the user exists revokes it again.
+ * Creates a lease: validates everything first (the variables it yields and `checkDelivery` included, since
+ * the username and password are known before Atlas is asked), records the intent, creates the Atlas user
+ * (retry-safe), records the lease, then returns it. Any failure after the user exists revokes it again.
  */
-export async function createLease(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<{ lease: IssuedLease; config: DynamicSecretConfig }> {
+export async function createLease(
+  context: Context,
+  options: LeaseOptions,
+  wait?: WaitForApplied,
+  checkDelivery?: CheckDelivery,
+): Promise<{ lease: IssuedLease; config: DynamicSecretConfig }> {
   const config = await findConfig(context, options.name);
   const prefix = options.prefix ?? '';
   checkPrefix(prefix);
@@ -58,6 +67,10 @@ export async function createLease(context: Context, options: LeaseOptions, wait?
   const atlas = await context.atlas(config);
   // Asked before the user exists: a wrong --cluster must not leave a user whose credentials nobody received.
   const clusterUri = options.cluster === undefined ? config.connectionString : await clusterConnectionString(context, config, options.cluster);
+  const lease: IssuedLease = { leaseId: username, config: config.name, username, password, createdAt, expiresAt, maxExpiresAt, clusterUri };
+  // Everything that could stop the credentials from reaching anyone fails here, while nothing exists yet.
+  leaseVariables(lease, prefix);
+  await checkDelivery?.(lease);
 
   // The intent is recorded first: a process killed after Atlas answered leaves a visible record.
   await context.store.update((data) => {
@@ -79,9 +92,14 @@ export async function createLease(context: Context, options: LeaseOptions, wait?
     else await abandon(context, config, username, false);
     throw error;
   }
-  await setStatus(context, username, 'active');
-  context.audit.note({ config: config.name, leaseId: username, expiresAt: record.expiresAt });
-  const lease: IssuedLease = { leaseId: username, config: config.name, username, password, createdAt, expiresAt, maxExpiresAt, clusterUri };
+  try {
+    await setStatus(context, username, 'active');
+    context.audit.note({ config: config.name, leaseId: username, expiresAt: record.expiresAt });
+  } catch (error) {
+    // The original failure is the one to report; a record left behind shows as incomplete in `list`.
+    await abandon(context, config, username, true).catch(() => undefined);
+    throw error;
+  }
   if (options.waitMs !== undefined && wait) await wait(context, config, lease, options.waitMs);
   return { lease, config };
 }
@@ -89,21 +107,28 @@ export async function createLease(context: Context, options: LeaseOptions, wait?
 /** `dynsecret lease NAME`: the stdout text, written by the CLI only after everything succeeded. */
 export async function lease(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<string> {
   const format: OutputFormat | undefined = options.format === undefined ? undefined : parseOutputFormat(options.format);
-  const { lease: issued, config } = await createLease(context, options, wait);
+  const prefix = options.prefix ?? '';
+  const chosen = format ?? (options.envFile !== undefined ? undefined : context.io.stdoutIsTty ? 'table' : 'shell');
+  // The output and the env file are tried before the user is created: a value a format cannot carry, or a
+  // file that cannot be written, ends the command while there is nothing to revoke.
+  const checkDelivery: CheckDelivery = async (issued) => {
+    if (chosen !== undefined) renderLease(issued, chosen, prefix, context.now());
+    if (options.envFile !== undefined) await checkEnvFile(options.envFile, leaseVariables(issued, prefix));
+  };
+  const { lease: issued, config } = await createLease(context, options, wait, checkDelivery);
   const now = context.now();
-  if (options.envFile !== undefined) {
-    try {
-      await upsertEnvFile(options.envFile, leaseVariables(issued, options.prefix ?? ''));
-    } catch (error) {
-      // Nobody can use credentials that were never delivered: revoke rather than leave them alive.
-      await abandon(context, config, issued.leaseId, true);
-      throw error;
-    }
+  let output: string;
+  try {
+    if (options.envFile !== undefined) await upsertEnvFile(options.envFile, leaseVariables(issued, prefix));
+    output = chosen === undefined ? '' : renderLease(issued, chosen, prefix, now);
+  } catch (error) {
+    // Nobody can use credentials that were never delivered: revoke rather than leave them alive.
+    await abandon(context, config, issued.leaseId, true);
+    throw error;
   }
   context.io.error(`Leased ${issued.leaseId} from ${config.name}; expires ${formatExpiry(issued.expiresAt, now)}.`);
   if (options.envFile !== undefined) context.io.error(`Wrote the credentials to ${options.envFile}.`);
-  const chosen = format ?? (options.envFile !== undefined ? undefined : context.io.stdoutIsTty ? 'table' : 'shell');
-  return chosen === undefined ? '' : renderLease(issued, chosen, options.prefix ?? '', now);
+  return output;
 }
 
 async function setStatus(context: Context, leaseId: string, status: LeaseRecord['status']): Promise<void> {

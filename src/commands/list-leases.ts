@@ -45,7 +45,11 @@ const summary = (record: LeaseRecord, now: Date, source: LeaseSummary['source'])
 async function reconcile(context: Context, name: string, now: Date): Promise<LeaseSummary[]> {
   const config = await findConfig(context, name);
   const atlas = await context.atlas(config);
-  const users = (await atlas.listAllDatabaseUsers()).filter((user) => readLeaseLabels(user)?.config === name);
+  // Only this config's users, and only the fields read below: a project's other users never pile up.
+  const users = await atlas.listAllDatabaseUsers((user) => {
+    const labels = readLeaseLabels(user);
+    return labels?.config === name ? { username: user.username, deleteAfterDate: user.deleteAfterDate, labels } : undefined;
+  });
   const remote = new Map(users.map((user) => [user.username, user]));
   const updated = await context.store.update((data) => {
     for (const record of data.leases) {
@@ -65,7 +69,7 @@ async function reconcile(context: Context, name: string, now: Date): Promise<Lea
   });
   const known = new Set(updated.map((l) => l.leaseId));
   const elsewhere = users.filter((user) => !known.has(user.username)).map((user) => {
-    const labels = readLeaseLabels(user)!;
+    const { labels } = user;
     const record: LeaseRecord = {
       leaseId: user.username, config: name, createdAt: labels.createdAt, maxExpiresAt: labels.maxExpiresAt,
       expiresAt: user.deleteAfterDate === undefined ? labels.maxExpiresAt : toAtlasDate(new Date(user.deleteAfterDate)),

@@ -41,7 +41,17 @@ export function validateGroupId(groupId: string): string {
   return groupId;
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+// A WHATWG URL writes every IPv4 form (127.1, 0x7f.0.0.1) as four decimal parts, and a host name whose
+// last label is a number is no valid URL, so this matches IP literals only, never a name like 127.x.example.
+const LOOPBACK_V4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/**
+ * Plain http is allowed only to a host that cannot be anywhere else: an IPv4 literal in 127.0.0.0/8, the
+ * IPv6 literal [::1], or the name `localhost` exactly. `hostname` is a parsed URL's (lower case, normalized).
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || LOOPBACK_V4.test(hostname);
+}
 
 /** An https URL, or http on loopback only (the emulator); no path, query or embedded credentials. */
 export function validateBaseUrl(raw: string): string {
@@ -53,9 +63,8 @@ export function validateBaseUrl(raw: string): string {
   } catch {
     throw new UsageError(`Invalid --base-url ${shown}: not a URL.`, { hint: 'e.g. https://cloud.mongodb.com' });
   }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.');
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new UsageError(`Invalid --base-url ${shown}: use https (plain http is accepted only on 127.0.0.1 or localhost).`);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new UsageError(`Invalid --base-url ${shown}: use https (plain http is accepted only on 127.0.0.0/8, [::1] or localhost).`);
   }
   if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
     throw new UsageError(`Invalid --base-url ${shown}: give only the scheme, host and port.`, { hint: 'e.g. https://cloud.mongodb.com' });

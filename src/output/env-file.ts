@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
-import { lstat, open, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { access, lstat, open, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, parse, resolve, sep } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { DynsecretError, TransientError, UsageError } from '../errors.js';
@@ -48,6 +48,26 @@ export async function rewriteEnvFile(path: string, apply: (text: string) => stri
     await writeAtomically(target, apply((await readText(target)) ?? ''));
   });
   return { target };
+}
+
+/**
+ * Everything `upsertEnvFile` would refuse, checked without writing: the names and values, the folder (it
+ * exists and can take the temp file and the lock), the file (a regular UTF-8 text file, if it exists).
+ * `lease` calls it before Atlas creates the user, so a bad path never leaves credentials nobody received.
+ */
+export async function checkEnvFile(path: string, vars: ReadonlyArray<Variable>, format: EnvFileFormat = 'dotenv'): Promise<void> {
+  await checkEnvFileRewrite(path, (text) => applyEnvUpdates(text, vars, format));
+}
+
+/** `checkEnvFile` for a rewrite of any format (`rewriteEnvFile`'s `apply`). */
+export async function checkEnvFileRewrite(path: string, apply: (text: string) => string): Promise<void> {
+  apply('');
+  const target = await resolveTarget(path);
+  const text = await readText(target);
+  if (text !== undefined) apply(text);
+  await access(dirname(target), constants.W_OK).catch((error: unknown) => {
+    throw fileError(path, `cannot be written: its folder ${dirname(target)} is not writable`, error);
+  });
 }
 
 /** Removes the keys `names` from an env file; a missing file or absent keys change nothing. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { access, lstat, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
 import { checkVariableName, type Variable } from './formats.js';
 
@@ -36,6 +37,22 @@ export function githubEnvPath(env: Record<string, string | undefined>): string {
     });
   }
   return path;
+}
+
+/**
+ * What `appendGithubEnv` would refuse, checked without writing (before Atlas creates the user): the file is
+ * not a symlink and can be written, or, when it does not exist yet, its folder can take it.
+ */
+export async function checkGithubEnv(path: string): Promise<void> {
+  const found = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new UsageError(`Cannot open $GITHUB_ENV (${path}) for appending: ${error.code ?? 'error'}.`);
+  });
+  if (found?.isSymbolicLink()) throw new UsageError(`$GITHUB_ENV (${path}) is a symlink; dynsecret appends only to the file itself.`);
+  const writable = found === undefined ? dirname(path) : path;
+  await access(writable, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`Cannot open $GITHUB_ENV (${path}) for appending: ${error.code ?? 'error'}.`);
+  });
 }
 
 /**

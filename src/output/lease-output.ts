@@ -1,4 +1,5 @@
-import { UsageError } from '../errors.js';
+import { DynsecretError, ExitCode, UsageError } from '../errors.js';
+import { isConnectionString, withCredentials } from '../lease/connection-string.js';
 import { renderColumns } from './columns.js';
 import { checkVariableName, renderJson, renderVariables, type OutputFormat, type Variable } from './formats.js';
 import { formatExpiry, formatIso } from './time.js';
@@ -25,12 +26,17 @@ export function parseOutputFormat(value: string): OutputFormat {
   return value as OutputFormat;
 }
 
-/** The connection string with the credentials in it, URI-encoded. */
+/**
+ * The connection string with the credentials in it, URI-encoded. A string that breaks the rule (one saved
+ * by an older version, before connection strings were checked on arrival) is refused, never printed.
+ */
 export function connectionString(clusterUri: string, username: string, password: string): string {
-  const url = new URL(clusterUri);
-  url.username = encodeURIComponent(username);
-  url.password = encodeURIComponent(password);
-  return url.toString();
+  if (!isConnectionString(clusterUri)) {
+    throw new DynsecretError('The cluster connection string of this config is not a mongodb:// or mongodb+srv:// URL dynsecret accepts', ExitCode.failure, {
+      hint: 'pass --cluster NAME to read it from Atlas again, or create the config again',
+    });
+  }
+  return withCredentials(clusterUri, username, password);
 }
 
 /** Checks `--prefix` up front, before anything is created. */

@@ -25,28 +25,17 @@ export function quotePowerShell(value: string): string {
 }
 
 /**
- * dotenv has no standard. The target is the `dotenv` npm package (v16/v17), which reads:
- * - `'…'` literally (may span lines; cannot hold `'`);
- * - `"…"` literally except `\n` → LF and `\r` → CR (cannot hold `"`, nor a literal backslash before n or r);
- * - `` `…` `` literally (cannot hold a backtick);
- * and turns every CR LF or lone CR in the file into LF before parsing, so a raw CR never survives.
- * The first form that holds the value wins: single quotes for anything without `'` or a line break (our
- * passwords, ISO dates and URIs always), then double quotes with `\n`/`\r`, then backticks. A value no
- * form can hold is refused rather than written wrong.
- *
- * Other readers: docker compose (compose-go) reads single quotes literally too, but expands `$VAR` and
- * drops backslashes in double quotes, treats `\'` as not closing a single quote (a value ending in `\`),
- * and does not know backticks. python-dotenv decodes `\\` and `\'` inside single quotes, more escapes and
- * `${VAR}` inside double quotes, and does not know backticks. Plain values (no quotes, backslashes, `$`
- * or line breaks) read the same everywhere.
+ * dotenv has no standard, and its files are read by very different programs: `set -a; . ./file` (POSIX sh),
+ * `node --env-file`, the `dotenv` npm package, python-dotenv, docker compose. The one form all of them take
+ * literally is single quotes around a value without `'`, `\`, CR or LF: sh and node read nothing inside
+ * them, while python-dotenv and compose decode `\\` and `\'` there, and a line break ends the value for
+ * some readers. Double quotes and backticks, which sh expands (`$(…)`, `` `…` ``), are never used. A value
+ * single quotes cannot carry is refused, naming the variable and never the value; dynsecret's own values
+ * (passwords, usernames, dates, validated connection strings) never hold those characters.
  */
 export function quoteDotenv(value: string, name = 'the value'): string {
-  if (!/['\n\r]/.test(value)) return `'${value}'`;
-  if (!value.includes('"') && !/\\[nr]/.test(value)) {
-    return `"${value.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
-  }
-  if (!/[`\r]/.test(value)) return `\`${value}\``;
-  throw new UsageError(`The value of ${name} cannot be written in dotenv format without changing it`, {
-    hint: 'it mixes quote characters with line breaks; use --format shell or json instead',
+  if (!/['\\\n\r]/.test(value)) return `'${value}'`;
+  throw new UsageError(`The value of ${name} cannot be written in dotenv format literally`, {
+    hint: "it holds a quote, a backslash or a line break; use --format shell or json instead",
   });
 }

@@ -291,6 +291,21 @@ describe('lease --format env and --github-env', () => {
     expect((await usersOf(em, 'app-db')).length).toBe(before);
   });
 
+  it.each([
+    ['a symlink', (path: string) => symlinkSync(join(work, 'elsewhere'), path), /symlink/],
+    ['in a folder that does not exist', () => undefined, /ENOENT/],
+  ])('--github-env with $GITHUB_ENV %s is exit 2 before any user is created, with nothing written', async (name, make, message) => {
+    const target = name.includes('folder') ? join(work, 'no-such-folder', 'env') : join(work, `link-${Date.now()}`);
+    make(target);
+    const before = (await usersOf(em, 'app-db')).length;
+    const result = await run(['lease', '--github-env'], { GITHUB_ENV: target });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe('');
+    expect((await usersOf(em, 'app-db')).length).toBe(before);
+    expect(existsSync(join(work, 'elsewhere'))).toBe(false);
+  });
+
   it('--github-env appends to an existing $GITHUB_ENV, keeping what was there and its mode', async () => {
     const target = join(work, 'runner-env');
     writeFileSync(target, 'EARLIER=1\n', { mode: 0o644 });

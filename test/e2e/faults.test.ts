@@ -87,6 +87,33 @@ describe('lease under injected Atlas faults (built bin against the emulator)', (
     });
   });
 
+  describe('timeouts and retries from the environment', () => {
+    it('DYNSECRET_REQUEST_TIMEOUT=1s and DYNSECRET_RETRIES=1: a 4 s answer times out twice, exit 6 in seconds', async () => {
+      await em.clearRequests();
+      await em.addFault({ match: { method: 'GET', path: '/databaseUsers' }, count: 2, latencyMs: 4000 });
+      const started = Date.now();
+      const result = await ws.run(['list', 'app-db', '--remote'], { env: { DYNSECRET_REQUEST_TIMEOUT: '1s', DYNSECRET_RETRIES: '1' } });
+      const took = Date.now() - started;
+      await em.clearFaults();
+      expect(result.code, result.stderr).toBe(6);
+      expect(result.stderr).toMatch(/did not answer in time/);
+      expect(took).toBeLessThan(20_000);
+    });
+
+    it.each([
+      ['DYNSECRET_REQUEST_TIMEOUT', 'forever'],
+      ['DYNSECRET_CONNECT_TIMEOUT', '0s'],
+      ['DYNSECRET_RETRIES', 'many'],
+    ])('%s=%s is exit 2 naming the variable, before any request', async (name, value) => {
+      await em.clearRequests();
+      const result = await ws.run(['lease', 'app-db', '--format', 'json'], { env: { [name]: value } });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(new RegExp(`^dynsecret: Invalid ${name} `, 'm'));
+      expect(await em.requests()).toEqual([]);
+    });
+  });
+
   it('after all of it, list --remote shows every Atlas user of the config as a local, active lease', async () => {
     const listed = Listed.parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--remote', '--json']))).stdout));
     const inAtlas = (await usersOf(em, 'app-db')).map((u) => u.username).sort();

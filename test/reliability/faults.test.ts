@@ -19,6 +19,7 @@ import { openStore } from './support/store.js';
 
 const ALWAYS = new Set([
   'lease × latency beyond the request timeout',
+  'lease × stale nonce',
   'lease --wait × stale nonce',
   'run (the final revoke) × stale nonce',
 ]);
@@ -45,7 +46,8 @@ async function runCase(group: Group, command: CommandCase, fault: FaultCase, ind
   const prepared = await command.prepare(group, index);
   await group.em.clearRequests();
   await group.em.addFault(faultFor(command, fault));
-  const result = await group.ws.run(prepared.args, prepared.options);
+  const options = fault.env === undefined ? prepared.options : { ...prepared.options, env: { ...prepared.options?.env, ...fault.env } };
+  const result = await group.ws.run(prepared.args, options);
   await group.em.clearFaults();
   outcomes.push({ pair: what, exitCode: result.code });
   expectDocumentedEnd(result, codesFor(command, fault), what);
@@ -70,8 +72,8 @@ async function finalChecks(group: Group): Promise<void> {
 }
 
 describe.concurrent('fault matrix', () => {
-  // Faults that need emulator flags or wait out the 30 s request timeout get an emulator of their own, so
-  // they run beside the rest instead of after it.
+  // Faults that need emulator flags (or are slow) get an emulator of their own, so they run beside the rest
+  // instead of after it.
   const own = (fault: FaultCase) => fault.slow === true || fault.emulatorFlags !== undefined;
   const groups = COMMANDS.map((command) => ({ name: command.name, command, faults: pairs.filter((p) => p.command === command && !own(p.fault)).map((p) => p.fault) }))
     .filter((g) => g.faults.length > 0);

@@ -109,7 +109,8 @@ const cases: HostileCase[] = [
   create('a custom role beside another role', ['--role', 'myRole@admin', '--role', 'read@app']),
   create('the same role twice', ['--role', 'read@app', '--role', 'read@app']),
   ...['-bad', 'x:WRONG', 'a b', 'x:cluster:extra', '../x'].map((scope) => create(`--scope ${JSON.stringify(scope)}`, ['--role', 'read@app', '--scope', scope])),
-  ...['ftp://cloud.mongodb.com', 'http://example.com', 'https://cloud.mongodb.com/api', 'not a url', 'https://user:pass@cloud.mongodb.com', 'javascript:alert(1)'].map((url) =>
+  ...['ftp://cloud.mongodb.com', 'http://example.com', 'https://cloud.mongodb.com/api', 'not a url', 'https://user:pass@cloud.mongodb.com', 'javascript:alert(1)',
+    'http://127.attacker.example', 'http://127.0.0.1.nip.io', 'http://localhost.evil', 'http://[::ffff:127.0.0.1]'].map((url) =>
     create(`--base-url ${url}`, ['--role', 'read@app', '--base-url', url], /--base-url/)),
   create('--ca-file that does not exist', ['--role', 'read@app', '--ca-file', '$DIR/missing.pem']),
   create('--ca-file that is a folder', ['--role', 'read@app', '--ca-file', '$DIR'], undefined),

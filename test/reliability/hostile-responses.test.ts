@@ -1,11 +1,14 @@
+import { existsSync } from 'node:fs';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspace, type Workspace } from '../helpers/emulator.js';
 import { STRESS } from './support/counts.js';
 import { apiError, ATLAS_JSON, hostileServer, json, type Answer, type HostileServer } from './support/hostile-server.js';
 import { copyOf, type HostileCase, runHostile } from './support/hostile.js';
 import { tallyHostile } from './support/hostile-tally.js';
-import { editStore } from './support/store.js';
+import { editStore, openStore } from './support/store.js';
 
 /**
  * Hostile answers from a server posing as Atlas: terminal escapes in error details, huge and endless
@@ -20,7 +23,10 @@ let template: Workspace;
 
 beforeAll(async () => {
   const nowhere = { url: 'http://127.0.0.1:9', groupId: GROUP, publicKey: 'abcdefgh', privateKey: 'private-key-value-0123', clusters: [], clientId: 'x', clientSecret: 'y' };
-  template = await workspace(nowhere, [{ name: 'h', flags: ['--role', 'read@app', '--no-verify'] }]);
+  template = await workspace(nowhere, [
+    { name: 'h', flags: ['--role', 'read@app', '--no-verify'] },
+    { name: 'sa', auth: 'serviceAccount', flags: ['--role', 'read@app', '--no-verify'] },
+  ]);
 }, 60_000);
 
 const ESCAPES = 'bad \u001b]0;owned\u0007 \u001b[2J\u009b31m thing\nexport EVIL=1\u202e';
@@ -55,6 +61,9 @@ interface ResponseCase {
 const lease = ['lease', 'h', '--format', 'json'];
 const remote = ['list', 'h', '--remote'];
 const revokeElsewhere = ['revoke', ID, '--config', 'h'];
+const remoteSa = ['list', 'sa', '--remote'];
+const tokenAnswer = (accessToken: unknown, expiresIn: unknown = 3600): Answer => (_q, r) =>
+  r.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ access_token: accessToken, expires_in: expiresIn, token_type: 'Bearer' }));
 const renewElsewhere = ['renew', ID, '--config', 'h'];
 
 const endless: Answer = (_req, res) => {
@@ -90,6 +99,9 @@ const cases: ResponseCase[] = [
   { name: 'a user without dynsecret labels', code: 5, args: renewElsewhere, method: 'GET', answer: json(200, user(ID, 'h', { labels: [{ key: '__proto__', value: 'x' }] })), message: /not a lease/ },
   { name: 'a user whose labels have prototype keys', code: 5, args: renewElsewhere, method: 'GET', answer: json(200, `{"username":"${ID}","databaseName":"admin","groupId":"${GROUP}","roles":[],"labels":[{"__proto__":{"key":"dynsecret.config"},"value":"h"}]}`) },
   { name: '429 with a Retry-After of -1 on every try', code: 6, args: remote, method: 'GET', answer: (_q, r) => r.writeHead(429, { 'Retry-After': '-1', 'Content-Type': ATLAS_JSON }).end('{}') },
+  { name: 'an access token holding CR LF', code: 1, args: remoteSa, method: 'POST', answer: tokenAnswer('tok\r\nX-Injected: 1'), message: /unexpected response to POST \/api\/oauth\/token/ },
+  { name: 'an access token of 1 MB', code: 1, args: remoteSa, method: 'POST', answer: tokenAnswer('t'.repeat(1_000_000)), message: /unexpected response to POST \/api\/oauth\/token/ },
+  { name: 'a token that lives for 30 years', code: 1, args: remoteSa, method: 'POST', answer: tokenAnswer('tok', 1e9), message: /unexpected response to POST \/api\/oauth\/token/ },
   { name: 'a body cut short on every try', code: 6, args: remote, method: 'GET', answer: (_q, r) => { r.writeHead(200, { 'Content-Type': ATLAS_JSON, 'Content-Length': '1000' }); r.write('{"results":['); r.destroy(); } },
 ];
 
@@ -132,6 +144,24 @@ describe.concurrent('hostile responses', () => {
     expect(result.stdout.replaceAll('\n', '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
   });
 
+  it('40 pages of 4.7 MB of other users fit in a 128 MB heap: only this config\'s leases are kept, slimmed', async () => {
+    const server = await hostileServer();
+    const bulky = (i: number) => user(`ds-other-${i}`, 'other', { description: 'd'.repeat(9000) });
+    const page = JSON.stringify({ results: Array.from({ length: 500 }, (_, i) => bulky(i)), totalCount: 40 * 500 + 1 });
+    const last = JSON.stringify({ results: [user('ds-h-mine', 'h', { description: 'd'.repeat(9000) })], totalCount: 40 * 500 + 1 });
+    server.answer((req, res) => {
+      const pageNum = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('pageNum'));
+      json(200, pageNum >= 41 ? last : page)(req, res);
+    });
+    const ws = copyOf(template);
+    await editStore(ws, (data) => {
+      for (const config of data.configs) config.baseUrl = server.url;
+    });
+    const result = await ws.run(['list', 'h', '--remote', '--json'], { env: { NODE_OPTIONS: '--max-old-space-size=128' } });
+    expect(result.code, result.stderr.slice(0, 500)).toBe(0);
+    expect((JSON.parse(result.stdout) as { leaseId: string }[]).map((l) => l.leaseId)).toEqual(['ds-h-mine']);
+  }, 120_000);
+
   // Only in the stress run (200 pages of 500 users); defined only there, so `npm test` skips nothing.
   if (STRESS) it('a server that pages forever is stopped after 200 pages', async () => {
     const server = await hostileServer();
@@ -145,4 +175,125 @@ describe.concurrent('hostile responses', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(server.seen.filter((r) => r.method === 'GET').length).toBeLessThanOrEqual(201);
   }, 120_000);
+});
+
+/**
+ * Connection strings a server (or a store written before they were checked) may hold. Nothing that cannot be
+ * delivered is ever created: `lease` and `run` check everything they will print or write before the POST.
+ */
+describe.concurrent('credentials that cannot be delivered are never created', () => {
+  const PAYLOAD = "mongodb+srv://cluster0.example.net/?x='$(touch${IFS}/tmp/p)'";
+  const BAD = ['not a url', PAYLOAD, 'mongodb+srv://c0.example.net/?x=`id`'];
+  /** Serves Cluster0 with `uri`, creates any user (201), deletes any (204). */
+  const atlasWith = (uri: string): Answer => (req, res) => {
+    if (req.method === 'GET' && req.url?.includes('/clusters/')) return json(200, { name: 'Cluster0', connectionStrings: { standardSrv: uri } })(req, res);
+    if (req.method === 'POST') return json(201, user(ID))(req, res);
+    if (req.method === 'DELETE') return void res.writeHead(204).end();
+    return apiError(404, 'USERNAME_NOT_FOUND', 'No user.')(req, res);
+  };
+  const serverFor = async (uri: string, storedUri?: string) => {
+    const server = await hostileServer();
+    server.answer(atlasWith(uri));
+    const ws = copyOf(template);
+    await editStore(ws, (data) => {
+      for (const config of data.configs) {
+        config.baseUrl = server.url;
+        if (storedUri !== undefined) config.connectionString = storedUri;
+      }
+    });
+    return { server, ws };
+  };
+  const writes = (server: HostileServer) => server.seen.filter((r) => r.method !== 'GET').map((r) => r.method);
+
+  it.each(BAD)('lease --cluster Cluster0 served %j: exit 1 "unexpected response", no user created, no record', async (uri) => {
+    const { server, ws } = await serverFor(uri);
+    const result = await ws.run(['lease', 'h', '--cluster', 'Cluster0', '--format', 'dotenv']);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/unexpected response to GET .*connectionStrings\.standardSrv/);
+    expect(result.stderr).not.toContain(uri);
+    expect(writes(server)).toEqual([]);
+    expect((await openStore(ws)).leases).toEqual([]);
+  }, 60_000);
+
+  it.each(BAD.flatMap((uri) => [['lease', uri], ['run', uri]]))('%s with a saved connection string %j: exit 1 before any user is created', async (command, uri) => {
+    const { server, ws } = await serverFor('mongodb+srv://c0.example.net', uri);
+    const marker = join(ws.home, 'command-ran');
+    const args = command === 'lease' ? ['lease', 'h', '--format', 'dotenv'] : ['run', 'h', '--no-wait', '--', 'touch', marker];
+    const result = await ws.run(args);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/connection string of this config is not a mongodb/);
+    expect(writes(server)).toEqual([]);
+    expect(existsSync(marker)).toBe(false);
+    expect((await openStore(ws)).leases).toEqual([]);
+  }, 60_000);
+
+  it.each(BAD)('create, verifying a cluster served %j: exit 1 "unexpected response", nothing saved', async (uri) => {
+    const server = await hostileServer();
+    server.answer((req, res) => {
+      if (req.url?.includes('/clusters/')) return json(200, { name: 'Cluster0', connectionStrings: { standardSrv: uri } })(req, res);
+      return json(200, { results: [], totalCount: 0 })(req, res);
+    });
+    const ws = copyOf(template);
+    const result = await ws.run(
+      ['create', 'fresh', '--group-id', GROUP, '--public-key', 'abcdefgh', '--private-key-stdin', '--base-url', server.url, '--role', 'read@app', '--scope', 'Cluster0'],
+      { input: 'private-key-value-0123' },
+    );
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/unexpected response to GET .*connectionStrings\.standardSrv/);
+    expect((await openStore(ws)).configs.map((c) => c.name)).not.toContain('fresh');
+  }, 60_000);
+
+  it('the control case: a good connection string leases once, every value single-quoted', async () => {
+    const { server, ws } = await serverFor('mongodb+srv://c0.example.net');
+    const result = await ws.run(['lease', 'h', '--format', 'dotenv', '--prefix', 'A_']);
+    // Every value dynsecret makes is carried; this is the control case: the lease succeeds and is single-quoted.
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^A_DB_USERNAME='[^'"`$\\]+'$/m);
+    expect(writes(server)).toEqual(['POST']);
+  }, 60_000);
+});
+
+/**
+ * Servers and proxies that accept every connection and close it at once. Each connection that fails counts as
+ * an attempt of the retry budget, with backoff: a handful of connections, then exit 6, never a reconnect loop.
+ */
+describe.concurrent('connections closed on accept', () => {
+  const closers: NetServer[] = [];
+  afterAll(() => Promise.all(closers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))));
+  async function closer(): Promise<{ port: number; connections: () => number }> {
+    let count = 0;
+    // Reads what the client sends (a CONNECT, or a request), then closes.
+    const server = createNetServer((socket) => {
+      count += 1;
+      socket.once('data', () => socket.destroy());
+      socket.on('error', () => undefined);
+    });
+    closers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no address');
+    return { port: address.port, connections: () => count };
+  }
+  const env = { DYNSECRET_REQUEST_TIMEOUT: '3s', DYNSECRET_RETRIES: '2' };
+
+  it.each([
+    ['a proxy that closes every connection (https through a tunnel)', 'proxy'],
+    ['an Atlas that closes every connection', 'server'],
+  ])('%s: exit 6 after a handful of connections', async (_name, kind) => {
+    const { port, connections } = await closer();
+    const ws = copyOf(template);
+    const baseUrl = kind === 'proxy' ? 'https://atlas.invalid' : `http://127.0.0.1:${port}`;
+    await editStore(ws, (data) => {
+      for (const config of data.configs) config.baseUrl = baseUrl;
+    });
+    const proxy = kind === 'proxy' ? { HTTPS_PROXY: `http://127.0.0.1:${port}` } : {};
+    const result = await ws.run(['list', 'h', '--remote'], { env: { ...env, ...proxy } });
+    expect(result.code, result.stderr).toBe(6);
+    expect(result.stdout).toBe('');
+    // 3 attempts (DYNSECRET_RETRIES=2); a connection or two each at most.
+    expect(connections()).toBeGreaterThanOrEqual(3);
+    expect(connections()).toBeLessThanOrEqual(6);
+  }, 60_000);
 });

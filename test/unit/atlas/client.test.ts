@@ -115,6 +115,23 @@ describe('listAllDatabaseUsers and listClusters read every page', () => {
   });
 });
 
+describe('listAllDatabaseUsers with a selection', () => {
+  it('keeps only what select returns, across pages, and still reads every page', async () => {
+    fake = await startFake((q, r) => {
+      const page = Number(new URL(q.url, 'http://x').searchParams.get('pageNum'));
+      const count = page < 3 ? 500 : 7;
+      const results = Array.from({ length: count }, (_v, i) => userJson(`u${(page - 1) * 500 + i}`));
+      sendJson(r, 200, { results, totalCount: 1007 });
+    });
+    const { client } = makeClient(fake.baseUrl);
+
+    const kept = await client.listAllDatabaseUsers((user) => (user.username.endsWith('00') ? user.username : undefined));
+
+    expect(kept).toEqual(['u100', 'u200', 'u300', 'u400', 'u500', 'u600', 'u700', 'u800', 'u900', 'u1000']);
+    expect(fake.seen).toHaveLength(3);
+  });
+});
+
 describe('input checked before it is sent (exit 2, no request)', () => {
   const base = { username: 'u1', password: 'long-enough-password', roles: [{ roleName: 'read', databaseName: 'app' }] };
   it.each<[string, (c: AtlasClient) => Promise<unknown>, string]>([
@@ -141,6 +158,10 @@ describe('input checked before it is sent (exit 2, no request)', () => {
     ['a project ID that is not 24 hex characters', { groupId: 'ABC' }, '--group-id'],
     ['a base URL that is not a URL', { baseUrl: 'cloud.mongodb.com' }, 'is not a URL'],
     ['a base URL with another scheme', { baseUrl: 'ftp://cloud.mongodb.com' }, 'must start with https://'],
+    ['plain http to a name that starts with 127.', { baseUrl: 'http://127.attacker.example' }, 'must start with https://'],
+    ['plain http to a name under a loopback address', { baseUrl: 'http://127.0.0.1.nip.io' }, 'must start with https://'],
+    ['plain http to a name that starts with localhost', { baseUrl: 'http://localhost.evil' }, 'must start with https://'],
+    ['plain http to another host', { baseUrl: 'http://cloud.mongodb.com' }, 'must start with https://'],
   ])('refuses %s when the client is made', (_name, override, fragment) => {
     const make = () => createAtlasClient({ baseUrl: 'https://cloud.mongodb.com', groupId: GROUP, auth: { kind: 'apiKey', publicKey: 'a', privateKey: 'b' }, ...override });
     expect(make).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining(fragment) }));

@@ -107,20 +107,43 @@ describe('digest authentication against the challenge Atlas sends', () => {
     expect(client.requestCount).toBe(4);
   });
 
-  it('re-challenges only once when the new nonce is called stale too', async () => {
+  it('answers a nonce that went stale on the very first authenticated request with the new nonce, and succeeds', async () => {
     const digest = new FakeDigest();
+    let authorized = 0;
+    const staleOnce: Route = (req, res) => {
+      if (req.headers.authorization !== undefined && ++authorized === 1) digest.rotate();
+      return digest.gate(atlas)(req, res);
+    };
+    fake = await startFake(staleOnce);
+    const { client } = makeClient(fake.baseUrl);
+
+    await expect(client.getProject()).resolves.toMatchObject({ id: GROUP });
+    expect(fake.seen.map((r) => r.headers.authorization === undefined)).toEqual([true, false, false]);
+    expect(digest.ncSeen).toEqual(['00000001']);
+    expect(client.requestCount).toBe(3);
+  });
+
+  it.each([
+    ['on the first request', false],
+    ['on a later request', true],
+  ])('stops with exit 4 when every nonce is called stale %s: at most one stale re-challenge', async (_name, warm) => {
+    const digest = new FakeDigest();
+    let stale = false;
     const staleEveryTime: Route = (req, res) => {
-      if (req.headers.authorization !== undefined) digest.rotate();
+      if (stale && req.headers.authorization !== undefined) digest.rotate();
       return digest.gate(atlas)(req, res);
     };
     fake = await startFake(staleEveryTime);
     const { client } = makeClient(fake.baseUrl);
+    if (warm) await client.getProject();
+    stale = true;
+    const before = client.requestCount;
 
     const error = await client.getProject().catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(AtlasApiError);
     expect(error).toMatchObject({ exitCode: 4, status: 401 });
-    expect(client.requestCount).toBe(2);
+    expect(client.requestCount - before).toBe(warm ? 2 : 3);
   });
 
   it.each([

@@ -152,6 +152,72 @@ describe('service account tokens', () => {
   });
 });
 
+describe('tokens are checked before use and before caching', () => {
+  const token = (access_token: unknown, expires_in: unknown = 3600): TokenReply => (res) =>
+    sendJson(res, 200, { access_token, expires_in, token_type: 'Bearer' }, { 'Content-Type': 'application/json' });
+
+  it.each<[string, TokenReply]>([
+    ['a token holding CR LF', token('zz9-1\r\nX-Evil: 1')],
+    ['a token holding a space', token('zz9 1')],
+    ['a token holding a quote', token('zz9"1')],
+    ['a token holding non-ASCII', token('zz9-é')],
+    ['a token with = inside', token('zz9=1x')],
+    ['a token of 8193 characters', token('t'.repeat(8193))],
+    ['an empty token', token('')],
+    ['a token that is a number', token(12345)],
+    ['expires_in of 0', token('zz9-1', 0)],
+    ['a negative expires_in', token('zz9-1', -5)],
+    ['a fractional expires_in', token('zz9-1', 1.5)],
+    ['an expires_in beyond a day', token('zz9-1', 86_401)],
+    ['an expires_in of 1e12', token('zz9-1', 1e12)],
+    ['an expires_in that is a string', token('zz9-1', '3600')],
+  ])('%s: exit 1 "unexpected response", nothing cached, nothing sent with it', async (_name, reply) => {
+    const atlas = await oauthAtlas([reply], () => true);
+    fake = atlas.fake;
+    const cache = memoryCache();
+    const { client } = saClient(fake.baseUrl, { tokenCache: cache });
+
+    const error = await client.getProject().catch((err: unknown) => err);
+
+    expect(error).toMatchObject({ exitCode: 1, message: expect.stringContaining('Atlas sent an unexpected response to POST /api/oauth/token') });
+    expect((error as Error).message).not.toMatch(/zz9|tttt/);
+    expect(cache.saved).toEqual([]);
+    expect(fake.seen.filter((r) => r.path !== '/api/oauth/token')).toEqual([]);
+  });
+
+  it.each([
+    ['tok-A.b_c~d+e/f-g', 60],
+    ['tok-abc==', 86_400],
+    ['t'.repeat(8192), 3600],
+  ])('accepts the token %j living %i s', async (accessToken, expiresIn) => {
+    const atlas = await oauthAtlas([token(accessToken, expiresIn)], (t) => t === accessToken);
+    fake = atlas.fake;
+    const cache = memoryCache();
+    const { client } = saClient(fake.baseUrl, { tokenCache: cache });
+
+    await expect(client.getProject()).resolves.toMatchObject({ id: GROUP });
+    expect(cache.saved).toEqual([{ accessToken, expiresAt: new Date(NOW + expiresIn * 1000).toISOString() }]);
+  });
+
+  it.each([
+    ['a cached token holding CR LF', { accessToken: 'tok-x\r\nX-Evil: 1', expiresAt: new Date(NOW + 3600_000).toISOString() }],
+    ['a cached token holding a space', { accessToken: 'tok x', expiresAt: new Date(NOW + 3600_000).toISOString() }],
+    ['a cached token that lives for a year', { accessToken: 'tok-cached', expiresAt: new Date(NOW + 365 * 86_400_000).toISOString() }],
+  ])('%s is dropped: one fresh token replaces it in the cache', async (_name, cached) => {
+    const atlas = await oauthAtlas();
+    fake = atlas.fake;
+    const cache = memoryCache(cached);
+    const { client } = saClient(fake.baseUrl, { tokenCache: cache });
+
+    await client.getProject();
+    await client.getProject();
+
+    expect(atlas.tokenRequests).toHaveLength(1);
+    expect(fake.seen.filter((r) => r.path !== '/api/oauth/token').map((r) => r.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1']);
+    expect(cache.saved).toEqual([{ accessToken: 'tok-1', expiresAt: new Date(NOW + 3600_000).toISOString() }]);
+  });
+});
+
 describe('token endpoint failures', () => {
   const oauthError = (status: number, error: string, headers: Record<string, string> = {}): TokenReply => (res) =>
     sendJson(res, status, { error, error_description: `nope, ${CLIENT_SECRET} is wrong` }, { 'Content-Type': 'application/json', ...headers });

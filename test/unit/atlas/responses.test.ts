@@ -12,6 +12,51 @@ afterEach(async () => {
 
 const users = `/api/atlas/v2/groups/${GROUP}/databaseUsers`;
 
+const cluster = (standardSrv: string) => JSON.stringify({ name: 'c0', connectionStrings: { standardSrv } });
+
+describe('cluster connection strings', () => {
+  it.each([
+    ['a command substitution in single quotes', "mongodb+srv://cluster0.example.net/?x='$(touch${IFS}/tmp/p)'"],
+    ['a double quote', 'mongodb+srv://c0.example.net/?x="y"'],
+    ['a backtick', 'mongodb+srv://c0.example.net/?x=`id`'],
+    ['a dollar sign', 'mongodb+srv://c0.example.net/?x=$HOME'],
+    ['a backslash', 'mongodb+srv://c0.example.net/?x=a\\b'],
+    ['a space', 'mongodb+srv://c0.example.net/?x=a b'],
+    ['a newline', 'mongodb+srv://c0.example.net/\nexport X=1'],
+    ['a tab', 'mongodb+srv://c0.example.net/\t'],
+    ['an escape character', 'mongodb+srv://c0.example.net/\u001b[2J'],
+    ['a C1 control character', 'mongodb+srv://c0.example.net/\u009b'],
+    ['not a URL', 'not a url'],
+    ['another scheme', 'https://c0.example.net'],
+    ['no host', 'mongodb+srv://'],
+    ['no host before the path', 'mongodb+srv:///admin'],
+    ['credentials in it', 'mongodb+srv://user:pw@c0.example.net'],
+    ['an over-long string', `mongodb+srv://c0.example.net/?x=${'a'.repeat(5000)}`],
+  ])('refuses %s as an unexpected response, without repeating it', async (_name, uri) => {
+    fake = await startFake((_req, res) => sendJson(res, 200, cluster(uri)));
+    const { client } = makeClient(fake.baseUrl);
+
+    const error = await client.getCluster('c0').catch((err: unknown) => err);
+
+    expect(error).toMatchObject({ exitCode: 1 });
+    expect((error as Error).message).toMatch(/^Atlas sent an unexpected response to GET .*connectionStrings\.standardSrv/);
+    expect((error as Error).message).not.toContain(uri);
+  });
+
+  it.each([
+    'mongodb+srv://cluster0.ab1cd.mongodb.net',
+    'mongodb+srv://cluster0.ab1cd.mongodb.net/?retryWrites=true&w=majority',
+    'mongodb://h1.example.net:27017,h2.example.net:27017/?ssl=true&replicaSet=atlas-x-shard-0&authSource=admin',
+    'mongodb://127.0.0.1:27017',
+    'mongodb://[::1]:27017/app',
+  ])('accepts %s', async (uri) => {
+    fake = await startFake((_req, res) => sendJson(res, 200, cluster(uri)));
+    const { client } = makeClient(fake.baseUrl);
+
+    await expect(client.getCluster('c0')).resolves.toMatchObject({ connectionStrings: { standardSrv: uri } });
+  });
+});
+
 describe('success responses that break the contract', () => {
   it.each<[string, (c: AtlasClient) => Promise<unknown>, string, string]>([
     ['a body that is not JSON', (c) => c.getProject(), '<html>maintenance</html>', `GET /api/atlas/v2/groups/${GROUP}: the body is not JSON`],

@@ -42,6 +42,11 @@ describe('base URLs', () => {
     ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
     ['http://localhost:9000/', 'http://localhost:9000'],
     ['https://cloud-qa.mongodb.com:8443', 'https://cloud-qa.mongodb.com:8443'],
+    ['http://127.5.6.7:8080', 'http://127.5.6.7:8080'],
+    ['http://127.1:8080', 'http://127.0.0.1:8080'],
+    ['http://0x7f.0.0.1:8080', 'http://127.0.0.1:8080'],
+    ['http://LOCALHOST:9000', 'http://localhost:9000'],
+    ['http://[::1]:9000', 'http://[::1]:9000'],
   ])('accepts %s', (raw, expected) => {
     expect(validateBaseUrl(raw)).toBe(expected);
   });
@@ -49,6 +54,16 @@ describe('base URLs', () => {
     ['cloud.mongodb.com', /not a URL/],
     ['http://cloud.mongodb.com', /use https/],
     ['ftp://127.0.0.1', /use https/],
+    ['http://127.attacker.example', /use https/],
+    ['http://127.0.0.1.nip.io:8080', /use https/],
+    ['http://localhost.evil', /use https/],
+    ['http://localhost.:9000', /use https/],
+    ['http://evil.localhost', /use https/],
+    ['http://128.0.0.1', /use https/],
+    ['http://10.0.0.1', /use https/],
+    ['http://0.0.0.0', /use https/],
+    ['http://[::ffff:127.0.0.1]', /use https/],
+    ['http://[::2]', /use https/],
     ['https://user:pw@cloud.mongodb.com', /only the scheme/],
     ['https://cloud.mongodb.com/api', /only the scheme/],
     ['https://cloud.mongodb.com/?x=1', /only the scheme/],

@@ -120,8 +120,12 @@ describe('applyEnvUpdates (dotenv)', () => {
     expect(applyEnvUpdates(before, VARS, 'dotenv')).toBe(after);
   });
 
-  it('quotes hostile values the dotenv way', () => {
-    expect(applyEnvUpdates('', [['K', "it's\nx"]], 'dotenv')).toBe('K="it\'s\\nx"\n');
+  it('single-quotes hostile values, which every dotenv reader and sh take literally', () => {
+    expect(applyEnvUpdates('', [['K', '"$(id)"`id`${X}']], 'dotenv')).toBe("K='\"$(id)\"`id`${X}'\n");
+  });
+
+  it('refuses a value single quotes cannot carry, before anything is written', () => {
+    expect(() => applyEnvUpdates('A=1\n', [['K', "it's\nx"]], 'dotenv')).toThrow(/K/);
   });
 });
 

@@ -111,3 +111,33 @@ describe('round trip through real shells', () => {
     expect(received).toEqual(EXPECTED);
   });
 });
+
+describe('dotenv files read back by sh (set -a; . file) and by node --env-file', () => {
+  // What a dotenv file can carry literally; the rest is refused (see formats.test.ts).
+  const carried = VARS.filter(([, value]) => !/['\\\r\n]/.test(value));
+  const refused = VARS.filter(([, value]) => /['\\\r\n]/.test(value));
+  const file = join(dir, 'vars.env');
+  const marker = join(dir, 'ran');
+  const withPayload: [string, string][] = [...carried, ['DS_T_PAYLOAD', `$(touch ${marker})\`touch ${marker}\`\${IFS}`]];
+  const expected = Object.fromEntries(withPayload);
+
+  it('refuses every value single quotes cannot carry', () => {
+    expect(refused.length).toBeGreaterThan(0);
+    for (const variable of refused) expect(() => renderVariables('dotenv', [variable])).toThrow(variable[0]);
+  });
+
+  it('sh reads every value back exactly and runs nothing', () => {
+    writeFileSync(file, renderVariables('dotenv', withPayload));
+    const result = spawn('sh', ['-c', `set -a; . ${quoteShell(file)}; exec ${quoteShell(process.execPath)} ${quoteShell(reporter)}`]);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual(expected);
+    expect(spawnSync('test', ['-e', marker]).status, 'the payload ran').not.toBe(0);
+  });
+
+  it('node --env-file reads every value back exactly', () => {
+    writeFileSync(file, renderVariables('dotenv', withPayload));
+    const result = spawn(process.execPath, [`--env-file=${file}`, reporter]);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual(expected);
+  });
+});

@@ -3,17 +3,17 @@ import { UsageError } from '../../../src/errors.js';
 import { checkVariableName, renderAssignment, renderJson, renderVariables } from '../../../src/output/formats.js';
 import { quoteDotenv, quoteFish, quotePowerShell, quoteShell } from '../../../src/output/quoting.js';
 
-// Expected quoting, written out by hand: [value, shell, fish, powershell, dotenv].
-const TABLE: [string, string, string, string, string][] = [
+// Expected quoting, written out by hand: [value, shell, fish, powershell, dotenv]; null where dotenv refuses.
+const TABLE: [string, string, string, string, string | null][] = [
   ['plain', `'plain'`, `'plain'`, `'plain'`, `'plain'`],
-  ["'", `''\\'''`, `'\\''`, `''''`, `"'"`],
+  ["'", `''\\'''`, `'\\''`, `''''`, null],
   ['"', `'"'`, `'"'`, `'"'`, `'"'`],
   ['$HOME', `'$HOME'`, `'$HOME'`, `'$HOME'`, `'$HOME'`],
   ['`id`', "'`id`'", "'`id`'", "'`id`'", "'`id`'"],
-  ['\\', `'\\'`, `'\\\\'`, `'\\'`, `'\\'`],
-  ['a\\b\\\\c', `'a\\b\\\\c'`, `'a\\\\b\\\\\\\\c'`, `'a\\b\\\\c'`, `'a\\b\\\\c'`],
-  ['a\nb', `'a\nb'`, `'a\nb'`, `'a\nb'`, `"a\\nb"`],
-  ['a\r\nb', `'a\r\nb'`, `'a\r\nb'`, `'a\r\nb'`, `"a\\r\\nb"`],
+  ['\\', `'\\'`, `'\\\\'`, `'\\'`, null],
+  ['a\\b\\\\c', `'a\\b\\\\c'`, `'a\\\\b\\\\\\\\c'`, `'a\\b\\\\c'`, null],
+  ['a\nb', `'a\nb'`, `'a\nb'`, `'a\nb'`, null],
+  ['a\r\nb', `'a\r\nb'`, `'a\r\nb'`, `'a\r\nb'`, null],
   ['$(rm -rf /)', `'$(rm -rf /)'`, `'$(rm -rf /)'`, `'$(rm -rf /)'`, `'$(rm -rf /)'`],
   ['!', `'!'`, `'!'`, `'!'`, `'!'`],
   ['é 🙂', `'é 🙂'`, `'é 🙂'`, `'é 🙂'`, `'é 🙂'`],
@@ -22,11 +22,11 @@ const TABLE: [string, string, string, string, string][] = [
   ['=', `'='`, `'='`, `'='`, `'='`],
   ['#', `'#'`, `'#'`, `'#'`, `'#'`],
   [' padded ', `' padded '`, `' padded '`, `' padded '`, `' padded '`],
-  ["it's \"x\"", `'it'\\''s "x"'`, `'it\\'s "x"'`, `'it''s "x"'`, '`it\'s "x"`'],
-  ["it's \\n", `'it'\\''s \\n'`, `'it\\'s \\\\n'`, `'it''s \\n'`, "`it's \\n`"],
+  ["it's \"x\"", `'it'\\''s "x"'`, `'it\\'s "x"'`, `'it''s "x"'`, null],
+  ["it's \\n", `'it'\\''s \\n'`, `'it\\'s \\\\n'`, `'it''s \\n'`, null],
   ['‘curly’ ‚low‛', `'‘curly’ ‚low‛'`, `'‘curly’ ‚low‛'`, `'‘‘curly’’ ‚‚low‛‛'`, `'‘curly’ ‚low‛'`],
-  ['x\r', `'x\r'`, `'x\r'`, `'x\r'`, `"x\\r"`],
-  ['a\\', `'a\\'`, `'a\\\\'`, `'a\\'`, `'a\\'`],
+  ['x\r', `'x\r'`, `'x\r'`, `'x\r'`, null],
+  ['a\\', `'a\\'`, `'a\\\\'`, `'a\\'`, null],
   ['Zq7-._~Ab', `'Zq7-._~Ab'`, `'Zq7-._~Ab'`, `'Zq7-._~Ab'`, `'Zq7-._~Ab'`],
   ['2026-11-29T15:33:35Z', `'2026-11-29T15:33:35Z'`, `'2026-11-29T15:33:35Z'`, `'2026-11-29T15:33:35Z'`, `'2026-11-29T15:33:35Z'`],
   [
@@ -43,19 +43,33 @@ describe('quoting, by hand-written table', () => {
     expect(quoteShell(value)).toBe(shell);
     expect(quoteFish(value)).toBe(fish);
     expect(quotePowerShell(value)).toBe(powershell);
-    expect(quoteDotenv(value)).toBe(dotenv);
+    if (dotenv === null) expect(() => quoteDotenv(value)).toThrow(UsageError);
+    else expect(quoteDotenv(value)).toBe(dotenv);
   });
 });
 
-describe('quoteDotenv refuses what no dotenv form can hold', () => {
+describe('quoteDotenv writes single quotes only, and refuses what they cannot carry literally', () => {
   it.each([
+    ['a single quote', "it's"],
+    ['a backslash (python-dotenv and compose read escapes in single quotes)', 'a\\b'],
+    ['a newline', 'a\nb'],
+    ['a carriage return', 'a\rb'],
     ['all three quote characters', `'"\``],
-    ['a carriage return and a double quote', 'a"\rb'],
-    ['a carriage return and a literal \\n', 'a\\nb\r'],
     ['a newline, a double quote and a backtick', 'a\n"`'],
+    ['the connection string of a hostile server', "mongodb+srv://cluster0.example.net/?x='$(touch${IFS}/tmp/p)'"],
   ])('%s', (_name, value) => {
     expect(() => quoteDotenv(value, 'DB_X')).toThrow(UsageError);
     expect(() => quoteDotenv(value, 'DB_X')).toThrow(/DB_X/);
+    try {
+      quoteDotenv(value, 'DB_X');
+    } catch (error) {
+      const { message, hint } = error as UsageError & { hint?: string };
+      expect(`${message} ${hint ?? ''}`).not.toContain(value);
+    }
+  });
+
+  it.each(['"', '`id`', '$(id)', '${HOME}', '#', ' x ', 'a"b`c$d'])('never falls back to double quotes or backticks: %j', (value) => {
+    expect(quoteDotenv(value)).toBe(`'${value}'`);
   });
 });
 
@@ -68,9 +82,12 @@ describe('renderVariables', () => {
     ['shell', `export DB_USERNAME='ds-app-abc'\nexport DB_PASSWORD='p'\\''w'\n`],
     ['fish', `set -gx DB_USERNAME 'ds-app-abc'\nset -gx DB_PASSWORD 'p\\'w'\n`],
     ['powershell', `$env:DB_USERNAME = 'ds-app-abc'\n$env:DB_PASSWORD = 'p''w'\n`],
-    ['dotenv', `DB_USERNAME='ds-app-abc'\nDB_PASSWORD="p'w"\n`],
   ] as const)('%s', (format, expected) => {
     expect(renderVariables(format, vars)).toBe(expected);
+  });
+
+  it('refuses in dotenv a value it cannot carry literally, naming the variable', () => {
+    expect(() => renderVariables('dotenv', vars)).toThrow(/DB_PASSWORD/);
   });
 
   it.each(['shell', 'fish', 'powershell', 'dotenv'] as const)('renders nothing for no variables (%s)', (format) => {
