@@ -10,6 +10,7 @@ export const FLOORS = {
   'lease --wait': { floor: 3, why: 'challenge + create user + 1 cluster status (applied at once here)' },
   renew: { floor: 2, why: 'challenge + update user' },
   revoke: { floor: 2, why: 'challenge + delete user' },
+  'run --no-wait': { floor: 3, why: 'challenge + create user + delete user at the end' },
   'lease (service account, cached token)': { floor: 1, why: 'create user with the token cached in the store' },
 };
 
@@ -36,6 +37,7 @@ export async function measureCommands({ emulator, home, rounds, progress }) {
     const waited = leaseIdOf((await counted('lease --wait', dynsecret(['lease', CONFIG, '--wait', '--format', 'json']), home.env)).stdout);
     await counted('renew', dynsecret(['renew', leased, '--ttl', '2h']), home.env);
     await counted('revoke', dynsecret(['revoke', leased]), home.env);
+    await counted('run --no-wait', dynsecret(['run', CONFIG, '--no-wait', '--', 'true']), home.env);
     const sa = leaseIdOf((await counted('lease (service account, cached token)', dynsecret(['lease', SA_CONFIG, '--format', 'json']), home.env)).stdout);
     await untimed(dynsecret(['revoke', waited, sa]));
     progress?.(round + 1, rounds);

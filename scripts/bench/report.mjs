@@ -2,16 +2,24 @@
 // bench/README.md between markers so the last run's table is always there).
 import { readFileSync, writeFileSync } from 'node:fs';
 
-export const TARGETS = { version: 1.3, help: 1.5, list: 2, scale: 1.5, bulkSpeedup: 4 };
+/** Start-up targets: ratios to bare node in a clean environment. */
+export const STARTUP_TARGETS = {
+  '--version': 1.2,
+  '--help': 1.4,
+  list: 1.8,
+  'lease bench --format json': 5,
+  'run bench --no-wait -- true': 6,
+};
+export const TARGETS = { scale: 1.5, bulkSpeedup: 4 };
 
 export function verdicts(results) {
   const { startup, commands, scale, bulk } = results;
   const checks = [];
   if (startup) {
-    const { inherited } = startup;
-    checks.push(['--version ≤ 1.3× node', inherited['--version'].ratio <= TARGETS.version]);
-    checks.push(['--help ≤ 1.5× node', inherited['--help'].ratio <= TARGETS.help]);
-    checks.push(['list ≤ 2× node', inherited.list.ratio <= TARGETS.list]);
+    for (const [name, target] of Object.entries(STARTUP_TARGETS)) {
+      const measured = startup.clean[name];
+      checks.push([`${name} ≤ ${target}× node in a clean environment (${measured.ratio.toFixed(2)}×)`, measured.ratio <= target]);
+    }
   }
   for (const [name, c] of Object.entries(commands ?? {})) {
     checks.push([`${name}: requests = floor (${c.floor})`, c.requests.min === c.floor && c.requests.max === c.floor]);
@@ -46,16 +54,16 @@ export function markdown(results) {
 function startupTable({ startup }) {
   if (!startup) return [];
   const { inherited, clean } = startup;
-  const targets = { '--version': TARGETS.version, '--help': TARGETS.help, list: TARGETS.list };
   const out = [
-    `**Start-up**: median of ${inherited['node -e 0'].runs} interleaved runs each, as a ratio to \`node -e 0\` started the same way: in the environment the bench was started from (${inherited['node -e 0'].median.toFixed(0)} ms for bare node; the targets apply here), and in a clean one with only PATH and HOME (${clean['node -e 0'].median.toFixed(0)} ms).`,
+    `**Start-up**: median of ${clean['node -e 0'].runs} interleaved runs each, as a ratio to \`node -e 0\` started the same way: in a clean environment with only PATH, HOME and dynsecret's own variables (${clean['node -e 0'].median.toFixed(0)} ms for bare node; the targets apply here), and in the environment the bench was started from (${inherited['node -e 0'].median.toFixed(0)} ms). \`lease\` and \`run\` are whole commands against the emulator with no added latency.`,
     '',
-    table(['command', 'median', 'ratio', 'clean env: median', 'clean env: ratio', 'target', 'met'], Object.keys(inherited).map((name) => {
-      const a = inherited[name];
-      const b = clean[name];
+    table(['command', 'clean env: median', 'clean env: ratio', 'target', 'met', 'caller\'s env: median', 'caller\'s env: ratio'], Object.keys(clean).map((name) => {
+      const a = clean[name];
+      const b = inherited[name];
+      const target = STARTUP_TARGETS[name];
       return [
-        name === 'node -e 0' ? '`node -e 0`' : `\`dynsecret ${name}\``, ms(a), `${a.ratio.toFixed(2)}×`, ms(b), `${b.ratio.toFixed(2)}×`,
-        targets[name] ? `≤ ${targets[name]}×` : '', targets[name] ? mark(a.ratio <= targets[name]) : '',
+        name === 'node -e 0' ? '`node -e 0`' : `\`dynsecret ${name}\``, ms(a), `${a.ratio.toFixed(2)}×`,
+        target ? `≤ ${target}×` : '', target ? mark(a.ratio <= target) : '', ms(b), `${b.ratio.toFixed(2)}×`,
       ];
     })),
     '',

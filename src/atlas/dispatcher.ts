@@ -12,18 +12,24 @@ export interface DispatcherOptions {
   env: Record<string, string | undefined>;
 }
 
-type Undici = typeof import('undici');
-
 /** A direct Agent, or undici's EnvHttpProxyAgent (which honours NO_PROXY) when a proxy is configured. */
-export async function buildDispatcher(undici: Undici, options: DispatcherOptions): Promise<Dispatcher> {
+export async function buildDispatcher(options: DispatcherOptions): Promise<Dispatcher> {
   const ca = await trustedCas(options);
   const tls = { timeout: options.connectMs, ...(ca === undefined ? {} : { ca }) };
   const common = { connect: tls, headersTimeout: options.requestMs, bodyTimeout: options.requestMs };
   const httpProxy = proxyUrl(options.env, 'http_proxy');
   const httpsProxy = proxyUrl(options.env, 'https_proxy');
-  if (httpProxy === undefined && httpsProxy === undefined) return new undici.Agent(common);
+  if (httpProxy === undefined && httpsProxy === undefined) {
+    const { default: Agent } = await import('undici/lib/dispatcher/agent.js');
+    return new Agent(common);
+  }
+  // Only with a proxy: undici's whole index, since its proxy agents call the dispatcher API methods
+  // (`connect`) that the index adds to every dispatcher.
+  const mod = await import('undici');
+  // A bundle with code splitting may expose a CommonJS package only as `default`; Node exposes both.
+  const { EnvHttpProxyAgent } = (mod as unknown as { default?: typeof mod }).default ?? mod;
   // Empty strings, not undefined: undici would otherwise fall back to process.env behind our back.
-  return new undici.EnvHttpProxyAgent({
+  return new EnvHttpProxyAgent({
     ...common,
     httpProxy: httpProxy ?? '',
     httpsProxy: httpsProxy ?? '',

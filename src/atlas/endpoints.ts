@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
 import type { AtlasClient } from './client.js';
 import { createDatabaseUserSafely } from './create-user.js';
@@ -93,7 +93,7 @@ export function atlasEndpoints(api: Requester, groupId: string, retry: RetryDeps
 }
 
 /** Our own input is checked before it leaves: a mistake in it is a usage error, not Atlas' 400. */
-function validInput<S extends z.ZodType>(schema: S, value: unknown, what: string, secrets: string[]): z.output<S> {
+function validInput<S extends z.ZodMiniType>(schema: S, value: unknown, what: string, secrets: string[]): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Authenticator } from './auth.js';
 import { atlasResponseError, unexpectedResponse, type ErrorContext } from './errors.js';
 import { withRetries, type RetryDeps } from './retry.js';
@@ -55,7 +55,7 @@ export class Requester {
   }
 
   /** `call`, then the body parsed with `schema`. */
-  async json<S extends z.ZodType>(method: HttpMethod, path: string, schema: S, options: CallOptions = {}): Promise<z.output<S>> {
+  async json<S extends z.ZodMiniType>(method: HttpMethod, path: string, schema: S, options: CallOptions = {}): Promise<z.output<S>> {
     const response = await this.call(method, path, options);
     return parseBody(schema, response.text, method, this.deps.url(path).pathname);
   }
@@ -97,7 +97,7 @@ function withAuthorization(request: HttpRequest, header: string | undefined): Ht
 }
 
 /** Parses a success body; names the first wrong fields (their paths, never their values). */
-export function parseBody<S extends z.ZodType>(schema: S, text: string, method: string, path: string): z.output<S> {
+export function parseBody<S extends z.ZodMiniType>(schema: S, text: string, method: string, path: string): z.output<S> {
   let json: unknown;
   try {
     json = JSON.parse(text);

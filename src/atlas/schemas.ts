@@ -1,87 +1,93 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { isConnectionString } from '../lease/connection-string.js';
 
 // Shapes of the Atlas Admin API v2 (version 2023-01-01) that dynsecret reads and writes. Objects strip
 // unknown keys, so new Atlas fields never break parsing; the fields we rely on are checked strictly.
+// zod/mini, on every command that calls Atlas: its schemas bundle to a fraction of classic zod's code,
+// which a process compiles on every start. English messages, as classic zod has by default, so that an
+// unexpected answer names what was wrong.
+z.config(en());
+
+const nonEmpty = () => z.string().check(z.minLength(1));
+const count = () => z.optional(z.int().check(z.nonnegative()));
 
 export const ScopeTypeSchema = z.enum(['CLUSTER', 'DATA_LAKE', 'STREAM']);
 
 export const DatabaseUserRoleSchema = z.object({
-  roleName: z.string().min(1),
-  databaseName: z.string().min(1),
-  collectionName: z.string().min(1).optional(),
+  roleName: nonEmpty(),
+  databaseName: nonEmpty(),
+  collectionName: z.optional(nonEmpty()),
 });
 
 export const UserScopeSchema = z.object({
-  name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9-]*$/),
+  name: z.string().check(z.regex(/^[a-zA-Z0-9][a-zA-Z0-9-]*$/)),
   type: ScopeTypeSchema,
 });
 
 export const LabelSchema = z.object({
-  key: z.string().min(1).max(255),
-  value: z.string().min(1).max(255),
+  key: z.string().check(z.minLength(1), z.maxLength(255)),
+  value: z.string().check(z.minLength(1), z.maxLength(255)),
 });
 
 const isoInstant = z.iso.datetime({ offset: true });
 
 /** A database user as Atlas returns it (the password is write-only and never comes back). */
 export const DatabaseUserSchema = z.object({
-  username: z.string().min(1),
-  databaseName: z.string().min(1),
+  username: nonEmpty(),
+  databaseName: nonEmpty(),
   groupId: z.string(),
   roles: z.array(DatabaseUserRoleSchema),
-  scopes: z.array(UserScopeSchema).default([]),
+  scopes: z._default(z.array(UserScopeSchema), []),
   // Atlas' own labels may lack a key or value; such entries cannot be dynsecret's, so they are kept loose.
-  labels: z.array(z.object({ key: z.string().optional(), value: z.string().optional() })).default([]),
-  description: z.string().optional(),
-  deleteAfterDate: isoInstant.optional(),
+  labels: z._default(z.array(z.object({ key: z.optional(z.string()), value: z.optional(z.string()) })), []),
+  description: z.optional(z.string()),
+  deleteAfterDate: z.optional(isoInstant),
 });
 
 export const DatabaseUserPageSchema = z.object({
   results: z.array(DatabaseUserSchema),
-  totalCount: z.number().int().nonnegative().optional(),
+  totalCount: count(),
 });
 
 /** What `createDatabaseUser` sends besides the fixed `databaseName: "admin"` and the project ID. */
 export const NewDatabaseUserSchema = z.object({
-  username: z.string().min(1).max(1024),
-  password: z.string().min(8),
-  roles: z.array(DatabaseUserRoleSchema).min(1),
-  scopes: z.array(UserScopeSchema).optional(),
-  labels: z.array(LabelSchema).optional(),
-  description: z.string().max(100).optional(),
-  deleteAfterDate: isoInstant.optional(),
+  username: z.string().check(z.minLength(1), z.maxLength(1024)),
+  password: z.string().check(z.minLength(8)),
+  roles: z.array(DatabaseUserRoleSchema).check(z.minLength(1)),
+  scopes: z.optional(z.array(UserScopeSchema)),
+  labels: z.optional(z.array(LabelSchema)),
+  description: z.optional(z.string().check(z.maxLength(100))),
+  deleteAfterDate: z.optional(isoInstant),
 });
 
 /** PATCH replaces only the fields present; an omitted field keeps its value in Atlas. */
-export const DatabaseUserPatchSchema = NewDatabaseUserSchema.omit({ username: true }).partial();
+export const DatabaseUserPatchSchema = z.partial(z.omit(NewDatabaseUserSchema, { username: true }));
 
 export const ProjectSchema = z.object({
-  id: z.string().regex(/^[a-f0-9]{24}$/),
-  name: z.string().min(1),
+  id: z.string().check(z.regex(/^[a-f0-9]{24}$/)),
+  name: nonEmpty(),
   orgId: z.string(),
-  clusterCount: z.number().int().nonnegative(),
+  clusterCount: z.int().check(z.nonnegative()),
   created: z.string(),
 });
 
 /** Checked where it enters: it ends up in env files and shell output (see src/lease/connection-string.ts). */
-const ConnectionStringSchema = z.string().refine(isConnectionString, {
+const ConnectionStringSchema = z.string().check(z.refine(isConnectionString, {
   message: 'not a mongodb or mongodb+srv URL with a host and no whitespace, quote or control character',
-});
+}));
 
 export const ClusterSchema = z.object({
-  name: z.string().min(1),
-  stateName: z.string().optional(),
-  paused: z.boolean().optional(),
+  name: nonEmpty(),
+  stateName: z.optional(z.string()),
+  paused: z.optional(z.boolean()),
   // `{}` while the cluster is being created: the connection string is not known yet.
-  connectionStrings: z
-    .object({ standard: ConnectionStringSchema.optional(), standardSrv: ConnectionStringSchema.optional() })
-    .default({}),
+  connectionStrings: z._default(z.object({ standard: z.optional(ConnectionStringSchema), standardSrv: z.optional(ConnectionStringSchema) }), {}),
 });
 
 export const ClusterPageSchema = z.object({
   results: z.array(ClusterSchema),
-  totalCount: z.number().int().nonnegative().optional(),
+  totalCount: count(),
 });
 
 export const ClusterStatusSchema = z.object({ changeStatus: z.enum(['PENDING', 'APPLIED']) });
@@ -93,27 +99,25 @@ export const MAX_ACCESS_TOKEN_LENGTH = 8192;
 export const MAX_TOKEN_LIFETIME_S = 86_400;
 
 export const TokenResponseSchema = z.object({
-  access_token: z.string().max(MAX_ACCESS_TOKEN_LENGTH).regex(ACCESS_TOKEN),
-  expires_in: z.number().int().positive().max(MAX_TOKEN_LIFETIME_S),
-  token_type: z.string().regex(/^bearer$/i),
+  access_token: z.string().check(z.maxLength(MAX_ACCESS_TOKEN_LENGTH), z.regex(ACCESS_TOKEN)),
+  expires_in: z.int().check(z.positive(), z.lte(MAX_TOKEN_LIFETIME_S)),
+  token_type: z.string().check(z.regex(/^bearer$/i)),
 });
 
 /** Atlas' error body (`ApiError`); every field is optional so a proxy's page still yields a message. */
 export const ApiErrorSchema = z.object({
-  detail: z.string().nullish(),
-  error: z.number().optional(),
-  errorCode: z.string().optional(),
-  parameters: z.array(z.unknown()).optional(),
-  reason: z.string().nullish(),
-  badRequestDetail: z
-    .object({ fields: z.array(z.object({ field: z.string(), description: z.string() })).optional() })
-    .nullish(),
+  detail: z.nullish(z.string()),
+  error: z.optional(z.number()),
+  errorCode: z.optional(z.string()),
+  parameters: z.optional(z.array(z.unknown())),
+  reason: z.nullish(z.string()),
+  badRequestDetail: z.nullish(z.object({ fields: z.optional(z.array(z.object({ field: z.string(), description: z.string() }))) })),
 });
 
 /** RFC 6749 error body of the OAuth token endpoint. */
 export const OAuthErrorSchema = z.object({
   error: z.string(),
-  error_description: z.string().optional(),
+  error_description: z.optional(z.string()),
 });
 
 export type ScopeType = z.infer<typeof ScopeTypeSchema>;

@@ -1,5 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { Dispatcher, fetch as undiciFetch } from 'undici';
+import type { Dispatcher } from 'undici';
 import { DynsecretError } from '../errors.js';
 import { AtlasNetworkError, networkError } from './network-errors.js';
 import { unexpectedResponse } from './errors.js';
@@ -34,7 +34,7 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024;
  * and writes one debug line each (method, path, status, attempt, time; never headers or bodies).
  */
 export class Transport {
-  #ready: Promise<{ fetch: typeof undiciFetch; dispatcher: Dispatcher }> | undefined;
+  #ready: Promise<{ request: RequestFunction; dispatcher: Dispatcher }> | undefined;
   #count = 0;
   /** The dispatcher #ready resolved to, once it has. */
   #dispatcher: Dispatcher | undefined;
@@ -49,7 +49,7 @@ export class Transport {
   }
 
   async send(request: HttpRequest, attempt: number): Promise<HttpResponse> {
-    const { fetch, dispatcher } = await this.#undici();
+    const { request: send, dispatcher } = await this.#undici();
     const path = request.url.pathname + request.url.search;
     const now = this.#options.now ?? Date.now;
     const started = now();
@@ -62,21 +62,30 @@ export class Transport {
       this.#discard(dispatcher);
     });
     try {
-      const response = await fetch(request.url, {
+      // undici's request API: no redirect is followed, no body is decompressed (none is asked for).
+      const response = await send.call(dispatcher, {
+        origin: request.url.origin,
+        path,
         method: request.method,
-        headers: request.headers,
-        body: request.body,
-        dispatcher,
-        redirect: 'manual',
+        // Bodies are read as they come: a compressed answer (never asked for) is refused, not inflated.
+        headers: { ...request.headers, 'accept-encoding': 'identity' },
+        body: request.body ?? null,
         signal: AbortSignal.any([connectFailed.signal, AbortSignal.timeout(this.#options.requestMs)]),
       });
-      const text = await readCapped(response);
+      const headers = responseHeaders(response.headers);
+      const encoding = headers.get('content-encoding');
+      if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') {
+        discard(response.body);
+        debug(`${response.statusCode}, body encoded`);
+        throw unexpectedResponse(request.method, request.url.pathname, 'the body is compressed, which dynsecret does not ask for');
+      }
+      const text = await readCapped(headers, response.body);
       if (text === undefined) {
-        debug(`${response.status}, body over the size limit`);
+        debug(`${response.statusCode}, body over the size limit`);
         throw unexpectedResponse(request.method, request.url.pathname, 'the body is larger than 5 MB');
       }
-      debug(String(response.status));
-      return { status: response.status, headers: response.headers, text };
+      debug(String(response.statusCode));
+      return { status: response.statusCode, headers, text };
     } catch (err) {
       if (err instanceof DynsecretError) throw err;
       const failure = networkError(err, request.url.host);
@@ -105,15 +114,14 @@ export class Transport {
     dispatcher.destroy().catch(() => undefined);
   }
 
-  #undici(): Promise<{ fetch: typeof undiciFetch; dispatcher: Dispatcher }> {
+  #undici(): Promise<{ request: RequestFunction; dispatcher: Dispatcher }> {
     // undici is imported on the first request so that loading the CLI costs nothing when no request is made.
-    this.#ready ??= import('undici').then(async (mod) => {
-      // A bundle with code splitting may expose a CommonJS package only as `default`; Node exposes both.
-      const undici = (mod as unknown as { default?: typeof mod }).default ?? mod;
-      const dispatcher = await buildDispatcher(undici, this.#options);
+    this.#ready ??= (async () => {
+      await preferQuickWasm();
+      const [{ default: request }, dispatcher] = await Promise.all([import('undici/lib/api/api-request.js'), buildDispatcher(this.#options)]);
       this.#dispatcher = dispatcher;
-      return { fetch: undici.fetch, dispatcher };
-    });
+      return { request, dispatcher };
+    })();
     return this.#ready;
   }
 }
@@ -138,19 +146,47 @@ function watchConnectErrors(hostname: string, onError: (error: unknown) => void)
   };
 }
 
+type RequestFunction = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+
+/**
+ * undici parses HTTP/1.1 with a WebAssembly module. V8 compiles it quickly, then recompiles it optimised
+ * on a background thread, and a process that is done waits for that thread before it exits: 50 to 150 ms
+ * added to every command, for a parser that reads two short answers. The quick compile is kept.
+ */
+async function preferQuickWasm(): Promise<void> {
+  const { setFlagsFromString } = await import('node:v8');
+  setFlagsFromString('--liftoff-only');
+}
+
+/** Response headers as `get(name)`, repeated headers joined as fetch's Headers joins them. */
+function responseHeaders(raw: Dispatcher.ResponseData['headers']): HttpResponse['headers'] {
+  return {
+    get: (name) => {
+      const value = raw[name.toLowerCase()];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
+}
+
+/** Stops reading a body; undici reports the abort as an error event, which nobody is waiting for here. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
 /** The body as text, or undefined when it is larger than MAX_BODY_BYTES (then it is not read further). */
-async function readCapped(response: { headers: { get(name: string): string | null }; body: AsyncIterable<Uint8Array> | null }): Promise<string | undefined> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
+async function readCapped(headers: HttpResponse['headers'], body: Dispatcher.ResponseData['body']): Promise<string | undefined> {
+  const declared = Number(headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) {
-    await (response.body as unknown as ReadableStream | null)?.cancel();
+    discard(body);
     return undefined;
   }
-  if (response.body === null) return '';
-  const chunks: Uint8Array[] = [];
+  const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of response.body) {
+  for await (const chunk of body as AsyncIterable<Buffer>) {
     size += chunk.byteLength;
-    if (size > MAX_BODY_BYTES) return undefined; // leaving the loop cancels the stream
+    if (size > MAX_BODY_BYTES) return undefined; // leaving the loop destroys the stream
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');

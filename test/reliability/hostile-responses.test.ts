@@ -85,7 +85,7 @@ const cases: ResponseCase[] = [
   { name: 'a 302 to another host', code: 1, args: lease, method: 'POST', answer: () => undefined, elsewhere: true, message: /HTTP 302/ },
   { name: 'a captive portal page for the create', code: 1, args: lease, method: 'POST', answer: (_q, r) => r.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>Sign in to the Wi-Fi</html>') },
   { name: 'a created user with prototype keys and no fields', code: 1, args: lease, method: 'POST', answer: json(201, '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}') },
-  { name: 'a 64 MB compression bomb', code: 1, args: lease, method: 'POST', answer: (_q, r) => r.writeHead(201, { 'Content-Type': ATLAS_JSON, 'Content-Encoding': 'gzip' }).end(BOMB), message: /5 MB/ },
+  { name: 'a 64 MB compression bomb', code: 1, args: lease, method: 'POST', answer: (_q, r) => r.writeHead(201, { 'Content-Type': ATLAS_JSON, 'Content-Encoding': 'gzip' }).end(BOMB), message: /compressed/ },
   { name: 'a body that never ends', code: 1, args: lease, method: 'POST', answer: endless, message: /5 MB/ },
   { name: 'a 401 with a garbled challenge', code: 4, args: lease, method: 'POST', answer: (_q, r) => r.writeHead(401, { 'WWW-Authenticate': 'Digest ,,,="=,nonce' }).end() },
   { name: 'a 401 asking for an unknown digest algorithm', code: 1, args: lease, method: 'POST', answer: (_q, r) => r.writeHead(401, { 'WWW-Authenticate': 'Digest realm="x", nonce="n", algorithm=SHA-512-256, qop="auth"' }).end() },
