@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { DynsecretError, ExitCode, UsageError } from './errors.js';
-import { colorEnabled } from './io.js';
+import type { ChalkInstance } from 'chalk';
+import { colorLevel, loadPainter } from './io.js';
 import { visible } from './output/terminal-text.js';
 import { VERSION } from './version.js';
 import type { Context, GlobalOptions } from './context.js';
@@ -192,12 +193,12 @@ function failureOf(error: unknown, config: string | undefined) {
   return { exitCode, ...(config === undefined ? {} : { config }), ...(typeof errorCode === 'string' ? { errorCode } : {}) };
 }
 
-// The bytes of util.styleText(['bold', 'red'], text), without loading node:util on every start.
-const boldRed = (text: string) => `\x1b[1m\x1b[31m${text}\x1b[39m\x1b[22m`;
-
-/** Prints an error the one way errors are printed, and returns its exit code. */
-export function report(error: unknown, debug: boolean, writeRaw: (line: string) => void, color = false): number {
-  const label = color ? boldRed('dynsecret:') : 'dynsecret:';
+/**
+ * Prints an error the one way errors are printed, and returns its exit code. `paint` is chalk when stderr
+ * gets colour (loaded by the caller only then), so the error path stays cheap without it.
+ */
+export function report(error: unknown, debug: boolean, writeRaw: (line: string) => void, paint?: ChalkInstance): number {
+  const label = paint ? paint.bold.red('dynsecret:') : 'dynsecret:';
   // Messages quote Atlas' answers and argv: their control characters are shown, never obeyed. The label's
   // own colour is added around the shown text.
   const write = (line: string) => writeRaw(line.startsWith(label) ? `${label}${visible(line.slice(label.length))}` : visible(line));
@@ -254,7 +255,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     });
     await program.parseAsync(argv as string[]);
   } catch (error) {
-    const color = colorEnabled(process.env, Boolean(process.stderr.isTTY), args.includes('--no-color') ? false : undefined);
-    process.exitCode = report(error, debug, writeErr, color);
+    const level = colorLevel(process.env, Boolean(process.stderr.isTTY), args.includes('--no-color') ? false : undefined);
+    // A colour that cannot be loaded is no reason to lose the message.
+    const paint = await loadPainter(level).catch(() => undefined);
+    process.exitCode = report(error, debug, writeErr, paint);
   }
 }

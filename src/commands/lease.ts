@@ -103,7 +103,7 @@ export async function lease(context: Context, options: LeaseOptions, wait?: Wait
   context.io.error(`Leased ${issued.leaseId} from ${config.name}; expires ${formatExpiry(issued.expiresAt, now)}.`);
   if (options.envFile !== undefined) context.io.error(`Wrote the credentials to ${options.envFile}.`);
   const chosen = format ?? (options.envFile !== undefined ? undefined : context.io.stdoutIsTty ? 'table' : 'shell');
-  return chosen === undefined ? '' : renderLease(issued, chosen, options.prefix ?? '', now);
+  return chosen === undefined ? '' : renderLease(issued, chosen, options.prefix ?? '', now, () => context.io.painter('stdout'));
 }
 
 async function setStatus(context: Context, leaseId: string, status: LeaseRecord['status']): Promise<void> {
