@@ -73,7 +73,8 @@ describe('tables and colour', () => {
   describe.skipIf(!hasScript)('on a terminal (script(1) gives the process a pseudo-terminal)', () => {
     it('list has bold headings and the same columns', async () => {
       const text = await onTerminal(['list'], ws.env);
-      expect(text.startsWith(`${ESC}[1mNAME${ESC}[22m  ${ESC}[1mPROJECT${ESC}[22m`)).toBe(true);
+      expect(text.startsWith(`${ESC}[1mNAME${ESC}[22m `)).toBe(true);
+      expect(text.split('\n')[0]).toContain(`  ${ESC}[1mPROJECT${ESC}[22m  `);
       const plain = (await mustSucceed(ws.run(['list']))).stdout;
       expect(text.replaceAll(`${ESC}[1m`, '').replaceAll(`${ESC}[22m`, '')).toBe(plain);
     });
