@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { DynsecretError, ExitCode, UsageError } from './errors.js';
 import type { ChalkInstance } from 'chalk';
 import { colorLevel, loadPainter } from './io.js';
@@ -181,6 +181,25 @@ export async function buildProgram(dispatch: Dispatch) {
       dispatch(async (context) => {
         const { unlock } = await import('./commands/unlock.js');
         return unlock(context);
+      }));
+
+  program
+    .command('completion')
+    .description('print a completion script for bash, zsh, fish or powershell')
+    .argument('[shell]', 'bash, zsh, fish or powershell')
+    // For the scripts themselves: config names, one a line, when the store opens without a prompt.
+    .addOption(new Option('--list-configs').hideHelp())
+    .addHelpText('after', examples([
+      'dynsecret completion bash > ~/.local/share/bash-completion/completions/dynsecret',
+      'dynsecret completion zsh > "${fpath[1]}/_dynsecret"',
+      'dynsecret completion fish > ~/.config/fish/completions/dynsecret.fish',
+    ]))
+    .action((shell: string | undefined, options: { listConfigs?: boolean }) =>
+      dispatch(async (context) => {
+        const { completionScript, listConfigNames } = await import('./commands/completion.js');
+        if (options.listConfigs) return listConfigNames(context);
+        if (shell === undefined) throw new UsageError('Name a shell: dynsecret completion bash|zsh|fish|powershell');
+        return completionScript(program, shell);
       }));
 
   return program;
