@@ -83,7 +83,7 @@ export async function create(context: Context, options: CreateOptions, verify?: 
 const MAX_INPUT_BYTES = 1024 * 1024;
 
 /** A file's text, read up to a size limit (pipes such as `<(…)` are fine; endless devices are not). */
-async function readText(path: string): Promise<string> {
+export async function readText(path: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -99,7 +99,7 @@ async function readText(path: string): Promise<string> {
 }
 
 /** The CA file must exist and hold a PEM certificate; its absolute path is what gets saved. */
-async function checkCaFile(path: string): Promise<string> {
+export async function checkCaFile(path: string): Promise<string> {
   const text = await readText(path);
   if (!text.includes('-----BEGIN CERTIFICATE-----')) {
     throw new UsageError(`--ca-file ${path} does not contain a PEM certificate.`);
