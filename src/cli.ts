@@ -213,6 +213,20 @@ export async function buildProgram(dispatch: Dispatch) {
       }, { command: 'update', config: name }));
 
   program
+    .command('passwd')
+    .description('change the store passphrase and its data key (earlier session keys stop working)')
+    .option('--new-passphrase-stdin', 'read the new passphrase from stdin (the current one from DYNSECRET_PASSPHRASE)')
+    .addHelpText('after', examples([
+      'dynsecret passwd',
+      'printf %s "$NEW_PASSPHRASE" | DYNSECRET_PASSPHRASE="$OLD_PASSPHRASE" dynsecret passwd --new-passphrase-stdin',
+    ]))
+    .action((options: { newPassphraseStdin?: boolean }) =>
+      dispatch(async (context) => {
+        const { passwd } = await import('./commands/passwd.js');
+        await passwd(context, options);
+      }, { command: 'passwd' }));
+
+  program
     .command('completion')
     .description('print a completion script for bash, zsh, fish or powershell')
     .argument('[shell]', 'bash, zsh, fish or powershell')
