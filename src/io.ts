@@ -51,7 +51,8 @@ export function colorLevel(env: Record<string, string | undefined>, isTty: boole
 
 /**
  * chalk with the level set from dynsecret's decision, never from chalk's own detection (which ignores
- * NO_COLOR and --no-color). Loaded on demand: only a process that prints colour pays for it.
+ * NO_COLOR, and takes a --no-color anywhere in argv, even after `run NAME --`). Loaded on demand: only a
+ * process that prints colour pays for it.
  */
 export async function loadPainter(level: ColorLevel): Promise<ChalkInstance | undefined> {
   if (level === 0) return undefined;

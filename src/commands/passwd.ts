@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { StoreError, UsageError } from '../errors.js';
 import { promptNewPassphrase } from '../store/keys.js';
+import { EncryptedStore } from '../store/store.js';
 import { MIN_PASSPHRASE_LENGTH, rekeyStore } from '../store/rekey.js';
 
 export interface PasswdOptions {
@@ -35,7 +36,11 @@ export async function passwd(context: Context, options: PasswdOptions): Promise<
       hint: 'Set DYNSECRET_PASSPHRASE, or run on a terminal to be asked (a session key cannot change the passphrase).',
     });
   }
-  next ??= await promptNewPassphrase(({ message }) => prompts.password({ message }));
+  if (next === undefined) {
+    // On a terminal, a wrong current passphrase is said before the new one is typed twice.
+    await new EncryptedStore({ folder: context.store.folder, keys: { passphrase: current } }).read();
+    next = await promptNewPassphrase(({ message }) => prompts.password({ message }));
+  }
   await rekeyStore(context.store.folder, { current, next });
   context.audit.note({});
   io.error('Changed the store passphrase and its data key: earlier DYNSECRET_SESSION values no longer open it. Run eval "$(dynsecret unlock)" again where you need one.');

@@ -107,7 +107,12 @@ export async function update(context: Context, options: UpdateOptions & { name: 
     caFile: options.caFile,
     usernameTemplate: options.usernameTemplate,
   };
-  const changes = mergeDrafts(secretsFromEnv(context.env, saved), fromFile, flags);
+  const given = mergeDrafts(fromFile, flags);
+  // The environment rotates the kind of credentials the config keeps; a switch to the other kind is explicit.
+  const switching = saved.auth.kind === 'apiKey'
+    ? given.clientId !== undefined || given.clientSecret !== undefined
+    : given.publicKey !== undefined || given.privateKey !== undefined;
+  const changes = switching ? given : mergeDrafts(secretsFromEnv(context.env, saved), given);
   if (Object.keys(changes).length === 0) {
     throw new UsageError(`Nothing to update: give what changes, e.g. dynsecret update ${options.name} --max-ttl 8h.`, {
       hint: 'See dynsecret update --help.',

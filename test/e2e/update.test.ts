@@ -82,6 +82,16 @@ describe('dynsecret update (built bin against the emulator)', () => {
     await mustSucceed(ws.run(['lease', 'other', '--format', 'json']));
   });
 
+  it("the Atlas CLI's variables rotate the key as they fill it in for create, checked first", async () => {
+    const bytes = storeBytes();
+    const refused = await ws.run(['update', 'other', '--max-ttl', '12h'], { env: { MONGODB_ATLAS_PRIVATE_API_KEY: 'WRONG-PRIVATE-KEY-0000' } });
+    expect(refused.code).toBe(4);
+    expect(storeBytes().equals(bytes)).toBe(true);
+    // The same key as saved is no change: nothing to verify.
+    const same = await mustSucceed(ws.run(['update', 'other', '--max-ttl', '12h'], { env: { MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey } }));
+    expect(same.stderr).toContain('Updated config other: max TTL.');
+  });
+
   it('a base URL where no Atlas answers is refused (network, exit 6) unless --no-verify', async () => {
     const bytes = storeBytes();
     const result = await ws.run(['update', 'other', '--base-url', 'http://127.0.0.1:9']);
@@ -95,7 +105,10 @@ describe('dynsecret update (built bin against the emulator)', () => {
   });
 
   it('switches a config to a service account, verified, and leases with it', async () => {
-    await mustSucceed(ws.run(['update', 'other', '--client-id', em.clientId, '--client-secret-stdin'], { input: em.clientSecret }));
+    // The API key variables in the environment do not stand in the way of an explicit switch.
+    await mustSucceed(ws.run(['update', 'other', '--client-id', em.clientId, '--client-secret-stdin'], {
+      input: em.clientSecret, env: { MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey },
+    }));
     expect((await configs()).find((c) => c.name === 'other')?.auth).toBe('serviceAccount');
     const secrets = JSON.stringify(await saved('other'));
     expect(secrets).not.toContain(em.privateKey);
