@@ -1,8 +1,9 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EncryptedStore } from '../../src/store/store.js';
-import { dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
+import { dynsecret, DYNSECRET, PASSPHRASE, tempHome } from '../helpers/bin.js';
 import { mustSucceed } from '../helpers/emulator.js';
 import { sampleConfig } from '../helpers/fixtures.js';
 
@@ -115,4 +116,66 @@ describe('dynsecret passwd', () => {
     expect(readdirSync(home).filter((f) => f.startsWith('store.json') && f !== 'store.json' && !f.endsWith('.lock')).every((f) => f.endsWith('.tmp'))).toBe(true);
     console.info(`passwd kill loop: ${outcomes.old} tries left the old passphrase, ${outcomes.new} the new one`);
   }, 120_000);
+
+  describe.skipIf(!hasScript)('on a terminal (script(1) gives it a pseudo-terminal)', () => {
+    it('asks for the current passphrase, then the new one twice', async () => {
+      const { code, seen, output } = await onTerminal(home, [['Current store passphrase', PASSPHRASE], ['New store passphrase', NEW], ['Repeat the passphrase', NEW]]);
+      expect(seen).toEqual(['Current store passphrase', 'New store passphrase', 'Repeat the passphrase']);
+      expect(code).toBe(0);
+      expect(output).not.toContain(NEW);
+      expect(await opens(home, { passphrase: NEW })).toEqual(NAMES);
+    });
+
+    it('says a wrong current passphrase before asking for a new one; the file is unchanged', async () => {
+      const before = bytes(home);
+      const { code, seen, output } = await onTerminal(home, [['Current store passphrase', 'not the passphrase'], ['New store passphrase', NEW]]);
+      expect(code).toBe(3);
+      expect(seen).toEqual(['Current store passphrase']);
+      expect(output).toMatch(/Wrong passphrase/);
+      expect(bytes(home).equals(before)).toBe(true);
+    });
+
+    it('refuses two different new passphrases; the file is unchanged', async () => {
+      const before = bytes(home);
+      const { code, output } = await onTerminal(home, [['Current store passphrase', PASSPHRASE], ['New store passphrase', NEW], ['Repeat the passphrase', `${NEW}!`]]);
+      expect(code).toBe(3);
+      expect(output).toMatch(/differ/);
+      expect(bytes(home).equals(before)).toBe(true);
+    });
+  });
 });
+
+const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Runs `dynsecret passwd` on a pseudo-terminal, typing each answer once its prompt has appeared. */
+function onTerminal(home: string, answers: [prompt: string, answer: string][]): Promise<{ code: number | null; seen: string[]; output: string }> {
+  const command = `'${process.execPath}' -- '${DYNSECRET}' passwd`;
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TERM: 'xterm', DYNSECRET_HOME: home },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const seen: string[] = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    const next = answers[seen.length];
+    if (next && output.includes(next[0])) {
+      seen.push(next[0]);
+      child.stdin.write(`${next[1]}\r`);
+    }
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, seen, output });
+    });
+  });
+}
