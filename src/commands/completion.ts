@@ -72,13 +72,15 @@ export function programModel(program: Command): ProgramModel {
   return {
     name: program.name(),
     options: help.visibleOptions(program).map(optionModel),
-    commands: help.visibleCommands(program).map((command) => {
+    commands: help.visibleCommands(program).map((command, _i, all) => {
       const first = command.registeredArguments[0];
+      // `help [command]` takes a command name.
+      const names = first?.name() === 'command' ? { kind: 'words' as const, words: all.map((c) => c.name()).filter((n) => n !== 'help') } : undefined;
       return {
         name: command.name(),
         description: command.description(),
         options: help.visibleOptions(command).map(optionModel),
-        firstArgument: first === undefined ? undefined : valuesFor(first.name(), first.argChoices, first.name() === 'name'),
+        firstArgument: first === undefined ? undefined : names ?? valuesFor(first.name(), first.argChoices, first.name() === 'name'),
       };
     }),
   };

@@ -62,6 +62,8 @@ describe.skipIf(!hasBash)('bash', () => {
     [['dynsecret', 'completion', 'z'], ['zsh']],
     [['dynsecret', '--no-co'], ['--no-color']],
     [['dynsecret', 'revoke', '--ex'], ['--expired']],
+    [['dynsecret', 'help', 'up'], ['update']],
+    [['dynsecret', 'pa'], ['passwd']],
   ])('%j → %j', async (words, expected) => {
     expect(await bashComplete(words)).toEqual(expected);
   });
