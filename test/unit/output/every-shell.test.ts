@@ -25,7 +25,7 @@ const HOSTILE: readonly string[] = [
   '\n', 'line1\nline2', 'trailing\n', '\r\n', '\t',
   '%', '%s%n%d', '%PATH%', '100%',
   '!', '!!', '~', '~/x', '*', '?', '[a]', '{a,b}', '#', ';', '&', '|', '<', '>', '(', ')', '=', '-n', '--', '-e',
-  ' leading and trailing ', '',
+  ' leading and trailing ', '', 'nul\0inside',
   'é', '🙂 emoji', '用户名', 'e\u0301', '‘curly’ ‚low‛', '\u00a0nbsp',
   'Zq7-._~AbCdEfGhIjKlMnOpQrStUvWxYz0123456789',
   'mongodb+srv://ds-app-x:Zq7-._~@c0.ab1cd.mongodb.net/?retryWrites=true&w=majority',
