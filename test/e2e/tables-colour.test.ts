@@ -90,3 +90,36 @@ describe('tables and colour', () => {
     });
   });
 });
+
+describe('list NAME --remote with users made elsewhere under wide and combining names', () => {
+  it('keeps every column aligned by display width', async () => {
+    const em = await startEmulator();
+    const ws = await workspace(em, [{ name: 'app-db' }]);
+    const { createAtlasClient } = await import('../../src/atlas/index.js');
+    const { leaseLabels } = await import('../../src/lease/labels.js');
+    const atlas = createAtlasClient({ baseUrl: em.url, groupId: em.groupId, auth: { kind: 'apiKey', publicKey: em.publicKey, privateKey: em.privateKey }, env: {} });
+    const now = Date.now();
+    const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+    const names = ['用户-数据库', 'e\u0301te\u0301-user', '🙂-user', 'plain-user'];
+    for (const [i, username] of names.entries()) {
+      await atlas.createDatabaseUser({
+        username, password: 'Zq7-._~AbCdEfGhIjKlMnOpQrStUvWxYz01', roles: [{ roleName: 'read', databaseName: 'app' }], scopes: [],
+        deleteAfterDate: iso(now + 3_600_000), description: 'made elsewhere',
+        labels: leaseLabels({ config: 'app-db', createdAt: iso(now - i * 1000), maxExpiresAt: iso(now + 86_400_000) }),
+      });
+    }
+    await atlas.close();
+    const { stdout } = await mustSucceed(ws.run(['list', 'app-db', '--remote']));
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(names.length + 1);
+    // Every row's CREATED column starts at the same display column as the heading's.
+    const width = (text: string) => [...text.normalize('NFD')].reduce((sum, char) => {
+      if (/\p{Mn}/u.test(char)) return sum;
+      return sum + (/[\p{Script=Han}\p{Extended_Pictographic}]/u.test(char) ? 2 : 1);
+    }, 0);
+    const column = (line: string) => width(line.slice(0, line.search(/\d{4}-\d\d-\d\dT/)));
+    const heading = width(lines[0]!.slice(0, lines[0]!.indexOf('CREATED')));
+    for (const line of lines.slice(1)) expect(column(line), line).toBe(heading);
+    for (const name of names) expect(stdout).toContain(name);
+  });
+});
