@@ -1,8 +1,10 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EncryptedStore } from '../../src/store/store.js';
+import { DYNSECRET } from '../helpers/bin.js';
 import { mustSucceed, parseLease, startEmulator, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
 
 /** `update` as a user runs it: the built bin against the emulator over HTTP. */
@@ -131,8 +133,55 @@ describe('dynsecret update (built bin against the emulator)', () => {
     expect(Date.parse(fresh.maxExpiresAt) - Date.parse(fresh.createdAt)).toBe(2 * HOUR);
   });
 
+  it.skipIf(!hasScript)('on a terminal, --private-key-stdin asks for the new key with a hidden prompt', async () => {
+    const before = storeBytes();
+    const wrong = await typed(['update', 'app-db', '--private-key-stdin'], ws.env, 'New API private key', 'WRONG-PRIVATE-KEY-0000');
+    expect(wrong.code).toBe(4);
+    expect(wrong.output).not.toContain('WRONG-PRIVATE-KEY-0000');
+    expect(storeBytes().equals(before)).toBe(true);
+    const right = await typed(['update', 'app-db', '--private-key-stdin', '--default-ttl', '45m'], ws.env, 'New API private key', em.privateKey);
+    expect(right.code).toBe(0);
+    // The key typed is the one saved: only the TTL changed, and a TTL needs no check against Atlas.
+    expect(right.output).toContain('Updated config app-db: default TTL.');
+    expect(right.output).not.toContain(em.privateKey);
+  });
+
   it('appears in the audit trail', async () => {
     const { stdout } = await mustSucceed(ws.run(['list', '--audit', '--json']));
     expect(JSON.parse(stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ command: 'update', config: 'app-db', outcome: 'ok' })]));
   });
 });
+
+const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Runs the bin on a pseudo-terminal (script(1)) and types `answer` once `prompt` has appeared. */
+function typed(args: string[], env: Record<string, string>, prompt: string, answer: string): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, '--', DYNSECRET, ...args].map((a) => `'${a}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TERM: 'xterm', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let answered = false;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    if (!answered && output.includes(prompt)) {
+      answered = true;
+      child.stdin.write(`${answer}\r`);
+    }
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
