@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { buildConfig, draftFromFile, mergeDrafts, type ConfigDraft } from '../config/draft.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
-import { NotFoundError, TransientError, UsageError } from '../errors.js';
+import { NotFoundError, StoreError, UsageError } from '../errors.js';
 import { formatDuration } from '../lease/duration.js';
 import { leaseStatus } from '../lease/status.js';
 import { checkCaFile, readText, type CreateOptions, type VerifyConfig } from './create.js';
@@ -138,7 +138,7 @@ export async function update(context: Context, options: UpdateOptions & { name: 
     const index = data.configs.findIndex((c) => c.name === saved.name);
     if (index === -1) throw new NotFoundError(`Config ${saved.name} was deleted while it was being updated; nothing was changed.`);
     if (JSON.stringify(data.configs[index]) !== JSON.stringify(saved)) {
-      throw new TransientError(`Config ${saved.name} was changed by another process meanwhile; nothing was changed.`, { hint: 'Run the update again.' });
+      throw new StoreError(`Config ${saved.name} was changed by another process meanwhile; nothing was changed.`, { hint: 'Run the update again.' });
     }
     data.configs[index] = next;
   });
