@@ -99,7 +99,59 @@ describe.skipIf(!hasFish)('fish', () => {
   });
 });
 
+/**
+ * zsh completes only inside its line editor: an interactive zsh on a pseudo-terminal (zsh/zpty) loads the
+ * script under compinit, the line is typed with a Tab, and compadd (wrapped) prints every candidate offered.
+ */
+const ZSH_CAPTURE = `# zsh -f capture.zsh SCRIPT LINE
+zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "PROMPT=''; autoload -Uz compinit; compinit -u -d \\"\\$TMPDIR/zcompdump\\"; source \${(q)1}"
+zpty -w z 'compadd () { if [[ \${@[1,(i)(-|--)]} == *-(O|A|D)\\ * ]]; then builtin compadd "$@"; return $?; fi; typeset -a __hits; builtin compadd -A __hits "$@"; for a in $__hits; do print -r -- "<<""$a>>"; done; }'
+zpty -w z "zstyle ':completion:*' list-grouped false"
+# Waits until the shell printed \`mark\` (typed with quotes inside, so the echo of the typing does not match).
+wait_for() {
+  local mark=$1 text='' line
+  integer i=0
+  while (( i++ < 600 )); do
+    zpty -r -t z line && text+=$line || sleep 0.05
+    [[ $text == *$mark* ]] && { REPLY=$text; return 0; }
+  done
+  REPLY=$text
+  return 1
+}
+zpty -w z 'print ZZ"R"EADY'
+wait_for ZZREADY || { print -u2 "zsh did not start"; exit 1; }
+zpty -w -n z "$2"$'\\t'
+zpty -w z $'\\x15print ZZ"E"ND'
+wait_for ZZEND || { print -u2 "no completion answer"; exit 1; }
+zpty -d z
+print -r -- $REPLY | grep -o '<<[^>]*>>' | grep -v '<<""' | sed 's/^<<//; s/>>$//' | sort -u
+`;
+
+async function zshComplete(line: string, env?: Record<string, string>): Promise<string[]> {
+  const capture = join(bin, 'capture.zsh');
+  writeFileSync(capture, ZSH_CAPTURE);
+  const { stdout } = await execFileAsync('zsh', ['-f', capture, scripts.zsh, line], { env: { ...shellEnv(env), TMPDIR: bin } });
+  return stdout.split('\n').filter(Boolean).sort();
+}
+
 describe.skipIf(!hasZsh)('zsh', () => {
+  it.each([
+    ['dynsecret le', ['lease']],
+    ['dynsecret l', ['lease', 'list']],
+    ['dynsecret lease app-db --format j', ['json']],
+    ['dynsecret completion f', ['fish']],
+    ['dynsecret --no-co', ['--no-color']],
+  ])('%s → %j', async (line, expected) => {
+    expect(await zshComplete(line)).toEqual(expected);
+  });
+
+  it('completes config names with a session key, none without', async () => {
+    expect(await zshComplete('dynsecret lease ')).toEqual(['app-db', 'reports']);
+    expect(await zshComplete('dynsecret lease ', { DYNSECRET_HOME: ws.home })).toEqual([]);
+  });
+
   it('zsh -n parses the script', async () => {
     await expect(execFileAsync('zsh', ['-n', scripts.zsh])).resolves.toBeDefined();
   });
