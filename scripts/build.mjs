@@ -46,6 +46,19 @@ const lazyChildProcess = {
   },
 };
 
+/**
+ * cli-table3 requires @colors/colors only to colour headings and borders, which dynsecret never asks it to
+ * do (headings are made bold with chalk): the require is answered by an empty module instead of bundling it.
+ */
+const noTableColours = {
+  name: 'no-table-colours',
+  setup(b) {
+    b.onResolve({ filter: /^@colors\/colors/ }, (args) =>
+      (/[\\/]node_modules[\\/]cli-table3[\\/]/.test(args.importer) ? { path: 'colors', namespace: 'no-table-colours' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'no-table-colours' }, () => ({ contents: 'module.exports = undefined;', loader: 'js' }));
+  },
+};
+
 const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
 
 /** An ES module chunk as CommonJS: imports become require(), `import()` a require() behind a promise. */
@@ -75,7 +88,7 @@ export async function buildDynsecret({ outdir = 'dist', plugins = [] } = {}) {
       chunkNames: 'chunks/[name]-[hash]',
       write: false,
       define: { __DYNSECRET_VERSION__: JSON.stringify(version) },
-      plugins: [...plugins, zodMiniOnItsOwn, lazyChildProcess],
+      plugins: [...plugins, zodMiniOnItsOwn, lazyChildProcess, noTableColours],
     }),
     // The emulator's start-up is not on anyone's hot path: one plain CommonJS file.
     build({ ...common, entryPoints: { emulator: 'src/emulator/main.ts' }, outdir: target, format: 'cjs' }),

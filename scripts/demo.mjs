@@ -5,11 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Chalk } from 'chalk';
 
 const root = new URL('..', import.meta.url).pathname;
 const dynsecret = join(root, 'bin/dynsecret.js');
 const home = mkdtempSync(join(tmpdir(), 'dynsecret-demo-'));
-const say = (text) => console.log(`\n\x1b[1m▶ ${text}\x1b[0m`);
+// Bold headings on a terminal only: piped into a file or a CI log, the demo writes plain text.
+const paint = new Chalk({ level: process.stdout.isTTY && !process.env.NO_COLOR ? 1 : 0 });
+const say = (text) => console.log(`\n${paint.bold(`▶ ${text}`)}`);
 
 const emulator = spawn(process.execPath, [join(root, 'bin/dynsecret-atlas-emulator.js'), '--port', '0', '--apply-delay', '2s'], {
   stdio: ['ignore', 'pipe', 'ignore'],

@@ -1,6 +1,7 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { DynsecretError, ExitCode, UsageError } from './errors.js';
-import { colorEnabled } from './io.js';
+import type { ChalkInstance } from 'chalk';
+import { colorLevel, loadPainter } from './io.js';
 import { visible } from './output/terminal-text.js';
 import { VERSION } from './version.js';
 import type { ConfigFileOption, Context, GlobalOptions } from './context.js';
@@ -258,6 +259,68 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
         return unlock(context);
       }));
 
+  program
+    .command('update')
+    .description("change what is given of a config and keep the rest (checked like create's)")
+    .argument('<name>', 'config name')
+    .option('--public-key <key>', 'new API public key (with a new private key)')
+    .option('--private-key-stdin', 'read a new API private key from stdin (a hidden prompt on a terminal)')
+    .option('--client-id <id>', 'new service account client ID')
+    .option('--client-secret-stdin', 'read a new service account secret from stdin (a hidden prompt on a terminal)')
+    .option('--role <role@db[.collection]>', 'roles for new leases, repeatable: replaces the whole list', collect)
+    .option('--scope <name[:TYPE]>', 'scopes for new leases, repeatable: replaces the whole list', collect)
+    .option('--default-ttl <duration>', 'lease TTL when --ttl is not given')
+    .option('--max-ttl <duration>', 'longest a lease may live, renewals included')
+    .option('--base-url <url>', 'Atlas base URL')
+    .option('--ca-file <path>', 'extra trusted CA certificate (PEM)')
+    .option('--username-template <template>', 'leased usernames, with {config}, {random} and {time}')
+    .option('--from-file <path>', 'read the changes from a JSON file (the fields of create --from-file)')
+    .option('--no-verify', 'save new credentials, base URL, CA file or scopes without checking them against Atlas')
+    .addHelpText('after', examples([
+      'dynsecret update app-db --max-ttl 8h --default-ttl 30m',
+      'dynsecret update app-db --role read@app --role read@reports',
+      'printf %s "$NEW_PRIVATE_KEY" | dynsecret update app-db --private-key-stdin',
+    ]))
+    .action((name: string, options) =>
+      dispatch(async (context) => {
+        const { update } = await import('./commands/update.js');
+        const { verifyConfig } = await import('./commands/verify.js');
+        await update(context, { ...options, name }, verifyConfig);
+      }, { command: 'update', config: name }));
+
+  program
+    .command('passwd')
+    .description('change the store passphrase and its data key (earlier session keys stop working)')
+    .option('--new-passphrase-stdin', 'read the new passphrase from stdin (the current one from DYNSECRET_PASSPHRASE)')
+    .addHelpText('after', examples([
+      'dynsecret passwd',
+      'printf %s "$NEW_PASSPHRASE" | DYNSECRET_PASSPHRASE="$OLD_PASSPHRASE" dynsecret passwd --new-passphrase-stdin',
+    ]))
+    .action((options: { newPassphraseStdin?: boolean }) =>
+      dispatch(async (context) => {
+        const { passwd } = await import('./commands/passwd.js');
+        await passwd(context, options);
+      }, { command: 'passwd' }));
+
+  program
+    .command('completion')
+    .description('print a completion script for bash, zsh, fish or powershell')
+    .argument('[shell]', 'bash, zsh, fish or powershell')
+    // For the scripts themselves: config names, one a line, when the store opens without a prompt.
+    .addOption(new Option('--list-configs').hideHelp())
+    .addHelpText('after', examples([
+      'dynsecret completion bash > ~/.local/share/bash-completion/completions/dynsecret',
+      'dynsecret completion zsh > "${fpath[1]}/_dynsecret"',
+      'dynsecret completion fish > ~/.config/fish/completions/dynsecret.fish',
+    ]))
+    .action((shell: string | undefined, options: { listConfigs?: boolean }) =>
+      dispatch(async (context) => {
+        const { completionScript, listConfigNames } = await import('./commands/completion.js');
+        if (options.listConfigs) return listConfigNames(context);
+        if (shell === undefined) throw new UsageError('Name a shell: dynsecret completion bash|zsh|fish|powershell');
+        return completionScript(program, shell);
+      }));
+
   return program;
 }
 
@@ -268,12 +331,12 @@ function failureOf(error: unknown, config: string | undefined) {
   return { exitCode, ...(config === undefined ? {} : { config }), ...(typeof errorCode === 'string' ? { errorCode } : {}) };
 }
 
-// The bytes of util.styleText(['bold', 'red'], text), without loading node:util on every start.
-const boldRed = (text: string) => `\x1b[1m\x1b[31m${text}\x1b[39m\x1b[22m`;
-
-/** Prints an error the one way errors are printed, and returns its exit code. */
-export function report(error: unknown, debug: boolean, writeRaw: (line: string) => void, color = false): number {
-  const label = color ? boldRed('dynsecret:') : 'dynsecret:';
+/**
+ * Prints an error the one way errors are printed, and returns its exit code. `paint` is chalk when stderr
+ * gets colour (loaded by the caller only then), so the error path stays cheap without it.
+ */
+export function report(error: unknown, debug: boolean, writeRaw: (line: string) => void, paint?: ChalkInstance): number {
+  const label = paint ? paint.bold.red('dynsecret:') : 'dynsecret:';
   // Messages quote Atlas' answers and argv: their control characters are shown, never obeyed. The label's
   // own colour is added around the shown text.
   const write = (line: string) => writeRaw(line.startsWith(label) ? `${label}${visible(line.slice(label.length))}` : visible(line));
@@ -330,7 +393,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     }, argv);
     await program.parseAsync(argv as string[]);
   } catch (error) {
-    const color = colorEnabled(process.env, Boolean(process.stderr.isTTY), args.includes('--no-color') ? false : undefined);
-    process.exitCode = report(error, debug, writeErr, color);
+    const level = colorLevel(process.env, Boolean(process.stderr.isTTY), args.includes('--no-color') ? false : undefined);
+    // A colour that cannot be loaded is no reason to lose the message.
+    const paint = await loadPainter(level).catch(() => undefined);
+    process.exitCode = report(error, debug, writeErr, paint);
   }
 }

@@ -1,3 +1,4 @@
+import type { ChalkInstance } from 'chalk';
 import { InterruptedError } from './errors.js';
 import { visible } from './output/terminal-text.js';
 
@@ -9,6 +10,11 @@ export interface Io {
   /** Whether prompts may be shown: stdin and stderr are TTYs and CI is not set. */
   readonly interactive: boolean;
   readonly color: boolean;
+  /**
+   * chalk at the level dynsecret decided for `stream`, or undefined when that stream gets no colour (stdout,
+   * which carries data, never has colour unless it is a terminal). chalk is loaded only when returned.
+   */
+  painter(stream: 'stdout' | 'stderr'): Promise<ChalkInstance | undefined>;
   /** Messages, warnings, summaries: everything that is not data. */
   error(line: string): void;
   /** Data on stdout right now, for the rare output that must precede a side effect (GitHub's mask commands). */
@@ -31,6 +37,29 @@ export function colorEnabled(env: Record<string, string | undefined>, stderrIsTt
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return stderrIsTty && env.TERM !== 'dumb';
+}
+
+export type ColorLevel = 0 | 1 | 2 | 3;
+
+/**
+ * How much colour: 0 when `colorEnabled` says no. FORCE_COLOR=2 or 3 asks for 256 colours or truecolor;
+ * anything else that turns colour on means the 16 basic colours, all dynsecret uses (bold, red).
+ */
+export function colorLevel(env: Record<string, string | undefined>, isTty: boolean, flag: boolean | undefined): ColorLevel {
+  if (!colorEnabled(env, isTty, flag)) return 0;
+  if (env.FORCE_COLOR === '2' || env.FORCE_COLOR === '3') return Number(env.FORCE_COLOR) as 2 | 3;
+  return 1;
+}
+
+/**
+ * chalk with the level set from dynsecret's decision, never from chalk's own detection (which ignores
+ * NO_COLOR, and takes a --no-color anywhere in argv, even after `run NAME --`). Loaded on demand: only a
+ * process that prints colour pays for it.
+ */
+export async function loadPainter(level: ColorLevel): Promise<ChalkInstance | undefined> {
+  if (level === 0) return undefined;
+  const { Chalk } = await import('chalk');
+  return new Chalk({ level });
 }
 
 export function processIo(env: Record<string, string | undefined>, colorFlag: boolean | undefined): Io {
@@ -60,6 +89,11 @@ export function processIo(env: Record<string, string | undefined>, colorFlag: bo
     get color() {
       return colorEnabled(env, tty.stderr, colorFlag);
     },
+    // stdout carries data: colour there only on a terminal, even under FORCE_COLOR (a CI job that forces
+    // colour in its log must still get plain tables through a pipe).
+    painter: (stream) => loadPainter(stream === 'stdout'
+      ? (process.stdout.isTTY ? colorLevel(env, true, colorFlag) : 0)
+      : colorLevel(env, tty.stderr, colorFlag)),
     // Lines may quote Atlas or argv: control characters in them are shown, never sent to the terminal.
     error: (line) => {
       process.stderr.write(`${visible(line)}\n`);

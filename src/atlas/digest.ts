@@ -6,7 +6,8 @@ import type { HttpResponse } from './transport.js';
 // HTTP Digest (RFC 7616) for Atlas API keys, written here rather than taken from digest-fetch 3, which:
 // counts nc only after a response arrives (parallel requests send the same nc and look like replays),
 // answers every 401 with a new challenge and ignores `stale`, generates cnonces with Math.random,
-// and calls the global fetch, so it cannot go through our undici dispatcher (proxy, CA, timeouts).
+// and takes the algorithm from its constructor only. (It passes the request's init through to fetch, an undici
+// dispatcher included, so proxies, CA files and timeouts would have worked.)
 
 export interface DigestChallenge {
   realm: string;

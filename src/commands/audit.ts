@@ -39,5 +39,6 @@ export async function showAudit(context: Context, options: ShowAuditOptions): Pr
       e.time, `${e.user}@${e.host}`, e.command, e.config ?? '', e.leaseId ?? '', e.expiresAt ?? '',
       e.outcome === 'ok' ? 'ok' : `error (exit ${e.exitCode ?? '?'}${e.errorCode ? `, ${e.errorCode}` : ''})`,
     ]),
+    await context.io.painter('stdout'),
   );
 }

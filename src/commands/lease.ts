@@ -112,7 +112,7 @@ export async function lease(context: Context, options: LeaseOptions, wait?: Wait
   // The output and the env file are tried before the user is created: a value a format cannot carry, or a
   // file that cannot be written, ends the command while there is nothing to revoke.
   const checkDelivery: CheckDelivery = async (issued) => {
-    if (chosen !== undefined) renderLease(issued, chosen, prefix, context.now());
+    if (chosen !== undefined) await renderLease(issued, chosen, prefix, context.now());
     if (options.envFile !== undefined) await checkEnvFile(options.envFile, leaseVariables(issued, prefix));
   };
   const { lease: issued, config } = await createLease(context, options, wait, checkDelivery);
@@ -120,7 +120,7 @@ export async function lease(context: Context, options: LeaseOptions, wait?: Wait
   let output: string;
   try {
     if (options.envFile !== undefined) await upsertEnvFile(options.envFile, leaseVariables(issued, prefix));
-    output = chosen === undefined ? '' : renderLease(issued, chosen, prefix, now);
+    output = chosen === undefined ? '' : await renderLease(issued, chosen, prefix, now, () => context.io.painter('stdout'));
   } catch (error) {
     // Nobody can use credentials that were never delivered: revoke rather than leave them alive.
     await abandon(context, config, issued.leaseId, true);

@@ -100,5 +100,6 @@ export async function listLeases(context: Context, options: ListLeasesOptions): 
   return renderColumns(
     ['LEASE ID (USERNAME)', 'CREATED', 'EXPIRES', '', 'STATUS'],
     leases.map((l) => [l.leaseId, l.createdAt, l.expiresAt, `(${formatRelative(new Date(l.expiresAt), now)})`, l.source === 'remote' ? `${l.status} (made elsewhere)` : l.status]),
+    await context.io.painter('stdout'),
   );
 }

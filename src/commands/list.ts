@@ -1,3 +1,4 @@
+import type { ChalkInstance } from 'chalk';
 import type { Context } from '../context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { formatDurationShort } from '../lease/duration.js';
@@ -42,11 +43,12 @@ export function summarizeConfig(config: DynamicSecretConfig): ConfigSummary {
   };
 }
 
-export function renderConfigs(summaries: readonly ConfigSummary[]): string {
+export async function renderConfigs(summaries: readonly ConfigSummary[], paint?: ChalkInstance): Promise<string> {
   if (summaries.length === 0) return '';
   return renderColumns(
     ['NAME', 'PROJECT', 'ROLES', 'SCOPES', 'DEFAULT TTL', 'MAX TTL'],
     summaries.map((s) => [s.name, s.groupId, s.roles.join(','), s.scopes.length ? s.scopes.join(',') : '(all)', s.defaultTtl, s.maxTtl]),
+    paint,
   );
 }
 
@@ -55,6 +57,9 @@ export async function listConfigs(context: Context, options: ListOptions): Promi
   const { configs } = await context.store.read();
   const summaries = configs.map(summarizeConfig).sort((a, b) => a.name.localeCompare(b.name));
   if (options.json) return `${JSON.stringify(summaries, undefined, 2)}\n`;
-  if (summaries.length === 0) context.io.error('No configs yet. Create one with: dynsecret create NAME --group-id … --role readWrite@app');
-  return renderConfigs(summaries);
+  if (summaries.length === 0) {
+    context.io.error('No configs yet. Create one with: dynsecret create NAME --group-id … --role readWrite@app');
+    return '';
+  }
+  return renderConfigs(summaries, await context.io.painter('stdout'));
 }

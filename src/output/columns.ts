@@ -1,13 +1,35 @@
+import type { ChalkInstance } from 'chalk';
 import { visible } from './terminal-text.js';
 
 /**
- * A plain aligned table (no borders, no colour), cheap enough for the start-up path of `list`. Cells may
- * hold what Atlas sent (usernames of leases made elsewhere), so control characters are shown, not obeyed.
+ * No borders, no rules between rows: columns separated by two spaces, as `ps` or `kubectl get` print them,
+ * so `awk '{print $1}'`, `cut` and copying from a terminal keep working.
  */
-export function renderColumns(headers: readonly string[], untrustedRows: readonly (readonly string[])[]): string {
-  const rows = untrustedRows.map((row) => row.map(visible));
-  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+const PLAIN_CHARS = {
+  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
+  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+};
+
+/**
+ * An aligned table (cli-table3, loaded only by the commands that print one). Columns are sized by display
+ * width, so CJK and emoji (two cells) and combining marks (none) do not shift the columns after them.
+ * Cells may hold what Atlas sent (usernames of leases made elsewhere), so their control characters are
+ * shown, not obeyed, before anything measures them. `paint` (chalk, given only when stdout is a terminal
+ * with colour on) makes the headings bold; without it the text has no escape codes at all.
+ */
+export async function renderColumns(
+  headers: readonly string[],
+  untrustedRows: readonly (readonly string[])[],
+  paint?: ChalkInstance,
+): Promise<string> {
+  const { default: Table } = await import('cli-table3');
+  const table = new Table({
+    head: headers.map((header) => (paint && header !== '' ? paint.bold(header) : header)),
+    chars: PLAIN_CHARS,
+    // No colours of cli-table3's own: its optional colour package is never asked for.
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
+  });
+  table.push(...untrustedRows.map((row) => row.map(visible)));
+  return `${table.toString().split('\n').map((line) => line.trimEnd()).join('\n')}\n`;
 }

@@ -1,3 +1,4 @@
+import type { ChalkInstance } from 'chalk';
 import { DynsecretError, ExitCode, UsageError } from '../errors.js';
 import { isConnectionString, withCredentials } from '../lease/connection-string.js';
 import { renderColumns } from './columns.js';
@@ -71,14 +72,17 @@ export function leaseJson(lease: IssuedLease) {
   };
 }
 
-export function renderLease(lease: IssuedLease, format: OutputFormat, prefix: string, now: Date): string {
+/** `paint`: chalk when a table goes to a terminal with colour on (bold headings); loaded only for a table. */
+export async function renderLease(
+  lease: IssuedLease, format: OutputFormat, prefix: string, now: Date, paint?: () => Promise<ChalkInstance | undefined>,
+): Promise<string> {
   switch (format) {
     case 'json':
       return renderJson(leaseJson(lease));
     case 'table': {
       const rows = leaseVariables(lease, prefix).map(([name, value]) => [name, value]);
       rows.push(['EXPIRES', formatExpiry(lease.expiresAt, now)], ['MAX EXPIRES', formatIso(lease.maxExpiresAt)]);
-      return renderColumns(['NAME', 'VALUE'], rows);
+      return renderColumns(['NAME', 'VALUE'], rows, await paint?.());
     }
     default:
       return renderVariables(format, leaseVariables(lease, prefix));

@@ -90,14 +90,23 @@ describe('secret hygiene', () => {
     await step(['list', 'key-db'], { fault: false });
     await step(['delete', 'sa-db', '--yes']);
     await step(['delete', 'key-db-2', '--yes', '--force']);
+    // update: a refused rotation (a key Atlas does not know) and a plain change; passwd last.
+    const wrongKey = 'NOT-THE-PRIVATE-KEY-0123456789';
+    await step(['update', 'key-db', '--private-key-stdin'], { input: wrongKey, fault: false });
+    await step(['update', 'key-db', '--max-ttl', '8h', '--scope', em.clusters[0] ?? 'Cluster0']);
+    await step(['completion', '--list-configs'], { fault: false });
 
     const data = await openStore({ home, env: { DYNSECRET_PASSPHRASE: PASSPHRASE } });
     const tokens = data.tokens.map((t) => t.accessToken);
+    const newPassphrase = 'the new passphrase 98765';
+    expect((await step(['passwd', '--new-passphrase-stdin'], { input: newPassphrase, fault: false })).code).toBe(0);
     const sessionKey = /DYNSECRET_SESSION='ds1_([^']+)'/.exec(unlocked.stdout)?.[1] ?? '';
     const secrets: [string, string][] = [
       ['the API private key', em.privateKey],
       ['the client secret', em.clientSecret],
       ['the passphrase', PASSPHRASE],
+      ['the new passphrase', newPassphrase],
+      ['a refused private key', wrongKey],
       ['the session key', sessionKey],
       ...passwords.map((p, i): [string, string] => [`generated password ${i + 1}`, p]),
       ...tokens.map((t, i): [string, string] => [`access token ${i + 1}`, t]),

@@ -14,6 +14,8 @@ const spies = vi.hoisted(() => ({
   deleteConfig: vi.fn(async () => undefined),
   unlock: vi.fn(async () => ''),
   run: vi.fn(async () => ({ exitCode: 0 })),
+  update: vi.fn(async () => undefined),
+  passwd: vi.fn(async () => undefined),
 }));
 vi.mock('../../../src/commands/create.js', () => ({ create: spies.create }));
 vi.mock('../../../src/commands/verify.js', () => ({ verifyConfig: spies.verifyConfig }));
@@ -26,6 +28,8 @@ vi.mock('../../../src/commands/audit.js', () => ({ showAudit: spies.showAudit })
 vi.mock('../../../src/commands/delete.js', () => ({ deleteConfig: spies.deleteConfig }));
 vi.mock('../../../src/commands/unlock.js', () => ({ unlock: spies.unlock }));
 vi.mock('../../../src/commands/run.js', () => ({ run: spies.run }));
+vi.mock('../../../src/commands/update.js', () => ({ update: spies.update }));
+vi.mock('../../../src/commands/passwd.js', () => ({ passwd: spies.passwd }));
 
 const { buildProgram, report } = await import('../../../src/cli.js');
 const { DynsecretError, NotFoundError, InterruptedError, UsageError } = await import('../../../src/errors.js');
@@ -69,6 +73,11 @@ describe('argv → command options', () => {
     [['list', '--audit', 'app-db'], 'showAudit', { audit: true, config: 'app-db' }],
     [['delete', 'app-db', '--yes', '--force'], 'deleteConfig', { name: 'app-db', yes: true, force: true }],
     [['unlock'], 'unlock', undefined],
+    [['update', 'app-db', '--max-ttl', '8h', '--role', 'read@a', '--role', 'read@b', '--private-key-stdin', '--no-verify'], 'update',
+      { name: 'app-db', maxTtl: '8h', role: ['read@a', 'read@b'], privateKeyStdin: true, verify: false }],
+    [['update', 'app-db', '--scope', 'C1'], 'update', { name: 'app-db', scope: ['C1'], verify: true }],
+    [['passwd'], 'passwd', {}],
+    [['passwd', '--new-passphrase-stdin'], 'passwd', { newPassphraseStdin: true }],
     [['run', 'app-db', '--', 'npm', 'test', '--watch'], 'run', { name: 'app-db', command: ['npm', 'test', '--watch'], waitMs: 300_000, renew: true }],
     [['run', 'app-db', '--no-wait', '--keep', '--ttl', '10m', '--', 'sh', '-c', 'exit 3'], 'run',
       { name: 'app-db', command: ['sh', '-c', 'exit 3'], wait: false, keep: true, ttl: '10m', renew: true }],
@@ -91,6 +100,8 @@ describe('argv → command options', () => {
     [['revoke', 'x', '--config', 'c'], { command: 'revoke', config: 'c' }],
     [['list'], undefined],
     [['unlock'], undefined],
+    [['update', 'app-db', '--max-ttl', '8h'], { command: 'update', config: 'app-db' }],
+    [['passwd'], { command: 'passwd' }],
   ])('%j is audited as %j', async (args, audit) => {
     expect(await parse(args)).toEqual([audit]);
   });

@@ -10,11 +10,22 @@ const after = (ms: number) => new Date(NOW.getTime() + ms);
 
 describe('formatRelative', () => {
   it.each([
-    [0, 'just now'],
-    [29 * S + 999, 'just now'],
-    [-29 * S - 999, 'just now'],
+    [0, 'now'],
+    [499, 'now'],
+    [-499, 'now'],
+    [500, 'in 1s'],
+    [-500, '1s ago'],
+    [1 * S, 'in 1s'],
+    // A 30-second lease, printed a few milliseconds after it was made.
+    [30 * S - 12, 'in 30s'],
+    [29 * S + 999, 'in 30s'],
+    [29 * S + 400, 'in 29s'],
+    [-29 * S - 999, '30s ago'],
     [30 * S, 'in 30s'],
     [59 * S, 'in 59s'],
+    [59 * S + 499, 'in 59s'],
+    [59 * S + 500, 'in 1m'],
+    [-(59 * S + 700), '1m ago'],
     [M, 'in 1m'],
     [59 * M + 59 * S, 'in 59m'],
     [H, 'in 1h'],
@@ -55,7 +66,8 @@ describe('formatExpiry', () => {
     [new Date('2026-11-29T15:38:35Z'), '2026-11-29T15:38:35Z (in 1h 4m)'],
     [new Date('2026-12-01T17:33:36Z'), '2026-12-01T17:33:36Z (in 2d 3h)'],
     [new Date('2026-11-29T14:30:35Z'), '2026-11-29T14:30:35Z (3m ago)'],
-    [new Date('2026-11-29T14:33:40Z'), '2026-11-29T14:33:40Z (just now)'],
+    [new Date('2026-11-29T14:33:40Z'), '2026-11-29T14:33:40Z (in 5s)'],
+    [new Date('2026-11-29T14:33:35Z'), '2026-11-29T14:33:35Z (now)'],
   ])('%s', (at, expected) => {
     expect(formatExpiry(at, NOW)).toBe(expected);
   });

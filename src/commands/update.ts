@@ -1,0 +1,175 @@
+import type { Context } from '../context.js';
+import { buildConfig, draftFromFile, mergeDrafts, type ConfigDraft } from '../config/draft.js';
+import type { DynamicSecretConfig } from '../config/schema.js';
+import { NotFoundError, StoreError, UsageError } from '../errors.js';
+import { formatDuration } from '../lease/duration.js';
+import { leaseStatus } from '../lease/status.js';
+import { checkCaFile, readText, type CreateOptions, type VerifyConfig } from './create.js';
+
+/** The flags of `create`, less the ones that make a config a different one (its name and project). */
+export type UpdateOptions = Omit<CreateOptions, 'groupId' | 'replace'>;
+
+/** A saved config as a draft, so the same rules (`buildConfig`) judge the updated whole. */
+export function draftOfConfig(config: DynamicSecretConfig): ConfigDraft {
+  return {
+    name: config.name,
+    groupId: config.groupId,
+    baseUrl: config.baseUrl,
+    ...(config.auth.kind === 'apiKey'
+      ? { publicKey: config.auth.publicKey, privateKey: config.auth.privateKey }
+      : { clientId: config.auth.clientId, clientSecret: config.auth.clientSecret }),
+    // Whole seconds, exactly: every TTL dynsecret accepts is a whole number of seconds.
+    defaultTtl: `${Math.round(config.defaultTtlMs / 1000)}s`,
+    maxTtl: `${Math.round(config.maxTtlMs / 1000)}s`,
+    roles: config.roles.map((r) => `${r.roleName}@${r.databaseName}${r.collectionName === undefined ? '' : `.${r.collectionName}`}`),
+    scopes: config.scopes.map((s) => `${s.name}:${s.type}`),
+    caFile: config.caFile,
+    usernameTemplate: config.usernameTemplate,
+  };
+}
+
+/**
+ * The saved config's draft with `changes` laid over it. Credentials of the other kind (a service account
+ * over an API key, or the reverse) replace the old ones entirely; lists given replace the saved lists.
+ */
+export function applyChanges(saved: ConfigDraft, changes: ConfigDraft): ConfigDraft {
+  const toServiceAccount = changes.clientId !== undefined || changes.clientSecret !== undefined;
+  const toApiKey = changes.publicKey !== undefined || changes.privateKey !== undefined;
+  const base: ConfigDraft = { ...saved };
+  if (toServiceAccount && saved.publicKey !== undefined) {
+    delete base.publicKey;
+    delete base.privateKey;
+  }
+  if (toApiKey && saved.clientId !== undefined) {
+    delete base.clientId;
+    delete base.clientSecret;
+  }
+  return mergeDrafts(base, changes);
+}
+
+/** What differs between two configs, in words for the summary (never a value: some are secrets). */
+export function describeChanges(before: DynamicSecretConfig, after: DynamicSecretConfig): string[] {
+  const changed: string[] = [];
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  if (before.auth.kind !== after.auth.kind) changed.push(after.auth.kind === 'apiKey' ? 'credentials (now an API key)' : 'credentials (now a service account)');
+  else if (before.auth.kind === 'apiKey' && after.auth.kind === 'apiKey') {
+    if (before.auth.publicKey !== after.auth.publicKey) changed.push('public key');
+    if (before.auth.privateKey !== after.auth.privateKey) changed.push('private key');
+  } else if (before.auth.kind === 'serviceAccount' && after.auth.kind === 'serviceAccount') {
+    if (before.auth.clientId !== after.auth.clientId) changed.push('client ID');
+    if (before.auth.clientSecret !== after.auth.clientSecret) changed.push('client secret');
+  }
+  if (before.baseUrl !== after.baseUrl) changed.push('base URL');
+  if (before.caFile !== after.caFile) changed.push('CA file');
+  if (before.defaultTtlMs !== after.defaultTtlMs) changed.push('default TTL');
+  if (before.maxTtlMs !== after.maxTtlMs) changed.push('max TTL');
+  if (!same(before.roles, after.roles)) changed.push('roles');
+  if (!same(before.scopes, after.scopes)) changed.push('scopes');
+  if (before.usernameTemplate !== after.usernameTemplate) changed.push('username template');
+  return changed;
+}
+
+/** Changes that Atlas must confirm before they are saved: who dynsecret is, where it goes, what it reaches. */
+const NEEDS_VERIFY = new Set(['credentials (now an API key)', 'credentials (now a service account)', 'public key', 'private key', 'client ID', 'client secret', 'base URL', 'CA file', 'scopes']);
+
+/**
+ * `dynsecret update NAME [flags of create]`: changes only what is given, judged by the same rules as `create`
+ * on the whole updated config. New credentials, base URL, CA file or scopes are checked against Atlas before
+ * anything is saved (`--no-verify` skips it). A refused update leaves the store as it was. Leases already
+ * issued keep their expiry and the max expiry they were issued with; a new max TTL applies to new leases and
+ * caps renewals (a renewal never passes the lower of the two). New roles and scopes apply to new leases.
+ */
+export async function update(context: Context, options: UpdateOptions & { name: string }, verify?: VerifyConfig): Promise<void> {
+  if (options.privateKeyStdin && options.clientSecretStdin) {
+    throw new UsageError('Only one secret can be read from stdin: choose --private-key-stdin or --client-secret-stdin.');
+  }
+  const fromFile = options.fromFile === undefined ? {} : draftFromFile(await readText(options.fromFile), options.fromFile);
+  if (fromFile.name !== undefined && fromFile.name !== options.name) {
+    throw new UsageError(`${options.fromFile} names the config ${JSON.stringify(fromFile.name)}, not ${options.name}: a config cannot be renamed.`);
+  }
+  if (fromFile.groupId !== undefined) {
+    throw new UsageError(`${options.fromFile} sets groupId: a config's project cannot be changed.`, { hint: 'Create a new config for another project.' });
+  }
+  const saved = (await context.store.read()).configs.find((c) => c.name === options.name);
+  if (!saved) throw new NotFoundError(`No config named ${options.name}.`, { hint: 'See the configs with: dynsecret list' });
+
+  const secret = options.privateKeyStdin || options.clientSecretStdin ? await readSecret(context, options.privateKeyStdin ? 'API private key' : 'Service account client secret') : undefined;
+  const flags: ConfigDraft = {
+    baseUrl: options.baseUrl,
+    publicKey: options.publicKey,
+    privateKey: options.privateKeyStdin ? secret : undefined,
+    clientId: options.clientId,
+    clientSecret: options.clientSecretStdin ? secret : undefined,
+    defaultTtl: options.defaultTtl,
+    maxTtl: options.maxTtl,
+    roles: options.role,
+    scopes: options.scope,
+    caFile: options.caFile,
+    usernameTemplate: options.usernameTemplate,
+  };
+  const given = mergeDrafts(fromFile, flags);
+  // The environment rotates the kind of credentials the config keeps; a switch to the other kind is explicit.
+  const switching = saved.auth.kind === 'apiKey'
+    ? given.clientId !== undefined || given.clientSecret !== undefined
+    : given.publicKey !== undefined || given.privateKey !== undefined;
+  const changes = switching ? given : mergeDrafts(secretsFromEnv(context.env, saved), given);
+  if (Object.keys(changes).length === 0) {
+    throw new UsageError(`Nothing to update: give what changes, e.g. dynsecret update ${options.name} --max-ttl 8h.`, {
+      hint: 'See dynsecret update --help.',
+    });
+  }
+  const { config, warnings } = buildConfig(applyChanges(draftOfConfig(saved), changes), context.now());
+  if (config.caFile !== undefined && changes.caFile !== undefined) config.caFile = await checkCaFile(config.caFile);
+  const merged: DynamicSecretConfig = {
+    ...config, createdAt: saved.createdAt, ...(saved.connectionString === undefined ? {} : { connectionString: saved.connectionString }),
+  };
+  const changed = describeChanges(saved, merged);
+  if (changed.length === 0) {
+    context.io.error(`Config ${saved.name} already is as given; nothing was changed.`);
+    return;
+  }
+  const mustVerify = changed.some((c) => NEEDS_VERIFY.has(c));
+  let next = merged;
+  if (mustVerify && options.verify !== false && verify) next = await verify(context, merged);
+  // Unverified new scopes: the recorded connection string may name a cluster that is no longer the scope.
+  else if (changed.includes('scopes')) delete next.connectionString;
+
+  await context.store.update((data) => {
+    const index = data.configs.findIndex((c) => c.name === saved.name);
+    if (index === -1) throw new NotFoundError(`Config ${saved.name} was deleted while it was being updated; nothing was changed.`);
+    if (JSON.stringify(data.configs[index]) !== JSON.stringify(saved)) {
+      throw new StoreError(`Config ${saved.name} was changed by another process meanwhile; nothing was changed.`, { hint: 'Run the update again.' });
+    }
+    data.configs[index] = next;
+  });
+  context.audit.note({ config: saved.name });
+  for (const warning of warnings) context.io.error(`warning: ${warning}`);
+  const verified = !mustVerify ? '' : options.verify === false ? ' (not verified against Atlas)' : ' (verified against Atlas)';
+  context.io.error(`Updated config ${saved.name}: ${changed.join(', ')}${verified}.`);
+  if (changed.includes('max TTL')) {
+    const live = (await context.store.read()).leases.filter((l) => l.config === saved.name && leaseStatus(l, context.now()) === 'active').length;
+    if (live > 0) {
+      context.io.error(`${live} live lease(s) keep their expiry; renewing them stops at the lower of the max they were issued with and the new max TTL (${formatDuration(next.maxTtlMs)} from their creation).`);
+    }
+  }
+}
+
+/**
+ * The Atlas CLI's secret variables, for the kind of credentials the config already has: set, they rotate
+ * the saved secret (and are checked against Atlas first) just as they fill it in for `create`.
+ */
+function secretsFromEnv(env: Record<string, string | undefined>, saved: DynamicSecretConfig): ConfigDraft {
+  const value = (name: string) => (env[name] ? env[name] : undefined);
+  return saved.auth.kind === 'apiKey'
+    ? { publicKey: value('MONGODB_ATLAS_PUBLIC_API_KEY'), privateKey: value('MONGODB_ATLAS_PRIVATE_API_KEY') }
+    : { clientId: value('MONGODB_ATLAS_CLIENT_ID'), clientSecret: value('MONGODB_ATLAS_CLIENT_SECRET') };
+}
+
+/** `--private-key-stdin` / `--client-secret-stdin`: stdin, or a hidden prompt when stdin is a terminal. */
+async function readSecret(context: Context, what: string): Promise<string> {
+  if (context.io.stdinIsTty) {
+    if (!context.io.interactive) throw new UsageError(`No ${what.toLowerCase()} on stdin: pipe it in.`);
+    return context.prompts.password({ message: `New ${what}` });
+  }
+  return context.io.readStdin();
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StoreError } from '../errors.js';
+import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
+import { decodeContents } from './contents.js';
+import { deriveWrappingKey, newHeader, openEnvelope, parseEnvelope, sealEnvelope, unwrapDataKey } from './envelope.js';
+import { DEFAULT_LOCK, withLock, type LockOptions } from './lock.js';
+import { STORE_FILE } from './store.js';
+
+export const MIN_PASSPHRASE_LENGTH = 8;
+
+/**
+ * Re-keys the store: opens it with the current passphrase, then seals the same contents under a new random
+ * data key wrapped by the new passphrase (a new salt too), so every earlier session key stops opening it.
+ * Under the store's lock, and one atomic replacement of the file (temp file, fsync, rename, folder fsync):
+ * killed at any moment, the store is either the old file, which the old passphrase opens, or the new one,
+ * which the new passphrase opens, with the same contents either way.
+ */
+export async function rekeyStore(
+  folder: string,
+  passphrases: { current: string; next: string },
+  lock: Partial<LockOptions> = {},
+): Promise<void> {
+  if (passphrases.next.length < MIN_PASSPHRASE_LENGTH) {
+    throw new StoreError(`The passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters long; nothing was changed.`);
+  }
+  const path = join(folder, STORE_FILE);
+  await withLock(path, { ...DEFAULT_LOCK, ...lock }, async () => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new StoreError('There is no store yet, so there is no passphrase to change.', { hint: 'Create a config first: dynsecret create NAME …' });
+      }
+      throw new StoreError(`Cannot read the store at ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
+    }
+    const envelope = parseEnvelope(text);
+    const wrappingKey = await deriveWrappingKey(passphrases.current, envelope.kdf);
+    const oldKey = unwrapDataKey(envelope, wrappingKey);
+    wrappingKey.fill(0);
+    if (!oldKey) throw new StoreError('Wrong passphrase for the store (or its header was modified); nothing was changed.');
+    const plaintext = openEnvelope(envelope, oldKey);
+    oldKey.fill(0);
+    if (plaintext === undefined) throw new StoreError('The store file is damaged or was modified; it was left as it is.');
+    decodeContents(plaintext); // what is re-sealed must be store contents
+    const { header, dataKey } = await newHeader(passphrases.next);
+    const sealed = sealEnvelope(header, dataKey, plaintext);
+    dataKey.fill(0);
+    removeStaleTempFiles(path);
+    writeFileAtomic(path, sealed, 0o600);
+  });
+}
