@@ -369,6 +369,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     return;
   }
   const debug = args.includes('--debug');
+  // A reader that stops early (`dynsecret --help | head -3`) closes the pipe: the rest is not wanted, and
+  // the failed write is no error to report.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   try {
     const program = await buildProgram(async (action, audit, configFile) => {
       const { createContext } = await import('./context.js');
