@@ -1,9 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EncryptedStore } from '../../src/store/store.js';
-import { dynsecret, DYNSECRET, PASSPHRASE, tempHome } from '../helpers/bin.js';
+import { dynsecret, DYNSECRET, hasScript, PASSPHRASE, tempHome } from '../helpers/bin.js';
 import { mustSucceed } from '../helpers/emulator.js';
 import { sampleConfig } from '../helpers/fixtures.js';
 
@@ -144,15 +144,6 @@ describe('dynsecret passwd', () => {
     });
   });
 });
-
-const hasScript = (() => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** Runs `dynsecret passwd` on a pseudo-terminal, typing each answer once its prompt has appeared. */
 function onTerminal(home: string, answers: [prompt: string, answer: string][]): Promise<{ code: number | null; seen: string[]; output: string }> {

@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EncryptedStore } from '../../src/store/store.js';
-import { DYNSECRET } from '../helpers/bin.js';
+import { DYNSECRET, hasScript } from '../helpers/bin.js';
 import { mustSucceed, parseLease, startEmulator, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
 
 /** `update` as a user runs it: the built bin against the emulator over HTTP. */
@@ -151,15 +151,6 @@ describe('dynsecret update (built bin against the emulator)', () => {
     expect(JSON.parse(stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ command: 'update', config: 'app-db', outcome: 'ok' })]));
   });
 });
-
-const hasScript = (() => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** Runs the bin on a pseudo-terminal (script(1)) and types `answer` once `prompt` has appeared. */
 function typed(args: string[], env: Record<string, string>, prompt: string, answer: string): Promise<{ code: number | null; output: string }> {
