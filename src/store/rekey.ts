@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
-import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
+import type { LockOptions } from '../fs/lock.js';
+import { removeStaleTempFiles, writeFileSafely } from '../fs/safe-write.js';
 import { decodeContents } from './contents.js';
 import { deriveWrappingKey, newHeader, openEnvelope, parseEnvelope, sealEnvelope, unwrapDataKey } from './envelope.js';
-import { DEFAULT_LOCK, withLock, type LockOptions } from './lock.js';
-import { STORE_FILE } from './store.js';
+import { DEFAULT_LOCK, lockStore, STORE_FILE } from './store.js';
 
 export const MIN_PASSPHRASE_LENGTH = 8;
 
@@ -25,7 +25,7 @@ export async function rekeyStore(
     throw new StoreError(`The passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters long; nothing was changed.`);
   }
   const path = join(folder, STORE_FILE);
-  await withLock(path, { ...DEFAULT_LOCK, ...lock }, async () => {
+  await lockStore(path, { ...DEFAULT_LOCK, ...lock }, async () => {
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
@@ -48,6 +48,6 @@ export async function rekeyStore(
     const sealed = sealEnvelope(header, dataKey, plaintext);
     dataKey.fill(0);
     removeStaleTempFiles(path);
-    writeFileAtomic(path, sealed, 0o600);
+    writeFileSafely(path, sealed, 0o600);
   });
 }

@@ -1,13 +1,13 @@
 import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
-import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
+import { withLock, type HeldLock, type LockErrors, type LockOptions } from '../fs/lock.js';
+import { removeStaleTempFiles, writeFileSafely } from '../fs/safe-write.js';
 import { checkEdited, damaged, decodeContents, editableCopy, encodeContents } from './contents.js';
 import {
   newHeader, openEnvelope, parseEnvelope, sealEnvelope, deriveWrappingKey, unwrapDataKey, type Envelope,
 } from './envelope.js';
 import { decodeSession, encodeSession, noKeyError, promptNewPassphrase, type KeySources } from './keys.js';
-import { DEFAULT_LOCK, withLock, type LockOptions } from './lock.js';
 import { emptyStoreData, type StoreData } from './schema.js';
 import type { Store } from './store-api.js';
 
@@ -20,6 +20,20 @@ export interface StoreOptions {
   /** Where a repaired permission is reported. */
   warn?: (message: string) => void;
 }
+
+export const DEFAULT_LOCK: LockOptions = { timeoutMs: 30_000, staleMs: 5_000 };
+
+const storeLockErrors: LockErrors = {
+  timedOut: (target, timeoutMs) =>
+    new StoreError(`Timed out after ${Math.round(timeoutMs / 1000)}s waiting for the store lock.`, {
+      hint: `Another dynsecret process holds ${target}.lock; if none is running, remove that folder.`,
+    }),
+  failed: (_target, cause) => new StoreError(`Could not lock the store: ${(cause as Error).message}.`, { cause }),
+};
+
+/** Runs `work` under the store's lock (a store error, exit 3, when it cannot be had in time). */
+export const lockStore = <T>(path: string, options: LockOptions, work: (lock: HeldLock) => Promise<T>): Promise<T> =>
+  withLock(path, options, storeLockErrors, work);
 
 type Header = Pick<Envelope, 'dynsecret' | 'kdf' | 'wrappedKey'>;
 
@@ -99,7 +113,7 @@ export class EncryptedStore implements Store {
     // A planted store is refused before the lock folder is made beside it.
     if (this.exists()) this.#checkPermissions();
     for (let attempt = 1; ; attempt++) {
-      const outcome = await withLock(this.path, this.#lock, async (lock) => {
+      const outcome = await lockStore(this.path, this.#lock, async (lock) => {
         const read = this.#readVersion();
         const edit = editableCopy(read.text === undefined ? undefined : await this.#contents(read.text));
         if (read.text === undefined) await this.#createKey();
@@ -219,7 +233,7 @@ export class EncryptedStore implements Store {
     const { header, dataKey } = this.#unlocked!;
     const text = sealEnvelope(header, dataKey, encodeContents(contents));
     removeStaleTempFiles(this.path);
-    writeFileAtomic(this.path, text, 0o600);
+    writeFileSafely(this.path, text, 0o600);
     this.#snapshot = { text, contents };
   }
 
