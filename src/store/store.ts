@@ -5,7 +5,8 @@ import { withLock, type HeldLock, type LockErrors, type LockOptions } from '../f
 import { removeStaleTempFiles, writeFileSafely } from '../fs/safe-write.js';
 import { checkEdited, damaged, decodeContents, editableCopy, encodeContents } from './contents.js';
 import {
-  newHeader, openEnvelope, parseEnvelope, sealEnvelope, deriveWrappingKey, unwrapDataKey, type Envelope,
+  newHeader, openEnvelope, parseEnvelope, sealEnvelope, deriveWrappingKey, unwrapDataKey, PRODUCTION_KDF, type Envelope,
+  type KdfPolicy,
 } from './envelope.js';
 import { decodeSession, encodeSession, noKeyError, promptNewPassphrase, type KeySources } from './keys.js';
 import { emptyStoreData, type StoreData } from './schema.js';
@@ -19,6 +20,11 @@ export interface StoreOptions {
   lock?: Partial<LockOptions>;
   /** Where a repaired permission is reported. */
   warn?: (message: string) => void;
+  /**
+   * The scrypt cost of a new store and the costs accepted when reading one: `PRODUCTION_KDF` unless a test
+   * passes a cheaper policy. A store written under a cheaper policy is refused by the production one.
+   */
+  kdf?: KdfPolicy;
 }
 
 export const DEFAULT_LOCK: LockOptions = { timeoutMs: 30_000, staleMs: 5_000 };
@@ -63,6 +69,7 @@ export class EncryptedStore implements Store {
   readonly #keys: KeySources;
   readonly #lock: LockOptions;
   readonly #warn: (message: string) => void;
+  readonly #kdf: KdfPolicy;
   #checked = false;
   #refused = false;
   #unlocked: { header: Header; dataKey: Buffer } | undefined;
@@ -75,6 +82,7 @@ export class EncryptedStore implements Store {
     this.#keys = options.keys;
     this.#lock = { ...DEFAULT_LOCK, ...options.lock };
     this.#warn = options.warn ?? (() => undefined);
+    this.#kdf = options.kdf ?? PRODUCTION_KDF;
   }
 
   /**
@@ -175,7 +183,7 @@ export class EncryptedStore implements Store {
 
   async #contents(text: string): Promise<StoreData> {
     if (this.#snapshot?.text === text) return this.#snapshot.contents;
-    const envelope = parseEnvelope(text);
+    const envelope = parseEnvelope(text, this.#kdf.limits);
     const contents = decodeContents(await this.#decrypt(envelope));
     this.#snapshot = { text, contents };
     return contents;
@@ -225,7 +233,7 @@ export class EncryptedStore implements Store {
     const secret = passphrase ?? (prompt ? await promptNewPassphrase(prompt) : undefined);
     if (secret === undefined) throw noKeyError(true);
     if (secret.length < 8) throw new StoreError('The passphrase must be at least 8 characters long.');
-    this.#unlocked = await newHeader(secret);
+    this.#unlocked = await newHeader(secret, this.#kdf.cost);
   }
 
   /** Seals checked contents under a fresh nonce and replaces the file (0600). Runs under the lock. */
