@@ -46,5 +46,4 @@ export const configSchemas = (): ConfigSchemas => (built ??= buildConfigSchemas(
 
 export type Role = z.infer<ConfigSchemas['roleSchema']>;
 export type Scope = z.infer<ConfigSchemas['scopeSchema']>;
-export type AtlasCredentials = z.infer<ConfigSchemas['authSchema']>;
 export type DynamicSecretConfig = z.infer<ConfigSchemas['configSchema']>;

@@ -8,18 +8,18 @@ import { StoreError } from '../errors.js';
  * additional authenticated data, so changing any header field makes the file fail to open, and a field the
  * format does not have is refused when parsing.
  */
-export const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 1;
 export const KDF_DEFAULTS = { N: 2 ** 17, r: 8, p: 1 } as const;
 
 /** The scrypt parameters a new header is written with. */
-export interface KdfCost {
+interface KdfCost {
   N: number;
   r: number;
   p: number;
 }
 
 /** The scrypt parameters a file read from disk may claim; anything outside is refused before any derivation. */
-export interface KdfLimits {
+interface KdfLimits {
   minN: number;
   maxN: number;
   minR: number;
