@@ -7,7 +7,7 @@ import { decodeContents } from './contents.js';
 import {
   deriveWrappingKey, newHeader, openEnvelope, parseEnvelope, PRODUCTION_KDF, sealEnvelope, unwrapDataKey, type KdfPolicy,
 } from './envelope.js';
-import { DEFAULT_LOCK, lockStore, STORE_FILE } from './store.js';
+import { DEFAULT_LOCK, fileVersion, lockStore, STORE_FILE } from './store.js';
 
 export const MIN_PASSPHRASE_LENGTH = 8;
 
@@ -29,8 +29,9 @@ export async function rekeyStore(
     throw new StoreError(`The passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters long; nothing was changed.`);
   }
   const path = join(folder, STORE_FILE);
-  await lockStore(path, { ...DEFAULT_LOCK, ...lock }, async () => {
+  await lockStore(path, { ...DEFAULT_LOCK, ...lock }, async (held) => {
     let text: string;
+    const version = fileVersion(path);
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
@@ -51,6 +52,12 @@ export async function rekeyStore(
     const { header, dataKey } = await newHeader(passphrases.next, kdf.cost);
     const sealed = sealEnvelope(header, dataKey, plaintext);
     dataKey.fill(0);
+    // Fenced as the store's writes are: re-sealing a version another writer replaced meanwhile would undo its change.
+    if (!held.held() || fileVersion(path) !== version) {
+      throw new StoreError('The store changed while its passphrase was being changed (this process was stopped or too slow); nothing was changed.', {
+        hint: 'Run dynsecret passwd again.',
+      });
+    }
     removeStaleTempFiles(path);
     writeFileSafely(path, sealed, 0o600);
   });

@@ -52,7 +52,8 @@ const MAX_WRITE_ATTEMPTS = 5;
  */
 const versionOf = (stats: BigIntStats): string => `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
 
-function fileVersion(path: string): string | undefined {
+/** The version of the file at `path` (see `versionOf`), or undefined when there is none. */
+export function fileVersion(path: string): string | undefined {
   const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
   return stats === undefined ? undefined : versionOf(stats);
 }
