@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname } from 'node:path';
+import * as z from 'zod/mini';
 
 /** One line of the audit trail; never a secret. */
 export interface AuditEntry {
@@ -15,6 +16,49 @@ export interface AuditEntry {
   outcome: 'ok' | 'error';
   exitCode?: number;
   errorCode?: string;
+}
+
+/** One line's schema, built on first use (only `list --audit` reads the log). Unknown fields are dropped. */
+let lineSchema: z.ZodMiniType<AuditEntry> | undefined;
+function auditLineSchema(): z.ZodMiniType<AuditEntry> {
+  if (lineSchema === undefined) {
+    const text = z.string();
+    const optionalText = z.optional(text);
+    const schema = z.object({
+      time: text,
+      user: text,
+      host: text,
+      command: text,
+      config: optionalText,
+      leaseId: optionalText,
+      expiresAt: optionalText,
+      outcome: z.enum(['ok', 'error']),
+      exitCode: z.optional(z.int()),
+      errorCode: optionalText,
+    });
+    lineSchema = schema;
+  }
+  return lineSchema;
+}
+
+/**
+ * The entries of an audit log's text, oldest first. A line that is not an entry as `AuditLog` writes them (a
+ * torn write, a hand edit, a field of the wrong type) is skipped rather than trusted.
+ */
+export function parseAuditLines(text: string): AuditEntry[] {
+  const entries: AuditEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const parsed = auditLineSchema().safeParse(json);
+    if (parsed.success) entries.push(parsed.data);
+  }
+  return entries;
 }
 
 export type AuditNote = Pick<AuditEntry, 'config' | 'leaseId' | 'expiresAt' | 'exitCode' | 'errorCode'> & { outcome?: AuditEntry['outcome'] };

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { AuditEntry } from '../audit/audit-log.js';
+import { parseAuditLines } from '../audit/audit-log.js';
 import type { Context } from '../context.js';
 import { renderColumns } from '../output/columns.js';
 import { renderJson } from '../output/formats.js';
@@ -7,21 +7,6 @@ import { renderJson } from '../output/formats.js';
 export interface ShowAuditOptions {
   config?: string;
   json?: boolean;
-}
-
-/** Lines that are not JSON objects (a torn write, a hand edit) are skipped rather than trusted. */
-export function parseAuditLines(text: string): AuditEntry[] {
-  const entries: AuditEntry[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const entry = JSON.parse(line) as unknown;
-      if (entry !== null && typeof entry === 'object' && typeof (entry as AuditEntry).command === 'string') entries.push(entry as AuditEntry);
-    } catch {
-      // skipped
-    }
-  }
-  return entries;
 }
 
 /** `dynsecret list --audit [NAME]`: the audit trail, oldest first. */

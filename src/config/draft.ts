@@ -1,9 +1,10 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from '../lease/duration.js';
 import { validateConfigTtls } from '../lease/ttl.js';
 import { validateUsernameTemplate } from '../lease/credentials.js';
-import type { DynamicSecretConfig, Role, Scope } from './schema.js';
+import { configSchemas, type DynamicSecretConfig, type Role, type Scope } from './schema.js';
 import {
   parseRole, parseScope, validateBaseUrl, validateConfigName, validateGroupId, validateIdentifier, validateRoles,
   validateScopes, validateSecret,
@@ -33,29 +34,44 @@ export const DEFAULT_BASE_URL = 'https://cloud.mongodb.com';
 export const DEFAULT_TTL = '1h';
 export const DEFAULT_MAX_TTL = '24h';
 
-const roleObject = z.strictObject({ roleName: z.string(), databaseName: z.string(), collectionName: z.string().optional() });
-const scopeObject = z.strictObject({ name: z.string(), type: z.string().optional() });
-const short = z.string().max(4096);
-/** `--from-file`: the same fields as the flags; unknown keys (typos, `__proto__`) are refused. */
-const fileSchema = z.strictObject({
-  name: short.optional(),
-  groupId: short.optional(),
-  baseUrl: short.optional(),
-  publicKey: short.optional(),
-  privateKey: short.optional(),
-  clientId: short.optional(),
-  clientSecret: short.optional(),
-  defaultTtl: short.optional(),
-  maxTtl: short.optional(),
-  roles: z.array(z.union([short, roleObject])).max(100).optional(),
-  scopes: z.array(z.union([short, scopeObject])).max(100).optional(),
-  caFile: short.optional(),
-  usernameTemplate: short.optional(),
-});
+/**
+ * `--from-file`: the same fields as the flags; unknown keys (typos, `__proto__`) are refused. A role or scope
+ * may be given as text (`read@app`, `lake1:DATA_LAKE`) or as the object a config stores, whose fields come from
+ * the config's schema; a scope's type may be left out (or named in any case) as on the command line, since
+ * `parseScope` checks it. zod/mini like the config's schema, with English messages as classic zod gives them.
+ */
+function buildFileSchema() {
+  z.config(en());
+  const { roleSchema, scopeSchema } = configSchemas();
+  const short = z.string().check(z.maxLength(4096));
+  const optionalShort = z.optional(short);
+  const roleObject = z.strictObject(roleSchema.shape);
+  const scopeObject = z.strictObject({ name: scopeSchema.shape.name, type: z.optional(z.string()) });
+  const fileSchema = z.strictObject({
+    name: optionalShort,
+    groupId: optionalShort,
+    baseUrl: optionalShort,
+    publicKey: optionalShort,
+    privateKey: optionalShort,
+    clientId: optionalShort,
+    clientSecret: optionalShort,
+    defaultTtl: optionalShort,
+    maxTtl: optionalShort,
+    roles: z.optional(z.array(z.union([short, roleObject])).check(z.maxLength(100))),
+    scopes: z.optional(z.array(z.union([short, scopeObject])).check(z.maxLength(100))),
+    caFile: optionalShort,
+    usernameTemplate: optionalShort,
+  });
+  return { fileSchema, roleObject, scopeObject };
+}
 
-const roleText = (r: string | z.infer<typeof roleObject>) =>
+type FileSchemas = ReturnType<typeof buildFileSchema>;
+let built: FileSchemas | undefined;
+const fileSchemas = (): FileSchemas => (built ??= buildFileSchema());
+
+const roleText = (r: string | z.infer<FileSchemas['roleObject']>) =>
   typeof r === 'string' ? r : `${r.roleName}@${r.databaseName}${r.collectionName === undefined ? '' : `.${r.collectionName}`}`;
-const scopeText = (s: string | z.infer<typeof scopeObject>) => (typeof s === 'string' ? s : `${s.name}${s.type ? `:${s.type}` : ''}`);
+const scopeText = (s: string | z.infer<FileSchemas['scopeObject']>) => (typeof s === 'string' ? s : `${s.name}${s.type ? `:${s.type}` : ''}`);
 
 /** Parses a `--from-file` document into a draft; `file` names it in messages. */
 export function draftFromFile(text: string, file: string): ConfigDraft {
@@ -65,7 +81,7 @@ export function draftFromFile(text: string, file: string): ConfigDraft {
   } catch {
     throw new UsageError(`${file} is not valid JSON.`);
   }
-  const parsed = fileSchema.safeParse(json);
+  const parsed = fileSchemas().fileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length > 0 ? `field ${issue.path.join('.')}` : 'the document';

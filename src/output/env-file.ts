@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { access, lstat, open, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, parse, resolve, sep } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { access, lstat, readFile, readlink, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, parse, resolve, sep } from 'node:path';
 import { DynsecretError, TransientError, UsageError } from '../errors.js';
-import { createLockFs } from '../store/lock-fs.js';
+import { withLock as withFileLock, type HeldLock, type LockErrors } from '../fs/lock.js';
+import { writeFileSafely } from '../fs/safe-write.js';
 import { applyEnvUpdates, removeEnvKeys, type EnvFileFormat } from './env-text.js';
 import type { Variable } from './formats.js';
 
@@ -13,7 +12,6 @@ export interface EnvFileOptions {
   lockWaitMs?: number;
 }
 
-const LOCK_RETRY_MS = 100;
 const LOCK_STALE_MS = 10_000;
 const MAX_LINK_HOPS = 40;
 
@@ -29,9 +27,9 @@ export async function upsertEnvFile(
 ): Promise<{ target: string }> {
   applyEnvUpdates('', vars, format); // refuses bad names and values before the disk is touched
   const target = await resolveTarget(path);
-  await withLock(target, options, async () => {
+  await withLock(target, options, async (lock) => {
     const text = (await readText(target)) ?? '';
-    await writeAtomically(target, applyEnvUpdates(text, vars, format));
+    writeAtomically(target, applyEnvUpdates(text, vars, format), lock);
   });
   return { target };
 }
@@ -44,8 +42,8 @@ export async function upsertEnvFile(
 export async function rewriteEnvFile(path: string, apply: (text: string) => string, options: EnvFileOptions = {}): Promise<{ target: string }> {
   apply('');
   const target = await resolveTarget(path);
-  await withLock(target, options, async () => {
-    await writeAtomically(target, apply((await readText(target)) ?? ''));
+  await withLock(target, options, async (lock) => {
+    writeAtomically(target, apply((await readText(target)) ?? ''), lock);
   });
   return { target };
 }
@@ -80,12 +78,12 @@ export async function removeFromEnvFile(
   removeEnvKeys('', names, format);
   const target = await resolveTarget(path);
   if ((await readText(target)) === undefined) return { target, changed: false };
-  const changed = await withLock(target, options, async () => {
+  const changed = await withLock(target, options, async (lock) => {
     const text = await readText(target);
     if (text === undefined) return false;
     const updated = removeEnvKeys(text, names, format);
     if (updated === text) return false;
-    await writeAtomically(target, updated);
+    writeAtomically(target, updated, lock);
     return true;
   });
   return { target, changed };
@@ -177,77 +175,30 @@ async function readText(target: string): Promise<string | undefined> {
   }
 }
 
-/** Temp file 0600 in the target's folder, fsync, rename over the target, fsync the folder. */
-async function writeAtomically(target: string, text: string): Promise<void> {
-  const folder = dirname(target);
-  const temp = join(folder, `.${basename(target).slice(0, 100)}.${randomBytes(6).toString('hex')}.tmp`);
+/**
+ * The shared safe write (temp file 0600 beside the target, fsync, rename, folder fsync), fenced like the
+ * store's: a writer whose lock was lost or taken over (it was stopped past the stale time) writes nothing.
+ */
+function writeAtomically(target: string, text: string, lock: HeldLock): void {
+  if (!lock.held()) throw new TransientError(`Lost the lock on ${target} while writing it; it was left as it was`);
   try {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.chmod(0o600); // the umask may have taken bits off; make it exact
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
+    writeFileSafely(target, text, 0o600);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
     throw fileError(target, 'cannot be written', error);
   }
-  await syncFolder(folder);
 }
 
-/** Makes the rename durable; some platforms and file systems refuse to open a folder, which is fine. */
-async function syncFolder(folder: string): Promise<void> {
-  try {
-    const handle = await open(folder, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // best effort
-  }
-}
+const envLockErrors: LockErrors = {
+  timedOut: (target, timeoutMs) =>
+    new TransientError(`Another process is writing ${target}; gave up after ${Math.ceil(timeoutMs / 1000)}s`, {
+      hint: `try again; if no dynsecret is running, remove the folder ${target}.lock`,
+    }),
+  failed: (target, cause) => fileError(target, 'cannot be locked', cause),
+};
 
-async function withLock<T>(target: string, options: EnvFileOptions, work: () => Promise<T>): Promise<T> {
-  const waitMs = options.lockWaitMs ?? 10_000;
-  let compromised: Error | undefined;
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(target, {
-      realpath: false,
-      fs: createLockFs().fs, // 0700 whatever the umask; never removes a lock taken over by another writer
-      stale: LOCK_STALE_MS,
-      // A fixed step: the wait is bounded by waitMs, not by an exponential series.
-      retries: {
-        retries: Math.ceil(waitMs / LOCK_RETRY_MS),
-        factor: 1,
-        minTimeout: LOCK_RETRY_MS,
-        maxTimeout: LOCK_RETRY_MS,
-      },
-      onCompromised: (error) => {
-        compromised = error;
-      },
-    });
-  } catch (error) {
-    if (errorCode(error) === 'ELOCKED') {
-      throw new TransientError(`Another process is writing ${target}; gave up after ${Math.ceil(waitMs / 1000)}s`, {
-        hint: `try again; if no dynsecret is running, remove the folder ${target}.lock`,
-        cause: error,
-      });
-    }
-    throw fileError(target, 'cannot be locked', error);
-  }
-  try {
-    const result = await work();
-    if (compromised !== undefined) throw new TransientError(`Lost the lock on ${target} while writing it`);
-    return result;
-  } finally {
-    await release().catch(() => undefined);
-  }
+/** The shared file lock, with an env file's wait (exit 6 when another writer keeps it). */
+function withLock<T>(target: string, options: EnvFileOptions, work: (lock: HeldLock) => Promise<T>): Promise<T> {
+  return withFileLock(target, { timeoutMs: options.lockWaitMs ?? 10_000, staleMs: LOCK_STALE_MS }, envLockErrors, work);
 }
 
 function fileError(path: string, problem: string, cause: unknown): DynsecretError {

@@ -37,7 +37,7 @@ export function decodeContents(plaintext: string): StoreData {
 export const encodeContents = (contents: StoreData): string => JSON.stringify({ checked: CHECKED, ...contents });
 
 /** Mutable contents for an update, remembering which stored record each lease record copies. */
-export interface Editable {
+interface Editable {
   data: StoreData;
   origins: WeakMap<LeaseRecord, LeaseRecord>;
 }

@@ -8,17 +8,53 @@ import { StoreError } from '../errors.js';
  * additional authenticated data, so changing any header field makes the file fail to open, and a field the
  * format does not have is refused when parsing.
  */
-export const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 1;
 export const KDF_DEFAULTS = { N: 2 ** 17, r: 8, p: 1 } as const;
-/** Files claiming weaker parameters are refused; larger ones are bounded so a hostile file cannot exhaust memory. */
-const KDF_LIMITS = { minN: 2 ** 17, maxN: 2 ** 20, minR: 8, maxR: 32, minP: 1, maxP: 4 } as const;
+
+/** The scrypt parameters a new header is written with. */
+interface KdfCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/** The scrypt parameters a file read from disk may claim; anything outside is refused before any derivation. */
+interface KdfLimits {
+  minN: number;
+  maxN: number;
+  minR: number;
+  maxR: number;
+  minP: number;
+  maxP: number;
+  /** Bound on 128·N·r, the memory one derivation takes. */
+  maxMemoryBytes: number;
+  /** Bound on N·r·p, the work one derivation takes. */
+  maxWork: number;
+}
+
 /**
- * The bounds above still combine into 4 GiB and minutes of work (N 2^20, r 32, p 4), and the header is only
- * authenticated after the derivation. So the combination is bounded too: twice the default memory
- * (128·N·r = 256 MiB) and four times its work (N·r·p).
+ * What a store writes and accepts. Production always uses `PRODUCTION_KDF`; only tests pass another policy,
+ * and a store written under a cheaper one is refused by production's limits (its N is below their minimum).
  */
-const KDF_MAX_MEMORY_BYTES = 2 * 128 * KDF_DEFAULTS.N * KDF_DEFAULTS.r;
-const KDF_MAX_WORK = 4 * KDF_DEFAULTS.N * KDF_DEFAULTS.r * KDF_DEFAULTS.p;
+export interface KdfPolicy {
+  cost: KdfCost;
+  limits: KdfLimits;
+}
+
+/**
+ * Files claiming weaker parameters than the defaults are refused; larger ones are bounded so a hostile file
+ * cannot exhaust memory. The single bounds still combine into 4 GiB and minutes of work (N 2^20, r 32, p 4), and
+ * the header is only authenticated after the derivation, so the combination is bounded too: twice the default
+ * memory (128·N·r = 256 MiB) and four times its work (N·r·p).
+ */
+export const KDF_LIMITS: KdfLimits = {
+  minN: 2 ** 17, maxN: 2 ** 20, minR: 8, maxR: 32, minP: 1, maxP: 4,
+  maxMemoryBytes: 2 * 128 * KDF_DEFAULTS.N * KDF_DEFAULTS.r,
+  maxWork: 4 * KDF_DEFAULTS.N * KDF_DEFAULTS.r * KDF_DEFAULTS.p,
+};
+
+export const PRODUCTION_KDF: KdfPolicy = { cost: KDF_DEFAULTS, limits: KDF_LIMITS };
+
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -50,7 +86,7 @@ const corrupt = (why: string) =>
   });
 
 /** Parses an envelope's text, refusing anything malformed or with weak KDF parameters. */
-export function parseEnvelope(text: string): Envelope {
+export function parseEnvelope(text: string, limits: KdfLimits = KDF_LIMITS): Envelope {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -61,9 +97,9 @@ export function parseEnvelope(text: string): Envelope {
   if (!parsed.success) throw corrupt('unexpected format');
   const { N, r, p, salt } = parsed.data.kdf;
   const powerOfTwo = N > 1 && (N & (N - 1)) === 0;
-  if (!powerOfTwo || N < KDF_LIMITS.minN || N > KDF_LIMITS.maxN || r < KDF_LIMITS.minR || r > KDF_LIMITS.maxR
-    || p < KDF_LIMITS.minP || p > KDF_LIMITS.maxP || Buffer.from(salt, 'base64').length < SALT_BYTES
-    || 128 * N * r > KDF_MAX_MEMORY_BYTES || N * r * p > KDF_MAX_WORK) {
+  if (!powerOfTwo || N < limits.minN || N > limits.maxN || r < limits.minR || r > limits.maxR
+    || p < limits.minP || p > limits.maxP || Buffer.from(salt, 'base64').length < SALT_BYTES
+    || 128 * N * r > limits.maxMemoryBytes || N * r * p > limits.maxWork) {
     throw corrupt('its key-derivation parameters are weaker or larger than dynsecret accepts');
   }
   return parsed.data;
@@ -118,8 +154,8 @@ export function unwrapDataKey(envelope: Envelope, wrappingKey: Buffer): Buffer |
 }
 
 /** A fresh header: new salt, new random data key, wrapped under the passphrase. */
-export async function newHeader(passphrase: string): Promise<{ header: Header; dataKey: Buffer }> {
-  const kdf = { name: 'scrypt' as const, ...KDF_DEFAULTS, salt: randomBytes(SALT_BYTES).toString('base64') };
+export async function newHeader(passphrase: string, cost: KdfCost = KDF_DEFAULTS): Promise<{ header: Header; dataKey: Buffer }> {
+  const kdf = { name: 'scrypt' as const, N: cost.N, r: cost.r, p: cost.p, salt: randomBytes(SALT_BYTES).toString('base64') };
   const wrappingKey = await deriveWrappingKey(passphrase, kdf);
   const dataKey = randomBytes(KEY_BYTES);
   const aad = Buffer.concat([KEY_WRAP_AAD, Buffer.from(JSON.stringify(kdf))]);

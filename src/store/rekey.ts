@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
-import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
+import type { LockOptions } from '../fs/lock.js';
+import { removeStaleTempFiles, writeFileSafely } from '../fs/safe-write.js';
 import { decodeContents } from './contents.js';
-import { deriveWrappingKey, newHeader, openEnvelope, parseEnvelope, sealEnvelope, unwrapDataKey } from './envelope.js';
-import { DEFAULT_LOCK, withLock, type LockOptions } from './lock.js';
-import { STORE_FILE } from './store.js';
+import {
+  deriveWrappingKey, newHeader, openEnvelope, parseEnvelope, PRODUCTION_KDF, sealEnvelope, unwrapDataKey, type KdfPolicy,
+} from './envelope.js';
+import { DEFAULT_LOCK, fileVersion, lockStore, STORE_FILE } from './store.js';
 
 export const MIN_PASSPHRASE_LENGTH = 8;
 
@@ -20,13 +22,16 @@ export async function rekeyStore(
   folder: string,
   passphrases: { current: string; next: string },
   lock: Partial<LockOptions> = {},
+  /** As the store's `kdf` option: production's unless a test passes a cheaper one. */
+  kdf: KdfPolicy = PRODUCTION_KDF,
 ): Promise<void> {
   if (passphrases.next.length < MIN_PASSPHRASE_LENGTH) {
     throw new StoreError(`The passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters long; nothing was changed.`);
   }
   const path = join(folder, STORE_FILE);
-  await withLock(path, { ...DEFAULT_LOCK, ...lock }, async () => {
+  await lockStore(path, { ...DEFAULT_LOCK, ...lock }, async (held) => {
     let text: string;
+    const version = fileVersion(path);
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
@@ -35,7 +40,7 @@ export async function rekeyStore(
       }
       throw new StoreError(`Cannot read the store at ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
     }
-    const envelope = parseEnvelope(text);
+    const envelope = parseEnvelope(text, kdf.limits);
     const wrappingKey = await deriveWrappingKey(passphrases.current, envelope.kdf);
     const oldKey = unwrapDataKey(envelope, wrappingKey);
     wrappingKey.fill(0);
@@ -44,10 +49,16 @@ export async function rekeyStore(
     oldKey.fill(0);
     if (plaintext === undefined) throw new StoreError('The store file is damaged or was modified; it was left as it is.');
     decodeContents(plaintext); // what is re-sealed must be store contents
-    const { header, dataKey } = await newHeader(passphrases.next);
+    const { header, dataKey } = await newHeader(passphrases.next, kdf.cost);
     const sealed = sealEnvelope(header, dataKey, plaintext);
     dataKey.fill(0);
+    // Fenced as the store's writes are: re-sealing a version another writer replaced meanwhile would undo its change.
+    if (!held.held() || fileVersion(path) !== version) {
+      throw new StoreError('The store changed while its passphrase was being changed (this process was stopped or too slow); nothing was changed.', {
+        hint: 'Run dynsecret passwd again.',
+      });
+    }
     removeStaleTempFiles(path);
-    writeFileAtomic(path, sealed, 0o600);
+    writeFileSafely(path, sealed, 0o600);
   });
 }

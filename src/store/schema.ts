@@ -1,47 +1,26 @@
 import * as z from 'zod/mini';
-import type { DynamicSecretConfig } from '../config/schema.js';
+import { configSchemas, type DynamicSecretConfig } from '../config/schema.js';
 
 /**
  * The store's contents, checked before every write and when read from a store that was not checked
  * (see contents.ts). Written with zod/mini, whose schemas bundle to a small fraction of classic zod:
- * this is on the path of every command that opens the store, `list` included. So the config's shape is
- * repeated here rather than imported (config/schema.ts is classic zod), and the type check at the bottom
- * fails if the two ever differ by a field, an optional mark or a type.
+ * this is on the path of every command that opens the store, `list` included. A stored config is checked
+ * against the config's own schema (config/schema.ts, zod/mini too); the type check at the bottom keeps the
+ * stored config type the config type, should either ever be given a shape of its own.
  */
 
 /**
  * A lease's local record. `creating` is written before Atlas is asked (so a crash between the two is
  * visible); never the password.
  */
-export const leaseStatuses = ['creating', 'active', 'revoke-failed', 'gone'] as const;
+const leaseStatuses = ['creating', 'active', 'revoke-failed', 'gone'] as const;
 
 function buildSchemas() {
   // Schemas are immutable, so one instance serves every field of its kind: fewer to build.
   const text = z.string();
   const optionalText = z.optional(text);
-  const positiveInt = z.int().check(z.positive());
 
-  const roleSchema = z.object({ roleName: text, databaseName: text, collectionName: optionalText });
-  const scopeSchema = z.object({ name: text, type: z.enum(['CLUSTER', 'DATA_LAKE', 'STREAM']) });
-  const authSchema = z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('apiKey'), publicKey: text, privateKey: text }),
-    z.object({ kind: z.literal('serviceAccount'), clientId: text, clientSecret: text }),
-  ]);
-
-  const storedConfigSchema = z.object({
-    name: text,
-    groupId: text,
-    baseUrl: text,
-    auth: authSchema,
-    defaultTtlMs: positiveInt,
-    maxTtlMs: positiveInt,
-    roles: z.array(roleSchema).check(z.minLength(1)),
-    scopes: z.array(scopeSchema),
-    caFile: optionalText,
-    usernameTemplate: optionalText,
-    connectionString: optionalText,
-    createdAt: text,
-  });
+  const storedConfigSchema = configSchemas().configSchema;
   const leaseRecordSchema = z.object({
     leaseId: text,
     config: text,
@@ -68,7 +47,6 @@ let built: Schemas | undefined;
 export const schemas = (): Schemas => (built ??= buildSchemas());
 
 export type LeaseRecord = z.infer<Schemas['leaseRecordSchema']>;
-export type CachedToken = z.infer<Schemas['cachedTokenSchema']>;
 export type StoreData = z.infer<Schemas['storeDataSchema']>;
 
 export const emptyStoreData = (): StoreData => ({ configs: [], leases: [], tokens: [] });

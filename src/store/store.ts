@@ -1,13 +1,14 @@
 import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
-import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
+import { withLock, type HeldLock, type LockErrors, type LockOptions } from '../fs/lock.js';
+import { removeStaleTempFiles, writeFileSafely } from '../fs/safe-write.js';
 import { checkEdited, damaged, decodeContents, editableCopy, encodeContents } from './contents.js';
 import {
-  newHeader, openEnvelope, parseEnvelope, sealEnvelope, deriveWrappingKey, unwrapDataKey, type Envelope,
+  newHeader, openEnvelope, parseEnvelope, sealEnvelope, deriveWrappingKey, unwrapDataKey, PRODUCTION_KDF, type Envelope,
+  type KdfPolicy,
 } from './envelope.js';
 import { decodeSession, encodeSession, noKeyError, promptNewPassphrase, type KeySources } from './keys.js';
-import { DEFAULT_LOCK, withLock, type LockOptions } from './lock.js';
 import { emptyStoreData, type StoreData } from './schema.js';
 import type { Store } from './store-api.js';
 
@@ -19,7 +20,26 @@ export interface StoreOptions {
   lock?: Partial<LockOptions>;
   /** Where a repaired permission is reported. */
   warn?: (message: string) => void;
+  /**
+   * The scrypt cost of a new store and the costs accepted when reading one: `PRODUCTION_KDF` unless a test
+   * passes a cheaper policy. A store written under a cheaper policy is refused by the production one.
+   */
+  kdf?: KdfPolicy;
 }
+
+export const DEFAULT_LOCK: LockOptions = { timeoutMs: 30_000, staleMs: 5_000 };
+
+const storeLockErrors: LockErrors = {
+  timedOut: (target, timeoutMs) =>
+    new StoreError(`Timed out after ${Math.round(timeoutMs / 1000)}s waiting for the store lock.`, {
+      hint: `Another dynsecret process holds ${target}.lock; if none is running, remove that folder.`,
+    }),
+  failed: (_target, cause) => new StoreError(`Could not lock the store: ${(cause as Error).message}.`, { cause }),
+};
+
+/** Runs `work` under the store's lock (a store error, exit 3, when it cannot be had in time). */
+export const lockStore = <T>(path: string, options: LockOptions, work: (lock: HeldLock) => Promise<T>): Promise<T> =>
+  withLock(path, options, storeLockErrors, work);
 
 type Header = Pick<Envelope, 'dynsecret' | 'kdf' | 'wrappedKey'>;
 
@@ -32,7 +52,8 @@ const MAX_WRITE_ATTEMPTS = 5;
  */
 const versionOf = (stats: BigIntStats): string => `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
 
-function fileVersion(path: string): string | undefined {
+/** The version of the file at `path` (see `versionOf`), or undefined when there is none. */
+export function fileVersion(path: string): string | undefined {
   const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
   return stats === undefined ? undefined : versionOf(stats);
 }
@@ -49,6 +70,7 @@ export class EncryptedStore implements Store {
   readonly #keys: KeySources;
   readonly #lock: LockOptions;
   readonly #warn: (message: string) => void;
+  readonly #kdf: KdfPolicy;
   #checked = false;
   #refused = false;
   #unlocked: { header: Header; dataKey: Buffer } | undefined;
@@ -61,6 +83,7 @@ export class EncryptedStore implements Store {
     this.#keys = options.keys;
     this.#lock = { ...DEFAULT_LOCK, ...options.lock };
     this.#warn = options.warn ?? (() => undefined);
+    this.#kdf = options.kdf ?? PRODUCTION_KDF;
   }
 
   /**
@@ -99,7 +122,7 @@ export class EncryptedStore implements Store {
     // A planted store is refused before the lock folder is made beside it.
     if (this.exists()) this.#checkPermissions();
     for (let attempt = 1; ; attempt++) {
-      const outcome = await withLock(this.path, this.#lock, async (lock) => {
+      const outcome = await lockStore(this.path, this.#lock, async (lock) => {
         const read = this.#readVersion();
         const edit = editableCopy(read.text === undefined ? undefined : await this.#contents(read.text));
         if (read.text === undefined) await this.#createKey();
@@ -161,7 +184,7 @@ export class EncryptedStore implements Store {
 
   async #contents(text: string): Promise<StoreData> {
     if (this.#snapshot?.text === text) return this.#snapshot.contents;
-    const envelope = parseEnvelope(text);
+    const envelope = parseEnvelope(text, this.#kdf.limits);
     const contents = decodeContents(await this.#decrypt(envelope));
     this.#snapshot = { text, contents };
     return contents;
@@ -211,7 +234,7 @@ export class EncryptedStore implements Store {
     const secret = passphrase ?? (prompt ? await promptNewPassphrase(prompt) : undefined);
     if (secret === undefined) throw noKeyError(true);
     if (secret.length < 8) throw new StoreError('The passphrase must be at least 8 characters long.');
-    this.#unlocked = await newHeader(secret);
+    this.#unlocked = await newHeader(secret, this.#kdf.cost);
   }
 
   /** Seals checked contents under a fresh nonce and replaces the file (0600). Runs under the lock. */
@@ -219,7 +242,7 @@ export class EncryptedStore implements Store {
     const { header, dataKey } = this.#unlocked!;
     const text = sealEnvelope(header, dataKey, encodeContents(contents));
     removeStaleTempFiles(this.path);
-    writeFileAtomic(this.path, text, 0o600);
+    writeFileSafely(this.path, text, 0o600);
     this.#snapshot = { text, contents };
   }
 

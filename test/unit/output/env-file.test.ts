@@ -1,10 +1,11 @@
+import { mkdirSync, rmdirSync } from 'node:fs';
 import { chmod, lchown, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TransientError, UsageError } from '../../../src/errors.js';
-import { removeFromEnvFile, upsertEnvFile } from '../../../src/output/env-file.js';
+import { removeFromEnvFile, rewriteEnvFile, upsertEnvFile } from '../../../src/output/env-file.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -261,6 +262,42 @@ describe('the env file lock', () => {
     await upsertEnvFile(path, VARS);
     await removeFromEnvFile(path, ['DB_USERNAME']);
     expect(modes.map((m) => m.toString(8))).toEqual(['700', '700']);
+  });
+});
+
+describe('a writer that lost the env file lock', () => {
+  it('writes nothing and fails with a network-class error (exit 6), leaving the new holder\'s lock', async () => {
+    const path = join(dir, '.env');
+    await writeFile(path, 'A=1\n');
+    let calls = 0;
+    const attempt = rewriteEnvFile(path, (text) => {
+      // The second call runs under the lock: do what a writer that found it stale does, take it over.
+      if (++calls === 2) {
+        rmdirSync(`${path}.lock`);
+        mkdirSync(`${path}.lock`);
+      }
+      return `${text}B=2\n`;
+    });
+    const error = await attempt.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as TransientError).exitCode).toBe(6);
+    expect((error as Error).message).toMatch(/Lost the lock on .*\.env/);
+    expect(await readFile(path, 'utf8')).toBe('A=1\n');
+    expect(await readdir(dir)).toEqual(['.env', '.env.lock']);
+  });
+});
+
+describe('an env file written under any umask', () => {
+  const umaskBefore = process.umask();
+  afterEach(() => {
+    process.umask(umaskBefore);
+  });
+
+  it.each(['000', '022', '077', '277'])('is 0600 under umask %s', async (umask) => {
+    process.umask(Number.parseInt(umask, 8));
+    const path = join(dir, '.env');
+    await upsertEnvFile(path, VARS);
+    expect(await mode(path)).toBe(0o600);
   });
 });
 

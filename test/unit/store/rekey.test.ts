@@ -7,13 +7,14 @@ import { encodeSession } from '../../../src/store/keys.js';
 import { rekeyStore } from '../../../src/store/rekey.js';
 import { EncryptedStore } from '../../../src/store/store.js';
 import { sampleConfig } from '../../helpers/fixtures.js';
+import { TEST_KDF } from './test-kdf.js';
 
 const OLD = 'the old passphrase';
 const NEW = 'the new passphrase';
 
 async function storeWith(names: string[]): Promise<{ folder: string; session: string }> {
   const folder = mkdtempSync(join(tmpdir(), 'dynsecret-rekey-'));
-  const store = new EncryptedStore({ folder, keys: { passphrase: OLD } });
+  const store = new EncryptedStore({ folder, keys: { passphrase: OLD }, kdf: TEST_KDF });
   await store.update((data) => {
     for (const name of names) data.configs.push(sampleConfig(name));
   });
@@ -21,16 +22,16 @@ async function storeWith(names: string[]): Promise<{ folder: string; session: st
 }
 
 const names = (folder: string, keys: { passphrase?: string; session?: string }) =>
-  new EncryptedStore({ folder, keys }).read().then((d) => d.configs.map((c) => c.name));
+  new EncryptedStore({ folder, keys, kdf: TEST_KDF }).read().then((d) => d.configs.map((c) => c.name));
 
 describe('rekeyStore', () => {
   it('re-seals the same contents under a new data key and the new passphrase', async () => {
     const { folder, session } = await storeWith(['a', 'b']);
-    await rekeyStore(folder, { current: OLD, next: NEW });
+    await rekeyStore(folder, { current: OLD, next: NEW }, {}, TEST_KDF);
     expect(await names(folder, { passphrase: NEW })).toEqual(['a', 'b']);
     await expect(names(folder, { passphrase: OLD })).rejects.toThrow(/Wrong passphrase/);
     await expect(names(folder, { session })).rejects.toThrow(/DYNSECRET_SESSION does not open this store/);
-    const newSession = await new EncryptedStore({ folder, keys: { passphrase: NEW } }).sessionKey();
+    const newSession = await new EncryptedStore({ folder, keys: { passphrase: NEW }, kdf: TEST_KDF }).sessionKey();
     expect(newSession).not.toBe(session);
     expect(newSession).not.toBe(encodeSession(Buffer.alloc(32)));
   });
@@ -42,7 +43,7 @@ describe('rekeyStore', () => {
   ])('%s is a store error and the file is byte for byte the same', async (_case, passphrases, message) => {
     const { folder } = await storeWith(['a']);
     const before = readFileSync(join(folder, 'store.json'));
-    const error = await rekeyStore(folder, passphrases).then(() => undefined, (e: unknown) => e);
+    const error = await rekeyStore(folder, passphrases, {}, TEST_KDF).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect((error as Error).message).toMatch(message);
     expect(readFileSync(join(folder, 'store.json')).equals(before)).toBe(true);
@@ -50,9 +51,9 @@ describe('rekeyStore', () => {
 
   it('takes the store lock: an update running at the same time is either in the new store or refused, never lost silently', async () => {
     const { folder } = await storeWith(['a']);
-    const writer = new EncryptedStore({ folder, keys: { passphrase: OLD } });
+    const writer = new EncryptedStore({ folder, keys: { passphrase: OLD }, kdf: TEST_KDF });
     const [rekeyed, updated] = await Promise.allSettled([
-      rekeyStore(folder, { current: OLD, next: NEW }),
+      rekeyStore(folder, { current: OLD, next: NEW }, {}, TEST_KDF),
       writer.update((data) => {
         data.configs.push(sampleConfig('b'));
       }),
@@ -67,6 +68,6 @@ describe('rekeyStore', () => {
   });
 
   it('refuses when there is no store', async () => {
-    await expect(rekeyStore(mkdtempSync(join(tmpdir(), 'dynsecret-rekey-')), { current: OLD, next: NEW })).rejects.toThrow(/no store yet/);
+    await expect(rekeyStore(mkdtempSync(join(tmpdir(), 'dynsecret-rekey-')), { current: OLD, next: NEW }, {}, TEST_KDF)).rejects.toThrow(/no store yet/);
   });
 });

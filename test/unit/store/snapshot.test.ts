@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { sampleConfig } from '../../helpers/fixtures.js';
+import { TEST_KDF } from './test-kdf.js';
 
 // Counts decryptions while keeping the real envelope code.
 const opened = vi.hoisted(() => ({ count: 0 }));
@@ -17,7 +18,7 @@ const config = (name: string) => sampleConfig(name);
 
 async function seeded() {
   const folder = mkdtempSync(join(tmpdir(), 'dynsecret-snapshot-'));
-  const store = new EncryptedStore({ folder, keys: { passphrase: PASSPHRASE } });
+  const store = new EncryptedStore({ folder, keys: { passphrase: PASSPHRASE }, kdf: TEST_KDF });
   await store.update((data) => {
     data.configs.push(config('app-db'));
   });
@@ -37,15 +38,15 @@ describe('one decryption per version of the file', () => {
   ])('%s in one process: %i decryption', async (_what, decryptions, work) => {
     const { folder, session } = await seeded();
     opened.count = 0;
-    await work(new EncryptedStore({ folder, keys: { session } }));
+    await work(new EncryptedStore({ folder, keys: { session }, kdf: TEST_KDF }));
     expect(opened.count).toBe(decryptions);
   });
 
   it('decrypts again when another process changed the file, and sees the change', async () => {
     const { folder, session } = await seeded();
-    const mine = new EncryptedStore({ folder, keys: { session } });
+    const mine = new EncryptedStore({ folder, keys: { session }, kdf: TEST_KDF });
     expect((await mine.read()).configs.map((c) => c.name)).toEqual(['app-db']);
-    await new EncryptedStore({ folder, keys: { session } }).update((data) => {
+    await new EncryptedStore({ folder, keys: { session }, kdf: TEST_KDF }).update((data) => {
       data.configs.push(config('second'));
     });
     opened.count = 0;
@@ -57,7 +58,7 @@ describe('one decryption per version of the file', () => {
 describe('contents in memory', () => {
   it('are frozen for readers; an update works on its own copy', async () => {
     const { folder, session } = await seeded();
-    const store = new EncryptedStore({ folder, keys: { session } });
+    const store = new EncryptedStore({ folder, keys: { session }, kdf: TEST_KDF });
     const before = await store.read();
     expect(() => before.configs.push(config('sneaky'))).toThrow(TypeError);
     await store.update((data) => {
@@ -69,7 +70,7 @@ describe('contents in memory', () => {
 
   it('stay as they were, on disk and in memory, when an update fails halfway', async () => {
     const { folder, session } = await seeded();
-    const store = new EncryptedStore({ folder, keys: { session } });
+    const store = new EncryptedStore({ folder, keys: { session }, kdf: TEST_KDF });
     const file = readFileSync(store.path);
     await expect(store.update((data) => {
       data.configs = [];
@@ -83,8 +84,8 @@ describe('contents in memory', () => {
     const { folder, session } = await seeded();
     const { openEnvelope, parseEnvelope } = await import('../../../src/store/envelope.js');
     const { decodeSession } = await import('../../../src/store/keys.js');
-    const text = readFileSync(new EncryptedStore({ folder, keys: { session } }).path, 'utf8');
-    const plaintext = openEnvelope(parseEnvelope(text), decodeSession(session));
+    const text = readFileSync(new EncryptedStore({ folder, keys: { session }, kdf: TEST_KDF }).path, 'utf8');
+    const plaintext = openEnvelope(parseEnvelope(text, TEST_KDF.limits), decodeSession(session));
     expect(JSON.parse(plaintext!)).toMatchObject({ checked: 1, configs: [{ name: 'app-db' }] });
   });
 });

@@ -5,11 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode, StoreError } from '../../../src/errors.js';
 import { EncryptedStore } from '../../../src/store/store.js';
 import { sampleConfig } from '../../helpers/fixtures.js';
+import { TEST_KDF } from './test-kdf.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 const home = () => mkdtempSync(join(tmpdir(), 'dynsecret-store-'));
 const storeAt = (folder: string, keys: ConstructorParameters<typeof EncryptedStore>[0]['keys'] = { passphrase: PASSPHRASE }) =>
-  new EncryptedStore({ folder, keys });
+  new EncryptedStore({ folder, keys, kdf: TEST_KDF });
 
 const config = (name: string) => sampleConfig(name);
 
@@ -76,8 +77,10 @@ describe('EncryptedStore', () => {
     ['nonce', (e) => { const b = Buffer.from(e.iv, 'base64'); b[0]! ^= 1; e.iv = b.toString('base64'); }],
     ['wrapped key', (e) => { const b = Buffer.from(e.wrappedKey.key, 'base64'); b[0]! ^= 1; e.wrappedKey.key = b.toString('base64'); }],
     ['salt', (e) => { const b = Buffer.from(e.kdf.salt, 'base64'); b[0]! ^= 1; e.kdf.salt = b.toString('base64'); }],
-    ['weaker KDF', (e) => { e.kdf.N = 2 ** 14; }],
-    ['larger KDF', (e) => { e.kdf.N = 2 ** 18; }],
+    // Relative to the test policy (N 2^10): below its minimum, and a larger N its limits accept but the AAD does not.
+    ['weaker KDF', (e) => { e.kdf.N = 2 ** 9; }],
+    ['larger KDF', (e) => { e.kdf.N = 2 ** 11; }],
+    ['KDF beyond the limits', (e) => { e.kdf.N = 2 ** 14; }],
     ['format version', (e) => { e.dynsecret = 2; }],
     ['plaintext planted', (e) => { e.data = Buffer.from('{"configs":[]}').toString('base64'); }],
     // Fields the format does not have are tampering too: nothing unauthenticated rides along in the header.
@@ -173,6 +176,19 @@ describe('EncryptedStore', () => {
   });
 });
 
+describe('EncryptedStore key derivation', () => {
+  it('writes a new store at the production cost by default, and refuses a store written at a test cost', async () => {
+    const folder = home();
+    await new EncryptedStore({ folder, keys: { passphrase: PASSPHRASE } }).update(() => undefined);
+    expect(JSON.parse(readFileSync(join(folder, 'store.json'), 'utf8')).kdf).toMatchObject({ N: 2 ** 17, r: 8, p: 1 });
+
+    const cheap = await seeded();
+    expect(JSON.parse(readFileSync(join(cheap, 'store.json'), 'utf8')).kdf).toMatchObject({ N: 2 ** 10 });
+    const production = new EncryptedStore({ folder: cheap, keys: { passphrase: PASSPHRASE } });
+    await expectStoreError(production.read(), /key-derivation parameters are weaker/);
+  });
+});
+
 describe('EncryptedStore fencing', () => {
   // The file replaced by another version while this writer held the lock, as when the writer was stopped past
   // the lock's stale time and another writer committed meanwhile: the write is redone on the newer store.
@@ -184,7 +200,7 @@ describe('EncryptedStore fencing', () => {
     const meanwhile = readFileSync(path);
     writeFileSync(path, before);
     const warnings: string[] = [];
-    const store = new EncryptedStore({ folder, keys: { passphrase: PASSPHRASE }, warn: (m) => warnings.push(m) });
+    const store = new EncryptedStore({ folder, keys: { passphrase: PASSPHRASE }, warn: (m) => warnings.push(m), kdf: TEST_KDF });
     let calls = 0;
     const result = await store.update((d) => {
       calls += 1;
@@ -222,7 +238,7 @@ describe('EncryptedStore permissions', () => {
   it('narrows a store file or folder readable by others back to 0600/0700, with a warning', async () => {
     const folder = await seeded();
     const warnings: string[] = [];
-    const store = new EncryptedStore({ folder, keys: { passphrase: PASSPHRASE }, warn: (m) => warnings.push(m) });
+    const store = new EncryptedStore({ folder, keys: { passphrase: PASSPHRASE }, warn: (m) => warnings.push(m), kdf: TEST_KDF });
     chmodSync(store.path, 0o644);
     chmodSync(folder, 0o755);
     expect((await store.read()).configs).toHaveLength(1);

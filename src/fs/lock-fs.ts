@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
  *   whose lock was taken over must not, when it resumes and releases (or exits), remove the new holder's lock.
  *   Before that, removing a stale folder is how a lock left by a dead process is taken over.
  */
-export interface LockFs {
+interface LockFs {
   fs: typeof fs;
   /** Whether the lock folder at `path` is still the one this lock made. */
   owns(path: string): boolean;

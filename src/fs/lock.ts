@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StoreError } from '../errors.js';
 import { createLockFs } from './lock-fs.js';
 
 /**
- * A cross-process lock beside the store (proper-lockfile: an atomic mkdir whose mtime is refreshed while
- * held, so a lock left by a killed process goes stale and is taken over). The wait is bounded.
+ * A cross-process lock on one file, used by the store and env files alike (proper-lockfile: an atomic mkdir
+ * of `FILE.lock`, 0700 whatever the umask, whose mtime is refreshed while held, so a lock left by a killed
+ * process goes stale and is taken over). The wait is bounded; what a caller reports when it gives up is its own.
  */
 export interface LockOptions {
   timeoutMs: number;
@@ -13,7 +13,13 @@ export interface LockOptions {
   onAcquired?: (waitedMs: number) => void;
 }
 
-export const DEFAULT_LOCK: LockOptions = { timeoutMs: 30_000, staleMs: 5_000 };
+/** The errors a lock's user throws: each says what was locked, in that user's words and with its exit code. */
+export interface LockErrors {
+  /** Another process held the lock for all of `timeoutMs`. */
+  timedOut(target: string, timeoutMs: number): Error;
+  /** The lock could not be taken for another reason (`cause`: the file system's error). */
+  failed(target: string, cause: unknown): Error;
+}
 
 /** What `work` is handed while it runs under the lock. */
 export interface HeldLock {
@@ -25,7 +31,12 @@ export interface HeldLock {
   held(): boolean;
 }
 
-export async function withLock<T>(target: string, options: LockOptions, work: (lock: HeldLock) => Promise<T>): Promise<T> {
+export async function withLock<T>(
+  target: string,
+  options: LockOptions,
+  errors: LockErrors,
+  work: (lock: HeldLock) => Promise<T>,
+): Promise<T> {
   const { default: lockfile } = await import('proper-lockfile');
   const started = Date.now();
   let compromised = false;
@@ -46,14 +57,8 @@ export async function withLock<T>(target: string, options: LockOptions, work: (l
       });
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') {
-        throw new StoreError(`Could not lock the store: ${(error as Error).message}.`, { cause: error });
-      }
-      if (Date.now() - started > options.timeoutMs) {
-        throw new StoreError(`Timed out after ${Math.round(options.timeoutMs / 1000)}s waiting for the store lock.`, {
-          hint: `Another dynsecret process holds ${target}.lock; if none is running, remove that folder.`,
-        });
-      }
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw errors.failed(target, error);
+      if (Date.now() - started > options.timeoutMs) throw errors.timedOut(target, options.timeoutMs);
       await sleep(15 + Math.random() * 35);
     }
   }

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 // Records what each fsync was given: a file or a folder.
 const synced = vi.hoisted(() => [] as string[]);
@@ -13,11 +13,11 @@ vi.mock('node:fs', async (importOriginal) => {
   };
   return { ...fs, default: { ...fs, fsyncSync }, fsyncSync };
 });
-const { removeStaleTempFiles, writeFileAtomic } = await import('../../../src/store/atomic-file.js');
+const { removeStaleTempFiles, writeFileSafely } = await import('../../../src/fs/safe-write.js');
 
 const folder = () => mkdtempSync(join(tmpdir(), 'dynsecret-atomic-'));
 
-describe('writeFileAtomic', () => {
+describe('writeFileSafely', () => {
   it.each([
     ['creates', undefined],
     ['replaces', 'old contents, longer than the new ones'],
@@ -25,7 +25,7 @@ describe('writeFileAtomic', () => {
     const dir = folder();
     const path = join(dir, 'store.json');
     if (previous !== undefined) writeFileSync(path, previous, { mode: 0o600 });
-    writeFileAtomic(path, 'new contents', 0o600);
+    writeFileSafely(path, 'new contents', 0o600);
     expect(readFileSync(path, 'utf8')).toBe('new contents');
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readdirSync(dir)).toEqual(['store.json']);
@@ -33,7 +33,7 @@ describe('writeFileAtomic', () => {
 
   it('syncs the file, then the folder that holds the rename', () => {
     synced.length = 0;
-    writeFileAtomic(join(folder(), 'store.json'), 'contents', 0o600);
+    writeFileSafely(join(folder(), 'store.json'), 'contents', 0o600);
     expect(synced).toEqual(['file', 'folder']);
   });
 
@@ -42,9 +42,33 @@ describe('writeFileAtomic', () => {
     const path = join(dir, 'store.json');
     mkdirSync(path);
     writeFileSync(join(path, 'inside'), 'x');
-    expect(() => writeFileAtomic(path, 'new contents', 0o600)).toThrow();
+    expect(() => writeFileSafely(path, 'new contents', 0o600)).toThrow();
     expect(readdirSync(dir)).toEqual(['store.json']);
     expect(readdirSync(path)).toEqual(['inside']);
+  });
+});
+
+describe('writeFileSafely under any umask', () => {
+  const umaskBefore = process.umask();
+  afterEach(() => {
+    process.umask(umaskBefore);
+  });
+
+  it.each(['000', '022', '277'])('gives the file exactly the mode asked for under umask %s', (umask) => {
+    process.umask(Number.parseInt(umask, 8));
+    const path = join(folder(), 'app.env');
+    writeFileSafely(path, 'A=1\n', 0o600);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('writes a file whose name is as long as a file name may be, and cleans its temp files', () => {
+    const dir = folder();
+    const path = join(dir, 'x'.repeat(255));
+    writeFileSafely(path, 'contents', 0o600);
+    expect(readFileSync(path, 'utf8')).toBe('contents');
+    writeFileSync(join(dir, `${'x'.repeat(100)}.1-ab.tmp`), '');
+    removeStaleTempFiles(path);
+    expect(readdirSync(dir)).toEqual(['x'.repeat(255)]);
   });
 });
 
