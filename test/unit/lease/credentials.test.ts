@@ -266,3 +266,43 @@ describe('validateUsernameTemplate', () => {
     else expect(run).toThrow(/longer than 100|must start with a letter or digit/);
   });
 });
+
+describe('messages and hints', () => {
+  function usage(run: () => unknown): UsageError {
+    try {
+      run();
+    } catch (error) {
+      if (error instanceof UsageError) return error;
+      throw error;
+    }
+    throw new Error('expected a UsageError');
+  }
+  const random = cycling([0, 1, 2, 35, 36, 251, 252, 255]);
+
+  it.each([
+    ['{user}-{random}', 'Username template "{user}-{random}" has an unknown placeholder {user}', 'use {config}, {random} and {time}'],
+    ['ds-{config}', 'Username template "ds-{config}" must contain {random} so every lease gets a unique username', 'e.g. ci-{config}-{random}'],
+    ['{random', 'Username template "{random" has unbalanced braces', undefined],
+    [
+      'a+{random}',
+      'Username template "a+{random}" may only contain letters, digits, ".", "_", "-" and the placeholders {config}, {random}, {time}',
+      undefined,
+    ],
+    // Up to 60 characters the template is shown whole; beyond, its first 60 and an ellipsis.
+    [`${'t'.repeat(51)}+{random}`, `Username template "${'t'.repeat(51)}+{random}" may only contain`, undefined],
+    [`${'t'.repeat(52)}+{random}`, `Username template "${'t'.repeat(52)}+{random…" may only contain`, undefined],
+    [`${'t'.repeat(70)}`, `Username template "${'t'.repeat(60)}…" must contain {random}`, 'e.g. ci-{config}-{random}'],
+  ])('validateUsernameTemplate(%j)', (template, message, hint) => {
+    const error = usage(() => validateUsernameTemplate(template));
+    expect(error.message.slice(0, message.length)).toBe(message);
+    expect(error.hint).toBe(hint);
+  });
+
+  it.each([
+    // ds- (3) + 44 + - (1) + 12 = 60 characters: shown whole; one more and it is cut.
+    ['a/' + 'x'.repeat(42), `Username "ds-a/${'x'.repeat(42)}-abc9a9abc9a9" may only contain letters, digits, ".", "_" and "-"`],
+    ['a/' + 'x'.repeat(43), `Username "ds-a/${'x'.repeat(43)}-abc9a9abc9a…" may only contain letters, digits, ".", "_" and "-"`],
+  ])('generateUsername with config %j', (configName, message) => {
+    expect(usage(() => generateUsername({ configName, random, now: NOW })).message).toBe(message);
+  });
+});
