@@ -38,6 +38,28 @@ describe('EncryptedStore', () => {
     expect(statSync(folder).mode & 0o777).toBe(0o700);
   });
 
+  it('opens the store file written by 0.1.0 (known answer), and a write keeps it openable', async () => {
+    const folder = home();
+    chmodSync(folder, 0o700);
+    writeFileSync(join(folder, 'store.json'), readFileSync(new URL('../../fixtures/store-0.1.0.json', import.meta.url)), { mode: 0o600 });
+    const store = storeAt(folder, { passphrase: 'known-answer passphrase 0.1.0' });
+    const data = await store.read();
+    expect(data.configs.map((c) => [c.name, c.auth])).toEqual([
+      ['app-db', { kind: 'apiKey', publicKey: 'abcdefgh', privateKey: 'fixture-private-key-not-real' }],
+    ]);
+    expect(data.configs[0]?.roles).toEqual([
+      { roleName: 'readWrite', databaseName: 'app' },
+      { roleName: 'read', databaseName: 'app', collectionName: 'orders' },
+    ]);
+    expect(data.leases.map((l) => [l.leaseId, l.status, l.expiresAt])).toEqual([['ds-app-db-0123456789ab', 'active', '2026-11-29T11:00:00Z']]);
+    await store.update((d) => {
+      d.configs.push(config('second'));
+    });
+    const again = await storeAt(folder, { passphrase: 'known-answer passphrase 0.1.0' }).read();
+    expect(again.configs.map((c) => c.name)).toEqual(['app-db', 'second']);
+    await expectStoreError(storeAt(folder, { passphrase: 'known-answer passphrase 0.1.1' }).read(), /Wrong passphrase/);
+  });
+
   it('never writes secrets or configs in clear', async () => {
     const folder = await seeded();
     const text = readFileSync(storeAt(folder).path, 'utf8');
