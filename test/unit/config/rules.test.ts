@@ -387,3 +387,27 @@ describe('identifiers and secrets: boundaries', () => {
     );
   });
 });
+
+describe('hints and exact shapes', () => {
+  function hint(fn: () => unknown): string | undefined {
+    try {
+      fn();
+    } catch (error) {
+      return (error as UsageError).hint;
+    }
+    throw new Error('expected a UsageError');
+  }
+
+  it('points to an example or to where the value is found', () => {
+    expect(hint(() => validateConfigName('a b'))).toBe('e.g. dynsecret create app-db …');
+    expect(hint(() => validateGroupId('abc'))).toBe('Find it in Atlas under Project Settings, or with `atlas projects list`.');
+  });
+
+  it.each([
+    ['readWrite@app', { roleName: 'readWrite', databaseName: 'app' }],
+    ['read@app.orders', { roleName: 'read', databaseName: 'app', collectionName: 'orders' }],
+  ])('parseRole(%j) has a collection field only when one is given', (spec, role) => {
+    expect(parseRole(spec)).toStrictEqual(role);
+    expect(JSON.stringify(parseRole(spec))).toBe(JSON.stringify(role));
+  });
+});
