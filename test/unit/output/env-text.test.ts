@@ -227,7 +227,10 @@ describe('where a value ends, as each reader sees it', () => {
     ['an escaped backslash ends double quotes', 'K="a\\\\"\nB="2"\n', "K='v'\nB=\"2\"\n"],
     ['a backtick span', 'K=`a\nb`\nB=2\n', "K='v'\nB=2\n"],
     ['# inside a word is not a comment', "K=a#b'c\nd'\nB=2\n", "K='v'\nB=2\n"],
+    // `K=#'a` is one word to the shell: the # right after = does not start a comment, the quote spans lines.
+    ['# right after = is not a comment', "K=#'a\nb'\nB=2\n", "K='v'\nB=2\n"],
     ['# after a blank is a comment', "K=a #b'c\nB=2\n", "K='v'\nB=2\n"],
+    ['# after = and a blank is a comment', "K= #b'c\nB=2\n", "K='v'\nB=2\n"],
     ['# after a tab is a comment', "K=a\t#it's\nB=2\n", "K='v'\nB=2\n"],
     ['an escaped quote outside quotes', "K=a\\'b\nB=2\n", "K='v'\nB=2\n"],
     ['an unterminated single quote: one line only', "K='abc\nB=2\n", "K='v'\nB=2\n"],
@@ -287,6 +290,10 @@ describe('removeEnvKeys: edge files', () => {
   ])('%s', (_name, before, after) => {
     const names = _name === 'no names' ? [] : ['DB_USERNAME', 'DB_PASSWORD'];
     expect(removeEnvKeys(before, names)).toBe(after);
+  });
+
+  it('removes a shell value that starts with # and a quote spanning lines, whole', () => {
+    expect(removeEnvKeys("K=#'a\nb'\nA=1\n", ['K'], 'shell')).toBe('A=1\n');
   });
 
   it('reads dotenv by default', () => {
