@@ -13,6 +13,7 @@ export const MUTATION_TESTS = [
   'test/unit/output/formats.test.ts',
   'test/unit/store/envelope.test.ts',
   'test/unit/atlas/digest.test.ts',
+  'test/unit/atlas/digest-flow.test.ts',
   'test/unit/atlas/retry.test.ts',
 ];
 

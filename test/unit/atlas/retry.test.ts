@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { AtlasNetworkError } from '../../../src/atlas/network-errors.js';
 import type { HttpResponse } from '../../../src/atlas/transport.js';
 import {
   backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, resolveRetryPolicy, retryDelay, withRetries, type RetryDeps,
@@ -190,6 +191,29 @@ describe('withRetries, with scripted responses', () => {
   ] as const)('%s', async (_name, statuses, idempotent, maxAttempts, status, sleeps, attempts) => {
     const result = await run(statuses.map((s) => [...s] as [number, string?]), idempotent, maxAttempts);
     expect(result).toEqual({ status, sleeps: [...sleeps], attempts: [...attempts] });
+  });
+
+  it.each([
+    ['one failure, then a response', 1, 5, 200, [50], 2],
+    ['four failures, then a response on the last attempt', 4, 5, 200, [50, 100, 200, 400], 5],
+    ['failures on every attempt', 9, 3, 'refused', [50, 100], 3],
+    ['a failure with a single attempt', 9, 1, 'refused', [], 1],
+  ] as const)('an idempotent call with network errors: %s', async (_name, failures, maxAttempts, outcome, sleeps, calls) => {
+    const slept: number[] = [];
+    let n = 0;
+    const result = withRetries(
+      async () => {
+        n += 1;
+        if (n <= failures) throw new AtlasNetworkError('refused', { code: 'ECONNREFUSED', host: '127.0.0.1', cause: undefined });
+        return response(200);
+      },
+      true,
+      { policy: { ...policy, maxAttempts }, random: () => 0.5, now: () => 0, sleep: async (ms) => void slept.push(ms) },
+    );
+    if (outcome === 'refused') await expect(result).rejects.toBeInstanceOf(AtlasNetworkError);
+    else expect((await result).status).toBe(outcome);
+    expect(slept).toEqual([...sleeps]);
+    expect(n).toBe(calls);
   });
 
   it('rethrows an error that is not a network error at once', async () => {
