@@ -218,6 +218,11 @@ describe('where a value ends, as each reader sees it', () => {
     ['a key with dots and dashes is another key', 'K.x=1\nK-y=2\nK=3\n', "K.x=1\nK-y=2\nK='v'\n"],
     ['no = sign is not an assignment', 'K\nK =1\n', "K\nK='v'\n"],
     ['export without a blank is part of the name', 'exportK=1\n', "exportK=1\nK='v'\n"],
+    ['export followed by several blanks', 'export  \tK=1\n', "export K='v'\n"],
+    ['a closing quote with text after it, and a later quote that could close', 'K="a\nb"c\nd"\nB=2\n', "K='v'\nb\"c\nd\"\nB=2\n"],
+    ['a closing quote at the start of a line', 'K="a\n"\nB=2\n', "K='v'\nB=2\n"],
+    ['an unterminated quote after a comment line', '# top\nK="broken\nB=2\n', "# top\nK='v'\nB=2\n"],
+    ['an unterminated quote after a blank line', '\nK="broken\nB=2\n', "\nK='v'\nB=2\n"],
   ])('dotenv: %s', (_name, before, after) => {
     expect(applyEnvUpdates(before, K, 'dotenv')).toBe(after);
   });
@@ -232,6 +237,10 @@ describe('where a value ends, as each reader sees it', () => {
     ['# after a blank is a comment', "K=a #b'c\nB=2\n", "K='v'\nB=2\n"],
     ['# after = and a blank is a comment', "K= #b'c\nB=2\n", "K='v'\nB=2\n"],
     ['# after a tab is a comment', "K=a\t#it's\nB=2\n", "K='v'\nB=2\n"],
+    // A quote in a comment would otherwise pair with one on a later line.
+    ['a quote in a comment after a blank', "K=x # don't\n# it's fine\nC=3\n", "K='v'\n# it's fine\nC=3\n"],
+    ['a quote in a comment after a tab', "K=x\t# don't\n# it's fine\nC=3\n", "K='v'\n# it's fine\nC=3\n"],
+    ['a word after a blank is not a comment', "K=x y'a\nb'\nB=2\n", "K='v'\nB=2\n"],
     ['an escaped quote outside quotes', "K=a\\'b\nB=2\n", "K='v'\nB=2\n"],
     ['an unterminated single quote: one line only', "K='abc\nB=2\n", "K='v'\nB=2\n"],
     ['an unterminated double quote: one line only', 'K="abc\nB=2\n', "K='v'\nB=2\n"],
@@ -269,6 +278,13 @@ describe('line endings, byte-order mark and edge files', () => {
     expect(after.split('\n')).toHaveLength(2);
   });
 
+  it.each([
+    ['only replacements: each line keeps its own ending', 'A=1\r\nK=1\n', "A=1\r\nK='v'\n"],
+    ['only replacements, CRLF last', 'A=1\nK=1\r\n', "A=1\nK='v'\r\n"],
+  ])('%s', (_name, before, after) => {
+    expect(applyEnvUpdates(before, [['K', 'v']], 'dotenv')).toBe(after);
+  });
+
   it('sets the last of several values given for one name', () => {
     expect(applyEnvUpdates('K=1\n', [['K', 'a'], ['K', 'b']], 'dotenv')).toBe("K='b'\n");
   });
@@ -287,6 +303,8 @@ describe('removeEnvKeys: edge files', () => {
     ['indented and exported lines', '  DB_USERNAME=a\n\texport DB_PASSWORD=b\nA=1\n', 'A=1\n'],
     ['no names', 'DB_USERNAME=a\n', 'DB_USERNAME=a\n'],
     ['blank lines kept', '\nDB_USERNAME=a\n\n', '\n\n'],
+    ['the only line, without a final newline', 'DB_PASSWORD=x', ''],
+    ['the last of three lines, without a final newline', 'A=1\nB=2\nDB_PASSWORD=x', 'A=1\nB=2'],
   ])('%s', (_name, before, after) => {
     const names = _name === 'no names' ? [] : ['DB_USERNAME', 'DB_PASSWORD'];
     expect(removeEnvKeys(before, names)).toBe(after);
