@@ -221,6 +221,8 @@ describe('where a value ends, as each reader sees it', () => {
     ['export followed by several blanks', 'export  \tK=1\n', "export K='v'\n"],
     ['a closing quote with text after it, and a later quote that could close', 'K="a\nb"c\nd"\nB=2\n', "K='v'\nb\"c\nd\"\nB=2\n"],
     ['a closing quote at the start of a line', 'K="a\n"\nB=2\n', "K='v'\nB=2\n"],
+    // As the dotenv package reads `"a\\"` then `b"`: \" does not close, so the value runs to the next line.
+    ['two backslashes before a quote', 'K="a\\\\"\nb"\nC=3\n', "K='v'\nC=3\n"],
     ['an unterminated quote after a comment line', '# top\nK="broken\nB=2\n', "# top\nK='v'\nB=2\n"],
     ['an unterminated quote after a blank line', '\nK="broken\nB=2\n', "\nK='v'\nB=2\n"],
   ])('dotenv: %s', (_name, before, after) => {
