@@ -130,11 +130,12 @@ function dotenvValueEnd(text: string, from: number): number | null {
 
 /**
  * Where a value ends as a POSIX shell reads the word: quotes anywhere open a span that may cross lines,
- * a backslash escapes the next character, `#` after a blank starts a comment. A backslash-newline is not
- * followed, so a stray one can never swallow the next line. Null when a quote is never closed.
+ * a backslash escapes the next character, `#` after a blank starts a comment (right after `=` it does not:
+ * `K=#'a` is one word). A backslash-newline is not followed, so a stray one can never swallow the next line.
+ * Null when a quote is never closed.
  */
 function shellValueEnd(text: string, from: number): number | null {
-  let afterBlank = true;
+  let afterBlank = false;
   for (let i = from; i < text.length; i++) {
     const c = text[i];
     if (c === '\n') return i;

@@ -8,7 +8,7 @@ import { StoreError } from '../errors.js';
  * additional authenticated data, so changing any header field makes the file fail to open, and a field the
  * format does not have is refused when parsing.
  */
-const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 1;
 export const KDF_DEFAULTS = { N: 2 ** 17, r: 8, p: 1 } as const;
 
 /** The scrypt parameters a new header is written with. */

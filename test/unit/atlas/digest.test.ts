@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { digestAuthorization, digestResponse, parseDigestChallenge, type DigestInput } from '../../../src/atlas/digest.js';
+import {
+  DigestAuthenticator, digestAuthorization, digestResponse, parseDigestChallenge, type DigestInput,
+} from '../../../src/atlas/digest.js';
+import { DynsecretError } from '../../../src/errors.js';
 
 const rfc2617: DigestInput = {
   algorithm: 'MD5',
@@ -94,5 +97,137 @@ describe('digestAuthorization', () => {
     ],
   ])('formats %s', (_name, input, opaque, expected) => {
     expect(digestAuthorization(input, opaque)).toBe(expected);
+  });
+});
+
+describe('digestResponse: more known answers', () => {
+  // Worked out with node:crypto createHash over the RFC formulas, one step at a time.
+  it.each([
+    ['SHA-256 without qop', { ...rfc2617, algorithm: 'SHA-256' as const, qop: undefined }, 'e71f89d8267982ee1cd4dfb3637698eaf2f55848fe056aee7be175262aab5d2a'],
+    [
+      'MD5, a POST with a query, nc 0000000a',
+      { ...rfc2617, username: 'pub', password: 'priv', realm: 'MMS Public API', nonce: 'n0', method: 'POST', uri: '/api/atlas/v2/groups?x=1', nc: '0000000a', cnonce: 'cn' },
+      '016c0c8d0a20c02d3810998954068a3d',
+    ],
+    [
+      'MD5 of UTF-8 text, no qop',
+      { ...rfc2617, username: 'ü', password: 'pässwörd', realm: 'r', nonce: 'n', uri: '/', qop: undefined },
+      'dba69be0cebeb178c7b9b6447dd3a49f',
+    ],
+  ])('%s', (_name, input, expected) => {
+    expect(digestResponse(input)).toBe(expected);
+  });
+
+  it('without qop, ignores nc and cnonce', () => {
+    const plain = { ...rfc2617, qop: undefined };
+    expect(digestResponse({ ...plain, nc: '00000009', cnonce: 'other' })).toBe(digestResponse(plain));
+  });
+});
+
+describe('parseDigestChallenge: forms of the header', () => {
+  const expected = { realm: 'r', nonce: 'n1', algorithm: 'MD5', qop: 'auth', opaque: undefined, stale: false };
+  it.each([
+    ['lowercase scheme', 'digest realm="r", nonce="n1", qop="auth"', expected],
+    ['uppercase scheme and names', 'DIGEST REALM="r", NONCE="n1", QOP="AUTH"', expected],
+    ['unquoted values', 'Digest realm=r, nonce=n1, qop=auth', expected],
+    ['blanks around =', 'Digest realm = "r" , nonce= "n1",qop ="auth"', expected],
+    ['the first of a repeated parameter', 'Digest realm="r", nonce="n1", nonce="n2", qop="auth", qop="auth-int"', expected],
+    ['a lowercase algorithm', 'Digest realm="r", nonce="n1", qop="auth", algorithm=md5', expected],
+    ['a lowercase SHA-256', 'Digest realm="r", nonce="n1", qop="auth", algorithm="sha-256"', { ...expected, algorithm: 'SHA-256' }],
+    ['qop listed with blanks', 'Digest realm="r", nonce="n1", qop=" auth-int , Auth "', expected],
+    ['stale=FALSE', 'Digest realm="r", nonce="n1", qop="auth", stale=FALSE', expected],
+    ['stale=true unquoted', 'Digest realm="r", nonce="n1", qop="auth", stale=true', { ...expected, stale: true }],
+    ['stale=yes', 'Digest realm="r", nonce="n1", qop="auth", stale=yes', expected],
+    ['an empty opaque', 'Digest realm="r", nonce="n1", qop="auth", opaque=""', { ...expected, opaque: '' }],
+    ['no realm', 'Digest nonce="n1", qop="auth"', { ...expected, realm: '' }],
+    ['an empty realm', 'Digest realm="", nonce="n1", qop="auth"', { ...expected, realm: '' }],
+    ['commas and escapes inside quotes', 'Digest realm="a, b=\\\\c", nonce="n1", qop="auth"', { ...expected, realm: 'a, b=\\c' }],
+    ['after a Bearer challenge on the same line', 'Bearer realm="x", Digest realm="r", nonce="n1", qop="auth"', expected],
+    ['a tab after the scheme', 'Digest\trealm="r", nonce="n1", qop="auth"', expected],
+  ])('reads %s', (_name, header, result) => {
+    expect(parseDigestChallenge(header)).toEqual(result);
+  });
+
+  it.each([
+    ['the word Digest inside another challenge', 'Basic realm="Digest area"'],
+    ['a scheme that only ends in Digest', 'XDigest realm="r", nonce="n1"'],
+    ['Digest with no blank after it', 'Digest,nonce="n1"'],
+    ['an empty nonce', 'Digest realm="r", nonce="", qop="auth"'],
+    ['an empty header', ''],
+  ])('finds nothing in %s', (_name, header) => {
+    expect(parseDigestChallenge(header)).toBeUndefined();
+  });
+
+  it.each([
+    ['SHA-512-256 with qop auth', 'Digest nonce="n", algorithm=SHA-512-256, qop="auth"', 'algorithm SHA-512-256, qop auth'],
+    ['MD5-sess', 'Digest nonce="n", algorithm=MD5-sess', 'algorithm MD5-SESS, qop none'],
+    ['qop auth-int only', 'Digest nonce="n", qop="auth-int"', 'algorithm MD5, qop auth-int'],
+    ['two unknown qops', 'Digest nonce="n", qop="auth-int, auth-conf"', 'algorithm MD5, qop auth-int/auth-conf'],
+  ])('refuses %s, saying what was asked', (_name, header, asked) => {
+    let error: unknown;
+    try {
+      parseDigestChallenge(header);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DynsecretError);
+    expect((error as DynsecretError).exitCode).toBe(1);
+    expect((error as DynsecretError).message).toBe(
+      `Atlas asked for a kind of digest authentication dynsecret does not support (${asked}): report this to the dynsecret maintainers`,
+    );
+  });
+});
+
+describe('digestAuthorization: escaping and parts', () => {
+  it('escapes backslashes and quotes in every quoted value, and adds opaque after qop', () => {
+    const input: DigestInput = {
+      ...rfc2617, algorithm: 'SHA-256', username: 'a\\b"c', realm: 'r"1', nonce: 'n\\', uri: '/x?q="1"', nc: '0000000f', cnonce: 'c"n',
+    };
+    expect(digestAuthorization(input, 'o"p\\')).toBe(
+      'Digest username="a\\\\b\\"c", realm="r\\"1", nonce="n\\\\", uri="/x?q=\\"1\\"", algorithm=SHA-256, ' +
+        `response="${digestResponse(input)}", qop=auth, nc=0000000f, cnonce="c\\"n", opaque="o\\"p\\\\"`,
+    );
+  });
+});
+
+describe('DigestAuthenticator: nonce counts', () => {
+  const challenge = (nonce: string) => ({
+    status: 401,
+    text: '',
+    headers: { get: (name: string) => (name === 'www-authenticate' ? `Digest realm="MMS Public API", nonce="${nonce}", algorithm=MD5, qop="auth"` : null) },
+  });
+
+  it('sends nothing before the first challenge, then counts each request in hex from 1', async () => {
+    let cnonces = 0;
+    const auth = new DigestAuthenticator('pub', 'priv', () => `cn${(cnonces += 1)}`);
+    expect(auth.kind).toBe('apiKey');
+    expect(auth.secrets).toEqual(['priv']);
+    expect(await auth.header('GET', '/a')).toBeUndefined();
+    expect(await auth.shouldRetryUnauthorized(challenge('n0'), undefined)).toBe('challenge');
+
+    const headers: string[] = [];
+    for (let i = 0; i < 17; i++) headers.push((await auth.header('GET', '/a')) ?? '');
+    const input = { algorithm: 'MD5' as const, username: 'pub', password: 'priv', realm: 'MMS Public API', nonce: 'n0', method: 'GET', uri: '/a', qop: 'auth' as const };
+    expect(headers[0]).toBe(digestAuthorization({ ...input, nc: '00000001', cnonce: 'cn1' }, undefined));
+    expect(headers[9]).toBe(digestAuthorization({ ...input, nc: '0000000a', cnonce: 'cn10' }, undefined));
+    expect(headers[16]).toBe(digestAuthorization({ ...input, nc: '00000011', cnonce: 'cn17' }, undefined));
+  });
+
+  it('does not retry a 401 that carries no Digest challenge', async () => {
+    const auth = new DigestAuthenticator('pub', 'priv');
+    const bare = { status: 401, text: '', headers: { get: () => null } };
+    expect(await auth.shouldRetryUnauthorized(bare, undefined)).toBeUndefined();
+    expect(await auth.header('GET', '/a')).toBeUndefined();
+  });
+
+  it('draws a fresh 32-hex-digit cnonce by default', async () => {
+    const auth = new DigestAuthenticator('pub', 'priv');
+    await auth.shouldRetryUnauthorized(challenge('n0'), undefined);
+    const cnonce = (header: string | undefined) => /cnonce="([^"]*)"/.exec(header ?? '')?.[1];
+    const first = cnonce(await auth.header('GET', '/a'));
+    const second = cnonce(await auth.header('GET', '/a'));
+    expect(first).toMatch(/^[0-9a-f]{32}$/);
+    expect(second).toMatch(/^[0-9a-f]{32}$/);
+    expect(first).not.toBe(second);
   });
 });

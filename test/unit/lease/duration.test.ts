@@ -24,6 +24,17 @@ describe('parseDuration', () => {
     ['01h', H],
     ['3650d', 3650 * D],
     ['0000000000000000001h', H],
+    // Only leading zeros go: the zeros inside or at the end of a number are kept.
+    ['100s', 100 * S],
+    ['10m', 10 * M],
+    ['1005m', 1005 * M],
+    ['010h', 10 * H],
+    ['1w10d100h1000m10000s', W + 10 * D + 100 * H + 1000 * M + 10000 * S],
+    // Nine digits is the longest count allowed, and exactly the limit is accepted.
+    ['315360000s', 3650 * D],
+    ['000315360000s', 3650 * D],
+    ['5256000m', 3650 * D],
+    ['520w', 520 * W],
   ])('%j → %d ms', (input, expected) => {
     expect(parseDuration(input)).toBe(expected);
   });
@@ -66,6 +77,9 @@ describe('parseDuration', () => {
     ['522w', /too large/],
     ['99999999999999999999h', /too large/],
     ['9'.repeat(400) + 's', /too large/],
+    ['315360001s', /too large/],
+    ['1000000000s', /too large/],
+    ['3650d1s', /too large/],
   ])('rejects %j (%s)', (input, reason) => {
     const error = catchError(() => parseDuration(input, '--ttl'));
     expect(error).toBeInstanceOf(UsageError);
@@ -78,6 +92,23 @@ describe('parseDuration', () => {
   it.each([
     ['1.5h', 'Invalid duration "1.5h": use whole numbers'],
     ['15', 'Invalid duration "15": a bare number has no unit'],
+    ['', 'Invalid duration "": it is empty'],
+    ['1 h', 'Invalid duration "1 h": remove the whitespace'],
+    ['-1h', 'Invalid duration "-1h": a duration cannot be negative'],
+    ['1h1h', 'Invalid duration "1h1h": units go from largest to smallest, each at most once'],
+    ['30m1h', 'Invalid duration "30m1h": units go from largest to smallest, each at most once'],
+    ['1H', 'Invalid duration "1H": units are lowercase: s, m, h, d, w'],
+    ['12H30m', 'Invalid duration "12H30m": units are lowercase: s, m, h, d, w'],
+    ['1h30x', 'Invalid duration "1h30x": unknown unit "x" (use s, m, h, d or w)'],
+    ['10yr', 'Invalid duration "10yr": unknown unit "yr" (use s, m, h, d or w)'],
+    ['abc', 'Invalid duration "abc": not a duration'],
+    ['0s', 'Invalid duration "0s": must be greater than zero'],
+    ['3651d', 'Invalid duration "3651d": too large (the limit is 10 years)'],
+    ['1000000000s', 'Invalid duration "1000000000s": too large (the limit is 10 years)'],
+    // Up to 40 characters the input is shown whole; beyond, its first 40 and an ellipsis.
+    ['x'.repeat(40), `Invalid duration "${'x'.repeat(40)}": not a duration`],
+    ['x'.repeat(41), `Invalid duration "${'x'.repeat(40)}…": not a duration`],
+    ['y'.repeat(39) + 'zz', `Invalid duration "${'y'.repeat(39)}z…": not a duration`],
   ])('names the input of %j in the message', (input, message) => {
     expect(catchError(() => parseDuration(input)).message).toBe(message);
   });
@@ -111,8 +142,13 @@ describe('formatDuration', () => {
     expect(formatDuration(ms)).toBe(expected);
   });
 
-  it.each([[-1], [Number.NaN], [Number.POSITIVE_INFINITY]])('refuses %d', (ms) => {
-    expect(() => formatDuration(ms)).toThrow(RangeError);
+  it.each([
+    [-1, 'not a duration: -1'],
+    [Number.NaN, 'not a duration: NaN'],
+    [Number.POSITIVE_INFINITY, 'not a duration: Infinity'],
+  ])('refuses %d', (ms, message) => {
+    expect(() => formatDuration(ms)).toThrow(new RangeError(message));
+    expect(() => formatDurationShort(ms)).toThrow(new RangeError(message));
   });
 });
 

@@ -181,3 +181,106 @@ describe('renewExpiry', () => {
     expect(error.message).toBe('lease is at its max TTL, expires 2026-11-29T15:00:00Z');
   });
 });
+
+describe('boundaries and exact messages', () => {
+  const createdAt = at('2026-11-29T10:00:00.500Z');
+
+  it.each([
+    ['at the exact millisecond of now', '2026-11-29T14:33:35.250Z', 'lease ds-app-x has expired (2026-11-29T14:33:35Z)'],
+    ['one millisecond before now', '2026-11-29T14:33:35.249Z', 'lease ds-app-x has expired (2026-11-29T14:33:35Z)'],
+  ])('a lease expiring %s has expired', (_name, current, message) => {
+    const error = thrown(() =>
+      renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs: D, currentExpiresAt: at(current), leaseId: 'ds-app-x' }),
+    );
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error.message).toBe(message);
+  });
+
+  it('a lease expiring one millisecond after now can still be renewed', () => {
+    const result = renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs: D, currentExpiresAt: at('2026-11-29T14:33:35.251Z') });
+    expect(result).toEqual({ expiresAt: at('2026-11-29T15:33:35.000Z'), cappedBy: null });
+  });
+
+  it.each([
+    ['the same second as now', '2026-11-29T15:33:35.000Z'],
+    ['later in that second', '2026-11-29T15:33:35.999Z'],
+  ])('refuses a renew that ends at %s as the current expiry (no lease id given)', (_name, current) => {
+    const error = thrown(() => renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs: D, currentExpiresAt: at(current) }));
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error.message).toBe('renewing the lease for 1 hour would not extend it; it expires 2026-11-29T15:33:35Z');
+    expect(error.hint).toBe('ask for a longer TTL');
+  });
+
+  it('extends a lease by one second', () => {
+    const result = renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs: D, currentExpiresAt: at('2026-11-29T15:33:34.999Z') });
+    expect(result).toEqual({ expiresAt: at('2026-11-29T15:33:35.000Z'), cappedBy: null });
+  });
+
+  it.each([
+    ['a max TTL one second past the request', H + 4 * H + 33 * M + 36 * S, '2026-11-29T15:33:35Z', null],
+    ['a max TTL one second short of the request', 5 * H + 33 * M + 34 * S, '2026-11-29T15:33:34Z', 'max-ttl'],
+  ])('%s', (_name, maxTtlMs, expected, cappedBy) => {
+    const result = renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs, currentExpiresAt: at('2026-11-29T15:00:00Z') });
+    expect(toAtlasDate(result.expiresAt)).toBe(expected);
+    expect(result.cappedBy).toBe(cappedBy);
+  });
+
+  it.each([
+    ['NaN', Number.NaN, 'TTL must be greater than zero'],
+    ['one millisecond past 7 days', 7 * D + 1, "TTL 7d is above Atlas' limit of 7 days"],
+  ])('renewExpiry refuses a TTL of %s', (_name, ttlMs, message) => {
+    const error = thrown(() => renewExpiry({ now: NOW, ttlMs, createdAt, maxTtlMs: 30 * D, currentExpiresAt: at('2026-11-29T15:00:00Z') }));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe(message);
+  });
+
+  it.each([
+    ['NaN', Number.NaN, 'TTL must be greater than zero'],
+    ['one millisecond past the max', D + 1, 'TTL 1d is above the max TTL of this config (1 day)'],
+    ['one millisecond past 7 days', 7 * D + 1, "TTL 7d is above Atlas' limit of 7 days"],
+  ])('leaseExpiry refuses a TTL of %s', (_name, ttlMs, message) => {
+    const maxTtlMs = ttlMs > 7 * D ? 30 * D : D;
+    const error = thrown(() => leaseExpiry({ now: NOW, ttlMs, defaultTtlMs: H, maxTtlMs }));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe(message);
+  });
+
+  it('gives the same hint for the 7-day limit on create, renew and config', () => {
+    const hint = 'Atlas deletes a user at most 7 days after each create or renew; lease for 7d or less and renew it';
+    expect(thrown(() => leaseExpiry({ now: NOW, ttlMs: 8 * D, defaultTtlMs: H, maxTtlMs: 30 * D })).hint).toBe(hint);
+    expect(thrown(() => renewExpiry({ now: NOW, ttlMs: 8 * D, createdAt, maxTtlMs: 30 * D, currentExpiresAt: at('2026-11-29T15:00:00Z') })).hint).toBe(hint);
+    expect(thrown(() => validateConfigTtls({ defaultTtlMs: 8 * D, maxTtlMs: 30 * D })).hint).toBe(hint);
+  });
+
+  it.each([
+    [M - 1, D, 'The default TTL 59 seconds is below the minimum of 1 minute', undefined],
+    [2 * D, D, 'The default TTL 2 days is above the max TTL 1 day', 'raise --max-ttl or lower --default-ttl'],
+    [D + 1, D, 'The default TTL 1 day is above the max TTL 1 day', 'raise --max-ttl or lower --default-ttl'],
+    [7 * D + 1, 30 * D, "The default TTL 7 days is above Atlas' limit of 7 days", 'Atlas deletes a user at most 7 days after each create or renew; lease for 7d or less and renew it'],
+  ])('validateConfigTtls refuses default %d with max %d', (defaultTtlMs, maxTtlMs, message, hint) => {
+    const error = thrown(() => validateConfigTtls({ defaultTtlMs, maxTtlMs }));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe(message);
+    expect(error.hint).toBe(hint);
+  });
+
+  it('warns about a max TTL one millisecond past 7 days, in full', () => {
+    expect(validateConfigTtls({ defaultTtlMs: H, maxTtlMs: 7 * D + 1 }).warnings).toEqual([
+      'The max TTL 7 days is above 7 days: leases must be renewed to live that long; Atlas deletes a user at most 7 days after each create or renew',
+    ]);
+    expect(validateConfigTtls({ defaultTtlMs: 7 * D, maxTtlMs: 7 * D }).warnings).toEqual([]);
+  });
+
+  it('gives the max expiry from the max TTL, not the TTL', () => {
+    const result = leaseExpiry({ now: NOW, ttlMs: undefined, defaultTtlMs: M, maxTtlMs: 7 * D });
+    expect(result).toEqual({
+      ttlMs: M,
+      expiresAt: at('2026-11-29T14:34:35.000Z'),
+      maxExpiresAt: at('2026-12-06T14:33:35.000Z'),
+    });
+  });
+
+  it('names the invalid date', () => {
+    expect(() => truncateToSecond(new Date(Number.NaN))).toThrow(new RangeError('invalid date'));
+  });
+});

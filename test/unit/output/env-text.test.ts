@@ -202,3 +202,125 @@ describe('removeEnvKeys', () => {
     expect(() => removeEnvKeys('A=1\n', ['A-B'])).toThrow(UsageError);
   });
 });
+
+describe('where a value ends, as each reader sees it', () => {
+  const K: [string, string][] = [['K', 'v']];
+
+  it.each([
+    ['a quote after blanks', 'K= "a\nb"\nB=2\n', "K='v'\nB=2\n"],
+    ['a quote after a tab', "K=\t'a\nb'\nB=2\n", "K='v'\nB=2\n"],
+    ['a closing quote followed by a comment', 'K="a\nb" # note\nB=2\n', "K='v'\nB=2\n"],
+    ['a closing quote followed by blanks and CR', 'K="a\r\nb"  \r\nB=2\r\n', "K='v'\r\nB=2\r\n"],
+    ['a closing quote followed by text: one line only', 'K="a\nb"x\nB=2\n', "K='v'\nb\"x\nB=2\n"],
+    ['a quote in the middle of the value: one line only', 'K=a"b\nc"\nB=2\n', "K='v'\nc\"\nB=2\n"],
+    ['an escaped quote that closes when the last one cannot', 'K="a\\"\nb" junk\nB=2\n', "K='v'\nb\" junk\nB=2\n"],
+    ['a backtick value to the end of the file', 'K=`a\nb`', "K='v'"],
+    ['a closing quote at the very end', "A=1\nK='a\nb'", "A=1\nK='v'"],
+    ['another quote character does not close it', 'K="a\'\nb`\nc"\nB=2\n', "K='v'\nB=2\n"],
+    ['an empty value', 'K=\nB=2\n', "K='v'\nB=2\n"],
+    ['an empty quoted value', "K=''\nB=2\n", "K='v'\nB=2\n"],
+    ['a key with dots and dashes is another key', 'K.x=1\nK-y=2\nK=3\n', "K.x=1\nK-y=2\nK='v'\n"],
+    ['no = sign is not an assignment', 'K\nK =1\n', "K\nK='v'\n"],
+    ['export without a blank is part of the name', 'exportK=1\n', "exportK=1\nK='v'\n"],
+    ['export followed by several blanks', 'export  \tK=1\n', "export K='v'\n"],
+    ['a closing quote with text after it, and a later quote that could close', 'K="a\nb"c\nd"\nB=2\n', "K='v'\nb\"c\nd\"\nB=2\n"],
+    ['a closing quote at the start of a line', 'K="a\n"\nB=2\n', "K='v'\nB=2\n"],
+    // As the dotenv package reads `"a\\"` then `b"`: \" does not close, so the value runs to the next line.
+    ['two backslashes before a quote', 'K="a\\\\"\nb"\nC=3\n', "K='v'\nC=3\n"],
+    ['an unterminated quote after a comment line', '# top\nK="broken\nB=2\n', "# top\nK='v'\nB=2\n"],
+    ['an unterminated quote after a blank line', '\nK="broken\nB=2\n', "\nK='v'\nB=2\n"],
+  ])('dotenv: %s', (_name, before, after) => {
+    expect(applyEnvUpdates(before, K, 'dotenv')).toBe(after);
+  });
+
+  it.each([
+    ['an escaped quote inside double quotes', 'K="a\\"b\nc"\nB=2\n', "K='v'\nB=2\n"],
+    ['an escaped backslash ends double quotes', 'K="a\\\\"\nB="2"\n', "K='v'\nB=\"2\"\n"],
+    ['a backtick span', 'K=`a\nb`\nB=2\n', "K='v'\nB=2\n"],
+    ['# inside a word is not a comment', "K=a#b'c\nd'\nB=2\n", "K='v'\nB=2\n"],
+    // `K=#'a` is one word to the shell: the # right after = does not start a comment, the quote spans lines.
+    ['# right after = is not a comment', "K=#'a\nb'\nB=2\n", "K='v'\nB=2\n"],
+    ['# after a blank is a comment', "K=a #b'c\nB=2\n", "K='v'\nB=2\n"],
+    ['# after = and a blank is a comment', "K= #b'c\nB=2\n", "K='v'\nB=2\n"],
+    ['# after a tab is a comment', "K=a\t#it's\nB=2\n", "K='v'\nB=2\n"],
+    // A quote in a comment would otherwise pair with one on a later line.
+    ['a quote in a comment after a blank', "K=x # don't\n# it's fine\nC=3\n", "K='v'\n# it's fine\nC=3\n"],
+    ['a quote in a comment after a tab', "K=x\t# don't\n# it's fine\nC=3\n", "K='v'\n# it's fine\nC=3\n"],
+    ['a word after a blank is not a comment', "K=x y'a\nb'\nB=2\n", "K='v'\nB=2\n"],
+    ['an escaped quote outside quotes', "K=a\\'b\nB=2\n", "K='v'\nB=2\n"],
+    ['an unterminated single quote: one line only', "K='abc\nB=2\n", "K='v'\nB=2\n"],
+    ['an unterminated double quote: one line only', 'K="abc\nB=2\n', "K='v'\nB=2\n"],
+    ['an unterminated backtick: one line only', 'K=`abc\nB=2\n', "K='v'\nB=2\n"],
+    ['a value to the end of the file', 'A=1\nK=abc', "A=1\nK='v'"],
+    ['a quote closing at the very end', "A=1\nK='a\nb'", "A=1\nK='v'"],
+    ['a backslash at the very end', 'A=1\nK=a\\', "A=1\nK='v'"],
+    ['quotes one after another', `K='a'"b\nc"\`d\ne\`f\nB=2\n`, "K='v'\nB=2\n"],
+  ])('shell: %s', (_name, before, after) => {
+    expect(applyEnvUpdates(before, K, 'shell')).toBe(after);
+  });
+});
+
+describe('line endings, byte-order mark and edge files', () => {
+  it.each([
+    // In a file that mixes them, the first line ending is used for what is added and the line before it.
+    ['the first line ending decides: LF', 'A=1\nB=2\r\nC=3\r\n', "A=1\nB=2\r\nC=3\nK='v'\n"],
+    ['the first line ending decides: CRLF', 'A=1\r\nB=2\nC=3\n', "A=1\r\nB=2\nC=3\r\nK='v'\r\n"],
+    ['a file that starts with a blank line', '\nA=1\r\n', "\nA=1\nK='v'\n"],
+    ['a lone CR at the end of the last line', 'A=1\r', "A=1\r\nK='v'"],
+    ['a CRLF file without a final newline, replacing', 'K=1\r\nA=2', "K='v'\r\nA=2"],
+    ['two blank lines', '\n\n', "\n\nK='v'\n"],
+    ['a byte-order mark alone', '\uFEFF', "\uFEFFK='v'\n"],
+    ['a byte-order mark and CRLF', '\uFEFFA=1\r\n', "\uFEFFA=1\r\nK='v'\r\n"],
+  ])('%s', (_name, before, after) => {
+    expect(applyEnvUpdates(before, [['K', 'v']], 'dotenv')).toBe(after);
+  });
+
+  it.each([
+    ['no variables: nothing changes', 'A=1\nB=2', []],
+    ['only replacements: the missing final newline stays missing', 'A=1\nK=2', [['K', 'x']]],
+  ] as [string, string, [string, string][]][])('%s', (_name, before, vars) => {
+    const after = applyEnvUpdates(before, vars, 'dotenv');
+    expect(after.endsWith('\n')).toBe(false);
+    expect(after.split('\n')).toHaveLength(2);
+  });
+
+  it.each([
+    ['only replacements: each line keeps its own ending', 'A=1\r\nK=1\n', "A=1\r\nK='v'\n"],
+    ['only replacements, CRLF last', 'A=1\nK=1\r\n', "A=1\nK='v'\r\n"],
+  ])('%s', (_name, before, after) => {
+    expect(applyEnvUpdates(before, [['K', 'v']], 'dotenv')).toBe(after);
+  });
+
+  it('sets the last of several values given for one name', () => {
+    expect(applyEnvUpdates('K=1\n', [['K', 'a'], ['K', 'b']], 'dotenv')).toBe("K='b'\n");
+  });
+
+  it('checks every value before changing anything, even one that is not written yet', () => {
+    expect(() => applyEnvUpdates('', [['A', 'ok'], ['B', 'bad\0value']], 'shell')).toThrow(UsageError);
+    expect(() => applyEnvUpdates('B=1\n', [['1B', 'x']], 'shell')).toThrow(UsageError);
+  });
+});
+
+describe('removeEnvKeys: edge files', () => {
+  it.each([
+    ['a byte-order mark and every line removed', '\uFEFFDB_USERNAME=a\n', ''],
+    ['a CRLF file without a final newline', 'A=1\r\nDB_USERNAME=x', 'A=1'],
+    ['a CRLF file, a middle line removed, no final newline', 'A=1\r\nDB_USERNAME=x\r\nB=2', 'A=1\r\nB=2'],
+    ['indented and exported lines', '  DB_USERNAME=a\n\texport DB_PASSWORD=b\nA=1\n', 'A=1\n'],
+    ['no names', 'DB_USERNAME=a\n', 'DB_USERNAME=a\n'],
+    ['blank lines kept', '\nDB_USERNAME=a\n\n', '\n\n'],
+    ['the only line, without a final newline', 'DB_PASSWORD=x', ''],
+    ['the last of three lines, without a final newline', 'A=1\nB=2\nDB_PASSWORD=x', 'A=1\nB=2'],
+  ])('%s', (_name, before, after) => {
+    const names = _name === 'no names' ? [] : ['DB_USERNAME', 'DB_PASSWORD'];
+    expect(removeEnvKeys(before, names)).toBe(after);
+  });
+
+  it('removes a shell value that starts with # and a quote spanning lines, whole', () => {
+    expect(removeEnvKeys("K=#'a\nb'\nA=1\n", ['K'], 'shell')).toBe('A=1\n');
+  });
+
+  it('reads dotenv by default', () => {
+    expect(removeEnvKeys("K=a'b\nc'\n", ['K'])).toBe("c'\n");
+  });
+});
