@@ -73,8 +73,8 @@ describe('parseDigestChallenge', () => {
   it.each([
     ['SHA-512-256', 'Digest realm="r", nonce="n", algorithm=SHA-512-256, qop="auth"'],
     ['auth-int only', 'Digest realm="r", nonce="n", algorithm=MD5, qop="auth-int"'],
-  ])('refuses %s with exit 1', (_name, header) => {
-    expect(() => parseDigestChallenge(header)).toThrow(expect.objectContaining({ exitCode: 1, message: expect.stringContaining('does not support') }));
+  ])('refuses %s as an unsupported kind of authentication', (_name, header) => {
+    expect(() => parseDigestChallenge(header)).toThrow(expect.objectContaining({ kind: 'unsupported-auth', problem: expect.stringContaining(`algorithm ${header.includes('SHA-512') ? 'SHA-512-256' : 'MD5, qop auth-int'}`) }));
   });
 });
 
