@@ -1,3 +1,4 @@
+import { CommanderError } from 'commander';
 import { AtlasApiError, AtlasInputError, AtlasNetworkError, AtlasResponseError } from './atlas/error-types.js';
 import { ATLAS_API_VERSION } from './atlas/version.js';
 import { DynsecretError, ExitCode, type ExitCodeValue } from './errors.js';
@@ -6,7 +7,7 @@ import { DynsecretError, ExitCode, type ExitCodeValue } from './errors.js';
  * The one place that words errors: every error, whoever threw it, becomes a sentence, an optional hint (what
  * to do next) and the exit code of the product contract. `src/atlas/` throws facts (kinds, statuses, Atlas'
  * error codes); dynsecret's own errors already carry their words. Loaded by the CLI's error printer, so it
- * imports nothing heavy.
+ * imports nothing heavy (commander is the CLI's own parser, loaded already).
  */
 export interface ErrorText {
   message: string;
@@ -40,10 +41,9 @@ export function describeError(error: unknown): ErrorText {
   }
   const expected = expectedError(error);
   if (expected !== undefined) return { ...expected, origin: 'expected' };
-  const parser = error as { code?: unknown; exitCode?: unknown; message?: unknown };
-  if (typeof parser.code === 'string' && parser.code.startsWith('commander.')) {
-    if (parser.exitCode === 0) return { ...words('', ExitCode.ok), origin: 'quiet' };
-    return { ...words(String(parser.message).replace(/^error: /, ''), ExitCode.usage, 'See dynsecret --help, or dynsecret COMMAND --help.'), origin: 'usage' };
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return { ...words('', ExitCode.ok), origin: 'quiet' };
+    return { ...words(error.message.replace(/^error: /, ''), ExitCode.usage, 'See dynsecret --help, or dynsecret COMMAND --help.'), origin: 'usage' };
   }
   const message = `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
   return { ...words(message, ExitCode.failure, 'Run again with --debug for details.'), origin: 'unexpected' };

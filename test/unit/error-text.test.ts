@@ -1,3 +1,6 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import {
   AtlasApiError,
@@ -178,8 +181,8 @@ describe('error text: every error → a sentence, a hint and an exit code', () =
     });
     expect(describeError('a string')).toMatchObject({ message: 'unexpected error: a string', exitCode: 1 });
     expect(describeError(new InterruptedError())).toMatchObject({ exitCode: 130, origin: 'quiet' });
-    expect(describeError({ code: 'commander.helpDisplayed', exitCode: 0, message: '(outputHelp)' })).toMatchObject({ exitCode: 0, origin: 'quiet' });
-    expect(describeError({ code: 'commander.unknownOption', exitCode: 1, message: "error: unknown option '--x'" })).toEqual({
+    expect(describeError(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'))).toMatchObject({ exitCode: 0, origin: 'quiet' });
+    expect(describeError(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--x'"))).toEqual({
       message: "unknown option '--x'", hint: 'See dynsecret --help, or dynsecret COMMAND --help.', exitCode: 2, origin: 'usage',
     });
   });
@@ -191,5 +194,19 @@ describe('error text: every error → a sentence, a hint and an exit code', () =
     expect(failureCodes(new DynsecretError('x', 3))).toEqual({ exitCode: 3 });
     // Another error's `errorCode` property is not Atlas': it is not recorded as one.
     expect(failureCodes(Object.assign(new Error('x'), { errorCode: 'FAKE' }))).toEqual({ exitCode: 1 });
+  });
+});
+
+describe('src/atlas states facts only', () => {
+  it('imports neither the exit codes nor the error words, and writes no dynsecret command into a text', async () => {
+    const dir = join(import.meta.dirname, '../../src/atlas');
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      const text = await readFile(join(dir, file), 'utf8');
+      expect(text, file).not.toMatch(/from '\.\.\/(errors|error-text)\.js'/);
+      expect(text, file).not.toMatch(/ExitCode|exitCode/);
+      expect(text.replace(/^\s*(\/\/|\*|\/\*\*).*$/gm, ''), file).not.toMatch(/[`'"][^`'"\n]*(dynsecret (revoke|list|lease)|check --|pass --)/);
+    }
   });
 });
