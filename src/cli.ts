@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { DynsecretError, ExitCode, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
+import { describeError, failureCodes } from './error-text.js';
 import type { ChalkInstance } from 'chalk';
 import { colorLevel, loadPainter } from './io.js';
 import { visible } from './output/terminal-text.js';
@@ -326,38 +327,27 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
 
 /** What the audit trail records of a failure: the exit code and Atlas' error code, never the message. */
 function failureOf(error: unknown, config: string | undefined) {
-  const exitCode = error instanceof DynsecretError ? error.exitCode : ExitCode.failure;
-  const errorCode = (error as { errorCode?: unknown }).errorCode;
-  return { exitCode, ...(config === undefined ? {} : { config }), ...(typeof errorCode === 'string' ? { errorCode } : {}) };
+  return { ...failureCodes(error), ...(config === undefined ? {} : { config }) };
 }
 
 /**
- * Prints an error the one way errors are printed, and returns its exit code. `paint` is chalk when stderr
- * gets colour (loaded by the caller only then), so the error path stays cheap without it.
+ * Prints an error the one way errors are printed (in the words `describeError` gives it), and returns its
+ * exit code. `paint` is chalk when stderr gets colour (loaded by the caller only then), so the error path
+ * stays cheap without it.
  */
 export function report(error: unknown, debug: boolean, writeRaw: (line: string) => void, paint?: ChalkInstance): number {
   const label = paint ? paint.bold.red('dynsecret:') : 'dynsecret:';
   // Messages quote Atlas' answers and argv: their control characters are shown, never obeyed. The label's
   // own colour is added around the shown text.
   const write = (line: string) => writeRaw(line.startsWith(label) ? `${label}${visible(line.slice(label.length))}` : visible(line));
-  if (error instanceof DynsecretError) {
-    if (error.exitCode === ExitCode.interrupted) return error.exitCode;
-    write(`${label} ${error.message}`);
-    if (error.hint) write(`  ${error.hint}`);
-    if (debug && error.stack) error.stack.split('\n').forEach(write);
-    return error.exitCode;
-  }
-  const commanderError = error as { code?: string; exitCode?: number; message?: string };
-  if (typeof commanderError.code === 'string' && commanderError.code.startsWith('commander.')) {
-    if (commanderError.exitCode === 0) return ExitCode.ok;
-    write(`${label} ${String(commanderError.message).replace(/^error: /, '')}`);
-    write('  See dynsecret --help, or dynsecret COMMAND --help.');
-    return ExitCode.usage;
-  }
-  write(`${label} unexpected error: ${error instanceof Error ? error.message : String(error)}`);
-  if (debug && error instanceof Error && error.stack) error.stack.split('\n').forEach(write);
-  else write('  Run again with --debug for details.');
-  return ExitCode.failure;
+  const text = describeError(error);
+  if (text.origin === 'quiet') return text.exitCode;
+  write(`${label} ${text.message}`);
+  const stack = debug && text.origin !== 'usage' && error instanceof Error ? error.stack : undefined;
+  // For an unexpected error the stack replaces the advice to run again with --debug.
+  if (text.hint && !(stack && text.origin === 'unexpected')) write(`  ${text.hint}`);
+  if (stack) stack.split('\n').forEach(write);
+  return text.exitCode;
 }
 
 export async function main(argv: readonly string[] = process.argv): Promise<void> {

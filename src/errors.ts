@@ -1,4 +1,4 @@
-/** The exit codes of the product contract; `src/cli.ts` is the only place that applies them. */
+/** The exit codes of the product contract; `src/error-text.ts` maps errors to them, `src/cli.ts` applies them. */
 export const ExitCode = {
   ok: 0,
   failure: 1,
@@ -13,8 +13,9 @@ export const ExitCode = {
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /**
- * Every expected failure is a DynsecretError: a one-sentence message, the exit code it maps to and an
- * optional hint (what to do next). Errors are thrown where they happen and printed only by the CLI.
+ * Every expected failure of dynsecret's own is a DynsecretError: a one-sentence message, the exit code it
+ * maps to and an optional hint (what to do next). Atlas' failures are facts (`src/atlas/error-types.ts`)
+ * that `src/error-text.ts` words the same way. Errors are thrown where they happen and printed only by the CLI.
  */
 export class DynsecretError extends Error {
   readonly exitCode: ExitCodeValue;
@@ -39,13 +40,6 @@ export class UsageError extends DynsecretError {
 export class StoreError extends DynsecretError {
   constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, ExitCode.store, options);
-  }
-}
-
-/** Atlas refused the credentials or the permission (exit 4). */
-export class AuthError extends DynsecretError {
-  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(message, ExitCode.auth, options);
   }
 }
 

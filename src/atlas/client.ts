@@ -1,7 +1,7 @@
 import { isLoopbackHost } from '../config/rules.js';
-import { UsageError } from '../errors.js';
 import type { AtlasAuth, Authenticator } from './auth.js';
 import { DigestAuthenticator } from './digest.js';
+import { AtlasInputError } from './error-types.js';
 import { atlasEndpoints } from './endpoints.js';
 import { ServiceAccountAuthenticator } from './oauth.js';
 import { Requester } from './request.js';
@@ -55,7 +55,7 @@ export interface AtlasClient {
 
 export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
   if (!/^[a-f0-9]{24}$/.test(options.groupId)) {
-    throw new UsageError(`the project ID ${options.groupId} is not 24 lowercase hexadecimal characters: check --group-id`);
+    throw new AtlasInputError('project-id', `the project ID ${options.groupId} is not 24 lowercase hexadecimal characters`);
   }
   const base = parseBaseUrl(options.baseUrl);
   const url = (path: string): URL => new URL(base + path);
@@ -99,11 +99,11 @@ function parseBaseUrl(raw: string): string {
   try {
     parsed = new URL(raw);
   } catch {
-    throw new UsageError(`the Atlas base URL ${raw} is not a URL: pass something like https://cloud.mongodb.com`);
+    throw new AtlasInputError('base-url-syntax', `the Atlas base URL ${raw} is not a URL`);
   }
   // Checked here too: a store written by an older version may hold any http URL.
   if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))) {
-    throw new UsageError(`the Atlas base URL ${raw} must start with https:// (http:// only on 127.0.0.0/8, [::1] or localhost, for a local emulator)`);
+    throw new AtlasInputError('base-url-scheme', `the Atlas base URL ${raw} must start with https:// (http:// only on 127.0.0.0/8, [::1] or localhost, for a local emulator)`);
   }
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }

@@ -1,5 +1,4 @@
-import { AtlasApiError } from './errors.js';
-import { AtlasNetworkError } from './network-errors.js';
+import { AtlasApiError, AtlasNetworkError } from './error-types.js';
 import { backoffDelay, type RetryDeps } from './retry.js';
 import type { DatabaseUser, NewDatabaseUser } from './schemas.js';
 
@@ -44,7 +43,7 @@ function isConflict(err: unknown): boolean {
 }
 
 function isUnclear(err: unknown): boolean {
-  return err instanceof AtlasNetworkError || (err instanceof AtlasApiError && err.status >= 500);
+  return (err instanceof AtlasNetworkError && err.transient) || (err instanceof AtlasApiError && err.status >= 500);
 }
 
 /**

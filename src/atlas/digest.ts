@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DynsecretError, ExitCode } from '../errors.js';
 import type { Authenticator, UnauthorizedRetry } from './auth.js';
+import { AtlasResponseError } from './error-types.js';
 import type { HttpResponse } from './transport.js';
 
 // HTTP Digest (RFC 7616) for Atlas API keys, written here rather than taken from digest-fetch 3, which:
@@ -36,10 +36,7 @@ export function parseDigestChallenge(header: string | null): DigestChallenge | u
   const algorithm = (params.get('algorithm') ?? 'MD5').toUpperCase();
   const qops = params.get('qop')?.split(',').map((q) => q.trim().toLowerCase());
   if ((algorithm !== 'MD5' && algorithm !== 'SHA-256') || (qops !== undefined && !qops.includes('auth'))) {
-    throw new DynsecretError(
-      `Atlas asked for a kind of digest authentication dynsecret does not support (algorithm ${algorithm}, qop ${qops?.join('/') ?? 'none'}): report this to the dynsecret maintainers`,
-      ExitCode.failure,
-    );
+    throw new AtlasResponseError('unsupported-auth', { problem: `algorithm ${algorithm}, qop ${qops?.join('/') ?? 'none'}` });
   }
   return {
     realm: params.get('realm') ?? '',

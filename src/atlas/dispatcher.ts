@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { UsageError } from '../errors.js';
+import { AtlasInputError } from './error-types.js';
 
 export interface DispatcherOptions {
   connectMs: number;
@@ -50,7 +50,7 @@ function envVar(env: Record<string, string | undefined>, lowerName: string): str
 function proxyUrl(env: Record<string, string | undefined>, lowerName: string): string | undefined {
   const value = envVar(env, lowerName);
   if (value !== undefined && !URL.canParse(value)) {
-    throw new UsageError(`${lowerName.toUpperCase()} (or ${lowerName}) is not a URL: set it like http://proxy.example.com:3128, or unset it`);
+    throw new AtlasInputError('proxy-url', `${lowerName.toUpperCase()} (or ${lowerName}) is not a URL`);
   }
   return value;
 }
@@ -73,10 +73,10 @@ async function readPem(path: string): Promise<string> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as { code?: string }).code ?? 'unreadable';
-    throw new UsageError(`could not read the CA file ${path} (${code}): check --ca-file`, { cause: err });
+    throw new AtlasInputError('ca-file-unreadable', `could not read the CA file ${path} (${code})`, { cause: err });
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new UsageError(`the CA file ${path} holds no PEM certificate: pass a file with -----BEGIN CERTIFICATE----- blocks`);
+    throw new AtlasInputError('ca-file-no-certificate', `the CA file ${path} holds no PEM certificate`);
   }
   return text;
 }

@@ -1,7 +1,7 @@
 import type * as z from 'zod/mini';
-import { UsageError } from '../errors.js';
 import type { AtlasClient } from './client.js';
 import { createDatabaseUserSafely } from './create-user.js';
+import { AtlasInputError } from './error-types.js';
 import { AtlasApiError, redact, unexpectedResponse, usernameTaken } from './errors.js';
 import { paginate } from './paginate.js';
 import type { Requester } from './request.js';
@@ -54,7 +54,7 @@ export function atlasEndpoints(api: Requester, groupId: string, retry: RetryDeps
         {
           post: () => api.json('POST', users, DatabaseUserSchema, { body, subject, secrets: [valid.password] }),
           find: (username) => getDatabaseUser(username).catch((err: unknown) => (isGone(err) ? undefined : Promise.reject(err))),
-          conflict: (username) => usernameTaken(username, groupId),
+          conflict: (username) => usernameTaken(username, { groupId, authKind: api.authKind }, 'POST', users),
         },
         retry,
       );
@@ -92,11 +92,11 @@ export function atlasEndpoints(api: Requester, groupId: string, retry: RetryDeps
   };
 }
 
-/** Our own input is checked before it leaves: a mistake in it is a usage error, not Atlas' 400. */
+/** Our own input is checked before it leaves: a mistake in it is an input error, not Atlas' 400. */
 function validInput<S extends z.ZodMiniType>(schema: S, value: unknown, what: string, secrets: string[]): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const where = issue === undefined || issue.path.length === 0 ? what : `${what} field ${issue.path.join('.')}`;
-  throw new UsageError(redact(`invalid ${where}: ${issue?.message ?? 'rejected'}`, secrets));
+  throw new AtlasInputError('request-body', redact(`invalid ${where}: ${issue?.message ?? 'rejected'}`, secrets));
 }

@@ -1,8 +1,7 @@
 // The Atlas Admin API client: everything the rest of dynsecret may import from src/atlas/.
 export { createAtlasClient, type AtlasClient, type AtlasClientOptions } from './client.js';
 export type { AtlasAuth, TokenCache } from './auth.js';
-export { AtlasApiError } from './errors.js';
-export { AtlasNetworkError } from './network-errors.js';
+export { AtlasApiError, AtlasInputError, AtlasNetworkError, AtlasResponseError, type AtlasError } from './error-types.js';
 export { ATLAS_API_VERSION } from './version.js';
 export type {
   AtlasProject,

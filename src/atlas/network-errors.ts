@@ -1,16 +1,6 @@
-import { DynsecretError, ExitCode, TransientError } from '../errors.js';
+import { AtlasNetworkError } from './error-types.js';
 
-/** Atlas could not be reached or did not answer in time; worth retrying, and unclear for a POST. */
-export class AtlasNetworkError extends TransientError {
-  readonly code: string;
-  readonly host: string;
-
-  constructor(message: string, details: { code: string; host: string; cause: unknown }) {
-    super(message, { cause: details.cause });
-    this.code = details.code;
-    this.host = details.host;
-  }
-}
+export { AtlasNetworkError } from './error-types.js';
 
 // Certificate problems: retrying cannot help, and the fix is a CA, not patience.
 const TLS_CODES = new Set([
@@ -50,27 +40,16 @@ const TIMEOUTS: Record<string, string> = {
   UND_ERR_BODY_TIMEOUT: 'the answer stalled',
 };
 
-/** Maps whatever fetch threw to a TLS error (exit 1, no retry) or an AtlasNetworkError (exit 6). */
-export function networkError(err: unknown, host: string): DynsecretError {
+/** Maps whatever fetch threw to an AtlasNetworkError: `tls` (no retry), `timeout` or `unreachable`. */
+export function networkError(err: unknown, host: string): AtlasNetworkError {
   const code = findCode(err) ?? 'UNKNOWN';
   if (TLS_CODES.has(code)) {
-    const reason = findMessage(err, code) ?? code;
-    return new DynsecretError(
-      `could not verify the TLS certificate of ${host}: ${reason} (${code}); if a proxy or private CA signs it, pass --ca-file PATH or set NODE_EXTRA_CA_CERTS`,
-      ExitCode.failure,
-      { cause: err },
-    );
+    return new AtlasNetworkError('tls', { code, host, reason: findMessage(err, code) ?? code, cause: err });
   }
   const timeout = TIMEOUTS[code];
-  if (timeout !== undefined) {
-    return new AtlasNetworkError(`${host} did not answer in time (${timeout}): check the network and try again`, { code, host, cause: err });
-  }
+  if (timeout !== undefined) return new AtlasNetworkError('timeout', { code, host, reason: timeout, cause: err });
   const reason = REASONS[code] ?? findMessage(err, code) ?? 'an unknown network error';
-  return new AtlasNetworkError(`could not reach ${host}: ${reason} (${code}); check the network, the proxy settings and --base-url`, {
-    code,
-    host,
-    cause: err,
-  });
+  return new AtlasNetworkError('unreachable', { code, host, reason, cause: err });
 }
 
 /** fetch wraps the socket error in `cause` (sometimes an AggregateError); look through all of it. */

@@ -1,6 +1,5 @@
-import { ExitCode, type ExitCodeValue } from '../errors.js';
 import type { Authenticator, TokenCache, UnauthorizedRetry } from './auth.js';
-import { AtlasApiError, atlasResponseError, redact, unexpectedResponse } from './errors.js';
+import { AtlasApiError, atlasResponseError, kindOfStatus, redact, unexpectedResponse } from './errors.js';
 import { withRetries, type RetryDeps } from './retry.js';
 import { ACCESS_TOKEN, ApiErrorSchema, MAX_ACCESS_TOKEN_LENGTH, MAX_TOKEN_LIFETIME_S, OAuthErrorSchema, TokenResponseSchema } from './schemas.js';
 import type { HttpResponse, Transport } from './transport.js';
@@ -120,26 +119,21 @@ export class ServiceAccountAuthenticator implements Authenticator {
       return atlasResponseError(response.status, response.headers.get('x-error-code'), response.text, ctx);
     }
     const code = oauth.success ? oauth.data.error : undefined;
-    const [sentence, exitCode] = describeOAuth(response.status, code, oauth.success ? oauth.data.error_description : undefined);
-    const message = redact(sentence + (code === undefined ? '' : ` (Atlas error ${code})`), this.secrets);
-    return new AtlasApiError(message, exitCode, { status: response.status, errorCode: code });
+    const description = oauth.success ? oauth.data.error_description : undefined;
+    // RFC 6749 answers a wrong client with 400 or 401 and `invalid_client`: either way the credentials are wrong.
+    return new AtlasApiError({
+      kind: code === 'invalid_client' ? 'unauthorized' : kindOfStatus(response.status),
+      status: response.status,
+      errorCode: code,
+      detail: description === undefined ? undefined : redact(description, this.secrets),
+      method: 'POST',
+      path: TOKEN_PATH,
+      subject: { groupId: this.deps.groupId, authKind: this.kind },
+      tokenEndpoint: true,
+    });
   }
 }
 
 function isAccessToken(token: string): boolean {
   return token.length <= MAX_ACCESS_TOKEN_LENGTH && ACCESS_TOKEN.test(token);
-}
-
-const SA_PLACE = 'Organization → Access Manager → Applications → Service Accounts';
-
-function describeOAuth(status: number, code: string | undefined, description: string | undefined): [string, ExitCodeValue] {
-  if (status === 401 || code === 'invalid_client') {
-    return [`the service account's client ID or secret is wrong: check them in Atlas (${SA_PLACE})`, ExitCode.auth];
-  }
-  if (status === 403) {
-    return [`Atlas refused the service account a token: check in Atlas (${SA_PLACE}) that it is active and allows this machine's IP address`, ExitCode.auth];
-  }
-  if (status === 429) return ['Atlas kept rate-limiting token requests for the service account: wait a minute and try again', ExitCode.transient];
-  if (status >= 500) return [`Atlas failed with HTTP ${status} on POST ${TOKEN_PATH}: try again in a few minutes`, ExitCode.transient];
-  return [`Atlas refused the token request with HTTP ${status}${description === undefined ? '' : `: ${description}`}`, ExitCode.failure];
 }

@@ -32,7 +32,12 @@ export class Requester {
 
   constructor(private readonly deps: RequesterDeps) {}
 
-  /** A 2xx response, or a thrown DynsecretError that says what went wrong. */
+  /** How this client authenticates, for errors raised outside a request. */
+  get authKind(): RequesterDeps['auth']['kind'] {
+    return this.deps.auth.kind;
+  }
+
+  /** A 2xx response, or a thrown Atlas error that says what went wrong. */
   async call(method: HttpMethod, path: string, options: CallOptions = {}): Promise<HttpResponse> {
     const url = this.deps.url(path);
     for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, String(value));

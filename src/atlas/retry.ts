@@ -1,4 +1,4 @@
-import { AtlasNetworkError } from './network-errors.js';
+import { AtlasNetworkError } from './error-types.js';
 import type { HttpResponse } from './transport.js';
 
 export interface RetryPolicy {
@@ -69,7 +69,7 @@ export async function withRetries(
     try {
       response = await attempt(n);
     } catch (err) {
-      if (!(err instanceof AtlasNetworkError) || !idempotent || n >= deps.policy.maxAttempts) throw err;
+      if (!(err instanceof AtlasNetworkError) || !err.transient || !idempotent || n >= deps.policy.maxAttempts) throw err;
       await deps.sleep(backoffDelay(n, deps.policy, deps.random));
       continue;
     }

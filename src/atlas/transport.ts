@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Dispatcher } from 'undici';
-import { DynsecretError } from '../errors.js';
-import { AtlasNetworkError, networkError } from './network-errors.js';
+import { AtlasResponseError } from './error-types.js';
+import { networkError } from './network-errors.js';
 import { unexpectedResponse } from './errors.js';
 import { buildDispatcher, type DispatcherOptions } from './dispatcher.js';
 
@@ -87,9 +87,9 @@ export class Transport {
       debug(String(response.statusCode));
       return { status: response.statusCode, headers, text };
     } catch (err) {
-      if (err instanceof DynsecretError) throw err;
+      if (err instanceof AtlasResponseError) throw err;
       const failure = networkError(err, request.url.host);
-      debug(failure instanceof AtlasNetworkError ? failure.code : 'TLS certificate error');
+      debug(failure.kind === 'tls' ? 'TLS certificate error' : failure.code);
       throw failure;
     } finally {
       stopWatching();

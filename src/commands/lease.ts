@@ -1,6 +1,8 @@
+import { AtlasApiError, AtlasInputError } from '../atlas/error-types.js';
 import type { Context } from '../context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
-import { DynsecretError, NotFoundError, UsageError } from '../errors.js';
+import { expectedError } from '../error-text.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import { generatePassword, generateUsername } from '../lease/credentials.js';
 import { parseDuration } from '../lease/duration.js';
 import { leaseDescription, leaseLabels } from '../lease/labels.js';
@@ -147,7 +149,7 @@ export async function abandon(context: Context, config: DynamicSecretConfig, lea
     const atlas = await context.atlas(config);
     await atlas.deleteDatabaseUser(leaseId);
   } catch (error) {
-    context.io.error(`warning: could not ${created ? 'revoke' : 'check for'} ${leaseId} in Atlas (${error instanceof DynsecretError ? error.message : 'error'}); run \`dynsecret revoke --expired\` later.`);
+    context.io.error(`warning: could not ${created ? 'revoke' : 'check for'} ${leaseId} in Atlas (${expectedError(error)?.message ?? 'error'}); run \`dynsecret revoke --expired\` later.`);
     return;
   }
   await forget(context, leaseId);
@@ -161,9 +163,8 @@ async function forget(context: Context, leaseId: string): Promise<void> {
 
 /** Atlas answered with a client error (or nothing was sent): no user can exist. */
 function definitelyNotCreated(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
-  if (typeof status === 'number') return status >= 400 && status < 500;
-  return error instanceof UsageError;
+  if (error instanceof AtlasApiError) return error.status >= 400 && error.status < 500;
+  return error instanceof UsageError || error instanceof AtlasInputError;
 }
 
 async function clusterConnectionString(context: Context, config: DynamicSecretConfig, cluster: string): Promise<string> {

@@ -1,3 +1,4 @@
+import { AtlasApiError } from '../atlas/error-types.js';
 import type { Context } from '../context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { NotFoundError } from '../errors.js';
@@ -22,7 +23,7 @@ interface LeaseFacts {
   maxExpiresAt: Date;
 }
 
-const isNotFound = (error: unknown) => (error as { errorCode?: string }).errorCode === 'USERNAME_NOT_FOUND';
+const isNotFound = (error: unknown) => error instanceof AtlasApiError && error.errorCode === 'USERNAME_NOT_FOUND';
 
 /** The lease as this machine knows it, or as Atlas' labels tell it when `--config` names a lease made elsewhere. */
 async function leaseFacts(context: Context, options: RenewOptions): Promise<LeaseFacts> {

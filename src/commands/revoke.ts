@@ -1,3 +1,4 @@
+import { AtlasApiError } from '../atlas/error-types.js';
 import type { Context } from '../context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { DynsecretError, ExitCode, NotFoundError, UsageError, type ExitCodeValue } from '../errors.js';
@@ -6,6 +7,7 @@ import { removeFromEnvFile } from '../output/env-file.js';
 import { checkPrefix } from '../output/lease-output.js';
 import { renderJson } from '../output/formats.js';
 import type { LeaseRecord } from '../store/schema.js';
+import { expectedError } from '../error-text.js';
 import { findConfig } from './lease.js';
 
 export interface RevokeOptions {
@@ -77,7 +79,7 @@ async function selectTargets(context: Context, options: RevokeOptions): Promise<
   return targets.map((t) => t.target);
 }
 
-const isNotFound = (error: unknown) => (error as { errorCode?: string }).errorCode === 'USERNAME_NOT_FOUND';
+const isNotFound = (error: unknown) => error instanceof AtlasApiError && error.errorCode === 'USERNAME_NOT_FOUND';
 
 /**
  * A lease this machine does not know is deleted only if Atlas' user carries the config's label: `--config`
@@ -116,8 +118,9 @@ async function revokeOne(context: Context, config: DynamicSecretConfig | undefin
     const atlas = await context.atlas(config);
     return { ...base, outcome: await atlas.deleteDatabaseUser(target.leaseId) === 'deleted' ? 'revoked' : 'absent' };
   } catch (error) {
-    if (!(error instanceof DynsecretError)) throw error;
-    return { ...base, outcome: 'failed', error: error.message, exitCode: error.exitCode };
+    const text = expectedError(error);
+    if (text === undefined) throw error;
+    return { ...base, outcome: 'failed', error: text.message, exitCode: text.exitCode };
   }
 }
 

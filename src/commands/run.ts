@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { Context } from '../context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
-import { DynsecretError, NotFoundError } from '../errors.js';
+import { expectedError } from '../error-text.js';
+import { NotFoundError } from '../errors.js';
 import { parseDuration } from '../lease/duration.js';
 import { keepAlive, realTimers, type Timers } from '../lease/keep-alive.js';
 import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
@@ -109,7 +110,7 @@ function keepLeaseAlive(context: Context, options: RunOptions, config: DynamicSe
       return new Date(record.expiresAt);
     },
     final: (error) => error instanceof NotFoundError,
-    describe: (error) => (error instanceof DynsecretError ? error.message : 'unexpected error'),
+    describe: (error) => expectedError(error)?.message ?? 'unexpected error',
     warn: (line) => context.io.error(line),
   });
 }
@@ -119,8 +120,9 @@ async function revokeQuietly(context: Context, lease: IssuedLease): Promise<void
   try {
     await revoke(context, { leaseIds: [lease.leaseId] });
   } catch (error) {
-    if (!(error instanceof DynsecretError)) throw error;
-    context.io.error(`warning: ${error.message} Atlas deletes it by itself at ${formatExpiry(lease.expiresAt, context.now())}.`);
+    const text = expectedError(error);
+    if (text === undefined) throw error;
+    context.io.error(`warning: ${text.message} Atlas deletes it by itself at ${formatExpiry(lease.expiresAt, context.now())}.`);
   }
 }
 

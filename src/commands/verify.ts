@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
+import { AtlasApiError } from '../atlas/error-types.js';
 import { NotFoundError } from '../errors.js';
 
 /**
@@ -15,7 +16,7 @@ export async function verifyConfig(context: Context, config: DynamicSecretConfig
     try {
       return await atlas.getCluster(scope.name);
     } catch (error) {
-      if ((error as { errorCode?: string }).errorCode === 'CLUSTER_NOT_FOUND') {
+      if (error instanceof AtlasApiError && error.errorCode === 'CLUSTER_NOT_FOUND') {
         throw new NotFoundError(`Project ${config.groupId} has no cluster named ${scope.name}: check --scope.`, { cause: error });
       }
       throw error;

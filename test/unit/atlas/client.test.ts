@@ -85,7 +85,7 @@ describe('endpoints', () => {
     fake = await startFake((_q, r) => sendAtlasError(r, 404, 'GROUP_NOT_FOUND', 'No group.'));
     const { client } = makeClient(fake.baseUrl);
 
-    await expect(client.deleteDatabaseUser('u1')).rejects.toMatchObject({ exitCode: 5, errorCode: 'GROUP_NOT_FOUND' });
+    await expect(client.deleteDatabaseUser('u1')).rejects.toMatchObject({ kind: 'not-found', errorCode: 'GROUP_NOT_FOUND' });
   });
 });
 
@@ -132,7 +132,7 @@ describe('listAllDatabaseUsers with a selection', () => {
   });
 });
 
-describe('input checked before it is sent (exit 2, no request)', () => {
+describe('input checked before it is sent (an input error, no request)', () => {
   const base = { username: 'u1', password: 'long-enough-password', roles: [{ roleName: 'read', databaseName: 'app' }] };
   it.each<[string, (c: AtlasClient) => Promise<unknown>, string]>([
     ['a short password', (c) => c.createDatabaseUser({ ...base, password: 'short7!' }), 'password'],
@@ -148,23 +148,22 @@ describe('input checked before it is sent (exit 2, no request)', () => {
 
     const error = await call(client).catch((err: unknown) => err);
 
-    expect(error).toMatchObject({ exitCode: 2 });
-    expect((error as Error).message).toContain(field);
-    expect((error as Error).message).not.toContain('short7!');
+    expect(error).toMatchObject({ kind: 'invalid-input', rule: 'request-body', problem: expect.stringContaining(field) });
+    expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain('short7!');
     expect(fake.seen).toHaveLength(0);
   });
 
   it.each([
-    ['a project ID that is not 24 hex characters', { groupId: 'ABC' }, '--group-id'],
-    ['a base URL that is not a URL', { baseUrl: 'cloud.mongodb.com' }, 'is not a URL'],
-    ['a base URL with another scheme', { baseUrl: 'ftp://cloud.mongodb.com' }, 'must start with https://'],
-    ['plain http to a name that starts with 127.', { baseUrl: 'http://127.attacker.example' }, 'must start with https://'],
-    ['plain http to a name under a loopback address', { baseUrl: 'http://127.0.0.1.nip.io' }, 'must start with https://'],
-    ['plain http to a name that starts with localhost', { baseUrl: 'http://localhost.evil' }, 'must start with https://'],
-    ['plain http to another host', { baseUrl: 'http://cloud.mongodb.com' }, 'must start with https://'],
-  ])('refuses %s when the client is made', (_name, override, fragment) => {
+    ['a project ID that is not 24 hex characters', { groupId: 'ABC' }, 'project-id', 'the project ID ABC is not 24'],
+    ['a base URL that is not a URL', { baseUrl: 'cloud.mongodb.com' }, 'base-url-syntax', 'is not a URL'],
+    ['a base URL with another scheme', { baseUrl: 'ftp://cloud.mongodb.com' }, 'base-url-scheme', 'must start with https://'],
+    ['plain http to a name that starts with 127.', { baseUrl: 'http://127.attacker.example' }, 'base-url-scheme', 'must start with https://'],
+    ['plain http to a name under a loopback address', { baseUrl: 'http://127.0.0.1.nip.io' }, 'base-url-scheme', 'must start with https://'],
+    ['plain http to a name that starts with localhost', { baseUrl: 'http://localhost.evil' }, 'base-url-scheme', 'must start with https://'],
+    ['plain http to another host', { baseUrl: 'http://cloud.mongodb.com' }, 'base-url-scheme', 'must start with https://'],
+  ])('refuses %s when the client is made', (_name, override, rule, fragment) => {
     const make = () => createAtlasClient({ baseUrl: 'https://cloud.mongodb.com', groupId: GROUP, auth: { kind: 'apiKey', publicKey: 'a', privateKey: 'b' }, ...override });
-    expect(make).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining(fragment) }));
+    expect(make).toThrow(expect.objectContaining({ kind: 'invalid-input', rule, problem: expect.stringContaining(fragment) }));
   });
 });
 

@@ -84,11 +84,11 @@ describe('createDatabaseUser after an unclear failure', () => {
     for (const post of fake.seen.filter((r) => r.method === 'POST')) expect(post.body).toBe(fake.seen[0]?.body);
   });
 
-  it('gives up with exit 6 after maxAttempts unclear POSTs', async () => {
+  it('gives up with the server error after maxAttempts unclear POSTs', async () => {
     fake = (await atlasWith(['500-not-applied'])).fake;
     const { client } = makeClient(fake.baseUrl, { retry: { maxAttempts: 3 } });
 
-    await expect(client.createDatabaseUser(lease)).rejects.toMatchObject({ exitCode: 6, status: 500 });
+    await expect(client.createDatabaseUser(lease)).rejects.toMatchObject({ kind: 'server', status: 500 });
 
     expect(trail(fake)).toBe('POST GET POST GET POST');
   });
@@ -98,9 +98,9 @@ describe('createDatabaseUser after an unclear failure', () => {
     const { client } = makeClient(fake.baseUrl);
 
     await expect(client.createDatabaseUser(lease)).rejects.toMatchObject({
-      exitCode: 1,
+      kind: 'conflict',
       status: 409,
-      message: expect.stringContaining(`a database user named ${lease.username} already exists in project ${GROUP}`),
+      subject: { groupId: GROUP, username: lease.username, creating: true },
     });
     expect(trail(fake)).toBe('POST');
   });
@@ -120,7 +120,7 @@ describe('createDatabaseUser after an unclear failure', () => {
     });
     const { client } = makeClient(fake.baseUrl);
 
-    await expect(client.createDatabaseUser(lease)).rejects.toMatchObject({ exitCode: 1, message: expect.stringContaining('already exists') });
+    await expect(client.createDatabaseUser(lease)).rejects.toMatchObject({ kind: 'conflict', status: 409, subject: { username: lease.username, creating: true } });
     expect(trail(fake)).toBe(expected);
   });
 });

@@ -126,7 +126,7 @@ describe('digest authentication against the challenge Atlas sends', () => {
   it.each([
     ['on the first request', false],
     ['on a later request', true],
-  ])('stops with exit 4 when every nonce is called stale %s: at most one stale re-challenge', async (_name, warm) => {
+  ])('stops with an unauthorized error when every nonce is called stale %s: at most one stale re-challenge', async (_name, warm) => {
     const digest = new FakeDigest();
     let stale = false;
     const staleEveryTime: Route = (req, res) => {
@@ -142,22 +142,22 @@ describe('digest authentication against the challenge Atlas sends', () => {
     const error = await client.getProject().catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(AtlasApiError);
-    expect(error).toMatchObject({ exitCode: 4, status: 401 });
+    expect(error).toMatchObject({ kind: 'unauthorized', status: 401 });
     expect(client.requestCount - before).toBe(warm ? 2 : 3);
   });
 
   it.each([
     ['a wrong private key', new FakeDigest(undefined, 'another-private-key-000')],
     ['a wrong public key', new FakeDigest('another-public-key', PRIVATE_KEY)],
-  ])('turns %s into exit 4 after one challenge, naming neither key', async (_name, digest) => {
+  ])('turns %s into an unauthorized error after one challenge, naming neither key', async (_name, digest) => {
     fake = await startFake(digest.gate(atlas));
     const { client, debug } = makeClient(fake.baseUrl);
 
     const error = await client.getProject().catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(AtlasApiError);
-    expect(error).toMatchObject({ exitCode: 4, status: 401, errorCode: 'UNEXPECTED_ERROR' });
-    expect((error as Error).message).toBe('Atlas rejected the API key: check the public and private key (Atlas error UNEXPECTED_ERROR)');
+    expect(error).toMatchObject({ kind: 'unauthorized', status: 401, errorCode: 'UNEXPECTED_ERROR', subject: { authKind: 'apiKey' } });
+    expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain(PRIVATE_KEY);
     expect(client.requestCount).toBe(2);
     expect(debug.join('\n')).not.toContain(PRIVATE_KEY);
   });

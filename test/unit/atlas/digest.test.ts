@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   DigestAuthenticator, digestAuthorization, digestResponse, parseDigestChallenge, type DigestInput,
 } from '../../../src/atlas/digest.js';
-import { DynsecretError } from '../../../src/errors.js';
+import { AtlasResponseError } from '../../../src/atlas/error-types.js';
+import { describeError } from '../../../src/error-text.js';
 
 const rfc2617: DigestInput = {
   algorithm: 'MD5',
@@ -76,8 +77,8 @@ describe('parseDigestChallenge', () => {
   it.each([
     ['SHA-512-256', 'Digest realm="r", nonce="n", algorithm=SHA-512-256, qop="auth"'],
     ['auth-int only', 'Digest realm="r", nonce="n", algorithm=MD5, qop="auth-int"'],
-  ])('refuses %s with exit 1', (_name, header) => {
-    expect(() => parseDigestChallenge(header)).toThrow(expect.objectContaining({ exitCode: 1, message: expect.stringContaining('does not support') }));
+  ])('refuses %s as an unsupported kind of authentication', (_name, header) => {
+    expect(() => parseDigestChallenge(header)).toThrow(expect.objectContaining({ kind: 'unsupported-auth', problem: expect.stringContaining(`algorithm ${header.includes('SHA-512') ? 'SHA-512-256' : 'MD5, qop auth-int'}`) }));
   });
 });
 
@@ -170,9 +171,12 @@ describe('parseDigestChallenge: forms of the header', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(DynsecretError);
-    expect((error as DynsecretError).exitCode).toBe(1);
-    expect((error as DynsecretError).message).toBe(
+    expect(error).toBeInstanceOf(AtlasResponseError);
+    expect((error as AtlasResponseError).kind).toBe('unsupported-auth');
+    expect((error as AtlasResponseError).problem).toBe(asked);
+    const text = describeError(error);
+    expect(text.exitCode).toBe(1);
+    expect(text.message).toBe(
       `Atlas asked for a kind of digest authentication dynsecret does not support (${asked}): report this to the dynsecret maintainers`,
     );
   });

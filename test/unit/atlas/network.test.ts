@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { AtlasNetworkError } from '../../../src/atlas/index.js';
-import { TransientError } from '../../../src/errors.js';
 import { GROUP, makeClient, sendJson, startFake, type Fake } from './fake-atlas.js';
 import { TEST_CERT, TEST_KEY } from './tls-fixture.js';
 import { startForwardProxy } from '../../helpers/proxy.js';
@@ -60,24 +59,21 @@ describe('network failures', () => {
     expect(debug[1]).toMatch(/-> 200 \(attempt 2, \d+ ms\)$/);
   });
 
-  it('gives up on a refused connection with exit 6, naming the host and the cause', async () => {
+  it('gives up on a refused connection as unreachable, naming the host and the cause', async () => {
     const port = await freePort();
     const { client } = makeClient(`http://127.0.0.1:${port}`, { retry: { maxAttempts: 3 } });
 
     const error = await client.getProject().catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(AtlasNetworkError);
-    expect(error).toMatchObject({ exitCode: 6, code: 'ECONNREFUSED', host: `127.0.0.1:${port}` });
-    expect((error as Error).message).toBe(
-      `could not reach 127.0.0.1:${port}: the connection was refused (ECONNREFUSED); check the network, the proxy settings and --base-url`,
-    );
+    expect(error).toMatchObject({ kind: 'unreachable', transient: true, code: 'ECONNREFUSED', host: `127.0.0.1:${port}`, reason: 'the connection was refused' });
     expect(client.requestCount).toBe(3);
   });
 
   it.each([
     ['never sends headers', (res: import('node:http').ServerResponse) => void res],
     ['stalls in the middle of the body', (res: import('node:http').ServerResponse) => res.writeHead(200, { 'Content-Length': '100' }).write('{"id":')],
-  ])('times out when the server %s: exit 6 after the retries', async (_name, behave) => {
+  ])('times out when the server %s: a timeout after the retries', async (_name, behave) => {
     const fake = await fakeAtlas((_req, res) => {
       behave(res);
     });
@@ -86,9 +82,8 @@ describe('network failures', () => {
     const error = await client.getProject().catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(AtlasNetworkError);
-    expect(error).toBeInstanceOf(TransientError);
-    expect(error).toMatchObject({ exitCode: 6 });
-    expect((error as Error).message).toMatch(/^127\.0\.0\.1:\d+ did not answer in time \(.+\): check the network and try again$/);
+    expect(error).toMatchObject({ kind: 'timeout', transient: true, host: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+    expect((error as AtlasNetworkError).reason).toMatch(/^no (complete )?answer within the request timeout$|^the answer stalled$/);
     expect(client.requestCount).toBe(2);
   });
 });
@@ -111,18 +106,16 @@ describe('TLS', () => {
   it.each([
     ['an unknown CA', '127.0.0.1', undefined, /\((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/],
     ['a name the certificate does not cover', 'localhost', 'ca.pem', /\(ERR_TLS_CERT_ALTNAME_INVALID\)/],
-  ])('refuses %s with exit 1 and no retry', async (_name, host, caFile, code) => {
+  ])('refuses %s as a TLS error, with no retry', async (_name, host, caFile, code) => {
     const port = await tlsAtlas();
     const { client } = makeClient(`https://${host}:${port}`, caFile === undefined ? {} : { caFile: join(dir, caFile) });
 
     const error = await client.getProject().catch((err: unknown) => err);
 
-    expect(error).not.toBeInstanceOf(AtlasNetworkError);
-    expect(error).toMatchObject({ exitCode: 1 });
-    const message = (error as Error).message;
-    expect(message).toContain(`could not verify the TLS certificate of ${host}:${port}: `);
-    expect(message).toMatch(code);
-    expect(message).toContain('pass --ca-file PATH or set NODE_EXTRA_CA_CERTS');
+    expect(error).toBeInstanceOf(AtlasNetworkError);
+    expect(error).toMatchObject({ kind: 'tls', transient: false, host: `${host}:${port}` });
+    expect(`(${(error as AtlasNetworkError).code})`).toMatch(code);
+    expect((error as AtlasNetworkError).reason).not.toBe('');
     expect(client.requestCount).toBe(1);
   });
 
@@ -136,10 +129,10 @@ describe('TLS', () => {
   it.each([
     ['missing', 'nope.pem', 'could not read the CA file'],
     ['not a certificate', 'not-a-cert.pem', 'holds no PEM certificate'],
-  ])('a CA file that is %s is a usage error', async (_name, file, fragment) => {
+  ])('a CA file that is %s is an input error', async (_name, file, fragment) => {
     const { client } = makeClient('https://127.0.0.1:1', { caFile: join(dir, file) });
 
-    await expect(client.getProject()).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining(fragment) });
+    await expect(client.getProject()).rejects.toMatchObject({ kind: 'invalid-input', problem: expect.stringContaining(fragment) });
     expect(client.requestCount).toBe(0);
   });
 });

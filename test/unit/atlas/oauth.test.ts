@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AtlasApiError, type TokenCache } from '../../../src/atlas/index.js';
+import { AtlasApiError, AtlasResponseError, type TokenCache } from '../../../src/atlas/index.js';
+import { describeError } from '../../../src/error-text.js';
 import { GROUP, makeClient, sendAtlasError, sendJson, startFake, type Fake, type Seen } from './fake-atlas.js';
 
 const CLIENT_ID = 'mdb_sa_id_0123456789abcdef01234567';
@@ -146,7 +147,7 @@ describe('service account tokens', () => {
     fake = atlas.fake;
     const { client } = saClient(fake.baseUrl);
 
-    await expect(client.getProject()).rejects.toMatchObject({ exitCode: 4, status: 401, message: expect.stringContaining("rejected the service account's access token") });
+    await expect(client.getProject()).rejects.toMatchObject({ kind: 'unauthorized', status: 401, tokenEndpoint: false, subject: { authKind: 'serviceAccount' } });
     expect(atlas.tokenRequests).toHaveLength(2);
     expect(client.requestCount).toBe(4);
   });
@@ -171,7 +172,8 @@ describe('tokens are checked before use and before caching', () => {
     ['an expires_in beyond a day', token('zz9-1', 86_401)],
     ['an expires_in of 1e12', token('zz9-1', 1e12)],
     ['an expires_in that is a string', token('zz9-1', '3600')],
-  ])('%s: exit 1 "unexpected response", nothing cached, nothing sent with it', async (_name, reply) => {
+    ['a body that is not a token', (res) => sendJson(res, 200, { token: 'zz9-1' })],
+  ])('%s: an unexpected response, nothing cached, nothing sent with it', async (_name, reply) => {
     const atlas = await oauthAtlas([reply], () => true);
     fake = atlas.fake;
     const cache = memoryCache();
@@ -179,8 +181,9 @@ describe('tokens are checked before use and before caching', () => {
 
     const error = await client.getProject().catch((err: unknown) => err);
 
-    expect(error).toMatchObject({ exitCode: 1, message: expect.stringContaining('Atlas sent an unexpected response to POST /api/oauth/token') });
-    expect((error as Error).message).not.toMatch(/zz9|tttt/);
+    expect(error).toBeInstanceOf(AtlasResponseError);
+    expect(error).toMatchObject({ kind: 'unexpected-response', method: 'POST', path: '/api/oauth/token' });
+    expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toMatch(/zz9|tttt/);
     expect(cache.saved).toEqual([]);
     expect(fake.seen.filter((r) => r.path !== '/api/oauth/token')).toEqual([]);
   });
@@ -222,25 +225,32 @@ describe('token endpoint failures', () => {
   const oauthError = (status: number, error: string, headers: Record<string, string> = {}): TokenReply => (res) =>
     sendJson(res, status, { error, error_description: `nope, ${CLIENT_SECRET} is wrong` }, { 'Content-Type': 'application/json', ...headers });
 
-  it.each<[string, TokenReply[], number, string, number]>([
-    ['invalid_client', [oauthError(401, 'invalid_client')], 4, "the service account's client ID or secret is wrong", 1],
-    ['access_denied', [oauthError(403, 'access_denied')], 4, 'Atlas refused the service account a token', 1],
-    ['an IP access list error in Atlas form', [(res) => sendAtlasError(res, 403, 'IP_ADDRESS_NOT_ON_ACCESS_LIST', 'IP address 198.51.100.4 is not allowed.', ['198.51.100.4'])], 4, "IP address 198.51.100.4: add it to the service account's access list", 1],
-    ['429 every time', [oauthError(429, 'rate_limited', { 'Retry-After': '2' })], 6, 'rate-limiting token requests', 5],
-    ['500 every time', [oauthError(500, 'server_error')], 6, 'HTTP 500 on POST /api/oauth/token', 5],
-    ['a 400', [oauthError(400, 'unsupported_grant_type')], 1, 'Atlas refused the token request with HTTP 400', 1],
-    ['a body that is not a token', [(res) => sendJson(res, 200, { token: 'x' })], 1, 'Atlas sent an unexpected response to POST /api/oauth/token', 1],
-  ])('%s → exit %i', async (_name, replies, exitCode, fragment, requests) => {
+  const token = { method: 'POST', path: '/api/oauth/token' };
+  it.each<[string, TokenReply[], object, number]>([
+    ['invalid_client with 401', [oauthError(401, 'invalid_client')], { kind: 'unauthorized', status: 401, errorCode: 'invalid_client', tokenEndpoint: true }, 1],
+    ['invalid_client with 400', [oauthError(400, 'invalid_client')], { kind: 'unauthorized', status: 400, errorCode: 'invalid_client', tokenEndpoint: true }, 1],
+    ['access_denied', [oauthError(403, 'access_denied')], { kind: 'forbidden', status: 403, tokenEndpoint: true, detail: 'nope, *** is wrong' }, 1],
+    [
+      'an IP access list error in Atlas form',
+      [(res) => sendAtlasError(res, 403, 'IP_ADDRESS_NOT_ON_ACCESS_LIST', 'IP address 198.51.100.4 is not allowed.', ['198.51.100.4'])],
+      { kind: 'forbidden', errorCode: 'IP_ADDRESS_NOT_ON_ACCESS_LIST', callerIp: '198.51.100.4', tokenEndpoint: false, subject: { groupId: GROUP, authKind: 'serviceAccount' } },
+      1,
+    ],
+    ['429 every time', [oauthError(429, 'rate_limited', { 'Retry-After': '2' })], { kind: 'rate-limited', status: 429, tokenEndpoint: true }, 5],
+    ['500 every time', [oauthError(500, 'server_error')], { kind: 'server', status: 500, tokenEndpoint: true }, 5],
+    ['a 400', [oauthError(400, 'unsupported_grant_type')], { kind: 'bad-request', status: 400, errorCode: 'unsupported_grant_type', tokenEndpoint: true }, 1],
+  ])('%s', async (_name, replies, facts, requests) => {
     const atlas = await oauthAtlas(replies);
     fake = atlas.fake;
     const { client, debug } = saClient(fake.baseUrl);
 
     const error = await client.getProject().catch((err: unknown) => err);
 
-    expect(error).toMatchObject({ exitCode, message: expect.stringContaining(fragment) });
-    if (exitCode !== 1 || fragment.includes('HTTP 400')) expect(error).toBeInstanceOf(AtlasApiError);
+    expect(error).toBeInstanceOf(AtlasApiError);
+    expect(error).toMatchObject({ ...token, ...facts });
     expect(atlas.tokenRequests).toHaveLength(requests);
-    for (const text of [(error as Error).message, ...debug]) {
+    const words = describeError(error);
+    for (const text of [(error as Error).message, JSON.stringify(error), words.message, ...debug]) {
       expect(text).not.toContain(CLIENT_SECRET);
       expect(text).not.toMatch(/authorization|bearer|basic /i);
     }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AtlasApiError, type AtlasClient } from '../../../src/atlas/index.js';
+import { AtlasApiError, AtlasResponseError, type AtlasClient } from '../../../src/atlas/index.js';
 import { MAX_BODY_BYTES } from '../../../src/atlas/transport.js';
 import { GROUP, makeClient, sendJson, startFake, userJson, type Fake } from './fake-atlas.js';
 
@@ -38,9 +38,9 @@ describe('cluster connection strings', () => {
 
     const error = await client.getCluster('c0').catch((err: unknown) => err);
 
-    expect(error).toMatchObject({ exitCode: 1 });
-    expect((error as Error).message).toMatch(/^Atlas sent an unexpected response to GET .*connectionStrings\.standardSrv/);
-    expect((error as Error).message).not.toContain(uri);
+    expect(error).toBeInstanceOf(AtlasResponseError);
+    expect(error).toMatchObject({ kind: 'unexpected-response', method: 'GET', problem: expect.stringContaining('connectionStrings.standardSrv') });
+    expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain(uri);
   });
 
   it.each([
@@ -69,15 +69,15 @@ describe('success responses that break the contract', () => {
     ['a list entry with a numeric username', (c) => c.listAllDatabaseUsers(), JSON.stringify({ results: [userJson('u1', { username: 7 })] }), 'results.0.username'],
     ['a cluster status nobody knows', (c) => c.getClusterStatus('c0'), JSON.stringify({ changeStatus: 'DONE' }), 'changeStatus: Invalid option'],
     ['a cluster without a name', (c) => c.getCluster('c0'), JSON.stringify({ connectionStrings: {} }), 'name: Invalid input'],
-  ])('%s → exit 1 "unexpected response"', async (_name, call, body, fragment) => {
+  ])('%s → an unexpected response', async (_name, call, body, fragment) => {
     fake = await startFake((_req, res) => sendJson(res, 200, body));
     const { client } = makeClient(fake.baseUrl);
 
     const error = await call(client).catch((err: unknown) => err);
 
     expect(error).not.toBeInstanceOf(AtlasApiError);
-    expect(error).toMatchObject({ exitCode: 1 });
-    expect((error as Error).message).toMatch(/^Atlas sent an unexpected response to (GET|POST) \/api\/atlas\/v2\//);
+    expect(error).toBeInstanceOf(AtlasResponseError);
+    expect(error).toMatchObject({ kind: 'unexpected-response', method: expect.stringMatching(/^(GET|POST)$/), path: expect.stringMatching(/^\/api\/atlas\/v2\//) });
     expect((error as Error).message).toContain(fragment);
     expect(client.requestCount).toBe(1);
   });
@@ -98,8 +98,10 @@ describe('success responses that break the contract', () => {
     const { client } = makeClient(fake.baseUrl);
 
     await expect(client.getProject()).rejects.toMatchObject({
-      exitCode: 1,
-      message: `Atlas sent an unexpected response to GET /api/atlas/v2/groups/${GROUP}: the body is larger than 5 MB`,
+      kind: 'unexpected-response',
+      method: 'GET',
+      path: `/api/atlas/v2/groups/${GROUP}`,
+      problem: 'the body is larger than 5 MB',
     });
     expect(client.requestCount).toBe(1);
   });

@@ -204,7 +204,7 @@ describe('withRetries, with scripted responses', () => {
     const result = withRetries(
       async () => {
         n += 1;
-        if (n <= failures) throw new AtlasNetworkError('refused', { code: 'ECONNREFUSED', host: '127.0.0.1', cause: undefined });
+        if (n <= failures) throw new AtlasNetworkError('unreachable', { code: 'ECONNREFUSED', host: '127.0.0.1', reason: 'the connection was refused', cause: undefined });
         return response(200);
       },
       true,
@@ -299,11 +299,11 @@ describe('retries against a server', () => {
     [1, 1, 0],
     [3, 3, 2],
     [5, 5, 4],
-  ])('stops after maxAttempts=%i: %i requests, %i waits, exit 6', async (maxAttempts, requests, waits) => {
+  ])('stops after maxAttempts=%i: %i requests, %i waits, a server error', async (maxAttempts, requests, waits) => {
     fake = await scripted([failing(503)]);
     const { client, sleeps } = makeClient(fake.baseUrl, { retry: { maxAttempts } });
 
-    await expect(client.getProject()).rejects.toMatchObject({ exitCode: 6, status: 503 });
+    await expect(client.getProject()).rejects.toMatchObject({ kind: 'server', status: 503 });
 
     expect(client.requestCount).toBe(requests);
     expect(sleeps).toHaveLength(waits);

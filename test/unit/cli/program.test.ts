@@ -142,6 +142,22 @@ describe('report: the one way errors are printed', () => {
     expect(printed(error)).toEqual({ code, text });
   });
 
+  it('prints an Atlas error in the words src/error-text.ts gives it, hint and exit code included', async () => {
+    const { AtlasApiError, AtlasNetworkError } = await import('../../../src/atlas/error-types.js');
+    const full = new AtlasApiError({
+      kind: 'forbidden', status: 403, errorCode: 'GROUP_USERS_LIMIT_EXCEEDED', method: 'POST', path: '/api/atlas/v2/groups/g/databaseUsers',
+      subject: { groupId: 'g', authKind: 'apiKey' },
+    });
+    expect(printed(full)).toEqual({
+      code: 1,
+      text: 'dynsecret: project g already has the 100 database users Atlas allows (Atlas error GROUP_USERS_LIMIT_EXCEEDED)\n'
+        + '  Remove expired leases with `dynsecret revoke --expired` and look for strays with `dynsecret list NAME --remote`.',
+    });
+    const timeout = new AtlasNetworkError('timeout', { code: 'ETIMEDOUT', host: 'h', reason: 'the connection timed out', cause: undefined });
+    expect(printed(timeout)).toEqual({ code: 6, text: 'dynsecret: h did not answer in time (the connection timed out): check the network and try again' });
+    expect(printed(timeout, true).text).toMatch(/^dynsecret: h did not answer in time .*\nAtlasNetworkError: timeout talking to h/);
+  });
+
   it('prints an unexpected error in one line, with the stack only under --debug', () => {
     const error = new TypeError('boom');
     expect(printed(error)).toEqual({ code: 1, text: 'dynsecret: unexpected error: boom\n  Run again with --debug for details.' });

@@ -1,0 +1,195 @@
+import { CommanderError } from 'commander';
+import { AtlasApiError, AtlasInputError, AtlasNetworkError, AtlasResponseError } from './atlas/error-types.js';
+import { ATLAS_API_VERSION } from './atlas/version.js';
+import { DynsecretError, ExitCode, type ExitCodeValue } from './errors.js';
+
+/**
+ * The one place that words errors: every error, whoever threw it, becomes a sentence, an optional hint (what
+ * to do next) and the exit code of the product contract. `src/atlas/` throws facts (kinds, statuses, Atlas'
+ * error codes); dynsecret's own errors already carry their words. Loaded by the CLI's error printer, so it
+ * imports nothing heavy (commander is the CLI's own parser, loaded already).
+ */
+export interface ErrorText {
+  message: string;
+  hint: string | undefined;
+  exitCode: ExitCodeValue;
+  /**
+   * `expected`: a failure dynsecret foresaw; `usage`: the argument parser's; `unexpected`: a bug or an
+   * unforeseen failure (its stack is what helps); `quiet`: nothing to print (Ctrl-C, --help).
+   */
+  origin: 'expected' | 'usage' | 'unexpected' | 'quiet';
+}
+
+type Words = Pick<ErrorText, 'message' | 'hint' | 'exitCode'>;
+
+const words = (message: string, exitCode: ExitCodeValue, hint?: string): Words => ({ message, hint, exitCode });
+
+/** The words of an error dynsecret foresaw (its own or Atlas'); undefined for anything else. */
+export function expectedError(error: unknown): Words | undefined {
+  if (error instanceof DynsecretError) return words(error.message, error.exitCode, error.hint);
+  if (error instanceof AtlasApiError) return error.tokenEndpoint ? tokenWords(error) : apiWords(error);
+  if (error instanceof AtlasResponseError) return responseWords(error);
+  if (error instanceof AtlasNetworkError) return networkWords(error);
+  if (error instanceof AtlasInputError) return inputWords(error);
+  return undefined;
+}
+
+/** Any error, as the CLI prints it. */
+export function describeError(error: unknown): ErrorText {
+  if (error instanceof DynsecretError && error.exitCode === ExitCode.interrupted) {
+    return { ...words(error.message, error.exitCode), origin: 'quiet' };
+  }
+  const expected = expectedError(error);
+  if (expected !== undefined) return { ...expected, origin: 'expected' };
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return { ...words('', ExitCode.ok), origin: 'quiet' };
+    return { ...words(error.message.replace(/^error: /, ''), ExitCode.usage, 'See dynsecret --help, or dynsecret COMMAND --help.'), origin: 'usage' };
+  }
+  const message = `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  return { ...words(message, ExitCode.failure, 'Run again with --debug for details.'), origin: 'unexpected' };
+}
+
+/** What the audit trail records of a failure: the exit code, and Atlas' error code when Atlas gave one. */
+export function failureCodes(error: unknown): { exitCode: ExitCodeValue; errorCode?: string } {
+  const { exitCode } = describeError(error);
+  return error instanceof AtlasApiError && error.errorCode !== undefined ? { exitCode, errorCode: error.errorCode } : { exitCode };
+}
+
+const ACCESS_LIST_PLACE = {
+  apiKey: "the API key's access list in Atlas (Organization → Access Manager → API Keys)",
+  serviceAccount: "the service account's access list in Atlas (Organization → Access Manager → Applications → Service Accounts)",
+} as const;
+
+const PRINCIPAL = { apiKey: 'API key', serviceAccount: 'service account' } as const;
+
+const SA_PLACE = 'Organization → Access Manager → Applications → Service Accounts';
+
+/** Atlas error codes of a 400 that have a known cause and fix. */
+const BAD_INPUT: Readonly<Record<string, string>> = {
+  EXPIRATION_DATE_EXCEEDS_MAX: 'the expiry is more than 7 days ahead: choose a shorter TTL',
+  EXPIRATION_DATE_IN_PAST: "the expiry is in the past: check this machine's clock",
+  ATLAS_INVALID_ROLE_DATABASE: 'a role is assigned on a database where it does not exist: fix the roles of the config',
+  DUPLICATE_DATABASE_ROLES: 'the same role is listed twice: remove the duplicate from the config',
+  ATLAS_INVALID_CUSTOM_ROLE_ASSIGNMENT: 'a custom role cannot be combined with other roles: keep only the custom role',
+};
+
+/** An Admin API error: what happened and what to do, then Atlas' error code for a search or a support case. */
+function apiWords(error: AtlasApiError): Words {
+  const [sentence, exitCode, hint] = apiSentence(error);
+  return words(sentence + (error.errorCode === undefined ? '' : ` (Atlas error ${error.errorCode})`), exitCode, hint);
+}
+
+function apiSentence(error: AtlasApiError): [string, ExitCodeValue, string?] {
+  const { subject, errorCode: code, detail } = error;
+  const where = `${error.method} ${error.path}`;
+  const project = subject.groupId;
+  switch (error.kind) {
+    case 'unauthorized':
+      return subject.authKind === 'apiKey'
+        ? ['Atlas rejected the API key: check the public and private key', ExitCode.auth]
+        : ["Atlas rejected the service account's access token: check the client ID and secret", ExitCode.auth];
+    case 'forbidden': {
+      if (code === 'IP_ADDRESS_NOT_ON_ACCESS_LIST' || code === 'ORG_REQUIRES_ACCESS_LIST') {
+        const who = error.callerIp === undefined ? "this machine's IP address" : `IP address ${error.callerIp}`;
+        return [`Atlas refused requests from ${who}: add it to ${ACCESS_LIST_PLACE[subject.authKind]}`, ExitCode.auth];
+      }
+      if (code === 'GROUP_USERS_LIMIT_EXCEEDED') {
+        return [
+          `project ${project} already has the 100 database users Atlas allows`,
+          ExitCode.failure,
+          'Remove expired leases with `dynsecret revoke --expired` and look for strays with `dynsecret list NAME --remote`.',
+        ];
+      }
+      return [`the ${PRINCIPAL[subject.authKind]} is not allowed to ${where}: give it the Project Owner role on project ${project}`, ExitCode.auth];
+    }
+    case 'not-found':
+      if (code === 'GROUP_NOT_FOUND') return [`no Atlas project ${project}: check --group-id`, ExitCode.notFound];
+      if (code === 'USERNAME_NOT_FOUND') {
+        return [`Atlas has no database user named ${subject.username ?? 'like that'} in project ${project}: it was revoked or has expired`, ExitCode.notFound];
+      }
+      if (code === 'CLUSTER_NOT_FOUND') {
+        return [`no cluster named ${subject.cluster ?? 'like that'} in project ${project}: check the cluster name`, ExitCode.notFound];
+      }
+      return [`Atlas found nothing at ${where}: check --base-url`, ExitCode.notFound];
+    case 'conflict':
+      if (subject.creating === true && subject.username !== undefined) {
+        return [`a database user named ${subject.username} already exists in project ${project}: choose another username`, ExitCode.failure];
+      }
+      break;
+    case 'bad-request': {
+      const known = code === undefined ? undefined : BAD_INPUT[code];
+      return [known ?? `Atlas rejected ${where} as invalid: ${detail ?? 'no details given'}`, ExitCode.usage];
+    }
+    case 'version-rejected':
+      return [`Atlas no longer accepts API version ${ATLAS_API_VERSION} for ${where}: update dynsecret`, ExitCode.failure];
+    case 'rate-limited':
+      return [`Atlas kept rate-limiting requests to project ${project}: wait a minute and try again`, ExitCode.transient];
+    case 'server':
+      return [`Atlas failed with HTTP ${error.status} on ${where}: try again in a few minutes`, ExitCode.transient];
+    case 'unexpected-status':
+      break;
+  }
+  return [`Atlas answered HTTP ${error.status} to ${where}${detail === undefined ? '' : `: ${detail}`}`, ExitCode.failure];
+}
+
+/** An RFC 6749 error from the token endpoint, where a service account gets its access token. */
+function tokenWords(error: AtlasApiError): Words {
+  const [sentence, exitCode] = tokenSentence(error);
+  return words(sentence + (error.errorCode === undefined ? '' : ` (Atlas error ${error.errorCode})`), exitCode);
+}
+
+function tokenSentence(error: AtlasApiError): [string, ExitCodeValue] {
+  switch (error.kind) {
+    case 'unauthorized':
+      return [`the service account's client ID or secret is wrong: check them in Atlas (${SA_PLACE})`, ExitCode.auth];
+    case 'forbidden':
+      return [`Atlas refused the service account a token: check in Atlas (${SA_PLACE}) that it is active and allows this machine's IP address`, ExitCode.auth];
+    case 'rate-limited':
+      return ['Atlas kept rate-limiting token requests for the service account: wait a minute and try again', ExitCode.transient];
+    case 'server':
+      return [`Atlas failed with HTTP ${error.status} on ${error.method} ${error.path}: try again in a few minutes`, ExitCode.transient];
+    default:
+      return [`Atlas refused the token request with HTTP ${error.status}${error.detail === undefined ? '' : `: ${error.detail}`}`, ExitCode.failure];
+  }
+}
+
+function responseWords(error: AtlasResponseError): Words {
+  if (error.kind === 'unsupported-auth') {
+    return words(`Atlas asked for a kind of digest authentication dynsecret does not support (${error.problem}): report this to the dynsecret maintainers`, ExitCode.failure);
+  }
+  const request = error.method === undefined || error.path === undefined ? '' : ` to ${error.method} ${error.path}`;
+  return words(`Atlas sent an unexpected response${request}: ${error.problem}`, ExitCode.failure);
+}
+
+function networkWords(error: AtlasNetworkError): Words {
+  const { host, reason, code } = error;
+  switch (error.kind) {
+    case 'tls':
+      return words(
+        `could not verify the TLS certificate of ${host}: ${reason} (${code}); if a proxy or private CA signs it, pass --ca-file PATH or set NODE_EXTRA_CA_CERTS`,
+        ExitCode.failure,
+      );
+    case 'timeout':
+      return words(`${host} did not answer in time (${reason}): check the network and try again`, ExitCode.transient);
+    case 'unreachable':
+      return words(`could not reach ${host}: ${reason} (${code}); check the network, the proxy settings and --base-url`, ExitCode.transient);
+  }
+}
+
+function inputWords(error: AtlasInputError): Words {
+  switch (error.rule) {
+    case 'project-id':
+      return words(`${error.problem}: check --group-id`, ExitCode.usage);
+    case 'base-url-syntax':
+      return words(`${error.problem}: pass something like https://cloud.mongodb.com`, ExitCode.usage);
+    case 'ca-file-unreadable':
+      return words(`${error.problem}: check --ca-file`, ExitCode.usage);
+    case 'ca-file-no-certificate':
+      return words(`${error.problem}: pass a file with -----BEGIN CERTIFICATE----- blocks`, ExitCode.usage);
+    case 'proxy-url':
+      return words(`${error.problem}: set it like http://proxy.example.com:3128, or unset it`, ExitCode.usage);
+    case 'base-url-scheme':
+    case 'request-body':
+      return words(error.problem, ExitCode.usage);
+  }
+}
