@@ -1,7 +1,7 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { AtlasClient } from './atlas/index.js';
 import type { DynamicSecretConfig } from './config/schema.js';
-import { atlasClientFor } from './commands/atlas.js';
+import { atlasClientFor } from './leases/atlas-client.js';
 import type { Store } from './store/store-api.js';
 import { EncryptedStore } from './store/store.js';
 import type { AuditLog, AuditNote } from './audit/audit-log.js';

@@ -6,10 +6,11 @@ import { parseDuration } from '../lease/duration.js';
 import { keepAlive, realTimers, type Timers } from '../lease/keep-alive.js';
 import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
-import { createLease } from './lease.js';
-import { renew } from './renew.js';
-import { revoke } from './revoke.js';
-import { DEFAULT_WAIT_MS, waitForApplied } from './wait.js';
+import { createLease } from '../leases/create.js';
+import { renewLease } from '../leases/renew.js';
+import { auditRevokes, revokeFailure, revokeTargets, selectTargets } from '../leases/revoke.js';
+import { DEFAULT_WAIT_MS, waitForApplied } from '../leases/wait.js';
+import { renewalLines, revokeLine } from '../output/lease-messages.js';
 
 export interface RunOptions {
   name: string;
@@ -89,7 +90,7 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
   return { exitCode: status };
 }
 
-/** Renews the run's lease while the command runs (renew's own code path: checks, store, audit line). */
+/** Renews the run's lease while the command runs (renew's own code path: checks, store, audit line, messages). */
 function keepLeaseAlive(context: Context, options: RunOptions, config: DynamicSecretConfig, lease: IssuedLease) {
   const ttlMs = options.ttl === undefined ? config.defaultTtlMs : parseDuration(options.ttl, '--ttl');
   return keepAlive({
@@ -99,7 +100,8 @@ function keepLeaseAlive(context: Context, options: RunOptions, config: DynamicSe
     ttlMs,
     timers: options.timers ?? realTimers,
     renew: async () => {
-      await renew(context, { leaseId: lease.leaseId, ...(options.ttl === undefined ? {} : { ttl: options.ttl }) });
+      const renewal = await renewLease(context, { leaseId: lease.leaseId, ...(options.ttl === undefined ? {} : { ttl: options.ttl }) });
+      for (const line of renewalLines(renewal)) context.io.error(line);
       // Each renewal is on the audit trail at once: a long command may still be killed before it ends.
       await context.audit.flush('run').catch((error: unknown) => {
         context.io.error(`warning: could not append to the audit log ${context.audit.path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
@@ -117,7 +119,12 @@ function keepLeaseAlive(context: Context, options: RunOptions, config: DynamicSe
 /** Revokes the run's lease; a failure is a warning, since Atlas deletes the user at its expiry anyway. */
 async function revokeQuietly(context: Context, lease: IssuedLease): Promise<void> {
   try {
-    await revoke(context, { leaseIds: [lease.leaseId] });
+    // revoke's own code path: the record, the audit line and the message.
+    const results = await revokeTargets(context, await selectTargets(context, { leaseIds: [lease.leaseId] }));
+    auditRevokes(context, results);
+    for (const result of results) context.io.error(revokeLine(result));
+    const failure = revokeFailure(results);
+    if (failure) throw failure;
   } catch (error) {
     if (!(error instanceof DynsecretError)) throw error;
     context.io.error(`warning: ${error.message} Atlas deletes it by itself at ${formatExpiry(lease.expiresAt, context.now())}.`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DynsecretError, NotFoundError, UsageError } from '../../../src/errors.js';
+import { DynsecretError, UsageError } from '../../../src/errors.js';
 import {
   ATLAS_MAX_DELETE_AFTER_MS,
   MIN_DEFAULT_TTL_MS,
@@ -131,53 +131,34 @@ describe('renewExpiry', () => {
     ['long TTL under a long max', 6 * D, 30 * D, '2026-11-29T15:00:00Z', '2026-12-05T14:33:35Z', null],
   ])('%s', (_name, ttlMs, maxTtlMs, current, expected, cappedBy) => {
     const result = renewExpiry({ now: NOW, ttlMs, createdAt, maxTtlMs, currentExpiresAt: at(current) });
+    if (!result.ok) throw new Error(`refused: ${result.reason}`);
     expect(toAtlasDate(result.expiresAt)).toBe(expected);
     expect(result.expiresAt.getUTCMilliseconds()).toBe(0);
     expect(result.cappedBy).toBe(cappedBy);
   });
 
   it.each([
-    [
-      'at the max TTL',
-      H,
-      5 * H,
-      '2026-11-29T15:00:00Z',
-      NotFoundError,
-      'lease ds-app-x is at its max TTL, expires 2026-11-29T15:00:00Z',
-    ],
-    [
-      'a TTL that would shorten it',
-      10 * M,
-      D,
-      '2026-11-29T15:00:00Z',
-      NotFoundError,
-      'renewing lease ds-app-x for 10 minutes would not extend it; it expires 2026-11-29T15:00:00Z',
-    ],
-    [
-      'expired',
-      H,
-      D,
-      '2026-11-29T14:33:35Z',
-      NotFoundError,
-      'lease ds-app-x has expired (2026-11-29T14:33:35Z)',
-    ],
-    ['expired long ago', H, D, '2026-11-01T00:00:00Z', NotFoundError, 'lease ds-app-x has expired (2026-11-01T00:00:00Z)'],
-    ['TTL above 7 days', 8 * D, 30 * D, '2026-11-29T15:00:00Z', UsageError, "TTL 8d is above Atlas' limit of 7 days"],
-    ['zero TTL', 0, D, '2026-11-29T15:00:00Z', UsageError, 'TTL must be greater than zero'],
-  ])('refuses: %s', (_name, ttlMs, maxTtlMs, current, type, message) => {
-    const error = thrown(() =>
-      renewExpiry({ now: NOW, ttlMs, createdAt, maxTtlMs, currentExpiresAt: at(current), leaseId: 'ds-app-x' }),
-    );
-    expect(error).toBeInstanceOf(type);
+    ['at the max TTL', H, 5 * H, '2026-11-29T15:00:00Z', { ok: false, reason: 'at-limit', limit: 'max-ttl' }],
+    ['a TTL that would shorten it', 10 * M, D, '2026-11-29T15:00:00Z', { ok: false, reason: 'not-longer' }],
+    ['expired', H, D, '2026-11-29T14:33:35Z', { ok: false, reason: 'expired' }],
+    ['expiring exactly now', H, D, '2026-11-29T14:33:35.250Z', { ok: false, reason: 'expired' }],
+    ['expired long ago', H, D, '2026-11-01T00:00:00Z', { ok: false, reason: 'expired' }],
+  ])('refuses: %s', (_name, ttlMs, maxTtlMs, current, verdict) => {
+    expect(renewExpiry({ now: NOW, ttlMs, createdAt, maxTtlMs, currentExpiresAt: at(current) })).toEqual(verdict);
+  });
+
+  it.each([
+    ['TTL above 7 days', 8 * D, 30 * D, "TTL 8d is above Atlas' limit of 7 days"],
+    ['zero TTL', 0, D, 'TTL must be greater than zero'],
+  ])('a TTL that cannot be asked for is a usage error: %s', (_name, ttlMs, maxTtlMs, message) => {
+    const error = thrown(() => renewExpiry({ now: NOW, ttlMs, createdAt, maxTtlMs, currentExpiresAt: at('2026-11-29T15:00:00Z') }));
+    expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toBe(message);
   });
 
-  it('compares at whole seconds, so a renew within the same second is refused (no lease id given)', () => {
+  it('compares at whole seconds, so a renew within the same second is refused', () => {
     // max TTL ends at 15:00:00.5; truncated that is the current expiry, so nothing would change.
-    const error = thrown(() =>
-      renewExpiry({ now: NOW, ttlMs: D, createdAt, maxTtlMs: 5 * H, currentExpiresAt: at('2026-11-29T15:00:00Z') }),
-    );
-    expect(error).toBeInstanceOf(NotFoundError);
-    expect(error.message).toBe('lease is at its max TTL, expires 2026-11-29T15:00:00Z');
+    expect(renewExpiry({ now: NOW, ttlMs: D, createdAt, maxTtlMs: 5 * H, currentExpiresAt: at('2026-11-29T15:00:00Z') }))
+      .toEqual({ ok: false, reason: 'at-limit', limit: 'max-ttl' });
   });
 });
