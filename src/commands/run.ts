@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import type { Context } from '../context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { DynsecretError, NotFoundError } from '../errors.js';
 import { parseDuration } from '../lease/duration.js';
-import { keepAlive, realTimers, type Timers } from '../lease/keep-alive.js';
+import { keepAlive } from '../lease/keep-alive.js';
 import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
 import { createLease } from '../leases/create.js';
@@ -26,8 +25,6 @@ export interface RunOptions {
   renew?: boolean;
   /** The cluster whose connection string goes into MONGODB_URI. */
   cluster?: string;
-  /** The keep-alive's clock and sleeps (real ones by default). */
-  timers?: Timers;
 }
 
 /** dynsecret's own secrets: the child gets the lease, never the keys to make more. */
@@ -98,7 +95,7 @@ function keepLeaseAlive(context: Context, options: RunOptions, config: DynamicSe
     expiresAt: lease.expiresAt,
     maxExpiresAt: lease.maxExpiresAt,
     ttlMs,
-    timers: options.timers ?? realTimers,
+    timers: { now: () => context.now().getTime(), sleep: (ms, signal) => context.sleep(ms, signal) },
     renew: async () => {
       const renewal = await renewLease(context, { leaseId: lease.leaseId, ...(options.ttl === undefined ? {} : { ttl: options.ttl }) });
       for (const line of renewalLines(renewal)) context.io.error(line);
@@ -131,24 +128,35 @@ async function revokeQuietly(context: Context, lease: IssuedLease): Promise<void
   }
 }
 
-function spawnChild(context: Context, command: string[], env: Record<string, string>): Promise<number> {
+async function spawnChild(context: Context, command: string[], env: Record<string, string>): Promise<number> {
   const [file, ...args] = command;
-  return new Promise((resolve) => {
-    const child = spawn(file!, args, { stdio: 'inherit', env });
-    // Ctrl-C on a terminal already reaches the child (same process group): relaying it would send two.
-    const relay = (signal: NodeJS.Signals) => {
-      if (signal === 'SIGINT' && context.io.stdinIsTty) return;
-      child.kill(signal);
-    };
-    for (const signal of RELAYED_SIGNALS) process.on(signal, relay);
-    const done = (status: number) => {
-      for (const signal of RELAYED_SIGNALS) process.off(signal, relay);
-      resolve(status);
-    };
-    child.on('error', (error: NodeJS.ErrnoException) => {
+  let finished = false;
+  let resolve!: (status: number) => void;
+  const status = new Promise<number>((done) => {
+    resolve = done;
+  });
+  const done = (code: number) => {
+    finished = true;
+    resolve(code);
+  };
+  const child = await context.spawn(file!, args, {
+    env,
+    onError: (error) => {
       context.io.error(`dynsecret: cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}.`);
       done(error.code === 'ENOENT' ? 127 : 126);
-    });
-    child.on('exit', (code, signal) => done(exitStatus(code, signal)));
+    },
+    onExit: (code, signal) => done(exitStatus(code, signal)),
   });
+  // Ctrl-C on a terminal already reaches the child (same process group): relaying it would send two.
+  const relay = (signal: NodeJS.Signals) => {
+    if (signal === 'SIGINT' && context.io.stdinIsTty) return;
+    child.kill(signal);
+  };
+  if (finished) return status;
+  for (const signal of RELAYED_SIGNALS) context.signals.on(signal, relay);
+  try {
+    return await status;
+  } finally {
+    for (const signal of RELAYED_SIGNALS) context.signals.off(signal, relay);
+  }
 }
