@@ -183,6 +183,8 @@ export interface FakeOptions {
   stdoutIsTty?: boolean;
   stdinIsTty?: boolean;
   onSpawn?: (child: FakeChild) => void;
+  /** What stdin holds (for --private-key-stdin). */
+  stdin?: string;
 }
 
 export async function fakeContext(options: FakeOptions = {}): Promise<Fakes> {
@@ -226,7 +228,7 @@ export async function fakeContext(options: FakeOptions = {}): Promise<Fakes> {
     error: (line) => { stderr.push(line); },
     output: (text) => { stdout.push(text); },
     progress: () => undefined,
-    readStdin: async () => '',
+    readStdin: async () => options.stdin ?? '',
   };
   const promptsImpl: Prompts = {
     input: async () => { throw new Error('no input prompt expected'); },
