@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { lease, type LeaseCommandOptions } from '../../../src/commands/lease.js';
 import { waitForApplied } from '../../../src/leases/wait.js';
 import { atlasError, config, fakeContext, H, iso, later, rejection, START, type FakeOptions } from './fake-context.js';
@@ -115,5 +118,69 @@ describe('lease (in-process, fake Atlas)', () => {
     expect(error.exitCode).toBe(130);
     expect(fakes.stderr.join('\n')).toMatch(/Interrupted while waiting for Atlas to apply (ds-app-db-\S+); the lease was kept\. Revoke it with: dynsecret revoke \1/);
     expect(fakes.signals.count()).toBe(0);
+  });
+
+  describe('into files', () => {
+    let folder = '';
+    afterEach(async () => {
+      if (folder) await rm(folder, { recursive: true, force: true });
+    });
+
+    it('--env-file writes the variables into a 0600 file and prints nothing on stdout', async () => {
+      folder = await mkdtemp(join(tmpdir(), 'dynsecret-lease-'));
+      const file = join(folder, '.env');
+      const { fakes, output } = await leased({ envFile: file, format: undefined, prefix: 'APP_' });
+      expect(output).toBe('');
+      const text = await readFile(file, 'utf8');
+      const leaseId = (await fakes.leases())[0]!.leaseId;
+      expect(text).toContain(`DYNSECRET_LEASE_ID='${leaseId}'`);
+      expect(text).toMatch(/^APP_DB_PASSWORD='\S+'$/m);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(fakes.stderr.at(-1)).toBe(`Wrote the credentials to ${file}.`);
+    });
+
+    it('--env-file that cannot be written ends the command before any user exists', async () => {
+      folder = await mkdtemp(join(tmpdir(), 'dynsecret-lease-'));
+      const fakes = await fakeContext();
+      const error = await rejection(lease(fakes.context, { name: 'app-db', envFile: join(folder, 'missing', '.env') }, storeOnly));
+      expect(error.exitCode).toBe(2);
+      expect(fakes.atlas.calls.filter((c) => c.method === 'createDatabaseUser')).toEqual([]);
+      expect(await fakes.leases()).toEqual([]);
+    });
+
+    it('--github-env prints only the mask commands, then appends the variables to $GITHUB_ENV', async () => {
+      folder = await mkdtemp(join(tmpdir(), 'dynsecret-lease-'));
+      const path = join(folder, 'github_env');
+      const fakes = await fakeContext({ env: { GITHUB_ENV: path } });
+      expect(await lease(fakes.context, { name: 'app-db', githubEnv: true }, storeOnly)).toBe('');
+      const user = [...fakes.atlas.users.values()][0]!;
+      expect(fakes.stdout.join('')).toMatch(new RegExp(`^::add-mask::${user.password!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n::add-mask::mongodb\\+srv://`));
+      expect(await readFile(path, 'utf8')).toMatch(new RegExp(`^DYNSECRET_LEASE_ID<<(ghadelimiter_\\w+)\\n${user.username}\\n\\1$`, 'm'));
+      expect(fakes.stderr.at(-1)).toBe('Appended DB_USERNAME, DB_PASSWORD, MONGODB_URI, DYNSECRET_LEASE_ID, DYNSECRET_LEASE_EXPIRES_AT to $GITHUB_ENV for the next steps.');
+    });
+
+    it('--github-env without GITHUB_ENV is a usage error before any user exists', async () => {
+      const fakes = await fakeContext();
+      const error = await rejection(lease(fakes.context, { name: 'app-db', githubEnv: true }, storeOnly));
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toMatch(/^--github-env needs GITHUB_ENV/);
+      expect(fakes.atlas.users.size).toBe(0);
+    });
+
+    it('revokes the user when the credentials cannot be delivered after all ($GITHUB_ENV turned into a folder)', async () => {
+      folder = await mkdtemp(join(tmpdir(), 'dynsecret-lease-'));
+      const path = join(folder, 'github_env');
+      const fakes = await fakeContext({ env: { GITHUB_ENV: path } });
+      // The check passes (the file can be created); the append then meets a folder made in between.
+      const create = fakes.atlas.createDatabaseUser.bind(fakes.atlas);
+      fakes.atlas.createDatabaseUser = async (user) => {
+        await mkdir(path);
+        return create(user);
+      };
+      const error = await rejection(lease(fakes.context, { name: 'app-db', githubEnv: true }, storeOnly));
+      expect(error.exitCode).toBe(2);
+      expect(fakes.atlas.users.size).toBe(0);
+      expect(await fakes.leases()).toEqual([]);
+    });
   });
 });
