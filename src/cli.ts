@@ -96,13 +96,13 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
       'dynsecret lease --from-file app-db.json --github-env',
     ]))
     .action(async (name: string | undefined, options: LeaseFlags) => {
-      const { configFileOption } = await import('./commands/from-file.js');
+      const { configFileOption } = await import('./cli-options.js');
       const configFile = configFileOption('lease', name, options.fromFile);
       const audit = { command: 'lease', config: name };
       return dispatch(async (context) => {
-        const [{ leaseFor }, { waitOption, waitForApplied }] = await Promise.all([import('./commands/lease-for.js'), import('./commands/wait.js')]);
+        const [{ lease }, { waitOption, waitForApplied }] = await Promise.all([import('./commands/lease.js'), import('./leases/wait.js')]);
         const { wait, fromFile, ...rest } = options;
-        return leaseFor(context, { ...rest, name, ...waitOption(wait) }, { fromFile: fromFile !== undefined, audit }, waitForApplied);
+        return lease(context, { ...rest, name, ...waitOption(wait) }, { fromFile: fromFile !== undefined, audit }, waitForApplied);
       }, audit, configFile);
     });
 
@@ -124,7 +124,7 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
       'dynsecret run --from-file app-db.json --wait=10m -- npm test',
     ]))
     .action(async (first: string | undefined, rest: string[], options: RunFlags) => {
-      const { configFileOption, operandsBeforeDashDash } = await import('./commands/from-file.js');
+      const { configFileOption, operandsBeforeDashDash } = await import('./cli-options.js');
       // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
       const named = operandsBeforeDashDash(argv.slice(2), 'run', ['--ttl', '--prefix', '--from-file', '--audit-log'], ['--wait']) > 0;
       const name = named ? first : undefined;
@@ -134,7 +134,7 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
       const audit = { command: 'run', config: name };
       return dispatch(async (context) => {
         const [{ run }, { waitOption }, { fileConfig, defaultCluster }] = await Promise.all([
-          import('./commands/run.js'), import('./commands/wait.js'), import('./commands/from-file.js'),
+          import('./commands/run.js'), import('./leases/wait.js'), import('./leases/configs.js'),
         ]);
         const { fromFile, wait, ...flags } = options;
         const config = fromFile === undefined ? undefined : await fileConfig(context);
@@ -165,7 +165,7 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
       const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
       const audit = { command: 'renew', config: rest.config };
       return dispatch(async (context) => {
-        const [{ renew }, { fileConfig }] = await Promise.all([import('./commands/renew.js'), import('./commands/from-file.js')]);
+        const [{ renew }, { fileConfig }] = await Promise.all([import('./commands/renew.js'), import('./leases/configs.js')]);
         // The lease's record is its Atlas labels: the file's config must be the one they name.
         if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
         return renew(context, { ...rest, leaseId });
@@ -197,7 +197,7 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
       const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
       const audit = { command: 'revoke', config: rest.config };
       return dispatch(async (context) => {
-        const [{ revoke }, { fileConfig }] = await Promise.all([import('./commands/revoke.js'), import('./commands/from-file.js')]);
+        const [{ revoke }, { fileConfig }] = await Promise.all([import('./commands/revoke.js'), import('./leases/configs.js')]);
         // Nothing is recorded locally: every id is checked against the file's config label in Atlas.
         if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
         return revoke(context, { ...rest, leaseIds });
@@ -218,7 +218,7 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
         if (options.audit) throw new UsageError('--audit reads an audit log, not a config: use --audit-log PATH without --from-file.');
         const { fromFile, ...rest } = options;
         return dispatch(async (context) => {
-          const [{ listLeases }, { fileConfig }] = await Promise.all([import('./commands/list-leases.js'), import('./commands/from-file.js')]);
+          const [{ listLeases }, { fileConfig }] = await Promise.all([import('./commands/list-leases.js'), import('./leases/configs.js')]);
           return listLeases(context, { ...rest, name: (await fileConfig(context)).name, remote: true });
         }, undefined, { path: fromFile, name });
       }

@@ -1,7 +1,7 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { AtlasClient } from './atlas/index.js';
 import type { DynamicSecretConfig } from './config/schema.js';
-import { atlasClientFor } from './commands/atlas.js';
+import { atlasClientFor } from './leases/atlas-client.js';
 import type { Store } from './store/store-api.js';
 import { EncryptedStore } from './store/store.js';
 import type { AuditLog, AuditNote } from './audit/audit-log.js';
@@ -17,12 +17,59 @@ export interface Context {
   /** What create, lease, renew, revoke and delete did, appended to the audit trail by the CLI. */
   readonly audit: AuditTrail;
   now(): Date;
+  /** Waits `ms`; ends early, without an error, when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** The process's signals, for a command that must react to Ctrl-C or relay signals to a child. */
+  readonly signals: Signals;
+  /** Starts a child process with inherited stdio (what `run` runs). */
+  spawn: Spawn;
   /** The Atlas client for a config. */
   atlas(config: DynamicSecretConfig): Promise<AtlasClient>;
   /** Releases what the command opened (idle HTTP connections). */
   close(): Promise<void>;
   /** A debug line on stderr when `--debug` is on; never given a secret. */
   debug(line: string): void;
+}
+
+/** Subscribing to the process's signals; `off` takes the handler given to `on`. */
+export interface Signals {
+  on(signal: NodeJS.Signals, handler: (signal: NodeJS.Signals) => void): void;
+  off(signal: NodeJS.Signals, handler: (signal: NodeJS.Signals) => void): void;
+}
+
+/** What a started child is told on: it could not start (`onError`), or it ended (`onExit`). */
+export interface SpawnOptions {
+  env: Record<string, string>;
+  onError(error: NodeJS.ErrnoException): void;
+  onExit(code: number | null, signal: NodeJS.Signals | null): void;
+}
+
+/** Starts `file` with `args`; the listeners are attached before any event can be missed. */
+export type Spawn = (file: string, args: readonly string[], options: SpawnOptions) => Promise<{ kill(signal: NodeJS.Signals): void }>;
+
+/** The real signals of this process. */
+export const processSignals: Signals = {
+  on: (signal, handler) => {
+    process.on(signal, handler);
+  },
+  off: (signal, handler) => {
+    process.off(signal, handler);
+  },
+};
+
+/** A real child process (node:child_process loaded only by the command that starts one). */
+export const processSpawn: Spawn = async (file, args, options) => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(file, args, { stdio: 'inherit', env: options.env });
+  child.on('error', options.onError);
+  child.on('exit', options.onExit);
+  return { kill: (signal) => child.kill(signal) };
+};
+
+/** A real sleep (node:timers/promises loaded on first use). */
+export async function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  const { setTimeout: sleep } = await import('node:timers/promises');
+  await sleep(ms, undefined, signal === undefined ? {} : { signal }).catch(() => undefined);
 }
 
 /** The audit log as commands and the CLI use it. */
@@ -70,6 +117,9 @@ export async function createContext(options: GlobalOptions, configFile?: ConfigF
     store,
     audit,
     now: () => new Date(),
+    sleep: realSleep,
+    signals: processSignals,
+    spawn: processSpawn,
     atlas: (config) => {
       // One client per config and process, so digest nonces and tokens are reused across calls.
       let client = clients.get(config.name);

@@ -1,38 +1,15 @@
-import { createReadStream } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Context } from '../context.js';
+import { checkCaFile, readText, type ConfigFlags } from '../config/input.js';
+import type { VerifyConfig } from '../leases/configs.js';
 import { UsageError } from '../errors.js';
 import {
   buildConfig, DEFAULT_BASE_URL, DEFAULT_MAX_TTL, DEFAULT_TTL, draftFromEnv, draftFromFile, mergeDrafts, type ConfigDraft,
 } from '../config/draft.js';
-import type { DynamicSecretConfig } from '../config/schema.js';
 import { formatDuration, parseDuration } from '../lease/duration.js';
 import { parseRole, parseScope, validateBaseUrl, validateGroupId, validateRoles, validateScopes } from '../config/rules.js';
 
-export interface CreateOptions {
-  name: string;
-  groupId?: string;
-  baseUrl?: string;
-  publicKey?: string;
-  privateKeyStdin?: boolean;
-  clientId?: string;
-  clientSecretStdin?: boolean;
-  defaultTtl?: string;
-  maxTtl?: string;
-  role?: string[];
-  scope?: string[];
-  caFile?: string;
-  usernameTemplate?: string;
-  fromFile?: string;
-  replace?: boolean;
-  verify?: boolean;
-}
-
-/** Checks a config against Atlas before it is saved; provided by the Atlas layer. */
-export type VerifyConfig = (context: Context, config: DynamicSecretConfig) => Promise<DynamicSecretConfig>;
-
 /** `dynsecret create NAME`: validate, optionally verify against Atlas, then save under the store lock. */
-export async function create(context: Context, options: CreateOptions, verify?: VerifyConfig): Promise<void> {
+export async function create(context: Context, options: ConfigFlags, verify?: VerifyConfig): Promise<void> {
   if (options.privateKeyStdin && options.clientSecretStdin) {
     throw new UsageError('Only one secret can be read from stdin: choose --private-key-stdin or --client-secret-stdin.');
   }
@@ -77,34 +54,6 @@ export async function create(context: Context, options: CreateOptions, verify?: 
   context.io.error(
     `${existing ? 'Replaced' : 'Created'} config ${verified.name}: project ${verified.groupId}, default TTL ${formatDuration(verified.defaultTtlMs)}, max TTL ${formatDuration(verified.maxTtlMs)}${options.verify === false ? ' (not verified against Atlas)' : ''}.`,
   );
-}
-
-/** Far above any config or CA bundle, far below what would hurt: /dev/zero must not be read to the end. */
-const MAX_INPUT_BYTES = 1024 * 1024;
-
-/** A file's text, read up to a size limit (pipes such as `<(…)` are fine; endless devices are not). */
-export async function readText(path: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of createReadStream(path, { start: 0, end: MAX_INPUT_BYTES })) {
-      chunks.push(chunk as Buffer);
-      size += (chunk as Buffer).length;
-    }
-  } catch (error) {
-    throw new UsageError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
-  }
-  if (size > MAX_INPUT_BYTES) throw new UsageError(`${path} is larger than 1 MiB; a config definition or CA file is far smaller.`);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** The CA file must exist and hold a PEM certificate; its absolute path is what gets saved. */
-export async function checkCaFile(path: string): Promise<string> {
-  const text = await readText(path);
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new UsageError(`--ca-file ${path} does not contain a PEM certificate.`);
-  }
-  return resolve(path);
 }
 
 /** Turns a validation rule into a prompt validator: true, or the rule's message to show under the prompt. */

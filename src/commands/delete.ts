@@ -1,7 +1,8 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { findConfig } from './lease.js';
-import { revoke } from './revoke.js';
+import { findConfig } from '../leases/configs.js';
+import { auditRevokes, revokeFailure, revokeTargets, selectTargets } from '../leases/revoke.js';
+import { revokeLine } from '../output/lease-messages.js';
 
 export interface DeleteOptions {
   name: string;
@@ -27,7 +28,11 @@ export async function deleteConfig(context: Context, options: DeleteOptions): Pr
   }
   if (live.length > 0) {
     try {
-      await revoke(context, { leaseIds: [], config: options.name, all: true, yes: true });
+      const results = await revokeTargets(context, await selectTargets(context, { leaseIds: [], config: options.name, all: true }));
+      auditRevokes(context, results);
+      for (const result of results) context.io.error(revokeLine(result));
+      const failure = revokeFailure(results);
+      if (failure) throw failure;
     } catch (error) {
       if (!options.force) {
         context.io.error(`Config ${options.name} was kept so its remaining leases can still be revoked (or pass --force).`);

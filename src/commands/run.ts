@@ -1,16 +1,16 @@
-import { spawn } from 'node:child_process';
 import type { Context } from '../context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { expectedError } from '../error-text.js';
 import { NotFoundError } from '../errors.js';
 import { parseDuration } from '../lease/duration.js';
-import { keepAlive, realTimers, type Timers } from '../lease/keep-alive.js';
+import { keepAlive } from '../lease/keep-alive.js';
 import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
-import { createLease } from './lease.js';
-import { renew } from './renew.js';
-import { revoke } from './revoke.js';
-import { DEFAULT_WAIT_MS, waitForApplied } from './wait.js';
+import { createLease } from '../leases/create.js';
+import { renewLease } from '../leases/renew.js';
+import { auditRevokes, revokeFailure, revokeTargets, selectTargets } from '../leases/revoke.js';
+import { DEFAULT_WAIT_MS, waitForApplied } from '../leases/wait.js';
+import { renewalLines, revokeLine } from '../output/lease-messages.js';
 
 export interface RunOptions {
   name: string;
@@ -26,8 +26,6 @@ export interface RunOptions {
   renew?: boolean;
   /** The cluster whose connection string goes into MONGODB_URI. */
   cluster?: string;
-  /** The keep-alive's clock and sleeps (real ones by default). */
-  timers?: Timers;
 }
 
 /** dynsecret's own secrets: the child gets the lease, never the keys to make more. */
@@ -90,7 +88,7 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
   return { exitCode: status };
 }
 
-/** Renews the run's lease while the command runs (renew's own code path: checks, store, audit line). */
+/** Renews the run's lease while the command runs (renew's own code path: checks, store, audit line, messages). */
 function keepLeaseAlive(context: Context, options: RunOptions, config: DynamicSecretConfig, lease: IssuedLease) {
   const ttlMs = options.ttl === undefined ? config.defaultTtlMs : parseDuration(options.ttl, '--ttl');
   return keepAlive({
@@ -98,9 +96,10 @@ function keepLeaseAlive(context: Context, options: RunOptions, config: DynamicSe
     expiresAt: lease.expiresAt,
     maxExpiresAt: lease.maxExpiresAt,
     ttlMs,
-    timers: options.timers ?? realTimers,
+    timers: { now: () => context.now().getTime(), sleep: (ms, signal) => context.sleep(ms, signal) },
     renew: async () => {
-      await renew(context, { leaseId: lease.leaseId, ...(options.ttl === undefined ? {} : { ttl: options.ttl }) });
+      const renewal = await renewLease(context, { leaseId: lease.leaseId, ...(options.ttl === undefined ? {} : { ttl: options.ttl }) });
+      for (const line of renewalLines(renewal)) context.io.error(line);
       // Each renewal is on the audit trail at once: a long command may still be killed before it ends.
       await context.audit.flush('run').catch((error: unknown) => {
         context.io.error(`warning: could not append to the audit log ${context.audit.path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
@@ -118,7 +117,12 @@ function keepLeaseAlive(context: Context, options: RunOptions, config: DynamicSe
 /** Revokes the run's lease; a failure is a warning, since Atlas deletes the user at its expiry anyway. */
 async function revokeQuietly(context: Context, lease: IssuedLease): Promise<void> {
   try {
-    await revoke(context, { leaseIds: [lease.leaseId] });
+    // revoke's own code path: the record, the audit line and the message.
+    const results = await revokeTargets(context, await selectTargets(context, { leaseIds: [lease.leaseId] }));
+    auditRevokes(context, results);
+    for (const result of results) context.io.error(revokeLine(result));
+    const failure = revokeFailure(results);
+    if (failure) throw failure;
   } catch (error) {
     const text = expectedError(error);
     if (text === undefined) throw error;
@@ -126,24 +130,35 @@ async function revokeQuietly(context: Context, lease: IssuedLease): Promise<void
   }
 }
 
-function spawnChild(context: Context, command: string[], env: Record<string, string>): Promise<number> {
+async function spawnChild(context: Context, command: string[], env: Record<string, string>): Promise<number> {
   const [file, ...args] = command;
-  return new Promise((resolve) => {
-    const child = spawn(file!, args, { stdio: 'inherit', env });
-    // Ctrl-C on a terminal already reaches the child (same process group): relaying it would send two.
-    const relay = (signal: NodeJS.Signals) => {
-      if (signal === 'SIGINT' && context.io.stdinIsTty) return;
-      child.kill(signal);
-    };
-    for (const signal of RELAYED_SIGNALS) process.on(signal, relay);
-    const done = (status: number) => {
-      for (const signal of RELAYED_SIGNALS) process.off(signal, relay);
-      resolve(status);
-    };
-    child.on('error', (error: NodeJS.ErrnoException) => {
+  let finished = false;
+  let resolve!: (status: number) => void;
+  const status = new Promise<number>((done) => {
+    resolve = done;
+  });
+  const done = (code: number) => {
+    finished = true;
+    resolve(code);
+  };
+  const child = await context.spawn(file!, args, {
+    env,
+    onError: (error) => {
       context.io.error(`dynsecret: cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}.`);
       done(error.code === 'ENOENT' ? 127 : 126);
-    });
-    child.on('exit', (code, signal) => done(exitStatus(code, signal)));
+    },
+    onExit: (code, signal) => done(exitStatus(code, signal)),
   });
+  // Ctrl-C on a terminal already reaches the child (same process group): relaying it would send two.
+  const relay = (signal: NodeJS.Signals) => {
+    if (signal === 'SIGINT' && context.io.stdinIsTty) return;
+    child.kill(signal);
+  };
+  if (finished) return status;
+  for (const signal of RELAYED_SIGNALS) context.signals.on(signal, relay);
+  try {
+    return await status;
+  } finally {
+    for (const signal of RELAYED_SIGNALS) context.signals.off(signal, relay);
+  }
 }

@@ -4,10 +4,11 @@ import type { DynamicSecretConfig } from '../config/schema.js';
 import { NotFoundError, StoreError, UsageError } from '../errors.js';
 import { formatDuration } from '../lease/duration.js';
 import { leaseStatus } from '../lease/status.js';
-import { checkCaFile, readText, type CreateOptions, type VerifyConfig } from './create.js';
+import { checkCaFile, readText, type ConfigFlags } from '../config/input.js';
+import type { VerifyConfig } from '../leases/configs.js';
 
 /** The flags of `create`, less the ones that make a config a different one (its name and project). */
-export type UpdateOptions = Omit<CreateOptions, 'groupId' | 'replace'>;
+export type UpdateOptions = Omit<ConfigFlags, 'groupId' | 'replace'>;
 
 /** A saved config as a draft, so the same rules (`buildConfig`) judge the updated whole. */
 export function draftOfConfig(config: DynamicSecretConfig): ConfigDraft {

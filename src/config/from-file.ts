@@ -1,4 +1,4 @@
-import { checkCaFile, readText } from '../commands/create.js';
+import { checkCaFile, readText } from './input.js';
 import { UsageError } from '../errors.js';
 import { buildConfig, draftFromEnv, draftFromFile, mergeDrafts } from './draft.js';
 import type { DynamicSecretConfig } from './schema.js';

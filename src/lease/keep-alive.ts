@@ -6,14 +6,6 @@ export interface Timers {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
-export const realTimers: Timers = {
-  now: () => Date.now(),
-  sleep: async (ms, signal) => {
-    const { setTimeout: sleep } = await import('node:timers/promises');
-    await sleep(ms, undefined, { signal }).catch(() => undefined);
-  },
-};
-
 /** A renewal is never left later than this before expiry (for long TTLs), nor later than half the TTL (short ones). */
 export const MAX_MARGIN_MS = 5 * 60 * 1000;
 export const FIRST_RETRY_MS = 5_000;

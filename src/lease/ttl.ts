@@ -1,4 +1,4 @@
-import { NotFoundError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { formatDuration, formatDurationShort } from './duration.js';
 
 /** Atlas refuses a `deleteAfterDate` more than one week after the request. */
@@ -75,9 +75,21 @@ function assertAtlasTtl(ttlMs: number): void {
 export type RenewCap = null | 'max-ttl' | 'atlas-7d';
 
 /**
+ * Whether a lease may be renewed, and to when. A refusal says why, for the caller to word: `expired` (its
+ * expiry has passed), `not-longer` (the TTL asked for would not extend it), `at-limit` (a cap stops it where
+ * it already is: `limit` says which).
+ */
+export type RenewVerdict =
+  | { ok: true; expiresAt: Date; cappedBy: RenewCap }
+  | { ok: false; reason: 'expired' }
+  | { ok: false; reason: 'not-longer' }
+  | { ok: false; reason: 'at-limit'; limit: Exclude<RenewCap, null> };
+
+/**
  * The new expiry of a renewed lease: min(now + TTL, created-at + max TTL, now + 7 days), truncated to the
  * second. The TTL is the requested one or the config default (never above 7 days, so in practice the
- * Atlas cap cannot bind; it is computed anyway). Refuses a lease that has expired or would not get longer.
+ * Atlas cap cannot bind; it is computed anyway). Refuses a lease that has expired or would not get longer;
+ * a TTL that is not requestable at all is a usage error.
  */
 export function renewExpiry(input: {
   now: Date;
@@ -85,15 +97,11 @@ export function renewExpiry(input: {
   createdAt: Date;
   maxTtlMs: number;
   currentExpiresAt: Date;
-  leaseId?: string;
-}): { expiresAt: Date; cappedBy: RenewCap } {
+}): RenewVerdict {
   const { ttlMs, currentExpiresAt } = input;
   assertAtlasTtl(ttlMs);
-  const name = input.leaseId === undefined ? 'lease' : `lease ${input.leaseId}`;
   const now = input.now.getTime();
-  if (currentExpiresAt.getTime() <= now) {
-    throw new NotFoundError(`${name} has expired (${toAtlasDate(currentExpiresAt)})`);
-  }
+  if (currentExpiresAt.getTime() <= now) return { ok: false, reason: 'expired' };
 
   const requested = now + ttlMs;
   const maxTtlCap = input.createdAt.getTime() + input.maxTtlMs;
@@ -103,19 +111,13 @@ export function renewExpiry(input: {
   const expiresAt = truncateToSecond(new Date(Math.min(requested, limit)));
 
   if (expiresAt.getTime() <= truncateToSecond(currentExpiresAt).getTime()) {
-    const current = toAtlasDate(currentExpiresAt);
-    if (cappedBy === null) {
-      throw new NotFoundError(
-        `renewing ${input.leaseId === undefined ? 'the lease' : name} for ${formatDuration(ttlMs)} would not ` +
-          `extend it; it expires ${current}`,
-        { hint: 'ask for a longer TTL' },
-      );
-    }
-    const limitWords = cappedBy === 'max-ttl' ? 'its max TTL' : `Atlas' limit of ${ATLAS_LIMIT_WORDS}`;
-    throw new NotFoundError(`${name} is at ${limitWords}, expires ${current}`);
+    return cappedBy === null ? { ok: false, reason: 'not-longer' } : { ok: false, reason: 'at-limit', limit: cappedBy };
   }
-  return { expiresAt, cappedBy };
+  return { ok: true, expiresAt, cappedBy };
 }
+
+/** Atlas' limit on `deleteAfterDate`, in words ("7 days"). */
+export const ATLAS_LIMIT = ATLAS_LIMIT_WORDS;
 
 /** Atlas keeps `deleteAfterDate` to the second, so every expiry is cut to the second before use. */
 export function truncateToSecond(date: Date): Date {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DynsecretError, NotFoundError, UsageError } from '../../../src/errors.js';
+import { DynsecretError, UsageError } from '../../../src/errors.js';
 import {
   ATLAS_MAX_DELETE_AFTER_MS,
   MIN_DEFAULT_TTL_MS,
@@ -131,54 +131,35 @@ describe('renewExpiry', () => {
     ['long TTL under a long max', 6 * D, 30 * D, '2026-11-29T15:00:00Z', '2026-12-05T14:33:35Z', null],
   ])('%s', (_name, ttlMs, maxTtlMs, current, expected, cappedBy) => {
     const result = renewExpiry({ now: NOW, ttlMs, createdAt, maxTtlMs, currentExpiresAt: at(current) });
+    if (!result.ok) throw new Error(`refused: ${result.reason}`);
     expect(toAtlasDate(result.expiresAt)).toBe(expected);
     expect(result.expiresAt.getUTCMilliseconds()).toBe(0);
     expect(result.cappedBy).toBe(cappedBy);
   });
 
   it.each([
-    [
-      'at the max TTL',
-      H,
-      5 * H,
-      '2026-11-29T15:00:00Z',
-      NotFoundError,
-      'lease ds-app-x is at its max TTL, expires 2026-11-29T15:00:00Z',
-    ],
-    [
-      'a TTL that would shorten it',
-      10 * M,
-      D,
-      '2026-11-29T15:00:00Z',
-      NotFoundError,
-      'renewing lease ds-app-x for 10 minutes would not extend it; it expires 2026-11-29T15:00:00Z',
-    ],
-    [
-      'expired',
-      H,
-      D,
-      '2026-11-29T14:33:35Z',
-      NotFoundError,
-      'lease ds-app-x has expired (2026-11-29T14:33:35Z)',
-    ],
-    ['expired long ago', H, D, '2026-11-01T00:00:00Z', NotFoundError, 'lease ds-app-x has expired (2026-11-01T00:00:00Z)'],
-    ['TTL above 7 days', 8 * D, 30 * D, '2026-11-29T15:00:00Z', UsageError, "TTL 8d is above Atlas' limit of 7 days"],
-    ['zero TTL', 0, D, '2026-11-29T15:00:00Z', UsageError, 'TTL must be greater than zero'],
-  ])('refuses: %s', (_name, ttlMs, maxTtlMs, current, type, message) => {
-    const error = thrown(() =>
-      renewExpiry({ now: NOW, ttlMs, createdAt, maxTtlMs, currentExpiresAt: at(current), leaseId: 'ds-app-x' }),
-    );
-    expect(error).toBeInstanceOf(type);
+    ['at the max TTL', H, 5 * H, '2026-11-29T15:00:00Z', { ok: false, reason: 'at-limit', limit: 'max-ttl' }],
+    ['a TTL that would shorten it', 10 * M, D, '2026-11-29T15:00:00Z', { ok: false, reason: 'not-longer' }],
+    ['expired', H, D, '2026-11-29T14:33:35Z', { ok: false, reason: 'expired' }],
+    ['expiring exactly now', H, D, '2026-11-29T14:33:35.250Z', { ok: false, reason: 'expired' }],
+    ['expired long ago', H, D, '2026-11-01T00:00:00Z', { ok: false, reason: 'expired' }],
+  ])('refuses: %s', (_name, ttlMs, maxTtlMs, current, verdict) => {
+    expect(renewExpiry({ now: NOW, ttlMs, createdAt, maxTtlMs, currentExpiresAt: at(current) })).toEqual(verdict);
+  });
+
+  it.each([
+    ['TTL above 7 days', 8 * D, 30 * D, "TTL 8d is above Atlas' limit of 7 days"],
+    ['zero TTL', 0, D, 'TTL must be greater than zero'],
+  ])('a TTL that cannot be asked for is a usage error: %s', (_name, ttlMs, maxTtlMs, message) => {
+    const error = thrown(() => renewExpiry({ now: NOW, ttlMs, createdAt, maxTtlMs, currentExpiresAt: at('2026-11-29T15:00:00Z') }));
+    expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toBe(message);
   });
 
-  it('compares at whole seconds, so a renew within the same second is refused (no lease id given)', () => {
+  it('compares at whole seconds, so a renew within the same second is refused', () => {
     // max TTL ends at 15:00:00.5; truncated that is the current expiry, so nothing would change.
-    const error = thrown(() =>
-      renewExpiry({ now: NOW, ttlMs: D, createdAt, maxTtlMs: 5 * H, currentExpiresAt: at('2026-11-29T15:00:00Z') }),
-    );
-    expect(error).toBeInstanceOf(NotFoundError);
-    expect(error.message).toBe('lease is at its max TTL, expires 2026-11-29T15:00:00Z');
+    expect(renewExpiry({ now: NOW, ttlMs: D, createdAt, maxTtlMs: 5 * H, currentExpiresAt: at('2026-11-29T15:00:00Z') }))
+      .toEqual({ ok: false, reason: 'at-limit', limit: 'max-ttl' });
   });
 });
 
@@ -186,34 +167,27 @@ describe('boundaries and exact messages', () => {
   const createdAt = at('2026-11-29T10:00:00.500Z');
 
   it.each([
-    ['at the exact millisecond of now', '2026-11-29T14:33:35.250Z', 'lease ds-app-x has expired (2026-11-29T14:33:35Z)'],
-    ['one millisecond before now', '2026-11-29T14:33:35.249Z', 'lease ds-app-x has expired (2026-11-29T14:33:35Z)'],
-  ])('a lease expiring %s has expired', (_name, current, message) => {
-    const error = thrown(() =>
-      renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs: D, currentExpiresAt: at(current), leaseId: 'ds-app-x' }),
-    );
-    expect(error).toBeInstanceOf(NotFoundError);
-    expect(error.message).toBe(message);
+    ['at the exact millisecond of now', '2026-11-29T14:33:35.250Z'],
+    ['one millisecond before now', '2026-11-29T14:33:35.249Z'],
+  ])('a lease expiring %s has expired', (_name, current) => {
+    expect(renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs: D, currentExpiresAt: at(current) })).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('a lease expiring one millisecond after now can still be renewed', () => {
     const result = renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs: D, currentExpiresAt: at('2026-11-29T14:33:35.251Z') });
-    expect(result).toEqual({ expiresAt: at('2026-11-29T15:33:35.000Z'), cappedBy: null });
+    expect(result).toEqual({ ok: true, expiresAt: at('2026-11-29T15:33:35.000Z'), cappedBy: null });
   });
 
   it.each([
     ['the same second as now', '2026-11-29T15:33:35.000Z'],
     ['later in that second', '2026-11-29T15:33:35.999Z'],
-  ])('refuses a renew that ends at %s as the current expiry (no lease id given)', (_name, current) => {
-    const error = thrown(() => renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs: D, currentExpiresAt: at(current) }));
-    expect(error).toBeInstanceOf(NotFoundError);
-    expect(error.message).toBe('renewing the lease for 1 hour would not extend it; it expires 2026-11-29T15:33:35Z');
-    expect(error.hint).toBe('ask for a longer TTL');
+  ])('refuses a renew that ends at %s as the current expiry', (_name, current) => {
+    expect(renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs: D, currentExpiresAt: at(current) })).toEqual({ ok: false, reason: 'not-longer' });
   });
 
   it('extends a lease by one second', () => {
     const result = renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs: D, currentExpiresAt: at('2026-11-29T15:33:34.999Z') });
-    expect(result).toEqual({ expiresAt: at('2026-11-29T15:33:35.000Z'), cappedBy: null });
+    expect(result).toEqual({ ok: true, expiresAt: at('2026-11-29T15:33:35.000Z'), cappedBy: null });
   });
 
   it.each([
@@ -221,6 +195,7 @@ describe('boundaries and exact messages', () => {
     ['a max TTL one second short of the request', 5 * H + 33 * M + 34 * S, '2026-11-29T15:33:34Z', 'max-ttl'],
   ])('%s', (_name, maxTtlMs, expected, cappedBy) => {
     const result = renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs, currentExpiresAt: at('2026-11-29T15:00:00Z') });
+    if (!result.ok) throw new Error(`refused: ${result.reason}`);
     expect(toAtlasDate(result.expiresAt)).toBe(expected);
     expect(result.cappedBy).toBe(cappedBy);
   });

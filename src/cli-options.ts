@@ -1,6 +1,5 @@
-import type { ConfigFileOption, Context } from '../context.js';
-import type { DynamicSecretConfig } from '../config/schema.js';
-import { UsageError } from '../errors.js';
+import type { ConfigFileOption } from './context.js';
+import { UsageError } from './errors.js';
 
 /**
  * Where a command's config comes from: `--from-file PATH` (then NAME, if given, must match the file), or
@@ -12,22 +11,6 @@ export function configFileOption(command: string, name: string | undefined, from
     throw new UsageError(`Name the config: dynsecret ${command} NAME, or give it as a file: --from-file PATH.`);
   }
   return undefined;
-}
-
-/** The one config a `--from-file` context holds. */
-export async function fileConfig(context: Context): Promise<DynamicSecretConfig> {
-  const [config, ...others] = (await context.store.read()).configs;
-  if (config === undefined || others.length > 0) throw new Error('a --from-file context holds exactly one config');
-  return config;
-}
-
-/**
- * The cluster whose connection string a `--from-file` lease prints, when none is named: the config's only
- * CLUSTER scope (what `create` records after verifying a stored config), looked up before the user exists.
- */
-export function defaultCluster(config: DynamicSecretConfig): string | undefined {
-  const clusters = config.scopes.filter((scope) => scope.type === 'CLUSTER');
-  return clusters.length === 1 ? clusters[0]!.name : undefined;
 }
 
 /**

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { InterruptedError, TransientError } from '../errors.js';
@@ -29,24 +28,24 @@ export async function waitForApplied(
   const atlas = await context.atlas(config);
   const scoped = config.scopes.filter((s) => s.type === 'CLUSTER').map((s) => s.name);
   const clusters = scoped.length > 0 ? scoped : (await atlas.listClusters()).map((c) => c.name);
-  const started = Date.now();
+  const started = context.now().getTime();
   let pending = new Set(clusters);
   let interval = FIRST_POLL_MS;
   let frame = 0;
-  const ctrlC = watchCtrlC();
+  const ctrlC = watchCtrlC(context);
   try {
     for (;;) {
       const statuses = await Promise.all([...pending].map(async (name) => [name, await atlas.getClusterStatus(name)] as const));
       pending = new Set(statuses.filter(([, status]) => status !== 'APPLIED').map(([name]) => name));
       if (pending.size === 0) break;
-      const elapsed = Date.now() - started;
+      const elapsed = context.now().getTime() - started;
       if (elapsed >= timeoutMs) {
         throw new TransientError(`Timed out after ${formatDurationShort(timeoutMs)} waiting for Atlas to apply ${lease.leaseId} to ${[...pending].join(', ')}; ${fate}.`, keptOnFailure ? {
           hint: `It may work shortly; check with \`dynsecret list ${config.name}\`, or revoke it with \`dynsecret revoke ${lease.leaseId}\`.`,
         } : {});
       }
       context.io.progress(`${SPINNER[frame++ % SPINNER.length]} waiting for Atlas to apply ${lease.leaseId} to ${[...pending].join(', ')} (${Math.round(elapsed / 1000)}s)`);
-      await sleep(Math.min(interval, Math.max(0, timeoutMs - elapsed)), undefined, { signal: ctrlC.signal }).catch(() => undefined);
+      await context.sleep(Math.min(interval, Math.max(0, timeoutMs - elapsed)), ctrlC.signal);
       if (ctrlC.signal.aborted) {
         context.io.progress(undefined);
         context.io.error(`Interrupted while waiting for Atlas to apply ${lease.leaseId}; ${fate}.${keptOnFailure ? ` Revoke it with: dynsecret revoke ${lease.leaseId}` : ''}`);
@@ -58,7 +57,7 @@ export async function waitForApplied(
     ctrlC.release();
     context.io.progress(undefined);
   }
-  context.io.error(`Applied to ${clusters.length === 0 ? 'the project' : clusters.join(', ')} after ${Math.round((Date.now() - started) / 1000)}s.`);
+  context.io.error(`Applied to ${clusters.length === 0 ? 'the project' : clusters.join(', ')} after ${Math.round((context.now().getTime() - started) / 1000)}s.`);
 }
 
 /**
@@ -66,9 +65,9 @@ export async function waitForApplied(
  * were never printed and whose name nobody saw. (The store's dependencies hook SIGINT too and may still end
  * the process by the signal once the message is out: a shell sees 130 either way.)
  */
-function watchCtrlC(): { signal: AbortSignal; release(): void } {
+function watchCtrlC(context: Context): { signal: AbortSignal; release(): void } {
   const controller = new AbortController();
   const abort = () => controller.abort();
-  process.on('SIGINT', abort);
-  return { signal: controller.signal, release: () => process.off('SIGINT', abort) };
+  context.signals.on('SIGINT', abort);
+  return { signal: controller.signal, release: () => context.signals.off('SIGINT', abort) };
 }

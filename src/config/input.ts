@@ -1,0 +1,51 @@
+import { createReadStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+
+/** What `create` and `update` are given on the command line (`update` takes all but the project and --replace). */
+export interface ConfigFlags {
+  name: string;
+  groupId?: string;
+  baseUrl?: string;
+  publicKey?: string;
+  privateKeyStdin?: boolean;
+  clientId?: string;
+  clientSecretStdin?: boolean;
+  defaultTtl?: string;
+  maxTtl?: string;
+  role?: string[];
+  scope?: string[];
+  caFile?: string;
+  usernameTemplate?: string;
+  fromFile?: string;
+  replace?: boolean;
+  verify?: boolean;
+}
+
+/** Far above any config or CA bundle, far below what would hurt: /dev/zero must not be read to the end. */
+const MAX_INPUT_BYTES = 1024 * 1024;
+
+/** A file's text, read up to a size limit (pipes such as `<(…)` are fine; endless devices are not). */
+export async function readText(path: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of createReadStream(path, { start: 0, end: MAX_INPUT_BYTES })) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+  } catch (error) {
+    throw new UsageError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
+  }
+  if (size > MAX_INPUT_BYTES) throw new UsageError(`${path} is larger than 1 MiB; a config definition or CA file is far smaller.`);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The CA file must exist and hold a PEM certificate; its absolute path is what gets saved. */
+export async function checkCaFile(path: string): Promise<string> {
+  const text = await readText(path);
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UsageError(`--ca-file ${path} does not contain a PEM certificate.`);
+  }
+  return resolve(path);
+}

@@ -1,0 +1,140 @@
+import { AtlasApiError, AtlasInputError } from '../atlas/error-types.js';
+import type { Context } from '../context.js';
+import type { DynamicSecretConfig } from '../config/schema.js';
+import { expectedError } from '../error-text.js';
+import { UsageError } from '../errors.js';
+import { generatePassword, generateUsername } from '../lease/credentials.js';
+import { parseDuration } from '../lease/duration.js';
+import { leaseDescription, leaseLabels } from '../lease/labels.js';
+import { pruneLeases } from '../lease/status.js';
+import { leaseExpiry, toAtlasDate } from '../lease/ttl.js';
+import { checkPrefix, leaseVariables, type IssuedLease } from '../output/lease-output.js';
+import type { LeaseRecord } from '../store/schema.js';
+import { findConfig } from './configs.js';
+
+/** What a new lease is asked for. */
+export interface LeaseRequest {
+  name: string;
+  ttl?: string | undefined;
+  prefix?: string | undefined;
+  cluster?: string | undefined;
+  /** Wait for the user to be applied to the clusters; a timeout in ms. */
+  waitMs?: number | undefined;
+}
+
+/** Waits until a lease's user is usable on its clusters; provided by the wait module. */
+export type WaitForApplied = (context: Context, config: DynamicSecretConfig, lease: IssuedLease, timeoutMs: number) => Promise<void>;
+
+/** Checks what the caller will print or write with these credentials, before the user exists. */
+export type CheckDelivery = (lease: IssuedLease) => Promise<void> | void;
+
+/**
+ * Creates a lease: validates everything first (the variables it yields and `checkDelivery` included, since
+ * the username and password are known before Atlas is asked), records the intent, creates the Atlas user
+ * (retry-safe), records the lease, then returns it. Any failure after the user exists revokes it again.
+ */
+export async function createLease(
+  context: Context,
+  options: LeaseRequest,
+  wait?: WaitForApplied,
+  checkDelivery?: CheckDelivery,
+): Promise<{ lease: IssuedLease; config: DynamicSecretConfig }> {
+  const config = await findConfig(context, options.name);
+  const prefix = options.prefix ?? '';
+  checkPrefix(prefix);
+  const now = context.now();
+  const ttlMs = options.ttl === undefined ? undefined : parseDuration(options.ttl, '--ttl');
+  const { expiresAt, maxExpiresAt } = leaseExpiry({ now, ttlMs, defaultTtlMs: config.defaultTtlMs, maxTtlMs: config.maxTtlMs });
+  const createdAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
+  const username = generateUsername({ configName: config.name, template: config.usernameTemplate, now });
+  const password = generatePassword();
+  const record: LeaseRecord = {
+    leaseId: username,
+    config: config.name,
+    createdAt: toAtlasDate(createdAt),
+    expiresAt: toAtlasDate(expiresAt),
+    maxExpiresAt: toAtlasDate(maxExpiresAt),
+    status: 'creating',
+  };
+
+  const atlas = await context.atlas(config);
+  // Asked before the user exists: a wrong --cluster must not leave a user whose credentials nobody received.
+  const clusterUri = options.cluster === undefined ? config.connectionString : await clusterConnectionString(context, config, options.cluster);
+  const lease: IssuedLease = { leaseId: username, config: config.name, username, password, createdAt, expiresAt, maxExpiresAt, clusterUri };
+  // Everything that could stop the credentials from reaching anyone fails here, while nothing exists yet.
+  leaseVariables(lease, prefix);
+  await checkDelivery?.(lease);
+
+  // The intent is recorded first: a process killed after Atlas answered leaves a visible record.
+  await context.store.update((data) => {
+    data.leases = pruneLeases(data.leases, now);
+    data.leases.push(record);
+  });
+  try {
+    await atlas.createDatabaseUser({
+      username,
+      password,
+      roles: config.roles,
+      scopes: config.scopes,
+      deleteAfterDate: record.expiresAt,
+      description: leaseDescription(config.name),
+      labels: leaseLabels(record),
+    });
+  } catch (error) {
+    if (definitelyNotCreated(error)) await forget(context, username);
+    else await abandon(context, config, username, false);
+    throw error;
+  }
+  try {
+    await setStatus(context, username, 'active');
+    context.audit.note({ config: config.name, leaseId: username, expiresAt: record.expiresAt });
+  } catch (error) {
+    // The original failure is the one to report; a record left behind shows as incomplete in `list`.
+    await abandon(context, config, username, true).catch(() => undefined);
+    throw error;
+  }
+  if (options.waitMs !== undefined && wait) await wait(context, config, lease, options.waitMs);
+  return { lease, config };
+}
+
+async function setStatus(context: Context, leaseId: string, status: LeaseRecord['status']): Promise<void> {
+  await context.store.update((data) => {
+    const record = data.leases.find((l) => l.leaseId === leaseId);
+    if (record) record.status = status;
+  });
+}
+
+/**
+ * Undoes a lease that cannot be delivered: deletes the user (absent is fine) and the record. When the
+ * delete fails too, the record stays as `creating` so `list` shows it and `revoke --expired` cleans it.
+ */
+export async function abandon(context: Context, config: DynamicSecretConfig, leaseId: string, created: boolean): Promise<void> {
+  try {
+    const atlas = await context.atlas(config);
+    await atlas.deleteDatabaseUser(leaseId);
+  } catch (error) {
+    context.io.error(`warning: could not ${created ? 'revoke' : 'check for'} ${leaseId} in Atlas (${expectedError(error)?.message ?? 'error'}); run \`dynsecret revoke --expired\` later.`);
+    return;
+  }
+  await forget(context, leaseId);
+}
+
+async function forget(context: Context, leaseId: string): Promise<void> {
+  await context.store.update((data) => {
+    data.leases = data.leases.filter((l) => l.leaseId !== leaseId);
+  });
+}
+
+/** Atlas answered with a client error (or nothing was sent): no user can exist. */
+function definitelyNotCreated(error: unknown): boolean {
+  if (error instanceof AtlasApiError) return error.status >= 400 && error.status < 500;
+  return error instanceof UsageError || error instanceof AtlasInputError;
+}
+
+async function clusterConnectionString(context: Context, config: DynamicSecretConfig, cluster: string): Promise<string> {
+  const atlas = await context.atlas(config);
+  const found = await atlas.getCluster(cluster);
+  const uri = found.connectionStrings?.standardSrv ?? found.connectionStrings?.standard;
+  if (uri === undefined) throw new UsageError(`Cluster ${cluster} has no connection string yet (is it still being created?).`);
+  return uri;
+}

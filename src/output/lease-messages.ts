@@ -1,0 +1,31 @@
+import type { RenewCap } from '../lease/ttl.js';
+import { formatExpiry } from './time.js';
+
+const capWords: Record<Exclude<RenewCap, null>, string> = {
+  'max-ttl': "the config's max TTL",
+  'atlas-7d': "Atlas' 7-day limit",
+};
+
+/** The stderr lines of a renewal (by `renew`, or by `run` keeping its lease alive). */
+export function renewalLines(renewal: { leaseId: string; expiresAt: Date; cappedBy: RenewCap; now: Date }): string[] {
+  return [
+    ...(renewal.cappedBy === null ? [] : [`Capped by ${capWords[renewal.cappedBy]}.`]),
+    `Renewed ${renewal.leaseId}; expires ${formatExpiry(renewal.expiresAt, renewal.now)}.`,
+  ];
+}
+
+export type RevokeOutcome = 'revoked' | 'absent' | 'failed' | 'dropped';
+
+/** The stderr line of one lease's revoke. */
+export function revokeLine(result: { leaseId: string; outcome: RevokeOutcome; error?: string | undefined }): string {
+  switch (result.outcome) {
+    case 'revoked':
+      return `Revoked ${result.leaseId}.`;
+    case 'absent':
+      return `${result.leaseId} was already gone from Atlas; counted as revoked.`;
+    case 'dropped':
+      return `Could not revoke ${result.leaseId} (${result.error}); forgotten locally because of --force.`;
+    case 'failed':
+      return `Could not revoke ${result.leaseId}: ${result.error}`;
+  }
+}

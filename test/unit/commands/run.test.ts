@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { run, type RunOptions } from '../../../src/commands/run.js';
+import { atlasError, fakeContext, H, iso, later, rejection, type FakeChild, type FakeOptions } from './fake-context.js';
+
+const ENV = { PATH: '/usr/bin', DYNSECRET_PASSPHRASE: 'pass phrase', DYNSECRET_SESSION: 'sess', MONGODB_ATLAS_PRIVATE_API_KEY: 'priv', MONGODB_ATLAS_CLIENT_SECRET: 'secret' };
+
+/** Runs `sh -c true` with a child that `behave` ends; no renewals unless asked. */
+async function runWith(behave: (child: FakeChild, emit: (signal: NodeJS.Signals) => void) => void, options: Partial<RunOptions> = {}, fake: FakeOptions = {}) {
+  const fakes = await fakeContext({ env: ENV, ...fake });
+  fakes.onSpawn = (child) => setImmediate(() => behave(child, fakes.signals.emit));
+  const result = await run(fakes.context, { name: 'app-db', command: ['sh', '-c', 'true'], renew: false, ...options });
+  return { fakes, result };
+}
+
+const exitWith = (code: number | null, signal: NodeJS.Signals | null = null) => (child: FakeChild) => child.options.onExit(code, signal);
+
+describe('run (in-process, fake Atlas, fake spawn)', () => {
+  it('runs the command with the lease in its environment (never dynsecret\'s own secrets), then revokes it and hands back its status', async () => {
+    const { fakes, result } = await runWith(exitWith(3));
+    expect(result).toEqual({ exitCode: 3 });
+    const [child] = fakes.children;
+    expect(child!.file).toBe('sh');
+    expect(child!.args).toEqual(['-c', 'true']);
+    const leaseId = child!.env.DYNSECRET_LEASE_ID!;
+    expect(child!.env).toMatchObject({ PATH: '/usr/bin', DB_USERNAME: leaseId, DYNSECRET_LEASE_EXPIRES_AT: iso(later(H)) });
+    expect(child!.env.DB_PASSWORD).toMatch(/^\S{20,}$/);
+    expect(child!.env.MONGODB_URI).toContain('@cluster0.abcde.mongodb.net');
+    for (const name of ['DYNSECRET_PASSPHRASE', 'DYNSECRET_SESSION', 'MONGODB_ATLAS_PRIVATE_API_KEY', 'MONGODB_ATLAS_CLIENT_SECRET']) {
+      expect(child!.env).not.toHaveProperty(name);
+    }
+    expect(fakes.atlas.users.size).toBe(0);
+    expect(await fakes.leases()).toEqual([]);
+    expect(fakes.stderr).toEqual(['Applied to Cluster0 after 0s.', `Leased ${leaseId} from app-db; expires ${iso(later(H))} (in 1h).`, `Revoked ${leaseId}.`]);
+    expect(fakes.signals.count()).toBe(0);
+  });
+
+  it('--keep leaves the lease alive and says until when', async () => {
+    const { fakes, result } = await runWith(exitWith(0), { keep: true });
+    expect(result).toEqual({ exitCode: 0 });
+    const leaseId = fakes.children[0]!.env.DYNSECRET_LEASE_ID!;
+    expect(fakes.atlas.users.has(leaseId)).toBe(true);
+    expect(fakes.stderr.at(-1)).toBe(`Kept ${leaseId} (--keep); it expires ${iso(later(H))} (in 1h).`);
+  });
+
+  it.each<[string, NodeJS.Signals, boolean, NodeJS.Signals[]]>([
+    ['SIGTERM is relayed', 'SIGTERM', false, ['SIGTERM']],
+    ['SIGHUP is relayed', 'SIGHUP', false, ['SIGHUP']],
+    ['SIGINT is relayed when stdin is not a terminal', 'SIGINT', false, ['SIGINT']],
+    ['SIGINT is not relayed from a terminal (the child has it already)', 'SIGINT', true, []],
+  ])('%s', async (_case, signal, stdinIsTty, relayed) => {
+    const { fakes, result } = await runWith((child, emit) => {
+      emit(signal);
+      child.options.onExit(null, signal);
+    }, {}, { stdinIsTty });
+    expect(fakes.children[0]!.killed).toEqual(relayed);
+    expect(result.exitCode).toBe({ SIGTERM: 143, SIGHUP: 129, SIGINT: 130 }[signal as string]);
+    expect(fakes.signals.count()).toBe(0);
+  });
+
+  it.each([
+    ['ENOENT', 127, 'command not found'],
+    ['EACCES', 126, 'spawn sh EACCES'],
+  ])('a command that cannot start (%s) ends with %s, and the lease is revoked', async (code, status, words) => {
+    const { fakes, result } = await runWith((child) => {
+      child.options.onError(Object.assign(new Error(`spawn sh ${code}`), { code }));
+    });
+    expect(result).toEqual({ exitCode: status });
+    expect(fakes.stderr).toContain(`dynsecret: cannot run sh: ${words}.`);
+    expect(fakes.atlas.users.size).toBe(0);
+  });
+
+  it('revokes the lease and starts nothing when Atlas does not apply the user in time', async () => {
+    const fakes = await fakeContext({ env: ENV });
+    fakes.atlas.statuses = ['PENDING'];
+    const error = await rejection(run(fakes.context, { name: 'app-db', command: ['true'], waitMs: 3000 }));
+    expect(error.exitCode).toBe(6);
+    expect(error.message).toMatch(/^Timed out after 3s waiting for Atlas to apply ds-app-db-\S+ to Cluster0; revoking it\.$/);
+    expect(fakes.children).toEqual([]);
+    expect(fakes.atlas.users.size).toBe(0);
+  });
+
+  it('refuses an unknown config with exit 5, starting nothing', async () => {
+    const fakes = await fakeContext({ env: ENV });
+    expect((await rejection(run(fakes.context, { name: 'nope', command: ['true'] }))).exitCode).toBe(5);
+    expect(fakes.children).toEqual([]);
+  });
+
+  it('on GitHub Actions, masks the password and the URI before the lease is named', async () => {
+    const { fakes } = await runWith(exitWith(0), {}, { env: { ...ENV, GITHUB_ACTIONS: 'true' } });
+    const { env } = fakes.children[0]!;
+    expect(fakes.stderr.slice(1, 4)).toEqual([`::add-mask::${env.DB_PASSWORD}`, `::add-mask::${env.MONGODB_URI}`, expect.stringMatching(/^Leased /)]);
+  });
+
+  it('a warning, not a failure, when the final revoke fails: the command\'s status stands', async () => {
+    const fakes = await fakeContext({ env: ENV });
+    fakes.onSpawn = (child) => setImmediate(() => child.options.onExit(0, null));
+    fakes.atlas.fail('deleteDatabaseUser', atlasError(500, 'UNEXPECTED_ERROR'));
+    expect(await run(fakes.context, { name: 'app-db', command: ['true'], renew: false })).toEqual({ exitCode: 0 });
+    expect(fakes.stderr.at(-1)).toBe(`warning: 1 of 1 revoke(s) failed; they stay listed as "revoke failed". Atlas deletes it by itself at ${iso(later(H))} (in 1h).`);
+  });
+
+  it('keeps the lease alive while the command runs (on the context\'s clock), up to its max TTL', async () => {
+    const fakes = await fakeContext({ env: ENV });
+    // The keep-alive's sleeps move the fake clock at once: the child ends after the lease reached its max TTL.
+    fakes.onSpawn = (child) => setTimeout(() => child.options.onExit(0, null), 20);
+    await run(fakes.context, { name: 'app-db', command: ['true'] });
+    const renewed = fakes.stderr.filter((line) => line.startsWith('Renewed '));
+    expect(renewed.length).toBeGreaterThan(10);
+    expect(fakes.stderr).toContain("Capped by the config's max TTL.");
+    expect(fakes.stderr.some((line) => /^warning: ds-app-db-\S+ reaches its max TTL at 2026-11-30T12:00:00Z/.test(line))).toBe(true);
+    // Every renewal is on the audit trail, then the revoke.
+    expect(fakes.audit.filter((note) => note.expiresAt !== undefined)).toHaveLength(renewed.length + 1);
+    expect(fakes.atlas.users.size).toBe(0);
+  });
+});
