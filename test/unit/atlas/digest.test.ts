@@ -235,3 +235,38 @@ describe('DigestAuthenticator: nonce counts', () => {
     expect(first).not.toBe(second);
   });
 });
+
+describe('DigestAuthenticator: which 401 earns a retry, and when the count starts again', () => {
+  const answer = (nonce: string, stale: boolean) => ({
+    status: 401,
+    text: '',
+    headers: {
+      get: (name: string) => (name === 'www-authenticate'
+        ? `Digest realm="MMS Public API", nonce="${nonce}", algorithm=MD5, qop="auth"${stale ? ', stale=true' : ''}`
+        : null),
+    },
+  });
+  const used = (header: string | undefined) => ({
+    nonce: /nonce="([^"]*)"/.exec(header ?? '')?.[1],
+    nc: /nc=([0-9a-f]+)/.exec(header ?? '')?.[1],
+  });
+
+  // After the first challenge (nonce n0) and two signed requests, one more 401 arrives.
+  it.each([
+    ['a signed request refused without stale', 'n1', false, true, undefined, { nonce: 'n0', nc: '00000003' }],
+    ['a signed request refused without stale, same nonce', 'n0', false, true, undefined, { nonce: 'n0', nc: '00000003' }],
+    ['a signed request whose nonce went stale', 'n1', true, true, 'stale', { nonce: 'n1', nc: '00000001' }],
+    ['a signed request called stale with the nonce it used', 'n0', true, true, 'stale', { nonce: 'n0', nc: '00000003' }],
+    ['an unsigned request, new nonce', 'n1', false, false, 'challenge', { nonce: 'n1', nc: '00000001' }],
+    ['an unsigned request, same nonce', 'n0', false, false, 'challenge', { nonce: 'n0', nc: '00000003' }],
+    ['an unsigned request, stale and new nonce', 'n1', true, false, 'challenge', { nonce: 'n1', nc: '00000001' }],
+  ] as const)('%s', async (_name, nonce, stale, signed, reason, next) => {
+    const auth = new DigestAuthenticator('pub', 'priv', () => 'cn');
+    expect(await auth.shouldRetryUnauthorized(answer('n0', false), undefined)).toBe('challenge');
+    await auth.header('GET', '/a');
+    const sent = await auth.header('GET', '/a');
+    expect(used(sent)).toEqual({ nonce: 'n0', nc: '00000002' });
+    expect(await auth.shouldRetryUnauthorized(answer(nonce, stale), signed ? sent : undefined)).toBe(reason);
+    expect(used(await auth.header('GET', '/a'))).toEqual(next);
+  });
+});

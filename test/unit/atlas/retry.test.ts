@@ -216,6 +216,26 @@ describe('withRetries, with scripted responses', () => {
     expect(n).toBe(calls);
   });
 
+  it.each([
+    ['a TLS failure (a certificate problem no retry can mend)', 'tls', 'CERT_HAS_EXPIRED', 1],
+    ['a timeout', 'timeout', 'UND_ERR_CONNECT_TIMEOUT', 2],
+    ['an unreachable host', 'unreachable', 'ECONNREFUSED', 2],
+  ] as const)('an idempotent call retries a transient network error only: %s', async (_name, kind, code, calls) => {
+    let n = 0;
+    const result = withRetries(
+      async () => {
+        n += 1;
+        if (n === 1) throw new AtlasNetworkError(kind, { code, host: '127.0.0.1', reason: 'it failed', cause: undefined });
+        return response(200);
+      },
+      true,
+      { policy, random: () => 0.5, now: () => 0, sleep: async () => undefined },
+    );
+    if (calls === 1) await expect(result).rejects.toMatchObject({ kind, code });
+    else expect((await result).status).toBe(200);
+    expect(n).toBe(calls);
+  });
+
   it('rethrows an error that is not a network error at once', async () => {
     const sleeps: number[] = [];
     let calls = 0;

@@ -68,6 +68,23 @@ describe('quoteDotenv writes single quotes only, and refuses what they cannot ca
     }
   });
 
+  it.each([
+    ['the variable it names', "it's", 'DB_X', 'The value of DB_X cannot be written in dotenv format literally'],
+    ['"the value" when no name is given', 'a\\b', undefined, 'The value of the value cannot be written in dotenv format literally'],
+  ])('says what it refuses and what to use instead: %s', (_name, value, name, message) => {
+    let refusal: unknown;
+    try {
+      quoteDotenv(value, name);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(UsageError);
+    expect(refusal).toMatchObject({
+      message,
+      hint: 'it holds a quote, a backslash or a line break; use --format shell or json instead',
+    });
+  });
+
   it.each(['"', '`id`', '$(id)', '${HOME}', '#', ' x ', 'a"b`c$d'])('never falls back to double quotes or backticks: %j', (value) => {
     expect(quoteDotenv(value)).toBe(`'${value}'`);
   });

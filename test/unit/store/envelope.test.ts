@@ -5,6 +5,8 @@ import { StoreError } from '../../../src/errors.js';
 import {
   FORMAT_VERSION,
   KDF_DEFAULTS,
+  KDF_LIMITS,
+  PRODUCTION_KDF,
   deriveWrappingKey,
   newHeader,
   openEnvelope,
@@ -165,6 +167,41 @@ describe('parseEnvelope: key-derivation parameters', () => {
     const error = parseError(withKdf(kdf));
     expect(error.message).toBe(WEAK);
     expect(error.hint).toBe(DAMAGED_HINT);
+  });
+});
+
+describe('parseEnvelope: each bound of a KDF policy holds on its own', () => {
+  // Limits whose memory and work bounds are far away, so that each single bound is the only one that refuses.
+  const LOOSE: typeof KDF_LIMITS = {
+    minN: 1, maxN: 2 ** 4, minR: 1, maxR: 4, minP: 1, maxP: 2, maxMemoryBytes: 2 ** 40, maxWork: 2 ** 40,
+  };
+  const withKdf = (kdf: Partial<Envelope['kdf']>) => JSON.stringify({ ...fixture(), kdf: { ...fixture().kdf, ...kdf } });
+  const cheap = { N: 2, r: 1, p: 1 };
+
+  it.each([
+    ['N 2 (the smallest power of two scrypt takes)', { ...cheap }],
+    ['N at maxN', { ...cheap, N: 2 ** 4 }],
+    ['r at maxR', { ...cheap, r: 4 }],
+    ['p at maxP', { ...cheap, p: 2 }],
+  ])('accepts %s', (_name, kdf) => {
+    expect(parseEnvelope(withKdf(kdf), LOOSE).kdf).toEqual({ ...fixture().kdf, ...kdf });
+  });
+
+  it.each([
+    ['N 1 (a power of two, but not one scrypt takes)', { ...cheap, N: 1 }],
+    ['N 0', { ...cheap, N: 0 }],
+    ['N above maxN', { ...cheap, N: 2 ** 5 }],
+    ['r above maxR', { ...cheap, r: 5 }],
+    ['p above maxP', { ...cheap, p: 3 }],
+  ])('refuses %s', (_name, kdf) => {
+    expect(() => parseEnvelope(withKdf(kdf), LOOSE)).toThrow(WEAK);
+  });
+
+  it('production writes the defaults and reads under the documented limits', () => {
+    expect(PRODUCTION_KDF).toEqual({ cost: KDF_DEFAULTS, limits: KDF_LIMITS });
+    expect(KDF_LIMITS).toEqual({
+      minN: 2 ** 17, maxN: 2 ** 20, minR: 8, maxR: 32, minP: 1, maxP: 4, maxMemoryBytes: 256 * 2 ** 20, maxWork: 4 * 2 ** 20,
+    });
   });
 });
 
