@@ -1,7 +1,5 @@
 import { Command, Option } from 'commander';
 import { UsageError } from './errors.js';
-import { describeError, failureCodes } from './error-text.js';
-import type { ChalkInstance } from 'chalk';
 import { colorLevel, loadPainter } from './io.js';
 import { visible } from './output/terminal-text.js';
 import { VERSION } from './version.js';
@@ -325,31 +323,6 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
   return program;
 }
 
-/** What the audit trail records of a failure: the exit code and Atlas' error code, never the message. */
-function failureOf(error: unknown, config: string | undefined) {
-  return { ...failureCodes(error), ...(config === undefined ? {} : { config }) };
-}
-
-/**
- * Prints an error the one way errors are printed (in the words `describeError` gives it), and returns its
- * exit code. `paint` is chalk when stderr gets colour (loaded by the caller only then), so the error path
- * stays cheap without it.
- */
-export function report(error: unknown, debug: boolean, writeRaw: (line: string) => void, paint?: ChalkInstance): number {
-  const label = paint ? paint.bold.red('dynsecret:') : 'dynsecret:';
-  // Messages quote Atlas' answers and argv: their control characters are shown, never obeyed. The label's
-  // own colour is added around the shown text.
-  const write = (line: string) => writeRaw(line.startsWith(label) ? `${label}${visible(line.slice(label.length))}` : visible(line));
-  const text = describeError(error);
-  if (text.origin === 'quiet') return text.exitCode;
-  write(`${label} ${text.message}`);
-  const stack = debug && text.origin !== 'usage' && error instanceof Error ? error.stack : undefined;
-  // For an unexpected error the stack replaces the advice to run again with --debug.
-  if (text.hint && !(stack && text.origin === 'unexpected')) write(`  ${text.hint}`);
-  if (stack) stack.split('\n').forEach(write);
-  return text.exitCode;
-}
-
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
   const args = argv.slice(2);
   const writeErr = (line: string) => process.stderr.write(`${line}\n`);
@@ -372,7 +345,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       try {
         output = await action(context);
       } catch (error) {
-        if (audit) await context.audit.flush(audit.command, failureOf(error, audit.config)).catch(() => undefined);
+        if (audit) {
+          // The words of errors are loaded only when there is an error to word.
+          const { failureOf } = await import('./report.js');
+          await context.audit.flush(audit.command, failureOf(error, audit.config)).catch(() => undefined);
+        }
         throw error;
       } finally {
         await context.close();
@@ -388,9 +365,12 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     }, argv);
     await program.parseAsync(argv as string[]);
   } catch (error) {
+    // --help and --version end the parse as a commander error that exits 0: nothing to word.
+    const ended = error as { code?: unknown; exitCode?: unknown };
+    if (typeof ended.code === 'string' && ended.code.startsWith('commander.') && ended.exitCode === 0) return;
     const level = colorLevel(process.env, Boolean(process.stderr.isTTY), args.includes('--no-color') ? false : undefined);
     // A colour that cannot be loaded is no reason to lose the message.
-    const paint = await loadPainter(level).catch(() => undefined);
+    const [paint, { report }] = await Promise.all([loadPainter(level).catch(() => undefined), import('./report.js')]);
     process.exitCode = report(error, debug, writeErr, paint);
   }
 }

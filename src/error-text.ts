@@ -1,4 +1,4 @@
-import { CommanderError } from 'commander';
+import type { CommanderError } from 'commander';
 import { AtlasApiError, AtlasInputError, AtlasNetworkError, AtlasResponseError } from './atlas/error-types.js';
 import { ATLAS_API_VERSION } from './atlas/version.js';
 import { DynsecretError, ExitCode, type ExitCodeValue } from './errors.js';
@@ -41,12 +41,23 @@ export function describeError(error: unknown): ErrorText {
   }
   const expected = expectedError(error);
   if (expected !== undefined) return { ...expected, origin: 'expected' };
-  if (error instanceof CommanderError) {
+  if (isCommanderError(error)) {
     if (error.exitCode === 0) return { ...words('', ExitCode.ok), origin: 'quiet' };
     return { ...words(error.message.replace(/^error: /, ''), ExitCode.usage, 'See dynsecret --help, or dynsecret COMMAND --help.'), origin: 'usage' };
   }
   const message = `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
   return { ...words(message, ExitCode.failure, 'Run again with --debug for details.'), origin: 'unexpected' };
+}
+
+/**
+ * The argument parser's errors, known by their documented `commander.*` code rather than by class: the class
+ * would pull commander into every chunk that words an error, and commander belongs to the entry alone (one
+ * module load fewer for every command, `--help` included).
+ */
+function isCommanderError(error: unknown): error is CommanderError {
+  if (!(error instanceof Error)) return false;
+  const { code, exitCode } = error as Error & { code?: unknown; exitCode?: unknown };
+  return typeof code === 'string' && code.startsWith('commander.') && typeof exitCode === 'number';
 }
 
 /** What the audit trail records of a failure: the exit code, and Atlas' error code when Atlas gave one. */

@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { report } from '../../../src/cli.js';
+import { report } from '../../../src/report.js';
 import { NotFoundError } from '../../../src/errors.js';
 import { colorLevel, loadPainter } from '../../../src/io.js';
 

@@ -31,7 +31,8 @@ vi.mock('../../../src/commands/run.js', () => ({ run: spies.run }));
 vi.mock('../../../src/commands/update.js', () => ({ update: spies.update }));
 vi.mock('../../../src/commands/passwd.js', () => ({ passwd: spies.passwd }));
 
-const { buildProgram, report } = await import('../../../src/cli.js');
+const { buildProgram } = await import('../../../src/cli.js');
+const { report } = await import('../../../src/report.js');
 const { DynsecretError, NotFoundError, InterruptedError, UsageError } = await import('../../../src/errors.js');
 const context = { marker: 'context' } as unknown as Context;
 
