@@ -23,6 +23,21 @@ describe('renderColumns: aligned by display width', () => {
     expect(ascii).toBe('abcdefgh  x  y');
   });
 
+  it.each([0, 1, 99, 100, 101, 250])('a list of %i rows is one aligned table, whatever its length', async (count) => {
+    // The widest cells sit in the last rows, after the first part of a long list has been drawn.
+    const rows = Array.from({ length: count }, (_, i) => (i === count - 1 ? ['用户名用户名用户名', 'x'] : [`ds-app-${i}`, 'active']));
+    const lines = (await renderColumns(['USERNAME', 'STATUS'], rows)).split('\n');
+    expect(lines).toHaveLength(count + 2);
+    expect(lines.at(-1)).toBe('');
+    const statusColumn = count === 0 ? 'USERNAME  '.length : '用户名用户名用户名'.length * 2 + 2;
+    expect(lines[0]).toBe(`${'USERNAME'.padEnd(statusColumn)}STATUS`);
+    rows.forEach((row, i) => {
+      // The CJK name is 9 characters and 18 cells wide: pad by cells, not characters.
+      const pad = row[0]!.startsWith('用') ? 2 : statusColumn - row[0]!.length;
+      expect(lines[i + 1]).toBe(`${row[0]}${' '.repeat(pad)}${row[1]}`);
+    });
+  });
+
   it('shows control characters as escapes before measuring them', async () => {
     const text = await renderColumns(['NAME', 'X'], [['a\x1b[31mb\nc', 'y']]);
     expect(text).toBe('NAME                 X\na\\u001b[31mb\\u000ac  y\n');
