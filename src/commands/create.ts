@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { checkCaFile, readText, type ConfigFlags } from '../config/input.js';
+import { checkCaFile, draftFromFlags, readText, type ConfigFlags } from '../config/input.js';
 import type { VerifyConfig } from '../leases/configs.js';
 import { UsageError } from '../errors.js';
 import {
@@ -15,21 +15,7 @@ export async function create(context: Context, options: ConfigFlags, verify?: Ve
   }
   const fromFile = options.fromFile === undefined ? {} : draftFromFile(await readText(options.fromFile), options.fromFile);
   const stdinSecret = options.privateKeyStdin || options.clientSecretStdin ? await context.io.readStdin() : undefined;
-  const flags: ConfigDraft = {
-    name: options.name,
-    groupId: options.groupId,
-    baseUrl: options.baseUrl,
-    publicKey: options.publicKey,
-    privateKey: options.privateKeyStdin ? stdinSecret : undefined,
-    clientId: options.clientId,
-    clientSecret: options.clientSecretStdin ? stdinSecret : undefined,
-    defaultTtl: options.defaultTtl,
-    maxTtl: options.maxTtl,
-    roles: options.role,
-    scopes: options.scope,
-    caFile: options.caFile,
-    usernameTemplate: options.usernameTemplate,
-  };
+  const flags: ConfigDraft = { name: options.name, groupId: options.groupId, ...draftFromFlags(options, stdinSecret) };
   let draft = mergeDrafts(draftFromEnv(context.env), fromFile, flags);
   if (context.io.interactive) draft = await askForMissing(context, draft);
   const { config, warnings } = buildConfig(draft, context.now());

@@ -4,7 +4,7 @@ import type { DynamicSecretConfig } from '../config/schema.js';
 import { NotFoundError, StoreError, UsageError } from '../errors.js';
 import { formatDuration } from '../lease/duration.js';
 import { leaseStatus } from '../lease/status.js';
-import { checkCaFile, readText, type ConfigFlags } from '../config/input.js';
+import { checkCaFile, draftFromFlags, readText, type ConfigFlags } from '../config/input.js';
 import type { VerifyConfig } from '../leases/configs.js';
 
 /** The flags of `create`, less the ones that make a config a different one (its name and project). */
@@ -95,20 +95,7 @@ export async function update(context: Context, options: UpdateOptions & { name: 
   if (!saved) throw new NotFoundError(`No config named ${options.name}.`, { hint: 'See the configs with: dynsecret list' });
 
   const secret = options.privateKeyStdin || options.clientSecretStdin ? await readSecret(context, options.privateKeyStdin ? 'API private key' : 'Service account client secret') : undefined;
-  const flags: ConfigDraft = {
-    baseUrl: options.baseUrl,
-    publicKey: options.publicKey,
-    privateKey: options.privateKeyStdin ? secret : undefined,
-    clientId: options.clientId,
-    clientSecret: options.clientSecretStdin ? secret : undefined,
-    defaultTtl: options.defaultTtl,
-    maxTtl: options.maxTtl,
-    roles: options.role,
-    scopes: options.scope,
-    caFile: options.caFile,
-    usernameTemplate: options.usernameTemplate,
-  };
-  const given = mergeDrafts(fromFile, flags);
+  const given = mergeDrafts(fromFile, draftFromFlags(options, secret));
   // The environment rotates the kind of credentials the config keeps; a switch to the other kind is explicit.
   const switching = saved.auth.kind === 'apiKey'
     ? given.clientId !== undefined || given.clientSecret !== undefined

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import type { ConfigDraft } from './draft.js';
 
 /** What `create` and `update` are given on the command line (`update` takes all but the project and --replace). */
 export interface ConfigFlags {
@@ -20,6 +21,26 @@ export interface ConfigFlags {
   fromFile?: string;
   replace?: boolean;
   verify?: boolean;
+}
+
+/**
+ * The draft the flags give, but the name and project (which only `create` takes); `secret` is what stdin gave
+ * for whichever of --private-key-stdin and --client-secret-stdin was passed.
+ */
+export function draftFromFlags(options: ConfigFlags, secret: string | undefined): ConfigDraft {
+  return {
+    baseUrl: options.baseUrl,
+    publicKey: options.publicKey,
+    privateKey: options.privateKeyStdin ? secret : undefined,
+    clientId: options.clientId,
+    clientSecret: options.clientSecretStdin ? secret : undefined,
+    defaultTtl: options.defaultTtl,
+    maxTtl: options.maxTtl,
+    roles: options.role,
+    scopes: options.scope,
+    caFile: options.caFile,
+    usernameTemplate: options.usernameTemplate,
+  };
 }
 
 /** Far above any config or CA bundle, far below what would hurt: /dev/zero must not be read to the end. */
