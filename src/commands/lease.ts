@@ -4,9 +4,9 @@ import { defaultCluster, fileConfig } from '../leases/configs.js';
 import { abandon, createLease, type CheckDelivery, type LeaseRequest, type WaitForApplied } from '../leases/create.js';
 import { checkEnvFile, checkEnvFileRewrite, rewriteEnvFile, upsertEnvFile } from '../output/env-file.js';
 import { applyPlainUpdates, renderPlainEnv } from '../output/env-plain.js';
-import type { OutputFormat } from '../output/formats.js';
+import type { OutputFormat, Variable } from '../output/formats.js';
 import { appendGithubEnv, checkGithubEnv, githubEnvBlock, githubEnvPath, maskCommands } from '../output/github-env.js';
-import { checkPrefix, connectionString, leaseVariables, parseOutputFormat, renderLease } from '../output/lease-output.js';
+import { checkPrefix, connectionString, leaseVariables, parseOutputFormat, renderLease, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
 
 export interface LeaseOptions extends LeaseRequest {
@@ -45,88 +45,97 @@ export async function lease(
   return leaseToOutput(context, chosen, wait);
 }
 
-/** `--format env`: unquoted `NAME=value` lines on stdout, or into `--env-file`. */
-async function leasePlain(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<string> {
-  const prefix = options.prefix ?? '';
-  checkPrefix(prefix);
-  // Tried before the user exists: a value this format cannot carry, or a file that cannot be written, ends
-  // the command while there is nothing to revoke.
-  const checkDelivery: CheckDelivery = async (candidate) => {
-    const vars = leaseVariables(candidate, prefix);
-    renderPlainEnv(vars);
-    if (options.envFile !== undefined) await checkEnvFileRewrite(options.envFile, (current) => applyPlainUpdates(current, vars));
-  };
-  const { lease: issued, config } = await createLease(context, options, wait, checkDelivery);
-  const vars = leaseVariables(issued, prefix);
-  let text: string;
+/**
+ * One way to a destination: `check` tries on the lease-to-be everything delivery could refuse (a value the
+ * format cannot carry, a file that cannot be written), before the user exists; `deliver` then delivers the
+ * credentials and returns the text for stdout; `where` names the destination on stderr, if it is not stdout.
+ */
+interface Delivery {
+  check: CheckDelivery;
+  deliver(issued: IssuedLease): Promise<string>;
+  where?: (issued: IssuedLease) => string;
+}
+
+/** Creates the lease and delivers it; credentials that could not be delivered are revoked, since nobody has them. */
+async function leaseTo(context: Context, options: LeaseOptions, wait: WaitForApplied | undefined, delivery: Delivery): Promise<string> {
+  const { lease: issued, config } = await createLease(context, options, wait, delivery.check);
+  let output: string;
   try {
-    text = renderPlainEnv(vars); // refuses a value that cannot be written literally, before any output
-    if (options.envFile !== undefined) await rewriteEnvFile(options.envFile, (current) => applyPlainUpdates(current, vars));
+    output = await delivery.deliver(issued);
   } catch (error) {
-    // Nobody can use credentials that were never delivered: revoke rather than leave them alive.
     await abandon(context, config, issued.leaseId, true);
     throw error;
   }
   context.io.error(`Leased ${issued.leaseId} from ${config.name}; expires ${formatExpiry(issued.expiresAt, context.now())}.`);
-  if (options.envFile === undefined) return text;
-  context.io.error(`Wrote the credentials to ${options.envFile}.`);
-  return '';
+  if (delivery.where !== undefined) context.io.error(delivery.where(issued));
+  return output;
+}
+
+/** `--format env`: unquoted `NAME=value` lines on stdout, or into `--env-file`. */
+function leasePlain(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<string> {
+  const prefix = options.prefix ?? '';
+  checkPrefix(prefix);
+  const { envFile } = options;
+  const updates = (vars: Variable[]) => (current: string) => applyPlainUpdates(current, vars);
+  return leaseTo(context, options, wait, {
+    check: async (candidate) => {
+      const vars = leaseVariables(candidate, prefix);
+      renderPlainEnv(vars); // refuses a value that cannot be written literally
+      if (envFile !== undefined) await checkEnvFileRewrite(envFile, updates(vars));
+    },
+    deliver: async (issued) => {
+      const vars = leaseVariables(issued, prefix);
+      const text = renderPlainEnv(vars);
+      if (envFile === undefined) return text;
+      await rewriteEnvFile(envFile, updates(vars));
+      return '';
+    },
+    ...(envFile === undefined ? {} : { where: () => `Wrote the credentials to ${envFile}.` }),
+  });
 }
 
 /**
  * `--github-env`: the password and the URI are masked first (`::add-mask::`, the only lines on stdout), then
  * the variables are appended to `$GITHUB_ENV` for the job's later steps.
  */
-async function leaseToGithubEnv(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<string> {
+function leaseToGithubEnv(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<string> {
   if (options.envFile !== undefined) throw new UsageError('--github-env and --env-file are two destinations: choose one.');
   if (options.format !== undefined) throw new UsageError('--github-env prints only mask commands on stdout: leave out --format.');
   const path = githubEnvPath(context.env);
   const prefix = options.prefix ?? '';
   checkPrefix(prefix);
-  const checkDelivery: CheckDelivery = async (candidate) => {
-    githubEnvBlock(leaseVariables(candidate, prefix));
-    await checkGithubEnv(path);
-  };
   // A --wait runs inside createLease, as for any lease: its lines on stderr name the lease, never a secret.
-  const { lease: issued, config } = await createLease(context, options, wait, checkDelivery);
-  const vars = leaseVariables(issued, prefix);
-  try {
-    const block = githubEnvBlock(vars);
-    const uri = issued.clusterUri === undefined ? [] : [connectionString(issued.clusterUri, issued.username, issued.password)];
-    context.io.output(maskCommands([issued.password, ...uri]));
-    await appendGithubEnv(path, block);
-  } catch (error) {
-    await abandon(context, config, issued.leaseId, true);
-    throw error;
-  }
-  context.io.error(`Leased ${issued.leaseId} from ${config.name}; expires ${formatExpiry(issued.expiresAt, context.now())}.`);
-  context.io.error(`Appended ${vars.map(([name]) => name).join(', ')} to $GITHUB_ENV for the next steps.`);
-  return '';
+  return leaseTo(context, options, wait, {
+    check: async (candidate) => {
+      githubEnvBlock(leaseVariables(candidate, prefix));
+      await checkGithubEnv(path);
+    },
+    deliver: async (issued) => {
+      const block = githubEnvBlock(leaseVariables(issued, prefix));
+      const uri = issued.clusterUri === undefined ? [] : [connectionString(issued.clusterUri, issued.username, issued.password)];
+      context.io.output(maskCommands([issued.password, ...uri]));
+      await appendGithubEnv(path, block);
+      return '';
+    },
+    where: (issued) => `Appended ${leaseVariables(issued, prefix).map(([name]) => name).join(', ')} to $GITHUB_ENV for the next steps.`,
+  });
 }
 
-/** The stdout text (or `--env-file`), written by the CLI only after everything succeeded. */
-async function leaseToOutput(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<string> {
+/** The stdout text in a format of `--format` (or none with `--env-file`), written by the CLI only after success. */
+function leaseToOutput(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<string> {
   const format: OutputFormat | undefined = options.format === undefined ? undefined : parseOutputFormat(options.format);
   const prefix = options.prefix ?? '';
-  const chosen = format ?? (options.envFile !== undefined ? undefined : context.io.stdoutIsTty ? 'table' : 'shell');
-  // The output and the env file are tried before the user is created: a value a format cannot carry, or a
-  // file that cannot be written, ends the command while there is nothing to revoke.
-  const checkDelivery: CheckDelivery = async (issued) => {
-    if (chosen !== undefined) await renderLease(issued, chosen, prefix, context.now());
-    if (options.envFile !== undefined) await checkEnvFile(options.envFile, leaseVariables(issued, prefix));
-  };
-  const { lease: issued, config } = await createLease(context, options, wait, checkDelivery);
-  const now = context.now();
-  let output: string;
-  try {
-    if (options.envFile !== undefined) await upsertEnvFile(options.envFile, leaseVariables(issued, prefix));
-    output = chosen === undefined ? '' : await renderLease(issued, chosen, prefix, now, () => context.io.painter('stdout'));
-  } catch (error) {
-    // Nobody can use credentials that were never delivered: revoke rather than leave them alive.
-    await abandon(context, config, issued.leaseId, true);
-    throw error;
-  }
-  context.io.error(`Leased ${issued.leaseId} from ${config.name}; expires ${formatExpiry(issued.expiresAt, now)}.`);
-  if (options.envFile !== undefined) context.io.error(`Wrote the credentials to ${options.envFile}.`);
-  return output;
+  const { envFile } = options;
+  const chosen = format ?? (envFile !== undefined ? undefined : context.io.stdoutIsTty ? 'table' : 'shell');
+  return leaseTo(context, options, wait, {
+    check: async (candidate) => {
+      if (chosen !== undefined) await renderLease(candidate, chosen, prefix, context.now());
+      if (envFile !== undefined) await checkEnvFile(envFile, leaseVariables(candidate, prefix));
+    },
+    deliver: async (issued) => {
+      if (envFile !== undefined) await upsertEnvFile(envFile, leaseVariables(issued, prefix));
+      return chosen === undefined ? '' : renderLease(issued, chosen, prefix, context.now(), () => context.io.painter('stdout'));
+    },
+    ...(envFile === undefined ? {} : { where: () => `Wrote the credentials to ${envFile}.` }),
+  });
 }
