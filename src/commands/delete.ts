@@ -1,8 +1,7 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { findConfig } from '../leases/configs.js';
-import { auditRevokes, revokeFailure, revokeTargets, selectTargets } from '../leases/revoke.js';
-import { revokeLine } from '../output/lease-messages.js';
+import { revokeSelection } from '../leases/revoke.js';
 
 export interface DeleteOptions {
   name: string;
@@ -28,11 +27,7 @@ export async function deleteConfig(context: Context, options: DeleteOptions): Pr
   }
   if (live.length > 0) {
     try {
-      const results = await revokeTargets(context, await selectTargets(context, { leaseIds: [], config: options.name, all: true }));
-      auditRevokes(context, results);
-      for (const result of results) context.io.error(revokeLine(result));
-      const failure = revokeFailure(results);
-      if (failure) throw failure;
+      await revokeSelection(context, { leaseIds: [], config: options.name, all: true });
     } catch (error) {
       if (!options.force) {
         context.io.error(`Config ${options.name} was kept so its remaining leases can still be revoked (or pass --force).`);

@@ -8,9 +8,9 @@ import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
 import { createLease } from '../leases/create.js';
 import { renewLease } from '../leases/renew.js';
-import { auditRevokes, revokeFailure, revokeTargets, selectTargets } from '../leases/revoke.js';
+import { revokeSelection } from '../leases/revoke.js';
 import { DEFAULT_WAIT_MS, waitForApplied } from '../leases/wait.js';
-import { renewalLines, revokeLine } from '../output/lease-messages.js';
+import { renewalLines } from '../output/lease-messages.js';
 
 export interface RunOptions {
   name: string;
@@ -117,12 +117,7 @@ function keepLeaseAlive(context: Context, options: RunOptions, config: DynamicSe
 /** Revokes the run's lease; a failure is a warning, since Atlas deletes the user at its expiry anyway. */
 async function revokeQuietly(context: Context, lease: IssuedLease): Promise<void> {
   try {
-    // revoke's own code path: the record, the audit line and the message.
-    const results = await revokeTargets(context, await selectTargets(context, { leaseIds: [lease.leaseId] }));
-    auditRevokes(context, results);
-    for (const result of results) context.io.error(revokeLine(result));
-    const failure = revokeFailure(results);
-    if (failure) throw failure;
+    await revokeSelection(context, { leaseIds: [lease.leaseId] });
   } catch (error) {
     const text = expectedError(error);
     if (text === undefined) throw error;

@@ -4,7 +4,7 @@ import type { DynamicSecretConfig } from '../config/schema.js';
 import { DynsecretError, ExitCode, NotFoundError, UsageError, type ExitCodeValue } from '../errors.js';
 import { expectedError } from '../error-text.js';
 import { LABEL_CONFIG } from '../lease/labels.js';
-import type { RevokeOutcome } from '../output/lease-messages.js';
+import { revokeLine, type RevokeOutcome } from '../output/lease-messages.js';
 import { findConfig } from './configs.js';
 import { isFinished } from './lifecycle.js';
 
@@ -174,4 +174,16 @@ export function revokeFailure(results: readonly RevokeResult[]): DynsecretError 
   return new DynsecretError(`${failed.length} of ${results.length} revoke(s) failed; they stay listed as "revoke failed".`, code, {
     hint: 'Run the same revoke again, or pass --force to forget them locally.',
   });
+}
+
+/**
+ * Revokes what `selection` names as `dynsecret revoke` does: the records, one audit line and one stderr line
+ * per lease; throws `revokeFailure`'s error when some could not be revoked. (`run` at its end, `delete` first.)
+ */
+export async function revokeSelection(context: Context, selection: RevokeSelection): Promise<void> {
+  const results = await revokeTargets(context, await selectTargets(context, selection));
+  auditRevokes(context, results);
+  for (const result of results) context.io.error(revokeLine(result));
+  const failure = revokeFailure(results);
+  if (failure) throw failure;
 }
