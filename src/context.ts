@@ -105,11 +105,13 @@ export async function createContext(options: GlobalOptions, configFile?: ConfigF
   const io = processIo(env, options.color);
   const prompts = inquirerPrompts();
   const debug = options.debug ? (line: string) => io.error(`debug: ${line}`) : () => undefined;
-  const { store, auditPath, persistent } = configFile === undefined
+  const { store, auditPath } = configFile === undefined
     ? await encryptedStore(env, io, prompts, debug, options)
     : await memoryStore(env, io, configFile, options);
   const clients = new Map<string, Promise<AtlasClient>>();
-  const audit = auditPath === undefined ? noAudit : deferredAuditLog(auditPath, store instanceof EncryptedStore ? store : undefined);
+  // Only the encrypted store outlives the process, so only it caches service-account tokens.
+  const encrypted = store instanceof EncryptedStore ? store : undefined;
+  const audit = auditPath === undefined ? noAudit : deferredAuditLog(auditPath, encrypted);
   return {
     env,
     io,
@@ -124,7 +126,7 @@ export async function createContext(options: GlobalOptions, configFile?: ConfigF
       // One client per config and process, so digest nonces and tokens are reused across calls.
       let client = clients.get(config.name);
       if (!client) {
-        client = atlasClientFor({ ...(persistent ? { store } : {}), env, debug }, config);
+        client = atlasClientFor({ ...(encrypted ? { store: encrypted } : {}), env, debug }, config);
         clients.set(config.name, client);
       }
       return client;
@@ -139,8 +141,6 @@ export async function createContext(options: GlobalOptions, configFile?: ConfigF
 interface ChosenStore {
   store: Store;
   auditPath: string | undefined;
-  /** Whether the store outlives the process (and so may cache service-account tokens). */
-  persistent: boolean;
 }
 
 async function encryptedStore(
@@ -161,7 +161,7 @@ async function encryptedStore(
     // Parallel CI jobs contend for the store; the wait is what the reliability suite measures.
     lock: { onAcquired: (waitedMs) => debug(`store: lock acquired after ${waitedMs} ms`) },
   });
-  return { store, auditPath: options.auditLog ?? (env.DYNSECRET_AUDIT_LOG || join(folder, 'audit.log')), persistent: true };
+  return { store, auditPath: options.auditLog ?? (env.DYNSECRET_AUDIT_LOG || join(folder, 'audit.log')) };
 }
 
 /** `--from-file`: the file's config (secrets from the file or the environment), checked as `create` checks it. */
@@ -171,7 +171,7 @@ async function memoryStore(
   const [{ configFromFile }, { MemoryStore }] = await Promise.all([import('./config/from-file.js'), import('./store/memory-store.js')]);
   const { config, warnings } = await configFromFile(configFile.path, env, new Date(), configFile.name);
   for (const warning of warnings) io.error(`warning: ${warning}`);
-  return { store: new MemoryStore([config]), auditPath: options.auditLog ?? (env.DYNSECRET_AUDIT_LOG || undefined), persistent: false };
+  return { store: new MemoryStore([config]), auditPath: options.auditLog ?? (env.DYNSECRET_AUDIT_LOG || undefined) };
 }
 
 /** No audit trail: a store-less command with neither --audit-log nor DYNSECRET_AUDIT_LOG. */
