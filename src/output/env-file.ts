@@ -25,19 +25,13 @@ export async function upsertEnvFile(
   format: EnvFileFormat = 'dotenv',
   options: EnvFileOptions = {},
 ): Promise<{ target: string }> {
-  applyEnvUpdates('', vars, format); // refuses bad names and values before the disk is touched
-  const target = await resolveTarget(path);
-  await withLock(target, options, async (lock) => {
-    const text = (await readText(target)) ?? '';
-    writeAtomically(target, applyEnvUpdates(text, vars, format), lock);
-  });
-  return { target };
+  return rewriteEnvFile(path, (text) => applyEnvUpdates(text, vars, format), options);
 }
 
 /**
- * Rewrites an env file with `apply` (its text, '' when missing, to the new text) under the same lock,
- * symlink handling and atomic 0600 write as `upsertEnvFile`. `apply('')` runs first, so a refusal happens
- * before the disk is touched.
+ * Rewrites an env file with `apply` (its text, '' when missing, to the new text), under the lock, after the
+ * symlink and owner checks, with an atomic 0600 write. `apply('')` runs first, so a refusal (a bad name or
+ * value) happens before the disk is touched.
  */
 export async function rewriteEnvFile(path: string, apply: (text: string) => string, options: EnvFileOptions = {}): Promise<{ target: string }> {
   apply('');
