@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { examples, type Dispatch } from './define.js';
+import { checkFlags, examples, type Dispatch } from './define.js';
 
 /** `dynsecret completion SHELL`: see completion.ts; the script is made from `program`, the whole command tree. */
 export function defineCompletion(program: Command, dispatch: Dispatch) {
@@ -15,11 +15,13 @@ export function defineCompletion(program: Command, dispatch: Dispatch) {
       'dynsecret completion zsh > "${fpath[1]}/_dynsecret"',
       'dynsecret completion fish > ~/.config/fish/completions/dynsecret.fish',
     ]))
-    .action((shell: string | undefined, options: { listConfigs?: boolean }) =>
-      dispatch(async (context) => {
-        const { completionScript, listConfigNames } = await import('./completion.js');
+    .action(async (shell: string | undefined, flags: unknown, command: Command) => {
+      const { completionScript, COMPLETION_FLAGS, listConfigNames } = await import('./completion.js');
+      const options = checkFlags(command, COMPLETION_FLAGS, flags);
+      return dispatch(async (context) => {
         if (options.listConfigs) return listConfigNames(context);
         if (shell === undefined) throw new UsageError('Name a shell: dynsecret completion bash|zsh|fish|powershell');
         return completionScript(program, shell);
-      }));
+      });
+    });
 }

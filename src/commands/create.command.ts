@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, examples, type Dispatch } from './define.js';
+import { checkFlags, collect, examples, type Dispatch } from './define.js';
 
 /** `dynsecret create NAME`: see create.ts. */
 export function defineCreate(program: Command, dispatch: Dispatch) {
@@ -27,10 +27,12 @@ export function defineCreate(program: Command, dispatch: Dispatch) {
       'MONGODB_ATLAS_PUBLIC_API_KEY=… MONGODB_ATLAS_PRIVATE_API_KEY=… dynsecret create reports --group-id 5f1d… --role read@reports --max-ttl 8h',
       'dynsecret create app-db --from-file app-db.json --replace',
     ]))
-    .action((name: string, options) =>
-      dispatch(async (context) => {
-        const { create } = await import('./create.js');
+    .action(async (name: string, flags: unknown, command: Command) => {
+      const { create, CREATE_FLAGS } = await import('./create.js');
+      const options = checkFlags(command, CREATE_FLAGS, flags);
+      return dispatch(async (context) => {
         const { verifyConfig } = await import('./verify.js');
         await create(context, { ...options, name }, verifyConfig);
-      }, { command: 'create', config: name }));
+      }, { command: 'create', config: name });
+    });
 }

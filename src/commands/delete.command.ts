@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { examples, type Dispatch } from './define.js';
+import { checkFlags, examples, type Dispatch } from './define.js';
 
 /** `dynsecret delete NAME`: see delete.ts. */
 export function defineDelete(program: Command, dispatch: Dispatch) {
@@ -10,9 +10,11 @@ export function defineDelete(program: Command, dispatch: Dispatch) {
     .option('--yes', 'do not ask for confirmation (required without a terminal)')
     .option('--force', 'remove the config even if some leases could not be revoked')
     .addHelpText('after', examples(['dynsecret delete app-db --yes']))
-    .action((name: string, options: { yes?: boolean; force?: boolean }) =>
-      dispatch(async (context) => {
-        const { deleteConfig } = await import('./delete.js');
+    .action(async (name: string, flags: unknown, command: Command) => {
+      const { deleteConfig, DELETE_FLAGS } = await import('./delete.js');
+      const options = checkFlags(command, DELETE_FLAGS, flags);
+      return dispatch(async (context) => {
         await deleteConfig(context, { ...options, name });
-      }, { command: 'delete', config: name }));
+      }, { command: 'delete', config: name });
+    });
 }

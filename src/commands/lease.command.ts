@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
-import { examples, FROM_FILE_HELP, type Dispatch } from './define.js';
-
-interface LeaseFlags {
-  ttl?: string; format?: string; prefix?: string; envFile?: string; cluster?: string; wait?: string | boolean;
-  fromFile?: string; githubEnv?: boolean;
-}
+import { checkFlags, examples, FROM_FILE_HELP, type Dispatch } from './define.js';
 
 /** `dynsecret lease [NAME]`: see lease.ts. */
 export function defineLease(program: Command, dispatch: Dispatch) {
@@ -27,12 +22,13 @@ export function defineLease(program: Command, dispatch: Dispatch) {
       'dynsecret lease --from-file app-db.json --format env > db.env',
       'dynsecret lease --from-file app-db.json --github-env',
     ]))
-    .action(async (name: string | undefined, options: LeaseFlags) => {
-      const { configFileOption } = await import('../cli-options.js');
+    .action(async (name: string | undefined, flags: unknown, command: Command) => {
+      const [{ lease, LEASE_FLAGS }, { configFileOption }] = await Promise.all([import('./lease.js'), import('../cli-options.js')]);
+      const options = checkFlags(command, LEASE_FLAGS, flags);
       const configFile = configFileOption('lease', name, options.fromFile);
       const audit = { command: 'lease', config: name };
       return dispatch(async (context) => {
-        const [{ lease }, { waitOption, waitForApplied }] = await Promise.all([import('./lease.js'), import('../leases/wait.js')]);
+        const { waitOption, waitForApplied } = await import('../leases/wait.js');
         const { wait, fromFile, ...rest } = options;
         return lease(context, { ...rest, name, ...waitOption(wait) }, { fromFile: fromFile !== undefined, audit }, waitForApplied);
       }, audit, configFile);

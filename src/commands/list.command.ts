@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { examples, FROM_FILE_HELP, type Dispatch } from './define.js';
+import { checkFlags, examples, FROM_FILE_HELP, type Dispatch } from './define.js';
 
 /** `dynsecret list [NAME]`: the configs (list.ts), a config's leases (list-leases.ts) or the audit trail (audit.ts). */
 export function defineList(program: Command, dispatch: Dispatch) {
@@ -13,7 +13,9 @@ export function defineList(program: Command, dispatch: Dispatch) {
     .option('--audit', 'show the audit trail (of NAME, or of every config)')
     .option('--from-file <path>', `${FROM_FILE_HELP}: its leases as Atlas has them`)
     .addHelpText('after', examples(['dynsecret list', 'dynsecret list app-db', 'dynsecret list app-db --remote --json', 'dynsecret list --from-file app-db.json']))
-    .action((name: string | undefined, options: { json?: boolean; remote?: boolean; audit?: boolean; fromFile?: string }) => {
+    .action(async (name: string | undefined, flags: unknown, command: Command) => {
+      const { listConfigs, LIST_FLAGS } = await import('./list.js');
+      const options = checkFlags(command, LIST_FLAGS, flags);
       if (options.fromFile !== undefined) {
         if (options.audit) throw new UsageError('--audit reads an audit log, not a config: use --audit-log PATH without --from-file.');
         const { fromFile, ...rest } = options;
@@ -29,7 +31,6 @@ export function defineList(program: Command, dispatch: Dispatch) {
         }
         if (name === undefined) {
           if (options.remote) throw new UsageError('--remote needs a config name: dynsecret list NAME --remote');
-          const { listConfigs } = await import('./list.js');
           return listConfigs(context, options);
         }
         const { listLeases } = await import('./list-leases.js');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { examples, type Dispatch } from './define.js';
+import { checkFlags, examples, type Dispatch } from './define.js';
 
 /** `dynsecret passwd`: see passwd.ts. */
 export function definePasswd(program: Command, dispatch: Dispatch) {
@@ -11,9 +11,11 @@ export function definePasswd(program: Command, dispatch: Dispatch) {
       'dynsecret passwd',
       'printf %s "$NEW_PASSPHRASE" | DYNSECRET_PASSPHRASE="$OLD_PASSPHRASE" dynsecret passwd --new-passphrase-stdin',
     ]))
-    .action((options: { newPassphraseStdin?: boolean }) =>
-      dispatch(async (context) => {
-        const { passwd } = await import('./passwd.js');
+    .action(async (flags: unknown, command: Command) => {
+      const { passwd, PASSWD_FLAGS } = await import('./passwd.js');
+      const options = checkFlags(command, PASSWD_FLAGS, flags);
+      return dispatch(async (context) => {
         await passwd(context, options);
-      }, { command: 'passwd' }));
+      }, { command: 'passwd' });
+    });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { examples, FROM_FILE_HELP, type Dispatch } from './define.js';
+import { checkFlags, examples, FROM_FILE_HELP, type Dispatch } from './define.js';
 
 /** `dynsecret renew LEASE-ID`: see renew.ts. */
 export function defineRenew(program: Command, dispatch: Dispatch) {
@@ -15,12 +15,13 @@ export function defineRenew(program: Command, dispatch: Dispatch) {
       'dynsecret renew "$DYNSECRET_LEASE_ID" --ttl 2h', 'dynsecret renew ds-app-db-1a2b3c4d5e6f --config app-db --json',
       'dynsecret renew "$DYNSECRET_LEASE_ID" --from-file app-db.json',
     ]))
-    .action((leaseId: string, options: { ttl?: string; config?: string; json?: boolean; fromFile?: string }) => {
-      const { fromFile, ...rest } = options;
+    .action(async (leaseId: string, flags: unknown, command: Command) => {
+      const { renew, RENEW_FLAGS } = await import('./renew.js');
+      const { fromFile, ...rest } = checkFlags(command, RENEW_FLAGS, flags);
       const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
       const audit = { command: 'renew', config: rest.config };
       return dispatch(async (context) => {
-        const [{ renew }, { fileConfig }] = await Promise.all([import('./renew.js'), import('../leases/configs.js')]);
+        const { fileConfig } = await import('../leases/configs.js');
         // The lease's record is its Atlas labels: the file's config must be the one they name.
         if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
         return renew(context, { ...rest, leaseId });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { examples, FROM_FILE_HELP, type Dispatch } from './define.js';
+import { checkFlags, examples, FROM_FILE_HELP, type Dispatch } from './define.js';
 
 /** `dynsecret revoke [LEASE-ID…]`: see revoke.ts. */
 export function defineRevoke(program: Command, dispatch: Dispatch) {
@@ -21,15 +21,16 @@ export function defineRevoke(program: Command, dispatch: Dispatch) {
       'dynsecret revoke "$DYNSECRET_LEASE_ID"', 'dynsecret revoke --config app-db --all --yes', 'dynsecret revoke --expired',
       'dynsecret revoke "$DYNSECRET_LEASE_ID" --from-file app-db.json',
     ]))
-    .action((leaseIds: string[], options: Omit<import('./revoke.js').RevokeOptions, 'leaseIds'> & { fromFile?: string }) => {
-      const { fromFile, ...rest } = options;
+    .action(async (leaseIds: string[], flags: unknown, command: Command) => {
+      const { revoke, REVOKE_FLAGS } = await import('./revoke.js');
+      const { fromFile, ...rest } = checkFlags(command, REVOKE_FLAGS, flags);
       if (fromFile !== undefined && (rest.all || rest.expired)) {
         throw new UsageError('With --from-file, name the lease ids to revoke (see them with: dynsecret list --from-file PATH).');
       }
       const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
       const audit = { command: 'revoke', config: rest.config };
       return dispatch(async (context) => {
-        const [{ revoke }, { fileConfig }] = await Promise.all([import('./revoke.js'), import('../leases/configs.js')]);
+        const { fileConfig } = await import('../leases/configs.js');
         // Nothing is recorded locally: every id is checked against the file's config label in Atlas.
         if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
         return revoke(context, { ...rest, leaseIds });

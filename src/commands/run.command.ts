@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { examples, FROM_FILE_HELP, type Dispatch } from './define.js';
-
-interface RunFlags { ttl?: string; prefix?: string; wait?: string | boolean; renew?: boolean; keep?: boolean; fromFile?: string }
+import { checkFlags, examples, FROM_FILE_HELP, type Dispatch } from './define.js';
 
 /** `dynsecret run [NAME] -- COMMAND…`: see run.ts. `argv` is what `main` parses: NAME is what comes before `--`. */
 export function defineRun(program: Command, dispatch: Dispatch, argv: readonly string[]) {
@@ -23,25 +21,26 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
       'dynsecret run app-db --ttl 30m -- sh -c \'mongosh "$MONGODB_URI" --eval "db.stats()"\'',
       'dynsecret run --from-file app-db.json --wait=10m -- npm test',
     ]))
-    .action(async (first: string | undefined, rest: string[], options: RunFlags) => {
-      const { configFileOption, operandsBeforeDashDash } = await import('../cli-options.js');
+    .action(async (first: string | undefined, rest: string[], flags: unknown, command: Command) => {
+      const [{ run, RUN_FLAGS }, { configFileOption, operandsBeforeDashDash }] = await Promise.all([
+        import('./run.js'), import('../cli-options.js'),
+      ]);
+      const options = checkFlags(command, RUN_FLAGS, flags);
       // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
       const named = operandsBeforeDashDash(argv.slice(2), 'run', ['--ttl', '--prefix', '--from-file', '--audit-log'], ['--wait']) > 0;
       const name = named ? first : undefined;
-      const command = named || first === undefined ? rest : [first, ...rest];
-      if (command.length === 0) throw new UsageError('Give the command to run after --: dynsecret run NAME -- COMMAND [ARGS…]');
+      const child = named || first === undefined ? rest : [first, ...rest];
+      if (child.length === 0) throw new UsageError('Give the command to run after --: dynsecret run NAME -- COMMAND [ARGS…]');
       const configFile = configFileOption('run', name, options.fromFile);
       const audit = { command: 'run', config: name };
       return dispatch(async (context) => {
-        const [{ run }, { waitOption }, { fileConfig, defaultCluster }] = await Promise.all([
-          import('./run.js'), import('../leases/wait.js'), import('../leases/configs.js'),
-        ]);
-        const { fromFile, wait, ...flags } = options;
+        const [{ waitOption }, { fileConfig, defaultCluster }] = await Promise.all([import('../leases/wait.js'), import('../leases/configs.js')]);
+        const { fromFile, wait, ...other } = options;
         const config = fromFile === undefined ? undefined : await fileConfig(context);
         audit.config = config?.name ?? name;
         const cluster = config === undefined ? undefined : defaultCluster(config);
         return run(context, {
-          ...flags, name: audit.config!, command,
+          ...other, name: audit.config!, command: child,
           ...(wait === false ? { wait: false } : waitOption(wait === undefined ? true : wait)),
           ...(cluster === undefined ? {} : { cluster }),
         });

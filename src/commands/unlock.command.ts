@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { examples, type Dispatch } from './define.js';
+import { checkFlags, examples, type Dispatch } from './define.js';
 
 /** `dynsecret unlock`: see unlock.ts. */
 export function defineUnlock(program: Command, dispatch: Dispatch) {
@@ -7,9 +7,9 @@ export function defineUnlock(program: Command, dispatch: Dispatch) {
     .command('unlock')
     .description('print `export DYNSECRET_SESSION=…` so this shell unlocks the store once')
     .addHelpText('after', examples(['eval "$(dynsecret unlock)"']))
-    .action(() =>
-      dispatch(async (context) => {
-        const { unlock } = await import('./unlock.js');
-        return unlock(context);
-      }));
+    .action(async (flags: unknown, command: Command) => {
+      const { unlock, UNLOCK_FLAGS } = await import('./unlock.js');
+      checkFlags(command, UNLOCK_FLAGS, flags);
+      return dispatch(async (context) => unlock(context));
+    });
 }

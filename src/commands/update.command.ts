@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, examples, type Dispatch } from './define.js';
+import { checkFlags, collect, examples, type Dispatch } from './define.js';
 
 /** `dynsecret update NAME`: see update.ts. */
 export function defineUpdate(program: Command, dispatch: Dispatch) {
@@ -25,10 +25,12 @@ export function defineUpdate(program: Command, dispatch: Dispatch) {
       'dynsecret update app-db --role read@app --role read@reports',
       'printf %s "$NEW_PRIVATE_KEY" | dynsecret update app-db --private-key-stdin',
     ]))
-    .action((name: string, options) =>
-      dispatch(async (context) => {
-        const { update } = await import('./update.js');
+    .action(async (name: string, flags: unknown, command: Command) => {
+      const { update, UPDATE_FLAGS } = await import('./update.js');
+      const options = checkFlags(command, UPDATE_FLAGS, flags);
+      return dispatch(async (context) => {
         const { verifyConfig } = await import('./verify.js');
         await update(context, { ...options, name }, verifyConfig);
-      }, { command: 'update', config: name }));
+      }, { command: 'update', config: name });
+    });
 }
