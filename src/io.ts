@@ -116,7 +116,8 @@ export function processIo(env: Record<string, string | undefined>, colorFlag: bo
 /** @inquirer/prompts on stderr, loaded only when a prompt is actually shown; Ctrl-C becomes exit 130. */
 export function inquirerPrompts(): Prompts {
   const load = () => import('@inquirer/prompts');
-  const context = { output: process.stderr, clearPromptOnDone: false };
+  // process.stderr is touched only when a prompt is shown (making it costs a command that never prompts).
+  const context = { get output() { return process.stderr; }, clearPromptOnDone: false };
   const interrupted = (error: unknown): never => {
     if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) {
       throw new InterruptedError();

@@ -199,7 +199,8 @@ export class EncryptedStore implements Store {
       return plaintext;
     }
     const header: Header = { dynsecret: envelope.dynsecret, kdf: envelope.kdf, wrappedKey: envelope.wrappedKey };
-    const { session, passphrase, prompt } = this.#keys;
+    // `prompt` is read only when it is the key's source: deciding it asks whether stdin is a terminal.
+    const { session, passphrase } = this.#keys;
     let dataKey: Buffer | undefined;
     let plaintext: string | undefined;
     if (session) {
@@ -212,6 +213,7 @@ export class EncryptedStore implements Store {
         });
       }
     } else {
+      const prompt = passphrase === undefined ? this.#keys.prompt : undefined;
       const secret = passphrase ?? (prompt ? await prompt({ message: 'Store passphrase', confirm: false }) : undefined);
       if (secret === undefined) throw noKeyError(false);
       const wrappingKey = await deriveWrappingKey(secret, envelope.kdf);
@@ -230,7 +232,8 @@ export class EncryptedStore implements Store {
   }
 
   async #createKey(): Promise<void> {
-    const { passphrase, prompt } = this.#keys;
+    const { passphrase } = this.#keys;
+    const prompt = passphrase === undefined ? this.#keys.prompt : undefined;
     const secret = passphrase ?? (prompt ? await promptNewPassphrase(prompt) : undefined);
     if (secret === undefined) throw noKeyError(true);
     if (secret.length < 8) throw new StoreError('The passphrase must be at least 8 characters long.');
