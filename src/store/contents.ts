@@ -1,5 +1,5 @@
 import { StoreError } from '../errors.js';
-import { emptyStoreData, schemas, type LeaseRecord, type StoreData } from './schema.js';
+import type { LeaseRecord, StoreData } from './schema.js';
 
 /**
  * The store's contents between the file and the commands. They are checked against the schema before
@@ -7,9 +7,14 @@ import { emptyStoreData, schemas, type LeaseRecord, type StoreData } from './sch
  * decrypts is byte for byte what was checked, so it is not checked again: with 10,000 leases that check
  * would be most of what a command costs. Contents without the mark (a store written before it existed)
  * are checked when read. In memory the contents are frozen: reads share them, an update works on a copy,
- * and only the lease records the update changed or added are checked again before the write.
+ * and only the lease records the update changed or added are checked again before the write. The schemas
+ * (and zod/mini with them) are loaded only then: reading a checked store loads neither.
  */
 const CHECKED = 1;
+
+const storeDataSchema = async () => (await import('./schema.js')).schemas().storeDataSchema;
+
+export const emptyStoreData = (): StoreData => ({ configs: [], leases: [], tokens: [] });
 
 export const damaged = () =>
   new StoreError('The store file is damaged or was modified; it was left as it is.', {
@@ -17,7 +22,7 @@ export const damaged = () =>
   });
 
 /** The decrypted JSON as contents; throws `damaged` when it is not valid store contents. */
-export function decodeContents(plaintext: string): StoreData {
+export async function decodeContents(plaintext: string): Promise<StoreData> {
   let json: unknown;
   try {
     json = JSON.parse(plaintext);
@@ -28,7 +33,7 @@ export function decodeContents(plaintext: string): StoreData {
     const { checked: _checked, ...contents } = json as StoreData & { checked: number };
     return freeze(contents);
   }
-  const parsed = schemas().storeDataSchema.safeParse(json);
+  const parsed = (await storeDataSchema()).safeParse(json);
   if (!parsed.success) throw damaged();
   return freeze(parsed.data);
 }
@@ -53,12 +58,12 @@ export function editableCopy(contents: StoreData = emptyStoreData()): Editable {
 }
 
 /** The edited contents checked against the schema (throwing as zod does); unchanged lease records are reused. */
-export function checkEdited({ data, origins }: Editable): StoreData {
+export async function checkEdited({ data, origins }: Editable): Promise<StoreData> {
   const kept = data.leases.map((record) => {
     const origin = origins.get(record);
     return origin !== undefined && sameFields(record, origin) ? origin : undefined;
   });
-  const checked = schemas().storeDataSchema.parse({ ...data, leases: data.leases.filter((_, i) => kept[i] === undefined) });
+  const checked = (await storeDataSchema()).parse({ ...data, leases: data.leases.filter((_, i) => kept[i] === undefined) });
   let next = 0;
   return freeze({ ...checked, leases: kept.map((origin) => origin ?? checked.leases[next++]!) });
 }

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { StoreError } from '../errors.js';
 import { withLock, type HeldLock, type LockErrors, type LockOptions } from '../fs/lock.js';
 import { removeStaleTempFiles, writeFileSafely } from '../fs/safe-write.js';
-import { checkEdited, damaged, decodeContents, editableCopy, encodeContents } from './contents.js';
+import { checkEdited, damaged, decodeContents, editableCopy, emptyStoreData, encodeContents } from './contents.js';
 import {
   newHeader, openEnvelope, parseEnvelope, sealEnvelope, deriveWrappingKey, unwrapDataKey, PRODUCTION_KDF, type Envelope,
   type KdfPolicy,
 } from './envelope.js';
 import { decodeSession, encodeSession, noKeyError, promptNewPassphrase, type KeySources } from './keys.js';
-import { emptyStoreData, type StoreData } from './schema.js';
+import type { StoreData } from './schema.js';
 import type { Store } from './store-api.js';
 
 export const STORE_FILE = 'store.json';
@@ -127,7 +127,7 @@ export class EncryptedStore implements Store {
         const edit = editableCopy(read.text === undefined ? undefined : await this.#contents(read.text));
         if (read.text === undefined) await this.#createKey();
         const result = await mutate(edit.data);
-        const contents = checkEdited(edit);
+        const contents = await checkEdited(edit);
         if (!lock.held() || fileVersion(this.path) !== read.version) return { superseded: true as const };
         this.#write(contents);
         return { superseded: false as const, result };
@@ -185,7 +185,7 @@ export class EncryptedStore implements Store {
   async #contents(text: string): Promise<StoreData> {
     if (this.#snapshot?.text === text) return this.#snapshot.contents;
     const envelope = parseEnvelope(text, this.#kdf.limits);
-    const contents = decodeContents(await this.#decrypt(envelope));
+    const contents = await decodeContents(await this.#decrypt(envelope));
     this.#snapshot = { text, contents };
     return contents;
   }
