@@ -169,10 +169,13 @@ function headerAad(header: Header): Buffer {
 
 const KEY_WRAP_AAD = Buffer.from('dynsecret store data key v1');
 
+/** `first` and `last` as one buffer; GCM's final() gives nothing, so usually `first` itself, not a megabyte copy. */
+const joined = (first: Buffer, last: Buffer): Buffer => (last.length === 0 ? first : Buffer.concat([first, last]));
+
 function seal(key: Buffer, plaintext: Buffer, aad: Buffer) {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES }).setAAD(aad);
-  const data = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const data = joined(cipher.update(plaintext), cipher.final());
   return { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data };
 }
 
@@ -182,7 +185,8 @@ function unseal(key: Buffer, box: { iv: string; tag: string }, data: Buffer, aad
   if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) return undefined;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES }).setAAD(aad).setAuthTag(tag);
-    return Buffer.concat([decipher.update(data), decipher.final()]);
+    const opened = decipher.update(data);
+    return joined(opened, decipher.final()); // final() checks the tag: nothing is returned before it has
   } catch {
     return undefined;
   }
@@ -207,15 +211,25 @@ export async function newHeader(passphrase: string, cost: KdfCost = KDF_DEFAULTS
   return { header: { dynsecret: FORMAT_VERSION, kdf, wrappedKey: { iv: boxed.iv, tag: boxed.tag, key: boxed.data.toString('base64') } }, dataKey };
 }
 
-/** Encrypts the store's JSON under the data key with a fresh nonce, bound to the header. */
-export function sealEnvelope(header: Header, dataKey: Buffer, plaintext: string): string {
+/** Encrypts the store's JSON under the data key with a fresh nonce, bound to the header: the file's bytes. */
+export function sealEnvelope(header: Header, dataKey: Buffer, plaintext: string): Buffer {
   const boxed = seal(dataKey, Buffer.from(plaintext, 'utf8'), headerAad(header));
   const envelope: Envelope = { ...header, iv: boxed.iv, tag: boxed.tag, data: '' };
-  // The same text as stringifying the whole envelope, without copying megabytes of base64 through
-  // JSON.stringify: base64 needs no escaping, and `data` is the last field.
+  // The UTF-8 of stringifying the whole envelope (and a newline), without copying megabytes of base64 through
+  // JSON.stringify and a string: base64 needs no escaping, is ASCII (so its Latin-1 bytes are its UTF-8), and
+  // `data` is the last field.
   const shell = JSON.stringify(envelope, undefined, 2);
   const at = shell.lastIndexOf('""') + 1;
-  return `${shell.slice(0, at)}${boxed.data.toString('base64')}${shell.slice(at)}\n`;
+  const head = Buffer.from(shell.slice(0, at), 'utf8');
+  const tail = Buffer.from(`${shell.slice(at)}\n`, 'utf8');
+  const data = boxed.data.toString('base64');
+  // Written whole into one buffer of exactly its size: no further megabyte copies.
+  const bytes = Buffer.allocUnsafe(head.length + data.length + tail.length);
+  head.copy(bytes, 0);
+  const written = bytes.write(data, head.length, 'latin1');
+  tail.copy(bytes, head.length + written);
+  if (head.length + written + tail.length !== bytes.length) throw new Error('sealEnvelope: the envelope was not written whole');
+  return bytes;
 }
 
 /** Decrypts the store's JSON; undefined when the data key does not open it (wrong key or tampering). */

@@ -61,8 +61,8 @@ export function fileVersion(path: string): string | undefined {
 /**
  * The encrypted store: one file holding configs and lease records. Reads need no lock (writes replace the
  * file atomically); every change is a read-modify-write under a cross-process lock. The data key is
- * resolved once per process, and each version of the file is decrypted once: while the file's text is
- * the one this process last read or wrote, its contents are taken from memory.
+ * resolved once per process, and each version of the file is decrypted once: while the file's bytes are
+ * the ones this process last read or wrote, its contents are taken from memory.
  */
 export class EncryptedStore implements Store {
   readonly folder: string;
@@ -74,8 +74,12 @@ export class EncryptedStore implements Store {
   #checked = false;
   #refused = false;
   #unlocked: { header: Header; dataKey: Buffer } | undefined;
-  /** The file as last read or written here: its exact text and its frozen contents. */
-  #snapshot: { text: string; contents: StoreData } | undefined;
+  /**
+   * The file as last read or written here: its exact bytes and its frozen contents. A read compares the file's
+   * bytes with these (a memcmp) before anything else: decoding megabytes as UTF-8 only to find the same text
+   * costs more than reading them.
+   */
+  #snapshot: { bytes: Buffer; contents: StoreData } | undefined;
 
   constructor(options: StoreOptions) {
     this.folder = options.folder;
@@ -104,8 +108,8 @@ export class EncryptedStore implements Store {
 
   /** The store's contents, frozen; an absent store reads as empty without asking for a key. */
   async read(): Promise<StoreData> {
-    const text = this.#readText();
-    return text === undefined ? emptyStoreData() : this.#contents(text);
+    const { bytes } = this.#readVersion();
+    return bytes === undefined ? emptyStoreData() : this.#contents(bytes);
   }
 
   /**
@@ -124,8 +128,8 @@ export class EncryptedStore implements Store {
     for (let attempt = 1; ; attempt++) {
       const outcome = await lockStore(this.path, this.#lock, async (lock) => {
         const read = this.#readVersion();
-        const edit = editableCopy(read.text === undefined ? undefined : await this.#contents(read.text));
-        if (read.text === undefined) await this.#createKey();
+        const edit = editableCopy(read.bytes === undefined ? undefined : await this.#contents(read.bytes));
+        if (read.bytes === undefined) await this.#createKey();
         const result = await mutate(edit.data);
         const contents = await checkEdited(edit);
         if (!lock.held() || fileVersion(this.path) !== read.version) return { superseded: true as const };
@@ -144,49 +148,45 @@ export class EncryptedStore implements Store {
 
   /** The unwrapped data key as a `DYNSECRET_SESSION` value. */
   async sessionKey(): Promise<string> {
-    const text = this.#readText();
-    if (text === undefined) {
+    const { bytes } = this.#readVersion();
+    if (bytes === undefined) {
       throw new StoreError('There is no store yet, so there is nothing to unlock.', {
         hint: 'Create a config first: dynsecret create NAME …',
       });
     }
-    await this.#contents(text);
+    await this.#contents(bytes);
     return encodeSession(this.#unlocked!.dataKey);
   }
 
-  #readText(): string | undefined {
-    return this.#readVersion().text;
-  }
-
-  /** The file's text and the version it was read from (the identity of the open file), or both absent. */
-  #readVersion(): { text: string | undefined; version: string | undefined } {
+  /** The file's bytes and the version they were read from (the identity of the open file), or both absent. */
+  #readVersion(): { bytes: Buffer | undefined; version: string | undefined } {
     let fd: number;
     try {
       fd = openSync(this.path, 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: undefined, version: undefined };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { bytes: undefined, version: undefined };
       throw new StoreError(`Cannot read the store at ${this.path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
     }
-    let text: string;
+    let bytes: Buffer;
     let version: string;
     try {
       this.#checkPermissions(); // first: narrowing a mode changes the file's ctime, so its version
       version = versionOf(fstatSync(fd, { bigint: true }));
-      text = readFileSync(fd, 'utf8');
+      bytes = readFileSync(fd);
     } catch (error) {
       if (error instanceof StoreError) throw error;
       throw new StoreError(`Cannot read the store at ${this.path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
     } finally {
       closeSync(fd);
     }
-    return { text, version };
+    return { bytes, version };
   }
 
-  async #contents(text: string): Promise<StoreData> {
-    if (this.#snapshot?.text === text) return this.#snapshot.contents;
-    const envelope = parseEnvelope(text, this.#kdf.limits);
+  async #contents(bytes: Buffer): Promise<StoreData> {
+    if (this.#snapshot?.bytes.equals(bytes)) return this.#snapshot.contents;
+    const envelope = parseEnvelope(bytes.toString('utf8'), this.#kdf.limits);
     const contents = await decodeContents(await this.#decrypt(envelope));
-    this.#snapshot = { text, contents };
+    this.#snapshot = { bytes, contents };
     return contents;
   }
 
@@ -243,10 +243,10 @@ export class EncryptedStore implements Store {
   /** Seals checked contents under a fresh nonce and replaces the file (0600). Runs under the lock. */
   #write(contents: StoreData): void {
     const { header, dataKey } = this.#unlocked!;
-    const text = sealEnvelope(header, dataKey, encodeContents(contents));
+    const bytes = sealEnvelope(header, dataKey, encodeContents(contents));
     removeStaleTempFiles(this.path);
-    writeFileSafely(this.path, text, 0o600);
-    this.#snapshot = { text, contents };
+    writeFileSafely(this.path, bytes, 0o600);
+    this.#snapshot = { bytes, contents };
   }
 
   /**

@@ -329,7 +329,7 @@ describe('a new header and a sealed envelope', () => {
     expect(dataKey).toHaveLength(32);
     expect(header.kdf.salt).not.toBe(fixture().kdf.salt);
 
-    const text = sealEnvelope(header, dataKey, '{"configs":[]}');
+    const text = sealEnvelope(header, dataKey, '{"configs":[]}').toString('utf8');
     const envelope = parseEnvelope(text);
     expect(text).toBe(`${JSON.stringify(envelope, undefined, 2)}\n`);
     expect(Object.keys(envelope)).toEqual(['dynsecret', 'kdf', 'wrappedKey', 'iv', 'tag', 'data']);
@@ -343,8 +343,8 @@ describe('a new header and a sealed envelope', () => {
   it('seals under the fixture header so that the 0.1.0 reader opens it, with a fresh nonce each time', () => {
     const { dynsecret, kdf, wrappedKey } = fixture();
     const plaintext = JSON.stringify(PLAINTEXT);
-    const first = parseEnvelope(sealEnvelope({ dynsecret, kdf, wrappedKey }, DATA_KEY, plaintext));
-    const second = parseEnvelope(sealEnvelope({ dynsecret, kdf, wrappedKey }, DATA_KEY, plaintext));
+    const first = parseEnvelope(sealEnvelope({ dynsecret, kdf, wrappedKey }, DATA_KEY, plaintext).toString('utf8'));
+    const second = parseEnvelope(sealEnvelope({ dynsecret, kdf, wrappedKey }, DATA_KEY, plaintext).toString('utf8'));
     expect(first.iv).not.toBe(second.iv);
     expect(first.data).not.toBe(second.data);
     for (const envelope of [first, second]) {
@@ -359,7 +359,7 @@ describe('a new header and a sealed envelope', () => {
   it('keeps text that is not ASCII intact', () => {
     const { dynsecret, kdf, wrappedKey } = fixture();
     const plaintext = '{"note":"café ☕ \\u0000 \\"quoted\\""}';
-    expect(openEnvelope(parseEnvelope(sealEnvelope({ dynsecret, kdf, wrappedKey }, DATA_KEY, plaintext)), DATA_KEY)).toBe(plaintext);
+    expect(openEnvelope(parseEnvelope(sealEnvelope({ dynsecret, kdf, wrappedKey }, DATA_KEY, plaintext).toString('utf8')), DATA_KEY)).toBe(plaintext);
   });
 });
 
