@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, StoreError } from '../../../src/errors.js';
 import { checkEdited, decodeContents, editableCopy, encodeContents } from '../../../src/store/contents.js';
-import type { LeaseRecord, StoreData } from '../../../src/store/schema.js';
+import { schemas, type LeaseRecord, type StoreData } from '../../../src/store/schema.js';
 import { sampleConfig } from '../../helpers/fixtures.js';
 
 const config = (name: string) => sampleConfig(name, { scopes: [{ name: 'Cluster0', type: 'CLUSTER' }] });
@@ -121,5 +121,15 @@ describe('editableCopy and checkEdited', () => {
     const edit = editableCopy(await stored());
     change(edit.data);
     await expect(checkEdited(edit)).rejects.toThrow();
+  });
+
+  it('notices a change to any field of the schema\'s lease record (so it is checked, and here refused)', async () => {
+    const fields = Object.keys(schemas().leaseRecordSchema.shape);
+    expect(fields).toContain('lastError');
+    for (const field of fields) {
+      const edit = editableCopy(await stored());
+      (edit.data.leases[0] as unknown as Record<string, unknown>)[field] = 42;
+      await expect(checkEdited(edit), field).rejects.toThrow();
+    }
   });
 });
