@@ -153,9 +153,16 @@ type RequestFunction = (this: Dispatcher, options: Dispatcher.RequestOptions) =>
  * on a background thread, and a process that is done waits for that thread before it exits: 50 to 150 ms
  * added to every command, for a parser that reads two short answers. The quick compile is kept.
  */
-async function preferQuickWasm(): Promise<void> {
-  const { setFlagsFromString } = await import('node:v8');
-  setFlagsFromString('--liftoff-only');
+let quickWasm: Promise<void> | undefined;
+
+function preferQuickWasm(): Promise<void> {
+  quickWasm ??= (async () => {
+    const { setFlagsFromString } = await import('node:v8');
+    // V8 refuses code cached under other flags: bin/compile-cache.js keeps what was compiled until now apart.
+    (process as NodeJS.EventEmitter).emit('dynsecret:v8-flags');
+    setFlagsFromString('--liftoff-only');
+  })();
+  return quickWasm;
 }
 
 /** Response headers as `get(name)`, repeated headers joined as fetch's Headers joins them. */
