@@ -1,11 +1,11 @@
-import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
 import { withLock, type HeldLock, type LockErrors, type LockOptions } from '../fs/lock.js';
 import { removeStaleTempFiles, writeFileSafely } from '../fs/safe-write.js';
 import { checkEdited, damaged, decodeContents, editableCopy, emptyStoreData, encodeContents } from './contents.js';
 import {
-  newHeader, openEnvelope, parseEnvelope, sealEnvelope, deriveWrappingKey, unwrapDataKey, PRODUCTION_KDF, type Envelope,
+  newHeader, openEnvelope, parseEnvelope, sealEnvelope, deriveWrappingKey, unwrapDataKey, utf8Text, PRODUCTION_KDF, type Envelope,
   type KdfPolicy,
 } from './envelope.js';
 import { decodeSession, encodeSession, noKeyError, promptNewPassphrase, type KeySources } from './keys.js';
@@ -51,6 +51,21 @@ const MAX_WRITE_ATTEMPTS = 5;
  * its inode, size and times tell one version from the next.
  */
 const versionOf = (stats: BigIntStats): string => `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+
+/**
+ * Whether the open file holds exactly `known`, compared a chunk at a time: when it does (an update that follows
+ * this process's own read or write), megabytes are neither copied into a new buffer nor kept until collected.
+ * Reads at explicit positions, so the file is read from its start afterwards if it differs.
+ */
+function sameBytes(fd: number, known: Buffer): boolean {
+  const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(known.length, 64 * 1024)));
+  for (let at = 0; at < known.length;) {
+    const read = readSync(fd, chunk, 0, Math.min(chunk.length, known.length - at), at);
+    if (read === 0 || !chunk.subarray(0, read).equals(known.subarray(at, at + read))) return false;
+    at += read;
+  }
+  return readSync(fd, chunk, 0, 1, known.length) === 0; // nothing after it either
+}
 
 /** The version of the file at `path` (see `versionOf`), or undefined when there is none. */
 export function fileVersion(path: string): string | undefined {
@@ -171,8 +186,10 @@ export class EncryptedStore implements Store {
     let version: string;
     try {
       this.#checkPermissions(); // first: narrowing a mode changes the file's ctime, so its version
-      version = versionOf(fstatSync(fd, { bigint: true }));
-      bytes = readFileSync(fd);
+      const stats = fstatSync(fd, { bigint: true });
+      version = versionOf(stats);
+      const known = this.#snapshot?.bytes;
+      bytes = known !== undefined && BigInt(known.length) === stats.size && sameBytes(fd, known) ? known : readFileSync(fd);
     } catch (error) {
       if (error instanceof StoreError) throw error;
       throw new StoreError(`Cannot read the store at ${this.path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
@@ -183,8 +200,8 @@ export class EncryptedStore implements Store {
   }
 
   async #contents(bytes: Buffer): Promise<StoreData> {
-    if (this.#snapshot?.bytes.equals(bytes)) return this.#snapshot.contents;
-    const envelope = parseEnvelope(bytes.toString('utf8'), this.#kdf.limits);
+    if (this.#snapshot !== undefined && (this.#snapshot.bytes === bytes || this.#snapshot.bytes.equals(bytes))) return this.#snapshot.contents;
+    const envelope = parseEnvelope(utf8Text(bytes), this.#kdf.limits);
     const contents = await decodeContents(await this.#decrypt(envelope));
     this.#snapshot = { bytes, contents };
     return contents;
