@@ -8,7 +8,19 @@
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the version the bundle is built from
-  process.stdout.write(`${require('../package.json').version}\n`);
+  const line = Buffer.from(`${require('../package.json').version}\n`);
+  let written = 0;
+  try {
+    // A pipe, a socket or a file is written to directly, as the bundle writes its output (src/io.ts): making
+    // process.stdout for a pipe costs more than the rest of this answer.
+    /* eslint-disable-next-line @typescript-eslint/no-require-imports */
+    const { fstatSync, writeSync } = require('node:fs');
+    const stats = process.platform === 'win32' ? undefined : fstatSync(1);
+    if (stats !== undefined && (stats.isFIFO() || stats.isSocket() || stats.isFile())) written = writeSync(1, line);
+  } catch {
+    // the stream takes it, as it always did
+  }
+  if (written < line.length) process.stdout.write(line.subarray(written));
 } else {
   try {
     // Compiled bytecode is kept between runs, in a folder only this user can write (never the shared default in
