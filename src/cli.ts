@@ -12,7 +12,7 @@ import { defineRun } from './commands/run.command.js';
 import { defineUnlock } from './commands/unlock.command.js';
 import { defineUpdate } from './commands/update.command.js';
 import type { GlobalOptions } from './context.js';
-import { colorLevel, loadPainter } from './io.js';
+import { colorLevel, loadPainter, stderr, stdout } from './io.js';
 import { visible } from './output/terminal-text.js';
 import { VERSION } from './version.js';
 
@@ -45,18 +45,13 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
 
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
   const args = argv.slice(2);
-  const writeErr = (line: string) => process.stderr.write(`${line}\n`);
+  const writeErr = (line: string) => stderr.write(`${line}\n`);
   // The hot path of scripts that check the version: no parser, no imports.
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-    process.stdout.write(`${VERSION}\n`);
+    stdout.write(`${VERSION}\n`);
     return;
   }
   const debug = args.includes('--debug');
-  // A reader that stops early (`dynsecret --help | head -3`) closes the pipe: the rest is not wanted, and
-  // the failed write is no error to report.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
   try {
     const program = await buildProgram(async (action, audit, configFile) => {
       const { createContext } = await import('./context.js');
@@ -80,15 +75,27 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
           writeErr(visible(`warning: could not append to the audit log ${context.audit.path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`));
         });
       }
-      if (typeof output === 'string') process.stdout.write(output);
+      if (typeof output === 'string') stdout.write(output);
       else if (output) process.exitCode = output.exitCode;
     }, argv);
+    // Help and the version go out as the data does (see stdWriter): commander's defaults would make
+    // process.stdout even for a pipe. Off a terminal, help has no width and no colour (it has no colour codes
+    // to strip either way).
+    for (const command of [program, ...program.commands]) {
+      const defaults = command.configureOutput();
+      command.configureOutput({
+        writeOut: (text) => stdout.write(text),
+        // commander's own default is undefined off a terminal too, whatever its type says
+        getOutHelpWidth: () => stdout.columns() as number,
+        getOutHasColors: () => stdout.isTerminal() && Boolean(defaults.getOutHasColors?.()),
+      });
+    }
     await program.parseAsync(argv as string[]);
   } catch (error) {
     // --help and --version end the parse as a commander error that exits 0: nothing to word.
     const ended = error as { code?: unknown; exitCode?: unknown };
     if (typeof ended.code === 'string' && ended.code.startsWith('commander.') && ended.exitCode === 0) return;
-    const level = colorLevel(process.env, Boolean(process.stderr.isTTY), args.includes('--no-color') ? false : undefined);
+    const level = colorLevel(process.env, stderr.isTerminal(), args.includes('--no-color') ? false : undefined);
     // A colour that cannot be loaded is no reason to lose the message.
     const [paint, { report }] = await Promise.all([loadPainter(level).catch(() => undefined), import('./report.js')]);
     process.exitCode = report(error, debug, writeErr, paint);

@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { fstatSync, writeSync } from 'node:fs';
 import { InterruptedError } from './errors.js';
 import { visible } from './output/terminal-text.js';
 
@@ -62,6 +63,93 @@ export async function loadPainter(level: ColorLevel): Promise<ChalkInstance | un
   return new Chalk({ level });
 }
 
+type StdFd = 1 | 2;
+
+/** What a writer of fd 1 or 2 needs of the system (tests hand in fakes). */
+export interface StdSystem {
+  platform: NodeJS.Platform;
+  fstat(fd: number): { isFIFO(): boolean; isSocket(): boolean; isFile(): boolean };
+  writeSync(fd: number, bytes: Uint8Array, offset: number): number;
+  /** `process.stdout` or `process.stderr`, made on first call. */
+  stream(): Pick<NodeJS.WriteStream, 'write' | 'isTTY' | 'columns'>;
+}
+
+export interface StdWriter {
+  write(text: string): void;
+  /** Whether the fd is a terminal; a pipe, a socket or a file is known not to be without making the stream. */
+  isTerminal(): boolean;
+  /** The terminal's width, or undefined when it is not one (as commander asks it for help). */
+  columns(): number | undefined;
+}
+
+/**
+ * Writing to fd 1 or 2 without `process.stdout` or `process.stderr` where the fd cannot be a terminal. Node makes
+ * those streams on first touch, and for a pipe or a socket that means a net.Socket and the stream modules under
+ * it: a few milliseconds of a command that prints a line. A pipe, a socket or a regular file is written to
+ * directly, synchronously, as Node itself writes to them on Linux. A terminal, anything else and Windows keep
+ * the stream; so does whatever a direct write could not finish (a full non-blocking pipe, a reader that went
+ * away): the rest goes to the stream, which then does what it always did, EPIPE included, and keeps the fd from
+ * then on so that nothing is written out of order.
+ */
+export function stdWriter(fd: StdFd, system: StdSystem): StdWriter {
+  let direct: boolean | undefined;
+  const isDirect = (): boolean => {
+    if (direct === undefined) {
+      direct = false;
+      if (system.platform !== 'win32') {
+        try {
+          const stats = system.fstat(fd);
+          direct = stats.isFIFO() || stats.isSocket() || stats.isFile();
+        } catch {
+          // a closed or odd fd: the stream decides, as before
+        }
+      }
+    }
+    return direct;
+  };
+  const writer: StdWriter = {
+    write: (text) => {
+      if (!isDirect()) {
+        system.stream().write(text);
+        return;
+      }
+      const bytes = Buffer.from(text, 'utf8');
+      let written = 0;
+      try {
+        while (written < bytes.length) written += system.writeSync(fd, bytes, written);
+      } catch {
+        direct = false;
+        system.stream().write(bytes.subarray(written));
+      }
+    },
+    isTerminal: () => !isDirect() && Boolean(system.stream().isTTY),
+    columns: () => (writer.isTerminal() ? system.stream().columns : undefined),
+  };
+  return writer;
+}
+
+let stdoutGuarded = false;
+
+/**
+ * stdout's stream. A reader that stops early (`dynsecret --help | head -3`) closes the pipe: the rest of stdout
+ * is not wanted, and the failed write is no error to report.
+ */
+function guardedStdout(): NodeJS.WriteStream {
+  if (!stdoutGuarded) {
+    stdoutGuarded = true;
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+  return process.stdout;
+}
+
+const processSystem = (stream: () => NodeJS.WriteStream): StdSystem => ({ platform: process.platform, fstat: fstatSync, writeSync, stream });
+
+/** This process's stdout and stderr. */
+export const stdout = stdWriter(1, processSystem(guardedStdout));
+export const stderr = stdWriter(2, processSystem(() => process.stderr));
+
 export function processIo(env: Record<string, string | undefined>, colorFlag: boolean | undefined): Io {
   // Asked on first use: touching process.stdin sets up a stream (a socket for a pipe) that most commands
   // never read.
@@ -70,12 +158,12 @@ export function processIo(env: Record<string, string | undefined>, colorFlag: bo
       return Boolean(process.stdin.isTTY);
     },
     get stderr() {
-      return Boolean(process.stderr.isTTY);
+      return stderr.isTerminal();
     },
   };
   return {
     get stdoutIsTty() {
-      return Boolean(process.stdout.isTTY);
+      return stdout.isTerminal();
     },
     get stderrIsTty() {
       return tty.stderr;
@@ -92,18 +180,18 @@ export function processIo(env: Record<string, string | undefined>, colorFlag: bo
     // stdout carries data: colour there only on a terminal, even under FORCE_COLOR (a CI job that forces
     // colour in its log must still get plain tables through a pipe).
     painter: (stream) => loadPainter(stream === 'stdout'
-      ? (process.stdout.isTTY ? colorLevel(env, true, colorFlag) : 0)
+      ? (stdout.isTerminal() ? colorLevel(env, true, colorFlag) : 0)
       : colorLevel(env, tty.stderr, colorFlag)),
     // Lines may quote Atlas or argv: control characters in them are shown, never sent to the terminal.
     error: (line) => {
-      process.stderr.write(`${visible(line)}\n`);
+      stderr.write(`${visible(line)}\n`);
     },
     output: (text) => {
-      process.stdout.write(text);
+      stdout.write(text);
     },
     progress: (text) => {
       if (!tty.stderr) return;
-      process.stderr.write(text === undefined ? '\r\x1b[2K' : `\r\x1b[2K${visible(text)}`);
+      stderr.write(text === undefined ? '\r\x1b[2K' : `\r\x1b[2K${visible(text)}`);
     },
     readStdin: async () => {
       const chunks: Buffer[] = [];
@@ -116,7 +204,8 @@ export function processIo(env: Record<string, string | undefined>, colorFlag: bo
 /** @inquirer/prompts on stderr, loaded only when a prompt is actually shown; Ctrl-C becomes exit 130. */
 export function inquirerPrompts(): Prompts {
   const load = () => import('@inquirer/prompts');
-  const context = { output: process.stderr, clearPromptOnDone: false };
+  // process.stderr is touched only when a prompt is shown (making it costs a command that never prompts).
+  const context = { get output() { return process.stderr; }, clearPromptOnDone: false };
   const interrupted = (error: unknown): never => {
     if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) {
       throw new InterruptedError();

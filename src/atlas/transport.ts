@@ -117,8 +117,11 @@ export class Transport {
   #undici(): Promise<{ request: RequestFunction; dispatcher: Dispatcher }> {
     // undici is imported on the first request so that loading the CLI costs nothing when no request is made.
     this.#ready ??= (async () => {
-      await preferQuickWasm();
       const [{ default: request }, dispatcher] = await Promise.all([import('undici/lib/api/api-request.js'), buildDispatcher(this.#options)]);
+      // Once undici and the Node modules under it are loaded, before its first connection compiles its parser:
+      // Node's own compiled modules are cached under V8's default flags, and a module loaded after the flags
+      // change is compiled from its source.
+      await preferQuickWasm();
       this.#dispatcher = dispatcher;
       return { request, dispatcher };
     })();
@@ -153,9 +156,16 @@ type RequestFunction = (this: Dispatcher, options: Dispatcher.RequestOptions) =>
  * on a background thread, and a process that is done waits for that thread before it exits: 50 to 150 ms
  * added to every command, for a parser that reads two short answers. The quick compile is kept.
  */
-async function preferQuickWasm(): Promise<void> {
-  const { setFlagsFromString } = await import('node:v8');
-  setFlagsFromString('--liftoff-only');
+let quickWasm: Promise<void> | undefined;
+
+function preferQuickWasm(): Promise<void> {
+  quickWasm ??= (async () => {
+    const { setFlagsFromString } = await import('node:v8');
+    // V8 refuses code cached under other flags: bin/compile-cache.js keeps what was compiled until now apart.
+    (process as NodeJS.EventEmitter).emit('dynsecret:v8-flags');
+    setFlagsFromString('--liftoff-only');
+  })();
+  return quickWasm;
 }
 
 /** Response headers as `get(name)`, repeated headers joined as fetch's Headers joins them. */

@@ -15,7 +15,7 @@ const tempPrefix = (path: string) => `${basename(path).slice(0, TEMP_NAME_PREFIX
  * The store and env files are both written through it; `path` is the final file, never a symlink to it
  * (the rename would replace the link).
  */
-export function writeFileSafely(path: string, text: string, mode: number): void {
+export function writeFileSafely(path: string, text: string | Uint8Array, mode: number): void {
   const temp = join(dirname(path), `${tempPrefix(path)}${process.pid}-${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   const fd = openSync(temp, 'wx', mode);
   try {

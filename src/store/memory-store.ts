@@ -1,7 +1,7 @@
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { StoreError } from '../errors.js';
-import { checkEdited, editableCopy } from './contents.js';
-import { emptyStoreData, type StoreData } from './schema.js';
+import { checkEdited, editableCopy, emptyStoreData } from './contents.js';
+import type { StoreData } from './schema.js';
 import type { Store } from './store-api.js';
 
 /**
@@ -10,10 +10,12 @@ import type { Store } from './store-api.js';
  * a folder. Updates are checked against the same schema as the encrypted store's.
  */
 export class MemoryStore implements Store {
-  #contents: StoreData;
+  /** Checked contents; configs the schema refuses make every read and update fail. */
+  #contents: Promise<StoreData>;
 
   constructor(configs: readonly DynamicSecretConfig[] = []) {
     this.#contents = checkEdited(editableCopy({ ...emptyStoreData(), configs: [...configs] }));
+    this.#contents.catch(() => undefined); // reported by read and update, not as an unhandled rejection
   }
 
   async read(): Promise<StoreData> {
@@ -21,9 +23,9 @@ export class MemoryStore implements Store {
   }
 
   async update<T>(mutate: (data: StoreData) => T | Promise<T>): Promise<T> {
-    const edit = editableCopy(this.#contents);
+    const edit = editableCopy(await this.#contents);
     const result = await mutate(edit.data);
-    this.#contents = checkEdited(edit);
+    this.#contents = Promise.resolve(await checkEdited(edit));
     return result;
   }
 

@@ -48,7 +48,7 @@ export async function rekeyStore(
     const plaintext = openEnvelope(envelope, oldKey);
     oldKey.fill(0);
     if (plaintext === undefined) throw new StoreError('The store file is damaged or was modified; it was left as it is.');
-    decodeContents(plaintext); // what is re-sealed must be store contents
+    await decodeContents(plaintext); // what is re-sealed must be store contents
     const { header, dataKey } = await newHeader(passphrases.next, kdf.cost);
     const sealed = sealEnvelope(header, dataKey, plaintext);
     dataKey.fill(0);

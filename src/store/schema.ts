@@ -49,8 +49,6 @@ export const schemas = (): Schemas => (built ??= buildSchemas());
 export type LeaseRecord = z.infer<Schemas['leaseRecordSchema']>;
 export type StoreData = z.infer<Schemas['storeDataSchema']>;
 
-export const emptyStoreData = (): StoreData => ({ configs: [], leases: [], tokens: [] });
-
 // Compile-time guard: the stored config is exactly the config type, optional fields included.
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
 const sameConfigShape: Same<z.infer<Schemas['storedConfigSchema']>, DynamicSecretConfig> = true;

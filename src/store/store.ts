@@ -1,15 +1,15 @@
-import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
 import { withLock, type HeldLock, type LockErrors, type LockOptions } from '../fs/lock.js';
 import { removeStaleTempFiles, writeFileSafely } from '../fs/safe-write.js';
-import { checkEdited, damaged, decodeContents, editableCopy, encodeContents } from './contents.js';
+import { checkEdited, damaged, decodeContents, editableCopy, emptyStoreData, encodeContents } from './contents.js';
 import {
-  newHeader, openEnvelope, parseEnvelope, sealEnvelope, deriveWrappingKey, unwrapDataKey, PRODUCTION_KDF, type Envelope,
+  newHeader, openEnvelope, parseEnvelope, sealEnvelope, deriveWrappingKey, unwrapDataKey, utf8Text, PRODUCTION_KDF, type Envelope,
   type KdfPolicy,
 } from './envelope.js';
 import { decodeSession, encodeSession, noKeyError, promptNewPassphrase, type KeySources } from './keys.js';
-import { emptyStoreData, type StoreData } from './schema.js';
+import type { StoreData } from './schema.js';
 import type { Store } from './store-api.js';
 
 export const STORE_FILE = 'store.json';
@@ -52,6 +52,21 @@ const MAX_WRITE_ATTEMPTS = 5;
  */
 const versionOf = (stats: BigIntStats): string => `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
 
+/**
+ * Whether the open file holds exactly `known`, compared a chunk at a time: when it does (an update that follows
+ * this process's own read or write), megabytes are neither copied into a new buffer nor kept until collected.
+ * Reads at explicit positions, so the file is read from its start afterwards if it differs.
+ */
+function sameBytes(fd: number, known: Buffer): boolean {
+  const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(known.length, 64 * 1024)));
+  for (let at = 0; at < known.length;) {
+    const read = readSync(fd, chunk, 0, Math.min(chunk.length, known.length - at), at);
+    if (read === 0 || !chunk.subarray(0, read).equals(known.subarray(at, at + read))) return false;
+    at += read;
+  }
+  return readSync(fd, chunk, 0, 1, known.length) === 0; // nothing after it either
+}
+
 /** The version of the file at `path` (see `versionOf`), or undefined when there is none. */
 export function fileVersion(path: string): string | undefined {
   const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
@@ -61,8 +76,8 @@ export function fileVersion(path: string): string | undefined {
 /**
  * The encrypted store: one file holding configs and lease records. Reads need no lock (writes replace the
  * file atomically); every change is a read-modify-write under a cross-process lock. The data key is
- * resolved once per process, and each version of the file is decrypted once: while the file's text is
- * the one this process last read or wrote, its contents are taken from memory.
+ * resolved once per process, and each version of the file is decrypted once: while the file's bytes are
+ * the ones this process last read or wrote, its contents are taken from memory.
  */
 export class EncryptedStore implements Store {
   readonly folder: string;
@@ -74,8 +89,12 @@ export class EncryptedStore implements Store {
   #checked = false;
   #refused = false;
   #unlocked: { header: Header; dataKey: Buffer } | undefined;
-  /** The file as last read or written here: its exact text and its frozen contents. */
-  #snapshot: { text: string; contents: StoreData } | undefined;
+  /**
+   * The file as last read or written here: its exact bytes and its frozen contents. A read compares the file's
+   * bytes with these (a memcmp) before anything else: decoding megabytes as UTF-8 only to find the same text
+   * costs more than reading them.
+   */
+  #snapshot: { bytes: Buffer; contents: StoreData } | undefined;
 
   constructor(options: StoreOptions) {
     this.folder = options.folder;
@@ -104,8 +123,8 @@ export class EncryptedStore implements Store {
 
   /** The store's contents, frozen; an absent store reads as empty without asking for a key. */
   async read(): Promise<StoreData> {
-    const text = this.#readText();
-    return text === undefined ? emptyStoreData() : this.#contents(text);
+    const { bytes } = this.#readVersion();
+    return bytes === undefined ? emptyStoreData() : this.#contents(bytes);
   }
 
   /**
@@ -124,10 +143,10 @@ export class EncryptedStore implements Store {
     for (let attempt = 1; ; attempt++) {
       const outcome = await lockStore(this.path, this.#lock, async (lock) => {
         const read = this.#readVersion();
-        const edit = editableCopy(read.text === undefined ? undefined : await this.#contents(read.text));
-        if (read.text === undefined) await this.#createKey();
+        const edit = editableCopy(read.bytes === undefined ? undefined : await this.#contents(read.bytes));
+        if (read.bytes === undefined) await this.#createKey();
         const result = await mutate(edit.data);
-        const contents = checkEdited(edit);
+        const contents = await checkEdited(edit);
         if (!lock.held() || fileVersion(this.path) !== read.version) return { superseded: true as const };
         this.#write(contents);
         return { superseded: false as const, result };
@@ -144,49 +163,47 @@ export class EncryptedStore implements Store {
 
   /** The unwrapped data key as a `DYNSECRET_SESSION` value. */
   async sessionKey(): Promise<string> {
-    const text = this.#readText();
-    if (text === undefined) {
+    const { bytes } = this.#readVersion();
+    if (bytes === undefined) {
       throw new StoreError('There is no store yet, so there is nothing to unlock.', {
         hint: 'Create a config first: dynsecret create NAME …',
       });
     }
-    await this.#contents(text);
+    await this.#contents(bytes);
     return encodeSession(this.#unlocked!.dataKey);
   }
 
-  #readText(): string | undefined {
-    return this.#readVersion().text;
-  }
-
-  /** The file's text and the version it was read from (the identity of the open file), or both absent. */
-  #readVersion(): { text: string | undefined; version: string | undefined } {
+  /** The file's bytes and the version they were read from (the identity of the open file), or both absent. */
+  #readVersion(): { bytes: Buffer | undefined; version: string | undefined } {
     let fd: number;
     try {
       fd = openSync(this.path, 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: undefined, version: undefined };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { bytes: undefined, version: undefined };
       throw new StoreError(`Cannot read the store at ${this.path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
     }
-    let text: string;
+    let bytes: Buffer;
     let version: string;
     try {
       this.#checkPermissions(); // first: narrowing a mode changes the file's ctime, so its version
-      version = versionOf(fstatSync(fd, { bigint: true }));
-      text = readFileSync(fd, 'utf8');
+      const stats = fstatSync(fd, { bigint: true });
+      version = versionOf(stats);
+      const known = this.#snapshot?.bytes;
+      bytes = known !== undefined && BigInt(known.length) === stats.size && sameBytes(fd, known) ? known : readFileSync(fd);
     } catch (error) {
       if (error instanceof StoreError) throw error;
       throw new StoreError(`Cannot read the store at ${this.path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
     } finally {
       closeSync(fd);
     }
-    return { text, version };
+    return { bytes, version };
   }
 
-  async #contents(text: string): Promise<StoreData> {
-    if (this.#snapshot?.text === text) return this.#snapshot.contents;
-    const envelope = parseEnvelope(text, this.#kdf.limits);
-    const contents = decodeContents(await this.#decrypt(envelope));
-    this.#snapshot = { text, contents };
+  async #contents(bytes: Buffer): Promise<StoreData> {
+    if (this.#snapshot !== undefined && (this.#snapshot.bytes === bytes || this.#snapshot.bytes.equals(bytes))) return this.#snapshot.contents;
+    const envelope = parseEnvelope(utf8Text(bytes), this.#kdf.limits);
+    const contents = await decodeContents(await this.#decrypt(envelope));
+    this.#snapshot = { bytes, contents };
     return contents;
   }
 
@@ -199,7 +216,8 @@ export class EncryptedStore implements Store {
       return plaintext;
     }
     const header: Header = { dynsecret: envelope.dynsecret, kdf: envelope.kdf, wrappedKey: envelope.wrappedKey };
-    const { session, passphrase, prompt } = this.#keys;
+    // `prompt` is read only when it is the key's source: deciding it asks whether stdin is a terminal.
+    const { session, passphrase } = this.#keys;
     let dataKey: Buffer | undefined;
     let plaintext: string | undefined;
     if (session) {
@@ -212,6 +230,7 @@ export class EncryptedStore implements Store {
         });
       }
     } else {
+      const prompt = passphrase === undefined ? this.#keys.prompt : undefined;
       const secret = passphrase ?? (prompt ? await prompt({ message: 'Store passphrase', confirm: false }) : undefined);
       if (secret === undefined) throw noKeyError(false);
       const wrappingKey = await deriveWrappingKey(secret, envelope.kdf);
@@ -230,7 +249,8 @@ export class EncryptedStore implements Store {
   }
 
   async #createKey(): Promise<void> {
-    const { passphrase, prompt } = this.#keys;
+    const { passphrase } = this.#keys;
+    const prompt = passphrase === undefined ? this.#keys.prompt : undefined;
     const secret = passphrase ?? (prompt ? await promptNewPassphrase(prompt) : undefined);
     if (secret === undefined) throw noKeyError(true);
     if (secret.length < 8) throw new StoreError('The passphrase must be at least 8 characters long.');
@@ -240,10 +260,10 @@ export class EncryptedStore implements Store {
   /** Seals checked contents under a fresh nonce and replaces the file (0600). Runs under the lock. */
   #write(contents: StoreData): void {
     const { header, dataKey } = this.#unlocked!;
-    const text = sealEnvelope(header, dataKey, encodeContents(contents));
+    const bytes = sealEnvelope(header, dataKey, encodeContents(contents));
     removeStaleTempFiles(this.path);
-    writeFileSafely(this.path, text, 0o600);
-    this.#snapshot = { text, contents };
+    writeFileSafely(this.path, bytes, 0o600);
+    this.#snapshot = { bytes, contents };
   }
 
   /**

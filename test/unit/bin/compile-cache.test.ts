@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lchownSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lchownSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -128,5 +128,22 @@ describe('bin/dynsecret.js and the compile cache', () => {
     const result = runBin(base);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).not.toContain('enableCompileCache');
+  });
+
+  it('without enableCompileCache (Node before 22.1), keeps its own code cache there, and prints the same with it', () => {
+    const withoutNodeCache = join(temp(), 'without.cjs');
+    writeFileSync(withoutNodeCache, "delete require('node:module').enableCompileCache;\n");
+    const base = temp();
+    const env = { PATH: process.env.PATH, HOME: temp(), XDG_CACHE_HOME: base, DYNSECRET_HOME: temp(), NO_COLOR: '1' };
+    const runOnce = () => spawnSync(process.execPath, ['--require', withoutNodeCache, '--', resolve('bin/dynsecret.js'), 'list', '--help'], { env, encoding: 'utf8' });
+    const first = runOnce();
+    const second = runOnce();
+    expect(first.status, first.stderr).toBe(0);
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    expect(first.stdout).toContain('Usage: dynsecret list');
+    const versions = join(base, 'dynsecret', 'node-compile-cache', `code-cache-${process.version}-${process.arch}`);
+    const [installation] = readdirSync(versions);
+    expect(readdirSync(join(versions, installation!))).toContain('dynsecret.js.v8-0');
   });
 });

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkFlags, collect, type FlagSchema } from '../../../src/commands/define.js';
+import * as io from '../../../src/io.js';
 
 // A delete whose handler module's schema has fallen behind its definition (it lacks --force): the bug the check is for.
 const deleteConfig = vi.hoisted(() => vi.fn(async () => undefined));
@@ -63,11 +64,11 @@ describe('a command whose options do not match its schema', () => {
 
   it('ends in the one error handler as an unexpected error (exit 1), before any context is made or the handler runs', async () => {
     const lines: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
+    // The CLI writes through src/io.ts's writers (straight to the fd when it is a pipe).
+    vi.spyOn(io.stderr, 'write').mockImplementation((text: string) => {
+      lines.push(text);
     });
-    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const stdout = vi.spyOn(io.stdout, 'write').mockImplementation(() => undefined);
     vi.stubEnv('DYNSECRET_HOME', '/nonexistent/dynsecret-home');
     await main(['node', 'dynsecret', '--no-color', 'delete', 'app-db', '--yes', '--force']);
     expect(process.exitCode).toBe(1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, StoreError } from '../../../src/errors.js';
 import { checkEdited, decodeContents, editableCopy, encodeContents } from '../../../src/store/contents.js';
-import type { LeaseRecord, StoreData } from '../../../src/store/schema.js';
+import { schemas, type LeaseRecord, type StoreData } from '../../../src/store/schema.js';
 import { sampleConfig } from '../../helpers/fixtures.js';
 
 const config = (name: string) => sampleConfig(name, { scopes: [{ name: 'Cluster0', type: 'CLUSTER' }] });
@@ -17,38 +17,31 @@ const lease = (leaseId: string, status: LeaseRecord['status'] = 'active'): Lease
 
 const contents = (): StoreData => ({ configs: [config('app-db')], leases: [lease('ds-app-db-1'), lease('ds-app-db-2')], tokens: [] });
 
-function expectDamaged(run: () => unknown) {
-  const error = (() => {
-    try {
-      run();
-    } catch (e) {
-      return e;
-    }
-    return undefined;
-  })();
+async function expectDamaged(run: () => Promise<unknown>) {
+  const error = await run().then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(StoreError);
   expect((error as StoreError).exitCode).toBe(ExitCode.store);
   expect((error as StoreError).message).toMatch(/damaged/);
 }
 
 describe('decodeContents', () => {
-  it('reads back what encodeContents wrote, without the mark', () => {
-    expect(decodeContents(encodeContents(contents()))).toEqual(contents());
+  it('reads back what encodeContents wrote, without the mark', async () => {
+    expect(await decodeContents(encodeContents(contents()))).toEqual(contents());
   });
 
-  it('takes marked contents as written: they were checked before they were sealed', () => {
+  it('takes marked contents as written: they were checked before they were sealed', async () => {
     // Not valid for the schema, yet accepted: only a holder of the data key can produce a sealed mark.
     const unusual = { checked: 1, configs: [], leases: [{ leaseId: 'x', status: 'unheard-of' }], tokens: [] };
-    expect(decodeContents(JSON.stringify(unusual)).leases).toEqual([{ leaseId: 'x', status: 'unheard-of' }]);
+    expect((await decodeContents(JSON.stringify(unusual))).leases).toEqual([{ leaseId: 'x', status: 'unheard-of' }]);
   });
 
   it.each([
     ['no mark', contents()],
     ['another mark', { checked: 2, ...contents() }],
     ['a mark of another type', { checked: '1', ...contents() }],
-  ])('checks contents with %s against the schema, dropping unknown fields', (_what, json) => {
+  ])('checks contents with %s against the schema, dropping unknown fields', async (_what, json) => {
     const withExtra = { ...json, leases: json.leases.map((l) => ({ ...l, surprise: true })) };
-    expect(decodeContents(JSON.stringify(withExtra))).toEqual(contents());
+    expect(await decodeContents(JSON.stringify(withExtra))).toEqual(contents());
   });
 
   it.each([
@@ -58,12 +51,12 @@ describe('decodeContents', () => {
     ['a negative TTL', JSON.stringify({ ...contents(), configs: [{ ...config('a'), defaultTtlMs: -1 }] })],
     ['a list where an object belongs', JSON.stringify([])],
     ['null', 'null'],
-  ])('refuses unmarked contents that are %s as damaged', (_what, text) => {
-    expectDamaged(() => decodeContents(text));
+  ])('refuses unmarked contents that are %s as damaged', async (_what, text) => {
+    await expectDamaged(() => decodeContents(text));
   });
 
-  it('hands out frozen contents, nested objects included', () => {
-    const decoded = decodeContents(encodeContents(contents()));
+  it('hands out frozen contents, nested objects included', async () => {
+    const decoded = await decodeContents(encodeContents(contents()));
     for (const value of [decoded, decoded.configs, decoded.configs[0], decoded.configs[0]!.roles[0], decoded.configs[0]!.auth, decoded.leases, decoded.leases[0]]) {
       expect(Object.isFrozen(value)).toBe(true);
     }
@@ -73,8 +66,8 @@ describe('decodeContents', () => {
 describe('editableCopy and checkEdited', () => {
   const stored = () => decodeContents(encodeContents(contents()));
 
-  it('gives a copy that can be changed while the stored contents stay as they were', () => {
-    const before = stored();
+  it('gives a copy that can be changed while the stored contents stay as they were', async () => {
+    const before = await stored();
     const edit = editableCopy(before);
     edit.data.leases[0]!.status = 'gone';
     edit.data.configs[0]!.roles.push({ roleName: 'read', databaseName: 'other' });
@@ -109,11 +102,11 @@ describe('editableCopy and checkEdited', () => {
     }],
   ];
 
-  it.each(edits)('after %s, the result is checked and frozen', (_what, change, expectations) => {
-    const before = stored();
+  it.each(edits)('after %s, the result is checked and frozen', async (_what, change, expectations) => {
+    const before = await stored();
     const edit = editableCopy(before);
     change(edit.data);
-    const checked = checkEdited(edit);
+    const checked = await checkEdited(edit);
     expectations(checked, before);
     expect(Object.isFrozen(checked.leases)).toBe(true);
     expect(checked.leases.every((l) => Object.isFrozen(l))).toBe(true);
@@ -124,9 +117,19 @@ describe('editableCopy and checkEdited', () => {
     ['a new record without an expiry', (data) => { data.leases.push({ ...lease('ds-app-db-3'), expiresAt: undefined as unknown as string }); }],
     ['a config with no roles', (data) => { data.configs[0]!.roles = []; }],
     ['a token without its value', (data) => { data.tokens.push({ config: 'app-db', expiresAt: 'soon' } as StoreData['tokens'][number]); }],
-  ])('refuses to pass on %s', (_what, change) => {
-    const edit = editableCopy(stored());
+  ])('refuses to pass on %s', async (_what, change) => {
+    const edit = editableCopy(await stored());
     change(edit.data);
-    expect(() => checkEdited(edit)).toThrow();
+    await expect(checkEdited(edit)).rejects.toThrow();
+  });
+
+  it('notices a change to any field of the schema\'s lease record (so it is checked, and here refused)', async () => {
+    const fields = Object.keys(schemas().leaseRecordSchema.shape);
+    expect(fields).toContain('lastError');
+    for (const field of fields) {
+      const edit = editableCopy(await stored());
+      (edit.data.leases[0] as unknown as Record<string, unknown>)[field] = 42;
+      await expect(checkEdited(edit), field).rejects.toThrow();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { StoreError } from '../../../src/errors.js';
 import {
   FORMAT_VERSION,
@@ -328,7 +329,7 @@ describe('a new header and a sealed envelope', () => {
     expect(dataKey).toHaveLength(32);
     expect(header.kdf.salt).not.toBe(fixture().kdf.salt);
 
-    const text = sealEnvelope(header, dataKey, '{"configs":[]}');
+    const text = sealEnvelope(header, dataKey, '{"configs":[]}').toString('utf8');
     const envelope = parseEnvelope(text);
     expect(text).toBe(`${JSON.stringify(envelope, undefined, 2)}\n`);
     expect(Object.keys(envelope)).toEqual(['dynsecret', 'kdf', 'wrappedKey', 'iv', 'tag', 'data']);
@@ -342,8 +343,8 @@ describe('a new header and a sealed envelope', () => {
   it('seals under the fixture header so that the 0.1.0 reader opens it, with a fresh nonce each time', () => {
     const { dynsecret, kdf, wrappedKey } = fixture();
     const plaintext = JSON.stringify(PLAINTEXT);
-    const first = parseEnvelope(sealEnvelope({ dynsecret, kdf, wrappedKey }, DATA_KEY, plaintext));
-    const second = parseEnvelope(sealEnvelope({ dynsecret, kdf, wrappedKey }, DATA_KEY, plaintext));
+    const first = parseEnvelope(sealEnvelope({ dynsecret, kdf, wrappedKey }, DATA_KEY, plaintext).toString('utf8'));
+    const second = parseEnvelope(sealEnvelope({ dynsecret, kdf, wrappedKey }, DATA_KEY, plaintext).toString('utf8'));
     expect(first.iv).not.toBe(second.iv);
     expect(first.data).not.toBe(second.data);
     for (const envelope of [first, second]) {
@@ -358,6 +359,114 @@ describe('a new header and a sealed envelope', () => {
   it('keeps text that is not ASCII intact', () => {
     const { dynsecret, kdf, wrappedKey } = fixture();
     const plaintext = '{"note":"café ☕ \\u0000 \\"quoted\\""}';
-    expect(openEnvelope(parseEnvelope(sealEnvelope({ dynsecret, kdf, wrappedKey }, DATA_KEY, plaintext)), DATA_KEY)).toBe(plaintext);
+    expect(openEnvelope(parseEnvelope(sealEnvelope({ dynsecret, kdf, wrappedKey }, DATA_KEY, plaintext).toString('utf8')), DATA_KEY)).toBe(plaintext);
+  });
+});
+
+describe('parseEnvelope: refuses exactly what the format schema refuses', () => {
+  // The envelope's schema as zod/mini wrote it before the check was written by hand (so that reading the store
+  // loads no zod, and the megabytes of the data field are scanned once). Every input below must get the same
+  // verdict from both.
+  const b64Schema = z.base64();
+  const reference = z.strictObject({
+    dynsecret: z.literal(FORMAT_VERSION),
+    kdf: z.strictObject({ name: z.literal('scrypt'), N: z.int(), r: z.int(), p: z.int(), salt: b64Schema }),
+    wrappedKey: z.strictObject({ iv: b64Schema, tag: b64Schema, key: b64Schema }),
+    iv: b64Schema,
+    tag: b64Schema,
+    data: b64Schema,
+  });
+  /** The format's verdict: the key-derivation bounds are checked after it (and tested above). */
+  const verdict = (text: string) => {
+    try {
+      parseEnvelope(text);
+      return 'accepted';
+    } catch (error) {
+      const { message } = error as Error;
+      return message === UNEXPECTED ? 'refused' : message === WEAK ? 'accepted' : message;
+    }
+  };
+  const expected = (json: unknown) => (reference.safeParse(json).success ? 'accepted' : 'refused');
+
+  const base64Values: [string, unknown][] = [
+    ['empty', ''], ['4 characters', 'AAAA'], ['8 characters', 'AAAAAAAA'], ['one pad', 'AAA='], ['two pads', 'AA=='],
+    ['two pads after a group', 'AAAAAA=='], ['non-zero bits before the pad', 'AB=='], ['+ and /', '+/+/'],
+    ['3 characters', 'AAA'], ['5 characters', 'AAAAA'], ['three pads', 'A==='], ['four pads', '===='],
+    ['a pad in the middle', 'AA=A'], ['a pad then a group', 'AA==AAAA'], ['a pad first', '=AAA'], ['base64url characters', 'AA-_'],
+    ['a space', 'AA A'], ['a leading space', ' AAAAAAA'], ['a newline at the end', 'AAAAAAA\n'], ['a newline in the middle', 'AAAA\nAAA'],
+    ['a tab', 'AAA\t'], ['a letter beyond ASCII', 'AAAé'], ['an emoji', 'AA😀'], ['a NUL', 'AAA\u0000'], ['a dot', 'AAA.'],
+    ['a number', 1234], ['null', null], ['an array', ['AAAA']], ['an object', { a: 'AAAA' }], ['true', true],
+  ];
+  const intValues: [string, unknown][] = [
+    ['2^17', 2 ** 17], ['0', 0], ['-0', -0], ['-1', -1], ['2^53 - 1', 2 ** 53 - 1], ['2^53', 2 ** 53], ['-(2^53)', -(2 ** 53)],
+    ['1.5', 1.5], ['1e300', 1e300], ['a string', '8'], ['null', null], ['true', true], ['an array', [8]],
+  ];
+  const typeValues: [string, unknown][] = [['null', null], ['a string', 'x'], ['a number', 1], ['an array', []], ['an empty object', {}], ['true', true]];
+
+  const cases: [string, unknown][] = [];
+  const edited = (change: (e: Record<string, any>) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const e = fixture() as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    change(e);
+    return e;
+  };
+  cases.push(['the fixture', fixture()]);
+  for (const [name, value] of base64Values) {
+    for (const field of ['iv', 'tag', 'data']) cases.push([`${field}: ${name}`, edited((e) => { e[field] = value; })]);
+    for (const field of ['iv', 'tag', 'key']) cases.push([`wrappedKey.${field}: ${name}`, edited((e) => { e.wrappedKey[field] = value; })]);
+    cases.push([`kdf.salt: ${name}`, edited((e) => { e.kdf.salt = value; })]);
+  }
+  for (const [name, value] of intValues) {
+    for (const field of ['N', 'r', 'p']) cases.push([`kdf.${field}: ${name}`, edited((e) => { e.kdf[field] = value; })]);
+  }
+  for (const [name, value] of [...typeValues, ['2', 2], ['"1"', '1'], ['1.0 as written', 1.0]] as [string, unknown][]) {
+    cases.push([`dynsecret: ${name}`, edited((e) => { e.dynsecret = value; })]);
+  }
+  for (const [name, value] of [...typeValues, ['"SCRYPT"', 'SCRYPT'], ['"scrypt " with a space', 'scrypt ']] as [string, unknown][]) {
+    cases.push([`kdf.name: ${name}`, edited((e) => { e.kdf.name = value; })]);
+  }
+  for (const [name, value] of typeValues) {
+    cases.push([`kdf: ${name}`, edited((e) => { e.kdf = value; })]);
+    cases.push([`wrappedKey: ${name}`, edited((e) => { e.wrappedKey = value; })]);
+    cases.push([`the whole envelope: ${name}`, value]);
+  }
+  for (const field of ['dynsecret', 'kdf', 'wrappedKey', 'iv', 'tag', 'data']) {
+    cases.push([`no ${field}`, edited((e) => { delete e[field]; })]);
+    cases.push([`${field}: undefined (dropped by JSON)`, edited((e) => { e[field] = undefined; })]);
+  }
+  for (const field of ['name', 'N', 'r', 'p', 'salt']) cases.push([`no kdf.${field}`, edited((e) => { delete e.kdf[field]; })]);
+  for (const field of ['iv', 'tag', 'key']) cases.push([`no wrappedKey.${field}`, edited((e) => { delete e.wrappedKey[field]; })]);
+  for (const [where, pick] of [['the envelope', (e: Record<string, any>) => e], ['kdf', (e: Record<string, any>) => e.kdf], ['wrappedKey', (e: Record<string, any>) => e.wrappedKey]] as const) { // eslint-disable-line @typescript-eslint/no-explicit-any
+    cases.push([`an extra field in ${where}`, edited((e) => { pick(e).extra = 1; })]);
+    cases.push([`an extra null field in ${where}`, edited((e) => { pick(e).extra = null; })]);
+  }
+  const texts: [string, string][] = [
+    ...cases.map(([name, json]): [string, string] => [name, JSON.stringify(json) ?? 'undefined']),
+    // Keys JSON.stringify cannot write from an object literal.
+    ['a __proto__ key in the envelope', FIXTURE.replace('{', '{"__proto__": {"x": 1},')],
+    ['a __proto__ key in kdf', FIXTURE.replace('"kdf": {', '"kdf": {"__proto__": null,')],
+    ['a __proto__ key in wrappedKey', FIXTURE.replace('"wrappedKey": {', '"wrappedKey": {"__proto__": {},')],
+    ['a duplicate key (the last one counts)', FIXTURE.replace('"dynsecret": 1', '"dynsecret": 2, "dynsecret": 1')],
+    ['a duplicate key, the last one wrong', FIXTURE.replace('"dynsecret": 1', '"dynsecret": 1, "dynsecret": 2')],
+    ['N written as 131072.0', FIXTURE.replace('"N": 131072', '"N": 131072.0')],
+    ['N written as 1.31072e5', FIXTURE.replace('"N": 131072', '"N": 1.31072e5')],
+    ['N beyond the doubles', FIXTURE.replace('"N": 131072', '"N": 1e400')],
+  ];
+
+  it('has cases that each side accepts and refuses', () => {
+    const verdicts = new Set(texts.map(([, text]) => expected(JSON.parse(text === 'undefined' ? 'null' : text))));
+    expect(verdicts).toEqual(new Set(['accepted', 'refused']));
+    expect(FIXTURE).toContain('"N": 131072');
+    expect(FIXTURE).toContain('"kdf": {');
+    expect(FIXTURE).toContain('"wrappedKey": {');
+  });
+
+  it.each(texts)('%s', (_name, text) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = Symbol('not JSON');
+    }
+    expect(verdict(text)).toBe(typeof json === 'symbol' ? damaged('not valid JSON, perhaps truncated') : expected(json));
   });
 });

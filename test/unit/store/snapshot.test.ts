@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -40,6 +40,37 @@ describe('one decryption per version of the file', () => {
     opened.count = 0;
     await work(new EncryptedStore({ folder, keys: { session }, kdf: TEST_KDF }));
     expect(opened.count).toBe(decryptions);
+  });
+
+  it('decrypts again when another process wrote the same contents again (a file of the same size, other bytes)', async () => {
+    const { folder, session } = await seeded();
+    const mine = new EncryptedStore({ folder, keys: { session }, kdf: TEST_KDF });
+    await mine.read();
+    const before = readFileSync(mine.path);
+    await new EncryptedStore({ folder, keys: { session }, kdf: TEST_KDF }).update(() => undefined);
+    expect(readFileSync(mine.path)).toHaveLength(before.length);
+    opened.count = 0;
+    await mine.read();
+    expect(opened.count).toBe(1);
+  });
+
+  it.each([['its first', 'first'], ['its last', 'last']])('reads a large file again that differs from what it wrote only in %s bytes', async (_where, which) => {
+    const { folder, session } = await seeded();
+    const mine = new EncryptedStore({ folder, keys: { session }, kdf: TEST_KDF });
+    await mine.update((data) => {
+      for (let i = 0; i < 2000; i++) {
+        data.leases.push({ leaseId: `ds-app-db-${i}`, config: 'app-db', createdAt: 'a', expiresAt: 'b', maxExpiresAt: 'c', status: 'active' });
+      }
+    });
+    const bytes = readFileSync(mine.path);
+    expect(bytes.length).toBeGreaterThan(3 * 64 * 1024);
+    // A letter of the ciphertext's base64 (before any padding), near the start or near the end of the file.
+    const index = which === 'first' ? bytes.indexOf('"data": "') + 9 : bytes.lastIndexOf('"') - 3;
+    bytes[index] = bytes[index] === 0x41 ? 0x42 : 0x41; // another base64 letter: the same size, a damaged ciphertext
+    writeFileSync(mine.path, bytes);
+    opened.count = 0;
+    await expect(mine.read()).rejects.toThrow(/damaged/);
+    expect(opened.count).toBe(1);
   });
 
   it('decrypts again when another process changed the file, and sees the change', async () => {
