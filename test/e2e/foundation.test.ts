@@ -11,13 +11,18 @@ const createArgs = (name: string, extra: string[] = []) => [
   '--role', 'readWrite@app', '--scope', 'Cluster0', '--default-ttl', '30m', '--max-ttl', '2h', '--no-verify', ...extra,
 ];
 
+/**
+ * A new store with one config, made with the passphrase; `env` then opens it with a session key, as a user's
+ * shell after `eval "$(dynsecret unlock)"` does (one key derivation instead of one per command).
+ */
 async function storeWithConfig() {
   const home = tempHome();
-  const env = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE };
-  const result = await dynsecret(createArgs('app-db'), { env, input: PRIVATE_KEY });
+  const withPassphrase = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE };
+  const result = await dynsecret(createArgs('app-db'), { env: withPassphrase, input: PRIVATE_KEY });
   expect(result.stderr).toContain('Created config app-db');
   expect(result.code).toBe(0);
-  return { home, env };
+  const session = /'(.*)'/.exec((await dynsecret(['unlock'], { env: withPassphrase })).stdout)![1]!;
+  return { home, withPassphrase, env: { DYNSECRET_HOME: home, DYNSECRET_SESSION: session } };
 }
 
 describe('dynsecret (built bin)', () => {
@@ -94,8 +99,8 @@ describe('dynsecret (built bin)', () => {
   });
 
   it('unlock prints a session key that alone opens the store', async () => {
-    const { home, env } = await storeWithConfig();
-    const unlock = await dynsecret(['unlock'], { env });
+    const { home, withPassphrase } = await storeWithConfig();
+    const unlock = await dynsecret(['unlock'], { env: withPassphrase });
     expect(unlock.code).toBe(0);
     const match = /^export DYNSECRET_SESSION='(ds1_[A-Za-z0-9_-]+)'\n$/.exec(unlock.stdout);
     expect(match).not.toBeNull();
@@ -159,9 +164,7 @@ describe('dynsecret (built bin)', () => {
     ];
     let shared: { home: string; env: Record<string, string> };
     beforeAll(async () => {
-      const { home, env } = await storeWithConfig();
-      const session = /'(.*)'/.exec((await dynsecret(['unlock'], { env })).stdout)![1]!;
-      shared = { home, env: { DYNSECRET_HOME: home, DYNSECRET_SESSION: session } };
+      shared = await storeWithConfig();
     });
     it.each(cases)('%s', async (_what, args, input, message) => {
       const { home, env } = shared;
