@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll } from 'vitest';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, inject } from 'vitest';
 import { z } from 'zod';
 import type { FaultSpec } from '../../src/emulator/faults.js';
 import type { LeaseRecord } from '../../src/store/schema.js';
 import { EncryptedStore } from '../../src/store/store.js';
-import { dynsecret, EMULATOR, PASSPHRASE, tempHome, type RunOptions, type RunResult } from './bin.js';
+import { dynsecret, EMULATOR, tempHome, type RunOptions, type RunResult } from './bin.js';
 
 /**
  * The Atlas emulator as a separate process on 127.0.0.1 with a random port, driven over real HTTP, plus
@@ -140,16 +142,16 @@ export const createFlags = (em: EmulatorInfo, spec: ConfigSpec): string[] => [
 /** What `create` reads on stdin for the spec's credentials. */
 const secretFor = (em: EmulatorInfo, spec: ConfigSpec) => (spec.auth === 'serviceAccount' ? em.clientSecret : em.privateKey);
 
-/** A new store holding `configs`, created against the emulator (so `create` verifies them for real). */
+/**
+ * A new store holding `configs`, created against the emulator (so `create` verifies them for real). The store
+ * starts as a copy of the run's empty template (test/global-setup.ts: made with PASSPHRASE, which still opens
+ * it), and the bin is given its session key, so setting up a store derives no key.
+ */
 export async function workspace(em: EmulatorInfo, configs: ConfigSpec[], home = tempHome()): Promise<Workspace> {
-  const withPassphrase = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE };
-  const [first, ...rest] = configs;
-  if (first) await mustSucceed(dynsecret(createFlags(em, first), { env: withPassphrase, input: secretFor(em, first) }));
-  const unlock = await mustSucceed(dynsecret(['unlock'], { env: withPassphrase }));
-  const session = /DYNSECRET_SESSION='([^']+)'/.exec(unlock.stdout)?.[1];
-  if (session === undefined) throw new Error(`unlock printed no session: ${unlock.stdout}`);
-  const env = { DYNSECRET_HOME: home, DYNSECRET_SESSION: session };
-  for (const spec of rest) await mustSucceed(dynsecret(createFlags(em, spec), { env, input: secretFor(em, spec) }));
+  const template = inject('storeTemplate');
+  copyFileSync(join(template.folder, 'store.json'), join(home, 'store.json'));
+  const env = { DYNSECRET_HOME: home, DYNSECRET_SESSION: template.session };
+  for (const spec of configs) await mustSucceed(dynsecret(createFlags(em, spec), { env, input: secretFor(em, spec) }));
   return {
     home,
     env,
