@@ -143,14 +143,21 @@ export const createFlags = (em: EmulatorInfo, spec: ConfigSpec): string[] => [
 const secretFor = (em: EmulatorInfo, spec: ConfigSpec) => (spec.auth === 'serviceAccount' ? em.clientSecret : em.privateKey);
 
 /**
- * A new store holding `configs`, created against the emulator (so `create` verifies them for real). The store
- * starts as a copy of the run's empty template (test/global-setup.ts: made with PASSPHRASE, which still opens
- * it), and the bin is given its session key, so setting up a store derives no key.
+ * A new, empty store in `home`: a copy of the run's template (test/global-setup.ts), made with PASSPHRASE,
+ * which still opens it, and `env` to open it with its session key, as after `eval "$(dynsecret unlock)"`.
  */
-export async function workspace(em: EmulatorInfo, configs: ConfigSpec[], home = tempHome()): Promise<Workspace> {
+export function emptyStore(home = tempHome()): { home: string; env: { DYNSECRET_HOME: string; DYNSECRET_SESSION: string } } {
   const template = inject('storeTemplate');
   copyFileSync(join(template.folder, 'store.json'), join(home, 'store.json'));
-  const env = { DYNSECRET_HOME: home, DYNSECRET_SESSION: template.session };
+  return { home, env: { DYNSECRET_HOME: home, DYNSECRET_SESSION: template.session } };
+}
+
+/**
+ * A new store holding `configs`, created against the emulator (so `create` verifies them for real). It starts
+ * as `emptyStore`, so setting it up derives no key.
+ */
+export async function workspace(em: EmulatorInfo, configs: ConfigSpec[], home = tempHome()): Promise<Workspace> {
+  const { env } = emptyStore(home);
   for (const spec of configs) await mustSucceed(dynsecret(createFlags(em, spec), { env, input: secretFor(em, spec) }));
   return {
     home,
