@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { OUTPUT_FORMATS } from '../output/lease-output.js';
 import { quoteFish, quotePowerShell, quoteShell } from '../output/quoting.js';
+import type { FlagSchema } from './define.js';
 
 /**
  * `dynsecret completion SHELL`: a completion script generated from the command tree itself, so every
@@ -14,6 +15,9 @@ import { quoteFish, quotePowerShell, quoteShell } from '../output/quoting.js';
 
 export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish', 'powershell'] as const;
 export type CompletionShell = (typeof COMPLETION_SHELLS)[number];
+
+/** What `dynsecret completion` parses (completion.command.ts); --list-configs is the scripts' own, hidden from help. */
+export const COMPLETION_FLAGS = { listConfigs: 'switch' } as const satisfies FlagSchema;
 
 /** What a value is completed with. */
 type Values = { kind: 'words'; words: readonly string[] } | { kind: 'files' } | { kind: 'configs' } | { kind: 'any' };

@@ -1,12 +1,16 @@
 import type { Context } from '../context.js';
-import { checkCaFile, draftFromFlags, readText, type ConfigFlags } from '../config/input.js';
+import { CONFIG_FLAGS, checkCaFile, draftFromFlags, readText, type ConfigFlags } from '../config/input.js';
 import type { VerifyConfig } from '../leases/configs.js';
+import type { FlagSchema } from './define.js';
 import { UsageError } from '../errors.js';
 import {
   buildConfig, DEFAULT_BASE_URL, DEFAULT_MAX_TTL, DEFAULT_TTL, draftFromEnv, draftFromFile, mergeDrafts, type ConfigDraft,
 } from '../config/draft.js';
 import { formatDuration, parseDuration } from '../lease/duration.js';
 import { parseRole, parseScope, validateBaseUrl, validateGroupId, validateRoles, validateScopes } from '../config/rules.js';
+
+/** What `dynsecret create` parses from its command line (create.command.ts). */
+export const CREATE_FLAGS = { ...CONFIG_FLAGS, groupId: 'value', replace: 'switch' } as const satisfies FlagSchema;
 
 /** `dynsecret create NAME`: validate, optionally verify against Atlas, then save under the store lock. */
 export async function create(context: Context, options: ConfigFlags, verify?: VerifyConfig): Promise<void> {

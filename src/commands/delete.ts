@@ -2,6 +2,10 @@ import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { findConfig } from '../leases/configs.js';
 import { revokeSelection } from '../leases/revoke.js';
+import type { FlagSchema } from './define.js';
+
+/** What `dynsecret delete` parses from its command line (delete.command.ts). */
+export const DELETE_FLAGS = { yes: 'switch', force: 'switch' } as const satisfies FlagSchema;
 
 export interface DeleteOptions {
   name: string;

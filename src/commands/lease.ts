@@ -8,6 +8,13 @@ import type { OutputFormat, Variable } from '../output/formats.js';
 import { appendGithubEnv, checkGithubEnv, githubEnvBlock, githubEnvPath, maskCommands } from '../output/github-env.js';
 import { checkPrefix, connectionString, leaseVariables, parseOutputFormat, renderLease, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
+import type { FlagSchema } from './define.js';
+
+/** What `dynsecret lease` parses from its command line (lease.command.ts). */
+export const LEASE_FLAGS = {
+  ttl: 'value', format: 'value', prefix: 'value', envFile: 'value', cluster: 'value', wait: 'optional-value', fromFile: 'value',
+  githubEnv: 'switch',
+} as const satisfies FlagSchema;
 
 export interface LeaseOptions extends LeaseRequest {
   format?: string;

@@ -3,6 +3,10 @@ import type { Context } from '../context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { formatDurationShort } from '../lease/duration.js';
 import { renderColumns } from '../output/columns.js';
+import type { FlagSchema } from './define.js';
+
+/** What `dynsecret list` parses from its command line (list.command.ts): for configs, a config's leases or the audit trail. */
+export const LIST_FLAGS = { json: 'switch', remote: 'switch', audit: 'switch', fromFile: 'value' } as const satisfies FlagSchema;
 
 export interface ListOptions {
   name?: string;

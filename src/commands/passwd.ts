@@ -3,6 +3,10 @@ import { StoreError, UsageError } from '../errors.js';
 import { promptNewPassphrase } from '../store/keys.js';
 import { EncryptedStore } from '../store/store.js';
 import { MIN_PASSPHRASE_LENGTH, rekeyStore } from '../store/rekey.js';
+import type { FlagSchema } from './define.js';
+
+/** What `dynsecret passwd` parses from its command line (passwd.command.ts). */
+export const PASSWD_FLAGS = { newPassphraseStdin: 'switch' } as const satisfies FlagSchema;
 
 export interface PasswdOptions {
   newPassphraseStdin?: boolean;

@@ -3,6 +3,10 @@ import { renewLease, type RenewRequest } from '../leases/renew.js';
 import { toAtlasDate } from '../lease/ttl.js';
 import { renderJson } from '../output/formats.js';
 import { renewalLines } from '../output/lease-messages.js';
+import type { FlagSchema } from './define.js';
+
+/** What `dynsecret renew` parses from its command line (renew.command.ts). */
+export const RENEW_FLAGS = { ttl: 'value', config: 'value', fromFile: 'value', json: 'switch' } as const satisfies FlagSchema;
 
 export interface RenewOptions extends RenewRequest {
   json?: boolean;

@@ -5,6 +5,13 @@ import { removeFromEnvFile } from '../output/env-file.js';
 import { checkPrefix } from '../output/lease-output.js';
 import { revokeLine } from '../output/lease-messages.js';
 import { renderJson } from '../output/formats.js';
+import type { FlagSchema } from './define.js';
+
+/** What `dynsecret revoke` parses from its command line (revoke.command.ts). */
+export const REVOKE_FLAGS = {
+  config: 'value', all: 'switch', expired: 'switch', force: 'switch', yes: 'switch', json: 'switch', envFile: 'value', prefix: 'value',
+  fromFile: 'value',
+} as const satisfies FlagSchema;
 
 export interface RevokeOptions extends RevokeSelection {
   force?: boolean;

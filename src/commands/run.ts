@@ -11,6 +11,12 @@ import { renewLease } from '../leases/renew.js';
 import { revokeSelection } from '../leases/revoke.js';
 import { DEFAULT_WAIT_MS, waitForApplied } from '../leases/wait.js';
 import { renewalLines } from '../output/lease-messages.js';
+import type { FlagSchema } from './define.js';
+
+/** What `dynsecret run` parses from its command line (run.command.ts); the command after `--` is an argument. */
+export const RUN_FLAGS = {
+  ttl: 'value', prefix: 'value', wait: 'optional-value', renew: 'negatable', keep: 'switch', fromFile: 'value',
+} as const satisfies FlagSchema;
 
 export interface RunOptions {
   name: string;

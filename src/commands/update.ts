@@ -4,11 +4,15 @@ import type { DynamicSecretConfig } from '../config/schema.js';
 import { NotFoundError, StoreError, UsageError } from '../errors.js';
 import { formatDuration } from '../lease/duration.js';
 import { leaseStatus } from '../lease/status.js';
-import { checkCaFile, draftFromFlags, readText, type ConfigFlags } from '../config/input.js';
+import { CONFIG_FLAGS, checkCaFile, draftFromFlags, readText, type ConfigFlags } from '../config/input.js';
 import type { VerifyConfig } from '../leases/configs.js';
+import type { FlagSchema } from './define.js';
 
 /** The flags of `create`, less the ones that make a config a different one (its name and project). */
 export type UpdateOptions = Omit<ConfigFlags, 'groupId' | 'replace'>;
+
+/** What `dynsecret update` parses from its command line (update.command.ts). */
+export const UPDATE_FLAGS = CONFIG_FLAGS satisfies FlagSchema;
 
 /** A saved config as a draft, so the same rules (`buildConfig`) judge the updated whole. */
 export function draftOfConfig(config: DynamicSecretConfig): ConfigDraft {

@@ -24,6 +24,15 @@ export interface ConfigFlags {
 }
 
 /**
+ * How commander gives each of `ConfigFlags` but the name, by key (a FlagSchema, see src/commands/define.ts):
+ * what `create` and `update` both take; `create` adds the project and --replace.
+ */
+export const CONFIG_FLAGS = {
+  publicKey: 'value', privateKeyStdin: 'switch', clientId: 'value', clientSecretStdin: 'switch', role: 'repeated', scope: 'repeated',
+  defaultTtl: 'value', maxTtl: 'value', baseUrl: 'value', caFile: 'value', usernameTemplate: 'value', fromFile: 'value', verify: 'negatable',
+} as const;
+
+/**
  * The draft the flags give, but the name and project (which only `create` takes); `secret` is what stdin gave
  * for whichever of --private-key-stdin and --client-secret-stdin was passed.
  */

@@ -17,19 +17,20 @@ const spies = vi.hoisted(() => ({
   update: vi.fn(async () => undefined),
   passwd: vi.fn(async () => undefined),
 }));
-vi.mock('../../../src/commands/create.js', () => ({ create: spies.create }));
+// The handler modules keep their flag schemas (what the options are checked against before the handler runs).
+vi.mock('../../../src/commands/create.js', async (importOriginal) => ({ ...await importOriginal<object>(), create: spies.create }));
 vi.mock('../../../src/commands/verify.js', () => ({ verifyConfig: spies.verifyConfig }));
-vi.mock('../../../src/commands/lease.js', () => ({ lease: spies.lease }));
-vi.mock('../../../src/commands/renew.js', () => ({ renew: spies.renew }));
-vi.mock('../../../src/commands/revoke.js', () => ({ revoke: spies.revoke }));
-vi.mock('../../../src/commands/list.js', () => ({ listConfigs: spies.listConfigs }));
+vi.mock('../../../src/commands/lease.js', async (importOriginal) => ({ ...await importOriginal<object>(), lease: spies.lease }));
+vi.mock('../../../src/commands/renew.js', async (importOriginal) => ({ ...await importOriginal<object>(), renew: spies.renew }));
+vi.mock('../../../src/commands/revoke.js', async (importOriginal) => ({ ...await importOriginal<object>(), revoke: spies.revoke }));
+vi.mock('../../../src/commands/list.js', async (importOriginal) => ({ ...await importOriginal<object>(), listConfigs: spies.listConfigs }));
 vi.mock('../../../src/commands/list-leases.js', () => ({ listLeases: spies.listLeases }));
 vi.mock('../../../src/commands/audit.js', () => ({ showAudit: spies.showAudit }));
-vi.mock('../../../src/commands/delete.js', () => ({ deleteConfig: spies.deleteConfig }));
-vi.mock('../../../src/commands/unlock.js', () => ({ unlock: spies.unlock }));
-vi.mock('../../../src/commands/run.js', () => ({ run: spies.run }));
-vi.mock('../../../src/commands/update.js', () => ({ update: spies.update }));
-vi.mock('../../../src/commands/passwd.js', () => ({ passwd: spies.passwd }));
+vi.mock('../../../src/commands/delete.js', async (importOriginal) => ({ ...await importOriginal<object>(), deleteConfig: spies.deleteConfig }));
+vi.mock('../../../src/commands/unlock.js', async (importOriginal) => ({ ...await importOriginal<object>(), unlock: spies.unlock }));
+vi.mock('../../../src/commands/run.js', async (importOriginal) => ({ ...await importOriginal<object>(), run: spies.run }));
+vi.mock('../../../src/commands/update.js', async (importOriginal) => ({ ...await importOriginal<object>(), update: spies.update }));
+vi.mock('../../../src/commands/passwd.js', async (importOriginal) => ({ ...await importOriginal<object>(), passwd: spies.passwd }));
 
 const { buildProgram } = await import('../../../src/cli.js');
 const { report } = await import('../../../src/report.js');
