@@ -2,6 +2,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DYNSECRET, dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
+import { emptyStore } from '../helpers/emulator.js';
 
 const GROUP = '5f1d2c3b4a5968778695a4b3';
 const PRIVATE_KEY = '0b5f3c3e-6a0e-4c1e-9f57-PRIVATE-0001';
@@ -12,17 +13,16 @@ const createArgs = (name: string, extra: string[] = []) => [
 ];
 
 /**
- * A new store with one config, made with the passphrase; `env` then opens it with a session key, as a user's
- * shell after `eval "$(dynsecret unlock)"` does (one key derivation instead of one per command).
+ * A store with one config, opened with a session key as a user's shell after `eval "$(dynsecret unlock)"`
+ * does: a copy of the run's empty template (made with PASSPHRASE, which still opens it, as `withPassphrase`),
+ * so only the test about a new store pays for deriving a key.
  */
 async function storeWithConfig() {
-  const home = tempHome();
-  const withPassphrase = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE };
-  const result = await dynsecret(createArgs('app-db'), { env: withPassphrase, input: PRIVATE_KEY });
+  const { home, env } = emptyStore();
+  const result = await dynsecret(createArgs('app-db'), { env, input: PRIVATE_KEY });
   expect(result.stderr).toContain('Created config app-db');
   expect(result.code).toBe(0);
-  const session = /'(.*)'/.exec((await dynsecret(['unlock'], { env: withPassphrase })).stdout)![1]!;
-  return { home, withPassphrase, env: { DYNSECRET_HOME: home, DYNSECRET_SESSION: session } };
+  return { home, env, withPassphrase: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE } };
 }
 
 describe('dynsecret (built bin)', () => {
@@ -67,8 +67,12 @@ describe('dynsecret (built bin)', () => {
       if (args.length > 1) expect(result.stdout).toContain('Examples:');
     });
 
-  it('creates a config without a TTY and lists it without ever showing a secret', async () => {
-    const { home, env } = await storeWithConfig();
+  it('creates a store and a config without a TTY and lists it without ever showing a secret', async () => {
+    const home = tempHome();
+    const env = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE };
+    const created = await dynsecret(createArgs('app-db'), { env, input: PRIVATE_KEY });
+    expect(created.stderr).toContain('Created config app-db');
+    expect(created.code).toBe(0);
     const list = await dynsecret(['list'], { env });
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^NAME\s+PROJECT\s+ROLES\s+SCOPES\s+DEFAULT TTL\s+MAX TTL\n/);
