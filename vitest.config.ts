@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/sequencer.js';
 
 /**
  * Files that replace a module with `vi.mock` need a module graph of their own. The other in-process files
@@ -17,8 +18,10 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // The end-to-end suites spawn many processes; two cores do not gain from more workers.
-    maxWorkers: 2,
+    // Most of the end-to-end and reliability files' time is spent waiting (on the bins they start, TTLs, retry
+    // delays, kill loops), not computing: four files at a time keep two cores busy.
+    maxWorkers: 4,
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         extends: true,
