@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, inject } from 'vitest';
+import { inject } from 'vitest';
+import { atFileEnd } from './file-end.js';
 import { z } from 'zod';
 import type { FaultSpec } from '../../src/emulator/faults.js';
 import type { LeaseRecord } from '../../src/store/schema.js';
@@ -64,7 +65,7 @@ export interface Emulator extends EmulatorInfo {
 }
 
 const running = new Set<ChildProcess>();
-afterAll(async () => {
+atFileEnd(async () => {
   await Promise.all([...running].map(stopChild));
 });
 
