@@ -1,12 +1,32 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/sequencer.js';
+
+/**
+ * Files that replace a module with `vi.mock` need a module graph of their own. Every other file shares one
+ * per worker: importing the sources and helpers again for every file was most of the in-process files' time.
+ * Helpers therefore clean up through test/helpers/file-end.ts, not a module-level `afterAll`.
+ */
+const OWN_MODULES = [
+  'test/unit/fs/safe-write.test.ts',
+  'test/unit/cli/program.test.ts',
+  'test/unit/store/rekey-fencing.test.ts',
+  'test/unit/store/snapshot.test.ts',
+  'test/reliability/store-security.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-file.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // The end-to-end suites spawn many processes; two cores do not gain from more workers.
-    maxWorkers: 2,
+    // Most of the end-to-end and reliability files' time is spent waiting (on the bins they start, TTLs, retry
+    // delays, kill loops), not computing: four files at a time keep two cores busy.
+    maxWorkers: 4,
+    sequence: { sequencer: LongestFirst },
+    projects: [
+      { extends: true, test: { name: 'shared-modules', include: ['test/**/*.test.ts'], exclude: OWN_MODULES, isolate: false } },
+      { extends: true, test: { name: 'own-modules', include: OWN_MODULES } },
+    ],
   },
 });

@@ -2,7 +2,7 @@ import { AtlasApiError, AtlasNetworkError } from './error-types.js';
 import { backoffDelay, type RetryDeps } from './retry.js';
 import type { DatabaseUser, NewDatabaseUser } from './schemas.js';
 
-export interface CreateSteps {
+interface CreateSteps {
   post(user: NewDatabaseUser): Promise<DatabaseUser>;
   /** The user, or undefined when Atlas has none by that name. */
   find(username: string): Promise<DatabaseUser | undefined>;

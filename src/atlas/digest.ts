@@ -9,7 +9,7 @@ import type { HttpResponse } from './transport.js';
 // and takes the algorithm from its constructor only. (It passes the request's init through to fetch, an undici
 // dispatcher included, so proxies, CA files and timeouts would have worked.)
 
-export interface DigestChallenge {
+interface DigestChallenge {
   realm: string;
   nonce: string;
   algorithm: 'MD5' | 'SHA-256';

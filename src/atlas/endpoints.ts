@@ -18,7 +18,7 @@ import {
   type DatabaseUser,
 } from './schemas.js';
 
-export type Endpoints = Omit<AtlasClient, 'requestCount' | 'close'>;
+type Endpoints = Omit<AtlasClient, 'requestCount' | 'close'>;
 
 /** One typed method per Admin API call dynsecret makes; password users always live in `admin`. */
 export function atlasEndpoints(api: Requester, groupId: string, retry: RetryDeps): Endpoints {

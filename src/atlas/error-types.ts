@@ -128,7 +128,7 @@ export class AtlasNetworkError extends Error {
 }
 
 /** Which check our own input failed before anything was sent. */
-export type AtlasInputRule = 'project-id' | 'base-url-syntax' | 'base-url-scheme' | 'ca-file-unreadable' | 'ca-file-no-certificate' | 'proxy-url' | 'request-body';
+type AtlasInputRule = 'project-id' | 'base-url-syntax' | 'base-url-scheme' | 'ca-file-unreadable' | 'ca-file-no-certificate' | 'proxy-url' | 'request-body';
 
 /** Our own input failed a check before it was sent (a wrong value in the config, the options or a request). */
 export class AtlasInputError extends Error {

@@ -10,7 +10,7 @@ const CACHED_TOKEN_MIN_LIFE_MS = 5 * 60_000;
 /** A token held in memory is replaced this close to its expiry. */
 const MEMORY_TOKEN_MIN_LIFE_MS = 60_000;
 
-export interface ServiceAccountDeps {
+interface ServiceAccountDeps {
   transport: Transport;
   url: (path: string) => URL;
   userAgent: string;

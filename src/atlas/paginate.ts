@@ -1,9 +1,9 @@
 /** The largest page Atlas serves (`itemsPerPage` 1–500). */
-export const PAGE_SIZE = 500;
+const PAGE_SIZE = 500;
 /** A guard against a server that never says it is done: 100,000 items is far beyond any project. */
 const MAX_PAGES = 200;
 
-export interface PageQuery {
+interface PageQuery {
   pageNum: number;
   itemsPerPage: number;
   includeCount: true;

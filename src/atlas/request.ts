@@ -5,7 +5,7 @@ import { withRetries, type RetryDeps } from './retry.js';
 import type { HttpMethod, HttpRequest, HttpResponse, Transport } from './transport.js';
 import { ATLAS_MEDIA_TYPE } from './version.js';
 
-export interface CallOptions {
+interface CallOptions {
   query?: Record<string, string | number | boolean>;
   body?: unknown;
   /** What the call is about, for error messages. */
@@ -14,7 +14,7 @@ export interface CallOptions {
   secrets?: readonly string[];
 }
 
-export interface RequesterDeps {
+interface RequesterDeps {
   transport: Transport;
   auth: Authenticator;
   url: (path: string) => URL;
@@ -102,7 +102,7 @@ function withAuthorization(request: HttpRequest, header: string | undefined): Ht
 }
 
 /** Parses a success body; names the first wrong fields (their paths, never their values). */
-export function parseBody<S extends z.ZodMiniType>(schema: S, text: string, method: string, path: string): z.output<S> {
+function parseBody<S extends z.ZodMiniType>(schema: S, text: string, method: string, path: string): z.output<S> {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -12,20 +12,20 @@ z.config(en());
 const nonEmpty = () => z.string().check(z.minLength(1));
 const count = () => z.optional(z.int().check(z.nonnegative()));
 
-export const ScopeTypeSchema = z.enum(['CLUSTER', 'DATA_LAKE', 'STREAM']);
+const ScopeTypeSchema = z.enum(['CLUSTER', 'DATA_LAKE', 'STREAM']);
 
-export const DatabaseUserRoleSchema = z.object({
+const DatabaseUserRoleSchema = z.object({
   roleName: nonEmpty(),
   databaseName: nonEmpty(),
   collectionName: z.optional(nonEmpty()),
 });
 
-export const UserScopeSchema = z.object({
+const UserScopeSchema = z.object({
   name: z.string().check(z.regex(/^[a-zA-Z0-9][a-zA-Z0-9-]*$/)),
   type: ScopeTypeSchema,
 });
 
-export const LabelSchema = z.object({
+const LabelSchema = z.object({
   key: z.string().check(z.minLength(1), z.maxLength(255)),
   value: z.string().check(z.minLength(1), z.maxLength(255)),
 });

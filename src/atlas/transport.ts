@@ -20,7 +20,7 @@ export interface HttpResponse {
   text: string;
 }
 
-export interface TransportOptions extends DispatcherOptions {
+interface TransportOptions extends DispatcherOptions {
   requestMs: number;
   onDebug?: ((line: string) => void) | undefined;
   now?: () => number;

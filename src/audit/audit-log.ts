@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import * as z from 'zod/mini';
 
 /** One line of the audit trail; never a secret. */
-export interface AuditEntry {
+interface AuditEntry {
   time: string;
   user: string;
   host: string;

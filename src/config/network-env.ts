@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { formatDurationShort, parseDuration } from '../lease/duration.js';
 
 /** How long the Atlas client waits and how often it tries, from the environment (README, Environment variables). */
-export interface NetworkSettings {
+interface NetworkSettings {
   connectMs: number;
   requestMs: number;
   /** Attempts in all: DYNSECRET_RETRIES + 1. */

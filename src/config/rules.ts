@@ -10,7 +10,7 @@ const SCOPE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9-]*$/;
 const DATABASE_NAME = /^[^/\\. "$*<>:|?]{1,64}$/;
 const CUSTOM_ROLE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-export const BUILT_IN_ROLES = [
+const BUILT_IN_ROLES = [
   'atlasAdmin', 'backup', 'clusterMonitor', 'dbAdmin', 'dbAdminAnyDatabase', 'enableSharding',
   'read', 'readAnyDatabase', 'readWrite', 'readWriteAnyDatabase',
 ] as const;

@@ -38,7 +38,7 @@ const hardware = (nodeCount: number) => ({
 });
 
 /** A dedicated M10 replica set on AWS, shaped like Atlas' `getCluster` answer. */
-export function clusterView(cluster: StoredCluster, groupId: string, baseUrl: string): object {
+function clusterView(cluster: StoredCluster, groupId: string, baseUrl: string): object {
   const self = `${baseUrl}/api/atlas/v2/groups/${groupId}/clusters/${encodeURIComponent(cluster.name)}`;
   const zoneId = cluster.id.slice(0, 16) + '00000001';
   return {

@@ -45,7 +45,7 @@ export async function handleControl(ctx: EmulatorContext, req: IncomingMessage, 
  *   cross-site without a preflight, which is refused by its Origin. GET, HEAD and DELETE without a body need
  *   no Content-Type.
  */
-export function refusedRequest(baseUrl: string, req: Pick<IncomingMessage, 'method' | 'headers'>): string | undefined {
+function refusedRequest(baseUrl: string, req: Pick<IncomingMessage, 'method' | 'headers'>): string | undefined {
   const { headers } = req;
   if (headers.origin !== undefined) return 'the /__emulator/ test controls refuse requests from web pages (Origin)';
   const own = new URL(baseUrl);
@@ -111,7 +111,7 @@ function control(ctx: EmulatorContext, key: string, body: unknown, res: ServerRe
 }
 
 /** The stored users in full (labels, description, a password hash) and each cluster's change status. */
-export function dumpState(ctx: EmulatorContext): object {
+function dumpState(ctx: EmulatorContext): object {
   const now = ctx.clock.now();
   const user = (u: StoredUser) => ({
     ...u,

@@ -3,7 +3,7 @@ import { randomNonce } from './ids.js';
 
 /** HTTP Digest (RFC 7616, MD5 with qop=auth) the way Atlas runs it for API keys. */
 
-export const DIGEST_REALM = 'MMS Public API';
+const DIGEST_REALM = 'MMS Public API';
 
 /** Atlas' challenge, byte for byte: no opaque, `domain=""`, stale unquoted. */
 export function challengeHeader(nonce: string, stale: boolean): string {
@@ -95,9 +95,9 @@ export class NonceStore {
   }
 }
 
-export type DigestVerdict = 'ok' | 'invalid' | 'stale' | 'replay';
+type DigestVerdict = 'ok' | 'invalid' | 'stale' | 'replay';
 
-export interface DigestCheck {
+interface DigestCheck {
   header: string;
   method: string;
   /** The request-target as received, which the client must have hashed. */

@@ -6,7 +6,7 @@ import { field, isObject, isString, optionalField } from './validate.js';
 
 /** Injected failures for the next N matching `/api/…` requests (test control `POST /__emulator/faults`). */
 
-export type BodyFault = 'malformed' | 'huge' | 'wrong-types';
+type BodyFault = 'malformed' | 'huge' | 'wrong-types';
 
 export interface FaultSpec {
   match: { method?: string; path?: string };

@@ -9,7 +9,7 @@ import { JSON_TYPE } from './responses.js';
  * (RFC 7009) at `POST /api/oauth/revoke`; tokens live 3600 s on the emulator clock.
  */
 
-export const TOKEN_LIFETIME_SECONDS = 3600;
+const TOKEN_LIFETIME_SECONDS = 3600;
 
 function oauthError(status: number, error: string, description: string): ApiResponse {
   const headers: Record<string, string> = { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-store' };

@@ -75,7 +75,7 @@ Test controls under /__emulator/ (loopback clients only, no auth; no Origin, the
 localhost:PORT, JSON bodies): clock, faults, state, reset, requests.
 `;
 
-export interface ParsedArgv {
+interface ParsedArgv {
   options: Partial<EmulatorOptions>;
   help: boolean;
   quiet: boolean;

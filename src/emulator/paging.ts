@@ -2,7 +2,7 @@ import type { ApiResponse } from './responses.js';
 import { errors } from './responses.js';
 
 /** Atlas list paging: `pageNum` ≥ 1, `itemsPerPage` 1–500 (default 100), `includeCount` (default true). */
-export interface Paging {
+interface Paging {
   pageNum: number;
   itemsPerPage: number;
   includeCount: boolean;
@@ -31,7 +31,7 @@ function flag(raw: string | null, fallback: boolean): boolean | undefined {
   return lower === 'true' ? true : lower === 'false' ? false : undefined;
 }
 
-export interface Link {
+interface Link {
   href: string;
   rel: string;
 }

@@ -31,7 +31,7 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-export function reasonPhrase(status: number): string {
+function reasonPhrase(status: number): string {
   return STATUS_CODES[status] ?? 'Unknown';
 }
 
@@ -39,7 +39,7 @@ export function ok(status: number, version: string, json?: unknown): ApiResponse
   return { status, headers: { 'Content-Type': versionedType(version) }, json };
 }
 
-export interface FieldViolation {
+interface FieldViolation {
   field: string;
   description: string;
 }

@@ -9,7 +9,7 @@ import { createUser, deleteUser, getUser, listUsers, updateUser } from './users.
 type Handler = (ctx: EmulatorContext, req: RouteRequest) => ApiResponse;
 
 /** Which token bucket a resource draws from (Atlas limits projects separately from users and clusters). */
-export type RateFamily = 'resources' | 'projects';
+type RateFamily = 'resources' | 'projects';
 
 export interface Route {
   method: string;
@@ -25,7 +25,7 @@ const CLUSTERS = ['2023-01-01', '2023-02-01', '2024-08-05'];
 const path = (template: string): string[] => template.split('/').filter(Boolean);
 
 const GROUP = 'api/atlas/v2/groups/:groupId';
-export const ROUTES: Route[] = [
+const ROUTES: Route[] = [
   { method: 'GET', pattern: path(`${GROUP}/databaseUsers`), versions: USERS, family: 'resources', handle: listUsers },
   { method: 'POST', pattern: path(`${GROUP}/databaseUsers`), versions: USERS, family: 'resources', handle: createUser },
   ...(['GET', 'PATCH', 'DELETE'] as const).map((method) => ({
@@ -53,7 +53,7 @@ export const ROUTES: Route[] = [
   { method: 'GET', pattern: path(GROUP), versions: USERS, family: 'projects', handle: getProject },
 ];
 
-export type RouteMatch =
+type RouteMatch =
   | { kind: 'found'; route: Route; params: Record<string, string> }
   | { kind: 'wrong-method' }
   | { kind: 'none' };

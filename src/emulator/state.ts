@@ -65,7 +65,7 @@ export interface Credentials {
   clientSecret: string;
 }
 
-export function userKey(databaseName: string, username: string): string {
+function userKey(databaseName: string, username: string): string {
   return `${databaseName}\u0000${username}`;
 }
 

@@ -6,7 +6,7 @@ import { isObject } from './validate.js';
 
 /** Atlas' rules for a CloudDatabaseUser body, as pure functions of the body and the current time. */
 
-export const MAX_EXPIRY_DAYS = 7;
+const MAX_EXPIRY_DAYS = 7;
 const DAY_MS = 86_400_000;
 
 /** Built-in roles that exist only on the admin database. */
@@ -27,7 +27,7 @@ const SCOPE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9-]*$/;
 const SCOPE_TYPES = new Set(['CLUSTER', 'DATA_LAKE', 'STREAM']);
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
-export const AUTH_TYPES = {
+const AUTH_TYPES = {
   awsIAMType: ['NONE', 'USER', 'ROLE'],
   ldapAuthType: ['NONE', 'GROUP', 'USER'],
   oidcAuthType: ['NONE', 'IDP_GROUP', 'USER'],

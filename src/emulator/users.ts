@@ -10,7 +10,7 @@ import { AUTH_TYPE_FIELDS, checkRoles, isFailure, isPasswordUser, readUserFields
 
 /** The databaseUsers routes: list, create, get, update, delete. */
 
-export function userView(user: StoredUser, groupId: string, baseUrl: string): object {
+function userView(user: StoredUser, groupId: string, baseUrl: string): object {
   const self = `${baseUrl}/api/atlas/v2/groups/${groupId}/databaseUsers/${encodeURIComponent(user.databaseName)}/${encodeURIComponent(user.username)}`;
   return {
     awsIAMType: user.awsIAMType,

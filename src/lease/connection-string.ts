@@ -5,7 +5,7 @@
  * character can occur, so the string reads the same in every output format and no shell sees code in it.
  */
 const CONNECTION_STRING = /^mongodb(?:\+srv)?:\/\/[A-Za-z0-9[][A-Za-z0-9.:,[\]-]*(?:[/?][A-Za-z0-9\-._~%!&()*+,;=:@/?#[\]]*)?$/;
-export const MAX_CONNECTION_STRING_LENGTH = 4096;
+const MAX_CONNECTION_STRING_LENGTH = 4096;
 
 export function isConnectionString(value: string): boolean {
   return value.length <= MAX_CONNECTION_STRING_LENGTH && CONNECTION_STRING.test(value);

@@ -10,7 +10,7 @@ const MAX_USERNAME_LENGTH = 100;
 const MAX_DRAWS = 1000;
 
 /** A CSPRNG in production (`crypto.randomBytes`); tests hand in scripted bytes. */
-export type RandomSource = (size: number) => Uint8Array;
+type RandomSource = (size: number) => Uint8Array;
 
 /** A password of `length` symbols from PASSWORD_ALPHABET, drawn from a CSPRNG. */
 export function generatePassword(length = 40, random: RandomSource = randomBytes): string {

@@ -7,9 +7,9 @@ export interface Timers {
 }
 
 /** A renewal is never left later than this before expiry (for long TTLs), nor later than half the TTL (short ones). */
-export const MAX_MARGIN_MS = 5 * 60 * 1000;
-export const FIRST_RETRY_MS = 5_000;
-export const MAX_RETRY_MS = 60_000;
+const MAX_MARGIN_MS = 5 * 60 * 1000;
+const FIRST_RETRY_MS = 5_000;
+const MAX_RETRY_MS = 60_000;
 const MIN_RETRY_MS = 500;
 
 /**
@@ -22,7 +22,7 @@ export function renewMargin(ttlMs: number): number {
 }
 
 /** What a renewal reports: the new expiry; or, thrown, an error that `final` says ends renewing for good. */
-export interface KeepAliveOptions {
+interface KeepAliveOptions {
   leaseId: string;
   expiresAt: Date;
   maxExpiresAt: Date;

@@ -5,10 +5,10 @@ import type { DatabaseUser, Label } from '../atlas/index.js';
  * the config's name, when the lease was made and the latest it may ever expire (max TTL).
  */
 export const LABEL_CONFIG = 'dynsecret.config';
-export const LABEL_CREATED_AT = 'dynsecret.createdAt';
-export const LABEL_MAX_EXPIRES_AT = 'dynsecret.maxExpiresAt';
+const LABEL_CREATED_AT = 'dynsecret.createdAt';
+const LABEL_MAX_EXPIRES_AT = 'dynsecret.maxExpiresAt';
 
-export interface LeaseLabels {
+interface LeaseLabels {
   config: string;
   createdAt: string;
   maxExpiresAt: string;

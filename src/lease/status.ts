@@ -18,7 +18,7 @@ export function leaseStatus(record: Pick<LeaseRecord, 'status' | 'expiresAt'>, n
 }
 
 /** Records that ended more than a week ago are dropped so the store stays small. */
-export const PRUNE_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
+const PRUNE_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
 
 export function pruneLeases(leases: readonly LeaseRecord[], now: Date): LeaseRecord[] {
   const cutoff = now.getTime() - PRUNE_AFTER_MS;

@@ -4,7 +4,7 @@ import type { DynamicSecretConfig } from '../config/schema.js';
 import type { Store } from '../store/store-api.js';
 import { VERSION } from '../version.js';
 
-export interface AtlasDeps {
+interface AtlasDeps {
   /** Where service-account tokens are cached between commands; none, none cached. */
   store?: Store | undefined;
   env: Record<string, string | undefined>;

@@ -7,7 +7,7 @@ import { findConfig } from './configs.js';
 import { isAbandoned } from './lifecycle.js';
 
 /** A config's leases after comparing the store with Atlas. */
-export interface Reconciled {
+interface Reconciled {
   /** This machine's records of the config, updated. */
   local: LeaseRecord[];
   /** Leases Atlas holds under the config's labels that this machine has no record of (made elsewhere). */

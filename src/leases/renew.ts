@@ -65,7 +65,7 @@ async function leaseFacts(context: Context, options: RenewRequest): Promise<Leas
  * A refused renewal in words. A live lease already at its max TTL is refused as such whatever the rule's
  * reason: the rule alone might suggest a longer TTL, which cannot help either.
  */
-export function renewRefusal(
+function renewRefusal(
   verdict: Exclude<RenewVerdict, { ok: true }>,
   lease: { leaseId: string; configName: string; createdAt: Date; expiresAt: Date; maxTtlMs: number; ttlMs: number; now: Date },
 ): NotFoundError {

@@ -30,7 +30,7 @@ export interface RevokeResult {
 /** Several revokes at a time, few enough to stay well inside Atlas' rate limit. */
 export const REVOKE_CONCURRENCY = 8;
 /** A lease to revoke. */
-export interface Target {
+interface Target {
   leaseId: string;
   config: string;
 }
@@ -117,7 +117,7 @@ async function revokeOne(context: Context, config: DynamicSecretConfig | undefin
 }
 
 /** Runs `work` over `items` with at most `limit` in flight, keeping the input order in the result. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -3,9 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EncryptedStore } from '../../src/store/store.js';
 import { startDynsecret, until } from '../helpers/bin.js';
-import {
-  leaseRecords, mustSucceed, parseLease, startEmulator, usersOf, workspace, type Emulator, type Fault, type Workspace,
-} from '../helpers/emulator.js';
+import { leaseRecords, mustSucceed, parseLease, usersOf, type Emulator, type Fault, type Workspace } from '../helpers/emulator.js';
+import { fleet, type Fleet } from '../helpers/fleet.js';
 
 /**
  * Atlas misbehaving, through the emulator's fault controls: every lease ends in success or its documented
@@ -22,14 +21,13 @@ async function expectRecordsMatchAtlas(em: Emulator, ws: Workspace): Promise<voi
   expect(records).toEqual(inAtlas.map((id) => [id, 'active']));
 }
 
-describe('lease under injected Atlas faults (built bin against the emulator)', () => {
-  let em: Emulator;
-  let ws: Workspace;
-  beforeAll(async () => {
-    em = await startEmulator();
-    ws = await workspace(em, [{ name: 'app-db' }]);
-  });
+let machines: Fleet;
+beforeAll(async () => {
+  machines = await fleet([{ name: 'app-db' }]);
+});
 
+// Each case has an emulator and a store of its own (a copy of one template), so the cases run side by side.
+describe.concurrent('lease under injected Atlas faults (built bin against the emulator)', () => {
   const cases: [string, number, Fault, RegExp | undefined, number][] = [
     ['429 with Retry-After', 0, { match: POST_USERS, count: 1, status: 429, retryAfter: 1 }, undefined, 429],
     ['429 without Retry-After', 0, { match: POST_USERS, count: 1, status: 429, errorCode: 'RATE_LIMITED' }, undefined, 429],
@@ -46,14 +44,13 @@ describe('lease under injected Atlas faults (built bin against the emulator)', (
   ];
 
   it.each(cases)('%s: exit %i', async (_what, code, fault, message, injected) => {
-    const before = (await usersOf(em, 'app-db')).map((u) => u.username);
-    await em.clearRequests();
+    const em = await machines.emulator();
+    const ws = await machines.workspace(em);
     await em.addFault(fault);
     const result = await ws.run(['lease', 'app-db', '--format', 'json']);
-    await em.clearFaults();
     expect(result.code, result.stderr).toBe(code);
     expect((await em.requests()).map((r) => r.status)).toContain(injected);
-    const created = (await usersOf(em, 'app-db')).map((u) => u.username).filter((id) => !before.includes(id));
+    const created = (await usersOf(em, 'app-db')).map((u) => u.username);
     if (code === 0) {
       expect(created).toEqual([parseLease(result.stdout).leaseId]);
     } else {
@@ -63,6 +60,18 @@ describe('lease under injected Atlas faults (built bin against the emulator)', (
       expect(created).toEqual([]);
     }
     await expectRecordsMatchAtlas(em, ws);
+    // And `list --remote` shows every Atlas user of the config as a local, active lease.
+    const listed = Listed.parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--remote', '--json']))).stdout));
+    expect(listed.map((l) => [l.leaseId, l.status, l.source]).sort()).toEqual(created.map((id) => [id, 'active', 'local']));
+  });
+});
+
+describe('other faults, one after another on one emulator', () => {
+  let em: Emulator;
+  let ws: Workspace;
+  beforeAll(async () => {
+    em = await machines.emulator();
+    ws = await machines.workspace(em);
   });
 
   describe('other commands', () => {
@@ -115,13 +124,6 @@ describe('lease under injected Atlas faults (built bin against the emulator)', (
     });
   });
 
-  it('after all of it, list --remote shows every Atlas user of the config as a local, active lease', async () => {
-    const listed = Listed.parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--remote', '--json']))).stdout));
-    const inAtlas = (await usersOf(em, 'app-db')).map((u) => u.username).sort();
-    expect(inAtlas.length).toBeGreaterThan(0);
-    expect(listed.map((l) => [l.leaseId, l.status, l.source]).sort()).toEqual(inAtlas.map((id) => [id, 'active', 'local']));
-  });
-
   it('a lease killed while Atlas creates its user stays incomplete, also after list --remote found the user', async () => {
     const before = (await usersOf(em, 'app-db')).map((u) => u.username);
     await em.clearRequests();
@@ -156,15 +158,15 @@ describe('lease under injected Atlas faults (built bin against the emulator)', (
   });
 });
 
-describe('lease --wait while Atlas applies users slowly', () => {
-  let em: Emulator;
-  let ws: Workspace;
-  beforeAll(async () => {
-    em = await startEmulator(['--nonce-lifetime', '1s', '--apply-delay', '3s']);
-    ws = await workspace(em, [{ name: 'app-db' }]);
-  });
+// Each test with an emulator of its own, side by side: they wait on the emulator's clock.
+describe.concurrent('lease --wait while Atlas applies users slowly', () => {
+  const slowGroup = async () => {
+    const em = await machines.emulator(['--nonce-lifetime', '1s', '--apply-delay', '3s']);
+    return { em, ws: await machines.workspace(em) };
+  };
 
   it('a --wait timeout is exit 6 with nothing on stdout; the lease is kept and named', async () => {
+    const { em, ws } = await slowGroup();
     const result = await ws.run(['lease', 'app-db', '--wait', '1s', '--format', 'json']);
     expect(result.code).toBe(6);
     expect(result.stdout).toBe('');
@@ -176,7 +178,7 @@ describe('lease --wait while Atlas applies users slowly', () => {
   });
 
   it('Ctrl-C during the wait: exit 130, nothing on stdout, the kept lease is named', async () => {
-    await em.clearRequests();
+    const { em, ws } = await slowGroup();
     const running = startDynsecret(['lease', 'app-db', '--wait', '--format', 'json'], ws.env);
     // The first status poll answered PENDING: the process is now between polls.
     await until(async () => (await em.requests()).some((r) => r.path.endsWith('/status') && r.status === 200));
@@ -190,7 +192,7 @@ describe('lease --wait while Atlas applies users slowly', () => {
   });
 
   it('re-authenticates when the digest nonce goes stale between polls, and succeeds', async () => {
-    await em.clearRequests();
+    const { em, ws } = await slowGroup();
     const result = await ws.run(['lease', 'app-db', '--wait', '1m', '--format', 'json']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/Applied to Cluster0/);

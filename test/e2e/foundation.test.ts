@@ -2,6 +2,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DYNSECRET, dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
+import { emptyStore } from '../helpers/emulator.js';
 
 const GROUP = '5f1d2c3b4a5968778695a4b3';
 const PRIVATE_KEY = '0b5f3c3e-6a0e-4c1e-9f57-PRIVATE-0001';
@@ -11,13 +12,17 @@ const createArgs = (name: string, extra: string[] = []) => [
   '--role', 'readWrite@app', '--scope', 'Cluster0', '--default-ttl', '30m', '--max-ttl', '2h', '--no-verify', ...extra,
 ];
 
+/**
+ * A store with one config, opened with a session key as a user's shell after `eval "$(dynsecret unlock)"`
+ * does: a copy of the run's empty template (made with PASSPHRASE, which still opens it, as `withPassphrase`),
+ * so only the test about a new store pays for deriving a key.
+ */
 async function storeWithConfig() {
-  const home = tempHome();
-  const env = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE };
+  const { home, env } = emptyStore();
   const result = await dynsecret(createArgs('app-db'), { env, input: PRIVATE_KEY });
   expect(result.stderr).toContain('Created config app-db');
   expect(result.code).toBe(0);
-  return { home, env };
+  return { home, env, withPassphrase: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE } };
 }
 
 describe('dynsecret (built bin)', () => {
@@ -62,8 +67,12 @@ describe('dynsecret (built bin)', () => {
       if (args.length > 1) expect(result.stdout).toContain('Examples:');
     });
 
-  it('creates a config without a TTY and lists it without ever showing a secret', async () => {
-    const { home, env } = await storeWithConfig();
+  it('creates a store and a config without a TTY and lists it without ever showing a secret', async () => {
+    const home = tempHome();
+    const env = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE };
+    const created = await dynsecret(createArgs('app-db'), { env, input: PRIVATE_KEY });
+    expect(created.stderr).toContain('Created config app-db');
+    expect(created.code).toBe(0);
     const list = await dynsecret(['list'], { env });
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^NAME\s+PROJECT\s+ROLES\s+SCOPES\s+DEFAULT TTL\s+MAX TTL\n/);
@@ -94,8 +103,8 @@ describe('dynsecret (built bin)', () => {
   });
 
   it('unlock prints a session key that alone opens the store', async () => {
-    const { home, env } = await storeWithConfig();
-    const unlock = await dynsecret(['unlock'], { env });
+    const { home, withPassphrase } = await storeWithConfig();
+    const unlock = await dynsecret(['unlock'], { env: withPassphrase });
     expect(unlock.code).toBe(0);
     const match = /^export DYNSECRET_SESSION='(ds1_[A-Za-z0-9_-]+)'\n$/.exec(unlock.stdout);
     expect(match).not.toBeNull();
@@ -159,9 +168,7 @@ describe('dynsecret (built bin)', () => {
     ];
     let shared: { home: string; env: Record<string, string> };
     beforeAll(async () => {
-      const { home, env } = await storeWithConfig();
-      const session = /'(.*)'/.exec((await dynsecret(['unlock'], { env })).stdout)![1]!;
-      shared = { home, env: { DYNSECRET_HOME: home, DYNSECRET_SESSION: session } };
+      shared = await storeWithConfig();
     });
     it.each(cases)('%s', async (_what, args, input, message) => {
       const { home, env } = shared;

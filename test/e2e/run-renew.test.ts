@@ -18,7 +18,7 @@ beforeAll(async () => {
  * still exists and has not reached its deleteAfterDate (the emulator deletes expired users as Atlas does).
  * It exits 1 the moment the user is gone.
  */
-const watcher = (seconds: number) => [
+const watcher = (seconds: number, emulator: Emulator = em) => [
   process.execPath, '-e', `
     const url = process.argv[1];
     const end = Date.now() + ${seconds * 1000};
@@ -35,10 +35,11 @@ const watcher = (seconds: number) => [
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
       console.error('user alive for all ' + checks + ' checks');
-    })();`, em.url,
+    })();`, emulator.url,
 ];
 
-describe('run keeps its lease alive', () => {
+// Each test waits on real TTLs (seconds) and shares nothing but the emulator: they run side by side.
+describe.concurrent('run keeps its lease alive', () => {
   it('renews a 4s lease while a command runs for more than three TTLs; the user works throughout and is revoked at the end', async () => {
     const log = join(file.folder, 'renew-audit.jsonl');
     const result = await dynsecret(['run', '--from-file', file.path, '--ttl', '4s', '--wait=1m', '--', ...watcher(13)], {
@@ -62,16 +63,15 @@ describe('run keeps its lease alive', () => {
   });
 
   it('warns about a failed renewal, retries it before the expiry and goes on; the command never notices', async () => {
-    await em.addFault({ match: { method: 'PATCH' }, count: 1, status: 403 });
-    try {
-      const result = await dynsecret(['run', '--from-file', file.path, '--ttl', '4s', '--', ...watcher(7)], { env: file.env });
-      expect(result.stderr).toMatch(/^warning: could not renew ds-app-db-\w+ \(.+\); retrying in \ds, before it expires/m);
-      expect(result.stderr).toMatch(/^Renewal of ds-app-db-\w+ succeeded again\.$/m);
-      expect(result.stderr).toMatch(/user alive for all \d+ checks/);
-      expect(result.code).toBe(0);
-    } finally {
-      await em.clearFaults();
-    }
+    // An emulator of its own: the fault must meet this run's renewal, not another test's.
+    const own = await startEmulator(['--apply-delay', '0s']);
+    const ownFile = configFile(own);
+    await own.addFault({ match: { method: 'PATCH' }, count: 1, status: 403 });
+    const result = await dynsecret(['run', '--from-file', ownFile.path, '--ttl', '4s', '--', ...watcher(7, own)], { env: ownFile.env });
+    expect(result.stderr).toMatch(/^warning: could not renew ds-app-db-\w+ \(.+\); retrying in \ds, before it expires/m);
+    expect(result.stderr).toMatch(/^Renewal of ds-app-db-\w+ succeeded again\.$/m);
+    expect(result.stderr).toMatch(/user alive for all \d+ checks/);
+    expect(result.code).toBe(0);
   });
 
   it('with --no-renew, the same command loses its user at the TTL (and run still revokes and exits with its status)', async () => {

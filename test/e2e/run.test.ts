@@ -106,59 +106,62 @@ describe('dynsecret run', () => {
   });
 });
 
-describe('run interrupted while waiting', () => {
-  it('revokes the lease and never starts the command', async () => {
-    const slow = await startEmulator(['--apply-delay', '1m']);
-    const w = await workspace(slow, [{ name: 'app-db' }]);
-    const marker = join(mkdtempSync(join(tmpdir(), 'dynsecret-run-')), 'started');
-    const running = startDynsecret(['run', 'app-db', '--', 'touch', marker], w.env);
-    // Once the first status poll went out the lease exists and the wait is on: interrupt it.
-    await until(async () => (await slow.requests()).some((r) => r.path.endsWith('/status')));
-    running.child.kill('SIGINT');
-    const result = await running.done;
-    expect(result.code).toBe(130);
-    expect(result.stderr).toMatch(/Interrupted while waiting .*revoking it/);
-    expect(() => readFileSync(marker)).toThrow();
-    expect(await usersOf(slow, 'app-db')).toEqual([]);
-  }, 30_000);
-});
+// Each with an emulator that applies users slowly, of its own: they wait side by side.
+describe.concurrent('slow Atlas', () => {
+  describe('run interrupted while waiting', () => {
+    it('revokes the lease and never starts the command', async () => {
+      const slow = await startEmulator(['--apply-delay', '1m']);
+      const w = await workspace(slow, [{ name: 'app-db' }]);
+      const marker = join(mkdtempSync(join(tmpdir(), 'dynsecret-run-')), 'started');
+      const running = startDynsecret(['run', 'app-db', '--', 'touch', marker], w.env);
+      // Once the first status poll went out the lease exists and the wait is on: interrupt it.
+      await until(async () => (await slow.requests()).some((r) => r.path.endsWith('/status')));
+      running.child.kill('SIGINT');
+      const result = await running.done;
+      expect(result.code).toBe(130);
+      expect(result.stderr).toMatch(/Interrupted while waiting .*revoking it/);
+      expect(() => readFileSync(marker)).toThrow();
+      expect(await usersOf(slow, 'app-db')).toEqual([]);
+    }, 30_000);
+  });
 
-describe('--wait', () => {
-  it('returns only after Atlas applied the user to the scoped cluster, and polls only that one', async () => {
-    const slow = await startEmulator(['--apply-delay', '3s', '--clusters', 'Cluster0,Cluster1']);
-    const scoped = await workspace(slow, [{ name: 'scoped' }, { name: 'unscoped', flags: ['--role', 'readWrite@app'] }]);
-    await slow.clearRequests();
-    const started = Date.now();
-    const result = await scoped.run(['lease', 'scoped', '--wait', '--format', 'json']);
-    expect(result.code).toBe(0);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2500);
-    const state = await slow.state();
-    expect(state.clusters.Cluster0?.changeStatus).toBe('APPLIED');
-    const polled = (await slow.requests()).filter((r) => r.path.endsWith('/status')).map((r) => r.path);
-    expect(polled.length).toBeGreaterThan(1);
-    expect(polled.every((p) => p.includes('/clusters/Cluster0/status'))).toBe(true);
+  describe('--wait', () => {
+    it('returns only after Atlas applied the user to the scoped cluster, and polls only that one', async () => {
+      const slow = await startEmulator(['--apply-delay', '1500ms', '--clusters', 'Cluster0,Cluster1']);
+      const scoped = await workspace(slow, [{ name: 'scoped' }, { name: 'unscoped', flags: ['--role', 'readWrite@app'] }]);
+      await slow.clearRequests();
+      const started = Date.now();
+      const result = await scoped.run(['lease', 'scoped', '--wait', '--format', 'json']);
+      expect(result.code).toBe(0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+      const state = await slow.state();
+      expect(state.clusters.Cluster0?.changeStatus).toBe('APPLIED');
+      const polled = (await slow.requests()).filter((r) => r.path.endsWith('/status')).map((r) => r.path);
+      expect(polled.length).toBeGreaterThan(1);
+      expect(polled.every((p) => p.includes('/clusters/Cluster0/status'))).toBe(true);
 
-    await slow.clearRequests();
-    const unscoped = await scoped.run(['lease', 'unscoped', '--wait', '--format', 'json']);
-    expect(unscoped.code).toBe(0);
-    const paths = (await slow.requests()).map((r) => r.path);
-    expect(paths.some((p) => /\/clusters(\?|$)/.test(p))).toBe(true);
-    expect(paths.some((p) => p.includes('/clusters/Cluster0/status'))).toBe(true);
-    expect(paths.some((p) => p.includes('/clusters/Cluster1/status'))).toBe(true);
-  }, 60_000);
+      await slow.clearRequests();
+      const unscoped = await scoped.run(['lease', 'unscoped', '--wait', '--format', 'json']);
+      expect(unscoped.code).toBe(0);
+      const paths = (await slow.requests()).map((r) => r.path);
+      expect(paths.some((p) => /\/clusters(\?|$)/.test(p))).toBe(true);
+      expect(paths.some((p) => p.includes('/clusters/Cluster0/status'))).toBe(true);
+      expect(paths.some((p) => p.includes('/clusters/Cluster1/status'))).toBe(true);
+    }, 60_000);
 
-  it('times out with exit 6, keeps the lease and names it', async () => {
-    const slow = await startEmulator(['--apply-delay', '1m']);
-    const w = await workspace(slow, [{ name: 'app-db' }]);
-    const result = await w.run(['lease', 'app-db', '--wait', '2s']);
-    expect(result.code).toBe(6);
-    expect(result.stdout).toBe('');
-    const id = /(ds-app-db-[a-z0-9]+)/.exec(result.stderr)?.[1];
-    expect(id).toBeDefined();
-    expect(result.stderr).toMatch(/kept/);
-    const list = JSON.parse((await w.run(['list', 'app-db', '--json'])).stdout) as { leaseId: string; status: string }[];
-    expect(list).toEqual([expect.objectContaining({ leaseId: id, status: 'active' })]);
-  }, 30_000);
+    it('times out with exit 6, keeps the lease and names it', async () => {
+      const slow = await startEmulator(['--apply-delay', '1m']);
+      const w = await workspace(slow, [{ name: 'app-db' }]);
+      const result = await w.run(['lease', 'app-db', '--wait', '2s']);
+      expect(result.code).toBe(6);
+      expect(result.stdout).toBe('');
+      const id = /(ds-app-db-[a-z0-9]+)/.exec(result.stderr)?.[1];
+      expect(id).toBeDefined();
+      expect(result.stderr).toMatch(/kept/);
+      const list = JSON.parse((await w.run(['list', 'app-db', '--json'])).stdout) as { leaseId: string; status: string }[];
+      expect(list).toEqual([expect.objectContaining({ leaseId: id, status: 'active' })]);
+    }, 30_000);
+  });
 });
 
 describe('audit trail', () => {

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { dynsecret, PASSPHRASE, startDynsecret, tempHome } from '../helpers/bin.js';
+import { emptyStore } from '../helpers/emulator.js';
 
 const GROUP = '5f1d2c3b4a5968778695a4b3';
 const createArgs = (name: string) => [
   'create', name, '--group-id', GROUP, '--public-key', 'abcdefgh', '--private-key-stdin', '--role', 'readWrite@app', '--no-verify',
 ];
 
+/** A store holding one config, opened with its session key. */
 async function sessionStore() {
-  const home = tempHome();
-  const first = await dynsecret(createArgs('seed'), { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE }, input: 'private-key-1' });
+  const { env } = emptyStore();
+  const first = await dynsecret(createArgs('seed'), { env, input: 'private-key-1' });
   expect(first.code).toBe(0);
-  const unlock = await dynsecret(['unlock'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE } });
-  const session = /'(.*)'/.exec(unlock.stdout)![1]!;
-  return { DYNSECRET_HOME: home, DYNSECRET_SESSION: session };
+  return env;
 }
 
 async function configNames(env: Record<string, string>): Promise<string[]> {

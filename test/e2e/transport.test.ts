@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
-import { createFlags, startEmulator, workspace } from '../helpers/emulator.js';
+import { createFlags, emptyStore, startEmulator, workspace } from '../helpers/emulator.js';
 import { startForwardProxy, type ForwardProxy } from '../helpers/proxy.js';
 
 describe('service accounts', () => {
   it('authenticate with OAuth client credentials; the token is fetched once and then reused from the store', async () => {
     const em = await startEmulator(['--apply-delay', '0s']);
-    const env = { DYNSECRET_HOME: tempHome(), DYNSECRET_PASSPHRASE: PASSPHRASE };
+    const { env } = emptyStore();
     const create = await dynsecret(
       ['create', 'sa-db', '--group-id', em.groupId, '--client-id', em.clientId, '--client-secret-stdin', '--base-url', em.url, '--role', 'readWrite@app', '--scope', 'Cluster0'],
       { env, input: em.clientSecret },
@@ -61,7 +61,7 @@ describe('TLS with a private CA', () => {
   it('fails cleanly without the CA, and works with --ca-file or NODE_EXTRA_CA_CERTS', async () => {
     const em = await startEmulator(['--apply-delay', '0s', '--tls-cert', certs.cert, '--tls-key', certs.key]);
     expect(em.url).toMatch(/^https:/);
-    const env = { DYNSECRET_HOME: tempHome(), DYNSECRET_PASSPHRASE: PASSPHRASE };
+    const { env } = emptyStore();
     const plain = await dynsecret(createFlags(em, { name: 'tls-db' }), { env, input: em.privateKey });
     expect(plain.code).not.toBe(0);
     expect(plain.stdout).toBe('');

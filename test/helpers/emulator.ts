@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll } from 'vitest';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { atFileEnd } from './file-end.js';
 import { z } from 'zod';
 import type { FaultSpec } from '../../src/emulator/faults.js';
 import type { LeaseRecord } from '../../src/store/schema.js';
 import { EncryptedStore } from '../../src/store/store.js';
-import { dynsecret, EMULATOR, PASSPHRASE, tempHome, type RunOptions, type RunResult } from './bin.js';
+import { dynsecret, EMULATOR, tempHome, type RunOptions, type RunResult } from './bin.js';
 
 /**
  * The Atlas emulator as a separate process on 127.0.0.1 with a random port, driven over real HTTP, plus
@@ -62,7 +65,7 @@ export interface Emulator extends EmulatorInfo {
 }
 
 const running = new Set<ChildProcess>();
-afterAll(async () => {
+atFileEnd(async () => {
   await Promise.all([...running].map(stopChild));
 });
 
@@ -140,16 +143,23 @@ export const createFlags = (em: EmulatorInfo, spec: ConfigSpec): string[] => [
 /** What `create` reads on stdin for the spec's credentials. */
 const secretFor = (em: EmulatorInfo, spec: ConfigSpec) => (spec.auth === 'serviceAccount' ? em.clientSecret : em.privateKey);
 
-/** A new store holding `configs`, created against the emulator (so `create` verifies them for real). */
+/**
+ * A new, empty store in `home`: a copy of the run's template (test/global-setup.ts), made with PASSPHRASE,
+ * which still opens it, and `env` to open it with its session key, as after `eval "$(dynsecret unlock)"`.
+ */
+export function emptyStore(home = tempHome()): { home: string; env: { DYNSECRET_HOME: string; DYNSECRET_SESSION: string } } {
+  const template = inject('storeTemplate');
+  copyFileSync(join(template.folder, 'store.json'), join(home, 'store.json'));
+  return { home, env: { DYNSECRET_HOME: home, DYNSECRET_SESSION: template.session } };
+}
+
+/**
+ * A new store holding `configs`, created against the emulator (so `create` verifies them for real). It starts
+ * as `emptyStore`, so setting it up derives no key.
+ */
 export async function workspace(em: EmulatorInfo, configs: ConfigSpec[], home = tempHome()): Promise<Workspace> {
-  const withPassphrase = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE };
-  const [first, ...rest] = configs;
-  if (first) await mustSucceed(dynsecret(createFlags(em, first), { env: withPassphrase, input: secretFor(em, first) }));
-  const unlock = await mustSucceed(dynsecret(['unlock'], { env: withPassphrase }));
-  const session = /DYNSECRET_SESSION='([^']+)'/.exec(unlock.stdout)?.[1];
-  if (session === undefined) throw new Error(`unlock printed no session: ${unlock.stdout}`);
-  const env = { DYNSECRET_HOME: home, DYNSECRET_SESSION: session };
-  for (const spec of rest) await mustSucceed(dynsecret(createFlags(em, spec), { env, input: secretFor(em, spec) }));
+  const { env } = emptyStore(home);
+  for (const spec of configs) await mustSucceed(dynsecret(createFlags(em, spec), { env, input: secretFor(em, spec) }));
   return {
     home,
     env,

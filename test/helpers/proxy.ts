@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 export interface ForwardProxy {
   url: string;
@@ -16,7 +16,7 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
   const forwards: string[] = [];
   const server = createServer((req, res) => {
     forwards.push(req.url ?? '');
-    const upstream = httpRequest(new URL(req.url ?? '/'), { method: req.method, headers: req.headers }, (answer) => {
+    const upstream = httpRequest(new URL(req.url ?? '/'), { method: req.method, headers: req.headers, agent: false }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
@@ -32,9 +32,17 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
       upstream.pipe(socket);
       socket.pipe(upstream);
     });
+    track(upstream);
     upstream.on('error', () => socket.destroy());
     socket.on('error', () => upstream.destroy());
   });
+  // Every socket on either side, so that closing the proxy ends tunnels and kept-alive connections at once.
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  server.on('connection', track);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the proxy has no address');
@@ -43,8 +51,8 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
     connects,
     forwards,
     close: () => new Promise((resolve) => {
-      server.closeAllConnections();
       server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
     }),
   };
 }

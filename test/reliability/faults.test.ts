@@ -3,7 +3,7 @@ import { usersOf } from '../helpers/emulator.js';
 import { expectDocumentedEnd, reconcile } from './support/checks.js';
 import { budget, STRESS } from './support/counts.js';
 import { recordFigures } from './support/figures.js';
-import { fleet, type Fleet } from './support/fleet.js';
+import { fleet, type Fleet } from '../helpers/fleet.js';
 import { codesFor, COMMANDS, FAULTS, faultFor, type CommandCase, type FaultCase, type Group } from './support/matrix.js';
 import { openStore } from './support/store.js';
 

@@ -85,8 +85,11 @@ describe('secret hygiene', () => {
     await step(['list', '--audit']);
     await step(['revoke', leases[0]!, '--env-file', envFile]);
     await step(['revoke', '--config', 'key-db', '--all', '--yes', '--json']);
+    // One command opens the store with the passphrase (a key derivation at full cost), the rest with the session.
+    const unlockedSession = session;
     session = '';
     await step(['revoke', '--expired'], {});
+    session = unlockedSession;
     await step(['list', 'key-db'], { fault: false });
     await step(['delete', 'sa-db', '--yes']);
     await step(['delete', 'key-db-2', '--yes', '--force']);
@@ -99,6 +102,7 @@ describe('secret hygiene', () => {
     const data = await openStore({ home, env: { DYNSECRET_PASSPHRASE: PASSPHRASE } });
     const tokens = data.tokens.map((t) => t.accessToken);
     const newPassphrase = 'the new passphrase 98765';
+    session = '';
     expect((await step(['passwd', '--new-passphrase-stdin'], { input: newPassphrase, fault: false })).code).toBe(0);
     const sessionKey = /DYNSECRET_SESSION='ds1_([^']+)'/.exec(unlocked.stdout)?.[1] ?? '';
     const secrets: [string, string][] = [

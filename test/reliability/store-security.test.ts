@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, lchownSync, watch, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, chownSync, lchownSync, watch, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as crypto from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -42,6 +42,18 @@ async function newStore(): Promise<{ folder: string; store: EncryptedStore }> {
     data.leases.push({ leaseId: 'ds-x-000000000000', config: 'x', createdAt: '2026-01-01T00:00:00Z', expiresAt: '2026-01-01T01:00:00Z', maxExpiresAt: '2026-01-02T00:00:00Z', status: 'active' });
   });
   return { folder, store };
+}
+
+/**
+ * A copy of one store that `newStore` made for this file (the same keys and contents), for the tests whose
+ * subject is not how a store is created: a copy costs no key derivation.
+ */
+let template: string | undefined;
+async function storeCopy(): Promise<{ folder: string }> {
+  template ??= (await newStore()).folder;
+  const folder = tempHome();
+  copyFileSync(storePath(template), storePath(folder));
+  return { folder };
 }
 
 const envelope = (folder: string) => JSON.parse(readFileSync(storePath(folder), 'utf8')) as {
@@ -89,7 +101,7 @@ describe('store security', () => {
     ['p 16', { p: 16 }],
   ];
   it.each(headers)('refuses a header claiming %s before deriving anything, leaving the file as it was', async (_what, kdf) => {
-    const { folder } = await newStore();
+    const { folder } = await storeCopy();
     const file = envelope(folder);
     writeFileSync(storePath(folder), JSON.stringify({ ...file, kdf: { ...file.kdf, ...kdf } }));
     const before = storeBytes(folder)!;
@@ -101,7 +113,7 @@ describe('store security', () => {
   });
 
   it('a store file and folder readable by others are narrowed back, with a warning', async () => {
-    const { folder } = await newStore();
+    const { folder } = await storeCopy();
     chmodSync(folder, 0o755);
     chmodSync(storePath(folder), 0o644);
     const result = await dynsecret(['list'], { env: { DYNSECRET_HOME: folder, DYNSECRET_PASSPHRASE: PASSPHRASE } });
@@ -115,7 +127,7 @@ describe('store security', () => {
   // Only root can hand a file to another user; defined only then, so nothing is skipped elsewhere.
   if (process.getuid?.() === 0) {
     it('a store owned by another user is refused with exit 3 and left as it was', async () => {
-      const { folder } = await newStore();
+      const { folder } = await storeCopy();
       chownSync(storePath(folder), 65534, 65534);
       const before = storeBytes(folder)!;
       const result = await dynsecret(['list'], { env: { DYNSECRET_HOME: folder, DYNSECRET_PASSPHRASE: PASSPHRASE } });
@@ -141,7 +153,7 @@ describe('store security', () => {
     });
 
     it('a planted store in the store folder is refused with exit 3, and no audit line is appended beside it', async () => {
-      const { folder } = await newStore();
+      const { folder } = await storeCopy();
       chownSync(storePath(folder), 65534, 65534);
       const before = storeBytes(folder)!;
       const result = await dynsecret(createArgs, { env: createEnv(folder) });

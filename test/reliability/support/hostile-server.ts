@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { afterAll } from 'vitest';
+import { atFileEnd } from '../../helpers/file-end.js';
 
 /**
  * A server that claims to be Atlas and answers every request with whatever a case says: control characters
@@ -17,8 +17,8 @@ export interface HostileServer {
 }
 
 const servers: Server[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise((resolve) => {
+atFileEnd(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => {
     s.closeAllConnections();
     s.close(resolve);
   })));

@@ -1,4 +1,4 @@
-import { afterAll } from 'vitest';
+import { atFileEnd } from '../../helpers/file-end.js';
 import type { RunResult } from '../../helpers/bin.js';
 import { recordFigures } from './figures.js';
 
@@ -12,8 +12,9 @@ export function tallyHostile(kind: string, result: RunResult): void {
   tally.set(kind, counts);
 }
 
-afterAll(async () => {
+atFileEnd(async () => {
   for (const [kind, counts] of tally) {
     await recordFigures(`hostile-${kind}`, { cases: Object.values(counts).reduce((a, b) => a + b, 0), byExitCode: counts, storeChanged: 0, stackTraces: 0 });
   }
+  tally.clear();
 });

@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync } from 'node:fs';
-import { dynsecret, tempHome } from '../../helpers/bin.js';
-import { startEmulator, workspace, type ConfigSpec, type Emulator, type Workspace } from '../../helpers/emulator.js';
-import { editStore, storePath } from './store.js';
+import { dynsecret, tempHome } from './bin.js';
+import { startEmulator, workspace, type ConfigSpec, type Emulator, type Workspace } from './emulator.js';
+import { join } from 'node:path';
+import { EncryptedStore } from '../../src/store/store.js';
 
 /**
  * Many emulators that share one API key and project, and stores copied from one template. Creating a store
@@ -26,13 +27,13 @@ export async function fleet(configs: ConfigSpec[]): Promise<Fleet> {
     emulator,
     workspace: async (em) => {
       const home = tempHome();
-      copyFileSync(storePath(template.home), storePath(home));
+      copyFileSync(join(template.home, 'store.json'), join(home, 'store.json'));
       const ws: Workspace = {
         home,
         env: { ...template.env, DYNSECRET_HOME: home },
         run: (args, options = {}) => dynsecret(args, { ...options, env: { ...template.env, DYNSECRET_HOME: home, ...options.env } }),
       };
-      await editStore(ws, (data) => {
+      await new EncryptedStore({ folder: home, keys: { session: ws.env.DYNSECRET_SESSION } }).update((data) => {
         for (const config of data.configs) config.baseUrl = em.url;
       });
       return ws;
