@@ -48,7 +48,7 @@ export interface SpawnOptions {
 export type Spawn = (file: string, args: readonly string[], options: SpawnOptions) => Promise<{ kill(signal: NodeJS.Signals): void }>;
 
 /** The real signals of this process. */
-export const processSignals: Signals = {
+const processSignals: Signals = {
   on: (signal, handler) => {
     process.on(signal, handler);
   },
@@ -58,7 +58,7 @@ export const processSignals: Signals = {
 };
 
 /** A real child process (node:child_process loaded only by the command that starts one). */
-export const processSpawn: Spawn = async (file, args, options) => {
+const processSpawn: Spawn = async (file, args, options) => {
   const { spawn } = await import('node:child_process');
   const child = spawn(file, args, { stdio: 'inherit', env: options.env });
   child.on('error', options.onError);
@@ -67,13 +67,13 @@ export const processSpawn: Spawn = async (file, args, options) => {
 };
 
 /** A real sleep (node:timers/promises loaded on first use). */
-export async function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
+async function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
   const { setTimeout: sleep } = await import('node:timers/promises');
   await sleep(ms, undefined, signal === undefined ? {} : { signal }).catch(() => undefined);
 }
 
 /** The audit log as commands and the CLI use it. */
-export type AuditTrail = Pick<AuditLog, 'path' | 'note' | 'flush'>;
+type AuditTrail = Pick<AuditLog, 'path' | 'note' | 'flush'>;
 
 export interface GlobalOptions {
   debug?: boolean;

@@ -33,14 +33,14 @@ export interface Prompts {
 }
 
 /** Decides colour per SPEC: only on a TTY, NO_COLOR and --no-color turn it off, FORCE_COLOR turns it on. */
-export function colorEnabled(env: Record<string, string | undefined>, stderrIsTty: boolean, flag: boolean | undefined): boolean {
+function colorEnabled(env: Record<string, string | undefined>, stderrIsTty: boolean, flag: boolean | undefined): boolean {
   if (flag === false) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return stderrIsTty && env.TERM !== 'dumb';
 }
 
-export type ColorLevel = 0 | 1 | 2 | 3;
+type ColorLevel = 0 | 1 | 2 | 3;
 
 /**
  * How much colour: 0 when `colorEnabled` says no. FORCE_COLOR=2 or 3 asks for 256 colours or truecolor;
@@ -74,7 +74,7 @@ export interface StdSystem {
   stream(): Pick<NodeJS.WriteStream, 'write' | 'isTTY' | 'columns'>;
 }
 
-export interface StdWriter {
+interface StdWriter {
   write(text: string): void;
   /** Whether the fd is a terminal; a pipe, a socket or a file is known not to be without making the stream. */
   isTerminal(): boolean;

@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import { renderColumns } from '../output/columns.js';
 import { renderJson } from '../output/formats.js';
 
-export interface ShowAuditOptions {
+interface ShowAuditOptions {
   config?: string;
   json?: boolean;
 }

@@ -14,7 +14,7 @@ import type { FlagSchema } from './define.js';
  */
 
 export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish', 'powershell'] as const;
-export type CompletionShell = (typeof COMPLETION_SHELLS)[number];
+type CompletionShell = (typeof COMPLETION_SHELLS)[number];
 
 /** What `dynsecret completion` parses (completion.command.ts); --list-configs is the scripts' own, hidden from help. */
 export const COMPLETION_FLAGS = { listConfigs: 'switch' } as const satisfies FlagSchema;

@@ -46,7 +46,7 @@ interface FlagValues {
 }
 
 /** The options a schema describes: only a `negatable` one is always there. */
-export type FlagsOf<S extends FlagSchema> = { [K in keyof S as S[K] extends 'negatable' ? never : K]?: FlagValues[S[K]] }
+type FlagsOf<S extends FlagSchema> = { [K in keyof S as S[K] extends 'negatable' ? never : K]?: FlagValues[S[K]] }
   & { [K in keyof S as S[K] extends 'negatable' ? K : never]: boolean };
 
 const FLAG_CHECKS: { [K in FlagKind]: { is: (value: unknown) => boolean; words: string } } = {

@@ -16,7 +16,7 @@ export const LEASE_FLAGS = {
   githubEnv: 'switch',
 } as const satisfies FlagSchema;
 
-export interface LeaseOptions extends LeaseRequest {
+interface LeaseOptions extends LeaseRequest {
   format?: string;
   envFile?: string;
 }

@@ -7,14 +7,14 @@ import { renderJson } from '../output/formats.js';
 import { formatRelative } from '../output/time.js';
 import type { LeaseRecord } from '../store/schema.js';
 
-export interface ListLeasesOptions {
+interface ListLeasesOptions {
   name: string;
   json?: boolean;
   remote?: boolean;
 }
 
 /** The stable JSON shape of a lease in `list NAME --json`. */
-export interface LeaseSummary {
+interface LeaseSummary {
   leaseId: string;
   config: string;
   username: string;

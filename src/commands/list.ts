@@ -8,13 +8,13 @@ import type { FlagSchema } from './define.js';
 /** What `dynsecret list` parses from its command line (list.command.ts): for configs, a config's leases or the audit trail. */
 export const LIST_FLAGS = { json: 'switch', remote: 'switch', audit: 'switch', fromFile: 'value' } as const satisfies FlagSchema;
 
-export interface ListOptions {
+interface ListOptions {
   name?: string;
   json?: boolean;
 }
 
 /** The stable JSON shape of a config in `list --json`; never a secret. */
-export interface ConfigSummary {
+interface ConfigSummary {
   name: string;
   groupId: string;
   baseUrl: string;
@@ -30,7 +30,7 @@ export interface ConfigSummary {
   createdAt: string;
 }
 
-export function summarizeConfig(config: DynamicSecretConfig): ConfigSummary {
+function summarizeConfig(config: DynamicSecretConfig): ConfigSummary {
   return {
     name: config.name,
     groupId: config.groupId,
@@ -47,7 +47,7 @@ export function summarizeConfig(config: DynamicSecretConfig): ConfigSummary {
   };
 }
 
-export async function renderConfigs(summaries: readonly ConfigSummary[], paint?: ChalkInstance): Promise<string> {
+async function renderConfigs(summaries: readonly ConfigSummary[], paint?: ChalkInstance): Promise<string> {
   if (summaries.length === 0) return '';
   return renderColumns(
     ['NAME', 'PROJECT', 'ROLES', 'SCOPES', 'DEFAULT TTL', 'MAX TTL'],

@@ -8,7 +8,7 @@ import type { FlagSchema } from './define.js';
 /** What `dynsecret passwd` parses from its command line (passwd.command.ts). */
 export const PASSWD_FLAGS = { newPassphraseStdin: 'switch' } as const satisfies FlagSchema;
 
-export interface PasswdOptions {
+interface PasswdOptions {
   newPassphraseStdin?: boolean;
 }
 

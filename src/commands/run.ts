@@ -35,13 +35,13 @@ export interface RunOptions {
 }
 
 /** dynsecret's own secrets: the child gets the lease, never the keys to make more. */
-export const WITHHELD_FROM_CHILD = [
+const WITHHELD_FROM_CHILD = [
   'DYNSECRET_PASSPHRASE', 'DYNSECRET_SESSION', 'MONGODB_ATLAS_PRIVATE_API_KEY', 'MONGODB_ATLAS_CLIENT_SECRET',
 ] as const;
 const RELAYED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
 
-export function childEnvironment(env: Record<string, string | undefined>, vars: readonly (readonly [string, string])[]) {
+function childEnvironment(env: Record<string, string | undefined>, vars: readonly (readonly [string, string])[]) {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && !(WITHHELD_FROM_CHILD as readonly string[]).includes(key)) result[key] = value;
@@ -51,7 +51,7 @@ export function childEnvironment(env: Record<string, string | undefined>, vars: 
 }
 
 /** The status a shell would report: the child's exit code, or 128 + n when signal n ended it. */
-export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;
   return 128 + (signal === null ? 0 : (SIGNAL_NUMBERS[signal] ?? 1));
 }

@@ -7,7 +7,7 @@ import { writeFileSafely } from '../fs/safe-write.js';
 import { applyEnvUpdates, removeEnvKeys, type EnvFileFormat } from './env-text.js';
 import type { Variable } from './formats.js';
 
-export interface EnvFileOptions {
+interface EnvFileOptions {
   /** How long to wait for another writer of the same file (default 10 s). */
   lockWaitMs?: number;
 }

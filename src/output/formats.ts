@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { quoteDotenv, quoteFish, quotePowerShell, quoteShell } from './quoting.js';
 
 export type OutputFormat = 'shell' | 'fish' | 'powershell' | 'dotenv' | 'json' | 'table';
-export type VariableFormat = Exclude<OutputFormat, 'json' | 'table'>;
+type VariableFormat = Exclude<OutputFormat, 'json' | 'table'>;
 export type Variable = readonly [name: string, value: string];
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -17,7 +17,7 @@ export function checkVariableName(name: string): void {
 }
 
 /** Names are checked and values may not hold NUL, which no environment variable can. */
-export function checkVariable(name: string, value: string): void {
+function checkVariable(name: string, value: string): void {
   checkVariableName(name);
   if (value.includes('\0')) throw new UsageError(`The value of ${name} contains a NUL character`);
 }

@@ -59,7 +59,7 @@ export function leaseVariables(lease: IssuedLease, prefix = ''): Variable[] {
 }
 
 /** The stable JSON of `lease --format json`. */
-export function leaseJson(lease: IssuedLease) {
+function leaseJson(lease: IssuedLease) {
   return {
     leaseId: lease.leaseId,
     config: lease.config,

@@ -14,7 +14,7 @@ import type { Store } from './store-api.js';
 
 export const STORE_FILE = 'store.json';
 
-export interface StoreOptions {
+interface StoreOptions {
   folder: string;
   keys: KeySources;
   lock?: Partial<LockOptions>;
