@@ -24,16 +24,30 @@
 // Anything that goes wrong leaves the file compiled as Node compiles it: a cache is only ever a speed-up.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const {
-  closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
 } = require('node:fs');
 const { dirname, isAbsolute, join, relative, sep } = require('node:path');
 
 /** The platform cache folder as env-paths has it (`cache`), plus dynsecret's name and the cache's own. */
 function cacheFolderFor(env, platform, home) {
   if (platform === 'win32') return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'dynsecret', 'Cache', 'node-compile-cache');
-  const base = platform === 'darwin'
-    ? join(home, 'Library', 'Caches')
-    : env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(home, '.cache');
+  const base =
+    platform === 'darwin'
+      ? join(home, 'Library', 'Caches')
+      : env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)
+        ? env.XDG_CACHE_HOME
+        : join(home, '.cache');
   return join(base, 'dynsecret', 'node-compile-cache');
 }
 
@@ -180,7 +194,8 @@ function installCodeCache(folder, dist) {
   const { Script, constants } = require('node:vm');
   const { isAscii } = require('node:buffer');
   // import() as Node's own loader has it, where Node has the constant for it (20.12+); the bundle has none.
-  const dynamicImport = constants && constants.USE_MAIN_CONTEXT_DEFAULT_LOADER ? { importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER } : {};
+  const dynamicImport =
+    constants && constants.USE_MAIN_CONTEXT_DEFAULT_LOADER ? { importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER } : {};
   const root = join(folder, `code-cache-${process.version}-${process.arch}`, pathHash(dist));
   const inside = `${dist}${sep}`;
   let epoch = 0;

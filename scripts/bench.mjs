@@ -47,7 +47,16 @@ const machine = {
 };
 
 await buildPrivateCopy();
-const emulatorArgs = ['--apply-delay', '0s', '--max-users', '5000', '--rate-capacity', String(settings.rateCapacity), '--rate-per-minute', String(settings.ratePerMinute)];
+const emulatorArgs = [
+  '--apply-delay',
+  '0s',
+  '--max-users',
+  '5000',
+  '--rate-capacity',
+  String(settings.rateCapacity),
+  '--rate-per-minute',
+  String(settings.ratePerMinute),
+];
 const slow = await startEmulator([...emulatorArgs, '--latency', `${settings.latencyMs}ms`]);
 const fast = await startEmulator(emulatorArgs);
 try {
@@ -70,13 +79,25 @@ try {
     log(title);
     return measure(progress(name));
   };
-  const startup = await section('startup', 'Start-up', (p) => measureStartup({ small: one, large: sized[1000], local, rounds: settings.startupRounds, progress: p }));
-  const commands = await section('commands', 'Commands against the emulator', (p) => measureCommands({ emulator: slow, home: small, rounds: settings.commandRounds, progress: p }));
+  const startup = await section('startup', 'Start-up', (p) =>
+    measureStartup({ small: one, large: sized[1000], local, rounds: settings.startupRounds, progress: p }),
+  );
+  const commands = await section('commands', 'Commands against the emulator', (p) =>
+    measureCommands({ emulator: slow, home: small, rounds: settings.commandRounds, progress: p }),
+  );
   const unlock = await section('unlock', 'Unlock', (p) => measureUnlock({ home: sized[10], rounds: settings.unlockRounds, progress: p }));
   const scale = await section('scale', 'Scale', (p) => measureScale({ homes: sized, rounds: settings.scaleRounds, progress: p }));
-  const bulk = await section('bulk', 'Bulk revoke', (p) => measureBulk({
-    emulator: slow, home: bulkHome, seed, sequentialBin, count: settings.bulkLeases, rounds: settings.bulkRounds, progress: p,
-  }));
+  const bulk = await section('bulk', 'Bulk revoke', (p) =>
+    measureBulk({
+      emulator: slow,
+      home: bulkHome,
+      seed,
+      sequentialBin,
+      count: settings.bulkLeases,
+      rounds: settings.bulkRounds,
+      progress: p,
+    }),
+  );
 
   const results = {
     finishedAt: new Date().toISOString(),

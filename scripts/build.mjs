@@ -26,8 +26,15 @@ const zodMiniOnItsOwn = {
       if (found.errors.length > 0) return { errors: found.errors };
       return { path: found.path, namespace: 'zod-mini' };
     });
-    b.onResolve({ filter: /^\.\.?\//, namespace: 'zod-mini' }, (args) => ({ path: resolve(dirname(args.importer), args.path), namespace: 'zod-mini' }));
-    b.onLoad({ filter: /./, namespace: 'zod-mini' }, async (args) => ({ contents: await readFile(args.path, 'utf8'), loader: 'js', resolveDir: dirname(args.path) }));
+    b.onResolve({ filter: /^\.\.?\//, namespace: 'zod-mini' }, (args) => ({
+      path: resolve(dirname(args.importer), args.path),
+      namespace: 'zod-mini',
+    }));
+    b.onLoad({ filter: /./, namespace: 'zod-mini' }, async (args) => ({
+      contents: await readFile(args.path, 'utf8'),
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
   },
 };
 
@@ -39,7 +46,8 @@ const lazyChildProcess = {
   name: 'lazy-child-process',
   setup(b) {
     b.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-child-process' } : undefined));
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-child-process' } : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
       contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
       loader: 'js',
@@ -55,7 +63,8 @@ const noTableColours = {
   name: 'no-table-colours',
   setup(b) {
     b.onResolve({ filter: /^@colors\/colors/ }, (args) =>
-      (/[\\/]node_modules[\\/]cli-table3[\\/]/.test(args.importer) ? { path: 'colors', namespace: 'no-table-colours' } : undefined));
+      /[\\/]node_modules[\\/]cli-table3[\\/]/.test(args.importer) ? { path: 'colors', namespace: 'no-table-colours' } : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'no-table-colours' }, () => ({ contents: 'module.exports = undefined;', loader: 'js' }));
   },
 };
@@ -65,7 +74,12 @@ const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'n
 /** An ES module chunk as CommonJS: imports become require(), `import()` a require() behind a promise. */
 async function toCommonJs(text) {
   const { code } = await transform(text, {
-    loader: 'js', format: 'cjs', platform: 'node', target: 'node20', supported: { 'dynamic-import': false }, logLevel: 'warning',
+    loader: 'js',
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    supported: { 'dynamic-import': false },
+    logLevel: 'warning',
   });
   return code;
 }
@@ -114,11 +128,17 @@ const EAGER_REQUIRE = /^var \w+ = require\("(\.\.?\/[^"]+\.js)"\);$/gm;
 export function carryEagerChunks(files) {
   const eager = new Map();
   for (const [name, code] of files) {
-    eager.set(name, [...code.matchAll(EAGER_REQUIRE)].map((m) => posix.join(posix.dirname(name), m[1])).filter((dep) => files.has(dep)));
+    eager.set(
+      name,
+      [...code.matchAll(EAGER_REQUIRE)].map((m) => posix.join(posix.dirname(name), m[1])).filter((dep) => files.has(dep)),
+    );
   }
   // Large chunks stay in their own files: loading a file costs little beside their size, and copies would not.
   for (const [name, deps] of eager) {
-    eager.set(name, deps.filter((dep) => files.get(dep).length <= MAX_CARRIED_BYTES));
+    eager.set(
+      name,
+      deps.filter((dep) => files.get(dep).length <= MAX_CARRIED_BYTES),
+    );
   }
   const carried = new Map();
   for (const name of files.keys()) {
@@ -139,15 +159,18 @@ export function carryEagerChunks(files) {
     }
     const root = posix.relative(posix.dirname(name), '.') || '.';
     const inside = new Set(order);
-    const direct = (code, from) => code.replace(EAGER_REQUIRE, (line, request) => {
-      const dep = posix.join(posix.dirname(from), request);
-      return inside.has(dep) ? line.replace(`require("${request}")`, `__dynsecretCarried(${JSON.stringify(dep)})`) : line;
-    });
+    const direct = (code, from) =>
+      code.replace(EAGER_REQUIRE, (line, request) => {
+        const dep = posix.join(posix.dirname(from), request);
+        return inside.has(dep) ? line.replace(`require("${request}")`, `__dynsecretCarried(${JSON.stringify(dep)})`) : line;
+      });
     // A directive prologue stays first, where it is one.
     const [, prologue = '', , body = ''] = /^((?:(["'])use strict\2;\n)?)([\s\S]*)$/.exec(files.get(name)) ?? [];
     const parts = [`${prologue}${CARRIER.replace('ROOT', JSON.stringify(root))}`];
     for (const dep of order) {
-      parts.push(`__dynsecretCarried.run(${JSON.stringify(dep)}, function (exports, require, module, __filename, __dirname) {\n${direct(files.get(dep), dep)}});`);
+      parts.push(
+        `__dynsecretCarried.run(${JSON.stringify(dep)}, function (exports, require, module, __filename, __dirname) {\n${direct(files.get(dep), dep)}});`,
+      );
     }
     parts.push(direct(body, name));
     carried.set(name, parts.join('\n'));
@@ -178,12 +201,18 @@ export async function buildDynsecret({ outdir = 'dist', plugins = [] } = {}) {
     // The emulator's start-up is not on anyone's hot path: one plain CommonJS file.
     build({ ...common, entryPoints: { emulator: 'src/emulator/main.ts' }, outdir: target, format: 'cjs' }),
   ]);
-  const files = new Map(await Promise.all(cli.outputFiles.map(async (file) => [posix.normalize(relative(target, file.path).split(sep).join('/')), await toCommonJs(file.text)])));
-  await Promise.all([...carryEagerChunks(files)].map(async ([name, code]) => {
-    const path = resolve(target, name);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, code);
-  }));
+  const files = new Map(
+    await Promise.all(
+      cli.outputFiles.map(async (file) => [posix.normalize(relative(target, file.path).split(sep).join('/')), await toCommonJs(file.text)]),
+    ),
+  );
+  await Promise.all(
+    [...carryEagerChunks(files)].map(async ([name, code]) => {
+      const path = resolve(target, name);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, code);
+    }),
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

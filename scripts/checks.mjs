@@ -18,18 +18,23 @@ if (names.length === 0 || unknown.length > 0) {
 
 const env = { ...process.env, PATH: [join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter) };
 const started = Date.now();
-const results = await Promise.all(names.map((name) => new Promise((resolve) => {
-  const child = spawn('sh', ['-c', scripts[name]], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = [];
-  child.stdout.on('data', (chunk) => output.push(chunk));
-  child.stderr.on('data', (chunk) => output.push(chunk));
-  child.on('error', (error) => resolve({ name, code: 1, output: Buffer.from(`${error.message}\n`) }));
-  child.on('close', (code, signal) => {
-    const result = { name, code: code ?? 1, signal, output: Buffer.concat(output), seconds: (Date.now() - started) / 1000 };
-    const status = result.code === 0 ? 'ok' : signal ? `killed by ${signal}` : `failed (exit ${result.code})`;
-    process.stdout.write(`> ${name}: ${scripts[name]}  [${status}, ${result.seconds.toFixed(1)} s]\n`);
-    if (result.output.length > 0) process.stdout.write(result.output);
-    resolve(result);
-  });
-})));
+const results = await Promise.all(
+  names.map(
+    (name) =>
+      new Promise((resolve) => {
+        const child = spawn('sh', ['-c', scripts[name]], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const output = [];
+        child.stdout.on('data', (chunk) => output.push(chunk));
+        child.stderr.on('data', (chunk) => output.push(chunk));
+        child.on('error', (error) => resolve({ name, code: 1, output: Buffer.from(`${error.message}\n`) }));
+        child.on('close', (code, signal) => {
+          const result = { name, code: code ?? 1, signal, output: Buffer.concat(output), seconds: (Date.now() - started) / 1000 };
+          const status = result.code === 0 ? 'ok' : signal ? `killed by ${signal}` : `failed (exit ${result.code})`;
+          process.stdout.write(`> ${name}: ${scripts[name]}  [${status}, ${result.seconds.toFixed(1)} s]\n`);
+          if (result.output.length > 0) process.stdout.write(result.output);
+          resolve(result);
+        });
+      }),
+  ),
+);
 process.exitCode = results.every((result) => result.code === 0) ? 0 : 1;

@@ -32,7 +32,12 @@ const env = {
 };
 
 function shell(script) {
-  console.log(script.split('\n').map((line) => `  $ ${line}`).join('\n'));
+  console.log(
+    script
+      .split('\n')
+      .map((line) => `  $ ${line}`)
+      .join('\n'),
+  );
   const result = spawnSync('sh', ['-c', script], { env, stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`the demo step failed with exit ${result.status}`);
 }
@@ -40,17 +45,21 @@ function shell(script) {
 try {
   say(`An Atlas emulator is running at ${atlas.url} (project ${atlas.groupId}).`);
   say('Define a dynamic secret: leased users get readWrite on "app", on Cluster0, for 1h by default (8h at most).');
-  shell(`$DYNSECRET create app-db --group-id ${atlas.groupId} --base-url ${atlas.url} --role readWrite@app --scope Cluster0 --default-ttl 1h --max-ttl 8h`);
+  shell(
+    `$DYNSECRET create app-db --group-id ${atlas.groupId} --base-url ${atlas.url} --role readWrite@app --scope Cluster0 --default-ttl 1h --max-ttl 8h`,
+  );
   shell('$DYNSECRET list');
   say('Lease a user and load it into this shell; --wait returns once Atlas has applied it to the cluster.');
-  shell([
-    'eval "$($DYNSECRET lease app-db --ttl 30m --wait)"',
-    'echo "DB_USERNAME=$DB_USERNAME, a ${#DB_PASSWORD}-character password, lease expires $DYNSECRET_LEASE_EXPIRES_AT"',
-    'echo "MONGODB_URI=$(echo "$MONGODB_URI" | sed "s/:[^:@]*@/:****@/")"',
-    '$DYNSECRET list app-db',
-    '$DYNSECRET renew "$DYNSECRET_LEASE_ID" --ttl 2h',
-    '$DYNSECRET revoke "$DYNSECRET_LEASE_ID"',
-  ].join('\n'));
+  shell(
+    [
+      'eval "$($DYNSECRET lease app-db --ttl 30m --wait)"',
+      'echo "DB_USERNAME=$DB_USERNAME, a ${#DB_PASSWORD}-character password, lease expires $DYNSECRET_LEASE_EXPIRES_AT"',
+      'echo "MONGODB_URI=$(echo "$MONGODB_URI" | sed "s/:[^:@]*@/:****@/")"',
+      '$DYNSECRET list app-db',
+      '$DYNSECRET renew "$DYNSECRET_LEASE_ID" --ttl 2h',
+      '$DYNSECRET revoke "$DYNSECRET_LEASE_ID"',
+    ].join('\n'),
+  );
   say('Or let dynsecret hold the lease for exactly as long as a command runs:');
   shell('$DYNSECRET run app-db -- sh -c \'echo "the command runs as $DB_USERNAME"\'');
   shell('$DYNSECRET list app-db');

@@ -18,7 +18,12 @@ export function configFileOption(command: string, name: string | undefined, from
  * has none (no NAME), `run app-db --from-file f -- npm test` has one. `withValue` are the options that take
  * the next token as their value; `withOptionalValue` take it unless it starts with `-`.
  */
-export function operandsBeforeDashDash(argv: readonly string[], sub: string, withValue: readonly string[], withOptionalValue: readonly string[]): number {
+export function operandsBeforeDashDash(
+  argv: readonly string[],
+  sub: string,
+  withValue: readonly string[],
+  withOptionalValue: readonly string[],
+): number {
   const start = argv.indexOf(sub);
   let count = 0;
   for (let i = start + 1; i < argv.length; i++) {

@@ -24,7 +24,16 @@ import { VERSION } from './version.js';
 
 /** The commands, in the order `--help` lists them; each definition is in `src/commands/NAME.command.ts`. */
 const COMMANDS: readonly DefineCommand[] = [
-  defineCreate, defineLease, defineRun, defineRenew, defineRevoke, defineList, defineDelete, defineUnlock, defineUpdate, definePasswd,
+  defineCreate,
+  defineLease,
+  defineRun,
+  defineRenew,
+  defineRevoke,
+  defineList,
+  defineDelete,
+  defineUnlock,
+  defineUpdate,
+  definePasswd,
   defineCompletion,
 ];
 
@@ -72,7 +81,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       // The work is done (a lease may exist): an audit log that cannot be written must not swallow its output.
       if (audit) {
         await context.audit.flush(audit.command).catch((error: unknown) => {
-          writeErr(visible(`warning: could not append to the audit log ${context.audit.path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`));
+          writeErr(
+            visible(
+              `warning: could not append to the audit log ${context.audit.path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+            ),
+          );
         });
       }
       if (typeof output === 'string') stdout.write(output);

@@ -105,9 +105,8 @@ export async function createContext(options: GlobalOptions, configFile?: ConfigF
   const io = processIo(env, options.color);
   const prompts = inquirerPrompts();
   const debug = options.debug ? (line: string) => io.error(`debug: ${line}`) : () => undefined;
-  const { store, auditPath } = configFile === undefined
-    ? await encryptedStore(env, io, prompts, debug, options)
-    : await memoryStore(env, io, configFile, options);
+  const { store, auditPath } =
+    configFile === undefined ? await encryptedStore(env, io, prompts, debug, options) : await memoryStore(env, io, configFile, options);
   const clients = new Map<string, Promise<AtlasClient>>();
   // Only the encrypted store outlives the process, so only it caches service-account tokens.
   const encrypted = store instanceof EncryptedStore ? store : undefined;
@@ -132,7 +131,14 @@ export async function createContext(options: GlobalOptions, configFile?: ConfigF
       return client;
     },
     close: async () => {
-      await Promise.all([...clients.values()].map((client) => client.then((c) => c.close(), () => undefined)));
+      await Promise.all(
+        [...clients.values()].map((client) =>
+          client.then(
+            (c) => c.close(),
+            () => undefined,
+          ),
+        ),
+      );
     },
     debug,
   };
@@ -144,7 +150,11 @@ interface ChosenStore {
 }
 
 async function encryptedStore(
-  env: Record<string, string | undefined>, io: Io, prompts: Prompts, debug: (line: string) => void, options: GlobalOptions,
+  env: Record<string, string | undefined>,
+  io: Io,
+  prompts: Prompts,
+  debug: (line: string) => void,
+  options: GlobalOptions,
 ): Promise<ChosenStore> {
   const folder = await storeFolder(env);
   const store = new EncryptedStore({
@@ -166,7 +176,10 @@ async function encryptedStore(
 
 /** `--from-file`: the file's config (secrets from the file or the environment), checked as `create` checks it. */
 async function memoryStore(
-  env: Record<string, string | undefined>, io: Io, configFile: ConfigFileOption, options: GlobalOptions,
+  env: Record<string, string | undefined>,
+  io: Io,
+  configFile: ConfigFileOption,
+  options: GlobalOptions,
 ): Promise<ChosenStore> {
   const [{ configFromFile }, { MemoryStore }] = await Promise.all([import('./config/from-file.js'), import('./store/memory-store.js')]);
   const { config, warnings } = await configFromFile(configFile.path, env, new Date(), configFile.name);

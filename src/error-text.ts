@@ -43,7 +43,10 @@ export function describeError(error: unknown): ErrorText {
   if (expected !== undefined) return { ...expected, origin: 'expected' };
   if (isCommanderError(error)) {
     if (error.exitCode === 0) return { ...words('', ExitCode.ok), origin: 'quiet' };
-    return { ...words(error.message.replace(/^error: /, ''), ExitCode.usage, 'See dynsecret --help, or dynsecret COMMAND --help.'), origin: 'usage' };
+    return {
+      ...words(error.message.replace(/^error: /, ''), ExitCode.usage, 'See dynsecret --help, or dynsecret COMMAND --help.'),
+      origin: 'usage',
+    };
   }
   const message = `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
   return { ...words(message, ExitCode.failure, 'Run again with --debug for details.'), origin: 'unexpected' };
@@ -111,12 +114,18 @@ function apiSentence(error: AtlasApiError): [string, ExitCodeValue, string?] {
           'Remove expired leases with `dynsecret revoke --expired` and look for strays with `dynsecret list NAME --remote`.',
         ];
       }
-      return [`the ${PRINCIPAL[subject.authKind]} is not allowed to ${where}: give it the Project Owner role on project ${project}`, ExitCode.auth];
+      return [
+        `the ${PRINCIPAL[subject.authKind]} is not allowed to ${where}: give it the Project Owner role on project ${project}`,
+        ExitCode.auth,
+      ];
     }
     case 'not-found':
       if (code === 'GROUP_NOT_FOUND') return [`no Atlas project ${project}: check --group-id`, ExitCode.notFound];
       if (code === 'USERNAME_NOT_FOUND') {
-        return [`Atlas has no database user named ${subject.username ?? 'like that'} in project ${project}: it was revoked or has expired`, ExitCode.notFound];
+        return [
+          `Atlas has no database user named ${subject.username ?? 'like that'} in project ${project}: it was revoked or has expired`,
+          ExitCode.notFound,
+        ];
       }
       if (code === 'CLUSTER_NOT_FOUND') {
         return [`no cluster named ${subject.cluster ?? 'like that'} in project ${project}: check the cluster name`, ExitCode.notFound];
@@ -124,7 +133,10 @@ function apiSentence(error: AtlasApiError): [string, ExitCodeValue, string?] {
       return [`Atlas found nothing at ${where}: check --base-url`, ExitCode.notFound];
     case 'conflict':
       if (subject.creating === true && subject.username !== undefined) {
-        return [`a database user named ${subject.username} already exists in project ${project}: choose another username`, ExitCode.failure];
+        return [
+          `a database user named ${subject.username} already exists in project ${project}: choose another username`,
+          ExitCode.failure,
+        ];
       }
       break;
     case 'bad-request': {
@@ -154,19 +166,28 @@ function tokenSentence(error: AtlasApiError): [string, ExitCodeValue] {
     case 'unauthorized':
       return [`the service account's client ID or secret is wrong: check them in Atlas (${SA_PLACE})`, ExitCode.auth];
     case 'forbidden':
-      return [`Atlas refused the service account a token: check in Atlas (${SA_PLACE}) that it is active and allows this machine's IP address`, ExitCode.auth];
+      return [
+        `Atlas refused the service account a token: check in Atlas (${SA_PLACE}) that it is active and allows this machine's IP address`,
+        ExitCode.auth,
+      ];
     case 'rate-limited':
       return ['Atlas kept rate-limiting token requests for the service account: wait a minute and try again', ExitCode.transient];
     case 'server':
       return [`Atlas failed with HTTP ${error.status} on ${error.method} ${error.path}: try again in a few minutes`, ExitCode.transient];
     default:
-      return [`Atlas refused the token request with HTTP ${error.status}${error.detail === undefined ? '' : `: ${error.detail}`}`, ExitCode.failure];
+      return [
+        `Atlas refused the token request with HTTP ${error.status}${error.detail === undefined ? '' : `: ${error.detail}`}`,
+        ExitCode.failure,
+      ];
   }
 }
 
 function responseWords(error: AtlasResponseError): Words {
   if (error.kind === 'unsupported-auth') {
-    return words(`Atlas asked for a kind of digest authentication dynsecret does not support (${error.problem}): report this to the dynsecret maintainers`, ExitCode.failure);
+    return words(
+      `Atlas asked for a kind of digest authentication dynsecret does not support (${error.problem}): report this to the dynsecret maintainers`,
+      ExitCode.failure,
+    );
   }
   const request = error.method === undefined || error.path === undefined ? '' : ` to ${error.method} ${error.path}`;
   return words(`Atlas sent an unexpected response${request}: ${error.problem}`, ExitCode.failure);
@@ -183,7 +204,10 @@ function networkWords(error: AtlasNetworkError): Words {
     case 'timeout':
       return words(`${host} did not answer in time (${reason}): check the network and try again`, ExitCode.transient);
     case 'unreachable':
-      return words(`could not reach ${host}: ${reason} (${code}); check the network, the proxy settings and --base-url`, ExitCode.transient);
+      return words(
+        `could not reach ${host}: ${reason} (${code}); check the network, the proxy settings and --base-url`,
+        ExitCode.transient,
+      );
   }
 }
 

@@ -144,11 +144,19 @@ function guardedStdout(): NodeJS.WriteStream {
   return process.stdout;
 }
 
-const processSystem = (stream: () => NodeJS.WriteStream): StdSystem => ({ platform: process.platform, fstat: fstatSync, writeSync, stream });
+const processSystem = (stream: () => NodeJS.WriteStream): StdSystem => ({
+  platform: process.platform,
+  fstat: fstatSync,
+  writeSync,
+  stream,
+});
 
 /** This process's stdout and stderr. */
 export const stdout = stdWriter(1, processSystem(guardedStdout));
-export const stderr = stdWriter(2, processSystem(() => process.stderr));
+export const stderr = stdWriter(
+  2,
+  processSystem(() => process.stderr),
+);
 
 export function processIo(env: Record<string, string | undefined>, colorFlag: boolean | undefined): Io {
   // Asked on first use: touching process.stdin sets up a stream (a socket for a pipe) that most commands
@@ -179,9 +187,10 @@ export function processIo(env: Record<string, string | undefined>, colorFlag: bo
     },
     // stdout carries data: colour there only on a terminal, even under FORCE_COLOR (a CI job that forces
     // colour in its log must still get plain tables through a pipe).
-    painter: (stream) => loadPainter(stream === 'stdout'
-      ? (stdout.isTerminal() ? colorLevel(env, true, colorFlag) : 0)
-      : colorLevel(env, tty.stderr, colorFlag)),
+    painter: (stream) =>
+      loadPainter(
+        stream === 'stdout' ? (stdout.isTerminal() ? colorLevel(env, true, colorFlag) : 0) : colorLevel(env, tty.stderr, colorFlag),
+      ),
     // Lines may quote Atlas or argv: control characters in them are shown, never sent to the terminal.
     error: (line) => {
       stderr.write(`${visible(line)}\n`);
@@ -205,7 +214,12 @@ export function processIo(env: Record<string, string | undefined>, colorFlag: bo
 export function inquirerPrompts(): Prompts {
   const load = () => import('@inquirer/prompts');
   // process.stderr is touched only when a prompt is shown (making it costs a command that never prompts).
-  const context = { get output() { return process.stderr; }, clearPromptOnDone: false };
+  const context = {
+    get output() {
+      return process.stderr;
+    },
+    clearPromptOnDone: false,
+  };
   const interrupted = (error: unknown): never => {
     if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) {
       throw new InterruptedError();

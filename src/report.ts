@@ -29,4 +29,3 @@ export function report(error: unknown, debug: boolean, writeRaw: (line: string) 
   if (stack) stack.split('\n').forEach(write);
   return text.exitCode;
 }
-

@@ -21,10 +21,15 @@ export async function measureBulk({ emulator, home, seed, sequentialBin, count, 
     }
     progress?.(round + 1, rounds);
   }
-  const out = Object.fromEntries(Object.entries(samples).map(([name, s]) => [name, {
-    ...summarize(s.ms),
-    requests: { min: Math.min(...s.requests), max: Math.max(...s.requests) },
-    rateLimited: Math.max(...s.rateLimited),
-  }]));
+  const out = Object.fromEntries(
+    Object.entries(samples).map(([name, s]) => [
+      name,
+      {
+        ...summarize(s.ms),
+        requests: { min: Math.min(...s.requests), max: Math.max(...s.requests) },
+        rateLimited: Math.max(...s.rateLimited),
+      },
+    ]),
+  );
   return { leases: count, ...out, speedup: Math.round((out.sequential.median / out.bulk.median) * 100) / 100, floor: count + 1 };
 }

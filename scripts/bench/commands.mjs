@@ -38,15 +38,22 @@ export async function measureCommands({ emulator, home, rounds, progress }) {
     await counted('renew', dynsecret(['renew', leased, '--ttl', '2h']), home.env);
     await counted('revoke', dynsecret(['revoke', leased]), home.env);
     await counted('run --no-wait', dynsecret(['run', CONFIG, '--no-wait', '--', 'true']), home.env);
-    const sa = leaseIdOf((await counted('lease (service account, cached token)', dynsecret(['lease', SA_CONFIG, '--format', 'json']), home.env)).stdout);
+    const sa = leaseIdOf(
+      (await counted('lease (service account, cached token)', dynsecret(['lease', SA_CONFIG, '--format', 'json']), home.env)).stdout,
+    );
     await untimed(dynsecret(['revoke', waited, sa]));
     progress?.(round + 1, rounds);
   }
-  return Object.fromEntries(Object.entries(samples).map(([name, s]) => [name, {
-    ...summarize(s.ms),
-    requests: { min: Math.min(...s.requests), max: Math.max(...s.requests) },
-    floor: FLOORS[name].floor,
-    why: FLOORS[name].why,
-    rateLimited: s.statuses.filter((status) => status === 429).length,
-  }]));
+  return Object.fromEntries(
+    Object.entries(samples).map(([name, s]) => [
+      name,
+      {
+        ...summarize(s.ms),
+        requests: { min: Math.min(...s.requests), max: Math.max(...s.requests) },
+        floor: FLOORS[name].floor,
+        why: FLOORS[name].why,
+        rateLimited: s.statuses.filter((status) => status === 429).length,
+      },
+    ]),
+  );
 }

@@ -31,9 +31,10 @@ export async function startEmulator(args) {
     },
     clearRequests: () => control('DELETE', '/__emulator/requests'),
     state: () => control('GET', '/__emulator/state'),
-    stop: () => new Promise((resolve) => {
-      child.once('exit', resolve);
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
   };
 }

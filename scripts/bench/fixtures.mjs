@@ -27,8 +27,16 @@ export const dynsecret = (args) => [process.execPath, DYNSECRET_BIN, ...args];
 
 /** `create` arguments for a config against `emulator`, scoped to its first cluster. */
 export const createArgs = (name, emulator) => [
-  'create', name, '--group-id', emulator.groupId, '--base-url', emulator.url,
-  '--role', 'readWrite@app', '--scope', emulator.clusters[0],
+  'create',
+  name,
+  '--group-id',
+  emulator.groupId,
+  '--base-url',
+  emulator.url,
+  '--role',
+  'readWrite@app',
+  '--scope',
+  emulator.clusters[0],
 ];
 
 export const apiKeyEnv = (emulator) => ({
@@ -48,7 +56,11 @@ export async function makeHome(name, emulator, { serviceAccount = false } = {}) 
   await timeRun(dynsecret(createArgs(CONFIG, emulator)), { env: setup });
   if (serviceAccount) {
     await timeRun(dynsecret([...createArgs(SA_CONFIG, emulator)]), {
-      env: { ...cliEnv(home, { DYNSECRET_PASSPHRASE: PASSPHRASE }), MONGODB_ATLAS_CLIENT_ID: emulator.clientId, MONGODB_ATLAS_CLIENT_SECRET: emulator.clientSecret },
+      env: {
+        ...cliEnv(home, { DYNSECRET_PASSPHRASE: PASSPHRASE }),
+        MONGODB_ATLAS_CLIENT_ID: emulator.clientId,
+        MONGODB_ATLAS_CLIENT_SECRET: emulator.clientSecret,
+      },
     });
   }
   const { stdout } = await timeRun(dynsecret(['unlock']), { env: setup });

@@ -12,8 +12,12 @@ export function timeRun(argv, { env, input = '', expectCode = 0 } = {}) {
     const child = spawn(argv[0], argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr += chunk;
+    });
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);
     child.on('error', reject);
@@ -40,7 +44,12 @@ export function mad(values) {
   return median(values.map((v) => Math.abs(v - m)));
 }
 
-export const summarize = (samples) => ({ median: round(median(samples)), mad: round(mad(samples)), runs: samples.length, samples: samples.map(round) });
+export const summarize = (samples) => ({
+  median: round(median(samples)),
+  mad: round(mad(samples)),
+  runs: samples.length,
+  samples: samples.map(round),
+});
 
 export const round = (value, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 

@@ -45,9 +45,19 @@ const mark = (ok) => (ok ? 'yes' : '**NO**');
 
 export function markdown(results) {
   const { machine } = results;
-  const out = [`Run ${results.finishedAt} on ${machine.cpus}× ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; load average ${machine.loadBefore.join(' ')} before, ${machine.loadAfter.join(' ')} after.`, ''];
+  const out = [
+    `Run ${results.finishedAt} on ${machine.cpus}× ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; load average ${machine.loadBefore.join(' ')} before, ${machine.loadAfter.join(' ')} after.`,
+    '',
+  ];
   for (const render of [startupTable, commandsTable, unlockTable, scaleTable, bulkTable]) out.push(...render(results));
-  out.push('**Targets**', '', table(['target', 'met'], results.verdicts.map((v) => [v.target, mark(v.ok)])));
+  out.push(
+    '**Targets**',
+    '',
+    table(
+      ['target', 'met'],
+      results.verdicts.map((v) => [v.target, mark(v.ok)]),
+    ),
+  );
   return out.join('\n');
 }
 
@@ -57,15 +67,23 @@ function startupTable({ startup }) {
   const out = [
     `**Start-up**: median of ${clean['node -e 0'].runs} interleaved runs each, as a ratio to \`node -e 0\` started the same way: in a clean environment with only PATH, HOME and dynsecret's own variables (${clean['node -e 0'].median.toFixed(0)} ms for bare node; the targets apply here), and in the environment the bench was started from (${inherited['node -e 0'].median.toFixed(0)} ms). \`lease\` and \`run\` are whole commands against the emulator with no added latency.`,
     '',
-    table(['command', 'clean env: median', 'clean env: ratio', 'target', 'met', 'caller\'s env: median', 'caller\'s env: ratio'], Object.keys(clean).map((name) => {
-      const a = clean[name];
-      const b = inherited[name];
-      const target = STARTUP_TARGETS[name];
-      return [
-        name === 'node -e 0' ? '`node -e 0`' : `\`dynsecret ${name}\``, ms(a), `${a.ratio.toFixed(2)}×`,
-        target ? `≤ ${target}×` : '', target ? mark(a.ratio <= target) : '', ms(b), `${b.ratio.toFixed(2)}×`,
-      ];
-    })),
+    table(
+      ['command', 'clean env: median', 'clean env: ratio', 'target', 'met', "caller's env: median", "caller's env: ratio"],
+      Object.keys(clean).map((name) => {
+        const a = clean[name];
+        const b = inherited[name];
+        const target = STARTUP_TARGETS[name];
+        return [
+          name === 'node -e 0' ? '`node -e 0`' : `\`dynsecret ${name}\``,
+          ms(a),
+          `${a.ratio.toFixed(2)}×`,
+          target ? `≤ ${target}×` : '',
+          target ? mark(a.ratio <= target) : '',
+          ms(b),
+          `${b.ratio.toFixed(2)}×`,
+        ];
+      }),
+    ),
     '',
   ];
   return out;
@@ -74,11 +92,23 @@ function startupTable({ startup }) {
 function commandsTable({ commands, settings }) {
   if (!commands) return [];
   const out = [];
-  out.push(`**Commands** against the emulator with ${settings.latencyMs} ms added to every request (median of ${settings.commandRounds} runs; requests counted by the emulator's request log for each run).`);
+  out.push(
+    `**Commands** against the emulator with ${settings.latencyMs} ms added to every request (median of ${settings.commandRounds} runs; requests counted by the emulator's request log for each run).`,
+  );
   out.push('');
-  out.push(table(['command', 'median', 'HTTP requests', 'floor', 'met', 'the floor is'], Object.entries(commands).map(([name, c]) => [
-    `\`${name}\``, ms(c), requests(c.requests), String(c.floor), mark(c.requests.min === c.floor && c.requests.max === c.floor), c.why,
-  ])));
+  out.push(
+    table(
+      ['command', 'median', 'HTTP requests', 'floor', 'met', 'the floor is'],
+      Object.entries(commands).map(([name, c]) => [
+        `\`${name}\``,
+        ms(c),
+        requests(c.requests),
+        String(c.floor),
+        mark(c.requests.min === c.floor && c.requests.max === c.floor),
+        c.why,
+      ]),
+    ),
+  );
   out.push('');
   return out;
 }
@@ -88,7 +118,12 @@ function unlockTable({ unlock, settings }) {
   const out = [];
   out.push(`**Unlock** (\`dynsecret list\`, median of ${settings.unlockRounds} interleaved runs).`);
   out.push('');
-  out.push(table(['key from', 'median'], Object.entries(unlock).map(([name, s]) => [name, ms(s)])));
+  out.push(
+    table(
+      ['key from', 'median'],
+      Object.entries(unlock).map(([name, s]) => [name, ms(s)]),
+    ),
+  );
   out.push('');
   return out;
 }
@@ -96,13 +131,24 @@ function unlockTable({ unlock, settings }) {
 function scaleTable({ scale, settings }) {
   if (!scale) return [];
   const out = [];
-  out.push(`**Scale**: one config with N leases, against the emulator without added latency (so the store's cost is not hidden behind the network); store restored before each run; median of ${settings.scaleRounds} interleaved runs.`);
+  out.push(
+    `**Scale**: one config with N leases, against the emulator without added latency (so the store's cost is not hidden behind the network); store restored before each run; median of ${settings.scaleRounds} interleaved runs.`,
+  );
   out.push('');
   const small = scale['10'];
-  out.push(table(['leases', 'store file', '`lease`', 'vs 10', '`list NAME`', 'vs 10'], Object.values(scale).map((s) => [
-    s.leases.toLocaleString('en'), kib(s.storeBytes), ms(s.lease), `${(s.lease.median / small.lease.median).toFixed(2)}×`,
-    ms(s.list), `${(s.list.median / small.list.median).toFixed(2)}×`,
-  ])));
+  out.push(
+    table(
+      ['leases', 'store file', '`lease`', 'vs 10', '`list NAME`', 'vs 10'],
+      Object.values(scale).map((s) => [
+        s.leases.toLocaleString('en'),
+        kib(s.storeBytes),
+        ms(s.lease),
+        `${(s.lease.median / small.lease.median).toFixed(2)}×`,
+        ms(s.list),
+        `${(s.list.median / small.list.median).toFixed(2)}×`,
+      ]),
+    ),
+  );
   out.push('');
   return out;
 }
@@ -110,12 +156,29 @@ function scaleTable({ scale, settings }) {
 function bulkTable({ bulk, settings }) {
   if (!bulk) return [];
   const out = [];
-  out.push(`**Bulk revoke**: \`revoke --config NAME --all --yes\` of ${bulk.leases} leases, ${settings.latencyMs} ms latency, the emulator's rate limit at Atlas' documented bucket (${settings.rateCapacity} requests, ${settings.ratePerMinute} a minute); median of ${settings.bulkRounds} runs each.`);
+  out.push(
+    `**Bulk revoke**: \`revoke --config NAME --all --yes\` of ${bulk.leases} leases, ${settings.latencyMs} ms latency, the emulator's rate limit at Atlas' documented bucket (${settings.rateCapacity} requests, ${settings.ratePerMinute} a minute); median of ${settings.bulkRounds} runs each.`,
+  );
   out.push('');
-  out.push(table(['variant', 'median', 'HTTP requests', '429s'], [
-    [`as shipped (${settings.revokeConcurrency} at a time)`, ms(bulk.bulk), requests(bulk.bulk.requests), String(bulk.bulk.rateLimited)],
-    ['sequential (same code, 1 at a time)', ms(bulk.sequential), requests(bulk.sequential.requests), String(bulk.sequential.rateLimited)],
-  ]));
+  out.push(
+    table(
+      ['variant', 'median', 'HTTP requests', '429s'],
+      [
+        [
+          `as shipped (${settings.revokeConcurrency} at a time)`,
+          ms(bulk.bulk),
+          requests(bulk.bulk.requests),
+          String(bulk.bulk.rateLimited),
+        ],
+        [
+          'sequential (same code, 1 at a time)',
+          ms(bulk.sequential),
+          requests(bulk.sequential.requests),
+          String(bulk.sequential.rateLimited),
+        ],
+      ],
+    ),
+  );
   out.push('');
   out.push(`Speed-up: ${bulk.speedup}×.`, '');
   return out;

@@ -38,15 +38,19 @@ export async function seedLeases(options: SeedOptions): Promise<string[]> {
     const atlas = createAtlasClient({ baseUrl: config.baseUrl, groupId: config.groupId, auth: config.auth, env: {} });
     try {
       for (let i = 0; i < records.length; i += 16) {
-        await Promise.all(records.slice(i, i + 16).map((record) => atlas.createDatabaseUser({
-          username: record.leaseId,
-          password: generatePassword(),
-          roles: config.roles,
-          scopes: config.scopes,
-          deleteAfterDate: record.expiresAt,
-          description: leaseDescription(config.name),
-          labels: leaseLabels(record),
-        })));
+        await Promise.all(
+          records.slice(i, i + 16).map((record) =>
+            atlas.createDatabaseUser({
+              username: record.leaseId,
+              password: generatePassword(),
+              roles: config.roles,
+              scopes: config.scopes,
+              deleteAfterDate: record.expiresAt,
+              description: leaseDescription(config.name),
+              labels: leaseLabels(record),
+            }),
+          ),
+        );
       }
     } finally {
       await atlas.close();

@@ -25,7 +25,10 @@ export const STARTUP_COMMANDS = {
 export async function measureStartup({ small, large, local, rounds, progress }) {
   const homes = { small, large, local };
   const cases = [];
-  for (const [envName, envOf] of [['clean', (h) => h.cleanEnv], ['inherited', (h) => h.env]]) {
+  for (const [envName, envOf] of [
+    ['clean', (h) => h.cleanEnv],
+    ['inherited', (h) => h.env],
+  ]) {
     cases.push({ name: `${envName}|node -e 0`, run: () => timeRun([process.execPath, '-e', '0'], { env: envOf(small) }) });
     for (const [name, { args, home }] of Object.entries(STARTUP_COMMANDS)) {
       cases.push({ name: `${envName}|${name}`, run: () => timeRun(dynsecret(args), { env: envOf(homes[home]) }) });
@@ -35,10 +38,12 @@ export async function measureStartup({ small, large, local, rounds, progress }) 
   const result = {};
   for (const envName of ['clean', 'inherited']) {
     const base = summarize(samples[`${envName}|node -e 0`]).median;
-    result[envName] = Object.fromEntries(['node -e 0', ...Object.keys(STARTUP_COMMANDS)].map((name) => {
-      const stats = summarize(samples[`${envName}|${name}`]);
-      return [name, { ...stats, ratio: Math.round((stats.median / base) * 100) / 100 }];
-    }));
+    result[envName] = Object.fromEntries(
+      ['node -e 0', ...Object.keys(STARTUP_COMMANDS)].map((name) => {
+        const stats = summarize(samples[`${envName}|${name}`]);
+        return [name, { ...stats, ratio: Math.round((stats.median / base) * 100) / 100 }];
+      }),
+    );
   }
   return result;
 }

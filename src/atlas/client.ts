@@ -103,7 +103,10 @@ function parseBaseUrl(raw: string): string {
   }
   // Checked here too: a store written by an older version may hold any http URL.
   if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))) {
-    throw new AtlasInputError('base-url-scheme', `the Atlas base URL ${raw} must start with https:// (http:// only on 127.0.0.0/8, [::1] or localhost, for a local emulator)`);
+    throw new AtlasInputError(
+      'base-url-scheme',
+      `the Atlas base URL ${raw} must start with https:// (http:// only on 127.0.0.0/8, [::1] or localhost, for a local emulator)`,
+    );
   }
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }

@@ -27,14 +27,20 @@ export function parseDigestChallenge(header: string | null): DigestChallenge | u
   if (header === null || header === undefined || start < 0) return undefined;
   const params = new Map<string, string>();
   const pattern = /([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g;
-  for (const match of header.slice(start).replace(/^[\s,]*Digest\s/i, '').matchAll(pattern)) {
+  for (const match of header
+    .slice(start)
+    .replace(/^[\s,]*Digest\s/i, '')
+    .matchAll(pattern)) {
     const name = (match[1] ?? '').toLowerCase();
     if (!params.has(name)) params.set(name, match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : (match[3] ?? ''));
   }
   const nonce = params.get('nonce');
   if (nonce === undefined || nonce === '') return undefined;
   const algorithm = (params.get('algorithm') ?? 'MD5').toUpperCase();
-  const qops = params.get('qop')?.split(',').map((q) => q.trim().toLowerCase());
+  const qops = params
+    .get('qop')
+    ?.split(',')
+    .map((q) => q.trim().toLowerCase());
   if ((algorithm !== 'MD5' && algorithm !== 'SHA-256') || (qops !== undefined && !qops.includes('auth'))) {
     throw new AtlasResponseError('unsupported-auth', { problem: `algorithm ${algorithm}, qop ${qops?.join('/') ?? 'none'}` });
   }

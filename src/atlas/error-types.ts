@@ -62,7 +62,9 @@ export class AtlasApiError extends Error {
 
   constructor(facts: AtlasApiErrorFacts) {
     const code = facts.errorCode === undefined ? '' : ` (${facts.errorCode})`;
-    super(`Atlas answered HTTP ${facts.status}${code} to ${facts.method} ${facts.path}${facts.detail === undefined ? '' : `: ${facts.detail}`}`);
+    super(
+      `Atlas answered HTTP ${facts.status}${code} to ${facts.method} ${facts.path}${facts.detail === undefined ? '' : `: ${facts.detail}`}`,
+    );
     this.name = 'AtlasApiError';
     this.kind = facts.kind;
     this.status = facts.status;
@@ -128,7 +130,14 @@ export class AtlasNetworkError extends Error {
 }
 
 /** Which check our own input failed before anything was sent. */
-type AtlasInputRule = 'project-id' | 'base-url-syntax' | 'base-url-scheme' | 'ca-file-unreadable' | 'ca-file-no-certificate' | 'proxy-url' | 'request-body';
+type AtlasInputRule =
+  | 'project-id'
+  | 'base-url-syntax'
+  | 'base-url-scheme'
+  | 'ca-file-unreadable'
+  | 'ca-file-no-certificate'
+  | 'proxy-url'
+  | 'request-body';
 
 /** Our own input failed a check before it was sent (a wrong value in the config, the options or a request). */
 export class AtlasInputError extends Error {

@@ -15,14 +15,22 @@ export interface ErrorContext extends AtlasSubject {
 /** The kind of failure a status means. */
 export function kindOfStatus(status: number): AtlasApiErrorKind {
   switch (status) {
-    case 400: return 'bad-request';
-    case 401: return 'unauthorized';
-    case 403: return 'forbidden';
-    case 404: return 'not-found';
-    case 406: return 'version-rejected';
-    case 409: return 'conflict';
-    case 429: return 'rate-limited';
-    default: return status >= 500 ? 'server' : 'unexpected-status';
+    case 400:
+      return 'bad-request';
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not-found';
+    case 406:
+      return 'version-rejected';
+    case 409:
+      return 'conflict';
+    case 429:
+      return 'rate-limited';
+    default:
+      return status >= 500 ? 'server' : 'unexpected-status';
   }
 }
 
@@ -59,13 +67,19 @@ function cleanDetail(body: ApiErrorBody): string | undefined {
   const fields = (body.badRequestDetail?.fields ?? []).map((f) => `${f.field}: ${f.description}`);
   const parts = [body.detail ?? undefined, ...fields].filter((p): p is string => p !== undefined && p.trim() !== '');
   if (parts.length === 0) return undefined;
-  return parts.map((p) => p.trim().replace(/\.$/, '')).join('; ').slice(0, 500);
+  return parts
+    .map((p) => p.trim().replace(/\.$/, ''))
+    .join('; ')
+    .slice(0, 500);
 }
 
 function callerIp(body: ApiErrorBody): string | undefined {
   const texts = [...(body.parameters ?? []).filter((p): p is string => typeof p === 'string'), body.detail ?? ''];
   for (const text of texts) {
-    const ip = text.split(/[\s,;()"'[\]]+/).map((t) => t.replace(/\.$/, '')).find((t) => isIP(t) !== 0);
+    const ip = text
+      .split(/[\s,;()"'[\]]+/)
+      .map((t) => t.replace(/\.$/, ''))
+      .find((t) => isIP(t) !== 0);
     if (ip !== undefined) return ip;
   }
   return undefined;
@@ -81,7 +95,12 @@ export function redact(text: string, secrets: readonly string[]): string {
 }
 
 /** The username belongs to a user that is not ours (found by a lookup rather than a 409). */
-export function usernameTaken(username: string, subject: Omit<AtlasSubject, 'username' | 'creating'>, method: string, path: string): AtlasApiError {
+export function usernameTaken(
+  username: string,
+  subject: Omit<AtlasSubject, 'username' | 'creating'>,
+  method: string,
+  path: string,
+): AtlasApiError {
   return new AtlasApiError({ kind: 'conflict', status: 409, method, path, subject: { ...subject, username, creating: true } });
 }
 

@@ -1,7 +1,14 @@
 import type { Authenticator, TokenCache, UnauthorizedRetry } from './auth.js';
 import { AtlasApiError, atlasResponseError, kindOfStatus, redact, unexpectedResponse } from './errors.js';
 import { withRetries, type RetryDeps } from './retry.js';
-import { ACCESS_TOKEN, ApiErrorSchema, MAX_ACCESS_TOKEN_LENGTH, MAX_TOKEN_LIFETIME_S, OAuthErrorSchema, TokenResponseSchema } from './schemas.js';
+import {
+  ACCESS_TOKEN,
+  ApiErrorSchema,
+  MAX_ACCESS_TOKEN_LENGTH,
+  MAX_TOKEN_LIFETIME_S,
+  OAuthErrorSchema,
+  TokenResponseSchema,
+} from './schemas.js';
 import type { HttpResponse, Transport } from './transport.js';
 
 const TOKEN_PATH = '/api/oauth/token';
@@ -64,7 +71,12 @@ export class ServiceAccountAuthenticator implements Authenticator {
       const expiresAtMs = cached === undefined ? NaN : Date.parse(cached.expiresAt);
       const left = expiresAtMs - this.deps.retry.now();
       // A cached token is checked like a new one: a bad one would fail every command until it expired.
-      if (cached !== undefined && isAccessToken(cached.accessToken) && left > CACHED_TOKEN_MIN_LIFE_MS && left <= MAX_TOKEN_LIFETIME_S * 1000) {
+      if (
+        cached !== undefined &&
+        isAccessToken(cached.accessToken) &&
+        left > CACHED_TOKEN_MIN_LIFE_MS &&
+        left <= MAX_TOKEN_LIFETIME_S * 1000
+      ) {
         this.#token = { accessToken: cached.accessToken, expiresAtMs };
         return this.#token;
       }
@@ -73,7 +85,9 @@ export class ServiceAccountAuthenticator implements Authenticator {
     const token = await this.#requestToken();
     this.#token = token;
     // A cache that cannot be written only costs a token request in the next process.
-    await this.tokenCache?.save({ accessToken: token.accessToken, expiresAt: new Date(token.expiresAtMs).toISOString() }).catch(() => undefined);
+    await this.tokenCache
+      ?.save({ accessToken: token.accessToken, expiresAt: new Date(token.expiresAtMs).toISOString() })
+      .catch(() => undefined);
     return token;
   }
 

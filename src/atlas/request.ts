@@ -111,6 +111,8 @@ function parseBody<S extends z.ZodMiniType>(schema: S, text: string, method: str
   }
   const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.length === 0 ? 'body' : issue.path.join('.')}: ${issue.message}`);
+  const problems = parsed.error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length === 0 ? 'body' : issue.path.join('.')}: ${issue.message}`);
   throw unexpectedResponse(method, path, problems.join('; '));
 }

@@ -44,7 +44,13 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
  * How long to wait before trying again after this response, or undefined to stop. A 429 was not applied,
  * so any method may repeat it; a 5xx may have been applied, so only idempotent calls repeat it here.
  */
-export function retryDelay(status: number, retryAfter: string | null, attempt: number, idempotent: boolean, deps: RetryDeps): number | undefined {
+export function retryDelay(
+  status: number,
+  retryAfter: string | null,
+  attempt: number,
+  idempotent: boolean,
+  deps: RetryDeps,
+): number | undefined {
   if (attempt >= deps.policy.maxAttempts) return undefined;
   const retryable = status === 429 || (status >= 500 && idempotent);
   if (!retryable) return undefined;

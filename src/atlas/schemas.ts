@@ -73,16 +73,21 @@ export const ProjectSchema = z.object({
 });
 
 /** Checked where it enters: it ends up in env files and shell output (see src/lease/connection-string.ts). */
-const ConnectionStringSchema = z.string().check(z.refine(isConnectionString, {
-  message: 'not a mongodb or mongodb+srv URL with a host and no whitespace, quote or control character',
-}));
+const ConnectionStringSchema = z.string().check(
+  z.refine(isConnectionString, {
+    message: 'not a mongodb or mongodb+srv URL with a host and no whitespace, quote or control character',
+  }),
+);
 
 export const ClusterSchema = z.object({
   name: nonEmpty(),
   stateName: z.optional(z.string()),
   paused: z.optional(z.boolean()),
   // `{}` while the cluster is being created: the connection string is not known yet.
-  connectionStrings: z._default(z.object({ standard: z.optional(ConnectionStringSchema), standardSrv: z.optional(ConnectionStringSchema) }), {}),
+  connectionStrings: z._default(
+    z.object({ standard: z.optional(ConnectionStringSchema), standardSrv: z.optional(ConnectionStringSchema) }),
+    {},
+  ),
 });
 
 export const ClusterPageSchema = z.object({

@@ -117,7 +117,10 @@ export class Transport {
   #undici(): Promise<{ request: RequestFunction; dispatcher: Dispatcher }> {
     // undici is imported on the first request so that loading the CLI costs nothing when no request is made.
     this.#ready ??= (async () => {
-      const [{ default: request }, dispatcher] = await Promise.all([import('undici/lib/api/api-request.js'), buildDispatcher(this.#options)]);
+      const [{ default: request }, dispatcher] = await Promise.all([
+        import('undici/lib/api/api-request.js'),
+        buildDispatcher(this.#options),
+      ]);
       // Once undici and the Node modules under it are loaded, before its first connection compiles its parser:
       // Node's own compiled modules are cached under V8's default flags, and a module loaded after the flags
       // change is compiled from its source.

@@ -61,7 +61,9 @@ export function parseAuditLines(text: string): AuditEntry[] {
   return entries;
 }
 
-export type AuditNote = Pick<AuditEntry, 'config' | 'leaseId' | 'expiresAt' | 'exitCode' | 'errorCode'> & { outcome?: AuditEntry['outcome'] };
+export type AuditNote = Pick<AuditEntry, 'config' | 'leaseId' | 'expiresAt' | 'exitCode' | 'errorCode'> & {
+  outcome?: AuditEntry['outcome'];
+};
 
 const osUser = () => {
   try {
@@ -109,10 +111,11 @@ export class AuditLog {
     await checkFolder(dirname(this.path));
     // Never through a symlink, and only into a regular file of this user: in a folder others can write to, a
     // planted link or file would otherwise take the lines (or be created, chmod-ed and grown by them).
-    const handle = await open(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600)
-      .catch((error: unknown) => {
+    const handle = await open(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600).catch(
+      (error: unknown) => {
         throw (error as NodeJS.ErrnoException).code === 'ELOOP' ? refused('a symbolic link') : error;
-      });
+      },
+    );
     try {
       const stats = await handle.stat();
       if (!stats.isFile()) throw refused('not a regular file');

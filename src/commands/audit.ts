@@ -21,7 +21,12 @@ export async function showAudit(context: Context, options: ShowAuditOptions): Pr
   return renderColumns(
     ['TIME', 'USER@HOST', 'COMMAND', 'CONFIG', 'LEASE ID', 'EXPIRES', 'OUTCOME'],
     entries.map((e) => [
-      e.time, `${e.user}@${e.host}`, e.command, e.config ?? '', e.leaseId ?? '', e.expiresAt ?? '',
+      e.time,
+      `${e.user}@${e.host}`,
+      e.command,
+      e.config ?? '',
+      e.leaseId ?? '',
+      e.expiresAt ?? '',
       e.outcome === 'ok' ? 'ok' : `error (exit ${e.exitCode ?? '?'}${e.errorCode ? `, ${e.errorCode}` : ''})`,
     ]),
     await context.io.painter('stdout'),

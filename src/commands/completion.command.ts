@@ -10,11 +10,14 @@ export function defineCompletion(program: Command, dispatch: Dispatch) {
     .argument('[shell]', 'bash, zsh, fish or powershell')
     // For the scripts themselves: config names, one a line, when the store opens without a prompt.
     .addOption(new Option('--list-configs').hideHelp())
-    .addHelpText('after', examples([
-      'dynsecret completion bash > ~/.local/share/bash-completion/completions/dynsecret',
-      'dynsecret completion zsh > "${fpath[1]}/_dynsecret"',
-      'dynsecret completion fish > ~/.config/fish/completions/dynsecret.fish',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'dynsecret completion bash > ~/.local/share/bash-completion/completions/dynsecret',
+        'dynsecret completion zsh > "${fpath[1]}/_dynsecret"',
+        'dynsecret completion fish > ~/.config/fish/completions/dynsecret.fish',
+      ]),
+    )
     .action(async (shell: string | undefined, flags: unknown, command: Command) => {
       const { completionScript, COMPLETION_FLAGS, listConfigNames } = await import('./completion.js');
       const options = checkFlags(command, COMPLETION_FLAGS, flags);

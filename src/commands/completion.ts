@@ -80,12 +80,13 @@ export function programModel(program: Command): ProgramModel {
     commands: help.visibleCommands(program).map((command, _i, all) => {
       const first = command.registeredArguments[0];
       // `help [command]` takes a command name.
-      const names = first?.name() === 'command' ? { kind: 'words' as const, words: all.map((c) => c.name()).filter((n) => n !== 'help') } : undefined;
+      const names =
+        first?.name() === 'command' ? { kind: 'words' as const, words: all.map((c) => c.name()).filter((n) => n !== 'help') } : undefined;
       return {
         name: command.name(),
         description: command.description(),
         options: help.visibleOptions(command).map(optionModel),
-        firstArgument: first === undefined ? undefined : names ?? valuesFor(first.name(), first.argChoices, first.name() === 'name'),
+        firstArgument: first === undefined ? undefined : (names ?? valuesFor(first.name(), first.argChoices, first.name() === 'name')),
       };
     }),
   };
@@ -131,16 +132,31 @@ function bash(model: ProgramModel): string {
     '  if [[ -n $cmd ]]; then',
     '    for ((i = i + 1; i < COMP_CWORD; i++)); do',
     '      case "$cmd:${COMP_WORDS[i]}" in',
-    ...model.commands.filter((c) => valueFlags(c.options).length > 0)
-      .map((c) => `        ${valueFlags(c.options).map((f) => `${c.name}:${f}`).join('|')}) ((i++)) ;;`),
+    ...model.commands
+      .filter((c) => valueFlags(c.options).length > 0)
+      .map(
+        (c) =>
+          `        ${valueFlags(c.options)
+            .map((f) => `${c.name}:${f}`)
+            .join('|')}) ((i++)) ;;`,
+      ),
     '        *:-*) ;;',
     '        *) ((positional++)) ;;',
     '      esac',
     '    done',
     '  fi',
     '  case "$cmd:$prev" in',
-    ...all.flatMap((c) => c.options.filter((o) => o.value !== undefined).map((o) =>
-      `    ${[o.long, o.short].filter(Boolean).map((f) => `${c.name}:${f}`).join('|')}) ${bashValues(o.value!, model.name)}; return ;;`)),
+    ...all.flatMap((c) =>
+      c.options
+        .filter((o) => o.value !== undefined)
+        .map(
+          (o) =>
+            `    ${[o.long, o.short]
+              .filter(Boolean)
+              .map((f) => `${c.name}:${f}`)
+              .join('|')}) ${bashValues(o.value!, model.name)}; return ;;`,
+        ),
+    ),
     '  esac',
     '  case "$cmd" in',
     ...all.map((c) => {
@@ -155,7 +171,8 @@ function bash(model: ProgramModel): string {
     '  fi',
     '  if ((positional == 0)); then',
     '    case "$cmd" in',
-    ...model.commands.filter((c) => c.firstArgument !== undefined && c.firstArgument.kind !== 'any')
+    ...model.commands
+      .filter((c) => c.firstArgument !== undefined && c.firstArgument.kind !== 'any')
       .map((c) => `      ${c.name}) ${bashValues(c.firstArgument!, model.name)} ;;`),
     '    esac',
     '  fi',
@@ -198,8 +215,11 @@ function fish(model: ProgramModel): string {
       return [
         ...c.options.map((o) => fishOption(name, seen, o)),
         // The first argument only: once a word follows the command, it is not offered again.
-        ...(first === undefined || first.kind === 'any' ? []
-          : [`complete -c ${name} -n ${quoteFish(`${seen}; and test (count (commandline -opc)) -le 2`)}${fishValues(first, name).replace(' -r -F', ' -F')}`]),
+        ...(first === undefined || first.kind === 'any'
+          ? []
+          : [
+              `complete -c ${name} -n ${quoteFish(`${seen}; and test (count (commandline -opc)) -le 2`)}${fishValues(first, name).replace(' -r -F', ' -F')}`,
+            ]),
       ];
     }),
   ];
@@ -224,8 +244,11 @@ function zshAction(values: Values | undefined, fnConfigs: string): string {
 }
 
 function zshOptionSpecs(options: readonly OptionModel[], fnConfigs: string): string[] {
-  return options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined)
-    .map((flag) => quoteShell(`${flag}[${zdesc(o.description)}]${zshAction(o.value, fnConfigs)}`)));
+  return options.flatMap((o) =>
+    [o.long, o.short]
+      .filter((f): f is string => f !== undefined)
+      .map((flag) => quoteShell(`${flag}[${zdesc(o.description)}]${zshAction(o.value, fnConfigs)}`)),
+  );
 }
 
 function zsh(model: ProgramModel): string {
@@ -254,7 +277,8 @@ function zsh(model: ProgramModel): string {
     '    args)',
     '      case $line[1] in',
     ...model.commands.map((c) => {
-      const first = c.firstArgument === undefined || c.firstArgument.kind === 'any' ? [] : [quoteShell(`1${zshAction(c.firstArgument, fnConfigs)}`)];
+      const first =
+        c.firstArgument === undefined || c.firstArgument.kind === 'any' ? [] : [quoteShell(`1${zshAction(c.firstArgument, fnConfigs)}`)];
       const specs = [...zshOptionSpecs(c.options, fnConfigs), ...first, "'*: :_default'"];
       return `        ${c.name}) _arguments ${specs.join(' ')} ;;`;
     }),
@@ -285,14 +309,20 @@ function powershell(model: ProgramModel): string {
     }
   };
   const table = (options: readonly OptionModel[]) =>
-    options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined).map((f) => `${quotePowerShell(f)} = ${valuesOf(o.value)}`)).join('; ');
+    options
+      .flatMap((o) =>
+        [o.long, o.short].filter((f): f is string => f !== undefined).map((f) => `${quotePowerShell(f)} = ${valuesOf(o.value)}`),
+      )
+      .join('; ');
   const lines = [
     `# ${model.name} completion for PowerShell, generated by \`${model.name} completion powershell\`.`,
     `Register-ArgumentCompleter -Native -CommandName ${quotePowerShell(model.name)} -ScriptBlock {`,
     '  param($wordToComplete, $commandAst, $cursorPosition)',
     `  $globalOptions = @{ ${table(model.options)} }`,
     '  $commands = [ordered]@{',
-    ...model.commands.map((c) => `    ${quotePowerShell(c.name)} = @{ first = ${valuesOf(c.firstArgument)}; options = @{ ${table(c.options)} } }`),
+    ...model.commands.map(
+      (c) => `    ${quotePowerShell(c.name)} = @{ first = ${valuesOf(c.firstArgument)}; options = @{ ${table(c.options)} } }`,
+    ),
     '  }',
     '  $words = @($commandAst.CommandElements | Select-Object -Skip 1 | ForEach-Object { $_.ToString() })',
     "  if ($wordToComplete -ne '') { $words = @($words | Select-Object -SkipLast 1) }",
@@ -342,7 +372,10 @@ export async function listConfigNames(context: Pick<Context, 'env'>): Promise<st
     const store = new EncryptedStore({ folder: await storeFolder(context.env), keys: { session } });
     if (store.exists() && session === undefined) return '';
     const { configs } = await store.read();
-    return configs.map((c) => `${c.name}\n`).sort().join('');
+    return configs
+      .map((c) => `${c.name}\n`)
+      .sort()
+      .join('');
   } catch {
     return '';
   }

@@ -22,17 +22,23 @@ export function defineCreate(program: Command, dispatch: Dispatch) {
     .option('--from-file <path>', 'read the definition from a JSON file')
     .option('--replace', 'overwrite an existing config of the same name')
     .option('--no-verify', 'save without checking the credentials against Atlas')
-    .addHelpText('after', examples([
-      'printf %s "$PRIVATE_KEY" | dynsecret create app-db --group-id 5f1d… --public-key abcdefgh --private-key-stdin --role readWrite@app --scope Cluster0',
-      'MONGODB_ATLAS_PUBLIC_API_KEY=… MONGODB_ATLAS_PRIVATE_API_KEY=… dynsecret create reports --group-id 5f1d… --role read@reports --max-ttl 8h',
-      'dynsecret create app-db --from-file app-db.json --replace',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'printf %s "$PRIVATE_KEY" | dynsecret create app-db --group-id 5f1d… --public-key abcdefgh --private-key-stdin --role readWrite@app --scope Cluster0',
+        'MONGODB_ATLAS_PUBLIC_API_KEY=… MONGODB_ATLAS_PRIVATE_API_KEY=… dynsecret create reports --group-id 5f1d… --role read@reports --max-ttl 8h',
+        'dynsecret create app-db --from-file app-db.json --replace',
+      ]),
+    )
     .action(async (name: string, flags: unknown, command: Command) => {
       const { create, CREATE_FLAGS } = await import('./create.js');
       const options = checkFlags(command, CREATE_FLAGS, flags);
-      return dispatch(async (context) => {
-        const { verifyConfig } = await import('./verify.js');
-        await create(context, { ...options, name }, verifyConfig);
-      }, { command: 'create', config: name });
+      return dispatch(
+        async (context) => {
+          const { verifyConfig } = await import('./verify.js');
+          await create(context, { ...options, name }, verifyConfig);
+        },
+        { command: 'create', config: name },
+      );
     });
 }

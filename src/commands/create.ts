@@ -4,7 +4,14 @@ import type { VerifyConfig } from '../leases/configs.js';
 import type { FlagSchema } from './define.js';
 import { UsageError } from '../errors.js';
 import {
-  buildConfig, DEFAULT_BASE_URL, DEFAULT_MAX_TTL, DEFAULT_TTL, draftFromEnv, draftFromFile, mergeDrafts, type ConfigDraft,
+  buildConfig,
+  DEFAULT_BASE_URL,
+  DEFAULT_MAX_TTL,
+  DEFAULT_TTL,
+  draftFromEnv,
+  draftFromFile,
+  mergeDrafts,
+  type ConfigDraft,
 } from '../config/draft.js';
 import { formatDuration, parseDuration } from '../lease/duration.js';
 import { parseRole, parseScope, validateBaseUrl, validateGroupId, validateRoles, validateScopes } from '../config/rules.js';
@@ -47,14 +54,16 @@ export async function create(context: Context, options: ConfigFlags, verify?: Ve
 }
 
 /** Turns a validation rule into a prompt validator: true, or the rule's message to show under the prompt. */
-const check = (rule: (value: string) => unknown) => (value: string): true | string => {
-  try {
-    rule(value);
-    return true;
-  } catch (error) {
-    return error instanceof UsageError ? error.message : 'Invalid value.';
-  }
-};
+const check =
+  (rule: (value: string) => unknown) =>
+  (value: string): true | string => {
+    try {
+      rule(value);
+      return true;
+    } catch (error) {
+      return error instanceof UsageError ? error.message : 'Invalid value.';
+    }
+  };
 
 /** On a terminal, asks for what flags, file and environment did not give, checking each answer as it comes. */
 async function askForMissing(context: Context, draft: ConfigDraft): Promise<ConfigDraft> {
@@ -83,10 +92,18 @@ async function askForMissing(context: Context, draft: ConfigDraft): Promise<Conf
     });
     next.scopes = splitList(scopes);
   }
-  next.defaultTtl ??= await prompts.input({ message: 'Default TTL', default: DEFAULT_TTL, validate: check((t) => parseDuration(t, 'TTL')) });
+  next.defaultTtl ??= await prompts.input({
+    message: 'Default TTL',
+    default: DEFAULT_TTL,
+    validate: check((t) => parseDuration(t, 'TTL')),
+  });
   next.maxTtl ??= await prompts.input({ message: 'Max TTL', default: DEFAULT_MAX_TTL, validate: check((t) => parseDuration(t, 'TTL')) });
   next.baseUrl ??= await prompts.input({ message: 'Atlas base URL', default: DEFAULT_BASE_URL, validate: check(validateBaseUrl) });
   return next;
 }
 
-const splitList = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
+const splitList = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);

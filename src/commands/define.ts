@@ -15,7 +15,11 @@ export type Action = (context: Context) => Promise<string | void | { exitCode: n
  * Runs an action; `audit` names the command and config for the audit trail (read-only commands pass none);
  * `configFile` is a `--from-file` config, which replaces the store for this command.
  */
-export type Dispatch = (action: Action, audit?: { command: string; config?: string | undefined }, configFile?: ConfigFileOption) => Promise<void>;
+export type Dispatch = (
+  action: Action,
+  audit?: { command: string; config?: string | undefined },
+  configFile?: ConfigFileOption,
+) => Promise<void>;
 
 /** Adds one command to `program`, its action wired to `dispatch`; `argv` is what `main` parses (`run` reads it). */
 export type DefineCommand = (program: Command, dispatch: Dispatch, argv: readonly string[]) => void;
@@ -46,8 +50,9 @@ interface FlagValues {
 }
 
 /** The options a schema describes: only a `negatable` one is always there. */
-type FlagsOf<S extends FlagSchema> = { [K in keyof S as S[K] extends 'negatable' ? never : K]?: FlagValues[S[K]] }
-  & { [K in keyof S as S[K] extends 'negatable' ? K : never]: boolean };
+type FlagsOf<S extends FlagSchema> = { [K in keyof S as S[K] extends 'negatable' ? never : K]?: FlagValues[S[K]] } & {
+  [K in keyof S as S[K] extends 'negatable' ? K : never]: boolean;
+};
 
 const FLAG_CHECKS: { [K in FlagKind]: { is: (value: unknown) => boolean; words: string } } = {
   value: { is: (v) => typeof v === 'string', words: 'a string' },
@@ -70,7 +75,9 @@ export function checkFlags<S extends FlagSchema>(command: Command, schema: S, fl
   const given = flags as Readonly<Record<string, unknown>>;
   const flag = (key: string) => command.options.find((o) => o.attributeName() === key)?.long ?? key;
   const problems = [
-    ...Object.keys(given).filter((key) => !Object.hasOwn(schema, key)).map((key) => `${flag(key)} is not in the schema`),
+    ...Object.keys(given)
+      .filter((key) => !Object.hasOwn(schema, key))
+      .map((key) => `${flag(key)} is not in the schema`),
     ...Object.entries(schema)
       .filter(([key, kind]) => (given[key] === undefined ? kind === 'negatable' : !FLAG_CHECKS[kind].is(given[key])))
       .map(([key, kind]) => `${flag(key)} is not ${FLAG_CHECKS[kind].words}`),

@@ -13,8 +13,11 @@ export function defineDelete(program: Command, dispatch: Dispatch) {
     .action(async (name: string, flags: unknown, command: Command) => {
       const { deleteConfig, DELETE_FLAGS } = await import('./delete.js');
       const options = checkFlags(command, DELETE_FLAGS, flags);
-      return dispatch(async (context) => {
-        await deleteConfig(context, { ...options, name });
-      }, { command: 'delete', config: name });
+      return dispatch(
+        async (context) => {
+          await deleteConfig(context, { ...options, name });
+        },
+        { command: 'delete', config: name },
+      );
     });
 }

@@ -12,7 +12,13 @@ import type { FlagSchema } from './define.js';
 
 /** What `dynsecret lease` parses from its command line (lease.command.ts). */
 export const LEASE_FLAGS = {
-  ttl: 'value', format: 'value', prefix: 'value', envFile: 'value', cluster: 'value', wait: 'optional-value', fromFile: 'value',
+  ttl: 'value',
+  format: 'value',
+  prefix: 'value',
+  envFile: 'value',
+  cluster: 'value',
+  wait: 'optional-value',
+  fromFile: 'value',
   githubEnv: 'switch',
 } as const satisfies FlagSchema;
 
@@ -34,7 +40,9 @@ export interface LeaseCommandOptions extends Omit<LeaseOptions, 'name'> {
  * `--github-env`); the lease itself is the lease service's.
  */
 export async function lease(
-  context: Context, options: LeaseCommandOptions, source: { fromFile: boolean; audit: { config?: string | undefined } },
+  context: Context,
+  options: LeaseCommandOptions,
+  source: { fromFile: boolean; audit: { config?: string | undefined } },
   wait?: WaitForApplied,
 ): Promise<string> {
   const { githubEnv, ...rest } = options;
@@ -124,7 +132,10 @@ function leaseToGithubEnv(context: Context, options: LeaseOptions, wait?: WaitFo
       await appendGithubEnv(path, block);
       return '';
     },
-    where: (issued) => `Appended ${leaseVariables(issued, prefix).map(([name]) => name).join(', ')} to $GITHUB_ENV for the next steps.`,
+    where: (issued) =>
+      `Appended ${leaseVariables(issued, prefix)
+        .map(([name]) => name)
+        .join(', ')} to $GITHUB_ENV for the next steps.`,
   });
 }
 

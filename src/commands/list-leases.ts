@@ -41,10 +41,13 @@ const summary = (record: LeaseRecord, now: Date, source: LeaseSummary['source'])
 export async function listLeases(context: Context, options: ListLeasesOptions): Promise<string> {
   const now = context.now();
   const leases = options.remote
-    ? await reconcile(context, options.name, now).then(({ local, elsewhere }) =>
-      [...local.map((r) => summary(r, now, 'local')), ...elsewhere.map((r) => summary(r, now, 'remote'))])
+    ? await reconcile(context, options.name, now).then(({ local, elsewhere }) => [
+        ...local.map((r) => summary(r, now, 'local')),
+        ...elsewhere.map((r) => summary(r, now, 'remote')),
+      ])
     : await findConfig(context, options.name).then(async () =>
-      (await context.store.read()).leases.filter((l) => l.config === options.name).map((r) => summary(r, now, 'local')));
+        (await context.store.read()).leases.filter((l) => l.config === options.name).map((r) => summary(r, now, 'local')),
+      );
   leases.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.leaseId.localeCompare(b.leaseId));
   if (options.json) return renderJson(leases);
   if (leases.length === 0) {
@@ -53,11 +56,19 @@ export async function listLeases(context: Context, options: ListLeasesOptions): 
   }
   const incomplete = leases.filter((l) => l.status === 'incomplete').length;
   if (incomplete > 0) {
-    context.io.error(`${incomplete} lease(s) were interrupted before Atlas answered; \`dynsecret list ${options.name} --remote\` checks them, \`dynsecret revoke --expired\` cleans them up.`);
+    context.io.error(
+      `${incomplete} lease(s) were interrupted before Atlas answered; \`dynsecret list ${options.name} --remote\` checks them, \`dynsecret revoke --expired\` cleans them up.`,
+    );
   }
   return renderColumns(
     ['LEASE ID (USERNAME)', 'CREATED', 'EXPIRES', '', 'STATUS'],
-    leases.map((l) => [l.leaseId, l.createdAt, l.expiresAt, `(${formatRelative(new Date(l.expiresAt), now)})`, l.source === 'remote' ? `${l.status} (made elsewhere)` : l.status]),
+    leases.map((l) => [
+      l.leaseId,
+      l.createdAt,
+      l.expiresAt,
+      `(${formatRelative(new Date(l.expiresAt), now)})`,
+      l.source === 'remote' ? `${l.status} (made elsewhere)` : l.status,
+    ]),
     await context.io.painter('stdout'),
   );
 }

@@ -23,7 +23,9 @@ export async function passwd(context: Context, options: PasswdOptions): Promise<
   // The encrypted store is the only one with a passphrase; `passwd` has no --from-file.
   if (!(store instanceof EncryptedStore)) throw new UsageError('There is no encrypted store here, so there is no passphrase to change.');
   if (!store.exists()) {
-    throw new StoreError('There is no store yet, so there is no passphrase to change.', { hint: 'Create a config first: dynsecret create NAME …' });
+    throw new StoreError('There is no store yet, so there is no passphrase to change.', {
+      hint: 'Create a config first: dynsecret create NAME …',
+    });
   }
   // Read before asking anything: a missing new passphrase is a usage error that costs no key derivation.
   let next: string | undefined;
@@ -36,7 +38,8 @@ export async function passwd(context: Context, options: PasswdOptions): Promise<
   } else if (!io.interactive) {
     throw new UsageError('No terminal to ask for the new passphrase: pipe it to --new-passphrase-stdin.');
   }
-  const current = env.DYNSECRET_PASSPHRASE || (io.interactive ? await prompts.password({ message: 'Current store passphrase' }) : undefined);
+  const current =
+    env.DYNSECRET_PASSPHRASE || (io.interactive ? await prompts.password({ message: 'Current store passphrase' }) : undefined);
   if (current === undefined) {
     throw new StoreError('The current passphrase is needed to change it.', {
       hint: 'Set DYNSECRET_PASSPHRASE, or run on a terminal to be asked (a session key cannot change the passphrase).',
@@ -49,5 +52,7 @@ export async function passwd(context: Context, options: PasswdOptions): Promise<
   }
   await rekeyStore(store.folder, { current, next });
   context.audit.note({});
-  io.error('Changed the store passphrase and its data key: earlier DYNSECRET_SESSION values no longer open it. Run eval "$(dynsecret unlock)" again where you need one.');
+  io.error(
+    'Changed the store passphrase and its data key: earlier DYNSECRET_SESSION values no longer open it. Run eval "$(dynsecret unlock)" again where you need one.',
+  );
 }

@@ -11,20 +11,28 @@ export function defineRenew(program: Command, dispatch: Dispatch) {
     .option('--config <name>', 'the config of a lease made on another machine')
     .option('--from-file <path>', FROM_FILE_HELP)
     .option('--json', 'print the new expiry as JSON')
-    .addHelpText('after', examples([
-      'dynsecret renew "$DYNSECRET_LEASE_ID" --ttl 2h', 'dynsecret renew ds-app-db-1a2b3c4d5e6f --config app-db --json',
-      'dynsecret renew "$DYNSECRET_LEASE_ID" --from-file app-db.json',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'dynsecret renew "$DYNSECRET_LEASE_ID" --ttl 2h',
+        'dynsecret renew ds-app-db-1a2b3c4d5e6f --config app-db --json',
+        'dynsecret renew "$DYNSECRET_LEASE_ID" --from-file app-db.json',
+      ]),
+    )
     .action(async (leaseId: string, flags: unknown, command: Command) => {
       const { renew, RENEW_FLAGS } = await import('./renew.js');
       const { fromFile, ...rest } = checkFlags(command, RENEW_FLAGS, flags);
       const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
       const audit = { command: 'renew', config: rest.config };
-      return dispatch(async (context) => {
-        const { fileConfig } = await import('../leases/configs.js');
-        // The lease's record is its Atlas labels: the file's config must be the one they name.
-        if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
-        return renew(context, { ...rest, leaseId });
-      }, audit, configFile);
+      return dispatch(
+        async (context) => {
+          const { fileConfig } = await import('../leases/configs.js');
+          // The lease's record is its Atlas labels: the file's config must be the one they name.
+          if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
+          return renew(context, { ...rest, leaseId });
+        },
+        audit,
+        configFile,
+      );
     });
 }

@@ -9,7 +9,7 @@ export function defineRevoke(program: Command, dispatch: Dispatch) {
     .description('delete leased users now')
     .argument('[lease-id...]', 'lease ids to revoke')
     .option('--config <name>', 'the config (with --all, or for leases made elsewhere)')
-    .option('--all', "revoke every lease of --config")
+    .option('--all', 'revoke every lease of --config')
     .option('--expired', 'clean up expired, failed and interrupted leases')
     .option('--force', 'forget a lease locally even when Atlas could not revoke it')
     .option('--yes', 'do not ask for confirmation (required for --all without a terminal)')
@@ -17,10 +17,15 @@ export function defineRevoke(program: Command, dispatch: Dispatch) {
     .option('--env-file <path>', "remove the lease's variables from this file")
     .option('--prefix <prefix>', 'the --prefix the variables were written with')
     .option('--from-file <path>', FROM_FILE_HELP)
-    .addHelpText('after', examples([
-      'dynsecret revoke "$DYNSECRET_LEASE_ID"', 'dynsecret revoke --config app-db --all --yes', 'dynsecret revoke --expired',
-      'dynsecret revoke "$DYNSECRET_LEASE_ID" --from-file app-db.json',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'dynsecret revoke "$DYNSECRET_LEASE_ID"',
+        'dynsecret revoke --config app-db --all --yes',
+        'dynsecret revoke --expired',
+        'dynsecret revoke "$DYNSECRET_LEASE_ID" --from-file app-db.json',
+      ]),
+    )
     .action(async (leaseIds: string[], flags: unknown, command: Command) => {
       const { revoke, REVOKE_FLAGS } = await import('./revoke.js');
       const { fromFile, ...rest } = checkFlags(command, REVOKE_FLAGS, flags);
@@ -29,11 +34,15 @@ export function defineRevoke(program: Command, dispatch: Dispatch) {
       }
       const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
       const audit = { command: 'revoke', config: rest.config };
-      return dispatch(async (context) => {
-        const { fileConfig } = await import('../leases/configs.js');
-        // Nothing is recorded locally: every id is checked against the file's config label in Atlas.
-        if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
-        return revoke(context, { ...rest, leaseIds });
-      }, audit, configFile);
+      return dispatch(
+        async (context) => {
+          const { fileConfig } = await import('../leases/configs.js');
+          // Nothing is recorded locally: every id is checked against the file's config label in Atlas.
+          if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
+          return revoke(context, { ...rest, leaseIds });
+        },
+        audit,
+        configFile,
+      );
     });
 }

@@ -9,7 +9,14 @@ import type { FlagSchema } from './define.js';
 
 /** What `dynsecret revoke` parses from its command line (revoke.command.ts). */
 export const REVOKE_FLAGS = {
-  config: 'value', all: 'switch', expired: 'switch', force: 'switch', yes: 'switch', json: 'switch', envFile: 'value', prefix: 'value',
+  config: 'value',
+  all: 'switch',
+  expired: 'switch',
+  force: 'switch',
+  yes: 'switch',
+  json: 'switch',
+  envFile: 'value',
+  prefix: 'value',
   fromFile: 'value',
 } as const satisfies FlagSchema;
 
@@ -52,7 +59,13 @@ async function clearEnvFile(context: Context, path: string, prefix: string, resu
     context.io.error(`${path} holds ${holder === undefined ? 'no lease' : `another lease (${holder})`}; left unchanged.`);
     return;
   }
-  const names = [`${prefix}DB_USERNAME`, `${prefix}DB_PASSWORD`, `${prefix}MONGODB_URI`, 'DYNSECRET_LEASE_ID', 'DYNSECRET_LEASE_EXPIRES_AT'];
+  const names = [
+    `${prefix}DB_USERNAME`,
+    `${prefix}DB_PASSWORD`,
+    `${prefix}MONGODB_URI`,
+    'DYNSECRET_LEASE_ID',
+    'DYNSECRET_LEASE_EXPIRES_AT',
+  ];
   await removeFromEnvFile(path, names);
   context.io.error(`Removed the lease's variables from ${path}.`);
 }

@@ -13,17 +13,21 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
     .option('--prefix <prefix>', 'prefix for the DB_ and MONGODB_ variable names')
     .option('--wait [timeout]', 'wait until Atlas applies the user before starting the command (default; timeout 5m)')
     .option('--no-wait', 'start the command without waiting for Atlas to apply the user')
-    .option('--no-renew', "do not renew the lease while the command runs (it ends at the TTL)")
+    .option('--no-renew', 'do not renew the lease while the command runs (it ends at the TTL)')
     .option('--keep', 'do not revoke the lease when the command exits')
     .option('--from-file <path>', FROM_FILE_HELP)
-    .addHelpText('after', examples([
-      'dynsecret run app-db -- npm test',
-      'dynsecret run app-db --ttl 30m -- sh -c \'mongosh "$MONGODB_URI" --eval "db.stats()"\'',
-      'dynsecret run --from-file app-db.json --wait=10m -- npm test',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'dynsecret run app-db -- npm test',
+        'dynsecret run app-db --ttl 30m -- sh -c \'mongosh "$MONGODB_URI" --eval "db.stats()"\'',
+        'dynsecret run --from-file app-db.json --wait=10m -- npm test',
+      ]),
+    )
     .action(async (first: string | undefined, rest: string[], flags: unknown, command: Command) => {
       const [{ run, RUN_FLAGS }, { configFileOption, operandsBeforeDashDash }] = await Promise.all([
-        import('./run.js'), import('../cli-options.js'),
+        import('./run.js'),
+        import('../cli-options.js'),
       ]);
       const options = checkFlags(command, RUN_FLAGS, flags);
       // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
@@ -33,17 +37,26 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
       if (child.length === 0) throw new UsageError('Give the command to run after --: dynsecret run NAME -- COMMAND [ARGS…]');
       const configFile = configFileOption('run', name, options.fromFile);
       const audit = { command: 'run', config: name };
-      return dispatch(async (context) => {
-        const [{ waitOption }, { fileConfig, defaultCluster }] = await Promise.all([import('../leases/wait.js'), import('../leases/configs.js')]);
-        const { fromFile, wait, ...other } = options;
-        const config = fromFile === undefined ? undefined : await fileConfig(context);
-        audit.config = config?.name ?? name;
-        const cluster = config === undefined ? undefined : defaultCluster(config);
-        return run(context, {
-          ...other, name: audit.config!, command: child,
-          ...(wait === false ? { wait: false } : waitOption(wait === undefined ? true : wait)),
-          ...(cluster === undefined ? {} : { cluster }),
-        });
-      }, audit, configFile);
+      return dispatch(
+        async (context) => {
+          const [{ waitOption }, { fileConfig, defaultCluster }] = await Promise.all([
+            import('../leases/wait.js'),
+            import('../leases/configs.js'),
+          ]);
+          const { fromFile, wait, ...other } = options;
+          const config = fromFile === undefined ? undefined : await fileConfig(context);
+          audit.config = config?.name ?? name;
+          const cluster = config === undefined ? undefined : defaultCluster(config);
+          return run(context, {
+            ...other,
+            name: audit.config!,
+            command: child,
+            ...(wait === false ? { wait: false } : waitOption(wait === undefined ? true : wait)),
+            ...(cluster === undefined ? {} : { cluster }),
+          });
+        },
+        audit,
+        configFile,
+      );
     });
 }

@@ -15,7 +15,12 @@ import type { FlagSchema } from './define.js';
 
 /** What `dynsecret run` parses from its command line (run.command.ts); the command after `--` is an argument. */
 export const RUN_FLAGS = {
-  ttl: 'value', prefix: 'value', wait: 'optional-value', renew: 'negatable', keep: 'switch', fromFile: 'value',
+  ttl: 'value',
+  prefix: 'value',
+  wait: 'optional-value',
+  renew: 'negatable',
+  keep: 'switch',
+  fromFile: 'value',
 } as const satisfies FlagSchema;
 
 export interface RunOptions {
@@ -36,7 +41,10 @@ export interface RunOptions {
 
 /** dynsecret's own secrets: the child gets the lease, never the keys to make more. */
 const WITHHELD_FROM_CHILD = [
-  'DYNSECRET_PASSPHRASE', 'DYNSECRET_SESSION', 'MONGODB_ATLAS_PRIVATE_API_KEY', 'MONGODB_ATLAS_CLIENT_SECRET',
+  'DYNSECRET_PASSPHRASE',
+  'DYNSECRET_SESSION',
+  'MONGODB_ATLAS_PRIVATE_API_KEY',
+  'MONGODB_ATLAS_CLIENT_SECRET',
 ] as const;
 const RELAYED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
@@ -108,7 +116,9 @@ function keepLeaseAlive(context: Context, options: RunOptions, config: DynamicSe
       for (const line of renewalLines(renewal)) context.io.error(line);
       // Each renewal is on the audit trail at once: a long command may still be killed before it ends.
       await context.audit.flush('run').catch((error: unknown) => {
-        context.io.error(`warning: could not append to the audit log ${context.audit.path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
+        context.io.error(
+          `warning: could not append to the audit log ${context.audit.path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+        );
       });
       const record = (await context.store.read()).leases.find((l) => l.leaseId === lease.leaseId);
       if (record === undefined) throw new NotFoundError(`the record of ${lease.leaseId} is gone`);

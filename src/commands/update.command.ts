@@ -20,17 +20,23 @@ export function defineUpdate(program: Command, dispatch: Dispatch) {
     .option('--username-template <template>', 'leased usernames, with {config}, {random} and {time}')
     .option('--from-file <path>', 'read the changes from a JSON file (the fields of create --from-file)')
     .option('--no-verify', 'save new credentials, base URL, CA file or scopes without checking them against Atlas')
-    .addHelpText('after', examples([
-      'dynsecret update app-db --max-ttl 8h --default-ttl 30m',
-      'dynsecret update app-db --role read@app --role read@reports',
-      'printf %s "$NEW_PRIVATE_KEY" | dynsecret update app-db --private-key-stdin',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'dynsecret update app-db --max-ttl 8h --default-ttl 30m',
+        'dynsecret update app-db --role read@app --role read@reports',
+        'printf %s "$NEW_PRIVATE_KEY" | dynsecret update app-db --private-key-stdin',
+      ]),
+    )
     .action(async (name: string, flags: unknown, command: Command) => {
       const { update, UPDATE_FLAGS } = await import('./update.js');
       const options = checkFlags(command, UPDATE_FLAGS, flags);
-      return dispatch(async (context) => {
-        const { verifyConfig } = await import('./verify.js');
-        await update(context, { ...options, name }, verifyConfig);
-      }, { command: 'update', config: name });
+      return dispatch(
+        async (context) => {
+          const { verifyConfig } = await import('./verify.js');
+          await update(context, { ...options, name }, verifyConfig);
+        },
+        { command: 'update', config: name },
+      );
     });
 }

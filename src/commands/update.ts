@@ -56,7 +56,8 @@ export function applyChanges(saved: ConfigDraft, changes: ConfigDraft): ConfigDr
 export function describeChanges(before: DynamicSecretConfig, after: DynamicSecretConfig): string[] {
   const changed: string[] = [];
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  if (before.auth.kind !== after.auth.kind) changed.push(after.auth.kind === 'apiKey' ? 'credentials (now an API key)' : 'credentials (now a service account)');
+  if (before.auth.kind !== after.auth.kind)
+    changed.push(after.auth.kind === 'apiKey' ? 'credentials (now an API key)' : 'credentials (now a service account)');
   else if (before.auth.kind === 'apiKey' && after.auth.kind === 'apiKey') {
     if (before.auth.publicKey !== after.auth.publicKey) changed.push('public key');
     if (before.auth.privateKey !== after.auth.privateKey) changed.push('private key');
@@ -75,7 +76,17 @@ export function describeChanges(before: DynamicSecretConfig, after: DynamicSecre
 }
 
 /** Changes that Atlas must confirm before they are saved: who dynsecret is, where it goes, what it reaches. */
-const NEEDS_VERIFY = new Set(['credentials (now an API key)', 'credentials (now a service account)', 'public key', 'private key', 'client ID', 'client secret', 'base URL', 'CA file', 'scopes']);
+const NEEDS_VERIFY = new Set([
+  'credentials (now an API key)',
+  'credentials (now a service account)',
+  'public key',
+  'private key',
+  'client ID',
+  'client secret',
+  'base URL',
+  'CA file',
+  'scopes',
+]);
 
 /**
  * `dynsecret update NAME [flags of create]`: changes only what is given, judged by the same rules as `create`
@@ -90,20 +101,28 @@ export async function update(context: Context, options: UpdateOptions & { name: 
   }
   const fromFile = options.fromFile === undefined ? {} : draftFromFile(await readText(options.fromFile), options.fromFile);
   if (fromFile.name !== undefined && fromFile.name !== options.name) {
-    throw new UsageError(`${options.fromFile} names the config ${JSON.stringify(fromFile.name)}, not ${options.name}: a config cannot be renamed.`);
+    throw new UsageError(
+      `${options.fromFile} names the config ${JSON.stringify(fromFile.name)}, not ${options.name}: a config cannot be renamed.`,
+    );
   }
   if (fromFile.groupId !== undefined) {
-    throw new UsageError(`${options.fromFile} sets groupId: a config's project cannot be changed.`, { hint: 'Create a new config for another project.' });
+    throw new UsageError(`${options.fromFile} sets groupId: a config's project cannot be changed.`, {
+      hint: 'Create a new config for another project.',
+    });
   }
   const saved = (await context.store.read()).configs.find((c) => c.name === options.name);
   if (!saved) throw new NotFoundError(`No config named ${options.name}.`, { hint: 'See the configs with: dynsecret list' });
 
-  const secret = options.privateKeyStdin || options.clientSecretStdin ? await readSecret(context, options.privateKeyStdin ? 'API private key' : 'Service account client secret') : undefined;
+  const secret =
+    options.privateKeyStdin || options.clientSecretStdin
+      ? await readSecret(context, options.privateKeyStdin ? 'API private key' : 'Service account client secret')
+      : undefined;
   const given = mergeDrafts(fromFile, draftFromFlags(options, secret));
   // The environment rotates the kind of credentials the config keeps; a switch to the other kind is explicit.
-  const switching = saved.auth.kind === 'apiKey'
-    ? given.clientId !== undefined || given.clientSecret !== undefined
-    : given.publicKey !== undefined || given.privateKey !== undefined;
+  const switching =
+    saved.auth.kind === 'apiKey'
+      ? given.clientId !== undefined || given.clientSecret !== undefined
+      : given.publicKey !== undefined || given.privateKey !== undefined;
   const changes = switching ? given : mergeDrafts(secretsFromEnv(context.env, saved), given);
   if (Object.keys(changes).length === 0) {
     throw new UsageError(`Nothing to update: give what changes, e.g. dynsecret update ${options.name} --max-ttl 8h.`, {
@@ -113,7 +132,9 @@ export async function update(context: Context, options: UpdateOptions & { name: 
   const { config, warnings } = buildConfig(applyChanges(draftOfConfig(saved), changes), context.now());
   if (config.caFile !== undefined && changes.caFile !== undefined) config.caFile = await checkCaFile(config.caFile);
   const merged: DynamicSecretConfig = {
-    ...config, createdAt: saved.createdAt, ...(saved.connectionString === undefined ? {} : { connectionString: saved.connectionString }),
+    ...config,
+    createdAt: saved.createdAt,
+    ...(saved.connectionString === undefined ? {} : { connectionString: saved.connectionString }),
   };
   const changed = describeChanges(saved, merged);
   if (changed.length === 0) {
@@ -130,7 +151,9 @@ export async function update(context: Context, options: UpdateOptions & { name: 
     const index = data.configs.findIndex((c) => c.name === saved.name);
     if (index === -1) throw new NotFoundError(`Config ${saved.name} was deleted while it was being updated; nothing was changed.`);
     if (JSON.stringify(data.configs[index]) !== JSON.stringify(saved)) {
-      throw new StoreError(`Config ${saved.name} was changed by another process meanwhile; nothing was changed.`, { hint: 'Run the update again.' });
+      throw new StoreError(`Config ${saved.name} was changed by another process meanwhile; nothing was changed.`, {
+        hint: 'Run the update again.',
+      });
     }
     data.configs[index] = next;
   });
@@ -139,9 +162,13 @@ export async function update(context: Context, options: UpdateOptions & { name: 
   const verified = !mustVerify ? '' : options.verify === false ? ' (not verified against Atlas)' : ' (verified against Atlas)';
   context.io.error(`Updated config ${saved.name}: ${changed.join(', ')}${verified}.`);
   if (changed.includes('max TTL')) {
-    const live = (await context.store.read()).leases.filter((l) => l.config === saved.name && leaseStatus(l, context.now()) === 'active').length;
+    const live = (await context.store.read()).leases.filter(
+      (l) => l.config === saved.name && leaseStatus(l, context.now()) === 'active',
+    ).length;
     if (live > 0) {
-      context.io.error(`${live} live lease(s) keep their expiry; renewing them stops at the lower of the max they were issued with and the new max TTL (${formatDuration(next.maxTtlMs)} from their creation).`);
+      context.io.error(
+        `${live} live lease(s) keep their expiry; renewing them stops at the lower of the max they were issued with and the new max TTL (${formatDuration(next.maxTtlMs)} from their creation).`,
+      );
     }
   }
 }

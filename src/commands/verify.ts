@@ -12,16 +12,18 @@ export async function verifyConfig(context: Context, config: DynamicSecretConfig
   const atlas = await context.atlas(config);
   await atlas.listDatabaseUsers({ itemsPerPage: 1 });
   const clusters = config.scopes.filter((scope) => scope.type === 'CLUSTER');
-  const found = await Promise.all(clusters.map(async (scope) => {
-    try {
-      return await atlas.getCluster(scope.name);
-    } catch (error) {
-      if (error instanceof AtlasApiError && error.errorCode === 'CLUSTER_NOT_FOUND') {
-        throw new NotFoundError(`Project ${config.groupId} has no cluster named ${scope.name}: check --scope.`, { cause: error });
+  const found = await Promise.all(
+    clusters.map(async (scope) => {
+      try {
+        return await atlas.getCluster(scope.name);
+      } catch (error) {
+        if (error instanceof AtlasApiError && error.errorCode === 'CLUSTER_NOT_FOUND') {
+          throw new NotFoundError(`Project ${config.groupId} has no cluster named ${scope.name}: check --scope.`, { cause: error });
+        }
+        throw error;
       }
-      throw error;
-    }
-  }));
+    }),
+  );
   const connectionString = found.length === 1 ? found[0]!.connectionStrings?.standardSrv : undefined;
   const { connectionString: _stale, ...rest } = config;
   return connectionString === undefined ? rest : { ...rest, connectionString };

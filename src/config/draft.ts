@@ -6,8 +6,15 @@ import { validateConfigTtls } from '../lease/ttl.js';
 import { validateUsernameTemplate } from '../lease/credentials.js';
 import { configSchemas, type DynamicSecretConfig, type Role, type Scope } from './schema.js';
 import {
-  parseRole, parseScope, validateBaseUrl, validateConfigName, validateGroupId, validateIdentifier, validateRoles,
-  validateScopes, validateSecret,
+  parseRole,
+  parseScope,
+  validateBaseUrl,
+  validateConfigName,
+  validateGroupId,
+  validateIdentifier,
+  validateRoles,
+  validateScopes,
+  validateSecret,
 } from './rules.js';
 
 /**
@@ -71,7 +78,8 @@ const fileSchemas = (): FileSchemas => (built ??= buildFileSchema());
 
 const roleText = (r: string | z.infer<FileSchemas['roleObject']>) =>
   typeof r === 'string' ? r : `${r.roleName}@${r.databaseName}${r.collectionName === undefined ? '' : `.${r.collectionName}`}`;
-const scopeText = (s: string | z.infer<FileSchemas['scopeObject']>) => (typeof s === 'string' ? s : `${s.name}${s.type ? `:${s.type}` : ''}`);
+const scopeText = (s: string | z.infer<FileSchemas['scopeObject']>) =>
+  typeof s === 'string' ? s : `${s.name}${s.type ? `:${s.type}` : ''}`;
 
 /** Parses a `--from-file` document into a draft; `file` names it in messages. */
 export function draftFromFile(text: string, file: string): ConfigDraft {
@@ -85,7 +93,8 @@ export function draftFromFile(text: string, file: string): ConfigDraft {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length > 0 ? `field ${issue.path.join('.')}` : 'the document';
-    const what = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : issue.message;
+    const what =
+      issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : issue.message;
     throw new UsageError(`${file}: ${issue.code === 'unrecognized_keys' ? what : `${where}: ${what}`}.`);
   }
   const { roles, scopes, ...rest } = parsed.data;
@@ -137,15 +146,26 @@ export function buildConfig(draft: ConfigDraft, now: Date): { config: DynamicSec
     if (draft.clientSecret === undefined) {
       throw missing('service account client secret', 'pipe it to --client-secret-stdin or set MONGODB_ATLAS_CLIENT_SECRET');
     }
-    auth = { kind: 'serviceAccount', clientId: validateIdentifier(draft.clientId, '--client-id'), clientSecret: validateSecret(draft.clientSecret, 'client secret') };
+    auth = {
+      kind: 'serviceAccount',
+      clientId: validateIdentifier(draft.clientId, '--client-id'),
+      clientSecret: validateSecret(draft.clientSecret, 'client secret'),
+    };
   } else {
     if (draft.publicKey === undefined) {
-      throw missing('Atlas credentials', 'pass --public-key (or set MONGODB_ATLAS_PUBLIC_API_KEY), or use a service account with --client-id');
+      throw missing(
+        'Atlas credentials',
+        'pass --public-key (or set MONGODB_ATLAS_PUBLIC_API_KEY), or use a service account with --client-id',
+      );
     }
     if (draft.privateKey === undefined) {
       throw missing('API private key', 'pipe it to --private-key-stdin or set MONGODB_ATLAS_PRIVATE_API_KEY');
     }
-    auth = { kind: 'apiKey', publicKey: validateIdentifier(draft.publicKey, '--public-key'), privateKey: validateSecret(draft.privateKey, 'private key') };
+    auth = {
+      kind: 'apiKey',
+      publicKey: validateIdentifier(draft.publicKey, '--public-key'),
+      privateKey: validateSecret(draft.privateKey, 'private key'),
+    };
   }
 
   const defaultTtlMs = parseDuration(draft.defaultTtl ?? DEFAULT_TTL, '--default-ttl');
@@ -157,7 +177,15 @@ export function buildConfig(draft: ConfigDraft, now: Date): { config: DynamicSec
   if (draft.usernameTemplate !== undefined) validateUsernameTemplate(draft.usernameTemplate);
 
   const config: DynamicSecretConfig = {
-    name, groupId, baseUrl, auth, defaultTtlMs, maxTtlMs, roles, scopes, createdAt: now.toISOString(),
+    name,
+    groupId,
+    baseUrl,
+    auth,
+    defaultTtlMs,
+    maxTtlMs,
+    roles,
+    scopes,
+    createdAt: now.toISOString(),
     ...(draft.caFile === undefined ? {} : { caFile: draft.caFile }),
     ...(draft.usernameTemplate === undefined ? {} : { usernameTemplate: draft.usernameTemplate }),
   };

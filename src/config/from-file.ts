@@ -10,7 +10,10 @@ import type { DynamicSecretConfig } from './schema.js';
  * `name` is the NAME argument, if one was given: it must be the file's `name` (or supplies a missing one).
  */
 export async function configFromFile(
-  path: string, env: Record<string, string | undefined>, now: Date, name?: string,
+  path: string,
+  env: Record<string, string | undefined>,
+  now: Date,
+  name?: string,
 ): Promise<{ config: DynamicSecretConfig; warnings: string[] }> {
   const file = draftFromFile(await readText(path), path);
   if (name !== undefined && file.name !== undefined && file.name !== name) {

@@ -28,8 +28,19 @@ export interface ConfigFlags {
  * what `create` and `update` both take; `create` adds the project and --replace.
  */
 export const CONFIG_FLAGS = {
-  publicKey: 'value', privateKeyStdin: 'switch', clientId: 'value', clientSecretStdin: 'switch', role: 'repeated', scope: 'repeated',
-  defaultTtl: 'value', maxTtl: 'value', baseUrl: 'value', caFile: 'value', usernameTemplate: 'value', fromFile: 'value', verify: 'negatable',
+  publicKey: 'value',
+  privateKeyStdin: 'switch',
+  clientId: 'value',
+  clientSecretStdin: 'switch',
+  role: 'repeated',
+  scope: 'repeated',
+  defaultTtl: 'value',
+  maxTtl: 'value',
+  baseUrl: 'value',
+  caFile: 'value',
+  usernameTemplate: 'value',
+  fromFile: 'value',
+  verify: 'negatable',
 } as const;
 
 /**

@@ -11,12 +11,25 @@ const DATABASE_NAME = /^[^/\\. "$*<>:|?]{1,64}$/;
 const CUSTOM_ROLE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 const BUILT_IN_ROLES = [
-  'atlasAdmin', 'backup', 'clusterMonitor', 'dbAdmin', 'dbAdminAnyDatabase', 'enableSharding',
-  'read', 'readAnyDatabase', 'readWrite', 'readWriteAnyDatabase',
+  'atlasAdmin',
+  'backup',
+  'clusterMonitor',
+  'dbAdmin',
+  'dbAdminAnyDatabase',
+  'enableSharding',
+  'read',
+  'readAnyDatabase',
+  'readWrite',
+  'readWriteAnyDatabase',
 ] as const;
 /** Roles that exist only on the `admin` database (Atlas answers ATLAS_INVALID_ROLE_DATABASE otherwise). */
 const ADMIN_ONLY_ROLES = new Set<string>([
-  'atlasAdmin', 'backup', 'clusterMonitor', 'dbAdminAnyDatabase', 'enableSharding', 'readAnyDatabase',
+  'atlasAdmin',
+  'backup',
+  'clusterMonitor',
+  'dbAdminAnyDatabase',
+  'enableSharding',
+  'readAnyDatabase',
   'readWriteAnyDatabase',
 ]);
 /** Built-in roles that may be narrowed to one collection. */
@@ -99,7 +112,9 @@ export function validateRoles(roles: readonly Role[]): Role[] {
     const label = describeRole(role);
     const custom = !isBuiltIn(role.roleName);
     if (custom && !CUSTOM_ROLE_NAME.test(role.roleName)) {
-      throw new UsageError(`Invalid role ${JSON.stringify(label)}: ${JSON.stringify(role.roleName)} is neither a built-in role (${BUILT_IN_ROLES.join(', ')}) nor a valid custom role name.`);
+      throw new UsageError(
+        `Invalid role ${JSON.stringify(label)}: ${JSON.stringify(role.roleName)} is neither a built-in role (${BUILT_IN_ROLES.join(', ')}) nor a valid custom role name.`,
+      );
     }
     if (!DATABASE_NAME.test(role.databaseName)) {
       throw new UsageError(`Invalid role ${JSON.stringify(label)}: ${JSON.stringify(role.databaseName)} is not a valid database name.`);
@@ -108,13 +123,21 @@ export function validateRoles(roles: readonly Role[]): Role[] {
       if (!COLLECTION_ROLES.has(role.roleName)) {
         throw new UsageError(`Invalid role ${JSON.stringify(label)}: only read and readWrite can be limited to a collection.`);
       }
-      if (role.collectionName === '' || role.collectionName.includes('$') || role.collectionName.startsWith('system.')
-        || role.collectionName.length > 255) {
-        throw new UsageError(`Invalid role ${JSON.stringify(label)}: ${JSON.stringify(role.collectionName)} is not a valid collection name.`);
+      if (
+        role.collectionName === '' ||
+        role.collectionName.includes('$') ||
+        role.collectionName.startsWith('system.') ||
+        role.collectionName.length > 255
+      ) {
+        throw new UsageError(
+          `Invalid role ${JSON.stringify(label)}: ${JSON.stringify(role.collectionName)} is not a valid collection name.`,
+        );
       }
     }
     if ((ADMIN_ONLY_ROLES.has(role.roleName) || custom) && role.databaseName !== 'admin') {
-      throw new UsageError(`Invalid role ${JSON.stringify(label)}: ${custom ? 'custom roles' : role.roleName} can only be granted on the admin database (use ${role.roleName}@admin).`);
+      throw new UsageError(
+        `Invalid role ${JSON.stringify(label)}: ${custom ? 'custom roles' : role.roleName} can only be granted on the admin database (use ${role.roleName}@admin).`,
+      );
     }
     const key = label;
     if (seen.has(key)) throw new UsageError(`Duplicate role ${JSON.stringify(label)}: give each role once.`);
@@ -133,9 +156,12 @@ export function parseScope(spec: string): Scope {
   const name = colon === -1 ? spec : spec.slice(0, colon);
   const type = colon === -1 ? 'CLUSTER' : spec.slice(colon + 1).toUpperCase();
   if (!SCOPE_NAME.test(name) || name.length > 64) {
-    throw new UsageError(`Invalid --scope ${JSON.stringify(spec)}: the name must start with a letter or digit and contain only letters, digits and "-".`, {
-      hint: 'e.g. --scope Cluster0 or --scope lake1:DATA_LAKE',
-    });
+    throw new UsageError(
+      `Invalid --scope ${JSON.stringify(spec)}: the name must start with a letter or digit and contain only letters, digits and "-".`,
+      {
+        hint: 'e.g. --scope Cluster0 or --scope lake1:DATA_LAKE',
+      },
+    );
   }
   if (!(scopeTypes as readonly string[]).includes(type)) {
     throw new UsageError(`Invalid --scope ${JSON.stringify(spec)}: the type must be one of ${scopeTypes.join(', ')}.`);

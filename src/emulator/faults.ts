@@ -25,8 +25,7 @@ export type Outcome = { kind: 'respond'; response: ApiResponse } | { kind: 'rese
 
 const isWhole = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value);
 const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
-const isBodyFault = (value: unknown): value is BodyFault =>
-  value === 'malformed' || value === 'huge' || value === 'wrong-types';
+const isBodyFault = (value: unknown): value is BodyFault => value === 'malformed' || value === 'huge' || value === 'wrong-types';
 
 /** Reads a fault from a control request body; throws a TypeError naming the bad field. */
 export function parseFaultSpec(value: unknown): FaultSpec {
@@ -118,8 +117,7 @@ function faultError(fault: FaultSpec, clientIp: string): ApiResponse {
   else if (fault.errorCode === 'IP_ADDRESS_NOT_ON_ACCESS_LIST' || fault.errorCode === 'ORG_REQUIRES_ACCESS_LIST') {
     // Atlas names the address it saw, the one the user must add to the API key's access list.
     response = apiError(status, fault.errorCode, `IP address ${clientIp} is not allowed to access this resource.`, [clientIp]);
-  }
-  else response = apiError(status, fault.errorCode ?? 'UNEXPECTED_ERROR', 'Unexpected error.');
+  } else response = apiError(status, fault.errorCode ?? 'UNEXPECTED_ERROR', 'Unexpected error.');
   if (fault.retryAfter !== undefined) response.headers['Retry-After'] = String(fault.retryAfter);
   return response;
 }

@@ -56,7 +56,10 @@ export function isLoopback(address: string | undefined): boolean {
 /** Splits a raw path into URL-decoded segments; undefined when an escape is broken. */
 export function decodeSegments(pathname: string): string[] | undefined {
   try {
-    return pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    return pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map(decodeURIComponent);
   } catch {
     return undefined;
   }

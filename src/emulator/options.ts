@@ -99,10 +99,8 @@ export function parseArgv(argv: string[]): ParsedArgv {
     if (options.nonceLifetimeMs < 1000) throw new OptionError('--nonce-lifetime must be at least 1s');
   }
   if (values.latency !== undefined) options.latencyMs = duration('--latency', values.latency);
-  if (values['rate-capacity'] !== undefined)
-    options.rateCapacity = integer('--rate-capacity', values['rate-capacity'], 1, 1e9);
-  if (values['rate-per-minute'] !== undefined)
-    options.ratePerMinute = integer('--rate-per-minute', values['rate-per-minute'], 1, 1e9);
+  if (values['rate-capacity'] !== undefined) options.rateCapacity = integer('--rate-capacity', values['rate-capacity'], 1, 1e9);
+  if (values['rate-per-minute'] !== undefined) options.ratePerMinute = integer('--rate-per-minute', values['rate-per-minute'], 1, 1e9);
   if (values['client-id'] !== undefined) options.clientId = nonEmpty('--client-id', values['client-id']);
   if (values['client-secret'] !== undefined) options.clientSecret = nonEmpty('--client-secret', values['client-secret']);
   if (values['state-file'] !== undefined) options.stateFile = nonEmpty('--state-file', values['state-file']);

@@ -69,77 +69,43 @@ export function apiError(
 /** The Atlas error codes the emulator answers, with Atlas' wording. */
 export const errors = {
   groupNotFound: (groupId: string) => apiError(404, 'GROUP_NOT_FOUND', `No group with ID ${groupId} exists.`, [groupId]),
-  invalidGroupId: (groupId: string) =>
-    apiError(404, 'INVALID_GROUP_ID', `An invalid group ID ${groupId} was specified.`, [groupId]),
-  usernameNotFound: (username: string) =>
-    apiError(404, 'USERNAME_NOT_FOUND', `No user with username ${username} exists.`, [username]),
+  invalidGroupId: (groupId: string) => apiError(404, 'INVALID_GROUP_ID', `An invalid group ID ${groupId} was specified.`, [groupId]),
+  usernameNotFound: (username: string) => apiError(404, 'USERNAME_NOT_FOUND', `No user with username ${username} exists.`, [username]),
   clusterNotFound: (name: string, groupId: string) =>
     apiError(404, 'CLUSTER_NOT_FOUND', `No cluster named ${name} exists in group ${groupId}.`, [name, groupId]),
   resourceNotFound: (path: string) => apiError(404, 'RESOURCE_NOT_FOUND', `Cannot find resource ${path}.`, [path]),
-  methodNotAllowed: (method: string) =>
-    apiError(405, 'METHOD_NOT_ALLOWED', `Method ${method} is not allowed for this resource.`, [method]),
+  methodNotAllowed: (method: string) => apiError(405, 'METHOD_NOT_ALLOWED', `Method ${method} is not allowed for this resource.`, [method]),
   invalidVersion: () => apiError(406, 'INVALID_VERSION_DATE', 'Invalid accept header or version date.'),
-  unsupportedMediaType: (type: string) =>
-    apiError(415, 'UNSUPPORTED_MEDIA_TYPE', `Unsupported content type ${type}.`, [type]),
+  unsupportedMediaType: (type: string) => apiError(415, 'UNSUPPORTED_MEDIA_TYPE', `Unsupported content type ${type}.`, [type]),
   malformedJson: () => apiError(400, 'MALFORMED_JSON', 'Received JSON is malformed.'),
   invalidJson: () => apiError(400, 'INVALID_JSON', 'Received JSON does not match expected format.'),
   invalidAttribute: (attribute: string, violations?: FieldViolation[]) =>
     apiError(400, 'INVALID_ATTRIBUTE', `Invalid attribute ${attribute} specified.`, [attribute], violations),
   missingAttribute: (attribute: string) =>
     apiError(400, 'MISSING_ATTRIBUTE', `The required attribute ${attribute} was not specified.`, [attribute]),
-  invalidEnumValue: (value: string) =>
-    apiError(400, 'INVALID_ENUM_VALUE', `An invalid enumeration value ${value} was specified.`, [value]),
-  invalidQueryParameter: (name: string) =>
-    apiError(400, 'INVALID_QUERY_PARAMETER', `Invalid query parameter ${name} specified.`, [name]),
+  invalidEnumValue: (value: string) => apiError(400, 'INVALID_ENUM_VALUE', `An invalid enumeration value ${value} was specified.`, [value]),
+  invalidQueryParameter: (name: string) => apiError(400, 'INVALID_QUERY_PARAMETER', `Invalid query parameter ${name} specified.`, [name]),
   groupMismatch: (groupId: string) =>
     apiError(400, 'GROUP_MISMATCH', `The specified group ID ${groupId} does not match the URL.`, [groupId]),
-  expirationInPast: () =>
-    apiError(400, 'EXPIRATION_DATE_IN_PAST', 'The specified expiration date must be in the future.'),
+  expirationInPast: () => apiError(400, 'EXPIRATION_DATE_IN_PAST', 'The specified expiration date must be in the future.'),
   expirationExceedsMax: (days: number) =>
-    apiError(
-      400,
-      'EXPIRATION_DATE_EXCEEDS_MAX',
-      `The specified expiration date can be at most ${days} days in the future.`,
-      [days],
-    ),
+    apiError(400, 'EXPIRATION_DATE_EXCEEDS_MAX', `The specified expiration date can be at most ${days} days in the future.`, [days]),
   invalidRoleDatabase: (role: string, database: string) =>
-    apiError(
-      400,
-      'ATLAS_INVALID_ROLE_DATABASE',
-      `The specified role ${role} only exists for database ${database}.`,
-      [role, database],
-    ),
+    apiError(400, 'ATLAS_INVALID_ROLE_DATABASE', `The specified role ${role} only exists for database ${database}.`, [role, database]),
   invalidRole: (role: string, database: string) =>
     apiError(400, 'ATLAS_INVALID_ROLE', `The specified role ${role}@${database} does not exist.`, [role, database]),
   duplicateRoles: (username: string, roles: string) =>
-    apiError(
-      400,
-      'DUPLICATE_DATABASE_ROLES',
-      `Duplicate database roles specified for user ${username}: ${roles}.`,
-      [username, roles],
-    ),
+    apiError(400, 'DUPLICATE_DATABASE_ROLES', `Duplicate database roles specified for user ${username}: ${roles}.`, [username, roles]),
   invalidCustomRoleAssignment: () =>
-    apiError(
-      400,
-      'ATLAS_INVALID_CUSTOM_ROLE_ASSIGNMENT',
-      'If assigned a custom DB role, a user can only be assigned one role.',
-    ),
+    apiError(400, 'ATLAS_INVALID_CUSTOM_ROLE_ASSIGNMENT', 'If assigned a custom DB role, a user can only be assigned one role.'),
   userAlreadyExists: (username: string) =>
     apiError(409, 'USER_ALREADY_EXISTS', `A user with username ${username} already exists.`, [username]),
   usernameCannotChange: () =>
     apiError(409, 'DATABASE_USERNAME_CANNOT_BE_CHANGED', 'Cannot modify the username of an existing database user.'),
   databaseNameCannotChange: () =>
-    apiError(
-      409,
-      'DATABASE_NAME_CANNOT_BE_CHANGED',
-      'Cannot modify the authentication database of an existing database user.',
-    ),
+    apiError(409, 'DATABASE_NAME_CANNOT_BE_CHANGED', 'Cannot modify the authentication database of an existing database user.'),
   authTypeCannotChange: () =>
-    apiError(
-      409,
-      'AUTH_TYPE_CANNOT_BE_CHANGED',
-      'Cannot modify the authentication type of an existing database user.',
-    ),
+    apiError(409, 'AUTH_TYPE_CANNOT_BE_CHANGED', 'Cannot modify the authentication type of an existing database user.'),
   usersLimitExceeded: (max: number) =>
     apiError(403, 'GROUP_USERS_LIMIT_EXCEEDED', `Groups can contain at most ${max} database users.`, [max]),
   rateLimited: (retryAfterSeconds: number) => {

@@ -53,10 +53,7 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: path(GROUP), versions: USERS, family: 'projects', handle: getProject },
 ];
 
-type RouteMatch =
-  | { kind: 'found'; route: Route; params: Record<string, string> }
-  | { kind: 'wrong-method' }
-  | { kind: 'none' };
+type RouteMatch = { kind: 'found'; route: Route; params: Record<string, string> } | { kind: 'wrong-method' } | { kind: 'none' };
 
 export function matchRoute(method: string, segments: string[]): RouteMatch {
   let pathMatched = false;

@@ -12,13 +12,7 @@ import { NonceStore } from './digest.js';
 import type { Outcome } from './faults.js';
 import { FaultStore } from './faults.js';
 import { decodeSegments, readBody, writeApiResponse } from './http-io.js';
-import {
-  randomClientId,
-  randomClientSecret,
-  randomObjectId,
-  randomPrivateKey,
-  randomPublicKey,
-} from './ids.js';
+import { randomClientId, randomClientSecret, randomObjectId, randomPrivateKey, randomPublicKey } from './ids.js';
 import type { EmulatorOptions } from './options.js';
 import { CLUSTER_NAME_PATTERN, DEFAULTS, GROUP_ID_PATTERN } from './options.js';
 import { RateLimiter } from './rate-limit.js';
@@ -193,10 +187,17 @@ async function onRequest(ctx: EmulatorContext, req: IncomingMessage, res: Server
   let outcome: Outcome;
   if (body === undefined) outcome = { kind: 'respond', response: errors.payloadTooLarge() };
   else if (segments === undefined) outcome = { kind: 'respond', response: errors.resourceNotFound(pathname) };
-  else outcome = await handleApi(ctx, {
-    method, target, pathname, segments, query, headers: req.headers, body,
-    clientIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
-  });
+  else
+    outcome = await handleApi(ctx, {
+      method,
+      target,
+      pathname,
+      segments,
+      query,
+      headers: req.headers,
+      body,
+      clientIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+    });
 
   let status = 0;
   if (outcome.kind === 'reset') req.socket.destroy();

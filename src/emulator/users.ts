@@ -131,18 +131,14 @@ function checkAuthentication(
 ): ApiResponse | undefined {
   const passwordUser = isPasswordUser(fields.authTypes);
   if (passwordUser && databaseName !== 'admin') {
-    return errors.invalidAttribute('databaseName', [
-      { field: 'databaseName', description: 'password users authenticate against admin' },
-    ]);
+    return errors.invalidAttribute('databaseName', [{ field: 'databaseName', description: 'password users authenticate against admin' }]);
   }
   if (!passwordUser && databaseName !== '$external' && databaseName !== 'admin') {
     return errors.invalidAttribute('databaseName', [{ field: 'databaseName', description: 'must be admin or $external' }]);
   }
   if (passwordUser && creating && fields.password === undefined) return errors.missingAttribute('password');
   if (!passwordUser && fields.password !== undefined) {
-    return errors.invalidAttribute('password', [
-      { field: 'password', description: 'only password (SCRAM) users take a password' },
-    ]);
+    return errors.invalidAttribute('password', [{ field: 'password', description: 'only password (SCRAM) users take a password' }]);
   }
   return undefined;
 }

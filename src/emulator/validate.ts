@@ -24,22 +24,12 @@ export function parseJson(text: string): { value: unknown } | undefined {
 }
 
 /** Reads a typed field or throws a message naming it, for files and control bodies. */
-export function field<T>(
-  object: JsonObject,
-  name: string,
-  guard: (value: unknown) => value is T,
-  what: string,
-): T {
+export function field<T>(object: JsonObject, name: string, guard: (value: unknown) => value is T, what: string): T {
   const value = object[name];
   if (!guard(value)) throw new TypeError(`"${name}" must be ${what}`);
   return value;
 }
 
-export function optionalField<T>(
-  object: JsonObject,
-  name: string,
-  guard: (value: unknown) => value is T,
-  what: string,
-): T | undefined {
+export function optionalField<T>(object: JsonObject, name: string, guard: (value: unknown) => value is T, what: string): T | undefined {
   return object[name] === undefined ? undefined : field(object, name, guard, what);
 }

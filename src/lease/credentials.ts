@@ -59,8 +59,7 @@ export function validateUsernameTemplate(template: string, configName?: string):
   if (/[{}]/.test(literal)) throw new UsageError(`Username template ${shown} has unbalanced braces`);
   if (!/^[A-Za-z0-9._-]*$/.test(literal)) {
     throw new UsageError(
-      `Username template ${shown} may only contain letters, digits, ".", "_", "-" and the placeholders ` +
-        '{config}, {random}, {time}',
+      `Username template ${shown} may only contain letters, digits, ".", "_", "-" and the placeholders ` + '{config}, {random}, {time}',
     );
   }
   if (!template.includes('{random}')) {
@@ -78,12 +77,7 @@ export function validateUsernameTemplate(template: string, configName?: string):
 }
 
 /** `ds-<config>-<12 random [a-z0-9]>` by default, or the template filled in. */
-export function generateUsername(input: {
-  configName: string;
-  template?: string | undefined;
-  random?: RandomSource;
-  now: Date;
-}): string {
+export function generateUsername(input: { configName: string; template?: string | undefined; random?: RandomSource; now: Date }): string {
   const template = input.template ?? 'ds-{config}-{random}';
   if (input.template !== undefined) validateUsernameTemplate(template);
   const username = render(template, {

@@ -52,7 +52,9 @@ export function keepAlive(options: KeepAliveOptions): { stop(): Promise<void> } 
     let failing = false;
     while (!signal.aborted) {
       if (expiresAt >= maxExpiresAt) {
-        options.warn(`warning: ${options.leaseId} reaches its max TTL at ${formatExpiry(new Date(maxExpiresAt), new Date(timers.now()))}; it cannot be renewed past that, and the command loses its database user then if it still runs.`);
+        options.warn(
+          `warning: ${options.leaseId} reaches its max TTL at ${formatExpiry(new Date(maxExpiresAt), new Date(timers.now()))}; it cannot be renewed past that, and the command loses its database user then if it still runs.`,
+        );
         return;
       }
       const now = timers.now();
@@ -78,7 +80,9 @@ export function keepAlive(options: KeepAliveOptions): { stop(): Promise<void> } 
         const now = timers.now();
         if (now < expiresAt) {
           const next = Math.min(retryMs, Math.max(MIN_RETRY_MS, (expiresAt - now) / 2));
-          options.warn(`warning: could not renew ${options.leaseId} (${options.describe(error)}); retrying in ${Math.ceil(next / 1000)}s, before it expires ${formatExpiry(new Date(expiresAt), new Date(now))}.`);
+          options.warn(
+            `warning: could not renew ${options.leaseId} (${options.describe(error)}); retrying in ${Math.ceil(next / 1000)}s, before it expires ${formatExpiry(new Date(expiresAt), new Date(now))}.`,
+          );
         }
       }
     }

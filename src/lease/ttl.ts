@@ -13,9 +13,7 @@ export function validateConfigTtls(ttls: { defaultTtlMs: number; maxTtlMs: numbe
   const { defaultTtlMs, maxTtlMs } = ttls;
   const defaultWords = formatDuration(defaultTtlMs);
   if (defaultTtlMs < MIN_DEFAULT_TTL_MS) {
-    throw new UsageError(
-      `The default TTL ${defaultWords} is below the minimum of ${formatDuration(MIN_DEFAULT_TTL_MS)}`,
-    );
+    throw new UsageError(`The default TTL ${defaultWords} is below the minimum of ${formatDuration(MIN_DEFAULT_TTL_MS)}`);
   }
   if (defaultTtlMs > maxTtlMs) {
     throw new UsageError(`The default TTL ${defaultWords} is above the max TTL ${formatDuration(maxTtlMs)}`, {
@@ -38,12 +36,11 @@ export function validateConfigTtls(ttls: { defaultTtlMs: number; maxTtlMs: numbe
 }
 
 /** The expiry of a new lease: TTL = the requested one or the config's default. */
-export function leaseExpiry(input: {
-  now: Date;
-  ttlMs: number | undefined;
-  defaultTtlMs: number;
-  maxTtlMs: number;
-}): { ttlMs: number; expiresAt: Date; maxExpiresAt: Date } {
+export function leaseExpiry(input: { now: Date; ttlMs: number | undefined; defaultTtlMs: number; maxTtlMs: number }): {
+  ttlMs: number;
+  expiresAt: Date;
+  maxExpiresAt: Date;
+} {
   const ttlMs = input.ttlMs ?? input.defaultTtlMs;
   assertRequestableTtl(ttlMs, input.maxTtlMs);
   const now = input.now.getTime();
@@ -57,9 +54,7 @@ export function leaseExpiry(input: {
 function assertRequestableTtl(ttlMs: number, maxTtlMs: number): void {
   assertAtlasTtl(ttlMs);
   if (ttlMs > maxTtlMs) {
-    throw new UsageError(
-      `TTL ${formatDurationShort(ttlMs)} is above the max TTL of this config (${formatDuration(maxTtlMs)})`,
-    );
+    throw new UsageError(`TTL ${formatDurationShort(ttlMs)} is above the max TTL of this config (${formatDuration(maxTtlMs)})`);
   }
 }
 
@@ -91,13 +86,7 @@ export type RenewVerdict =
  * Atlas cap cannot bind; it is computed anyway). Refuses a lease that has expired or would not get longer;
  * a TTL that is not requestable at all is a usage error.
  */
-export function renewExpiry(input: {
-  now: Date;
-  ttlMs: number;
-  createdAt: Date;
-  maxTtlMs: number;
-  currentExpiresAt: Date;
-}): RenewVerdict {
+export function renewExpiry(input: { now: Date; ttlMs: number; createdAt: Date; maxTtlMs: number; currentExpiresAt: Date }): RenewVerdict {
   const { ttlMs, currentExpiresAt } = input;
   assertAtlasTtl(ttlMs);
   const now = input.now.getTime();

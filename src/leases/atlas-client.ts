@@ -27,9 +27,10 @@ function storeTokenCache(store: Store, config: string): TokenCache {
 export async function atlasClientFor(deps: AtlasDeps, config: DynamicSecretConfig): Promise<AtlasClient> {
   const { connectMs, requestMs, maxAttempts } = networkSettings(deps.env);
   const { createAtlasClient } = await import('../atlas/index.js');
-  const auth = config.auth.kind === 'apiKey' || deps.store === undefined
-    ? config.auth
-    : { ...config.auth, tokenCache: storeTokenCache(deps.store, config.name) };
+  const auth =
+    config.auth.kind === 'apiKey' || deps.store === undefined
+      ? config.auth
+      : { ...config.auth, tokenCache: storeTokenCache(deps.store, config.name) };
   return createAtlasClient({
     baseUrl: config.baseUrl,
     groupId: config.groupId,

@@ -59,7 +59,8 @@ export async function createLease(
 
   const atlas = await context.atlas(config);
   // Asked before the user exists: a wrong --cluster must not leave a user whose credentials nobody received.
-  const clusterUri = options.cluster === undefined ? config.connectionString : await clusterConnectionString(context, config, options.cluster);
+  const clusterUri =
+    options.cluster === undefined ? config.connectionString : await clusterConnectionString(context, config, options.cluster);
   const lease: IssuedLease = { leaseId: username, config: config.name, username, password, createdAt, expiresAt, maxExpiresAt, clusterUri };
   // Everything that could stop the credentials from reaching anyone fails here, while nothing exists yet.
   leaseVariables(lease, prefix);
@@ -113,7 +114,9 @@ export async function abandon(context: Context, config: DynamicSecretConfig, lea
     const atlas = await context.atlas(config);
     await atlas.deleteDatabaseUser(leaseId);
   } catch (error) {
-    context.io.error(`warning: could not ${created ? 'revoke' : 'check for'} ${leaseId} in Atlas (${expectedError(error)?.message ?? 'error'}); run \`dynsecret revoke --expired\` later.`);
+    context.io.error(
+      `warning: could not ${created ? 'revoke' : 'check for'} ${leaseId} in Atlas (${expectedError(error)?.message ?? 'error'}); run \`dynsecret revoke --expired\` later.`,
+    );
     return;
   }
   await forget(context, leaseId);

@@ -46,13 +46,18 @@ export async function reconcile(context: Context, name: string, now: Date): Prom
     return data.leases.filter((l) => l.config === name);
   });
   const known = new Set(local.map((l) => l.leaseId));
-  const elsewhere = users.filter((user) => !known.has(user.username)).map((user): LeaseRecord => {
-    const { labels } = user;
-    return {
-      leaseId: user.username, config: name, createdAt: labels.createdAt, maxExpiresAt: labels.maxExpiresAt,
-      expiresAt: user.deleteAfterDate === undefined ? labels.maxExpiresAt : toAtlasDate(new Date(user.deleteAfterDate)),
-      status: 'active',
-    };
-  });
+  const elsewhere = users
+    .filter((user) => !known.has(user.username))
+    .map((user): LeaseRecord => {
+      const { labels } = user;
+      return {
+        leaseId: user.username,
+        config: name,
+        createdAt: labels.createdAt,
+        maxExpiresAt: labels.maxExpiresAt,
+        expiresAt: user.deleteAfterDate === undefined ? labels.maxExpiresAt : toAtlasDate(new Date(user.deleteAfterDate)),
+        status: 'active',
+      };
+    });
   return { local, elsewhere };
 }

@@ -42,7 +42,12 @@ async function leaseFacts(context: Context, options: RenewRequest): Promise<Leas
       throw new NotFoundError(`Lease ${options.leaseId} belongs to config ${record.config}, not ${options.config}.`);
     }
     const config = await findConfig(context, record.config);
-    return { config, createdAt: new Date(record.createdAt), expiresAt: new Date(record.expiresAt), maxExpiresAt: new Date(record.maxExpiresAt) };
+    return {
+      config,
+      createdAt: new Date(record.createdAt),
+      expiresAt: new Date(record.expiresAt),
+      maxExpiresAt: new Date(record.maxExpiresAt),
+    };
   }
   if (options.config === undefined) {
     throw new NotFoundError(`No lease ${options.leaseId} on this machine.`, {
@@ -58,7 +63,12 @@ async function leaseFacts(context: Context, options: RenewRequest): Promise<Leas
   if (!labels || labels.config !== config.name || user.deleteAfterDate === undefined) {
     throw new NotFoundError(`Atlas user ${options.leaseId} is not a lease of config ${config.name}.`);
   }
-  return { config, createdAt: new Date(labels.createdAt), expiresAt: new Date(user.deleteAfterDate), maxExpiresAt: new Date(labels.maxExpiresAt) };
+  return {
+    config,
+    createdAt: new Date(labels.createdAt),
+    expiresAt: new Date(user.deleteAfterDate),
+    maxExpiresAt: new Date(labels.maxExpiresAt),
+  };
 }
 
 /**
@@ -81,11 +91,16 @@ function renewRefusal(
     case 'expired':
       return new NotFoundError(`lease ${lease.leaseId} has expired (${current})`);
     case 'not-longer':
-      return new NotFoundError(`renewing lease ${lease.leaseId} for ${formatDuration(lease.ttlMs)} would not extend it; it expires ${current}`, {
-        hint: 'ask for a longer TTL',
-      });
+      return new NotFoundError(
+        `renewing lease ${lease.leaseId} for ${formatDuration(lease.ttlMs)} would not extend it; it expires ${current}`,
+        {
+          hint: 'ask for a longer TTL',
+        },
+      );
     case 'at-limit':
-      return new NotFoundError(`lease ${lease.leaseId} is at ${verdict.limit === 'max-ttl' ? 'its max TTL' : `Atlas' limit of ${ATLAS_LIMIT}`}, expires ${current}`);
+      return new NotFoundError(
+        `lease ${lease.leaseId} is at ${verdict.limit === 'max-ttl' ? 'its max TTL' : `Atlas' limit of ${ATLAS_LIMIT}`}, expires ${current}`,
+      );
   }
 }
 
@@ -104,7 +119,13 @@ export async function renewLease(context: Context, options: RenewRequest): Promi
   const verdict = renewExpiry({ now, ttlMs, maxTtlMs, createdAt: facts.createdAt, currentExpiresAt: facts.expiresAt });
   if (!verdict.ok) {
     throw renewRefusal(verdict, {
-      leaseId: options.leaseId, configName: config.name, createdAt: facts.createdAt, expiresAt: facts.expiresAt, maxTtlMs, ttlMs, now,
+      leaseId: options.leaseId,
+      configName: config.name,
+      createdAt: facts.createdAt,
+      expiresAt: facts.expiresAt,
+      maxTtlMs,
+      ttlMs,
+      now,
     });
   }
   const { expiresAt, cappedBy } = verdict;
@@ -126,8 +147,12 @@ export async function renewLease(context: Context, options: RenewRequest): Promi
       record.status = 'active';
     } else {
       data.leases.push({
-        leaseId: options.leaseId, config: config.name, createdAt: toAtlasDate(facts.createdAt),
-        expiresAt: toAtlasDate(expiresAt), maxExpiresAt: toAtlasDate(facts.maxExpiresAt), status: 'active',
+        leaseId: options.leaseId,
+        config: config.name,
+        createdAt: toAtlasDate(facts.createdAt),
+        expiresAt: toAtlasDate(expiresAt),
+        maxExpiresAt: toAtlasDate(facts.maxExpiresAt),
+        status: 'active',
       });
     }
   });

@@ -91,7 +91,8 @@ async function checkRemoteTargets(context: Context, configName: string, targets:
     atlas.getDatabaseUser(target.leaseId).catch((error: unknown) => {
       if (isNotFound(error)) return undefined;
       throw error;
-    }));
+    }),
+  );
   targets.forEach((target, index) => {
     const user = users[index];
     const label = user?.labels.find((l) => l.key === LABEL_CONFIG)?.value;
@@ -108,7 +109,7 @@ async function revokeOne(context: Context, config: DynamicSecretConfig | undefin
   try {
     if (!config) throw new NotFoundError(`No config named ${target.config}.`);
     const atlas = await context.atlas(config);
-    return { ...base, outcome: await atlas.deleteDatabaseUser(target.leaseId) === 'deleted' ? 'revoked' : 'absent' };
+    return { ...base, outcome: (await atlas.deleteDatabaseUser(target.leaseId)) === 'deleted' ? 'revoked' : 'absent' };
   } catch (error) {
     const text = expectedError(error);
     if (text === undefined) throw error;
@@ -135,10 +136,19 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item:
  * lease is forgotten; a failed one stays as `revoke-failed` with its error, unless `force` drops it too.
  * The caller adds the audit lines (`auditRevokes`) once whatever follows the revoke is done.
  */
-export async function revokeTargets(context: Context, targets: readonly Target[], options: { force?: boolean | undefined } = {}): Promise<RevokeResult[]> {
+export async function revokeTargets(
+  context: Context,
+  targets: readonly Target[],
+  options: { force?: boolean | undefined } = {},
+): Promise<RevokeResult[]> {
   const { configs } = await context.store.read();
   const results = await mapBounded(targets, REVOKE_CONCURRENCY, (target) =>
-    revokeOne(context, configs.find((c) => c.name === target.config), target));
+    revokeOne(
+      context,
+      configs.find((c) => c.name === target.config),
+      target,
+    ),
+  );
 
   await context.store.update((data) => {
     for (const result of results) {
@@ -159,7 +169,9 @@ export async function revokeTargets(context: Context, targets: readonly Target[]
 export function auditRevokes(context: Context, results: readonly RevokeResult[]): void {
   for (const result of results) {
     context.audit.note({
-      config: result.config, leaseId: result.leaseId, outcome: result.outcome === 'failed' ? 'error' : 'ok',
+      config: result.config,
+      leaseId: result.leaseId,
+      outcome: result.outcome === 'failed' ? 'error' : 'ok',
       ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
     });
   }

@@ -21,7 +21,10 @@ export function waitOption(value: string | boolean | undefined): { waitMs?: numb
  * until all are APPLIED: Atlas applies a new user asynchronously and it cannot log in before.
  */
 export async function waitForApplied(
-  context: Context, config: DynamicSecretConfig, lease: IssuedLease, timeoutMs: number,
+  context: Context,
+  config: DynamicSecretConfig,
+  lease: IssuedLease,
+  timeoutMs: number,
   { keptOnFailure = true }: { keptOnFailure?: boolean } = {},
 ): Promise<void> {
   const fate = keptOnFailure ? 'the lease was kept' : 'revoking it';
@@ -40,15 +43,24 @@ export async function waitForApplied(
       if (pending.size === 0) break;
       const elapsed = context.now().getTime() - started;
       if (elapsed >= timeoutMs) {
-        throw new TransientError(`Timed out after ${formatDurationShort(timeoutMs)} waiting for Atlas to apply ${lease.leaseId} to ${[...pending].join(', ')}; ${fate}.`, keptOnFailure ? {
-          hint: `It may work shortly; check with \`dynsecret list ${config.name}\`, or revoke it with \`dynsecret revoke ${lease.leaseId}\`.`,
-        } : {});
+        throw new TransientError(
+          `Timed out after ${formatDurationShort(timeoutMs)} waiting for Atlas to apply ${lease.leaseId} to ${[...pending].join(', ')}; ${fate}.`,
+          keptOnFailure
+            ? {
+                hint: `It may work shortly; check with \`dynsecret list ${config.name}\`, or revoke it with \`dynsecret revoke ${lease.leaseId}\`.`,
+              }
+            : {},
+        );
       }
-      context.io.progress(`${SPINNER[frame++ % SPINNER.length]} waiting for Atlas to apply ${lease.leaseId} to ${[...pending].join(', ')} (${Math.round(elapsed / 1000)}s)`);
+      context.io.progress(
+        `${SPINNER[frame++ % SPINNER.length]} waiting for Atlas to apply ${lease.leaseId} to ${[...pending].join(', ')} (${Math.round(elapsed / 1000)}s)`,
+      );
       await context.sleep(Math.min(interval, Math.max(0, timeoutMs - elapsed)), ctrlC.signal);
       if (ctrlC.signal.aborted) {
         context.io.progress(undefined);
-        context.io.error(`Interrupted while waiting for Atlas to apply ${lease.leaseId}; ${fate}.${keptOnFailure ? ` Revoke it with: dynsecret revoke ${lease.leaseId}` : ''}`);
+        context.io.error(
+          `Interrupted while waiting for Atlas to apply ${lease.leaseId}; ${fate}.${keptOnFailure ? ` Revoke it with: dynsecret revoke ${lease.leaseId}` : ''}`,
+        );
         throw new InterruptedError();
       }
       interval = Math.min(MAX_POLL_MS, Math.round(interval * 1.5));
@@ -57,7 +69,9 @@ export async function waitForApplied(
     ctrlC.release();
     context.io.progress(undefined);
   }
-  context.io.error(`Applied to ${clusters.length === 0 ? 'the project' : clusters.join(', ')} after ${Math.round((context.now().getTime() - started) / 1000)}s.`);
+  context.io.error(
+    `Applied to ${clusters.length === 0 ? 'the project' : clusters.join(', ')} after ${Math.round((context.now().getTime() - started) / 1000)}s.`,
+  );
 }
 
 /**

@@ -6,9 +6,21 @@ import { visible } from './terminal-text.js';
  * so `awk '{print $1}'`, `cut` and copying from a terminal keep working.
  */
 const PLAIN_CHARS = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '  ',
 };
 
 /**
@@ -34,7 +46,9 @@ export async function renderColumns(
   const head = headers.map((header) => (paint && header !== '' ? paint.bold(header) : header));
   const rows = untrustedRows.map((row) => row.map(visible));
   // The widths of the whole list, so that every part lines up with the first.
-  const colWidths = head.map((header, column) => rows.reduce((widest, row) => Math.max(widest, stringWidth(row[column] ?? '')), stringWidth(header)));
+  const colWidths = head.map((header, column) =>
+    rows.reduce((widest, row) => Math.max(widest, stringWidth(row[column] ?? '')), stringWidth(header)),
+  );
   const parts: string[] = [];
   for (let start = 0; start === 0 || start < rows.length; start += ROWS_PER_TABLE) {
     const table = new Table({
@@ -47,5 +61,9 @@ export async function renderColumns(
     table.push(...rows.slice(start, start + ROWS_PER_TABLE));
     parts.push(table.toString());
   }
-  return `${parts.join('\n').split('\n').map((line) => line.trimEnd()).join('\n')}\n`;
+  return `${parts
+    .join('\n')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')}\n`;
 }

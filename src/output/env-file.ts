@@ -33,7 +33,11 @@ export async function upsertEnvFile(
  * symlink and owner checks, with an atomic 0600 write. `apply('')` runs first, so a refusal (a bad name or
  * value) happens before the disk is touched.
  */
-export async function rewriteEnvFile(path: string, apply: (text: string) => string, options: EnvFileOptions = {}): Promise<{ target: string }> {
+export async function rewriteEnvFile(
+  path: string,
+  apply: (text: string) => string,
+  options: EnvFileOptions = {},
+): Promise<{ target: string }> {
   apply('');
   const target = await resolveTarget(path);
   await withLock(target, options, async (lock) => {
@@ -88,7 +92,9 @@ export async function removeFromEnvFile(
  * component at a time so that every symlink on the way, and the file itself, can be checked (`checkOwner`).
  */
 async function resolveTarget(path: string): Promise<string> {
-  let pending = resolve(path).split(sep).filter((part) => part !== '');
+  let pending = resolve(path)
+    .split(sep)
+    .filter((part) => part !== '');
   let current = parse(resolve(path)).root;
   let hops = 0;
   while (pending.length > 0) {
@@ -105,7 +111,8 @@ async function resolveTarget(path: string): Promise<string> {
       throw fileError(path, 'cannot be resolved', error);
     });
     if (info === undefined) {
-      if (pending.length > 0) throw fileError(path, `cannot be created: its folder ${dirname(join(next, ...pending))} does not exist`, undefined);
+      if (pending.length > 0)
+        throw fileError(path, `cannot be created: its folder ${dirname(join(next, ...pending))} does not exist`, undefined);
       return next;
     }
     if (info.isSymbolicLink()) {

@@ -31,12 +31,7 @@ export function renderVariables(format: VariableFormat, vars: ReadonlyArray<Vari
  * One assignment. `exportPrefix` overrides whether shell and dotenv lines start with `export ` (by default
  * shell lines do and dotenv lines do not); env-file edits keep the style of the line they replace.
  */
-export function renderAssignment(
-  format: VariableFormat,
-  name: string,
-  value: string,
-  exportPrefix: boolean = format === 'shell',
-): string {
+export function renderAssignment(format: VariableFormat, name: string, value: string, exportPrefix: boolean = format === 'shell'): string {
   checkVariable(name, value);
   const prefix = exportPrefix ? 'export ' : '';
   switch (format) {

@@ -12,20 +12,26 @@ import { checkVariableName, type Variable } from './formats.js';
  * end its block early and inject variables of its own.
  */
 export function githubEnvBlock(vars: ReadonlyArray<Variable>, random: (size: number) => Buffer = randomBytes): string {
-  return vars.map(([name, value]) => {
-    checkVariableName(name);
-    let delimiter: string;
-    do delimiter = `ghadelimiter_${random(16).toString('hex')}`; while (value.includes(delimiter));
-    return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
-  }).join('');
+  return vars
+    .map(([name, value]) => {
+      checkVariableName(name);
+      let delimiter: string;
+      do delimiter = `ghadelimiter_${random(16).toString('hex')}`;
+      while (value.includes(delimiter));
+      return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
+    })
+    .join('');
 }
 
 /** `::add-mask::` workflow commands: GitHub hides these values in every log line printed after them. */
 export function maskCommands(values: readonly string[]): string {
-  return values.filter((value) => value !== '').map((value) => {
-    if (/[\r\n]/.test(value)) throw new UsageError('A value with a line break cannot be masked in one ::add-mask:: command.');
-    return `::add-mask::${value}\n`;
-  }).join('');
+  return values
+    .filter((value) => value !== '')
+    .map((value) => {
+      if (/[\r\n]/.test(value)) throw new UsageError('A value with a line break cannot be masked in one ::add-mask:: command.');
+      return `::add-mask::${value}\n`;
+    })
+    .join('');
 }
 
 /** The file `$GITHUB_ENV` names; without it this is not a GitHub Actions step (exit 2). */

@@ -33,9 +33,13 @@ export function parseOutputFormat(value: string): OutputFormat {
  */
 export function connectionString(clusterUri: string, username: string, password: string): string {
   if (!isConnectionString(clusterUri)) {
-    throw new DynsecretError('The cluster connection string of this config is not a mongodb:// or mongodb+srv:// URL dynsecret accepts', ExitCode.failure, {
-      hint: 'pass --cluster NAME to read it from Atlas again, or create the config again',
-    });
+    throw new DynsecretError(
+      'The cluster connection string of this config is not a mongodb:// or mongodb+srv:// URL dynsecret accepts',
+      ExitCode.failure,
+      {
+        hint: 'pass --cluster NAME to read it from Atlas again, or create the config again',
+      },
+    );
   }
   return withCredentials(clusterUri, username, password);
 }
@@ -74,7 +78,11 @@ function leaseJson(lease: IssuedLease) {
 
 /** `paint`: chalk when a table goes to a terminal with colour on (bold headings); loaded only for a table. */
 export async function renderLease(
-  lease: IssuedLease, format: OutputFormat, prefix: string, now: Date, paint?: () => Promise<ChalkInstance | undefined>,
+  lease: IssuedLease,
+  format: OutputFormat,
+  prefix: string,
+  now: Date,
+  paint?: () => Promise<ChalkInstance | undefined>,
 ): Promise<string> {
   switch (format) {
     case 'json':

@@ -36,6 +36,6 @@ export function quotePowerShell(value: string): string {
 export function quoteDotenv(value: string, name = 'the value'): string {
   if (!/['\\\n\r]/.test(value)) return `'${value}'`;
   throw new UsageError(`The value of ${name} cannot be written in dotenv format literally`, {
-    hint: "it holds a quote, a backslash or a line break; use --format shell or json instead",
+    hint: 'it holds a quote, a backslash or a line break; use --format shell or json instead',
   });
 }

@@ -104,8 +104,15 @@ export async function checkEdited({ data, copies, origins }: Editable): Promise<
  * looped over: with 10,000 leases this runs 10,000 times per update, in code that is still cold.
  */
 function sameFields(a: LeaseRecord, b: LeaseRecord): boolean {
-  return a.leaseId === b.leaseId && a.config === b.config && a.createdAt === b.createdAt && a.expiresAt === b.expiresAt
-    && a.maxExpiresAt === b.maxExpiresAt && a.status === b.status && a.lastError === b.lastError;
+  return (
+    a.leaseId === b.leaseId &&
+    a.config === b.config &&
+    a.createdAt === b.createdAt &&
+    a.expiresAt === b.expiresAt &&
+    a.maxExpiresAt === b.maxExpiresAt &&
+    a.status === b.status &&
+    a.lastError === b.lastError
+  );
 }
 
 // Compile-time guard: sameFields compares every field of a lease record (test/unit/store/contents.test.ts checks

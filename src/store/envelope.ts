@@ -48,7 +48,12 @@ export interface KdfPolicy {
  * memory (128·N·r = 256 MiB) and four times its work (N·r·p).
  */
 export const KDF_LIMITS: KdfLimits = {
-  minN: 2 ** 17, maxN: 2 ** 20, minR: 8, maxR: 32, minP: 1, maxP: 4,
+  minN: 2 ** 17,
+  maxN: 2 ** 20,
+  minR: 8,
+  maxR: 32,
+  minP: 1,
+  maxP: 4,
   maxMemoryBytes: 2 * 128 * KDF_DEFAULTS.N * KDF_DEFAULTS.r,
   maxWork: 4 * KDF_DEFAULTS.N * KDF_DEFAULTS.r * KDF_DEFAULTS.p,
 };
@@ -108,8 +113,15 @@ const WRAPPED_KEY_KEYS = ['iv', 'tag', 'key'] as const;
 function envelopeOf(json: unknown): Envelope | undefined {
   if (!isObjectWith(json, ENVELOPE_KEYS) || json.dynsecret !== FORMAT_VERSION) return undefined;
   const { kdf, wrappedKey, iv, tag, data } = json;
-  if (!isObjectWith(kdf, KDF_KEYS) || kdf.name !== 'scrypt' || !isInteger(kdf.N) || !isInteger(kdf.r) || !isInteger(kdf.p)
-    || !isBase64(kdf.salt)) return undefined;
+  if (
+    !isObjectWith(kdf, KDF_KEYS) ||
+    kdf.name !== 'scrypt' ||
+    !isInteger(kdf.N) ||
+    !isInteger(kdf.r) ||
+    !isInteger(kdf.p) ||
+    !isBase64(kdf.salt)
+  )
+    return undefined;
   if (!isObjectWith(wrappedKey, WRAPPED_KEY_KEYS) || !isBase64(wrappedKey.iv) || !isBase64(wrappedKey.tag) || !isBase64(wrappedKey.key)) {
     return undefined;
   }
@@ -141,9 +153,18 @@ export function parseEnvelope(text: string, limits: KdfLimits = KDF_LIMITS): Env
   if (envelope === undefined) throw corrupt('unexpected format');
   const { N, r, p, salt } = envelope.kdf;
   const powerOfTwo = N > 1 && (N & (N - 1)) === 0;
-  if (!powerOfTwo || N < limits.minN || N > limits.maxN || r < limits.minR || r > limits.maxR
-    || p < limits.minP || p > limits.maxP || Buffer.from(salt, 'base64').length < SALT_BYTES
-    || 128 * N * r > limits.maxMemoryBytes || N * r * p > limits.maxWork) {
+  if (
+    !powerOfTwo ||
+    N < limits.minN ||
+    N > limits.maxN ||
+    r < limits.minR ||
+    r > limits.maxR ||
+    p < limits.minP ||
+    p > limits.maxP ||
+    Buffer.from(salt, 'base64').length < SALT_BYTES ||
+    128 * N * r > limits.maxMemoryBytes ||
+    N * r * p > limits.maxWork
+  ) {
     throw corrupt('its key-derivation parameters are weaker or larger than dynsecret accepts');
   }
   return envelope;
@@ -153,19 +174,26 @@ export function parseEnvelope(text: string, limits: KdfLimits = KDF_LIMITS): Env
 export function deriveWrappingKey(passphrase: string, kdf: Envelope['kdf']): Promise<Buffer> {
   const memory = 128 * kdf.N * kdf.r * kdf.p;
   return new Promise((resolve, reject) => {
-    scrypt(passphrase.normalize('NFC'), Buffer.from(kdf.salt, 'base64'), KEY_BYTES,
-      { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: memory * 2 }, (error, key) => (error ? reject(error) : resolve(key)));
+    scrypt(
+      passphrase.normalize('NFC'),
+      Buffer.from(kdf.salt, 'base64'),
+      KEY_BYTES,
+      { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: memory * 2 },
+      (error, key) => (error ? reject(error) : resolve(key)),
+    );
   });
 }
 
 function headerAad(header: Header): Buffer {
   // Rebuilt from parsed values in a fixed order, so the AAD does not depend on the file's formatting.
   const { dynsecret, kdf, wrappedKey } = header;
-  return Buffer.from(JSON.stringify({
-    dynsecret,
-    kdf: { name: kdf.name, N: kdf.N, r: kdf.r, p: kdf.p, salt: kdf.salt },
-    wrappedKey: { iv: wrappedKey.iv, tag: wrappedKey.tag, key: wrappedKey.key },
-  }));
+  return Buffer.from(
+    JSON.stringify({
+      dynsecret,
+      kdf: { name: kdf.name, N: kdf.N, r: kdf.r, p: kdf.p, salt: kdf.salt },
+      wrappedKey: { iv: wrappedKey.iv, tag: wrappedKey.tag, key: wrappedKey.key },
+    }),
+  );
 }
 
 const KEY_WRAP_AAD = Buffer.from('dynsecret store data key v1');
@@ -214,7 +242,10 @@ export async function newHeader(passphrase: string, cost: KdfCost = KDF_DEFAULTS
   const aad = Buffer.concat([KEY_WRAP_AAD, Buffer.from(JSON.stringify(kdf))]);
   const boxed = seal(wrappingKey, dataKey, aad);
   wrappingKey.fill(0);
-  return { header: { dynsecret: FORMAT_VERSION, kdf, wrappedKey: { iv: boxed.iv, tag: boxed.tag, key: boxed.data.toString('base64') } }, dataKey };
+  return {
+    header: { dynsecret: FORMAT_VERSION, kdf, wrappedKey: { iv: boxed.iv, tag: boxed.tag, key: boxed.data.toString('base64') } },
+    dataKey,
+  };
 }
 
 /** Encrypts the store's JSON under the data key with a fresh nonce, bound to the header: the file's bytes. */
@@ -249,4 +280,3 @@ export function openEnvelope(envelope: Envelope, dataKey: Buffer): string | unde
  * Latin-1, whose decoding is a copy: decoding megabytes as UTF-8 costs milliseconds more.
  */
 export const utf8Text = (bytes: Buffer): string => (isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'));
-

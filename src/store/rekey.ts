@@ -5,7 +5,14 @@ import type { LockOptions } from '../fs/lock.js';
 import { removeStaleTempFiles, writeFileSafely } from '../fs/safe-write.js';
 import { decodeContents } from './contents.js';
 import {
-  deriveWrappingKey, newHeader, openEnvelope, parseEnvelope, PRODUCTION_KDF, sealEnvelope, unwrapDataKey, type KdfPolicy,
+  deriveWrappingKey,
+  newHeader,
+  openEnvelope,
+  parseEnvelope,
+  PRODUCTION_KDF,
+  sealEnvelope,
+  unwrapDataKey,
+  type KdfPolicy,
 } from './envelope.js';
 import { DEFAULT_LOCK, fileVersion, lockStore, STORE_FILE } from './store.js';
 
@@ -36,7 +43,9 @@ export async function rekeyStore(
       text = readFileSync(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new StoreError('There is no store yet, so there is no passphrase to change.', { hint: 'Create a config first: dynsecret create NAME …' });
+        throw new StoreError('There is no store yet, so there is no passphrase to change.', {
+          hint: 'Create a config first: dynsecret create NAME …',
+        });
       }
       throw new StoreError(`Cannot read the store at ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
     }
@@ -54,9 +63,12 @@ export async function rekeyStore(
     dataKey.fill(0);
     // Fenced as the store's writes are: re-sealing a version another writer replaced meanwhile would undo its change.
     if (!held.held() || fileVersion(path) !== version) {
-      throw new StoreError('The store changed while its passphrase was being changed (this process was stopped or too slow); nothing was changed.', {
-        hint: 'Run dynsecret passwd again.',
-      });
+      throw new StoreError(
+        'The store changed while its passphrase was being changed (this process was stopped or too slow); nothing was changed.',
+        {
+          hint: 'Run dynsecret passwd again.',
+        },
+      );
     }
     removeStaleTempFiles(path);
     writeFileSafely(path, sealed, 0o600);

@@ -50,6 +50,6 @@ export type LeaseRecord = z.infer<Schemas['leaseRecordSchema']>;
 export type StoreData = z.infer<Schemas['storeDataSchema']>;
 
 // Compile-time guard: the stored config is exactly the config type, optional fields included.
-type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const sameConfigShape: Same<z.infer<Schemas['storedConfigSchema']>, DynamicSecretConfig> = true;
 void sameConfigShape;

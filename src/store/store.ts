@@ -5,7 +5,15 @@ import { withLock, type HeldLock, type LockErrors, type LockOptions } from '../f
 import { removeStaleTempFiles, writeFileSafely } from '../fs/safe-write.js';
 import { checkEdited, damaged, decodeContents, editableCopy, emptyStoreData, encodeContents } from './contents.js';
 import {
-  newHeader, openEnvelope, parseEnvelope, sealEnvelope, deriveWrappingKey, unwrapDataKey, utf8Text, PRODUCTION_KDF, type Envelope,
+  newHeader,
+  openEnvelope,
+  parseEnvelope,
+  sealEnvelope,
+  deriveWrappingKey,
+  unwrapDataKey,
+  utf8Text,
+  PRODUCTION_KDF,
+  type Envelope,
   type KdfPolicy,
 } from './envelope.js';
 import { decodeSession, encodeSession, noKeyError, promptNewPassphrase, type KeySources } from './keys.js';
@@ -59,7 +67,7 @@ const versionOf = (stats: BigIntStats): string => `${stats.dev}:${stats.ino}:${s
  */
 function sameBytes(fd: number, known: Buffer): boolean {
   const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(known.length, 64 * 1024)));
-  for (let at = 0; at < known.length;) {
+  for (let at = 0; at < known.length; ) {
     const read = readSync(fd, chunk, 0, Math.min(chunk.length, known.length - at), at);
     if (read === 0 || !chunk.subarray(0, read).equals(known.subarray(at, at + read))) return false;
     at += read;
@@ -157,7 +165,9 @@ export class EncryptedStore implements Store {
           hint: 'Another process may be writing the store without its lock; try again.',
         });
       }
-      this.#warn(`warning: ${this.path} changed while this process held its lock (it was stopped or too slow); writing again on the newer store.`);
+      this.#warn(
+        `warning: ${this.path} changed while this process held its lock (it was stopped or too slow); writing again on the newer store.`,
+      );
     }
   }
 
@@ -200,7 +210,8 @@ export class EncryptedStore implements Store {
   }
 
   async #contents(bytes: Buffer): Promise<StoreData> {
-    if (this.#snapshot !== undefined && (this.#snapshot.bytes === bytes || this.#snapshot.bytes.equals(bytes))) return this.#snapshot.contents;
+    if (this.#snapshot !== undefined && (this.#snapshot.bytes === bytes || this.#snapshot.bytes.equals(bytes)))
+      return this.#snapshot.contents;
     const envelope = parseEnvelope(utf8Text(bytes), this.#kdf.limits);
     const contents = await decodeContents(await this.#decrypt(envelope));
     this.#snapshot = { bytes, contents };
@@ -273,12 +284,17 @@ export class EncryptedStore implements Store {
   #checkPermissions(): void {
     if (this.#checked) return;
     const uid = process.getuid?.();
-    for (const [path, wanted] of [[this.folder, 0o700], [this.path, 0o600]] as const) {
+    for (const [path, wanted] of [
+      [this.folder, 0o700],
+      [this.path, 0o600],
+    ] as const) {
       const stats = statSync(path);
       if (uid !== undefined && stats.uid !== uid) throw this.#foreign(path, stats.uid);
       if ((stats.mode & 0o077) !== 0) {
         chmodSync(path, wanted);
-        this.#warn(`warning: ${path} was accessible to other users (mode ${(stats.mode & 0o777).toString(8)}); narrowed to ${wanted.toString(8)}.`);
+        this.#warn(
+          `warning: ${path} was accessible to other users (mode ${(stats.mode & 0o777).toString(8)}); narrowed to ${wanted.toString(8)}.`,
+        );
       }
     }
     this.#checked = true;
@@ -302,7 +318,9 @@ export class EncryptedStore implements Store {
       try {
         chmodSync(this.folder, 0o700);
       } catch (error) {
-        throw new StoreError(`Cannot make the store folder ${this.folder} private (0700): ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
+        throw new StoreError(
+          `Cannot make the store folder ${this.folder} private (0700): ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
+        );
       }
     }
   }

@@ -16,7 +16,10 @@ import { startEmulator, type Emulator } from '../helpers/emulator.js';
 const busybox = spawnSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).stdout.trim();
 const probe = spawnSync('unshare', ['-m', 'true'], { encoding: 'utf8' });
 const canUnshare = probe.status === 0;
-if (!canUnshare) console.warn(`bins.test.ts: skipping the BusyBox env tests: \`unshare -m\` is not possible here (${probe.error?.message ?? probe.stderr.trim()}).`);
+if (!canUnshare)
+  console.warn(
+    `bins.test.ts: skipping the BusyBox env tests: \`unshare -m\` is not possible here (${probe.error?.message ?? probe.stderr.trim()}).`,
+  );
 
 /** Runs argv in a private mount namespace where /usr/bin/env is BusyBox. */
 function underBusyboxEnv(argv: string[], env: Record<string, string> = {}) {
@@ -67,7 +70,7 @@ describe.skipIf(!canUnshare)('the bins under BusyBox env', () => {
     expect(readFileSync(target, 'utf8')).toMatch(/^DB_PASSWORD='[A-Za-z0-9._~-]{40}'$/m);
   });
 
-  it('lease --env-file EXISTING-FILE works, and Node did not load that file into dynsecret\'s environment', () => {
+  it("lease --env-file EXISTING-FILE works, and Node did not load that file into dynsecret's environment", () => {
     const target = join(file.folder, 'existing.env');
     const planted = join(file.folder, 'planted-audit.log');
     // Were Node to load this file as its own --env-file (as some Node 20 releases do), dynsecret would
@@ -80,13 +83,14 @@ describe.skipIf(!canUnshare)('the bins under BusyBox env', () => {
   });
 });
 
-describe('the bins under this system\'s env', () => {
+describe("the bins under this system's env", () => {
   // Node 20 reads `--env-file` even after the script's path: it stops with "not found" when the file is
   // missing (so `#!/usr/bin/env node` alone fails here), and some releases load the file.
   it('lease --env-file NEW-FILE', () => {
     const target = join(file.folder, 'new-here.env');
     const result = spawnSync(DYNSECRET, ['lease', '--from-file', file.path, '--env-file', target], {
-      encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...file.env },
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...file.env },
     });
     expect(result.stderr).toMatch(/Wrote the credentials to/);
     expect(result.status).toBe(0);

@@ -1,6 +1,17 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -96,7 +107,10 @@ beforeAll(async () => {
   file = configFile(em, {}, work);
   mkdirSync(join(work, '.dynsecret'));
   writeFileSync(join(work, '.dynsecret', 'app-db.json'), readFileSync(file.path));
-  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'recipe', private: true, scripts: { test: 'node check.js', migrate: 'node check.js' } }));
+  writeFileSync(
+    join(work, 'package.json'),
+    JSON.stringify({ name: 'recipe', private: true, scripts: { test: 'node check.js', migrate: 'node check.js' } }),
+  );
   writeFileSync(join(work, 'check.js'), CHECK);
   writeFileSync(join(work, 'report.sh'), '#!/bin/sh\nexec node check.js\n', { mode: 0o755 });
   const bin = join(work, 'bin');
@@ -106,8 +120,14 @@ beforeAll(async () => {
 });
 
 const baseEnv = () => ({
-  PATH: path, HOME: work, CI: 'true', NO_COLOR: '1', EMULATOR_URL: em.url,
-  MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey, DYNSECRET_HOME: file.home,
+  PATH: path,
+  HOME: work,
+  CI: 'true',
+  NO_COLOR: '1',
+  EMULATOR_URL: em.url,
+  MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey,
+  MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey,
+  DYNSECRET_HOME: file.home,
 });
 
 const checked = () => (existsSync(join(work, 'checked.log')) ? readFileSync(join(work, 'checked.log'), 'utf8').trim().split('\n') : []);
@@ -142,7 +162,9 @@ async function githubStep(command: string, env: Record<string, string>): Promise
   const readerDone = new Promise<void>((resolve) => reader.on('close', () => resolve()));
   const child = spawn('sh', ['-c', command], { cwd: work, env: { ...env, GITHUB_ENV: fifo }, stdio: ['ignore', stdoutFd, 'pipe'] });
   let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   closeSync(stdoutFd);
   try {
@@ -201,10 +223,13 @@ describe('README "In CI"', () => {
 
   it('GitLab CI: a dotenv report with --format env, the tests, then revoke', async () => {
     const yaml = block('### GitLab CI', 'yaml');
-    const jobs = yaml.split(/\n(?=\S)/).map((text) => ({
-      name: /^([^\s:]+):/.exec(text)?.[1],
-      script: [...text.matchAll(/^ {4}- (.*)$/gm)].map((m) => m[1]!).filter((c) => !INSTALL.has(c)),
-    })).filter((job) => job.name !== undefined);
+    const jobs = yaml
+      .split(/\n(?=\S)/)
+      .map((text) => ({
+        name: /^([^\s:]+):/.exec(text)?.[1],
+        script: [...text.matchAll(/^ {4}- (.*)$/gm)].map((m) => m[1]!).filter((c) => !INSTALL.has(c)),
+      }))
+      .filter((job) => job.name !== undefined);
     expect(jobs.map((job) => job.name)).toEqual(['db-credentials', 'test', 'revoke-db-credentials']);
     expect(yaml).toMatch(/dotenv: db\.env/);
 
@@ -249,15 +274,20 @@ function execShell(command: string, env: Record<string, string>): Promise<{ code
     const child = spawn('sh', ['-c', command], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
 describe('lease --format env and --github-env', () => {
-  const run = (args: string[], env: Record<string, string> = {}) => dynsecret([...args, '--from-file', file.path], { env: { ...file.env, ...env } });
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    dynsecret([...args, '--from-file', file.path], { env: { ...file.env, ...env } });
 
   it('--format env prints NAME=value lines with no quoting', async () => {
     const result = await run(['lease', '--format', 'env']);
@@ -276,7 +306,9 @@ describe('lease --format env and --github-env', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toBe('');
     const text = readFileSync(target, 'utf8');
-    expect(text).toMatch(/^# kept\nOTHER=1\nDB_PASSWORD=[A-Za-z0-9._~-]{40}\nDB_USERNAME=ds-app-db-\w+\nMONGODB_URI=mongodb\+srv:\/\/\S+\nDYNSECRET_LEASE_ID=\S+\nDYNSECRET_LEASE_EXPIRES_AT=\S+\n$/);
+    expect(text).toMatch(
+      /^# kept\nOTHER=1\nDB_PASSWORD=[A-Za-z0-9._~-]{40}\nDB_USERNAME=ds-app-db-\w+\nMONGODB_URI=mongodb\+srv:\/\/\S+\nDYNSECRET_LEASE_ID=\S+\nDYNSECRET_LEASE_EXPIRES_AT=\S+\n$/,
+    );
     const dotenv = join(work, 'quoted.env');
     expect((await run(['lease', '--env-file', dotenv])).code).toBe(0);
     expect(readFileSync(dotenv, 'utf8')).toMatch(/^DB_PASSWORD='[^']+'$/m);

@@ -10,9 +10,17 @@ import { mustSucceed, startEmulator, workspace, type Workspace } from '../helper
 /** The completion scripts, loaded by the real shells, with the built bin on PATH as `dynsecret`. */
 
 const execFileAsync = promisify(execFile);
-const has = async (shell: string) => execFileAsync('sh', ['-c', `command -v ${shell}`]).then(() => true, () => false);
+const has = async (shell: string) =>
+  execFileAsync('sh', ['-c', `command -v ${shell}`]).then(
+    () => true,
+    () => false,
+  );
 const [hasBash, hasFish, hasZsh] = await Promise.all([has('bash'), has('fish'), has('zsh')]);
-for (const [shell, present] of [['bash', hasBash], ['fish', hasFish], ['zsh', hasZsh]] as const) {
+for (const [shell, present] of [
+  ['bash', hasBash],
+  ['fish', hasFish],
+  ['zsh', hasZsh],
+] as const) {
   if (!present) console.warn(`completion tests for ${shell} skipped: no ${shell} binary on PATH`);
 }
 
@@ -37,7 +45,11 @@ beforeAll(async () => {
 });
 
 /** The shell's environment: the bin on PATH, and the workspace's store and session unless `env` says otherwise. */
-const shellEnv = (env: Record<string, string> = ws.env) => ({ PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '/tmp', ...env });
+const shellEnv = (env: Record<string, string> = ws.env) => ({
+  PATH: `${bin}:${process.env.PATH ?? ''}`,
+  HOME: process.env.HOME ?? '/tmp',
+  ...env,
+});
 
 /** Calls bash's completion function as bash does on Tab: COMP_WORDS and COMP_CWORD set, COMPREPLY read. */
 async function bashComplete(words: string[], env?: Record<string, string>): Promise<string[]> {
@@ -47,18 +59,30 @@ async function bashComplete(words: string[], env?: Record<string, string>): Prom
 }
 
 async function fishComplete(line: string, env?: Record<string, string>): Promise<string[]> {
-  const { stdout } = await execFileAsync('fish', ['--no-config', '-c', `source ${scripts.fish}; complete -C ${JSON.stringify(line)}`], { env: shellEnv(env) });
-  return stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!).sort();
+  const { stdout } = await execFileAsync('fish', ['--no-config', '-c', `source ${scripts.fish}; complete -C ${JSON.stringify(line)}`], {
+    env: shellEnv(env),
+  });
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t')[0]!)
+    .sort();
 }
 
 describe.skipIf(!hasBash)('bash', () => {
   it.each([
     [['dynsecret', 'le'], ['lease']],
-    [['dynsecret', 'l'], ['lease', 'list']],
+    [
+      ['dynsecret', 'l'],
+      ['lease', 'list'],
+    ],
     [['dynsecret', 'comp'], ['completion']],
     [['dynsecret', 'lease', 'app-db', '--form'], ['--format']],
     [['dynsecret', 'lease', 'app-db', '--format', 'j'], ['json']],
-    [['dynsecret', 'lease', 'app-db', '--format', ''], ['dotenv', 'fish', 'json', 'powershell', 'shell', 'table']],
+    [
+      ['dynsecret', 'lease', 'app-db', '--format', ''],
+      ['dotenv', 'fish', 'json', 'powershell', 'shell', 'table'],
+    ],
     [['dynsecret', 'completion', 'z'], ['zsh']],
     [['dynsecret', '--no-co'], ['--no-color']],
     [['dynsecret', 'revoke', '--ex'], ['--expired']],
@@ -171,8 +195,14 @@ describe('completion --list-configs', () => {
 
   it.each([
     ['no key', () => ({ DYNSECRET_HOME: ws.home })],
-    ['a passphrase only (its key derivation is too slow for a Tab)', () => ({ DYNSECRET_HOME: ws.home, DYNSECRET_PASSPHRASE: 'test passphrase 0123' })],
-    ['a session key of another store', () => ({ DYNSECRET_HOME: ws.home, DYNSECRET_SESSION: `ds1_${Buffer.alloc(32, 7).toString('base64url')}` })],
+    [
+      'a passphrase only (its key derivation is too slow for a Tab)',
+      () => ({ DYNSECRET_HOME: ws.home, DYNSECRET_PASSPHRASE: 'test passphrase 0123' }),
+    ],
+    [
+      'a session key of another store',
+      () => ({ DYNSECRET_HOME: ws.home, DYNSECRET_SESSION: `ds1_${Buffer.alloc(32, 7).toString('base64url')}` }),
+    ],
     ['a malformed session key', () => ({ DYNSECRET_HOME: ws.home, DYNSECRET_SESSION: 'nonsense' })],
     ['no store at all', () => ({ DYNSECRET_HOME: tempHome() })],
   ])('prints nothing and exits 0 with %s', async (_case, env) => {

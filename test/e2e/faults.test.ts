@@ -37,9 +37,20 @@ describe.concurrent('lease under injected Atlas faults (built bin against the em
     ['500 after the user was created', 0, { match: POST_USERS, count: 1, status: 500, afterApply: true }, undefined, 500],
     ['a reset after the user was created', 0, { match: POST_USERS, count: 1, reset: true, afterApply: true }, undefined, 0],
     ['401', 4, { match: POST_USERS, count: 1, status: 401 }, /Atlas rejected the API key/, 401],
-    ['403 IP_ADDRESS_NOT_ON_ACCESS_LIST', 4, { match: POST_USERS, count: 1, status: 403, errorCode: 'IP_ADDRESS_NOT_ON_ACCESS_LIST' },
-      /Atlas refused requests from IP address 127\.0\.0\.1: add it to .*access list.*IP_ADDRESS_NOT_ON_ACCESS_LIST/, 403],
-    ['404 for the project', 5, { match: POST_USERS, count: 1, status: 404, errorCode: 'GROUP_NOT_FOUND' }, /no Atlas project .*check --group-id/, 404],
+    [
+      '403 IP_ADDRESS_NOT_ON_ACCESS_LIST',
+      4,
+      { match: POST_USERS, count: 1, status: 403, errorCode: 'IP_ADDRESS_NOT_ON_ACCESS_LIST' },
+      /Atlas refused requests from IP address 127\.0\.0\.1: add it to .*access list.*IP_ADDRESS_NOT_ON_ACCESS_LIST/,
+      403,
+    ],
+    [
+      '404 for the project',
+      5,
+      { match: POST_USERS, count: 1, status: 404, errorCode: 'GROUP_NOT_FOUND' },
+      /no Atlas project .*check --group-id/,
+      404,
+    ],
     ['503 on every attempt', 6, { match: POST_USERS, count: 5, status: 503 }, /HTTP 503 .*try again/, 503],
   ];
 
@@ -140,7 +151,9 @@ describe('other faults, one after another on one emulator', () => {
       created = (await usersOf(em, 'app-db')).map((u) => u.username).filter((id) => !before.includes(id));
     }
     const statusOf = async (args: string[]) =>
-      Listed.parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--json', ...args]))).stdout)).find((l) => l.leaseId === created[0]);
+      Listed.parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--json', ...args]))).stdout)).find(
+        (l) => l.leaseId === created[0],
+      );
     expect(await statusOf([])).toMatchObject({ status: 'incomplete', source: 'local' });
     // Its password died with the process: Atlas having the user does not make the lease usable.
     expect(await statusOf(['--remote'])).toMatchObject({ status: 'incomplete', source: 'local' });
@@ -186,7 +199,9 @@ describe.concurrent('lease --wait while Atlas applies users slowly', () => {
     const { code, stdout, stderr } = await running.done;
     expect(code, stderr).toBe(130);
     expect(stdout).toBe('');
-    const leaseId = /Interrupted while waiting for Atlas to apply (\S+); the lease was kept\. Revoke it with: dynsecret revoke \1$/m.exec(stderr)?.[1];
+    const leaseId = /Interrupted while waiting for Atlas to apply (\S+); the lease was kept\. Revoke it with: dynsecret revoke \1$/m.exec(
+      stderr,
+    )?.[1];
     expect(leaseId, stderr).toBeDefined();
     expect((await leaseRecords(ws, 'app-db')).find((r) => r.leaseId === leaseId)).toMatchObject({ status: 'active' });
   });

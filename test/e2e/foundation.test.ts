@@ -8,8 +8,23 @@ const GROUP = '5f1d2c3b4a5968778695a4b3';
 const PRIVATE_KEY = '0b5f3c3e-6a0e-4c1e-9f57-PRIVATE-0001';
 
 const createArgs = (name: string, extra: string[] = []) => [
-  'create', name, '--group-id', GROUP, '--public-key', 'abcdefgh', '--private-key-stdin',
-  '--role', 'readWrite@app', '--scope', 'Cluster0', '--default-ttl', '30m', '--max-ttl', '2h', '--no-verify', ...extra,
+  'create',
+  name,
+  '--group-id',
+  GROUP,
+  '--public-key',
+  'abcdefgh',
+  '--private-key-stdin',
+  '--role',
+  'readWrite@app',
+  '--scope',
+  'Cluster0',
+  '--default-ttl',
+  '30m',
+  '--max-ttl',
+  '2h',
+  '--no-verify',
+  ...extra,
 ];
 
 /**
@@ -36,9 +51,16 @@ describe('dynsecret (built bin)', () => {
     const { execFile } = await import('node:child_process');
     const missing = join(tempHome(), 'not-yet.env');
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = execFile(DYNSECRET, ['lease', 'nope', '--env-file', missing], { env: { PATH: process.env.PATH ?? '', DYNSECRET_HOME: tempHome() } }, () => undefined);
+      const child = execFile(
+        DYNSECRET,
+        ['lease', 'nope', '--env-file', missing],
+        { env: { PATH: process.env.PATH ?? '', DYNSECRET_HOME: tempHome() } },
+        () => undefined,
+      );
       let stderr = '';
-      child.stderr?.on('data', (chunk: string) => { stderr += chunk; });
+      child.stderr?.on('data', (chunk: string) => {
+        stderr += chunk;
+      });
       child.on('close', (code) => resolve({ code, stderr }));
     });
     expect(result.stderr).toContain('No config named nope');
@@ -48,11 +70,15 @@ describe('dynsecret (built bin)', () => {
   it('says nothing more when its reader closes the pipe early (`dynsecret run --help | head -1`)', async () => {
     const { spawn } = await import('node:child_process');
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--', DYNSECRET, 'run', '--help'], { env: { PATH: process.env.PATH ?? '', HOME: tempHome() } });
+      const child = spawn(process.execPath, ['--', DYNSECRET, 'run', '--help'], {
+        env: { PATH: process.env.PATH ?? '', HOME: tempHome() },
+      });
       // Closed before the help is written: the write fails with EPIPE.
       child.stdout.destroy();
       let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
       child.on('close', (code) => resolve({ code, stderr }));
     });
     expect(result.stderr).toBe('');
@@ -60,12 +86,14 @@ describe('dynsecret (built bin)', () => {
   });
 
   it.each([[['--help']], [['create', '--help']], [['list', '--help']], [['delete', '--help']], [['unlock', '--help']]])(
-    'prints help with examples for %j', async (args) => {
+    'prints help with examples for %j',
+    async (args) => {
       const result = await dynsecret(args);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Usage: dynsecret');
       if (args.length > 1) expect(result.stdout).toContain('Examples:');
-    });
+    },
+  );
 
   it('creates a store and a config without a TTY and lists it without ever showing a secret', async () => {
     const home = tempHome();
@@ -78,11 +106,22 @@ describe('dynsecret (built bin)', () => {
     expect(list.stdout).toMatch(/^NAME\s+PROJECT\s+ROLES\s+SCOPES\s+DEFAULT TTL\s+MAX TTL\n/);
     expect(list.stdout).toContain(`app-db  ${GROUP}  readWrite@app  Cluster0:CLUSTER  30m`);
     const json = await dynsecret(['list', '--json'], { env });
-    expect(JSON.parse(json.stdout)).toEqual([{
-      name: 'app-db', groupId: GROUP, baseUrl: 'https://cloud.mongodb.com', auth: 'apiKey', publicKey: 'abcdefgh',
-      roles: ['readWrite@app'], scopes: ['Cluster0:CLUSTER'], defaultTtl: '30m', defaultTtlSeconds: 1800,
-      maxTtl: '2h', maxTtlSeconds: 7200, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-    }]);
+    expect(JSON.parse(json.stdout)).toEqual([
+      {
+        name: 'app-db',
+        groupId: GROUP,
+        baseUrl: 'https://cloud.mongodb.com',
+        auth: 'apiKey',
+        publicKey: 'abcdefgh',
+        roles: ['readWrite@app'],
+        scopes: ['Cluster0:CLUSTER'],
+        defaultTtl: '30m',
+        defaultTtlSeconds: 1800,
+        maxTtl: '2h',
+        maxTtlSeconds: 7200,
+        createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      },
+    ]);
     for (const output of [list.stdout, list.stderr, json.stdout, json.stderr]) expect(output).not.toContain(PRIVATE_KEY);
     const file = join(home, 'store.json');
     expect(readFileSync(file, 'utf8')).not.toContain(PRIVATE_KEY);
@@ -93,13 +132,27 @@ describe('dynsecret (built bin)', () => {
   it('reads the private key from the Atlas CLI variable and a definition from a JSON file', async () => {
     const home = tempHome();
     const file = join(home, 'def.json');
-    writeFileSync(file, JSON.stringify({ groupId: GROUP, publicKey: 'abcdefgh', roles: ['read@reports', { roleName: 'readWrite', databaseName: 'app', collectionName: 'jobs' }], scopes: [{ name: 'lake1', type: 'DATA_LAKE' }], maxTtl: '10d' }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        groupId: GROUP,
+        publicKey: 'abcdefgh',
+        roles: ['read@reports', { roleName: 'readWrite', databaseName: 'app', collectionName: 'jobs' }],
+        scopes: [{ name: 'lake1', type: 'DATA_LAKE' }],
+        maxTtl: '10d',
+      }),
+    );
     const env = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE, MONGODB_ATLAS_PRIVATE_API_KEY: PRIVATE_KEY };
     const result = await dynsecret(['create', 'reports', '--from-file', file, '--no-verify'], { env });
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/warning: .*renew/);
     const json = JSON.parse((await dynsecret(['list', '--json'], { env })).stdout);
-    expect(json[0]).toMatchObject({ name: 'reports', roles: ['read@reports', 'readWrite@app.jobs'], scopes: ['lake1:DATA_LAKE'], maxTtl: '10d' });
+    expect(json[0]).toMatchObject({
+      name: 'reports',
+      roles: ['read@reports', 'readWrite@app.jobs'],
+      scopes: ['lake1:DATA_LAKE'],
+      maxTtl: '10d',
+    });
   });
 
   it('unlock prints a session key that alone opens the store', async () => {
@@ -152,16 +205,36 @@ describe('dynsecret (built bin)', () => {
       ['unknown option', ['list', '--bogus'], '', /unknown option/],
       ['missing name', ['create'], '', /missing required argument/],
       ['bad name', createArgs('bad name'), PRIVATE_KEY, /Invalid config name/],
-      ['bad group', ['create', 'x', '--group-id', 'XYZ', '--public-key', 'abcdefgh', '--private-key-stdin', '--role', 'read@a', '--no-verify'], PRIVATE_KEY, /24 lowercase hex/],
-      ['no role', ['create', 'x', '--group-id', GROUP, '--public-key', 'abcdefgh', '--private-key-stdin', '--no-verify'], PRIVATE_KEY, /At least one --role/],
+      [
+        'bad group',
+        ['create', 'x', '--group-id', 'XYZ', '--public-key', 'abcdefgh', '--private-key-stdin', '--role', 'read@a', '--no-verify'],
+        PRIVATE_KEY,
+        /24 lowercase hex/,
+      ],
+      [
+        'no role',
+        ['create', 'x', '--group-id', GROUP, '--public-key', 'abcdefgh', '--private-key-stdin', '--no-verify'],
+        PRIVATE_KEY,
+        /At least one --role/,
+      ],
       ['bad role', createArgs('x', ['--role', 'readAnyDatabase@app']), PRIVATE_KEY, /admin database/],
       ['bad scope', createArgs('x', ['--scope', 'bad_name']), PRIVATE_KEY, /--scope/],
       ['bare number TTL', createArgs('x', ['--default-ttl', '15']), PRIVATE_KEY, /15/],
       ['default above max', createArgs('x', ['--default-ttl', '3h']), PRIVATE_KEY, /max/i],
       ['default above 7 days', createArgs('x', ['--default-ttl', '8d', '--max-ttl', '9d']), PRIVATE_KEY, /7 days/],
-      ['no private key', ['create', 'x', '--group-id', GROUP, '--public-key', 'abcdefgh', '--role', 'read@a', '--no-verify'], '', /--private-key-stdin.*MONGODB_ATLAS_PRIVATE_API_KEY/],
+      [
+        'no private key',
+        ['create', 'x', '--group-id', GROUP, '--public-key', 'abcdefgh', '--role', 'read@a', '--no-verify'],
+        '',
+        /--private-key-stdin.*MONGODB_ATLAS_PRIVATE_API_KEY/,
+      ],
       ['no credentials', ['create', 'x', '--group-id', GROUP, '--role', 'read@a', '--no-verify'], '', /--public-key/],
-      ['no group', ['create', 'x', '--public-key', 'abcdefgh', '--private-key-stdin', '--role', 'read@a', '--no-verify'], PRIVATE_KEY, /--group-id/],
+      [
+        'no group',
+        ['create', 'x', '--public-key', 'abcdefgh', '--private-key-stdin', '--role', 'read@a', '--no-verify'],
+        PRIVATE_KEY,
+        /--group-id/,
+      ],
       ['both auth kinds', createArgs('x', ['--client-id', 'mdb_sa_id_1']), PRIVATE_KEY, /not both/],
       ['plain http', createArgs('x', ['--base-url', 'http://cloud.mongodb.com']), PRIVATE_KEY, /use https/],
       ['private key as flag', [...createArgs('x'), '--private-key', 'secret'], PRIVATE_KEY, /unknown option/],

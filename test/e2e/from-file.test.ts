@@ -15,7 +15,8 @@ beforeAll(async () => {
 });
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-const withFile = (args: string[], env: Record<string, string> = {}) => dynsecret([...args, '--from-file', file.path], { env: { ...file.env, ...env } });
+const withFile = (args: string[], env: Record<string, string> = {}) =>
+  dynsecret([...args, '--from-file', file.path], { env: { ...file.env, ...env } });
 
 describe('--from-file: a config without a store', () => {
   it('leases with no store, no passphrase and no NAME, and writes nothing to disk', async () => {
@@ -32,19 +33,26 @@ describe('--from-file: a config without a store', () => {
     expect(existsSync(file.home)).toBe(false);
   });
 
-  it('takes a NAME equal to the file\'s name', async () => {
+  it("takes a NAME equal to the file's name", async () => {
     const result = await withFile(['lease', 'app-db', '--format', 'json']);
     expect(result.code).toBe(0);
   });
 
   it.each([
-    ['a NAME that is not the file\'s', ['lease', 'other', '--from-file', 'FILE'], /defines the config app-db, not other/],
+    ["a NAME that is not the file's", ['lease', 'other', '--from-file', 'FILE'], /defines the config app-db, not other/],
     ['no NAME and no --from-file', ['lease'], /Name the config/],
     ['run with no NAME and no --from-file', ['run', '--', 'npm', 'test'], /Name the config/],
-    ['renew with another --config', ['renew', 'ds-app-db-x', '--config', 'other', '--from-file', 'FILE'], /defines the config app-db, not other/],
+    [
+      'renew with another --config',
+      ['renew', 'ds-app-db-x', '--config', 'other', '--from-file', 'FILE'],
+      /defines the config app-db, not other/,
+    ],
     ['revoke --all', ['revoke', '--all', '--from-file', 'FILE'], /name the lease ids/],
   ])('%s is a usage error (exit 2)', async (_what, args, message) => {
-    const result = await dynsecret(args.map((a) => (a === 'FILE' ? file.path : a)), { env: file.env });
+    const result = await dynsecret(
+      args.map((a) => (a === 'FILE' ? file.path : a)),
+      { env: file.env },
+    );
     expect(result.stderr).toMatch(message);
     expect(result.code).toBe(2);
     expect(existsSync(file.home)).toBe(false);
@@ -61,7 +69,7 @@ describe('--from-file: a config without a store', () => {
     expect(result.code).toBe(2);
   });
 
-  it('refuses a --ttl above the file\'s max TTL (exit 2) before Atlas is asked', async () => {
+  it("refuses a --ttl above the file's max TTL (exit 2) before Atlas is asked", async () => {
     const before = (await usersOf(em, 'app-db')).length;
     const result = await withFile(['lease', '--ttl', '3h']);
     expect(result.stderr).toMatch(/above the max TTL/);
@@ -70,7 +78,9 @@ describe('--from-file: a config without a store', () => {
   });
 
   it('needs the keys from the file or the environment (exit 2), and takes them from the file too', async () => {
-    const missing = await dynsecret(['lease', '--from-file', file.path], { env: { DYNSECRET_HOME: file.home, MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey } });
+    const missing = await dynsecret(['lease', '--from-file', file.path], {
+      env: { DYNSECRET_HOME: file.home, MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey },
+    });
     expect(missing.stderr).toMatch(/Missing API private key/);
     expect(missing.code).toBe(2);
     const inline = configFile(em, { name: 'inline', publicKey: em.publicKey, privateKey: em.privateKey });
@@ -107,10 +117,13 @@ describe('--from-file: a config without a store', () => {
     }
   });
 
-  it('refuses (exit 5) to renew or revoke a user that does not carry the file\'s config label, and lists only its own', async () => {
+  it("refuses (exit 5) to renew or revoke a user that does not carry the file's config label, and lists only its own", async () => {
     const other = configFile(em, { name: 'other' });
     const lease = parseLease((await dynsecret(['lease', '--from-file', other.path, '--format', 'json'], { env: other.env })).stdout);
-    for (const args of [['renew', lease.leaseId], ['revoke', lease.leaseId]]) {
+    for (const args of [
+      ['renew', lease.leaseId],
+      ['revoke', lease.leaseId],
+    ]) {
       const result = await withFile(args);
       expect(result.stderr).toMatch(/is not a lease of config app-db/);
       expect(result.code).toBe(5);
@@ -125,7 +138,10 @@ describe('--from-file: a config without a store', () => {
     const viaEnv = await withFile(['lease', '--format', 'json'], { DYNSECRET_AUDIT_LOG: log });
     const leaseId = parseLease(viaEnv.stdout).leaseId;
     await dynsecret(['--audit-log', log, 'revoke', leaseId, '--from-file', file.path], { env: file.env });
-    const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toEqual([
       expect.objectContaining({ command: 'lease', config: 'app-db', leaseId, outcome: 'ok' }),
       expect.objectContaining({ command: 'revoke', config: 'app-db', leaseId, outcome: 'ok' }),

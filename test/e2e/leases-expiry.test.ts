@@ -26,7 +26,9 @@ describe('expired leases and users Atlas already deleted (built bin against the 
 
   beforeAll(async () => {
     em = await startEmulator();
-    ws = await workspace(em, [{ name: 'app-db', flags: ['--role', 'readWrite@app', '--scope', 'Cluster0', '--default-ttl', '30m', '--max-ttl', '2h'] }]);
+    ws = await workspace(em, [
+      { name: 'app-db', flags: ['--role', 'readWrite@app', '--scope', 'Cluster0', '--default-ttl', '30m', '--max-ttl', '2h'] },
+    ]);
     // Made before the emulator's clock moves: afterwards Atlas would find a few seconds' expiry in its past.
     // 6 s leaves room for a slow machine between reading the clock and the POST reaching Atlas.
     short = await lease('6s');
@@ -76,7 +78,11 @@ describe('expired leases and users Atlas already deleted (built bin against the 
     expect(result.code).toBe(0);
     const outcomes = JSON.parse(result.stdout) as { leaseId: string; outcome: string }[];
     expect(outcomes.map((o) => [o.leaseId, o.outcome]).sort()).toEqual(
-      [[short.leaseId, 'absent'], [renewedAfterAtlas.leaseId, 'absent']].sort());
+      [
+        [short.leaseId, 'absent'],
+        [renewedAfterAtlas.leaseId, 'absent'],
+      ].sort(),
+    );
     expect((await listed()).map((l) => [l.leaseId, l.status])).toEqual([[alive.leaseId, 'active']]);
     expect((await em.state()).users.map((u) => u.username)).toEqual([alive.leaseId]);
   });

@@ -1,7 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  leaseRecords, mustSucceed, parseLease, startEmulator, usersOf, workspace, type Emulator, type Workspace,
+  leaseRecords,
+  mustSucceed,
+  parseLease,
+  startEmulator,
+  usersOf,
+  workspace,
+  type Emulator,
+  type Workspace,
 } from '../helpers/emulator.js';
 
 /**
@@ -25,7 +32,7 @@ describe('leases made on another machine (two stores against one emulator)', () 
     [here, there] = await Promise.all([workspace(em, [{ name: 'app-db' }]), workspace(em, [{ name: 'app-db' }])]);
   });
 
-  it('list --remote shows the other machine\'s leases as remote and marks a local lease revoked elsewhere as gone', async () => {
+  it("list --remote shows the other machine's leases as remote and marks a local lease revoked elsewhere as gone", async () => {
     const mine = await lease(here);
     const theirs = await lease(there);
     const before = await remoteList(here);
@@ -49,7 +56,9 @@ describe('leases made on another machine (two stores against one emulator)', () 
 
     const renewed = await here.run(['renew', theirs.leaseId, '--config', 'app-db', '--ttl', '2h', '--json']);
     expect(renewed.code).toBe(0);
-    const { expiresAt, previousExpiresAt } = z.object({ expiresAt: z.string(), previousExpiresAt: z.string() }).parse(JSON.parse(renewed.stdout));
+    const { expiresAt, previousExpiresAt } = z
+      .object({ expiresAt: z.string(), previousExpiresAt: z.string() })
+      .parse(JSON.parse(renewed.stdout));
     expect(previousExpiresAt).toBe(theirs.expiresAt);
     expect(Date.parse(expiresAt)).toBeGreaterThan(Date.parse(theirs.expiresAt));
     expect((await usersOf(em, 'app-db')).find((u) => u.username === theirs.leaseId)?.deleteAfterDate).toBe(expiresAt);

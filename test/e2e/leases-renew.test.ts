@@ -1,7 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  leaseRecords, mustSucceed, parseLease, startEmulator, workspace, type Emulator, type LeaseJson, type Workspace,
+  leaseRecords,
+  mustSucceed,
+  parseLease,
+  startEmulator,
+  workspace,
+  type Emulator,
+  type LeaseJson,
+  type Workspace,
 } from '../helpers/emulator.js';
 
 /** `renew` against the emulator: new expiry = min(now + TTL, created + max TTL, now + 7 days). */
@@ -109,7 +116,11 @@ describe('dynsecret renew (built bin against the emulator)', () => {
 
   it.each([
     ['an id this machine never leased', ['ds-app-db-000000000000'], /No lease ds-app-db-000000000000 on this machine/],
-    ['a lease of another machine under a config that does not exist', ['ds-app-db-000000000000', '--config', 'nope'], /No config named nope/],
+    [
+      'a lease of another machine under a config that does not exist',
+      ['ds-app-db-000000000000', '--config', 'nope'],
+      /No config named nope/,
+    ],
   ])('refuses %s with exit 5', async (_what, args, message) => {
     const result = await ws.run(['renew', ...args]);
     expect(result.code).toBe(5);

@@ -1,6 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DigestSession } from '../emulator/helpers.js';
-import { leaseRecords, mustSucceed, parseLease, startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
+import {
+  leaseRecords,
+  mustSucceed,
+  parseLease,
+  startEmulator,
+  usersOf,
+  workspace,
+  type Emulator,
+  type Workspace,
+} from '../helpers/emulator.js';
 
 /** `revoke`, `list NAME` and `delete NAME` against the emulator. */
 
@@ -12,10 +21,8 @@ interface Listed {
 describe('dynsecret revoke, list NAME and delete NAME (built bin against the emulator)', () => {
   let em: Emulator;
   let ws: Workspace;
-  const lease = async (config = 'app-db') =>
-    parseLease((await mustSucceed(ws.run(['lease', config, '--format', 'json']))).stdout).leaseId;
-  const listed = async (config = 'app-db') =>
-    JSON.parse((await mustSucceed(ws.run(['list', config, '--json']))).stdout) as Listed[];
+  const lease = async (config = 'app-db') => parseLease((await mustSucceed(ws.run(['lease', config, '--format', 'json']))).stdout).leaseId;
+  const listed = async (config = 'app-db') => JSON.parse((await mustSucceed(ws.run(['list', config, '--json']))).stdout) as Listed[];
   /** The ids the store holds, read in-process where `list` is not what is tested. */
   const recorded = async (config = 'app-db') => (await leaseRecords(ws, config)).map((r) => r.leaseId);
   const inAtlas = async (config = 'app-db') => (await usersOf(em, config)).map((u) => u.username);
@@ -43,12 +50,17 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
 
   it.each([
     ['no lease named', 2, [], /Name the leases to revoke/],
-    ['an id this machine does not know, without --config', 5, ['ds-app-db-000000000000'], /No lease ds-app-db-000000000000 on this machine/],
+    [
+      'an id this machine does not know, without --config',
+      5,
+      ['ds-app-db-000000000000'],
+      /No lease ds-app-db-000000000000 on this machine/,
+    ],
     ['--all without --config', 2, ['--all', '--yes'], /--all needs --config/],
     ['--all of an unknown config', 5, ['--all', '--config', 'nope', '--yes'], /No config named nope/],
     ['ids and --expired together', 2, ['ds-app-db-000000000000', '--expired'], /Name the leases to revoke/],
   ])('refuses %s (exit %i) and revokes nothing', async (_what, code, args, message) => {
-    const id = (await recorded())[0] ?? await lease();
+    const id = (await recorded())[0] ?? (await lease());
     const result = await ws.run(['revoke', ...args]);
     expect(result.code).toBe(code);
     expect(result.stdout).toBe('');
@@ -107,22 +119,30 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
     await mustSucceed(ws.run(['revoke', id, '--config', 'app-db']));
   });
 
-  it('revoke ID --config NAME refuses (exit 5) an Atlas user without that config\'s label, and deletes nothing', async () => {
+  it("revoke ID --config NAME refuses (exit 5) an Atlas user without that config's label, and deletes nothing", async () => {
     const api = new DigestSession(em.url, em.publicKey, em.privateKey);
     const accept = 'application/vnd.atlas.2023-01-01+json';
-    const plain = (username: string, labels: { key: string; value: string }[] = []) => api.send({
-      method: 'POST',
-      path: `/api/atlas/v2/groups/${em.groupId}/databaseUsers`,
-      headers: { Accept: accept, 'Content-Type': accept },
-      body: JSON.stringify({
-        username, password: 'a-long-password-1234', databaseName: 'admin', groupId: em.groupId, labels,
-        roles: [{ roleName: 'readWrite', databaseName: 'app' }],
-      }),
-    });
+    const plain = (username: string, labels: { key: string; value: string }[] = []) =>
+      api.send({
+        method: 'POST',
+        path: `/api/atlas/v2/groups/${em.groupId}/databaseUsers`,
+        headers: { Accept: accept, 'Content-Type': accept },
+        body: JSON.stringify({
+          username,
+          password: 'a-long-password-1234',
+          databaseName: 'admin',
+          groupId: em.groupId,
+          labels,
+          roles: [{ roleName: 'readWrite', databaseName: 'app' }],
+        }),
+      });
     expect((await plain('prod-app')).status).toBe(201);
     expect((await plain('other-app', [{ key: 'dynsecret.config', value: 'other-db' }])).status).toBe(201);
     const usernames = async () => (await em.state()).users.map((u) => u.username);
-    for (const [id, why] of [['prod-app', /prod-app is not a lease of config app-db/], ['other-app', /other-app is not a lease of config app-db/]] as const) {
+    for (const [id, why] of [
+      ['prod-app', /prod-app is not a lease of config app-db/],
+      ['other-app', /other-app is not a lease of config app-db/],
+    ] as const) {
       for (const extra of [[], ['--force']]) {
         const result = await ws.run(['revoke', id, '--config', 'app-db', ...extra]);
         expect(result.code).toBe(5);
@@ -147,11 +167,14 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
     const id = await lease();
     const entry = (await listed()).find((l) => l.leaseId === id);
     expect(entry).toEqual({
-      leaseId: id, config: 'app-db', username: id,
+      leaseId: id,
+      config: 'app-db',
+      username: id,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
       expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
       maxExpiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
-      status: 'active', source: 'local',
+      status: 'active',
+      source: 'local',
     });
     const table = await ws.run(['list', 'app-db']);
     expect(table.stdout).toMatch(/^LEASE ID \(USERNAME\) +CREATED +EXPIRES +STATUS\n/);

@@ -27,11 +27,13 @@ function readVariables(format: string, stdout: string, names: string[]): Record<
     lines.splice(-2);
   }
   expect(lines).toHaveLength(names.length);
-  return Object.fromEntries(names.map((name, i) => {
-    const match = lineOf[format]!(name).exec(lines[i]!);
-    expect(match, `line ${i} of ${format}: ${lines[i]}`).not.toBeNull();
-    return [name, match![1]!];
-  }));
+  return Object.fromEntries(
+    names.map((name, i) => {
+      const match = lineOf[format]!(name).exec(lines[i]!);
+      expect(match, `line ${i} of ${format}: ${lines[i]}`).not.toBeNull();
+      return [name, match![1]!];
+    }),
+  );
 }
 
 const storeBytes = (home: string) => readFileSync(join(home, 'store.json'));
@@ -89,7 +91,8 @@ describe('dynsecret lease (built bin against the emulator)', () => {
     expect(result.code).toBe(0);
     const lease = parseLease(result.stdout);
     expect(Object.keys(lease).sort()).toEqual(
-      ['config', 'connectionString', 'createdAt', 'expiresAt', 'leaseId', 'maxExpiresAt', 'password', 'username'].sort());
+      ['config', 'connectionString', 'createdAt', 'expiresAt', 'leaseId', 'maxExpiresAt', 'password', 'username'].sort(),
+    );
     expect(lease).toMatchObject({ config: 'app-db', username: lease.leaseId });
     expect(Date.parse(lease.expiresAt) - Date.parse(lease.createdAt)).toBe(45 * MINUTE);
     expect(Date.parse(lease.maxExpiresAt) - Date.parse(lease.createdAt)).toBe(120 * MINUTE);
@@ -110,8 +113,12 @@ describe('dynsecret lease (built bin against the emulator)', () => {
     const list = await ws.run(['list', 'app-db', '--json']);
     expect(result.stderr).toMatch(/^debug: /m);
     const places = {
-      'the store folder': allFiles(ws.home), 'lease stderr': result.stderr, 'list output': list.stdout + list.stderr,
-      'emulator log': em.stderr(), 'request log': JSON.stringify(await em.requests()), 'emulator state': JSON.stringify(state),
+      'the store folder': allFiles(ws.home),
+      'lease stderr': result.stderr,
+      'list output': list.stdout + list.stderr,
+      'emulator log': em.stderr(),
+      'request log': JSON.stringify(await em.requests()),
+      'emulator state': JSON.stringify(state),
     };
     for (const [place, text] of Object.entries(places)) {
       expect(text, place).not.toContain(lease.password);
@@ -124,7 +131,11 @@ describe('dynsecret lease (built bin against the emulator)', () => {
     expect(withCluster.connectionString).toBe(`mongodb+srv://${withCluster.username}:${withCluster.password}@${clusterHost}`);
     const without = await ws.run(['lease', 'open-db', '--format', 'shell']);
     expect(without.code).toBe(0);
-    readVariables('shell', without.stdout, NAMES.filter((n) => n !== 'MONGODB_URI'));
+    readVariables(
+      'shell',
+      without.stdout,
+      NAMES.filter((n) => n !== 'MONGODB_URI'),
+    );
     const json = parseLease((await ws.run(['lease', 'open-db', '--format', 'json'])).stdout);
     expect(json.connectionString).toBeUndefined();
   });

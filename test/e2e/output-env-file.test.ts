@@ -7,7 +7,7 @@ import { mustSucceed, startEmulator, usersOf, workspace, type Emulator, type Wor
 /** `lease --env-file` and `revoke --env-file` on real files: comments, CRLF, modes, symlinks, two writers. */
 
 const KEYS = ['DB_USERNAME', 'DB_PASSWORD', 'MONGODB_URI', 'DYNSECRET_LEASE_ID', 'DYNSECRET_LEASE_EXPIRES_AT'];
-const ORIGINAL = '# app settings\r\nAPP_MODE=dev\r\n\r\n# database\r\nDB_USERNAME=old-user\r\nexport OTHER=\'x y\'\r\n';
+const ORIGINAL = "# app settings\r\nAPP_MODE=dev\r\n\r\n# database\r\nDB_USERNAME=old-user\r\nexport OTHER='x y'\r\n";
 const KEPT = ['# app settings', 'APP_MODE=dev', '', '# database', "export OTHER='x y'"];
 
 const leasedId = (stderr: string) => /^Leased (\S+) from/m.exec(stderr)?.[1] ?? 'none';
@@ -105,28 +105,28 @@ describe('env files end to end', () => {
     ['is in a folder that does not exist', () => undefined, /does not exist/],
   ] as const;
   // Each bad file with the dotenv writer (the default) and with --format env, which has a writer of its own.
-  it.each(badFiles.flatMap(([name, make, message]) => [
-    [name, 'json', make, message] as const,
-    [name, 'env', make, message] as const,
-  ]))('an env file that %s (--format %s): exit 2, nothing on stdout, the file untouched and no user ever created', async (name, format, make, message) => {
-    const base = join(dir, `${name.replaceAll(' ', '-')}-${format}`);
-    const file = name.includes('does not exist') ? join(base, '.env') : `${base}.env`;
-    make(file);
-    const bytes = existsSync(file) && statSync(file).isFile() ? readFileSync(file) : undefined;
-    const before = (await usersOf(em, 'app-db')).map((u) => u.username);
-    await em.clearRequests();
-    const result = await ws.run(['lease', 'app-db', '--env-file', file, '--format', format]);
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(message);
-    if (bytes !== undefined) expect(readFileSync(file).equals(bytes)).toBe(true);
-    expect((await usersOf(em, 'app-db')).map((u) => u.username)).toEqual(before);
-    // Checked before Atlas is asked: no user exists that nobody received.
-    const calls = (await em.requests()).filter((r) => r.status !== 401).map((r) => `${r.method} ${r.status}`);
-    expect(calls.filter((call) => !call.startsWith('GET'))).toEqual([]);
-    const listed = JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--json']))).stdout) as { leaseId: string }[];
-    expect(listed.map((l) => l.leaseId).filter((id) => !before.includes(id))).toEqual([]);
-  });
+  it.each(badFiles.flatMap(([name, make, message]) => [[name, 'json', make, message] as const, [name, 'env', make, message] as const]))(
+    'an env file that %s (--format %s): exit 2, nothing on stdout, the file untouched and no user ever created',
+    async (name, format, make, message) => {
+      const base = join(dir, `${name.replaceAll(' ', '-')}-${format}`);
+      const file = name.includes('does not exist') ? join(base, '.env') : `${base}.env`;
+      make(file);
+      const bytes = existsSync(file) && statSync(file).isFile() ? readFileSync(file) : undefined;
+      const before = (await usersOf(em, 'app-db')).map((u) => u.username);
+      await em.clearRequests();
+      const result = await ws.run(['lease', 'app-db', '--env-file', file, '--format', format]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(message);
+      if (bytes !== undefined) expect(readFileSync(file).equals(bytes)).toBe(true);
+      expect((await usersOf(em, 'app-db')).map((u) => u.username)).toEqual(before);
+      // Checked before Atlas is asked: no user exists that nobody received.
+      const calls = (await em.requests()).filter((r) => r.status !== 401).map((r) => `${r.method} ${r.status}`);
+      expect(calls.filter((call) => !call.startsWith('GET'))).toEqual([]);
+      const listed = JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--json']))).stdout) as { leaseId: string }[];
+      expect(listed.map((l) => l.leaseId).filter((id) => !before.includes(id))).toEqual([]);
+    },
+  );
 
   it('revoke --env-file leaves a file that holds another lease untouched; --prefix finds prefixed keys', async () => {
     const file = fileWith('prefixed.env', 'KEEP=1\n', 0o600);

@@ -31,7 +31,10 @@ const fromJson = (lease: LeaseJson): Values => ({
 /** `env -0` after the shell evaluated the text: what the shell exported. */
 async function evalInShell(shell: string, text: string): Promise<Partial<Values>> {
   const { stdout } = await exec(shell, ['-c', 'eval "$1" && env -0', shell, text], { env: { PATH: process.env.PATH ?? '' } });
-  const entries = stdout.split('\0').filter(Boolean).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]);
+  const entries = stdout
+    .split('\0')
+    .filter(Boolean)
+    .map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]);
   return pick(Object.fromEntries(entries));
 }
 
@@ -86,7 +89,7 @@ describe('lease output read back by real shells and loaders', () => {
     });
   });
 
-  it('--format dotenv read back by node --env-file gives exactly the lease\'s values', async () => {
+  it("--format dotenv read back by node --env-file gives exactly the lease's values", async () => {
     const { stdout, fileValues } = await leaseTwice('dotenv');
     const printed = join(dir, 'printed.env');
     writeFileSync(printed, stdout);

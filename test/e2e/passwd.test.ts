@@ -31,7 +31,10 @@ async function newStore(): Promise<string> {
 
 /** The config names the store shows with `keys`, or the error that refused them. */
 async function opens(home: string, keys: { passphrase?: string; session?: string }): Promise<string[] | Error> {
-  return new EncryptedStore({ folder: home, keys }).read().then((data) => data.configs.map((c) => c.name), (error: Error) => error);
+  return new EncryptedStore({ folder: home, keys }).read().then(
+    (data) => data.configs.map((c) => c.name),
+    (error: Error) => error,
+  );
 }
 
 const bytes = (home: string) => readFileSync(join(home, 'store.json'));
@@ -45,9 +48,12 @@ describe('dynsecret passwd', () => {
   it('changes the passphrase and the data key: the old passphrase and old session keys stop opening the store', async () => {
     const unlock = await mustSucceed(dynsecret(['unlock'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE } }));
     const oldSession = /DYNSECRET_SESSION='([^']+)'/.exec(unlock.stdout)![1]!;
-    const result = await mustSucceed(dynsecret(['passwd', '--new-passphrase-stdin'], {
-      env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE }, input: `${NEW}\n`,
-    }));
+    const result = await mustSucceed(
+      dynsecret(['passwd', '--new-passphrase-stdin'], {
+        env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE },
+        input: `${NEW}\n`,
+      }),
+    );
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/earlier DYNSECRET_SESSION values no longer open it/);
     expect(result.stderr + result.stdout).not.toContain(NEW);
@@ -87,7 +93,10 @@ describe('dynsecret passwd', () => {
   });
 
   it('without a store, there is nothing to change (exit 3)', async () => {
-    const result = await dynsecret(['passwd', '--new-passphrase-stdin'], { env: { DYNSECRET_HOME: tempHome(), DYNSECRET_PASSPHRASE: PASSPHRASE }, input: NEW });
+    const result = await dynsecret(['passwd', '--new-passphrase-stdin'], {
+      env: { DYNSECRET_HOME: tempHome(), DYNSECRET_PASSPHRASE: PASSPHRASE },
+      input: NEW,
+    });
     expect(result.code).toBe(3);
   });
 
@@ -95,7 +104,9 @@ describe('dynsecret passwd', () => {
     const tries = Number(process.env.DYNSECRET_PASSWD_KILL_TRIES ?? (process.env.DYNSECRET_STRESS === '1' ? 40 : 8));
     // How long a whole passwd takes here, so the kills spread over all of it, the write included.
     const started = Date.now();
-    await mustSucceed(dynsecret(['passwd', '--new-passphrase-stdin'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE }, input: NEW }));
+    await mustSucceed(
+      dynsecret(['passwd', '--new-passphrase-stdin'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE }, input: NEW }),
+    );
     let fullMs = Date.now() - started;
     let current = NEW;
     let before = bytes(home);
@@ -106,7 +117,11 @@ describe('dynsecret passwd', () => {
       // From before the first key derivation to past the exit of the last whole run.
       const killAfterMs = Math.floor(fullMs * (0.2 + Math.random() * 1.1));
       const t0 = Date.now();
-      await dynsecret(['passwd', '--new-passphrase-stdin'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: current }, input: next, killAfterMs }).then((r) => {
+      await dynsecret(['passwd', '--new-passphrase-stdin'], {
+        env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: current },
+        input: next,
+        killAfterMs,
+      }).then((r) => {
         // The next kills aim at how long a whole run takes now (the machine's load changes it).
         if (r.code === 0) fullMs = Date.now() - t0;
       });
@@ -127,13 +142,21 @@ describe('dynsecret passwd', () => {
       }
     }
     // No temp file is mistaken for the store; the next write clears what a killed writer left.
-    expect(readdirSync(home).filter((f) => f.startsWith('store.json') && f !== 'store.json' && !f.endsWith('.lock')).every((f) => f.endsWith('.tmp'))).toBe(true);
+    expect(
+      readdirSync(home)
+        .filter((f) => f.startsWith('store.json') && f !== 'store.json' && !f.endsWith('.lock'))
+        .every((f) => f.endsWith('.tmp')),
+    ).toBe(true);
     console.info(`passwd kill loop: ${outcomes.old} tries left the old passphrase, ${outcomes.new} the new one`);
   }, 120_000);
 
   describe.skipIf(!hasScript)('on a terminal (script(1) gives it a pseudo-terminal)', () => {
     it('asks for the current passphrase, then the new one twice', async () => {
-      const { code, seen, output } = await onTerminal(home, [['Current store passphrase', PASSPHRASE], ['New store passphrase', NEW], ['Repeat the passphrase', NEW]]);
+      const { code, seen, output } = await onTerminal(home, [
+        ['Current store passphrase', PASSPHRASE],
+        ['New store passphrase', NEW],
+        ['Repeat the passphrase', NEW],
+      ]);
       expect(seen).toEqual(['Current store passphrase', 'New store passphrase', 'Repeat the passphrase']);
       expect(code).toBe(0);
       expect(output).not.toContain(NEW);
@@ -142,7 +165,10 @@ describe('dynsecret passwd', () => {
 
     it('says a wrong current passphrase before asking for a new one; the file is unchanged', async () => {
       const before = bytes(home);
-      const { code, seen, output } = await onTerminal(home, [['Current store passphrase', 'not the passphrase'], ['New store passphrase', NEW]]);
+      const { code, seen, output } = await onTerminal(home, [
+        ['Current store passphrase', 'not the passphrase'],
+        ['New store passphrase', NEW],
+      ]);
       expect(code).toBe(3);
       expect(seen).toEqual(['Current store passphrase']);
       expect(output).toMatch(/Wrong passphrase/);
@@ -151,7 +177,11 @@ describe('dynsecret passwd', () => {
 
     it('refuses two different new passphrases; the file is unchanged', async () => {
       const before = bytes(home);
-      const { code, output } = await onTerminal(home, [['Current store passphrase', PASSPHRASE], ['New store passphrase', NEW], ['Repeat the passphrase', `${NEW}!`]]);
+      const { code, output } = await onTerminal(home, [
+        ['Current store passphrase', PASSPHRASE],
+        ['New store passphrase', NEW],
+        ['Repeat the passphrase', `${NEW}!`],
+      ]);
       expect(code).toBe(3);
       expect(output).toMatch(/differ/);
       expect(bytes(home).equals(before)).toBe(true);
@@ -160,7 +190,10 @@ describe('dynsecret passwd', () => {
 });
 
 /** Runs `dynsecret passwd` on a pseudo-terminal, typing each answer once its prompt has appeared. */
-function onTerminal(home: string, answers: [prompt: string, answer: string][]): Promise<{ code: number | null; seen: string[]; output: string }> {
+function onTerminal(
+  home: string,
+  answers: [prompt: string, answer: string][],
+): Promise<{ code: number | null; seen: string[]; output: string }> {
   const command = `'${process.execPath}' -- '${DYNSECRET}' passwd`;
   const child = spawn('script', ['-qec', command, '/dev/null'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TERM: 'xterm', DYNSECRET_HOME: home },

@@ -19,7 +19,9 @@ beforeAll(async () => {
  * It exits 1 the moment the user is gone.
  */
 const watcher = (seconds: number, emulator: Emulator = em) => [
-  process.execPath, '-e', `
+  process.execPath,
+  '-e',
+  `
     const url = process.argv[1];
     const end = Date.now() + ${seconds * 1000};
     let checks = 0;
@@ -35,7 +37,8 @@ const watcher = (seconds: number, emulator: Emulator = em) => [
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
       console.error('user alive for all ' + checks + ' checks');
-    })();`, emulator.url,
+    })();`,
+  emulator.url,
 ];
 
 // Each test waits on real TTLs (seconds) and shares nothing but the emulator: they run side by side.
@@ -54,7 +57,10 @@ describe.concurrent('run keeps its lease alive', () => {
     expect(result.stderr).toContain(`Revoked ${leaseId}.`);
     expect((await usersOf(em, 'app-db')).some((u) => u.username === leaseId)).toBe(false);
     // One audit line per renewal, between the lease and the revoke, each with a later expiry.
-    const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { command: string; leaseId?: string; expiresAt?: string });
+    const lines = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { command: string; leaseId?: string; expiresAt?: string });
     expect(lines.every((l) => l.command === 'run' && l.leaseId === leaseId)).toBe(true);
     const expiries = lines.slice(1, -1).map((l) => l.expiresAt!);
     expect(expiries.length).toBe(renewed.length);

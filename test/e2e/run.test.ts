@@ -28,11 +28,26 @@ describe('dynsecret run', () => {
     expect(await usersOf(em, 'app-db')).toEqual([]);
   });
 
-  it('gives the child the credentials and none of dynsecret\'s own secrets', async () => {
+  it("gives the child the credentials and none of dynsecret's own secrets", async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dynsecret-run-')), 'env.json');
     const result = await ws.run(
-      ['run', 'app-db', '--no-wait', '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.env))`],
-      { env: { DYNSECRET_PASSPHRASE: PASSPHRASE, MONGODB_ATLAS_PRIVATE_API_KEY: 'private', MONGODB_ATLAS_CLIENT_SECRET: 'secret', KEEP_ME: 'kept' } },
+      [
+        'run',
+        'app-db',
+        '--no-wait',
+        '--',
+        process.execPath,
+        '-e',
+        `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.env))`,
+      ],
+      {
+        env: {
+          DYNSECRET_PASSPHRASE: PASSPHRASE,
+          MONGODB_ATLAS_PRIVATE_API_KEY: 'private',
+          MONGODB_ATLAS_CLIENT_SECRET: 'secret',
+          KEEP_ME: 'kept',
+        },
+      },
     );
     expect(result.code).toBe(0);
     const env = JSON.parse(readFileSync(out, 'utf8')) as Record<string, string>;
@@ -61,7 +76,13 @@ describe('dynsecret run', () => {
     const result = await ws.run(['run', 'app-db', '--ttl', '30d', '--', 'touch', marker]);
     expect(result.code).toBe(2);
     expect(() => readFileSync(marker)).toThrow();
-    await em.addFault({ match: { method: 'POST', path: '/databaseUsers' }, count: 1, status: 401, errorCode: 'UNAUTHORIZED', beforeAuth: true });
+    await em.addFault({
+      match: { method: 'POST', path: '/databaseUsers' },
+      count: 1,
+      status: 401,
+      errorCode: 'UNAUTHORIZED',
+      beforeAuth: true,
+    });
     const refused = await ws.run(['run', 'app-db', '--', 'touch', marker]);
     await em.clearFaults();
     expect(refused.code).toBe(4);
@@ -87,7 +108,8 @@ describe('dynsecret run', () => {
   });
 
   it('relays one SIGINT (not two) to the child when not on a terminal', async () => {
-    const script = 'n=0; trap \'n=$((n+1))\' INT; echo ready; i=0; while [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done; echo "got $n"; exit 0';
+    const script =
+      'n=0; trap \'n=$((n+1))\' INT; echo ready; i=0; while [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done; echo "got $n"; exit 0';
     const running = startDynsecret(sh(script), ws.env);
     await until(() => running.stdout().includes('ready'));
     running.child.kill('SIGINT');
@@ -170,10 +192,19 @@ describe('audit trail', () => {
     expect(results.map((r) => r.code)).toEqual(results.map(() => 0));
     const passwords = results.map((r) => (JSON.parse(r.stdout) as { password: string }).password);
     const text = readFileSync(join(ws.home, 'audit.log'), 'utf8');
-    const leases = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, string>).filter((e) => e.command === 'lease');
+    const leases = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, string>)
+      .filter((e) => e.command === 'lease');
     expect(leases).toHaveLength(16);
     for (const entry of leases) {
-      expect(entry).toMatchObject({ config: 'app-db', outcome: 'ok', leaseId: expect.stringMatching(/^ds-app-db-/), expiresAt: expect.any(String) });
+      expect(entry).toMatchObject({
+        config: 'app-db',
+        outcome: 'ok',
+        leaseId: expect.stringMatching(/^ds-app-db-/),
+        expiresAt: expect.any(String),
+      });
     }
     for (const password of passwords) expect(text).not.toContain(password);
     expect(text).not.toContain(em.privateKey);
@@ -186,7 +217,10 @@ describe('audit trail', () => {
     const elsewhere = join(mkdtempSync(join(tmpdir(), 'dynsecret-audit-')), 'ci-audit.log');
     const result = await ws.run(['lease', 'app-db', '--ttl', '30d', '--audit-log', elsewhere]);
     expect(result.code).toBe(2);
-    const [entry] = readFileSync(elsewhere, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [entry] = readFileSync(elsewhere, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(entry).toMatchObject({ command: 'lease', config: 'app-db', outcome: 'error', exitCode: 2 });
   });
 });

@@ -4,7 +4,16 @@ import { emptyStore } from '../helpers/emulator.js';
 
 const GROUP = '5f1d2c3b4a5968778695a4b3';
 const createArgs = (name: string) => [
-  'create', name, '--group-id', GROUP, '--public-key', 'abcdefgh', '--private-key-stdin', '--role', 'readWrite@app', '--no-verify',
+  'create',
+  name,
+  '--group-id',
+  GROUP,
+  '--public-key',
+  'abcdefgh',
+  '--private-key-stdin',
+  '--role',
+  'readWrite@app',
+  '--no-verify',
 ];
 
 /** A store holding one config, opened with its session key. */
@@ -23,21 +32,22 @@ async function configNames(env: Record<string, string>): Promise<string[]> {
 }
 
 /** Resolves when `text()` matches `pattern`, checking on each chunk the child writes on stderr. */
-const printed = (started: ReturnType<typeof startDynsecret>, pattern: RegExp) => new Promise<void>((resolve, reject) => {
-  const check = () => {
-    if (pattern.test(started.stderr())) resolve();
-  };
-  started.child.stderr!.on('data', check);
-  started.child.once('exit', () => reject(new Error(`exited before printing ${pattern}: ${started.stderr()}`)));
-  check();
-});
+const printed = (started: ReturnType<typeof startDynsecret>, pattern: RegExp) =>
+  new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (pattern.test(started.stderr())) resolve();
+    };
+    started.child.stderr!.on('data', check);
+    started.child.once('exit', () => reject(new Error(`exited before printing ${pattern}: ${started.stderr()}`)));
+    check();
+  });
 
 describe('the store across processes', () => {
   // A writer stopped (SIGSTOP, a suspended laptop) while holding the lock loses it once it goes stale (5 s);
   // when it resumes, it must not replace the store another writer committed meanwhile. The first `create` on an
   // empty home derives the new store's key under the lock (scrypt, hundreds of milliseconds): the window
   // in which it is stopped, holding the lock, before its write.
-  it('a writer stopped past the lock\'s stale time never replaces the change committed meanwhile', async () => {
+  it("a writer stopped past the lock's stale time never replaces the change committed meanwhile", async () => {
     const home = tempHome();
     const env = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE, MONGODB_ATLAS_PRIVATE_API_KEY: 'private-key-1' };
     const args = (name: string) => createArgs(name).filter((arg) => arg !== '--private-key-stdin');
@@ -56,7 +66,6 @@ describe('the store across processes', () => {
     expect(late.stderr).toMatch(/changed while this process held its lock .* writing again on the newer store/);
     expect(await configNames({ DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE })).toEqual(['meanwhile', 'stopped']);
   }, 60_000);
-
 
   it('16 processes writing at once lose nothing', async () => {
     const env = await sessionStore();

@@ -20,7 +20,10 @@ async function onTerminal(args: string[], env: Record<string, string>): Promise<
   return stdout.replaceAll('\r\n', '\n');
 }
 
-const hasScript = await execFileAsync('script', ['--version']).then(() => true, () => false);
+const hasScript = await execFileAsync('script', ['--version']).then(
+  () => true,
+  () => false,
+);
 
 describe('tables and colour', () => {
   let em: Emulator;
@@ -44,7 +47,12 @@ describe('tables and colour', () => {
     expect(result.stdout).not.toMatch(/[─│┌┐└┘├┤]/);
     expect(lines.every((line) => line === line.trimEnd())).toBe(true);
     // Script-friendly: the first column (one word, or `MAX EXPIRES`) ends at a run of two or more spaces.
-    expect(lines.slice(1).filter(Boolean).every((line) => /^\S+(?: \S+)?( {2,}|$)/.test(line))).toBe(true);
+    expect(
+      lines
+        .slice(1)
+        .filter(Boolean)
+        .every((line) => /^\S+(?: \S+)?( {2,}|$)/.test(line)),
+    ).toBe(true);
   });
 
   it('columns line up: every row starts its second column where the heading does', async () => {
@@ -62,7 +70,11 @@ describe('tables and colour', () => {
   ])('the error label with %s: coloured %s', async (_case, env, coloured) => {
     const result = await ws.run(['lease', 'nope'], { env: { NO_COLOR: '', ...env } });
     expect(result.code).toBe(5);
-    expect(result.stderr.startsWith(coloured ? '\x1b[1m\x1b[31mdynsecret:\x1b[39m\x1b[22m No config named nope.' : 'dynsecret: No config named nope.')).toBe(true);
+    expect(
+      result.stderr.startsWith(
+        coloured ? '\x1b[1m\x1b[31mdynsecret:\x1b[39m\x1b[22m No config named nope.' : 'dynsecret: No config named nope.',
+      ),
+    ).toBe(true);
   });
 
   it('--no-color wins over FORCE_COLOR', async () => {
@@ -97,14 +109,23 @@ describe('list NAME --remote with users made elsewhere under wide and combining 
     const ws = await workspace(em, [{ name: 'app-db' }]);
     const { createAtlasClient } = await import('../../src/atlas/index.js');
     const { leaseLabels } = await import('../../src/lease/labels.js');
-    const atlas = createAtlasClient({ baseUrl: em.url, groupId: em.groupId, auth: { kind: 'apiKey', publicKey: em.publicKey, privateKey: em.privateKey }, env: {} });
+    const atlas = createAtlasClient({
+      baseUrl: em.url,
+      groupId: em.groupId,
+      auth: { kind: 'apiKey', publicKey: em.publicKey, privateKey: em.privateKey },
+      env: {},
+    });
     const now = Date.now();
     const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
     const names = ['用户-数据库', 'e\u0301te\u0301-user', '🙂-user', 'plain-user'];
     for (const [i, username] of names.entries()) {
       await atlas.createDatabaseUser({
-        username, password: 'Zq7-._~AbCdEfGhIjKlMnOpQrStUvWxYz01', roles: [{ roleName: 'read', databaseName: 'app' }], scopes: [],
-        deleteAfterDate: iso(now + 3_600_000), description: 'made elsewhere',
+        username,
+        password: 'Zq7-._~AbCdEfGhIjKlMnOpQrStUvWxYz01',
+        roles: [{ roleName: 'read', databaseName: 'app' }],
+        scopes: [],
+        deleteAfterDate: iso(now + 3_600_000),
+        description: 'made elsewhere',
         labels: leaseLabels({ config: 'app-db', createdAt: iso(now - i * 1000), maxExpiresAt: iso(now + 86_400_000) }),
       });
     }
@@ -113,10 +134,11 @@ describe('list NAME --remote with users made elsewhere under wide and combining 
     const lines = stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(names.length + 1);
     // Every row's CREATED column starts at the same display column as the heading's.
-    const width = (text: string) => [...text.normalize('NFD')].reduce((sum, char) => {
-      if (/\p{Mn}/u.test(char)) return sum;
-      return sum + (/[\p{Script=Han}\p{Extended_Pictographic}]/u.test(char) ? 2 : 1);
-    }, 0);
+    const width = (text: string) =>
+      [...text.normalize('NFD')].reduce((sum, char) => {
+        if (/\p{Mn}/u.test(char)) return sum;
+        return sum + (/[\p{Script=Han}\p{Extended_Pictographic}]/u.test(char) ? 2 : 1);
+      }, 0);
     const column = (line: string) => width(line.slice(0, line.search(/\d{4}-\d\d-\d\dT/)));
     const heading = width(lines[0]!.slice(0, lines[0]!.indexOf('CREATED')));
     for (const line of lines.slice(1)) expect(column(line), line).toBe(heading);

@@ -12,7 +12,21 @@ describe('service accounts', () => {
     const em = await startEmulator(['--apply-delay', '0s']);
     const { env } = emptyStore();
     const create = await dynsecret(
-      ['create', 'sa-db', '--group-id', em.groupId, '--client-id', em.clientId, '--client-secret-stdin', '--base-url', em.url, '--role', 'readWrite@app', '--scope', 'Cluster0'],
+      [
+        'create',
+        'sa-db',
+        '--group-id',
+        em.groupId,
+        '--client-id',
+        em.clientId,
+        '--client-secret-stdin',
+        '--base-url',
+        em.url,
+        '--role',
+        'readWrite@app',
+        '--scope',
+        'Cluster0',
+      ],
       { env, input: em.clientSecret },
     );
     expect(create.stderr).toContain('Created config sa-db');
@@ -33,7 +47,19 @@ describe('service accounts', () => {
     const em = await startEmulator(['--apply-delay', '0s']);
     const home = tempHome();
     const result = await dynsecret(
-      ['create', 'sa-db', '--group-id', em.groupId, '--client-id', em.clientId, '--client-secret-stdin', '--base-url', em.url, '--role', 'read@app'],
+      [
+        'create',
+        'sa-db',
+        '--group-id',
+        em.groupId,
+        '--client-id',
+        em.clientId,
+        '--client-secret-stdin',
+        '--base-url',
+        em.url,
+        '--role',
+        'read@app',
+      ],
       { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE }, input: 'wrong-secret' },
     );
     expect(result.code).toBe(4);
@@ -48,10 +74,40 @@ describe('service accounts', () => {
 function makeCertificates() {
   const dir = mkdtempSync(join(tmpdir(), 'dynsecret-tls-'));
   const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=dynsecret test CA']);
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=dynsecret test CA',
+  ]);
   run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext']);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  ]);
   return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
 }
 
@@ -74,7 +130,10 @@ describe('TLS with a private CA', () => {
     const lease = await dynsecret(['lease', 'tls-db', '--format', 'json'], { env });
     expect(lease.code).toBe(0);
 
-    const extra = await dynsecret(createFlags(em, { name: 'tls-extra' }), { env: { ...env, NODE_EXTRA_CA_CERTS: certs.ca }, input: em.privateKey });
+    const extra = await dynsecret(createFlags(em, { name: 'tls-extra' }), {
+      env: { ...env, NODE_EXTRA_CA_CERTS: certs.ca },
+      input: em.privateKey,
+    });
     expect(extra.stderr).toContain('Created config tls-extra');
   }, 60_000);
 });

@@ -10,7 +10,17 @@ import { mustSucceed, parseLease, startEmulator, workspace, type Emulator, type 
 /** `update` as a user runs it: the built bin against the emulator over HTTP. */
 
 const HOUR = 3_600_000;
-const Listed = z.array(z.looseObject({ name: z.string(), baseUrl: z.string(), auth: z.string(), roles: z.array(z.string()), scopes: z.array(z.string()), defaultTtlSeconds: z.number(), maxTtlSeconds: z.number() }));
+const Listed = z.array(
+  z.looseObject({
+    name: z.string(),
+    baseUrl: z.string(),
+    auth: z.string(),
+    roles: z.array(z.string()),
+    scopes: z.array(z.string()),
+    defaultTtlSeconds: z.number(),
+    maxTtlSeconds: z.number(),
+  }),
+);
 
 describe('dynsecret update (built bin against the emulator)', () => {
   let em: Emulator;
@@ -86,11 +96,15 @@ describe('dynsecret update (built bin against the emulator)', () => {
 
   it("the Atlas CLI's variables rotate the key as they fill it in for create, checked first", async () => {
     const bytes = storeBytes();
-    const refused = await ws.run(['update', 'other', '--max-ttl', '12h'], { env: { MONGODB_ATLAS_PRIVATE_API_KEY: 'WRONG-PRIVATE-KEY-0000' } });
+    const refused = await ws.run(['update', 'other', '--max-ttl', '12h'], {
+      env: { MONGODB_ATLAS_PRIVATE_API_KEY: 'WRONG-PRIVATE-KEY-0000' },
+    });
     expect(refused.code).toBe(4);
     expect(storeBytes().equals(bytes)).toBe(true);
     // The same key as saved is no change: nothing to verify.
-    const same = await mustSucceed(ws.run(['update', 'other', '--max-ttl', '12h'], { env: { MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey } }));
+    const same = await mustSucceed(
+      ws.run(['update', 'other', '--max-ttl', '12h'], { env: { MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey } }),
+    );
     expect(same.stderr).toContain('Updated config other: max TTL.');
   });
 
@@ -108,9 +122,12 @@ describe('dynsecret update (built bin against the emulator)', () => {
 
   it('switches a config to a service account, verified, and leases with it', async () => {
     // The API key variables in the environment do not stand in the way of an explicit switch.
-    await mustSucceed(ws.run(['update', 'other', '--client-id', em.clientId, '--client-secret-stdin'], {
-      input: em.clientSecret, env: { MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey },
-    }));
+    await mustSucceed(
+      ws.run(['update', 'other', '--client-id', em.clientId, '--client-secret-stdin'], {
+        input: em.clientSecret,
+        env: { MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey },
+      }),
+    );
     expect((await configs()).find((c) => c.name === 'other')?.auth).toBe('serviceAccount');
     const secrets = JSON.stringify(await saved('other'));
     expect(secrets).not.toContain(em.privateKey);
@@ -123,10 +140,14 @@ describe('dynsecret update (built bin against the emulator)', () => {
     expect(Date.parse(lease.maxExpiresAt) - Date.parse(lease.createdAt)).toBe(24 * HOUR);
     const lowered = await mustSucceed(ws.run(['update', 'app-db', '--max-ttl', '2h']));
     expect(lowered.stderr).toMatch(/1 live lease\(s\) keep their expiry/);
-    const listed = z.array(z.looseObject({ leaseId: z.string(), expiresAt: z.string(), maxExpiresAt: z.string() }))
-      .parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--json']))).stdout)).find((l) => l.leaseId === lease.leaseId)!;
+    const listed = z
+      .array(z.looseObject({ leaseId: z.string(), expiresAt: z.string(), maxExpiresAt: z.string() }))
+      .parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--json']))).stdout))
+      .find((l) => l.leaseId === lease.leaseId)!;
     expect(listed).toMatchObject({ expiresAt: lease.expiresAt, maxExpiresAt: lease.maxExpiresAt });
-    const renewed = z.looseObject({ expiresAt: z.string() }).parse(JSON.parse((await mustSucceed(ws.run(['renew', lease.leaseId, '--ttl', '5h', '--json']))).stdout));
+    const renewed = z
+      .looseObject({ expiresAt: z.string() })
+      .parse(JSON.parse((await mustSucceed(ws.run(['renew', lease.leaseId, '--ttl', '5h', '--json']))).stdout));
     expect(Date.parse(renewed.expiresAt)).toBeLessThanOrEqual(Date.parse(lease.createdAt) + 2 * HOUR);
     // New leases take the new max.
     const fresh = parseLease((await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json']))).stdout);
@@ -139,7 +160,12 @@ describe('dynsecret update (built bin against the emulator)', () => {
     expect(wrong.code).toBe(4);
     expect(wrong.output).not.toContain('WRONG-PRIVATE-KEY-0000');
     expect(storeBytes().equals(before)).toBe(true);
-    const right = await typed(['update', 'app-db', '--private-key-stdin', '--default-ttl', '45m'], ws.env, 'New API private key', em.privateKey);
+    const right = await typed(
+      ['update', 'app-db', '--private-key-stdin', '--default-ttl', '45m'],
+      ws.env,
+      'New API private key',
+      em.privateKey,
+    );
     expect(right.code).toBe(0);
     // The key typed is the one saved: only the TTL changed, and a TTL needs no check against Atlas.
     expect(right.output).toContain('Updated config app-db: default TTL.');
@@ -148,12 +174,19 @@ describe('dynsecret update (built bin against the emulator)', () => {
 
   it('appears in the audit trail', async () => {
     const { stdout } = await mustSucceed(ws.run(['list', '--audit', '--json']));
-    expect(JSON.parse(stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ command: 'update', config: 'app-db', outcome: 'ok' })]));
+    expect(JSON.parse(stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ command: 'update', config: 'app-db', outcome: 'ok' })]),
+    );
   });
 });
 
 /** Runs the bin on a pseudo-terminal (script(1)) and types `answer` once `prompt` has appeared. */
-function typed(args: string[], env: Record<string, string>, prompt: string, answer: string): Promise<{ code: number | null; output: string }> {
+function typed(
+  args: string[],
+  env: Record<string, string>,
+  prompt: string,
+  answer: string,
+): Promise<{ code: number | null; output: string }> {
   const command = [process.execPath, '--', DYNSECRET, ...args].map((a) => `'${a}'`).join(' ');
   const child = spawn('script', ['-qec', command, '/dev/null'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TERM: 'xterm', ...env },

@@ -110,7 +110,10 @@ describe('expiry', () => {
   it('deletes a user at its deleteAfterDate, as Atlas does, and marks its clusters PENDING then', async () => {
     const em = await start({ applyDelayMs: 5000 });
     const api = atlas(em);
-    await api.post(`${api.group}/databaseUsers`, newUser(em, { username: 'brief', deleteAfterDate: new Date(Date.now() + 60_000).toISOString() }));
+    await api.post(
+      `${api.group}/databaseUsers`,
+      newUser(em, { username: 'brief', deleteAfterDate: new Date(Date.now() + 60_000).toISOString() }),
+    );
     await api.post(`${api.group}/databaseUsers`, newUser(em, { username: 'lasting' }));
     await advance(em, 55_000);
     expect((await api.get(`${api.group}/databaseUsers/admin/brief`)).status).toBe(200);

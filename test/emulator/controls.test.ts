@@ -90,7 +90,13 @@ describe('test controls', () => {
     ['a null Origin', 'POST', 'clock', { Origin: 'null', 'Content-Type': 'application/json' }, '{"advanceMs":86400000}'],
     ['an Origin on a GET', 'GET', 'state', { Origin: 'http://evil.example' }, undefined],
     ['a foreign Host', 'POST', 'clock', { Host: 'evil.example', 'Content-Type': 'application/json' }, '{"advanceMs":86400000}'],
-    ['a foreign Host with the right port', 'POST', 'clock', { Host: 'evil.example:PORT', 'Content-Type': 'application/json' }, '{"advanceMs":86400000}'],
+    [
+      'a foreign Host with the right port',
+      'POST',
+      'clock',
+      { Host: 'evil.example:PORT', 'Content-Type': 'application/json' },
+      '{"advanceMs":86400000}',
+    ],
     ['a foreign Host on a GET', 'GET', 'state', { Host: 'rebound.evil.example:PORT' }, undefined],
     ['the right host with another port', 'GET', 'state', { Host: '127.0.0.1:1' }, undefined],
     ['a text/plain body', 'POST', 'clock', { 'Content-Type': 'text/plain' }, '{"advanceMs":86400000}'],
@@ -117,7 +123,9 @@ describe('test controls', () => {
   ])('accepts a control request whose Host is %s', async (_what, host) => {
     const em = await start();
     const reply = await send(em.url, {
-      method: 'POST', path: '/__emulator/clock', body: '{"advanceMs":1000}',
+      method: 'POST',
+      path: '/__emulator/clock',
+      body: '{"advanceMs":1000}',
       headers: { Host: host(new URL(em.url)), 'Content-Type': 'application/json; charset=utf-8' },
     });
     expect(reply.status).toBe(200);

@@ -115,7 +115,8 @@ describe('digest over HTTP', () => {
     const session = new DigestSession(em.url, em.publicKey, em.privateKey);
     const uri = `/api/atlas/v2/groups/${em.groupId}/databaseUsers`;
     await session.send({ path: uri, headers: { Accept: V1 } });
-    const withNc = (nc: number) => send(em.url, { path: uri, headers: { Accept: V1, Authorization: session.authorization('GET', uri, nc) } });
+    const withNc = (nc: number) =>
+      send(em.url, { path: uri, headers: { Accept: V1, Authorization: session.authorization('GET', uri, nc) } });
     expect((await withNc(5)).status).toBe(200);
     const replay = await withNc(5);
     expect(replay.status).toBe(401);

@@ -46,19 +46,15 @@ export function send(baseUrl: string, req: RawRequest): Promise<Reply> {
   const url = new URL(req.path, baseUrl);
   const requester = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const r = requester(
-      url,
-      { method: req.method ?? 'GET', headers: { ...req.headers }, ca: req.ca, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
-        });
-        res.on('error', reject);
-      },
-    );
+    const r = requester(url, { method: req.method ?? 'GET', headers: { ...req.headers }, ca: req.ca, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
+      });
+      res.on('error', reject);
+    });
     r.on('error', reject);
     r.end(req.body);
   });
@@ -105,7 +101,16 @@ export class DigestSession {
     const ncHex = nc.toString(16).padStart(8, '0');
     const cnonce = randomBytes(8).toString('hex');
     const nonce = this.nonce ?? '';
-    const response = rfc2617Response({ user: this.user, realm: this.realm, password: this.password, method, uri, nonce, nc: ncHex, cnonce });
+    const response = rfc2617Response({
+      user: this.user,
+      realm: this.realm,
+      password: this.password,
+      method,
+      uri,
+      nonce,
+      nc: ncHex,
+      cnonce,
+    });
     return `Digest username="${this.user}", realm="${this.realm}", nonce="${nonce}", uri="${uri}", algorithm=MD5, response="${response}", qop=auth, nc=${ncHex}, cnonce="${cnonce}"`;
   }
 

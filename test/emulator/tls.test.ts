@@ -15,12 +15,37 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'emulator-tls-'));
   const at = (name: string) => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run('openssl', ['req', '-x509', ...ec, '-keyout', at('ca.key'), '-out', at('ca.crt'), '-subj', '/CN=Emulator Test CA', '-days', '2']);
+  await run('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    at('ca.key'),
+    '-out',
+    at('ca.crt'),
+    '-subj',
+    '/CN=Emulator Test CA',
+    '-days',
+    '2',
+  ]);
   await run('openssl', ['req', ...ec, '-keyout', at('server.key'), '-out', at('server.csr'), '-subj', '/CN=127.0.0.1']);
   await writeFile(at('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
   await run('openssl', [
-    'x509', '-req', '-in', at('server.csr'), '-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-CAcreateserial',
-    '-out', at('server.crt'), '-days', '2', '-extfile', at('ext.cnf'),
+    'x509',
+    '-req',
+    '-in',
+    at('server.csr'),
+    '-CA',
+    at('ca.crt'),
+    '-CAkey',
+    at('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    at('server.crt'),
+    '-days',
+    '2',
+    '-extfile',
+    at('ext.cnf'),
   ]);
   ca = await readFile(at('ca.crt'));
 });
@@ -47,8 +72,19 @@ describe('TLS', () => {
   it('works with curl --cacert --digest', async () => {
     const em = await tlsEmulator();
     const { stdout } = await run('curl', [
-      '-s', '--cacert', join(dir, 'ca.crt'), '--digest', '-u', `${em.publicKey}:${em.privateKey}`,
-      '-H', `Accept: ${V1}`, '-o', '/dev/null', '-w', '%{http_code}', `${em.url}/api/atlas/v2/groups/${em.groupId}`,
+      '-s',
+      '--cacert',
+      join(dir, 'ca.crt'),
+      '--digest',
+      '-u',
+      `${em.publicKey}:${em.privateKey}`,
+      '-H',
+      `Accept: ${V1}`,
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      `${em.url}/api/atlas/v2/groups/${em.groupId}`,
     ]);
     expect(stdout).toBe('200');
   });

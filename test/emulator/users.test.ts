@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ERROR_KEYS,
-  ISO_SECONDS,
-  PERMANENT_USER_KEYS,
-  TEMPORARY_USER_KEYS,
-  USER_LIST_KEYS,
-} from './fixtures/atlas-shapes.js';
+import { ERROR_KEYS, ISO_SECONDS, PERMANENT_USER_KEYS, TEMPORARY_USER_KEYS, USER_LIST_KEYS } from './fixtures/atlas-shapes.js';
 import { atlas, newUser, start, V1_RESPONSE } from './helpers.js';
 
 /** True when every object in the value lists its keys in alphabetical order. */
@@ -78,7 +72,11 @@ describe('database users', () => {
     await api.post(`${api.group}/databaseUsers`, body);
     const path = `${api.group}/databaseUsers/admin/${String(body.username)}`;
     const later = new Date(Date.now() + 2 * 3_600_000).toISOString();
-    const update = { roles: [{ roleName: 'read', databaseName: 'app' }], scopes: [{ name: 'Cluster0', type: 'CLUSTER' }], deleteAfterDate: later };
+    const update = {
+      roles: [{ roleName: 'read', databaseName: 'app' }],
+      scopes: [{ name: 'Cluster0', type: 'CLUSTER' }],
+      deleteAfterDate: later,
+    };
     const patched = await api.patch(path, update);
     expect(patched.status).toBe(200);
     expect(patched.json()).toMatchObject({ roles: update.roles, scopes: update.scopes, deleteAfterDate: later.replace(/\.\d+Z$/, 'Z') });

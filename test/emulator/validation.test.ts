@@ -39,7 +39,12 @@ const createCases: Case[] = [
   ['the same role twice', { roles: [role('read', 'app'), role('read', 'app')] }, 400, 'DUPLICATE_DATABASE_ROLES'],
   ['one role on two databases', { roles: [role('read', 'app'), role('read', 'other')] }, 201, undefined],
   ['a custom role alone', { roles: [role('myCustomRole', 'admin')] }, 201, undefined],
-  ['a custom role with another role', { roles: [role('myCustomRole', 'admin'), role('read', 'app')] }, 400, 'ATLAS_INVALID_CUSTOM_ROLE_ASSIGNMENT'],
+  [
+    'a custom role with another role',
+    { roles: [role('myCustomRole', 'admin'), role('read', 'app')] },
+    400,
+    'ATLAS_INVALID_CUSTOM_ROLE_ASSIGNMENT',
+  ],
   ['a role name that cannot exist', { roles: [role('no such role', 'admin')] }, 400, 'ATLAS_INVALID_ROLE'],
   ['a role without a database', { roles: [{ roleName: 'read' }] }, 400, 'MISSING_ATTRIBUTE'],
   ['no roles', { roles: undefined }, 400, 'MISSING_ATTRIBUTE'],

@@ -12,9 +12,17 @@ export interface ConfigFile {
   home: string;
 }
 
-export function configFile(em: EmulatorInfo, fields: Record<string, unknown> = {}, folder = mkdtempSync(join(tmpdir(), 'dynsecret-file-'))): ConfigFile {
+export function configFile(
+  em: EmulatorInfo,
+  fields: Record<string, unknown> = {},
+  folder = mkdtempSync(join(tmpdir(), 'dynsecret-file-')),
+): ConfigFile {
   const document = {
-    name: 'app-db', groupId: em.groupId, baseUrl: em.url, roles: ['readWrite@app'], scopes: [em.clusters[0] ?? 'Cluster0'],
+    name: 'app-db',
+    groupId: em.groupId,
+    baseUrl: em.url,
+    roles: ['readWrite@app'],
+    scopes: [em.clusters[0] ?? 'Cluster0'],
     ...fields,
   };
   const path = join(folder, `${String(document.name)}.json`);

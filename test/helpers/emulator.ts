@@ -41,10 +41,13 @@ const State = z.looseObject({
   /** OAuth access tokens issued so far. */
   tokens: z.number(),
   users: z.array(EmulatedUser),
-  clusters: z.record(z.string(), z.looseObject({
-    changeStatus: z.string(),
-    connectionStrings: z.looseObject({ standardSrv: z.string().optional() }),
-  })),
+  clusters: z.record(
+    z.string(),
+    z.looseObject({
+      changeStatus: z.string(),
+      connectionStrings: z.looseObject({ standardSrv: z.string().optional() }),
+    }),
+  ),
 });
 export type EmulatorStateDump = z.infer<typeof State>;
 const Logged = z.array(z.object({ method: z.string(), path: z.string(), status: z.number(), auth: z.string() }));
@@ -83,7 +86,9 @@ export async function startEmulator(args: string[] = ['--apply-delay', '0s']): P
   const child = spawn(process.execPath, [EMULATOR, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   const line = await new Promise<string>((resolve, reject) => {
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -107,12 +112,20 @@ export async function startEmulator(args: string[] = ['--apply-delay', '0s']): P
   return {
     ...info,
     stderr: () => stderr,
-    addFault: async (fault) => { await control('POST', 'faults', fault); },
-    clearFaults: async () => { await control('DELETE', 'faults'); },
-    advanceClock: async (advanceMs) => { await control('POST', 'clock', { advanceMs }); },
+    addFault: async (fault) => {
+      await control('POST', 'faults', fault);
+    },
+    clearFaults: async () => {
+      await control('DELETE', 'faults');
+    },
+    advanceClock: async (advanceMs) => {
+      await control('POST', 'clock', { advanceMs });
+    },
     state: async () => State.parse(await control('GET', 'state')),
     requests: async () => Logged.parse(await control('GET', 'requests')),
-    clearRequests: async () => { await control('DELETE', 'requests'); },
+    clearRequests: async () => {
+      await control('DELETE', 'requests');
+    },
     stop: () => stopChild(child),
   };
 }
@@ -133,11 +146,16 @@ export interface ConfigSpec {
 }
 
 export const createFlags = (em: EmulatorInfo, spec: ConfigSpec): string[] => [
-  'create', spec.name, '--group-id', em.groupId,
+  'create',
+  spec.name,
+  '--group-id',
+  em.groupId,
   ...(spec.auth === 'serviceAccount'
     ? ['--client-id', em.clientId, '--client-secret-stdin']
     : ['--public-key', em.publicKey, '--private-key-stdin']),
-  '--base-url', em.url, ...(spec.flags ?? ['--role', 'readWrite@app', '--scope', em.clusters[0] ?? 'Cluster0']),
+  '--base-url',
+  em.url,
+  ...(spec.flags ?? ['--role', 'readWrite@app', '--scope', em.clusters[0] ?? 'Cluster0']),
 ];
 
 /** What `create` reads on stdin for the spec's credentials. */

@@ -18,7 +18,14 @@ export interface Fleet {
 }
 
 export async function fleet(configs: ConfigSpec[]): Promise<Fleet> {
-  const identity = ['--public-key', `rel${randomBytes(3).toString('hex')}`, '--private-key', randomUUID(), '--group-id', randomBytes(12).toString('hex')];
+  const identity = [
+    '--public-key',
+    `rel${randomBytes(3).toString('hex')}`,
+    '--private-key',
+    randomUUID(),
+    '--group-id',
+    randomBytes(12).toString('hex'),
+  ];
   const emulator = (flags: readonly string[] = []) => startEmulator(['--apply-delay', '0s', '--quiet', ...identity, ...flags]);
   const seed = await emulator();
   const template = await workspace(seed, configs);

@@ -50,9 +50,10 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
     url: `http://127.0.0.1:${address.port}`,
     connects,
     forwards,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      for (const socket of sockets) socket.destroy();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
   };
 }

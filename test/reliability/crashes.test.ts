@@ -1,6 +1,15 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { leaseRecords, mustSucceed, parseLease, startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
+import {
+  leaseRecords,
+  mustSucceed,
+  parseLease,
+  startEmulator,
+  usersOf,
+  workspace,
+  type Emulator,
+  type Workspace,
+} from '../helpers/emulator.js';
 import { reconcile } from './support/checks.js';
 import { budget, COUNTS } from './support/counts.js';
 import { recordFigures } from './support/figures.js';
@@ -25,8 +34,11 @@ const CONFIG = 'crash';
  */
 let renewals = 0;
 const argsFor = (op: Op, target: string | undefined): string[] =>
-  op === 'lease' ? ['lease', CONFIG, '--format', 'json']
-    : op === 'renew' ? ['renew', target!, '--ttl', `${120 + renewals++}m`] : ['revoke', target!];
+  op === 'lease'
+    ? ['lease', CONFIG, '--format', 'json']
+    : op === 'renew'
+      ? ['renew', target!, '--ttl', `${120 + renewals++}m`]
+      : ['revoke', target!];
 
 /** How long each operation takes when nothing stops it, so kills can be spread over its whole life. */
 async function baseline(ws: Workspace, target: () => Promise<string>, revoked: (id: string) => void): Promise<Record<Op, number>> {
@@ -63,78 +75,82 @@ async function expectRevealedAndCleaned(em: Emulator, ws: Workspace): Promise<{ 
 }
 
 describe('crashes', () => {
-  it(`${COUNTS.crashKills} lease/renew/revoke processes killed at random moments lose nothing and hide nothing`, async () => {
-    const seed = runSeed();
-    const random = seededRandom(seed);
-    const em = await startEmulator(['--apply-delay', '0s', '--quiet', '--max-users', '1000']);
-    const ws = await workspace(em, [{ name: CONFIG }]);
-    const committed = new Set<string>();
-    const freshLease = async () => {
-      const id = parseLease((await mustSucceed(ws.run(argsFor('lease', undefined)))).stdout).leaseId;
-      committed.add(id);
-      return id;
-    };
-    const spans = await baseline(ws, freshLease, (id) => committed.delete(id));
-    for (let i = 0; i < 4; i++) await freshLease();
+  it(
+    `${COUNTS.crashKills} lease/renew/revoke processes killed at random moments lose nothing and hide nothing`,
+    async () => {
+      const seed = runSeed();
+      const random = seededRandom(seed);
+      const em = await startEmulator(['--apply-delay', '0s', '--quiet', '--max-users', '1000']);
+      const ws = await workspace(em, [{ name: CONFIG }]);
+      const committed = new Set<string>();
+      const freshLease = async () => {
+        const id = parseLease((await mustSucceed(ws.run(argsFor('lease', undefined)))).stdout).leaseId;
+        committed.add(id);
+        return id;
+      };
+      const spans = await baseline(ws, freshLease, (id) => committed.delete(id));
+      for (let i = 0; i < 4; i++) await freshLease();
 
-    const tally = { killed: 0, finished: 0, rounds: 0, byOp: { lease: 0, renew: 0, revoke: 0 } };
-    while (tally.killed < COUNTS.crashKills) {
-      tally.rounds++;
-      const available = [...committed];
-      const round = OPS.map((op) => {
-        const target = op === 'lease' ? undefined : available.splice(Math.floor(random() * available.length), 1)[0];
-        // Three at once on two cores run slower than alone: spread the kills over twice the lone time.
-        return { op, target, killAfterMs: Math.floor(random() * spans[op] * 2) };
-      }).filter((v) => v.op === 'lease' || v.target !== undefined);
-      const runs = round.map((victim) => {
-        const running = startDynsecret(argsFor(victim.op, victim.target), ws.env);
-        const timer = setTimeout(() => running.child.kill('SIGKILL'), victim.killAfterMs);
-        return running.done.finally(() => clearTimeout(timer)).then((result) => ({ ...victim, result }));
-      });
-      for (const { op, target, result } of await Promise.all(runs)) {
-        if (result.signal === 'SIGKILL') {
-          tally.killed++;
-          tally.byOp[op]++;
-          // A revoke that died may or may not have happened; its record is no longer promised.
+      const tally = { killed: 0, finished: 0, rounds: 0, byOp: { lease: 0, renew: 0, revoke: 0 } };
+      while (tally.killed < COUNTS.crashKills) {
+        tally.rounds++;
+        const available = [...committed];
+        const round = OPS.map((op) => {
+          const target = op === 'lease' ? undefined : available.splice(Math.floor(random() * available.length), 1)[0];
+          // Three at once on two cores run slower than alone: spread the kills over twice the lone time.
+          return { op, target, killAfterMs: Math.floor(random() * spans[op] * 2) };
+        }).filter((v) => v.op === 'lease' || v.target !== undefined);
+        const runs = round.map((victim) => {
+          const running = startDynsecret(argsFor(victim.op, victim.target), ws.env);
+          const timer = setTimeout(() => running.child.kill('SIGKILL'), victim.killAfterMs);
+          return running.done.finally(() => clearTimeout(timer)).then((result) => ({ ...victim, result }));
+        });
+        for (const { op, target, result } of await Promise.all(runs)) {
+          if (result.signal === 'SIGKILL') {
+            tally.killed++;
+            tally.byOp[op]++;
+            // A revoke that died may or may not have happened; its record is no longer promised.
+            if (op === 'revoke') committed.delete(target!);
+            continue;
+          }
+          expect(result.code, `${op}: ${result.stderr}`).toBe(0);
+          tally.finished++;
+          if (op === 'lease') committed.add(parseLease(result.stdout).leaseId);
           if (op === 'revoke') committed.delete(target!);
-          continue;
         }
-        expect(result.code, `${op}: ${result.stderr}`).toBe(0);
-        tally.finished++;
-        if (op === 'lease') committed.add(parseLease(result.stdout).leaseId);
-        if (op === 'revoke') committed.delete(target!);
+        const data = await openStore(ws);
+        expect(data.configs.map((c) => c.name)).toEqual([CONFIG]);
+        const found = await reconcile(em, [ws], CONFIG, committed);
+        expect({ seed, orphans: found.orphans, lost: found.lost }).toEqual({ seed, orphans: [], lost: [] });
+        if (committed.size < 3) await freshLease();
       }
-      const data = await openStore(ws);
-      expect(data.configs.map((c) => c.name)).toEqual([CONFIG]);
-      const found = await reconcile(em, [ws], CONFIG, committed);
-      expect({ seed, orphans: found.orphans, lost: found.lost }).toEqual({ seed, orphans: [], lost: [] });
-      if (committed.size < 3) await freshLease();
-    }
 
-    const held = new Set((await usersOf(em, CONFIG)).map((u) => u.username));
-    const betweenAtlasAndStore = (await leaseRecords(ws, CONFIG)).filter((r) => r.status === 'creating' && held.has(r.leaseId)).length;
-    const cleanup = await expectRevealedAndCleaned(em, ws);
-    const remote = JSON.parse((await mustSucceed(ws.run(['list', CONFIG, '--remote', '--json']))).stdout) as { leaseId: string }[];
-    for (const user of await usersOf(em, CONFIG)) expect(remote.map((l) => l.leaseId)).toContain(user.username);
-    expect(await reconcile(em, [ws], CONFIG, committed)).toMatchObject({ orphans: [], lost: [] });
-    // Temp files of killed writers are cleared by the next write; a lock of a killed holder by the next locker.
-    expect(readdirSync(ws.home).filter((name) => name.endsWith('.tmp') || name.endsWith('.lock'))).toEqual([]);
+      const held = new Set((await usersOf(em, CONFIG)).map((u) => u.username));
+      const betweenAtlasAndStore = (await leaseRecords(ws, CONFIG)).filter((r) => r.status === 'creating' && held.has(r.leaseId)).length;
+      const cleanup = await expectRevealedAndCleaned(em, ws);
+      const remote = JSON.parse((await mustSucceed(ws.run(['list', CONFIG, '--remote', '--json']))).stdout) as { leaseId: string }[];
+      for (const user of await usersOf(em, CONFIG)) expect(remote.map((l) => l.leaseId)).toContain(user.username);
+      expect(await reconcile(em, [ws], CONFIG, committed)).toMatchObject({ orphans: [], lost: [] });
+      // Temp files of killed writers are cleared by the next write; a lock of a killed holder by the next locker.
+      expect(readdirSync(ws.home).filter((name) => name.endsWith('.tmp') || name.endsWith('.lock'))).toEqual([]);
 
-    await recordFigures('crashes', {
-      seed,
-      kills: tally.killed,
-      killsByCommand: tally.byOp,
-      finishedBeforeTheKill: tally.finished,
-      rounds: tally.rounds,
-      uninterruptedMs: spans,
-      storeOpenedAfterEveryRound: true,
-      committedRecordsLost: 0,
-      atlasUsersUnknownToTheStore: 0,
-      incompleteRevealedByList: cleanup.revealed,
-      incompleteWhoseUserAtlasHeld: betweenAtlasAndStore,
-      incompleteCleanedByRevokeExpired: cleanup.cleaned,
-    });
-  }, budget(180_000, 900_000));
+      await recordFigures('crashes', {
+        seed,
+        kills: tally.killed,
+        killsByCommand: tally.byOp,
+        finishedBeforeTheKill: tally.finished,
+        rounds: tally.rounds,
+        uninterruptedMs: spans,
+        storeOpenedAfterEveryRound: true,
+        committedRecordsLost: 0,
+        atlasUsersUnknownToTheStore: 0,
+        incompleteRevealedByList: cleanup.revealed,
+        incompleteWhoseUserAtlasHeld: betweenAtlasAndStore,
+        incompleteCleanedByRevokeExpired: cleanup.cleaned,
+      });
+    },
+    budget(180_000, 900_000),
+  );
 
   it('a lease killed after Atlas created the user but before its record was final: list shows it, revoke --expired removes it', async () => {
     const em = await startEmulator(['--apply-delay', '0s', '--quiet']);

@@ -24,8 +24,9 @@ const ALWAYS = new Set([
   'run (the final revoke) × stale nonce',
 ]);
 const label = (command: CommandCase, fault: FaultCase) => `${command.name} × ${fault.name}`;
-const pairs = COMMANDS.flatMap((command, c) => FAULTS.map((fault, f) => ({ command, fault, c, f, label: label(command, fault) })))
-  .filter(({ c, f, label: name }) => STRESS || (c + f) % 4 === 2 || ALWAYS.has(name));
+const pairs = COMMANDS.flatMap((command, c) => FAULTS.map((fault, f) => ({ command, fault, c, f, label: label(command, fault) }))).filter(
+  ({ c, f, label: name }) => STRESS || (c + f) % 4 === 2 || ALWAYS.has(name),
+);
 
 const outcomes: { pair: string; exitCode: number | null }[] = [];
 let machines: Fleet;
@@ -75,20 +76,31 @@ describe.concurrent('fault matrix', () => {
   // Faults that need emulator flags (or are slow) get an emulator of their own, so they run beside the rest
   // instead of after it.
   const own = (fault: FaultCase) => fault.slow === true || fault.emulatorFlags !== undefined;
-  const groups = COMMANDS.map((command) => ({ name: command.name, command, faults: pairs.filter((p) => p.command === command && !own(p.fault)).map((p) => p.fault) }))
-    .filter((g) => g.faults.length > 0);
-  it.each(groups)('$name × $faults.length faults', async ({ command, faults }) => {
-    const group = await newGroup();
-    let index = 0;
-    for (const fault of faults) await runCase(group, command, fault, index++);
-    await finalChecks(group);
-  }, budget(150_000, 600_000));
+  const groups = COMMANDS.map((command) => ({
+    name: command.name,
+    command,
+    faults: pairs.filter((p) => p.command === command && !own(p.fault)).map((p) => p.fault),
+  })).filter((g) => g.faults.length > 0);
+  it.each(groups)(
+    '$name × $faults.length faults',
+    async ({ command, faults }) => {
+      const group = await newGroup();
+      let index = 0;
+      for (const fault of faults) await runCase(group, command, fault, index++);
+      await finalChecks(group);
+    },
+    budget(150_000, 600_000),
+  );
 
-  it.each(pairs.filter((p) => own(p.fault)))('$label', async ({ command, fault }) => {
-    const group = await newGroup(fault.emulatorFlags);
-    await runCase(group, command, fault, 0);
-    await finalChecks(group);
-  }, budget(150_000, 400_000));
+  it.each(pairs.filter((p) => own(p.fault)))(
+    '$label',
+    async ({ command, fault }) => {
+      const group = await newGroup(fault.emulatorFlags);
+      await runCase(group, command, fault, 0);
+      await finalChecks(group);
+    },
+    budget(150_000, 400_000),
+  );
 });
 
 describe('fault matrix figures', () => {

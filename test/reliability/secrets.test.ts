@@ -45,14 +45,18 @@ describe('secret hygiene', () => {
     const passwords: string[] = [];
     let faults = 0;
     let session = '';
-    const env = () => (session === '' ? { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE } : { DYNSECRET_HOME: home, DYNSECRET_SESSION: session });
+    const env = () =>
+      session === '' ? { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE } : { DYNSECRET_HOME: home, DYNSECRET_SESSION: session };
 
     /** Runs a command with --debug after injecting the next fault; `requested` is stdout the user asked for. */
     const step = async (args: string[], options: { input?: string; requested?: boolean; fault?: boolean } = {}): Promise<RunResult> => {
       if (options.fault !== false) {
         await em.addFault(FAULTS[faults++ % FAULTS.length]!);
       }
-      const result = await dynsecret(['--debug', ...args], { env: env(), ...(options.input === undefined ? {} : { input: options.input }) });
+      const result = await dynsecret(['--debug', ...args], {
+        env: env(),
+        ...(options.input === undefined ? {} : { input: options.input }),
+      });
       await em.clearFaults();
       printed.push({ what: `${args.join(' ')} (stderr)`, text: result.stderr });
       if (!options.requested) printed.push({ what: `${args.join(' ')} (stdout)`, text: result.stdout });
@@ -66,7 +70,22 @@ describe('secret hygiene', () => {
 
     await step(createFlags(em, { name: 'key-db' }), { input: em.privateKey, fault: false });
     await step(createFlags(em, { name: 'key-db-2' }), { input: em.privateKey });
-    await step(['create', 'sa-db', '--group-id', em.groupId, '--client-id', em.clientId, '--client-secret-stdin', '--base-url', em.url, '--role', 'read@app'], { input: em.clientSecret, fault: false });
+    await step(
+      [
+        'create',
+        'sa-db',
+        '--group-id',
+        em.groupId,
+        '--client-id',
+        em.clientId,
+        '--client-secret-stdin',
+        '--base-url',
+        em.url,
+        '--role',
+        'read@app',
+      ],
+      { input: em.clientSecret, fault: false },
+    );
     const unlocked = await step(['unlock'], { requested: true, fault: false });
     session = /DYNSECRET_SESSION='([^']+)'/.exec(unlocked.stdout)?.[1] ?? '';
     expect(session).not.toBe('');
@@ -118,12 +137,12 @@ describe('secret hygiene', () => {
     expect(passwords.length).toBeGreaterThan(3);
     expect(printed.some((p) => p.text.includes('debug: atlas:'))).toBe(true);
 
-    const leftBehind = [...filesUnder(home).filter((f) => f.path !== storePath(home)), ...filesUnder(work).filter((f) => f.path !== envFile)];
-    expect(leftBehind.map((f) => f.path)).toContain(join(home, 'audit.log'));
-    const haystacks = [
-      ...printed,
-      ...leftBehind.map((f) => ({ what: f.path, text: f.bytes.toString('latin1') })),
+    const leftBehind = [
+      ...filesUnder(home).filter((f) => f.path !== storePath(home)),
+      ...filesUnder(work).filter((f) => f.path !== envFile),
     ];
+    expect(leftBehind.map((f) => f.path)).toContain(join(home, 'audit.log'));
+    const haystacks = [...printed, ...leftBehind.map((f) => ({ what: f.path, text: f.bytes.toString('latin1') }))];
     const found: string[] = [];
     for (const { what, text } of haystacks) {
       for (const [name, secret] of secrets) if (secret.length >= 8 && text.includes(secret)) found.push(`${name} in ${what}`);
@@ -132,7 +151,8 @@ describe('secret hygiene', () => {
     const store = readFileSync(storePath(home)).toString('latin1');
     for (const [name, secret] of secrets) if (store.includes(secret)) found.push(`${name} in clear in the store`);
     // Quotes, "-" and "_" are not base64 characters: these cannot occur in the ciphertext by chance.
-    for (const name of ['key-db', 'sa-db', '"roleName"', em.clientId]) if (store.includes(name)) found.push(`${name} in clear in the store`);
+    for (const name of ['key-db', 'sa-db', '"roleName"', em.clientId])
+      if (store.includes(name)) found.push(`${name} in clear in the store`);
     expect(found).toEqual([]);
 
     await recordFigures('secrets', {

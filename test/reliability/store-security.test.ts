@@ -1,5 +1,17 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, chownSync, lchownSync, watch, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  chownSync,
+  lchownSync,
+  watch,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import * as crypto from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -39,7 +51,14 @@ async function newStore(): Promise<{ folder: string; store: EncryptedStore }> {
   const folder = tempHome();
   const store = new EncryptedStore({ folder, keys: { passphrase: PASSPHRASE } });
   await store.update((data) => {
-    data.leases.push({ leaseId: 'ds-x-000000000000', config: 'x', createdAt: '2026-01-01T00:00:00Z', expiresAt: '2026-01-01T01:00:00Z', maxExpiresAt: '2026-01-02T00:00:00Z', status: 'active' });
+    data.leases.push({
+      leaseId: 'ds-x-000000000000',
+      config: 'x',
+      createdAt: '2026-01-01T00:00:00Z',
+      expiresAt: '2026-01-01T01:00:00Z',
+      maxExpiresAt: '2026-01-02T00:00:00Z',
+      status: 'active',
+    });
   });
   return { folder, store };
 }
@@ -56,9 +75,12 @@ async function storeCopy(): Promise<{ folder: string }> {
   return { folder };
 }
 
-const envelope = (folder: string) => JSON.parse(readFileSync(storePath(folder), 'utf8')) as {
-  iv: string; kdf: { N: number; r: number; p: number; salt: string }; wrappedKey: { iv: string; key: string };
-};
+const envelope = (folder: string) =>
+  JSON.parse(readFileSync(storePath(folder), 'utf8')) as {
+    iv: string;
+    kdf: { N: number; r: number; p: number; salt: string };
+    wrappedKey: { iv: string; key: string };
+  };
 
 const isZero = (key: Buffer) => key.every((byte) => byte === 0);
 
@@ -137,8 +159,22 @@ describe('store security', () => {
       expect(storeBytes(folder)!.equals(before)).toBe(true);
     });
 
-    const createArgs = ['create', 'x', '--group-id', '5f1d2c3b4a5968778695a4b3', '--public-key', 'abcdefgh', '--role', 'read@app', '--no-verify'];
-    const createEnv = (folder: string) => ({ DYNSECRET_HOME: folder, DYNSECRET_PASSPHRASE: PASSPHRASE, MONGODB_ATLAS_PRIVATE_API_KEY: 'private-key-1' });
+    const createArgs = [
+      'create',
+      'x',
+      '--group-id',
+      '5f1d2c3b4a5968778695a4b3',
+      '--public-key',
+      'abcdefgh',
+      '--role',
+      'read@app',
+      '--no-verify',
+    ];
+    const createEnv = (folder: string) => ({
+      DYNSECRET_HOME: folder,
+      DYNSECRET_PASSPHRASE: PASSPHRASE,
+      MONGODB_ATLAS_PRIVATE_API_KEY: 'private-key-1',
+    });
 
     it('a store folder owned by another user is refused with exit 3, and nothing is written into it', async () => {
       const folder = tempHome();
@@ -174,7 +210,13 @@ describe('store security', () => {
 
     it.each([
       ['a symlink', (path: string, target: string) => symlinkSync(target, path)],
-      ['a file owned by another user', (path: string) => { writeFileSync(path, 'theirs\n'); lchownSync(path, 65534, 65534); }],
+      [
+        'a file owned by another user',
+        (path: string) => {
+          writeFileSync(path, 'theirs\n');
+          lchownSync(path, 65534, 65534);
+        },
+      ],
     ])('an audit log that is %s is not written to: the command still succeeds, with a warning', async (_what, plant) => {
       const folder = tempHome();
       const target = join(tempHome(), 'target.txt');
@@ -196,10 +238,14 @@ describe('store security', () => {
       chmodSync(folder, 0o755);
       const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
         const child = spawn(process.execPath, ['--', DYNSECRET, ...createArgs], {
-          env: { PATH: process.env.PATH ?? '', HOME: '/tmp', NO_COLOR: '1', ...createEnv(folder) }, uid: 65534, gid: 65534,
+          env: { PATH: process.env.PATH ?? '', HOME: '/tmp', NO_COLOR: '1', ...createEnv(folder) },
+          uid: 65534,
+          gid: 65534,
         });
         let stderr = '';
-        child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+          stderr += chunk;
+        });
         child.on('error', reject);
         child.on('close', (code) => resolve({ code, stderr }));
       });

@@ -37,13 +37,28 @@ interface Row {
 
 const rows: Row[] = [
   // Admin API answers, by kind.
-  { name: '401 with an API key', error: api({ kind: 'unauthorized', status: 401, errorCode: 'UNEXPECTED_ERROR' }), exitCode: 4, fragments: ['Atlas rejected the API key: check the public and private key (Atlas error UNEXPECTED_ERROR)'] },
-  { name: '401 with a service account', error: api({ kind: 'unauthorized', status: 401, subject: SA }), exitCode: 4, fragments: ["Atlas rejected the service account's access token: check the client ID and secret"] },
+  {
+    name: '401 with an API key',
+    error: api({ kind: 'unauthorized', status: 401, errorCode: 'UNEXPECTED_ERROR' }),
+    exitCode: 4,
+    fragments: ['Atlas rejected the API key: check the public and private key (Atlas error UNEXPECTED_ERROR)'],
+  },
+  {
+    name: '401 with a service account',
+    error: api({ kind: 'unauthorized', status: 401, subject: SA }),
+    exitCode: 4,
+    fragments: ["Atlas rejected the service account's access token: check the client ID and secret"],
+  },
   {
     name: '403 IP not on the access list, IP known',
     error: api({ kind: 'forbidden', status: 403, errorCode: 'IP_ADDRESS_NOT_ON_ACCESS_LIST', callerIp: '203.0.113.7' }),
     exitCode: 4,
-    fragments: ['Atlas refused requests from IP address 203.0.113.7: add it to', "API key's access list", 'Organization → Access Manager → API Keys', '(Atlas error IP_ADDRESS_NOT_ON_ACCESS_LIST)'],
+    fragments: [
+      'Atlas refused requests from IP address 203.0.113.7: add it to',
+      "API key's access list",
+      'Organization → Access Manager → API Keys',
+      '(Atlas error IP_ADDRESS_NOT_ON_ACCESS_LIST)',
+    ],
   },
   {
     name: '403 organization requires an access list, service account',
@@ -64,7 +79,12 @@ const rows: Row[] = [
     fragments: [`project ${GROUP} already has the 100 database users Atlas allows (Atlas error GROUP_USERS_LIMIT_EXCEEDED)`],
     hint: 'Remove expired leases with `dynsecret revoke --expired` and look for strays with `dynsecret list NAME --remote`.',
   },
-  { name: '404 unknown project', error: api({ kind: 'not-found', status: 404, errorCode: 'GROUP_NOT_FOUND' }), exitCode: 5, fragments: [`no Atlas project ${GROUP}: check --group-id`] },
+  {
+    name: '404 unknown project',
+    error: api({ kind: 'not-found', status: 404, errorCode: 'GROUP_NOT_FOUND' }),
+    exitCode: 5,
+    fragments: [`no Atlas project ${GROUP}: check --group-id`],
+  },
   {
     name: '404 unknown user',
     error: api({ kind: 'not-found', status: 404, errorCode: 'USERNAME_NOT_FOUND', subject: { ...KEY, username: 'ds-app-x1' } }),
@@ -77,37 +97,136 @@ const rows: Row[] = [
     exitCode: 5,
     fragments: [`no cluster named Cluster0 in project ${GROUP}: check the cluster name`],
   },
-  { name: '404 from something that is not Atlas', error: api({ kind: 'not-found', status: 404 }), exitCode: 5, fragments: [`Atlas found nothing at GET ${PROJECT}: check --base-url`] },
+  {
+    name: '404 from something that is not Atlas',
+    error: api({ kind: 'not-found', status: 404 }),
+    exitCode: 5,
+    fragments: [`Atlas found nothing at GET ${PROJECT}: check --base-url`],
+  },
   {
     name: '409 on create: the username is taken',
-    error: api({ kind: 'conflict', status: 409, errorCode: 'USER_ALREADY_EXISTS', method: 'POST', path: USERS, subject: { ...KEY, username: 'u1', creating: true } }),
+    error: api({
+      kind: 'conflict',
+      status: 409,
+      errorCode: 'USER_ALREADY_EXISTS',
+      method: 'POST',
+      path: USERS,
+      subject: { ...KEY, username: 'u1', creating: true },
+    }),
     exitCode: 1,
     fragments: [`a database user named u1 already exists in project ${GROUP}: choose another username`],
   },
-  { name: '409 elsewhere', error: api({ kind: 'conflict', status: 409, detail: 'Busy' }), exitCode: 1, fragments: [`Atlas answered HTTP 409 to GET ${PROJECT}: Busy`] },
+  {
+    name: '409 elsewhere',
+    error: api({ kind: 'conflict', status: 409, detail: 'Busy' }),
+    exitCode: 1,
+    fragments: [`Atlas answered HTTP 409 to GET ${PROJECT}: Busy`],
+  },
   {
     name: '400 with Atlas detail',
-    error: api({ kind: 'bad-request', status: 400, errorCode: 'INVALID_ATTRIBUTE', detail: 'Invalid attribute description specified', method: 'POST', path: USERS }),
+    error: api({
+      kind: 'bad-request',
+      status: 400,
+      errorCode: 'INVALID_ATTRIBUTE',
+      detail: 'Invalid attribute description specified',
+      method: 'POST',
+      path: USERS,
+    }),
     exitCode: 2,
     fragments: [`Atlas rejected POST ${USERS} as invalid: Invalid attribute description specified (Atlas error INVALID_ATTRIBUTE)`],
   },
-  { name: '400 without detail', error: api({ kind: 'bad-request', status: 400 }), exitCode: 2, fragments: ['as invalid: no details given'] },
-  { name: '400 expiry too far ahead', error: api({ kind: 'bad-request', status: 400, errorCode: 'EXPIRATION_DATE_EXCEEDS_MAX' }), exitCode: 2, fragments: ['more than 7 days ahead: choose a shorter TTL'] },
-  { name: '400 expiry in the past', error: api({ kind: 'bad-request', status: 400, errorCode: 'EXPIRATION_DATE_IN_PAST' }), exitCode: 2, fragments: ["check this machine's clock"] },
-  { name: '400 role on a wrong database', error: api({ kind: 'bad-request', status: 400, errorCode: 'ATLAS_INVALID_ROLE_DATABASE' }), exitCode: 2, fragments: ['fix the roles of the config'] },
-  { name: '400 duplicate roles', error: api({ kind: 'bad-request', status: 400, errorCode: 'DUPLICATE_DATABASE_ROLES' }), exitCode: 2, fragments: ['remove the duplicate'] },
-  { name: '400 custom role mixed', error: api({ kind: 'bad-request', status: 400, errorCode: 'ATLAS_INVALID_CUSTOM_ROLE_ASSIGNMENT' }), exitCode: 2, fragments: ['keep only the custom role'] },
-  { name: '406 unknown version', error: api({ kind: 'version-rejected', status: 406 }), exitCode: 1, fragments: ['API version 2023-01-01', 'update dynsecret'] },
-  { name: '429 after every retry', error: api({ kind: 'rate-limited', status: 429 }), exitCode: 6, fragments: [`rate-limiting requests to project ${GROUP}: wait a minute and try again`] },
-  { name: '503 after every retry', error: api({ kind: 'server', status: 503, errorCode: 'SERVICE_UNAVAILABLE' }), exitCode: 6, fragments: ['HTTP 503', 'try again in a few minutes (Atlas error SERVICE_UNAVAILABLE)'] },
-  { name: 'an unplanned status', error: api({ kind: 'unexpected-status', status: 402, detail: 'Pay first' }), exitCode: 1, fragments: [`Atlas answered HTTP 402 to GET ${PROJECT}: Pay first`] },
+  {
+    name: '400 without detail',
+    error: api({ kind: 'bad-request', status: 400 }),
+    exitCode: 2,
+    fragments: ['as invalid: no details given'],
+  },
+  {
+    name: '400 expiry too far ahead',
+    error: api({ kind: 'bad-request', status: 400, errorCode: 'EXPIRATION_DATE_EXCEEDS_MAX' }),
+    exitCode: 2,
+    fragments: ['more than 7 days ahead: choose a shorter TTL'],
+  },
+  {
+    name: '400 expiry in the past',
+    error: api({ kind: 'bad-request', status: 400, errorCode: 'EXPIRATION_DATE_IN_PAST' }),
+    exitCode: 2,
+    fragments: ["check this machine's clock"],
+  },
+  {
+    name: '400 role on a wrong database',
+    error: api({ kind: 'bad-request', status: 400, errorCode: 'ATLAS_INVALID_ROLE_DATABASE' }),
+    exitCode: 2,
+    fragments: ['fix the roles of the config'],
+  },
+  {
+    name: '400 duplicate roles',
+    error: api({ kind: 'bad-request', status: 400, errorCode: 'DUPLICATE_DATABASE_ROLES' }),
+    exitCode: 2,
+    fragments: ['remove the duplicate'],
+  },
+  {
+    name: '400 custom role mixed',
+    error: api({ kind: 'bad-request', status: 400, errorCode: 'ATLAS_INVALID_CUSTOM_ROLE_ASSIGNMENT' }),
+    exitCode: 2,
+    fragments: ['keep only the custom role'],
+  },
+  {
+    name: '406 unknown version',
+    error: api({ kind: 'version-rejected', status: 406 }),
+    exitCode: 1,
+    fragments: ['API version 2023-01-01', 'update dynsecret'],
+  },
+  {
+    name: '429 after every retry',
+    error: api({ kind: 'rate-limited', status: 429 }),
+    exitCode: 6,
+    fragments: [`rate-limiting requests to project ${GROUP}: wait a minute and try again`],
+  },
+  {
+    name: '503 after every retry',
+    error: api({ kind: 'server', status: 503, errorCode: 'SERVICE_UNAVAILABLE' }),
+    exitCode: 6,
+    fragments: ['HTTP 503', 'try again in a few minutes (Atlas error SERVICE_UNAVAILABLE)'],
+  },
+  {
+    name: 'an unplanned status',
+    error: api({ kind: 'unexpected-status', status: 402, detail: 'Pay first' }),
+    exitCode: 1,
+    fragments: [`Atlas answered HTTP 402 to GET ${PROJECT}: Pay first`],
+  },
 
   // The token endpoint, in RFC 6749 form.
-  { name: 'token: wrong client', error: token({ kind: 'unauthorized', status: 400, errorCode: 'invalid_client' }), exitCode: 4, fragments: ["the service account's client ID or secret is wrong", '(Atlas error invalid_client)'] },
-  { name: 'token: refused', error: token({ kind: 'forbidden', status: 403, errorCode: 'access_denied' }), exitCode: 4, fragments: ['Atlas refused the service account a token', "allows this machine's IP address"] },
-  { name: 'token: rate-limited', error: token({ kind: 'rate-limited', status: 429 }), exitCode: 6, fragments: ['rate-limiting token requests'] },
-  { name: 'token: server', error: token({ kind: 'server', status: 500 }), exitCode: 6, fragments: ['HTTP 500 on POST /api/oauth/token: try again in a few minutes'] },
-  { name: 'token: another answer', error: token({ kind: 'bad-request', status: 400, errorCode: 'invalid_grant', detail: 'nope' }), exitCode: 1, fragments: ['Atlas refused the token request with HTTP 400: nope (Atlas error invalid_grant)'] },
+  {
+    name: 'token: wrong client',
+    error: token({ kind: 'unauthorized', status: 400, errorCode: 'invalid_client' }),
+    exitCode: 4,
+    fragments: ["the service account's client ID or secret is wrong", '(Atlas error invalid_client)'],
+  },
+  {
+    name: 'token: refused',
+    error: token({ kind: 'forbidden', status: 403, errorCode: 'access_denied' }),
+    exitCode: 4,
+    fragments: ['Atlas refused the service account a token', "allows this machine's IP address"],
+  },
+  {
+    name: 'token: rate-limited',
+    error: token({ kind: 'rate-limited', status: 429 }),
+    exitCode: 6,
+    fragments: ['rate-limiting token requests'],
+  },
+  {
+    name: 'token: server',
+    error: token({ kind: 'server', status: 500 }),
+    exitCode: 6,
+    fragments: ['HTTP 500 on POST /api/oauth/token: try again in a few minutes'],
+  },
+  {
+    name: 'token: another answer',
+    error: token({ kind: 'bad-request', status: 400, errorCode: 'invalid_grant', detail: 'nope' }),
+    exitCode: 1,
+    fragments: ['Atlas refused the token request with HTTP 400: nope (Atlas error invalid_grant)'],
+  },
 
   // Answers dynsecret cannot use.
   {
@@ -128,27 +247,78 @@ const rows: Row[] = [
     name: 'TLS',
     error: network('tls', 'CERT_HAS_EXPIRED', 'certificate has expired'),
     exitCode: 1,
-    fragments: ['could not verify the TLS certificate of cloud.mongodb.com: certificate has expired (CERT_HAS_EXPIRED)', 'pass --ca-file PATH or set NODE_EXTRA_CA_CERTS'],
+    fragments: [
+      'could not verify the TLS certificate of cloud.mongodb.com: certificate has expired (CERT_HAS_EXPIRED)',
+      'pass --ca-file PATH or set NODE_EXTRA_CA_CERTS',
+    ],
   },
-  { name: 'timeout', error: network('timeout', 'UND_ERR_HEADERS_TIMEOUT', 'no answer within the request timeout'), exitCode: 6, fragments: ['cloud.mongodb.com did not answer in time (no answer within the request timeout): check the network and try again'] },
+  {
+    name: 'timeout',
+    error: network('timeout', 'UND_ERR_HEADERS_TIMEOUT', 'no answer within the request timeout'),
+    exitCode: 6,
+    fragments: ['cloud.mongodb.com did not answer in time (no answer within the request timeout): check the network and try again'],
+  },
   {
     name: 'unreachable',
     error: network('unreachable', 'ECONNREFUSED', 'the connection was refused'),
     exitCode: 6,
-    fragments: ['could not reach cloud.mongodb.com: the connection was refused (ECONNREFUSED); check the network, the proxy settings and --base-url'],
+    fragments: [
+      'could not reach cloud.mongodb.com: the connection was refused (ECONNREFUSED); check the network, the proxy settings and --base-url',
+    ],
   },
 
   // Our own input, refused before anything was sent.
-  { name: 'a wrong project ID', error: new AtlasInputError('project-id', 'the project ID ABC is not 24 lowercase hexadecimal characters'), exitCode: 2, fragments: ['the project ID ABC is not 24', ': check --group-id'] },
-  { name: 'a base URL that is not one', error: new AtlasInputError('base-url-syntax', 'the Atlas base URL x is not a URL'), exitCode: 2, fragments: ['is not a URL: pass something like https://cloud.mongodb.com'] },
-  { name: 'a base URL over http', error: new AtlasInputError('base-url-scheme', 'the Atlas base URL http://x must start with https://'), exitCode: 2, fragments: ['must start with https://'] },
-  { name: 'an unreadable CA file', error: new AtlasInputError('ca-file-unreadable', 'could not read the CA file /x (ENOENT)'), exitCode: 2, fragments: ['could not read the CA file /x (ENOENT): check --ca-file'] },
-  { name: 'a CA file without certificates', error: new AtlasInputError('ca-file-no-certificate', 'the CA file /x holds no PEM certificate'), exitCode: 2, fragments: ['holds no PEM certificate: pass a file with -----BEGIN CERTIFICATE----- blocks'] },
-  { name: 'a proxy variable that is not a URL', error: new AtlasInputError('proxy-url', 'HTTPS_PROXY (or https_proxy) is not a URL'), exitCode: 2, fragments: ['is not a URL: set it like http://proxy.example.com:3128, or unset it'] },
-  { name: 'a request that fails its schema', error: new AtlasInputError('request-body', 'invalid database user field password: too short'), exitCode: 2, fragments: ['invalid database user field password: too short'] },
+  {
+    name: 'a wrong project ID',
+    error: new AtlasInputError('project-id', 'the project ID ABC is not 24 lowercase hexadecimal characters'),
+    exitCode: 2,
+    fragments: ['the project ID ABC is not 24', ': check --group-id'],
+  },
+  {
+    name: 'a base URL that is not one',
+    error: new AtlasInputError('base-url-syntax', 'the Atlas base URL x is not a URL'),
+    exitCode: 2,
+    fragments: ['is not a URL: pass something like https://cloud.mongodb.com'],
+  },
+  {
+    name: 'a base URL over http',
+    error: new AtlasInputError('base-url-scheme', 'the Atlas base URL http://x must start with https://'),
+    exitCode: 2,
+    fragments: ['must start with https://'],
+  },
+  {
+    name: 'an unreadable CA file',
+    error: new AtlasInputError('ca-file-unreadable', 'could not read the CA file /x (ENOENT)'),
+    exitCode: 2,
+    fragments: ['could not read the CA file /x (ENOENT): check --ca-file'],
+  },
+  {
+    name: 'a CA file without certificates',
+    error: new AtlasInputError('ca-file-no-certificate', 'the CA file /x holds no PEM certificate'),
+    exitCode: 2,
+    fragments: ['holds no PEM certificate: pass a file with -----BEGIN CERTIFICATE----- blocks'],
+  },
+  {
+    name: 'a proxy variable that is not a URL',
+    error: new AtlasInputError('proxy-url', 'HTTPS_PROXY (or https_proxy) is not a URL'),
+    exitCode: 2,
+    fragments: ['is not a URL: set it like http://proxy.example.com:3128, or unset it'],
+  },
+  {
+    name: 'a request that fails its schema',
+    error: new AtlasInputError('request-body', 'invalid database user field password: too short'),
+    exitCode: 2,
+    fragments: ['invalid database user field password: too short'],
+  },
 
   // dynsecret's own errors carry their words.
-  { name: 'a usage error', error: new UsageError('Bad TTL.', { hint: 'use e.g. 1h' }), exitCode: 2, fragments: ['Bad TTL.'], hint: 'use e.g. 1h' },
+  {
+    name: 'a usage error',
+    error: new UsageError('Bad TTL.', { hint: 'use e.g. 1h' }),
+    exitCode: 2,
+    fragments: ['Bad TTL.'],
+    hint: 'use e.g. 1h',
+  },
   { name: 'a store error', error: new StoreError('Wrong passphrase.'), exitCode: 3, fragments: ['Wrong passphrase.'] },
   { name: 'a not-found error', error: new NotFoundError('No config named x.'), exitCode: 5, fragments: ['No config named x.'] },
   { name: 'a transient error', error: new TransientError('Timed out.'), exitCode: 6, fragments: ['Timed out.'] },
@@ -177,18 +347,27 @@ describe('error text: every error → a sentence, a hint and an exit code', () =
   it('gives no words of its own to an error it did not foresee, and keeps Ctrl-C and --help quiet', () => {
     expect(expectedError(new TypeError('boom'))).toBeUndefined();
     expect(describeError(new TypeError('boom'))).toEqual({
-      message: 'unexpected error: boom', hint: 'Run again with --debug for details.', exitCode: 1, origin: 'unexpected',
+      message: 'unexpected error: boom',
+      hint: 'Run again with --debug for details.',
+      exitCode: 1,
+      origin: 'unexpected',
     });
     expect(describeError('a string')).toMatchObject({ message: 'unexpected error: a string', exitCode: 1 });
     expect(describeError(new InterruptedError())).toMatchObject({ exitCode: 130, origin: 'quiet' });
     expect(describeError(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'))).toMatchObject({ exitCode: 0, origin: 'quiet' });
     expect(describeError(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--x'"))).toEqual({
-      message: "unknown option '--x'", hint: 'See dynsecret --help, or dynsecret COMMAND --help.', exitCode: 2, origin: 'usage',
+      message: "unknown option '--x'",
+      hint: 'See dynsecret --help, or dynsecret COMMAND --help.',
+      exitCode: 2,
+      origin: 'usage',
     });
   });
 
   it('records the exit code and, for an Atlas answer, its error code', () => {
-    expect(failureCodes(api({ kind: 'not-found', status: 404, errorCode: 'GROUP_NOT_FOUND' }))).toEqual({ exitCode: 5, errorCode: 'GROUP_NOT_FOUND' });
+    expect(failureCodes(api({ kind: 'not-found', status: 404, errorCode: 'GROUP_NOT_FOUND' }))).toEqual({
+      exitCode: 5,
+      errorCode: 'GROUP_NOT_FOUND',
+    });
     expect(failureCodes(api({ kind: 'server', status: 500 }))).toEqual({ exitCode: 6 });
     expect(failureCodes(network('timeout', 'ETIMEDOUT', 'the connection timed out'))).toEqual({ exitCode: 6 });
     expect(failureCodes(new DynsecretError('x', 3))).toEqual({ exitCode: 3 });
@@ -206,7 +385,9 @@ describe('src/atlas states facts only', () => {
       const text = await readFile(join(dir, file), 'utf8');
       expect(text, file).not.toMatch(/from '\.\.\/(errors|error-text)\.js'/);
       expect(text, file).not.toMatch(/ExitCode|exitCode/);
-      expect(text.replace(/^\s*(\/\/|\*|\/\*\*).*$/gm, ''), file).not.toMatch(/[`'"][^`'"\n]*(dynsecret (revoke|list|lease)|check --|pass --)/);
+      expect(text.replace(/^\s*(\/\/|\*|\/\*\*).*$/gm, ''), file).not.toMatch(
+        /[`'"][^`'"\n]*(dynsecret (revoke|list|lease)|check --|pass --)/,
+      );
     }
   });
 });

@@ -18,10 +18,15 @@ export interface HostileServer {
 
 const servers: Server[] = [];
 atFileEnd(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => {
-    s.closeAllConnections();
-    s.close(resolve);
-  })));
+  await Promise.all(
+    servers.splice(0).map(
+      (s) =>
+        new Promise((resolve) => {
+          s.closeAllConnections();
+          s.close(resolve);
+        }),
+    ),
+  );
 });
 
 export async function hostileServer(): Promise<HostileServer> {
@@ -43,16 +48,26 @@ export async function hostileServer(): Promise<HostileServer> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no address');
-  return { url: `http://127.0.0.1:${address.port}`, answer: (a) => { current = a; }, seen };
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    answer: (a) => {
+      current = a;
+    },
+    seen,
+  };
 }
 
 export const ATLAS_JSON = 'application/vnd.atlas.2023-01-01+json;charset=utf-8';
 
 /** An Atlas-style error body. */
-export const apiError = (status: number, errorCode: string, detail: string): Answer => (_req, res) => {
-  res.writeHead(status, { 'Content-Type': ATLAS_JSON }).end(JSON.stringify({ error: status, errorCode, detail, reason: 'Hostile' }));
-};
+export const apiError =
+  (status: number, errorCode: string, detail: string): Answer =>
+  (_req, res) => {
+    res.writeHead(status, { 'Content-Type': ATLAS_JSON }).end(JSON.stringify({ error: status, errorCode, detail, reason: 'Hostile' }));
+  };
 
-export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => (_req, res) => {
-  res.writeHead(status, { 'Content-Type': ATLAS_JSON, ...headers }).end(typeof body === 'string' ? body : JSON.stringify(body));
-};
+export const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Answer =>
+  (_req, res) => {
+    res.writeHead(status, { 'Content-Type': ATLAS_JSON, ...headers }).end(typeof body === 'string' ? body : JSON.stringify(body));
+  };

@@ -14,7 +14,12 @@ export function tallyHostile(kind: string, result: RunResult): void {
 
 atFileEnd(async () => {
   for (const [kind, counts] of tally) {
-    await recordFigures(`hostile-${kind}`, { cases: Object.values(counts).reduce((a, b) => a + b, 0), byExitCode: counts, storeChanged: 0, stackTraces: 0 });
+    await recordFigures(`hostile-${kind}`, {
+      cases: Object.values(counts).reduce((a, b) => a + b, 0),
+      byExitCode: counts,
+      storeChanged: 0,
+      stackTraces: 0,
+    });
   }
   tally.clear();
 });

@@ -30,7 +30,13 @@ const UNREADABLE = [1];
 
 export const FAULTS: readonly FaultCase[] = [
   // DYNSECRET_REQUEST_TIMEOUT makes the client give up after 2 s, so the fault costs seconds, not 30 s a try.
-  { name: 'latency beyond the request timeout', fault: { latencyMs: 3_500 }, count: 1, codes: TRANSIENT, env: { DYNSECRET_REQUEST_TIMEOUT: '2s' } },
+  {
+    name: 'latency beyond the request timeout',
+    fault: { latencyMs: 3_500 },
+    count: 1,
+    codes: TRANSIENT,
+    env: { DYNSECRET_REQUEST_TIMEOUT: '2s' },
+  },
   { name: '500', fault: { status: 500 }, count: 1, codes: TRANSIENT },
   { name: '500 on every retry', fault: { status: 500 }, count: 12, codes: TRANSIENT },
   { name: '503', fault: { status: 503 }, count: 1, codes: TRANSIENT },

@@ -1,10 +1,28 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAtlasClient, type AtlasClient } from '../../../src/atlas/index.js';
-import { ATLAS_JSON, FakeDigest, GROUP, PRIVATE_KEY, PUBLIC_KEY, makeClient, sendAtlasError, sendJson, startFake, userJson, type Fake, type Route } from './fake-atlas.js';
+import {
+  ATLAS_JSON,
+  FakeDigest,
+  GROUP,
+  PRIVATE_KEY,
+  PUBLIC_KEY,
+  makeClient,
+  sendAtlasError,
+  sendJson,
+  startFake,
+  userJson,
+  type Fake,
+  type Route,
+} from './fake-atlas.js';
 
 const G = `/api/atlas/v2/groups/${GROUP}`;
 const project = { clusterCount: 2, created: '2026-08-10T03:05:16Z', id: GROUP, name: 'proj', orgId: 'a0123456789abcdef012345a', tags: [] };
-const cluster0 = { name: 'Cluster0', stateName: 'IDLE', paused: false, connectionStrings: { standard: 'mongodb://h:27017', standardSrv: 'mongodb+srv://cluster0.ab1cd.mongodb.net' } };
+const cluster0 = {
+  name: 'Cluster0',
+  stateName: 'IDLE',
+  paused: false,
+  connectionStrings: { standard: 'mongodb://h:27017', standardSrv: 'mongodb+srv://cluster0.ab1cd.mongodb.net' },
+};
 
 let fake: Fake | undefined;
 afterEach(async () => {
@@ -14,7 +32,14 @@ afterEach(async () => {
 
 describe('endpoints', () => {
   it.each<[string, (c: AtlasClient) => Promise<unknown>, string, string, Route, unknown]>([
-    ['getProject', (c) => c.getProject(), 'GET', G, (_q, r) => sendJson(r, 200, project), { id: GROUP, name: 'proj', orgId: project.orgId, clusterCount: 2, created: project.created }],
+    [
+      'getProject',
+      (c) => c.getProject(),
+      'GET',
+      G,
+      (_q, r) => sendJson(r, 200, project),
+      { id: GROUP, name: 'proj', orgId: project.orgId, clusterCount: 2, created: project.created },
+    ],
     [
       'listDatabaseUsers (defaults)',
       (c) => c.listDatabaseUsers(),
@@ -31,7 +56,14 @@ describe('endpoints', () => {
       (_q, r) => sendJson(r, 200, { results: [] }),
       { results: [] },
     ],
-    ['getDatabaseUser (name encoded)', (c) => c.getDatabaseUser('a b/c'), 'GET', `${G}/databaseUsers/admin/a%20b%2Fc`, (_q, r) => sendJson(r, 200, userJson('a b/c')), expect.objectContaining({ username: 'a b/c' })],
+    [
+      'getDatabaseUser (name encoded)',
+      (c) => c.getDatabaseUser('a b/c'),
+      'GET',
+      `${G}/databaseUsers/admin/a%20b%2Fc`,
+      (_q, r) => sendJson(r, 200, userJson('a b/c')),
+      expect.objectContaining({ username: 'a b/c' }),
+    ],
     [
       'updateDatabaseUser (only the given fields)',
       (c) => c.updateDatabaseUser('u1', { deleteAfterDate: '2026-08-11T00:00:00Z' }),
@@ -40,7 +72,14 @@ describe('endpoints', () => {
       (q, r) => sendJson(r, 200, userJson('u1', JSON.parse(q.body))),
       expect.objectContaining({ deleteAfterDate: '2026-08-11T00:00:00Z' }),
     ],
-    ['deleteDatabaseUser', (c) => c.deleteDatabaseUser('u1'), 'DELETE', `${G}/databaseUsers/admin/u1`, (_q, r) => r.writeHead(204, { 'Content-Type': ATLAS_JSON }).end(), 'deleted'],
+    [
+      'deleteDatabaseUser',
+      (c) => c.deleteDatabaseUser('u1'),
+      'DELETE',
+      `${G}/databaseUsers/admin/u1`,
+      (_q, r) => r.writeHead(204, { 'Content-Type': ATLAS_JSON }).end(),
+      'deleted',
+    ],
     [
       'deleteDatabaseUser of a user Atlas no longer has',
       (c) => c.deleteDatabaseUser('gone'),
@@ -58,8 +97,22 @@ describe('endpoints', () => {
       [expect.objectContaining({ name: 'Cluster0' }), { name: 'New1', connectionStrings: {} }],
     ],
     ['getCluster', (c) => c.getCluster('Cluster0'), 'GET', `${G}/clusters/Cluster0`, (_q, r) => sendJson(r, 200, cluster0), cluster0],
-    ['getCluster while it is created', (c) => c.getCluster('New1'), 'GET', `${G}/clusters/New1`, (_q, r) => sendJson(r, 200, { name: 'New1', stateName: 'CREATING', connectionStrings: {} }), { name: 'New1', stateName: 'CREATING', connectionStrings: {} }],
-    ['getClusterStatus', (c) => c.getClusterStatus('Cluster0'), 'GET', `${G}/clusters/Cluster0/status`, (_q, r) => sendJson(r, 200, { changeStatus: 'PENDING', links: [] }), 'PENDING'],
+    [
+      'getCluster while it is created',
+      (c) => c.getCluster('New1'),
+      'GET',
+      `${G}/clusters/New1`,
+      (_q, r) => sendJson(r, 200, { name: 'New1', stateName: 'CREATING', connectionStrings: {} }),
+      { name: 'New1', stateName: 'CREATING', connectionStrings: {} },
+    ],
+    [
+      'getClusterStatus',
+      (c) => c.getClusterStatus('Cluster0'),
+      'GET',
+      `${G}/clusters/Cluster0/status`,
+      (_q, r) => sendJson(r, 200, { changeStatus: 'PENDING', links: [] }),
+      'PENDING',
+    ],
   ])('%s → %s %s', async (_name, call, method, url, route, expected) => {
     fake = await startFake(route);
     const { client } = makeClient(fake.baseUrl);
@@ -157,12 +210,33 @@ describe('input checked before it is sent (an input error, no request)', () => {
     ['a project ID that is not 24 hex characters', { groupId: 'ABC' }, 'project-id', 'the project ID ABC is not 24'],
     ['a base URL that is not a URL', { baseUrl: 'cloud.mongodb.com' }, 'base-url-syntax', 'is not a URL'],
     ['a base URL with another scheme', { baseUrl: 'ftp://cloud.mongodb.com' }, 'base-url-scheme', 'must start with https://'],
-    ['plain http to a name that starts with 127.', { baseUrl: 'http://127.attacker.example' }, 'base-url-scheme', 'must start with https://'],
-    ['plain http to a name under a loopback address', { baseUrl: 'http://127.0.0.1.nip.io' }, 'base-url-scheme', 'must start with https://'],
-    ['plain http to a name that starts with localhost', { baseUrl: 'http://localhost.evil' }, 'base-url-scheme', 'must start with https://'],
+    [
+      'plain http to a name that starts with 127.',
+      { baseUrl: 'http://127.attacker.example' },
+      'base-url-scheme',
+      'must start with https://',
+    ],
+    [
+      'plain http to a name under a loopback address',
+      { baseUrl: 'http://127.0.0.1.nip.io' },
+      'base-url-scheme',
+      'must start with https://',
+    ],
+    [
+      'plain http to a name that starts with localhost',
+      { baseUrl: 'http://localhost.evil' },
+      'base-url-scheme',
+      'must start with https://',
+    ],
     ['plain http to another host', { baseUrl: 'http://cloud.mongodb.com' }, 'base-url-scheme', 'must start with https://'],
   ])('refuses %s when the client is made', (_name, override, rule, fragment) => {
-    const make = () => createAtlasClient({ baseUrl: 'https://cloud.mongodb.com', groupId: GROUP, auth: { kind: 'apiKey', publicKey: 'a', privateKey: 'b' }, ...override });
+    const make = () =>
+      createAtlasClient({
+        baseUrl: 'https://cloud.mongodb.com',
+        groupId: GROUP,
+        auth: { kind: 'apiKey', publicKey: 'a', privateKey: 'b' },
+        ...override,
+      });
     expect(make).toThrow(expect.objectContaining({ kind: 'invalid-input', rule, problem: expect.stringContaining(fragment) }));
   });
 });

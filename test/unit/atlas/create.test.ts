@@ -16,7 +16,8 @@ const lease: NewDatabaseUser = {
   description: 'dynsecret lease of app',
   deleteAfterDate: '2026-08-10T01:00:00.000Z',
 };
-const stored = (user: Record<string, unknown>) => userJson(String(user.username), { ...user, password: undefined, deleteAfterDate: '2026-08-10T01:00:00Z' });
+const stored = (user: Record<string, unknown>) =>
+  userJson(String(user.username), { ...user, password: undefined, deleteAfterDate: '2026-08-10T01:00:00Z' });
 
 type Outcome = 'ok' | '500-applied' | '500-not-applied' | 'reset-applied' | 'reset-pending' | 'hang-applied';
 
@@ -31,7 +32,9 @@ async function atlasWith(posts: Outcome[]): Promise<{ fake: Fake; users: Map<str
       const user = users.get(name);
       // A user "in flight" becomes visible only after the first lookup missed it.
       for (const p of pending.splice(0)) users.set(String(p.username), p);
-      return user === undefined ? sendAtlasError(res, 404, 'USERNAME_NOT_FOUND', `No user with username ${name} exists.`) : sendJson(res, 200, user);
+      return user === undefined
+        ? sendAtlasError(res, 404, 'USERNAME_NOT_FOUND', `No user with username ${name} exists.`)
+        : sendJson(res, 200, user);
     }
     const body = JSON.parse(req.body) as Record<string, unknown>;
     const outcome = posts[Math.min(postNo, posts.length - 1)];
@@ -107,7 +110,11 @@ describe('createDatabaseUser after an unclear failure', () => {
 
   it.each([
     ['a stranger holds the name after an unclear failure', 'POST GET', (n: number) => (n === 0 ? '500' : 'foreign')],
-    ['a stranger took the name while we retried', 'POST GET POST GET', (n: number) => (n === 0 ? '500' : n === 1 ? '404' : n === 2 ? '409' : 'foreign')],
+    [
+      'a stranger took the name while we retried',
+      'POST GET POST GET',
+      (n: number) => (n === 0 ? '500' : n === 1 ? '404' : n === 2 ? '409' : 'foreign'),
+    ],
   ])('refuses to claim a user that is not ours: %s', async (_name, expected, step) => {
     let n = 0;
     fake = await startFake((_req, res) => {
@@ -120,14 +127,25 @@ describe('createDatabaseUser after an unclear failure', () => {
     });
     const { client } = makeClient(fake.baseUrl);
 
-    await expect(client.createDatabaseUser(lease)).rejects.toMatchObject({ kind: 'conflict', status: 409, subject: { username: lease.username, creating: true } });
+    await expect(client.createDatabaseUser(lease)).rejects.toMatchObject({
+      kind: 'conflict',
+      status: 409,
+      subject: { username: lease.username, creating: true },
+    });
     expect(trail(fake)).toBe(expected);
   });
 });
 
 describe('isOurs', () => {
   const existing = (extra: Partial<DatabaseUser>): DatabaseUser => ({
-    username: lease.username, databaseName: 'admin', groupId: GROUP, roles: [], scopes: [], labels, deleteAfterDate: '2026-08-10T01:00:00Z', ...extra,
+    username: lease.username,
+    databaseName: 'admin',
+    groupId: GROUP,
+    roles: [],
+    scopes: [],
+    labels,
+    deleteAfterDate: '2026-08-10T01:00:00Z',
+    ...extra,
   });
   it.each<[string, Partial<DatabaseUser>, Partial<NewDatabaseUser>, boolean]>([
     ['same labels and expiry (Atlas drops the milliseconds)', {}, {}, true],

@@ -1,6 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AtlasApiError } from '../../../src/atlas/index.js';
-import { ATLAS_JSON, FakeDigest, GROUP, PRIVATE_KEY, makeClient, sendJson, startFake, userJson, type Fake, type Route } from './fake-atlas.js';
+import {
+  ATLAS_JSON,
+  FakeDigest,
+  GROUP,
+  PRIVATE_KEY,
+  makeClient,
+  sendJson,
+  startFake,
+  userJson,
+  type Fake,
+  type Route,
+} from './fake-atlas.js';
 
 const project = { clusterCount: 1, created: '2026-08-10T03:05:16Z', id: GROUP, name: 'proj', orgId: 'a0123456789abcdef012345a' };
 
@@ -54,7 +65,8 @@ describe('digest authentication against the challenge Atlas sends', () => {
     const gated = digest.gate(atlas);
     fake = await startFake((req, res) => {
       calls += 1;
-      if (calls === 1) return sendJson(res, 404, { detail: 'No group.', error: 404, errorCode: 'GROUP_NOT_FOUND', parameters: [], reason: 'Not Found' });
+      if (calls === 1)
+        return sendJson(res, 404, { detail: 'No group.', error: 404, errorCode: 'GROUP_NOT_FOUND', parameters: [], reason: 'Not Found' });
       return gated(req, res);
     });
     const { client } = makeClient(fake.baseUrl);

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DigestAuthenticator, digestAuthorization, digestResponse, parseDigestChallenge, type DigestInput,
+  DigestAuthenticator,
+  digestAuthorization,
+  digestResponse,
+  parseDigestChallenge,
+  type DigestInput,
 } from '../../../src/atlas/digest.js';
 import { AtlasResponseError } from '../../../src/atlas/error-types.js';
 import { describeError } from '../../../src/error-text.js';
@@ -24,12 +28,26 @@ describe('digestResponse', () => {
     // RFC 7616 §3.9.1 example (MD5 and SHA-256 with the same inputs).
     [
       'RFC 7616 MD5 example',
-      { ...rfc2617, realm: 'http-auth@example.org', password: 'Circle of Life', nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v', cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ', uri: '/dir/index.html' },
+      {
+        ...rfc2617,
+        realm: 'http-auth@example.org',
+        password: 'Circle of Life',
+        nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
+        cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+        uri: '/dir/index.html',
+      },
       '8ca523f5e9506fed4657c9700eebdbec',
     ],
     [
       'RFC 7616 SHA-256 example',
-      { ...rfc2617, algorithm: 'SHA-256' as const, realm: 'http-auth@example.org', password: 'Circle of Life', nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v', cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ' },
+      {
+        ...rfc2617,
+        algorithm: 'SHA-256' as const,
+        realm: 'http-auth@example.org',
+        password: 'Circle of Life',
+        nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
+        cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+      },
       '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
     ],
     ['RFC 2069 (no qop)', { ...rfc2617, qop: undefined }, '670fd8c2df070c60b045671b8b24ff02'],
@@ -43,7 +61,14 @@ describe('parseDigestChallenge', () => {
     [
       'the challenge Atlas sends',
       'Digest realm="MMS Public API", domain="", nonce="669gyxpgL6MGDuSZvQ80Spv3k+Jc99ed", algorithm=MD5, qop="auth", stale=false',
-      { realm: 'MMS Public API', nonce: '669gyxpgL6MGDuSZvQ80Spv3k+Jc99ed', algorithm: 'MD5', qop: 'auth', opaque: undefined, stale: false },
+      {
+        realm: 'MMS Public API',
+        nonce: '669gyxpgL6MGDuSZvQ80Spv3k+Jc99ed',
+        algorithm: 'MD5',
+        qop: 'auth',
+        opaque: undefined,
+        stale: false,
+      },
     ],
     [
       'a stale nonce',
@@ -60,7 +85,11 @@ describe('parseDigestChallenge', () => {
       'Basic realm="x", Digest realm="a\\"b", nonce="n2", algorithm=SHA-256, qop=auth',
       { realm: 'a"b', nonce: 'n2', algorithm: 'SHA-256', qop: 'auth', opaque: undefined, stale: false },
     ],
-    ['RFC 2069 style (no qop)', 'Digest realm="r", nonce="n3"', { realm: 'r', nonce: 'n3', algorithm: 'MD5', qop: undefined, opaque: undefined, stale: false }],
+    [
+      'RFC 2069 style (no qop)',
+      'Digest realm="r", nonce="n3"',
+      { realm: 'r', nonce: 'n3', algorithm: 'MD5', qop: undefined, opaque: undefined, stale: false },
+    ],
   ])('reads %s', (_name, header, expected) => {
     expect(parseDigestChallenge(header)).toEqual(expected);
   });
@@ -78,7 +107,12 @@ describe('parseDigestChallenge', () => {
     ['SHA-512-256', 'Digest realm="r", nonce="n", algorithm=SHA-512-256, qop="auth"'],
     ['auth-int only', 'Digest realm="r", nonce="n", algorithm=MD5, qop="auth-int"'],
   ])('refuses %s as an unsupported kind of authentication', (_name, header) => {
-    expect(() => parseDigestChallenge(header)).toThrow(expect.objectContaining({ kind: 'unsupported-auth', problem: expect.stringContaining(`algorithm ${header.includes('SHA-512') ? 'SHA-512-256' : 'MD5, qop auth-int'}`) }));
+    expect(() => parseDigestChallenge(header)).toThrow(
+      expect.objectContaining({
+        kind: 'unsupported-auth',
+        problem: expect.stringContaining(`algorithm ${header.includes('SHA-512') ? 'SHA-512-256' : 'MD5, qop auth-int'}`),
+      }),
+    );
   });
 });
 
@@ -104,10 +138,24 @@ describe('digestAuthorization', () => {
 describe('digestResponse: more known answers', () => {
   // Worked out with node:crypto createHash over the RFC formulas, one step at a time.
   it.each([
-    ['SHA-256 without qop', { ...rfc2617, algorithm: 'SHA-256' as const, qop: undefined }, 'e71f89d8267982ee1cd4dfb3637698eaf2f55848fe056aee7be175262aab5d2a'],
+    [
+      'SHA-256 without qop',
+      { ...rfc2617, algorithm: 'SHA-256' as const, qop: undefined },
+      'e71f89d8267982ee1cd4dfb3637698eaf2f55848fe056aee7be175262aab5d2a',
+    ],
     [
       'MD5, a POST with a query, nc 0000000a',
-      { ...rfc2617, username: 'pub', password: 'priv', realm: 'MMS Public API', nonce: 'n0', method: 'POST', uri: '/api/atlas/v2/groups?x=1', nc: '0000000a', cnonce: 'cn' },
+      {
+        ...rfc2617,
+        username: 'pub',
+        password: 'priv',
+        realm: 'MMS Public API',
+        nonce: 'n0',
+        method: 'POST',
+        uri: '/api/atlas/v2/groups?x=1',
+        nc: '0000000a',
+        cnonce: 'cn',
+      },
       '016c0c8d0a20c02d3810998954068a3d',
     ],
     [
@@ -185,7 +233,14 @@ describe('parseDigestChallenge: forms of the header', () => {
 describe('digestAuthorization: escaping and parts', () => {
   it('escapes backslashes and quotes in every quoted value, and adds opaque after qop', () => {
     const input: DigestInput = {
-      ...rfc2617, algorithm: 'SHA-256', username: 'a\\b"c', realm: 'r"1', nonce: 'n\\', uri: '/x?q="1"', nc: '0000000f', cnonce: 'c"n',
+      ...rfc2617,
+      algorithm: 'SHA-256',
+      username: 'a\\b"c',
+      realm: 'r"1',
+      nonce: 'n\\',
+      uri: '/x?q="1"',
+      nc: '0000000f',
+      cnonce: 'c"n',
     };
     expect(digestAuthorization(input, 'o"p\\')).toBe(
       'Digest username="a\\\\b\\"c", realm="r\\"1", nonce="n\\\\", uri="/x?q=\\"1\\"", algorithm=SHA-256, ' +
@@ -198,7 +253,10 @@ describe('DigestAuthenticator: nonce counts', () => {
   const challenge = (nonce: string) => ({
     status: 401,
     text: '',
-    headers: { get: (name: string) => (name === 'www-authenticate' ? `Digest realm="MMS Public API", nonce="${nonce}", algorithm=MD5, qop="auth"` : null) },
+    headers: {
+      get: (name: string) =>
+        name === 'www-authenticate' ? `Digest realm="MMS Public API", nonce="${nonce}", algorithm=MD5, qop="auth"` : null,
+    },
   });
 
   it('sends nothing before the first challenge, then counts each request in hex from 1', async () => {
@@ -211,7 +269,16 @@ describe('DigestAuthenticator: nonce counts', () => {
 
     const headers: string[] = [];
     for (let i = 0; i < 17; i++) headers.push((await auth.header('GET', '/a')) ?? '');
-    const input = { algorithm: 'MD5' as const, username: 'pub', password: 'priv', realm: 'MMS Public API', nonce: 'n0', method: 'GET', uri: '/a', qop: 'auth' as const };
+    const input = {
+      algorithm: 'MD5' as const,
+      username: 'pub',
+      password: 'priv',
+      realm: 'MMS Public API',
+      nonce: 'n0',
+      method: 'GET',
+      uri: '/a',
+      qop: 'auth' as const,
+    };
     expect(headers[0]).toBe(digestAuthorization({ ...input, nc: '00000001', cnonce: 'cn1' }, undefined));
     expect(headers[9]).toBe(digestAuthorization({ ...input, nc: '0000000a', cnonce: 'cn10' }, undefined));
     expect(headers[16]).toBe(digestAuthorization({ ...input, nc: '00000011', cnonce: 'cn17' }, undefined));
@@ -241,9 +308,10 @@ describe('DigestAuthenticator: which 401 earns a retry, and when the count start
     status: 401,
     text: '',
     headers: {
-      get: (name: string) => (name === 'www-authenticate'
-        ? `Digest realm="MMS Public API", nonce="${nonce}", algorithm=MD5, qop="auth"${stale ? ', stale=true' : ''}`
-        : null),
+      get: (name: string) =>
+        name === 'www-authenticate'
+          ? `Digest realm="MMS Public API", nonce="${nonce}", algorithm=MD5, qop="auth"${stale ? ', stale=true' : ''}`
+          : null,
     },
   });
   const used = (header: string | undefined) => ({

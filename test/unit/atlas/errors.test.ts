@@ -35,21 +35,26 @@ const rows: Row[] = [
   {
     name: '403 IP not on the access list (IP in parameters)',
     call: getProject,
-    respond: (r) => sendAtlasError(r, 403, 'IP_ADDRESS_NOT_ON_ACCESS_LIST', 'IP address 203.0.113.7 is not allowed to access this resource.', ['203.0.113.7']),
+    respond: (r) =>
+      sendAtlasError(r, 403, 'IP_ADDRESS_NOT_ON_ACCESS_LIST', 'IP address 203.0.113.7 is not allowed to access this resource.', [
+        '203.0.113.7',
+      ]),
     kind: 'forbidden',
     facts: { status: 403, errorCode: 'IP_ADDRESS_NOT_ON_ACCESS_LIST', callerIp: '203.0.113.7', parameters: ['203.0.113.7'] },
   },
   {
     name: '403 IP not on the access list (IPv6 in detail only)',
     call: getProject,
-    respond: (r) => sendAtlasError(r, 403, 'IP_ADDRESS_NOT_ON_ACCESS_LIST', 'IP address 2001:db8::5 is not allowed to access this resource.'),
+    respond: (r) =>
+      sendAtlasError(r, 403, 'IP_ADDRESS_NOT_ON_ACCESS_LIST', 'IP address 2001:db8::5 is not allowed to access this resource.'),
     kind: 'forbidden',
     facts: { callerIp: '2001:db8::5', detail: 'IP address 2001:db8::5 is not allowed to access this resource' },
   },
   {
     name: '403 organization requires an access list',
     call: getProject,
-    respond: (r) => sendAtlasError(r, 403, 'ORG_REQUIRES_ACCESS_LIST', 'This organization requires access through an access list of ip ranges.'),
+    respond: (r) =>
+      sendAtlasError(r, 403, 'ORG_REQUIRES_ACCESS_LIST', 'This organization requires access through an access list of ip ranges.'),
     kind: 'forbidden',
     facts: { errorCode: 'ORG_REQUIRES_ACCESS_LIST', callerIp: undefined },
   },
@@ -100,7 +105,11 @@ const rows: Row[] = [
     call: create,
     respond: (r) => sendAtlasError(r, 409, 'USER_ALREADY_EXISTS', 'The specified database user already exists.'),
     kind: 'conflict',
-    facts: { status: 409, errorCode: 'USER_ALREADY_EXISTS', subject: { groupId: GROUP, authKind: 'apiKey', username: 'u1', creating: true } },
+    facts: {
+      status: 409,
+      errorCode: 'USER_ALREADY_EXISTS',
+      subject: { groupId: GROUP, authKind: 'apiKey', username: 'u1', creating: true },
+    },
   },
   {
     name: '400 with Atlas detail',
@@ -114,7 +123,12 @@ const rows: Row[] = [
     call: create,
     respond: (r) =>
       r.writeHead(400, { 'Content-Type': 'application/json' }).end(
-        JSON.stringify({ detail: 'Bad input.', error: 400, errorCode: 'VALIDATION_ERROR', badRequestDetail: { fields: [{ field: 'scopes[0].name', description: 'must match pattern' }] } }),
+        JSON.stringify({
+          detail: 'Bad input.',
+          error: 400,
+          errorCode: 'VALIDATION_ERROR',
+          badRequestDetail: { fields: [{ field: 'scopes[0].name', description: 'must match pattern' }] },
+        }),
       ),
     kind: 'bad-request',
     facts: { errorCode: 'VALIDATION_ERROR', detail: 'Bad input; scopes[0].name: must match pattern' },

@@ -35,7 +35,13 @@ export async function startFake(route: Route): Promise<Fake> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = req.url ?? '/';
-      const entry: Seen = { method: req.method ?? '', url, path: url.split('?')[0] ?? url, headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const entry: Seen = {
+        method: req.method ?? '',
+        url,
+        path: url.split('?')[0] ?? url,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      };
       seen.push(entry);
       void Promise.resolve(route(entry, res)).catch((err: unknown) => {
         res.statusCode = 599;
@@ -63,8 +69,17 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export function sendAtlasError(res: ServerResponse, status: number, errorCode: string, detail: string, parameters: unknown[] = [], headers: Record<string, string> = {}): void {
-  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests' }[status] ?? 'Error';
+export function sendAtlasError(
+  res: ServerResponse,
+  status: number,
+  errorCode: string,
+  detail: string,
+  parameters: unknown[] = [],
+  headers: Record<string, string> = {},
+): void {
+  const reason =
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests' }[status] ??
+    'Error';
   res.writeHead(status, { 'Content-Type': 'application/json', 'X-Error-Code': errorCode, ...headers });
   res.end(JSON.stringify({ detail, error: status, errorCode, parameters, reason }));
 }
@@ -146,7 +161,9 @@ export class FakeDigest {
         'Content-Type': 'application/json',
         'WWW-Authenticate': `Digest realm="MMS Public API", domain="", nonce="${this.nonce}", algorithm=MD5, qop="auth", stale=${verdict === 'stale'}`,
       });
-      res.end('{\n  "error" : 401,\n  "reason" : "Unauthorized",\n  "detail" : "You are not authorized for this resource.",\n  "errorCode" : "UNEXPECTED_ERROR"\n}');
+      res.end(
+        '{\n  "error" : 401,\n  "reason" : "Unauthorized",\n  "detail" : "You are not authorized for this resource.",\n  "errorCode" : "UNEXPECTED_ERROR"\n}',
+      );
     };
   }
 

@@ -66,13 +66,22 @@ describe('network failures', () => {
     const error = await client.getProject().catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(AtlasNetworkError);
-    expect(error).toMatchObject({ kind: 'unreachable', transient: true, code: 'ECONNREFUSED', host: `127.0.0.1:${port}`, reason: 'the connection was refused' });
+    expect(error).toMatchObject({
+      kind: 'unreachable',
+      transient: true,
+      code: 'ECONNREFUSED',
+      host: `127.0.0.1:${port}`,
+      reason: 'the connection was refused',
+    });
     expect(client.requestCount).toBe(3);
   });
 
   it.each([
     ['never sends headers', (res: import('node:http').ServerResponse) => void res],
-    ['stalls in the middle of the body', (res: import('node:http').ServerResponse) => res.writeHead(200, { 'Content-Length': '100' }).write('{"id":')],
+    [
+      'stalls in the middle of the body',
+      (res: import('node:http').ServerResponse) => res.writeHead(200, { 'Content-Length': '100' }).write('{"id":'),
+    ],
   ])('times out when the server %s: a timeout after the retries', async (_name, behave) => {
     const fake = await fakeAtlas((_req, res) => {
       behave(res);

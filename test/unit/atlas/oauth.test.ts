@@ -10,10 +10,14 @@ const NOW = Date.parse('2026-08-10T12:00:00Z');
 const project = { clusterCount: 0, created: '2026-08-10T03:05:16Z', id: GROUP, name: 'p', orgId: 'a0123456789abcdef012345a' };
 
 type TokenReply = (res: ServerResponse, n: number) => void;
-const issue: TokenReply = (res, n) => sendJson(res, 200, { access_token: `tok-${n}`, expires_in: 3600, token_type: 'Bearer' }, { 'Content-Type': 'application/json' });
+const issue: TokenReply = (res, n) =>
+  sendJson(res, 200, { access_token: `tok-${n}`, expires_in: 3600, token_type: 'Bearer' }, { 'Content-Type': 'application/json' });
 
 /** An Atlas that issues tokens tok-1, tok-2, … and accepts only the tokens listed in `valid`. */
-async function oauthAtlas(tokenReplies: TokenReply[] = [issue], valid = (token: string) => token.startsWith('tok-')): Promise<{ fake: Fake; tokenRequests: Seen[] }> {
+async function oauthAtlas(
+  tokenReplies: TokenReply[] = [issue],
+  valid = (token: string) => token.startsWith('tok-'),
+): Promise<{ fake: Fake; tokenRequests: Seen[] }> {
   const tokenRequests: Seen[] = [];
   const fake = await startFake((req, res) => {
     if (req.path === '/api/oauth/token') {
@@ -28,7 +32,10 @@ async function oauthAtlas(tokenReplies: TokenReply[] = [issue], valid = (token: 
   return { fake, tokenRequests };
 }
 
-function memoryCache(initial?: { accessToken: string; expiresAt: string }): TokenCache & { saved: Array<{ accessToken: string; expiresAt: string }> } {
+function memoryCache(initial?: {
+  accessToken: string;
+  expiresAt: string;
+}): TokenCache & { saved: Array<{ accessToken: string; expiresAt: string }> } {
   let current = initial;
   const saved: Array<{ accessToken: string; expiresAt: string }> = [];
   return {
@@ -49,7 +56,12 @@ afterEach(async () => {
 
 function saClient(baseUrl: string, options: { tokenCache?: TokenCache; now?: () => number } = {}) {
   return makeClient(baseUrl, {
-    auth: { kind: 'serviceAccount', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...(options.tokenCache ? { tokenCache: options.tokenCache } : {}) },
+    auth: {
+      kind: 'serviceAccount',
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      ...(options.tokenCache ? { tokenCache: options.tokenCache } : {}),
+    },
     now: options.now ?? (() => NOW),
   });
 }
@@ -69,7 +81,11 @@ describe('service account tokens', () => {
     expect(tokenRequest?.headers.authorization).toBe(`Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`);
     expect(tokenRequest?.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(tokenRequest?.body).toBe('grant_type=client_credentials');
-    expect(fake.seen.filter((r) => r.path !== '/api/oauth/token').map((r) => r.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-1']);
+    expect(fake.seen.filter((r) => r.path !== '/api/oauth/token').map((r) => r.headers.authorization)).toEqual([
+      'Bearer tok-1',
+      'Bearer tok-1',
+      'Bearer tok-1',
+    ]);
     expect(client.requestCount).toBe(4);
   });
 
@@ -97,8 +113,18 @@ describe('service account tokens', () => {
   });
 
   it.each<[string, { accessToken: string; expiresAt: string } | undefined, number, string]>([
-    ['a cached token with an hour left is used', { accessToken: 'tok-cached', expiresAt: new Date(NOW + 3600_000).toISOString() }, 0, 'Bearer tok-cached'],
-    ['a cached token with 4 minutes left is replaced', { accessToken: 'tok-cached', expiresAt: new Date(NOW + 240_000).toISOString() }, 1, 'Bearer tok-1'],
+    [
+      'a cached token with an hour left is used',
+      { accessToken: 'tok-cached', expiresAt: new Date(NOW + 3600_000).toISOString() },
+      0,
+      'Bearer tok-cached',
+    ],
+    [
+      'a cached token with 4 minutes left is replaced',
+      { accessToken: 'tok-cached', expiresAt: new Date(NOW + 240_000).toISOString() },
+      1,
+      'Bearer tok-1',
+    ],
     ['an unreadable expiry is replaced', { accessToken: 'tok-cached', expiresAt: 'soon' }, 1, 'Bearer tok-1'],
     ['an empty cache', undefined, 1, 'Bearer tok-1'],
   ])('%s', async (_name, cached, tokenRequests, header) => {
@@ -133,12 +159,11 @@ describe('service account tokens', () => {
     await client.getProject();
     await client.getProject();
 
-    expect(fake.seen.map((r) => `${r.path === '/api/oauth/token' ? 'token' : 'api'} ${r.headers.authorization?.startsWith('Bearer') ? r.headers.authorization : ''}`.trim())).toEqual([
-      'api Bearer tok-revoked',
-      'token',
-      'api Bearer tok-1',
-      'api Bearer tok-1',
-    ]);
+    expect(
+      fake.seen.map((r) =>
+        `${r.path === '/api/oauth/token' ? 'token' : 'api'} ${r.headers.authorization?.startsWith('Bearer') ? r.headers.authorization : ''}`.trim(),
+      ),
+    ).toEqual(['api Bearer tok-revoked', 'token', 'api Bearer tok-1', 'api Bearer tok-1']);
     expect(cache.saved.map((t) => t.accessToken)).toEqual(['tok-1']);
   });
 
@@ -147,15 +172,22 @@ describe('service account tokens', () => {
     fake = atlas.fake;
     const { client } = saClient(fake.baseUrl);
 
-    await expect(client.getProject()).rejects.toMatchObject({ kind: 'unauthorized', status: 401, tokenEndpoint: false, subject: { authKind: 'serviceAccount' } });
+    await expect(client.getProject()).rejects.toMatchObject({
+      kind: 'unauthorized',
+      status: 401,
+      tokenEndpoint: false,
+      subject: { authKind: 'serviceAccount' },
+    });
     expect(atlas.tokenRequests).toHaveLength(2);
     expect(client.requestCount).toBe(4);
   });
 });
 
 describe('tokens are checked before use and before caching', () => {
-  const token = (access_token: unknown, expires_in: unknown = 3600): TokenReply => (res) =>
-    sendJson(res, 200, { access_token, expires_in, token_type: 'Bearer' }, { 'Content-Type': 'application/json' });
+  const token =
+    (access_token: unknown, expires_in: unknown = 3600): TokenReply =>
+    (res) =>
+      sendJson(res, 200, { access_token, expires_in, token_type: 'Bearer' }, { 'Content-Type': 'application/json' });
 
   it.each<[string, TokenReply]>([
     ['a token holding CR LF', token('zz9-1\r\nX-Evil: 1')],
@@ -216,29 +248,70 @@ describe('tokens are checked before use and before caching', () => {
     await client.getProject();
 
     expect(atlas.tokenRequests).toHaveLength(1);
-    expect(fake.seen.filter((r) => r.path !== '/api/oauth/token').map((r) => r.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1']);
+    expect(fake.seen.filter((r) => r.path !== '/api/oauth/token').map((r) => r.headers.authorization)).toEqual([
+      'Bearer tok-1',
+      'Bearer tok-1',
+    ]);
     expect(cache.saved).toEqual([{ accessToken: 'tok-1', expiresAt: new Date(NOW + 3600_000).toISOString() }]);
   });
 });
 
 describe('token endpoint failures', () => {
-  const oauthError = (status: number, error: string, headers: Record<string, string> = {}): TokenReply => (res) =>
-    sendJson(res, status, { error, error_description: `nope, ${CLIENT_SECRET} is wrong` }, { 'Content-Type': 'application/json', ...headers });
+  const oauthError =
+    (status: number, error: string, headers: Record<string, string> = {}): TokenReply =>
+    (res) =>
+      sendJson(
+        res,
+        status,
+        { error, error_description: `nope, ${CLIENT_SECRET} is wrong` },
+        { 'Content-Type': 'application/json', ...headers },
+      );
 
   const token = { method: 'POST', path: '/api/oauth/token' };
   it.each<[string, TokenReply[], object, number]>([
-    ['invalid_client with 401', [oauthError(401, 'invalid_client')], { kind: 'unauthorized', status: 401, errorCode: 'invalid_client', tokenEndpoint: true }, 1],
-    ['invalid_client with 400', [oauthError(400, 'invalid_client')], { kind: 'unauthorized', status: 400, errorCode: 'invalid_client', tokenEndpoint: true }, 1],
-    ['access_denied', [oauthError(403, 'access_denied')], { kind: 'forbidden', status: 403, tokenEndpoint: true, detail: 'nope, *** is wrong' }, 1],
+    [
+      'invalid_client with 401',
+      [oauthError(401, 'invalid_client')],
+      { kind: 'unauthorized', status: 401, errorCode: 'invalid_client', tokenEndpoint: true },
+      1,
+    ],
+    [
+      'invalid_client with 400',
+      [oauthError(400, 'invalid_client')],
+      { kind: 'unauthorized', status: 400, errorCode: 'invalid_client', tokenEndpoint: true },
+      1,
+    ],
+    [
+      'access_denied',
+      [oauthError(403, 'access_denied')],
+      { kind: 'forbidden', status: 403, tokenEndpoint: true, detail: 'nope, *** is wrong' },
+      1,
+    ],
     [
       'an IP access list error in Atlas form',
       [(res) => sendAtlasError(res, 403, 'IP_ADDRESS_NOT_ON_ACCESS_LIST', 'IP address 198.51.100.4 is not allowed.', ['198.51.100.4'])],
-      { kind: 'forbidden', errorCode: 'IP_ADDRESS_NOT_ON_ACCESS_LIST', callerIp: '198.51.100.4', tokenEndpoint: false, subject: { groupId: GROUP, authKind: 'serviceAccount' } },
+      {
+        kind: 'forbidden',
+        errorCode: 'IP_ADDRESS_NOT_ON_ACCESS_LIST',
+        callerIp: '198.51.100.4',
+        tokenEndpoint: false,
+        subject: { groupId: GROUP, authKind: 'serviceAccount' },
+      },
       1,
     ],
-    ['429 every time', [oauthError(429, 'rate_limited', { 'Retry-After': '2' })], { kind: 'rate-limited', status: 429, tokenEndpoint: true }, 5],
+    [
+      '429 every time',
+      [oauthError(429, 'rate_limited', { 'Retry-After': '2' })],
+      { kind: 'rate-limited', status: 429, tokenEndpoint: true },
+      5,
+    ],
     ['500 every time', [oauthError(500, 'server_error')], { kind: 'server', status: 500, tokenEndpoint: true }, 5],
-    ['a 400', [oauthError(400, 'unsupported_grant_type')], { kind: 'bad-request', status: 400, errorCode: 'unsupported_grant_type', tokenEndpoint: true }, 1],
+    [
+      'a 400',
+      [oauthError(400, 'unsupported_grant_type')],
+      { kind: 'bad-request', status: 400, errorCode: 'unsupported_grant_type', tokenEndpoint: true },
+      1,
+    ],
   ])('%s', async (_name, replies, facts, requests) => {
     const atlas = await oauthAtlas(replies);
     fake = atlas.fake;

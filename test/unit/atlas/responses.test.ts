@@ -39,7 +39,11 @@ describe('cluster connection strings', () => {
     const error = await client.getCluster('c0').catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(AtlasResponseError);
-    expect(error).toMatchObject({ kind: 'unexpected-response', method: 'GET', problem: expect.stringContaining('connectionStrings.standardSrv') });
+    expect(error).toMatchObject({
+      kind: 'unexpected-response',
+      method: 'GET',
+      problem: expect.stringContaining('connectionStrings.standardSrv'),
+    });
     expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain(uri);
   });
 
@@ -59,15 +63,55 @@ describe('cluster connection strings', () => {
 
 describe('success responses that break the contract', () => {
   it.each<[string, (c: AtlasClient) => Promise<unknown>, string, string]>([
-    ['a body that is not JSON', (c) => c.getProject(), '<html>maintenance</html>', `GET /api/atlas/v2/groups/${GROUP}: the body is not JSON`],
+    [
+      'a body that is not JSON',
+      (c) => c.getProject(),
+      '<html>maintenance</html>',
+      `GET /api/atlas/v2/groups/${GROUP}: the body is not JSON`,
+    ],
     ['an empty body', (c) => c.getDatabaseUser('u1'), '', `GET ${users}/admin/u1: the body is not JSON`],
-    ['a project without a name', (c) => c.getProject(), JSON.stringify({ id: GROUP, orgId: 'x', clusterCount: 0, created: 'x' }), 'name: Invalid input'],
-    ['a user whose roles are a string', (c) => c.getDatabaseUser('u1'), JSON.stringify(userJson('u1', { roles: 'readWrite' })), 'roles: Invalid input: expected array'],
-    ['a user with an unreadable expiry', (c) => c.getDatabaseUser('u1'), JSON.stringify(userJson('u1', { deleteAfterDate: 'tomorrow' })), 'deleteAfterDate: Invalid ISO datetime'],
-    ['a user with an unknown scope type', (c) => c.getDatabaseUser('u1'), JSON.stringify(userJson('u1', { scopes: [{ name: 'c0', type: 'GALAXY' }] })), 'scopes.0.type'],
-    ['a list whose results is an object', (c) => c.listDatabaseUsers(), JSON.stringify({ results: {} }), 'results: Invalid input: expected array'],
-    ['a list entry with a numeric username', (c) => c.listAllDatabaseUsers(), JSON.stringify({ results: [userJson('u1', { username: 7 })] }), 'results.0.username'],
-    ['a cluster status nobody knows', (c) => c.getClusterStatus('c0'), JSON.stringify({ changeStatus: 'DONE' }), 'changeStatus: Invalid option'],
+    [
+      'a project without a name',
+      (c) => c.getProject(),
+      JSON.stringify({ id: GROUP, orgId: 'x', clusterCount: 0, created: 'x' }),
+      'name: Invalid input',
+    ],
+    [
+      'a user whose roles are a string',
+      (c) => c.getDatabaseUser('u1'),
+      JSON.stringify(userJson('u1', { roles: 'readWrite' })),
+      'roles: Invalid input: expected array',
+    ],
+    [
+      'a user with an unreadable expiry',
+      (c) => c.getDatabaseUser('u1'),
+      JSON.stringify(userJson('u1', { deleteAfterDate: 'tomorrow' })),
+      'deleteAfterDate: Invalid ISO datetime',
+    ],
+    [
+      'a user with an unknown scope type',
+      (c) => c.getDatabaseUser('u1'),
+      JSON.stringify(userJson('u1', { scopes: [{ name: 'c0', type: 'GALAXY' }] })),
+      'scopes.0.type',
+    ],
+    [
+      'a list whose results is an object',
+      (c) => c.listDatabaseUsers(),
+      JSON.stringify({ results: {} }),
+      'results: Invalid input: expected array',
+    ],
+    [
+      'a list entry with a numeric username',
+      (c) => c.listAllDatabaseUsers(),
+      JSON.stringify({ results: [userJson('u1', { username: 7 })] }),
+      'results.0.username',
+    ],
+    [
+      'a cluster status nobody knows',
+      (c) => c.getClusterStatus('c0'),
+      JSON.stringify({ changeStatus: 'DONE' }),
+      'changeStatus: Invalid option',
+    ],
     ['a cluster without a name', (c) => c.getCluster('c0'), JSON.stringify({ connectionStrings: {} }), 'name: Invalid input'],
   ])('%s → an unexpected response', async (_name, call, body, fragment) => {
     fake = await startFake((_req, res) => sendJson(res, 200, body));
@@ -77,7 +121,11 @@ describe('success responses that break the contract', () => {
 
     expect(error).not.toBeInstanceOf(AtlasApiError);
     expect(error).toBeInstanceOf(AtlasResponseError);
-    expect(error).toMatchObject({ kind: 'unexpected-response', method: expect.stringMatching(/^(GET|POST)$/), path: expect.stringMatching(/^\/api\/atlas\/v2\//) });
+    expect(error).toMatchObject({
+      kind: 'unexpected-response',
+      method: expect.stringMatching(/^(GET|POST)$/),
+      path: expect.stringMatching(/^\/api\/atlas\/v2\//),
+    });
     expect((error as Error).message).toContain(fragment);
     expect(client.requestCount).toBe(1);
   });
@@ -107,11 +155,20 @@ describe('success responses that break the contract', () => {
   });
 
   it('keeps unknown fields out and tolerates missing optional ones', async () => {
-    fake = await startFake((_req, res) => sendJson(res, 200, { ...userJson('u1'), scopes: undefined, labels: undefined, futureField: { a: 1 } }));
+    fake = await startFake((_req, res) =>
+      sendJson(res, 200, { ...userJson('u1'), scopes: undefined, labels: undefined, futureField: { a: 1 } }),
+    );
     const { client } = makeClient(fake.baseUrl);
 
     const user = await client.getDatabaseUser('u1');
 
-    expect(user).toEqual({ username: 'u1', databaseName: 'admin', groupId: GROUP, roles: [{ databaseName: 'app', roleName: 'readWrite' }], scopes: [], labels: [] });
+    expect(user).toEqual({
+      username: 'u1',
+      databaseName: 'admin',
+      groupId: GROUP,
+      roles: [{ databaseName: 'app', roleName: 'readWrite' }],
+      scopes: [],
+      labels: [],
+    });
   });
 });

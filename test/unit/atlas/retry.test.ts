@@ -2,12 +2,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AtlasNetworkError } from '../../../src/atlas/network-errors.js';
 import type { HttpResponse } from '../../../src/atlas/transport.js';
 import {
-  backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, resolveRetryPolicy, retryDelay, withRetries, type RetryDeps,
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  parseRetryAfter,
+  resolveRetryPolicy,
+  retryDelay,
+  withRetries,
+  type RetryDeps,
 } from '../../../src/atlas/retry.js';
 import { GROUP, makeClient, sendAtlasError, sendJson, startFake, userJson, type Fake } from './fake-atlas.js';
 
 const policy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 30_000 };
-const deps = (random = 1): RetryDeps => ({ policy, random: () => random, sleep: async () => undefined, now: () => Date.parse('2026-08-10T00:00:00Z') });
+const deps = (random = 1): RetryDeps => ({
+  policy,
+  random: () => random,
+  sleep: async () => undefined,
+  now: () => Date.parse('2026-08-10T00:00:00Z'),
+});
 
 describe('backoffDelay (full jitter)', () => {
   it.each([
@@ -74,7 +85,10 @@ describe('resolveRetryPolicy', () => {
     [{ maxAttempts: 0 }, { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 }],
     [{ maxAttempts: 0.5 }, { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 }],
     [{ maxAttempts: -4 }, { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 }],
-    [{ baseDelayMs: 10, maxDelayMs: 40 }, { ...DEFAULT_RETRY_POLICY, baseDelayMs: 10, maxDelayMs: 40 }],
+    [
+      { baseDelayMs: 10, maxDelayMs: 40 },
+      { ...DEFAULT_RETRY_POLICY, baseDelayMs: 10, maxDelayMs: 40 },
+    ],
     [{ maxRetryAfterMs: 0 }, { ...DEFAULT_RETRY_POLICY, maxRetryAfterMs: 0 }],
   ])('%j → %j', (partial, expected) => {
     expect(resolveRetryPolicy(partial)).toEqual(expected);
@@ -189,7 +203,11 @@ describe('withRetries, with scripted responses', () => {
     ['503 every time, 1 attempt', [[503]], true, 1, 503, [], [1]],
     ['503 every time, 5 attempts, the ceiling holds', [[503]], true, 5, 503, [50, 100, 200, 400], [1, 2, 3, 4, 5]],
   ] as const)('%s', async (_name, statuses, idempotent, maxAttempts, status, sleeps, attempts) => {
-    const result = await run(statuses.map((s) => [...s] as [number, string?]), idempotent, maxAttempts);
+    const result = await run(
+      statuses.map((s) => [...s] as [number, string?]),
+      idempotent,
+      maxAttempts,
+    );
     expect(result).toEqual({ status, sleeps: [...sleeps], attempts: [...attempts] });
   });
 
@@ -204,7 +222,13 @@ describe('withRetries, with scripted responses', () => {
     const result = withRetries(
       async () => {
         n += 1;
-        if (n <= failures) throw new AtlasNetworkError('unreachable', { code: 'ECONNREFUSED', host: '127.0.0.1', reason: 'the connection was refused', cause: undefined });
+        if (n <= failures)
+          throw new AtlasNetworkError('unreachable', {
+            code: 'ECONNREFUSED',
+            host: '127.0.0.1',
+            reason: 'the connection was refused',
+            cause: undefined,
+          });
         return response(200);
       },
       true,
@@ -272,9 +296,19 @@ async function scripted(script: Array<(res: import('node:http').ServerResponse) 
 }
 
 const rateLimited = (retryAfter?: string) => (res: import('node:http').ServerResponse) =>
-  sendAtlasError(res, 429, 'RATE_LIMITED_TOKEN_BUCKET', 'Too many requests.', [], retryAfter === undefined ? {} : { 'Retry-After': retryAfter });
+  sendAtlasError(
+    res,
+    429,
+    'RATE_LIMITED_TOKEN_BUCKET',
+    'Too many requests.',
+    [],
+    retryAfter === undefined ? {} : { 'Retry-After': retryAfter },
+  );
 const failing = (status: number) => (res: import('node:http').ServerResponse) => sendAtlasError(res, status, 'UNEXPECTED_ERROR', 'Oops.');
-const ok = (body: unknown, status = 200) => (res: import('node:http').ServerResponse) => sendJson(res, status, body);
+const ok =
+  (body: unknown, status = 200) =>
+  (res: import('node:http').ServerResponse) =>
+    sendJson(res, status, body);
 
 describe('retries against a server', () => {
   // random() is 0.5 in makeClient and the base delay 500 ms, so jitter is 250, 500, 1000, … ms.
@@ -283,7 +317,11 @@ describe('retries against a server', () => {
     ['429 twice without Retry-After', [rateLimited(), rateLimited(), ok(project)], [250, 500]],
     ['429 asking for 10 minutes (capped at 30 s)', [rateLimited('600'), ok(project)], [30_250]],
     ['500 then 502 on a GET', [failing(500), failing(502), ok(project)], [250, 500]],
-    ['503 with Retry-After 1 on a GET', [(res) => sendAtlasError(res, 503, 'SERVICE_UNAVAILABLE', 'Down.', [], { 'Retry-After': '1' }), ok(project)], [1250]],
+    [
+      '503 with Retry-After 1 on a GET',
+      [(res) => sendAtlasError(res, 503, 'SERVICE_UNAVAILABLE', 'Down.', [], { 'Retry-After': '1' }), ok(project)],
+      [1250],
+    ],
   ])('%s, then succeeds', async (_name, script, waits) => {
     fake = await scripted(script);
     const { client, sleeps } = makeClient(fake.baseUrl);
@@ -295,7 +333,11 @@ describe('retries against a server', () => {
   });
 
   it.each([
-    ['DELETE', (c: ReturnType<typeof makeClient>['client']) => c.deleteDatabaseUser('u1'), (res: import('node:http').ServerResponse) => res.writeHead(204).end()],
+    [
+      'DELETE',
+      (c: ReturnType<typeof makeClient>['client']) => c.deleteDatabaseUser('u1'),
+      (res: import('node:http').ServerResponse) => res.writeHead(204).end(),
+    ],
     ['PATCH', (c: ReturnType<typeof makeClient>['client']) => c.updateDatabaseUser('u1', { description: 'x' }), ok(userJson('u1'))],
   ])('retries a 5xx on %s', async (method, call, success) => {
     fake = await scripted([failing(500), success]);

@@ -5,8 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { AuditLog, parseAuditLines } from '../../../src/audit/audit-log.js';
 
 const entry = {
-  time: '2026-11-29T10:00:00.000Z', user: 'ana', host: 'laptop', command: 'lease', config: 'app-db',
-  leaseId: 'ds-app-db-1', expiresAt: '2026-11-29T11:00:00.000Z', outcome: 'ok',
+  time: '2026-11-29T10:00:00.000Z',
+  user: 'ana',
+  host: 'laptop',
+  command: 'lease',
+  config: 'app-db',
+  leaseId: 'ds-app-db-1',
+  expiresAt: '2026-11-29T11:00:00.000Z',
+  outcome: 'ok',
 };
 const line = (fields: Record<string, unknown>) => JSON.stringify(fields);
 

@@ -120,7 +120,7 @@ describe('the code cache of bin/compile-cache.js', () => {
     expect(cachedDataFor(entry(f, 'chunks/word.js'), other)).toBeUndefined();
   });
 
-  it('caches what was compiled before V8\'s flags changed apart from what was compiled after', () => {
+  it("caches what was compiled before V8's flags changed apart from what was compiled after", () => {
     const f = fixture({ 'chunks/late.js': "exports.late = 'late';\n" });
     run(f, { flagsThen: 'chunks/late.js' });
     expect(existsSync(entry(f, 'main.js', 0))).toBe(true);
@@ -132,7 +132,10 @@ describe('the code cache of bin/compile-cache.js', () => {
   });
 
   it('removes the entries of files the bundle no longer has when it writes new ones', () => {
-    const f = fixture({ 'chunks/old.js': "exports.old = 1;\n", 'main.js': "require('./chunks/old.js'); require('./chunks/word.js'); module.exports = () => 'first';\n" });
+    const f = fixture({
+      'chunks/old.js': 'exports.old = 1;\n',
+      'main.js': "require('./chunks/old.js'); require('./chunks/word.js'); module.exports = () => 'first';\n",
+    });
     run(f);
     expect(existsSync(entry(f, 'chunks/old.js'))).toBe(true);
     writeFileSync(join(f.dist, 'main.js'), "require('./chunks/word.js'); module.exports = () => 'second, without old.js';\n");

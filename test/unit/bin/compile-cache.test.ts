@@ -13,7 +13,10 @@ import { describe, expect, it } from 'vitest';
 const require = createRequire(import.meta.url);
 const { cacheFolderFor, privateCacheFolder } = require('../../../bin/compile-cache.js') as {
   cacheFolderFor(env: Record<string, string | undefined>, platform: string, home: string): string;
-  privateCacheFolder(env: Record<string, string | undefined>, options?: { platform?: string; uid?: number; home?: string }): string | undefined;
+  privateCacheFolder(
+    env: Record<string, string | undefined>,
+    options?: { platform?: string; uid?: number; home?: string },
+  ): string | undefined;
 };
 
 const temp = () => mkdtempSync(join(tmpdir(), 'dynsecret-cache-'));
@@ -26,7 +29,11 @@ describe('the compile cache folder', () => {
     ['linux', { XDG_CACHE_HOME: 'relative/cache' }, '/home/u/.cache/dynsecret/node-compile-cache'],
     ['freebsd', { XDG_CACHE_HOME: '' }, '/home/u/.cache/dynsecret/node-compile-cache'],
     ['darwin', { XDG_CACHE_HOME: '/x/cache' }, '/home/u/Library/Caches/dynsecret/node-compile-cache'],
-    ['win32', { LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, join('C:\\Users\\u\\AppData\\Local', 'dynsecret', 'Cache', 'node-compile-cache')],
+    [
+      'win32',
+      { LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' },
+      join('C:\\Users\\u\\AppData\\Local', 'dynsecret', 'Cache', 'node-compile-cache'),
+    ],
   ])('on %s with %j is %s (the platform cache folder, as env-paths has it)', (platform, env, expected) => {
     expect(cacheFolderFor(env, platform, '/home/u')).toBe(expected);
   });
@@ -45,23 +52,35 @@ describe('the compile cache folder', () => {
   });
 
   it.each([
-    ['its folder is writable by others', (base: string) => {
-      mkdirSync(join(base, 'dynsecret', 'node-compile-cache'), { recursive: true });
-      chmodSync(join(base, 'dynsecret', 'node-compile-cache'), 0o777);
-    }],
-    ['its parent is writable by its group', (base: string) => {
-      mkdirSync(join(base, 'dynsecret'));
-      chmodSync(join(base, 'dynsecret'), 0o770);
-    }],
-    ['it is a symlink', (base: string) => {
-      mkdirSync(join(base, 'dynsecret'), { mode: 0o700 });
-      mkdirSync(join(base, 'elsewhere'), { mode: 0o700 });
-      symlinkSync(join(base, 'elsewhere'), join(base, 'dynsecret', 'node-compile-cache'));
-    }],
-    ['it is a file', (base: string) => {
-      mkdirSync(join(base, 'dynsecret'), { mode: 0o700 });
-      writeFileSync(join(base, 'dynsecret', 'node-compile-cache'), '');
-    }],
+    [
+      'its folder is writable by others',
+      (base: string) => {
+        mkdirSync(join(base, 'dynsecret', 'node-compile-cache'), { recursive: true });
+        chmodSync(join(base, 'dynsecret', 'node-compile-cache'), 0o777);
+      },
+    ],
+    [
+      'its parent is writable by its group',
+      (base: string) => {
+        mkdirSync(join(base, 'dynsecret'));
+        chmodSync(join(base, 'dynsecret'), 0o770);
+      },
+    ],
+    [
+      'it is a symlink',
+      (base: string) => {
+        mkdirSync(join(base, 'dynsecret'), { mode: 0o700 });
+        mkdirSync(join(base, 'elsewhere'), { mode: 0o700 });
+        symlinkSync(join(base, 'elsewhere'), join(base, 'dynsecret', 'node-compile-cache'));
+      },
+    ],
+    [
+      'it is a file',
+      (base: string) => {
+        mkdirSync(join(base, 'dynsecret'), { mode: 0o700 });
+        writeFileSync(join(base, 'dynsecret', 'node-compile-cache'), '');
+      },
+    ],
     ['the cache root is world-writable without the sticky bit', (base: string) => chmodSync(base, 0o777)],
   ])('is not used when %s', (_what, plant) => {
     const base = temp();
@@ -104,14 +123,18 @@ describe('the compile cache folder', () => {
 describe('bin/dynsecret.js and the compile cache', () => {
   // Node 20 has no enableCompileCache: a preloaded stand-in records what the bin asks of it, on any version.
   const spy = join(temp(), 'spy.cjs');
-  writeFileSync(spy, `
+  writeFileSync(
+    spy,
+    `
     const nodeModule = require('node:module');
     nodeModule.enableCompileCache = (...args) => { process.stderr.write('enableCompileCache(' + JSON.stringify(args) + ')\\n'); };
-  `);
-  const runBin = (xdg: string) => spawnSync(process.execPath, ['--require', spy, '--', resolve('bin/dynsecret.js'), 'list', '--json'], {
-    env: { PATH: process.env.PATH, HOME: temp(), XDG_CACHE_HOME: xdg, DYNSECRET_HOME: temp(), NO_COLOR: '1' },
-    encoding: 'utf8',
-  });
+  `,
+  );
+  const runBin = (xdg: string) =>
+    spawnSync(process.execPath, ['--require', spy, '--', resolve('bin/dynsecret.js'), 'list', '--json'], {
+      env: { PATH: process.env.PATH, HOME: temp(), XDG_CACHE_HOME: xdg, DYNSECRET_HOME: temp(), NO_COLOR: '1' },
+      encoding: 'utf8',
+    });
 
   it('passes its private folder, never none', () => {
     const base = temp();
@@ -135,7 +158,11 @@ describe('bin/dynsecret.js and the compile cache', () => {
     writeFileSync(withoutNodeCache, "delete require('node:module').enableCompileCache;\n");
     const base = temp();
     const env = { PATH: process.env.PATH, HOME: temp(), XDG_CACHE_HOME: base, DYNSECRET_HOME: temp(), NO_COLOR: '1' };
-    const runOnce = () => spawnSync(process.execPath, ['--require', withoutNodeCache, '--', resolve('bin/dynsecret.js'), 'list', '--help'], { env, encoding: 'utf8' });
+    const runOnce = () =>
+      spawnSync(process.execPath, ['--require', withoutNodeCache, '--', resolve('bin/dynsecret.js'), 'list', '--help'], {
+        env,
+        encoding: 'utf8',
+      });
     const first = runOnce();
     const second = runOnce();
     expect(first.status, first.stderr).toBe(0);

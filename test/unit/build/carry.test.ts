@@ -31,7 +31,8 @@ function runIn(files: Files, script: string): string {
 const sources: Files = {
   'chunks/shared.js': 'globalThis.runs = (globalThis.runs ?? 0) + 1;\nvar state = { count: 0 };\nmodule.exports = { state };\n',
   'chunks/middle.js': 'var import_shared = require("./shared.js");\nmodule.exports = { bump: () => ++import_shared.state.count };\n',
-  'main.js': 'var import_middle = require("./chunks/middle.js");\nvar import_shared = require("./chunks/shared.js");\nmodule.exports = { main: () => import_middle.bump() + import_shared.state.count * 10, later: () => require("./chunks/later.js") };\n',
+  'main.js':
+    'var import_middle = require("./chunks/middle.js");\nvar import_shared = require("./chunks/shared.js");\nmodule.exports = { main: () => import_middle.bump() + import_shared.state.count * 10, later: () => require("./chunks/later.js") };\n',
   'chunks/later.js': 'var import_shared = require("./shared.js");\nmodule.exports = { count: () => import_shared.state.count };\n',
 };
 
@@ -47,7 +48,9 @@ const REPORT = `
 describe('carrying the chunks a file loads as it loads', () => {
   it('carries them in the order they load, and leaves the file they come from as it was', () => {
     const carried = carry(sources);
-    expect(carried['main.js']!.indexOf('__dynsecretCarried.run("chunks/shared.js"')).toBeLessThan(carried['main.js']!.indexOf('__dynsecretCarried.run("chunks/middle.js"'));
+    expect(carried['main.js']!.indexOf('__dynsecretCarried.run("chunks/shared.js"')).toBeLessThan(
+      carried['main.js']!.indexOf('__dynsecretCarried.run("chunks/middle.js"'),
+    );
     expect(carried['chunks/shared.js']).toBe(sources['chunks/shared.js']);
     expect(carried['chunks/later.js']).toContain('__dynsecretCarried.run("chunks/shared.js"');
   });
@@ -71,7 +74,8 @@ describe('carrying the chunks a file loads as it loads', () => {
 
   it('leaves a module that failed to load out of the cache, as Node does, so that loading it again runs it again', () => {
     const files = carry({
-      'chunks/flaky.js': 'globalThis.tries = (globalThis.tries ?? 0) + 1;\nif (globalThis.tries === 1) throw new Error("first time");\nmodule.exports = { ok: true };\n',
+      'chunks/flaky.js':
+        'globalThis.tries = (globalThis.tries ?? 0) + 1;\nif (globalThis.tries === 1) throw new Error("first time");\nmodule.exports = { ok: true };\n',
       'main.js': 'var import_flaky = require("./chunks/flaky.js");\nmodule.exports = import_flaky;\n',
     });
     const script = `
@@ -100,8 +104,13 @@ describe('carrying the chunks a file loads as it loads', () => {
 
   it('carries no large chunk: it stays in its file, loaded as before', () => {
     const big = `module.exports = { big: ${JSON.stringify('x'.repeat(40 * 1024))}.length };\n`;
-    const files = carry({ 'chunks/big.js': big, 'main.js': 'var import_big = require("./chunks/big.js");\nmodule.exports = { main: () => import_big.big };\n' });
+    const files = carry({
+      'chunks/big.js': big,
+      'main.js': 'var import_big = require("./chunks/big.js");\nmodule.exports = { main: () => import_big.big };\n',
+    });
     expect(files['main.js']).not.toContain('__dynsecretCarried');
-    expect(runIn(files, "process.stdout.write(String(require(require('node:path').join(DIST, 'main.js')).main()))")).toBe(String(40 * 1024));
+    expect(runIn(files, "process.stdout.write(String(require(require('node:path').join(DIST, 'main.js')).main()))")).toBe(
+      String(40 * 1024),
+    );
   });
 });

@@ -11,7 +11,12 @@ describe('completion scripts come from the command tree', () => {
     const model = programModel(tree);
     expect(model.commands.map((c) => c.name)).toEqual(tree.commands.map((c) => c.name()).concat('help'));
     const lease = model.commands.find((c) => c.name === 'lease')!;
-    expect(lease.options.map((o) => o.long)).toEqual(tree.commands.find((c) => c.name() === 'lease')!.options.map((o) => o.long).concat('--help'));
+    expect(lease.options.map((o) => o.long)).toEqual(
+      tree.commands
+        .find((c) => c.name() === 'lease')!
+        .options.map((o) => o.long)
+        .concat('--help'),
+    );
     expect(lease.options.find((o) => o.long === '--format')?.value).toEqual({ kind: 'words', words: OUTPUT_FORMATS });
     expect(lease.firstArgument).toEqual({ kind: 'configs' });
     // The helper option used by the scripts is not offered to users.
@@ -20,7 +25,12 @@ describe('completion scripts come from the command tree', () => {
 
   it.each(COMPLETION_SHELLS)('%s: a command or option added to the tree appears with no other change', async (shell) => {
     const tree = await program();
-    tree.command('zz-added').description('added for the test').argument('<name>').option('--zz-flag', 'a flag').option('--zz-file <path>', 'a file');
+    tree
+      .command('zz-added')
+      .description('added for the test')
+      .argument('<name>')
+      .option('--zz-flag', 'a flag')
+      .option('--zz-file <path>', 'a file');
     const text = completionScript(tree, shell);
     for (const word of ['zz-added', 'zz-flag', 'zz-file']) expect(text).toContain(word);
   });

@@ -19,36 +19,99 @@ import { UPDATE_FLAGS } from '../../../src/commands/update.js';
 const program = () => buildProgram(async () => undefined, ['node', 'dynsecret']);
 
 const argumentUsage = (command: Command) =>
-  command.registeredArguments.map((a) => { const name = `${a.name()}${a.variadic ? '...' : ''}`; return a.required ? `<${name}>` : `[${name}]`; });
-const optionUsage = (option: Option) => `${option.flags}${option.hidden ? ' (hidden)' : ''}${option.parseArg === collect ? ' (repeatable)' : ''}`;
+  command.registeredArguments.map((a) => {
+    const name = `${a.name()}${a.variadic ? '...' : ''}`;
+    return a.required ? `<${name}>` : `[${name}]`;
+  });
+const optionUsage = (option: Option) =>
+  `${option.flags}${option.hidden ? ' (hidden)' : ''}${option.parseArg === collect ? ' (repeatable)' : ''}`;
 
 describe('the command definitions', () => {
   // [name, arguments, options, option values before parsing (defaults)], in the order --help lists them.
   const before: [string, string[], string[], Record<string, unknown>][] = [
-    ['create', ['<name>'], [
-      '--group-id <id>', '--public-key <key>', '--private-key-stdin', '--client-id <id>', '--client-secret-stdin',
-      '--role <role@db[.collection]> (repeatable)', '--scope <name[:TYPE]> (repeatable)', '--default-ttl <duration>', '--max-ttl <duration>',
-      '--base-url <url>', '--ca-file <path>', '--username-template <template>', '--from-file <path>', '--replace', '--no-verify',
-    ], { verify: true }],
-    ['lease', ['[name]'], [
-      '--ttl <duration>', '--format <format>', '--prefix <prefix>', '--env-file <path>', '--cluster <name>', '--wait [timeout]', '--from-file <path>',
-      '--github-env',
-    ], {}],
-    ['run', ['[name]', '[command...]'], [
-      '--ttl <duration>', '--prefix <prefix>', '--wait [timeout]', '--no-wait', '--no-renew', '--keep', '--from-file <path>',
-    ], { renew: true }],
+    [
+      'create',
+      ['<name>'],
+      [
+        '--group-id <id>',
+        '--public-key <key>',
+        '--private-key-stdin',
+        '--client-id <id>',
+        '--client-secret-stdin',
+        '--role <role@db[.collection]> (repeatable)',
+        '--scope <name[:TYPE]> (repeatable)',
+        '--default-ttl <duration>',
+        '--max-ttl <duration>',
+        '--base-url <url>',
+        '--ca-file <path>',
+        '--username-template <template>',
+        '--from-file <path>',
+        '--replace',
+        '--no-verify',
+      ],
+      { verify: true },
+    ],
+    [
+      'lease',
+      ['[name]'],
+      [
+        '--ttl <duration>',
+        '--format <format>',
+        '--prefix <prefix>',
+        '--env-file <path>',
+        '--cluster <name>',
+        '--wait [timeout]',
+        '--from-file <path>',
+        '--github-env',
+      ],
+      {},
+    ],
+    [
+      'run',
+      ['[name]', '[command...]'],
+      ['--ttl <duration>', '--prefix <prefix>', '--wait [timeout]', '--no-wait', '--no-renew', '--keep', '--from-file <path>'],
+      { renew: true },
+    ],
     ['renew', ['<lease-id>'], ['--ttl <duration>', '--config <name>', '--from-file <path>', '--json'], {}],
-    ['revoke', ['[lease-id...]'], [
-      '--config <name>', '--all', '--expired', '--force', '--yes', '--json', '--env-file <path>', '--prefix <prefix>', '--from-file <path>',
-    ], {}],
+    [
+      'revoke',
+      ['[lease-id...]'],
+      [
+        '--config <name>',
+        '--all',
+        '--expired',
+        '--force',
+        '--yes',
+        '--json',
+        '--env-file <path>',
+        '--prefix <prefix>',
+        '--from-file <path>',
+      ],
+      {},
+    ],
     ['list', ['[name]'], ['--json', '--remote', '--audit', '--from-file <path>'], {}],
     ['delete', ['<name>'], ['--yes', '--force'], {}],
     ['unlock', [], [], {}],
-    ['update', ['<name>'], [
-      '--public-key <key>', '--private-key-stdin', '--client-id <id>', '--client-secret-stdin', '--role <role@db[.collection]> (repeatable)',
-      '--scope <name[:TYPE]> (repeatable)', '--default-ttl <duration>', '--max-ttl <duration>', '--base-url <url>', '--ca-file <path>',
-      '--username-template <template>', '--from-file <path>', '--no-verify',
-    ], { verify: true }],
+    [
+      'update',
+      ['<name>'],
+      [
+        '--public-key <key>',
+        '--private-key-stdin',
+        '--client-id <id>',
+        '--client-secret-stdin',
+        '--role <role@db[.collection]> (repeatable)',
+        '--scope <name[:TYPE]> (repeatable)',
+        '--default-ttl <duration>',
+        '--max-ttl <duration>',
+        '--base-url <url>',
+        '--ca-file <path>',
+        '--username-template <template>',
+        '--from-file <path>',
+        '--no-verify',
+      ],
+      { verify: true },
+    ],
     ['passwd', [], ['--new-passphrase-stdin'], {}],
     ['completion', ['[shell]'], ['--list-configs (hidden)'], {}],
   ];
@@ -74,8 +137,17 @@ describe('the command definitions', () => {
     return option!.negate ? 'negatable' : 'switch';
   };
   const schemas: [string, FlagSchema][] = [
-    ['create', CREATE_FLAGS], ['lease', LEASE_FLAGS], ['run', RUN_FLAGS], ['renew', RENEW_FLAGS], ['revoke', REVOKE_FLAGS], ['list', LIST_FLAGS],
-    ['delete', DELETE_FLAGS], ['unlock', UNLOCK_FLAGS], ['update', UPDATE_FLAGS], ['passwd', PASSWD_FLAGS], ['completion', COMPLETION_FLAGS],
+    ['create', CREATE_FLAGS],
+    ['lease', LEASE_FLAGS],
+    ['run', RUN_FLAGS],
+    ['renew', RENEW_FLAGS],
+    ['revoke', REVOKE_FLAGS],
+    ['list', LIST_FLAGS],
+    ['delete', DELETE_FLAGS],
+    ['unlock', UNLOCK_FLAGS],
+    ['update', UPDATE_FLAGS],
+    ['passwd', PASSWD_FLAGS],
+    ['completion', COMPLETION_FLAGS],
   ];
 
   it('have a flag schema for every command', async () => {

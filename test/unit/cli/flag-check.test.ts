@@ -9,8 +9,13 @@ vi.mock('../../../src/commands/delete.js', () => ({ deleteConfig, DELETE_FLAGS: 
 
 const { main } = await import('../../../src/cli.js');
 
-const demo = () => new Command('demo')
-  .option('--name <value>').option('--on').option('--no-check').option('--item <value>', 'repeatable', collect).option('--wait [timeout]');
+const demo = () =>
+  new Command('demo')
+    .option('--name <value>')
+    .option('--on')
+    .option('--no-check')
+    .option('--item <value>', 'repeatable', collect)
+    .option('--wait [timeout]');
 const schema = { name: 'value', on: 'switch', check: 'negatable', item: 'repeated', wait: 'optional-value' } as const satisfies FlagSchema;
 
 describe('checkFlags: the options commander parsed, against the schema of the command', () => {
@@ -26,7 +31,9 @@ describe('checkFlags: the options commander parsed, against the schema of the co
   it('accepts what commander parses for the declared options', async () => {
     const command = demo().exitOverride();
     let parsed: unknown;
-    command.action((flags: unknown) => { parsed = flags; });
+    command.action((flags: unknown) => {
+      parsed = flags;
+    });
     await command.parseAsync(['--name', 'x', '--on', '--no-check', '--item', 'a', '--item', 'b', '--wait'], { from: 'user' });
     expect(checkFlags(command, schema, parsed)).toEqual({ name: 'x', on: true, check: false, item: ['a', 'b'], wait: true });
   });
@@ -50,8 +57,9 @@ describe('checkFlags: the options commander parsed, against the schema of the co
 
   it('names an option of the command by its flag, and never shows a value', () => {
     const command = demo().option('--secret-text <value>');
-    expect(() => checkFlags(command, schema, { check: true, secretText: 'hunter2' }))
-      .toThrow(/^the options parsed for demo do not match its schema: --secret-text is not in the schema$/);
+    expect(() => checkFlags(command, schema, { check: true, secretText: 'hunter2' })).toThrow(
+      /^the options parsed for demo do not match its schema: --secret-text is not in the schema$/,
+    );
   });
 });
 
@@ -72,8 +80,10 @@ describe('a command whose options do not match its schema', () => {
     vi.stubEnv('DYNSECRET_HOME', '/nonexistent/dynsecret-home');
     await main(['node', 'dynsecret', '--no-color', 'delete', 'app-db', '--yes', '--force']);
     expect(process.exitCode).toBe(1);
-    expect(lines.join('')).toBe('dynsecret: unexpected error: the options parsed for delete do not match its schema: --force is not in the schema\n'
-      + '  Run again with --debug for details.\n');
+    expect(lines.join('')).toBe(
+      'dynsecret: unexpected error: the options parsed for delete do not match its schema: --force is not in the schema\n' +
+        '  Run again with --debug for details.\n',
+    );
     expect(stdout).not.toHaveBeenCalled();
     expect(deleteConfig).not.toHaveBeenCalled();
   });

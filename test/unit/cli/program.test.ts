@@ -18,19 +18,25 @@ const spies = vi.hoisted(() => ({
   passwd: vi.fn(async () => undefined),
 }));
 // The handler modules keep their flag schemas (what the options are checked against before the handler runs).
-vi.mock('../../../src/commands/create.js', async (importOriginal) => ({ ...await importOriginal<object>(), create: spies.create }));
+vi.mock('../../../src/commands/create.js', async (importOriginal) => ({ ...(await importOriginal<object>()), create: spies.create }));
 vi.mock('../../../src/commands/verify.js', () => ({ verifyConfig: spies.verifyConfig }));
-vi.mock('../../../src/commands/lease.js', async (importOriginal) => ({ ...await importOriginal<object>(), lease: spies.lease }));
-vi.mock('../../../src/commands/renew.js', async (importOriginal) => ({ ...await importOriginal<object>(), renew: spies.renew }));
-vi.mock('../../../src/commands/revoke.js', async (importOriginal) => ({ ...await importOriginal<object>(), revoke: spies.revoke }));
-vi.mock('../../../src/commands/list.js', async (importOriginal) => ({ ...await importOriginal<object>(), listConfigs: spies.listConfigs }));
+vi.mock('../../../src/commands/lease.js', async (importOriginal) => ({ ...(await importOriginal<object>()), lease: spies.lease }));
+vi.mock('../../../src/commands/renew.js', async (importOriginal) => ({ ...(await importOriginal<object>()), renew: spies.renew }));
+vi.mock('../../../src/commands/revoke.js', async (importOriginal) => ({ ...(await importOriginal<object>()), revoke: spies.revoke }));
+vi.mock('../../../src/commands/list.js', async (importOriginal) => ({
+  ...(await importOriginal<object>()),
+  listConfigs: spies.listConfigs,
+}));
 vi.mock('../../../src/commands/list-leases.js', () => ({ listLeases: spies.listLeases }));
 vi.mock('../../../src/commands/audit.js', () => ({ showAudit: spies.showAudit }));
-vi.mock('../../../src/commands/delete.js', async (importOriginal) => ({ ...await importOriginal<object>(), deleteConfig: spies.deleteConfig }));
-vi.mock('../../../src/commands/unlock.js', async (importOriginal) => ({ ...await importOriginal<object>(), unlock: spies.unlock }));
-vi.mock('../../../src/commands/run.js', async (importOriginal) => ({ ...await importOriginal<object>(), run: spies.run }));
-vi.mock('../../../src/commands/update.js', async (importOriginal) => ({ ...await importOriginal<object>(), update: spies.update }));
-vi.mock('../../../src/commands/passwd.js', async (importOriginal) => ({ ...await importOriginal<object>(), passwd: spies.passwd }));
+vi.mock('../../../src/commands/delete.js', async (importOriginal) => ({
+  ...(await importOriginal<object>()),
+  deleteConfig: spies.deleteConfig,
+}));
+vi.mock('../../../src/commands/unlock.js', async (importOriginal) => ({ ...(await importOriginal<object>()), unlock: spies.unlock }));
+vi.mock('../../../src/commands/run.js', async (importOriginal) => ({ ...(await importOriginal<object>()), run: spies.run }));
+vi.mock('../../../src/commands/update.js', async (importOriginal) => ({ ...(await importOriginal<object>()), update: spies.update }));
+vi.mock('../../../src/commands/passwd.js', async (importOriginal) => ({ ...(await importOriginal<object>()), passwd: spies.passwd }));
 
 const { buildProgram } = await import('../../../src/cli.js');
 const { report } = await import('../../../src/report.js');
@@ -54,19 +60,32 @@ beforeEach(() => {
 
 describe('argv → command options', () => {
   const cases: [string[], keyof typeof spies, unknown][] = [
-    [['create', 'app-db', '--group-id', 'g', '--role', 'read@a', '--role', 'readWrite@b', '--scope', 'C0', '--no-verify'], 'create',
-      expect.objectContaining({ name: 'app-db', groupId: 'g', role: ['read@a', 'readWrite@b'], scope: ['C0'], verify: false })],
-    [['create', 'x', '--private-key-stdin', '--default-ttl', '30m', '--max-ttl', '2h', '--replace'], 'create',
-      expect.objectContaining({ name: 'x', privateKeyStdin: true, defaultTtl: '30m', maxTtl: '2h', replace: true, verify: true })],
+    [
+      ['create', 'app-db', '--group-id', 'g', '--role', 'read@a', '--role', 'readWrite@b', '--scope', 'C0', '--no-verify'],
+      'create',
+      expect.objectContaining({ name: 'app-db', groupId: 'g', role: ['read@a', 'readWrite@b'], scope: ['C0'], verify: false }),
+    ],
+    [
+      ['create', 'x', '--private-key-stdin', '--default-ttl', '30m', '--max-ttl', '2h', '--replace'],
+      'create',
+      expect.objectContaining({ name: 'x', privateKeyStdin: true, defaultTtl: '30m', maxTtl: '2h', replace: true, verify: true }),
+    ],
     [['lease', 'app-db'], 'lease', { name: 'app-db' }],
-    [['lease', 'app-db', '--ttl', '15m', '--format', 'json', '--prefix', 'APP_', '--env-file', '.env', '--cluster', 'C1'], 'lease',
-      { name: 'app-db', ttl: '15m', format: 'json', prefix: 'APP_', envFile: '.env', cluster: 'C1' }],
+    [
+      ['lease', 'app-db', '--ttl', '15m', '--format', 'json', '--prefix', 'APP_', '--env-file', '.env', '--cluster', 'C1'],
+      'lease',
+      { name: 'app-db', ttl: '15m', format: 'json', prefix: 'APP_', envFile: '.env', cluster: 'C1' },
+    ],
     [['lease', 'app-db', '--wait'], 'lease', { name: 'app-db', waitMs: 300_000 }],
     [['lease', 'app-db', '--wait', '90s'], 'lease', { name: 'app-db', waitMs: 90_000 }],
     [['renew', 'ds-1', '--ttl', '2h', '--json'], 'renew', { leaseId: 'ds-1', ttl: '2h', json: true }],
     [['renew', 'ds-1', '--config', 'app-db'], 'renew', { leaseId: 'ds-1', config: 'app-db' }],
     [['revoke', 'ds-1', 'ds-2'], 'revoke', { leaseIds: ['ds-1', 'ds-2'] }],
-    [['revoke', '--config', 'app-db', '--all', '--yes', '--json'], 'revoke', { leaseIds: [], config: 'app-db', all: true, yes: true, json: true }],
+    [
+      ['revoke', '--config', 'app-db', '--all', '--yes', '--json'],
+      'revoke',
+      { leaseIds: [], config: 'app-db', all: true, yes: true, json: true },
+    ],
     [['revoke', '--expired', '--force'], 'revoke', { leaseIds: [], expired: true, force: true }],
     [['revoke', 'ds-1', '--env-file', '.env', '--prefix', 'APP_'], 'revoke', { leaseIds: ['ds-1'], envFile: '.env', prefix: 'APP_' }],
     [['list'], 'listConfigs', {}],
@@ -75,15 +94,29 @@ describe('argv → command options', () => {
     [['list', '--audit', 'app-db'], 'showAudit', { audit: true, config: 'app-db' }],
     [['delete', 'app-db', '--yes', '--force'], 'deleteConfig', { name: 'app-db', yes: true, force: true }],
     [['unlock'], 'unlock', undefined],
-    [['update', 'app-db', '--max-ttl', '8h', '--role', 'read@a', '--role', 'read@b', '--private-key-stdin', '--no-verify'], 'update',
-      { name: 'app-db', maxTtl: '8h', role: ['read@a', 'read@b'], privateKeyStdin: true, verify: false }],
+    [
+      ['update', 'app-db', '--max-ttl', '8h', '--role', 'read@a', '--role', 'read@b', '--private-key-stdin', '--no-verify'],
+      'update',
+      { name: 'app-db', maxTtl: '8h', role: ['read@a', 'read@b'], privateKeyStdin: true, verify: false },
+    ],
     [['update', 'app-db', '--scope', 'C1'], 'update', { name: 'app-db', scope: ['C1'], verify: true }],
     [['passwd'], 'passwd', {}],
     [['passwd', '--new-passphrase-stdin'], 'passwd', { newPassphraseStdin: true }],
-    [['run', 'app-db', '--', 'npm', 'test', '--watch'], 'run', { name: 'app-db', command: ['npm', 'test', '--watch'], waitMs: 300_000, renew: true }],
-    [['run', 'app-db', '--no-wait', '--keep', '--ttl', '10m', '--', 'sh', '-c', 'exit 3'], 'run',
-      { name: 'app-db', command: ['sh', '-c', 'exit 3'], wait: false, keep: true, ttl: '10m', renew: true }],
-    [['run', 'app-db', '--wait=10m', '--no-renew', '--', 'npm', 'test'], 'run', { name: 'app-db', command: ['npm', 'test'], waitMs: 600_000, renew: false }],
+    [
+      ['run', 'app-db', '--', 'npm', 'test', '--watch'],
+      'run',
+      { name: 'app-db', command: ['npm', 'test', '--watch'], waitMs: 300_000, renew: true },
+    ],
+    [
+      ['run', 'app-db', '--no-wait', '--keep', '--ttl', '10m', '--', 'sh', '-c', 'exit 3'],
+      'run',
+      { name: 'app-db', command: ['sh', '-c', 'exit 3'], wait: false, keep: true, ttl: '10m', renew: true },
+    ],
+    [
+      ['run', 'app-db', '--wait=10m', '--no-renew', '--', 'npm', 'test'],
+      'run',
+      { name: 'app-db', command: ['npm', 'test'], waitMs: 600_000, renew: false },
+    ],
     [['run', 'app-db', '--wait', '--', 'npm', 'test'], 'run', { name: 'app-db', command: ['npm', 'test'], waitMs: 300_000, renew: true }],
   ];
 
@@ -120,7 +153,10 @@ describe('argv → command options', () => {
     [['revoke', '--expired', '--from-file', 'x.json']],
     [['list', '--audit', '--from-file', 'x.json']],
   ])('%j is a usage error with exit 2', async (args) => {
-    const error = await parse(args).then(() => undefined, (e: unknown) => e);
+    const error = await parse(args).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const lines: string[] = [];
     expect(report(error, false, (line) => lines.push(line))).toBe(2);
     expect(lines[0]).toMatch(/^dynsecret: /);
@@ -147,16 +183,29 @@ describe('report: the one way errors are printed', () => {
   it('prints an Atlas error in the words src/error-text.ts gives it, hint and exit code included', async () => {
     const { AtlasApiError, AtlasNetworkError } = await import('../../../src/atlas/error-types.js');
     const full = new AtlasApiError({
-      kind: 'forbidden', status: 403, errorCode: 'GROUP_USERS_LIMIT_EXCEEDED', method: 'POST', path: '/api/atlas/v2/groups/g/databaseUsers',
+      kind: 'forbidden',
+      status: 403,
+      errorCode: 'GROUP_USERS_LIMIT_EXCEEDED',
+      method: 'POST',
+      path: '/api/atlas/v2/groups/g/databaseUsers',
       subject: { groupId: 'g', authKind: 'apiKey' },
     });
     expect(printed(full)).toEqual({
       code: 1,
-      text: 'dynsecret: project g already has the 100 database users Atlas allows (Atlas error GROUP_USERS_LIMIT_EXCEEDED)\n'
-        + '  Remove expired leases with `dynsecret revoke --expired` and look for strays with `dynsecret list NAME --remote`.',
+      text:
+        'dynsecret: project g already has the 100 database users Atlas allows (Atlas error GROUP_USERS_LIMIT_EXCEEDED)\n' +
+        '  Remove expired leases with `dynsecret revoke --expired` and look for strays with `dynsecret list NAME --remote`.',
     });
-    const timeout = new AtlasNetworkError('timeout', { code: 'ETIMEDOUT', host: 'h', reason: 'the connection timed out', cause: undefined });
-    expect(printed(timeout)).toEqual({ code: 6, text: 'dynsecret: h did not answer in time (the connection timed out): check the network and try again' });
+    const timeout = new AtlasNetworkError('timeout', {
+      code: 'ETIMEDOUT',
+      host: 'h',
+      reason: 'the connection timed out',
+      cause: undefined,
+    });
+    expect(printed(timeout)).toEqual({
+      code: 6,
+      text: 'dynsecret: h did not answer in time (the connection timed out): check the network and try again',
+    });
     expect(printed(timeout, true).text).toMatch(/^dynsecret: h did not answer in time .*\nAtlasNetworkError: timeout talking to h/);
   });
 

@@ -9,7 +9,14 @@ function fakeSystem(kind: Kind, options: { platform?: NodeJS.Platform; accept?: 
   const streamed: Buffer[] = [];
   let streamsMade = 0;
   let calls = 0;
-  const stream = { write: (chunk: string | Uint8Array) => { streamed.push(Buffer.from(chunk)); return true; }, isTTY: kind === 'tty', columns: 77 };
+  const stream = {
+    write: (chunk: string | Uint8Array) => {
+      streamed.push(Buffer.from(chunk));
+      return true;
+    },
+    isTTY: kind === 'tty',
+    columns: 77,
+  };
   const system: StdSystem = {
     platform: options.platform ?? 'linux',
     fstat: () => {
@@ -29,7 +36,13 @@ function fakeSystem(kind: Kind, options: { platform?: NodeJS.Platform; accept?: 
     },
   };
   const text = (chunks: Buffer[]) => chunks.map((chunk) => chunk.toString('utf8'));
-  return { system, direct: () => text(direct), streamed: () => text(streamed), bytes: () => Buffer.concat([...direct, ...streamed]), streamsMade: () => streamsMade };
+  return {
+    system,
+    direct: () => text(direct),
+    streamed: () => text(streamed),
+    bytes: () => Buffer.concat([...direct, ...streamed]),
+    streamsMade: () => streamsMade,
+  };
 }
 
 const fails = (code: string) => () => {
@@ -37,17 +50,22 @@ const fails = (code: string) => () => {
 };
 
 describe('stdWriter', () => {
-  it.each<[Kind, boolean]>([['fifo', true], ['socket', true], ['file', true], ['tty', false], ['char', false], ['closed', false]])(
-    'a %s is written directly: %s', (kind, direct) => {
-      const fake = fakeSystem(kind);
-      const writer = stdWriter(1, fake.system);
-      writer.write('héllo\n');
-      writer.write('world\n');
-      expect((direct ? fake.direct() : fake.streamed()).join('')).toBe('héllo\nworld\n');
-      expect((direct ? fake.streamed() : fake.direct())).toEqual([]);
-      expect(fake.streamsMade() > 0).toBe(!direct);
-    },
-  );
+  it.each<[Kind, boolean]>([
+    ['fifo', true],
+    ['socket', true],
+    ['file', true],
+    ['tty', false],
+    ['char', false],
+    ['closed', false],
+  ])('a %s is written directly: %s', (kind, direct) => {
+    const fake = fakeSystem(kind);
+    const writer = stdWriter(1, fake.system);
+    writer.write('héllo\n');
+    writer.write('world\n');
+    expect((direct ? fake.direct() : fake.streamed()).join('')).toBe('héllo\nworld\n');
+    expect(direct ? fake.streamed() : fake.direct()).toEqual([]);
+    expect(fake.streamsMade() > 0).toBe(!direct);
+  });
 
   it('keeps the stream on Windows, whatever the fd is', () => {
     const fake = fakeSystem('fifo', { platform: 'win32' });
@@ -78,22 +96,31 @@ describe('stdWriter', () => {
     expect(fake.bytes().toString('utf8')).toBe('é!');
   });
 
-  it.each<[Kind, boolean, number | undefined]>([['fifo', false, undefined], ['file', false, undefined], ['tty', true, 77], ['char', false, undefined]])(
-    'a %s is a terminal: %s (columns %s)', (kind, terminal, columns) => {
-      const fake = fakeSystem(kind);
-      const writer = stdWriter(1, fake.system);
-      expect(writer.isTerminal()).toBe(terminal);
-      expect(writer.columns()).toBe(columns);
-      // A pipe or a file is known not to be a terminal without making the stream.
-      if (kind === 'fifo' || kind === 'file') expect(fake.streamsMade()).toBe(0);
-    },
-  );
+  it.each<[Kind, boolean, number | undefined]>([
+    ['fifo', false, undefined],
+    ['file', false, undefined],
+    ['tty', true, 77],
+    ['char', false, undefined],
+  ])('a %s is a terminal: %s (columns %s)', (kind, terminal, columns) => {
+    const fake = fakeSystem(kind);
+    const writer = stdWriter(1, fake.system);
+    expect(writer.isTerminal()).toBe(terminal);
+    expect(writer.columns()).toBe(columns);
+    // A pipe or a file is known not to be a terminal without making the stream.
+    if (kind === 'fifo' || kind === 'file') expect(fake.streamsMade()).toBe(0);
+  });
 
   it('asks the fd what it is once', () => {
     const fake = fakeSystem('fifo');
     let asked = 0;
     const fstat = fake.system.fstat;
-    const writer = stdWriter(1, { ...fake.system, fstat: (fd) => { asked += 1; return fstat(fd); } });
+    const writer = stdWriter(1, {
+      ...fake.system,
+      fstat: (fd) => {
+        asked += 1;
+        return fstat(fd);
+      },
+    });
     writer.write('a');
     writer.isTerminal();
     writer.write('b');

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { showAudit } from '../../../src/commands/audit.js';
 import { fakeContext } from './fake-context.js';
 
-const entry = (fields: Record<string, unknown>) => JSON.stringify({ time: '2026-11-29T12:00:00Z', user: 'ada', host: 'box', outcome: 'ok', ...fields });
+const entry = (fields: Record<string, unknown>) =>
+  JSON.stringify({ time: '2026-11-29T12:00:00Z', user: 'ada', host: 'box', outcome: 'ok', ...fields });
 
 describe('list --audit (in-process)', () => {
   let folder: string | undefined;
@@ -22,10 +23,15 @@ describe('list --audit (in-process)', () => {
   }
 
   it('shows the entries of one config, skipping lines that are not entries', async () => {
-    const { context } = await withLog([
-      entry({ command: 'lease', config: 'app-db', leaseId: 'ds-a' }), '{torn', entry({ command: 'lease', config: 'other' }),
-      entry({ command: 'revoke', config: 'app-db', outcome: 'error', exitCode: 4, errorCode: 'UNAUTHORIZED' }), '',
-    ].join('\n'));
+    const { context } = await withLog(
+      [
+        entry({ command: 'lease', config: 'app-db', leaseId: 'ds-a' }),
+        '{torn',
+        entry({ command: 'lease', config: 'other' }),
+        entry({ command: 'revoke', config: 'app-db', outcome: 'error', exitCode: 4, errorCode: 'UNAUTHORIZED' }),
+        '',
+      ].join('\n'),
+    );
     const rows = JSON.parse(await showAudit(context, { config: 'app-db', json: true })) as { command: string }[];
     expect(rows.map((r) => r.command)).toEqual(['lease', 'revoke']);
     expect(await showAudit(context, { config: 'app-db' })).toMatch(/revoke\s+app-db\s+error \(exit 4, UNAUTHORIZED\)/);

@@ -5,17 +5,29 @@ import type { DynamicSecretConfig } from '../../../src/config/schema.js';
 import { verifyConfig } from '../../../src/commands/verify.js';
 import { config, fakeContext, GROUP, H, rejection, START, type FakeOptions } from './fake-context.js';
 
-const FLAGS: ConfigFlags = { name: 'reports', groupId: GROUP, publicKey: 'pubkey-abcd', privateKeyStdin: true, role: ['read@reports'], scope: ['Cluster0'] };
+const FLAGS: ConfigFlags = {
+  name: 'reports',
+  groupId: GROUP,
+  publicKey: 'pubkey-abcd',
+  privateKeyStdin: true,
+  role: ['read@reports'],
+  scope: ['Cluster0'],
+};
 
 describe('create (in-process)', () => {
-  it('saves the config with the secret from stdin, verified against Atlas (which records the cluster\'s connection string)', async () => {
+  it("saves the config with the secret from stdin, verified against Atlas (which records the cluster's connection string)", async () => {
     const fakes = await fakeContext({ stdin: 'priv-0000-1111' });
     await create(fakes.context, FLAGS, verifyConfig);
     const saved = (await fakes.store.read()).configs.find((c) => c.name === 'reports');
     expect(saved).toMatchObject({
-      groupId: GROUP, auth: { kind: 'apiKey', publicKey: 'pubkey-abcd', privateKey: 'priv-0000-1111' }, defaultTtlMs: H, maxTtlMs: 24 * H,
-      roles: [{ roleName: 'read', databaseName: 'reports' }], scopes: [{ name: 'Cluster0', type: 'CLUSTER' }],
-      connectionString: 'mongodb+srv://cluster0.abcde.mongodb.net', createdAt: START.toISOString(),
+      groupId: GROUP,
+      auth: { kind: 'apiKey', publicKey: 'pubkey-abcd', privateKey: 'priv-0000-1111' },
+      defaultTtlMs: H,
+      maxTtlMs: 24 * H,
+      roles: [{ roleName: 'read', databaseName: 'reports' }],
+      scopes: [{ name: 'Cluster0', type: 'CLUSTER' }],
+      connectionString: 'mongodb+srv://cluster0.abcde.mongodb.net',
+      createdAt: START.toISOString(),
     });
     expect(fakes.atlas.calls.map((c) => c.method)).toEqual(['listDatabaseUsers', 'getCluster']);
     expect(fakes.audit).toEqual([{ config: 'reports' }]);

@@ -4,7 +4,15 @@ import type { LeaseRecord } from '../../../src/store/schema.js';
 import { atlasError, config, fakeContext, H, iso, later, rejection, START, type FakeOptions } from './fake-context.js';
 
 function record(leaseId: string, overrides: Partial<LeaseRecord> = {}): LeaseRecord {
-  return { leaseId, config: 'app-db', createdAt: iso(START), expiresAt: iso(later(H)), maxExpiresAt: iso(later(24 * H)), status: 'active', ...overrides };
+  return {
+    leaseId,
+    config: 'app-db',
+    createdAt: iso(START),
+    expiresAt: iso(later(H)),
+    maxExpiresAt: iso(later(24 * H)),
+    status: 'active',
+    ...overrides,
+  };
 }
 
 async function withLeases(options: FakeOptions = {}) {

@@ -34,7 +34,12 @@ export function config(overrides: Partial<DynamicSecretConfig> = {}): DynamicSec
 /** An Atlas error as the client throws it: its kind from the status, and Atlas' error code. */
 export function atlasError(status: number, errorCode: string): AtlasApiError {
   return new AtlasApiError({
-    kind: kindOfStatus(status), status, errorCode, method: 'GET', path: '/api/atlas/v2/groups/fake', subject: { groupId: 'a'.repeat(24), authKind: 'apiKey' },
+    kind: kindOfStatus(status),
+    status,
+    errorCode,
+    method: 'GET',
+    path: '/api/atlas/v2/groups/fake',
+    subject: { groupId: 'a'.repeat(24), authKind: 'apiKey' },
   });
 }
 
@@ -96,8 +101,13 @@ export class FakeAtlas implements AtlasClient {
   async createDatabaseUser(user: NewDatabaseUser) {
     this.#call('createDatabaseUser', user);
     const created: DatabaseUser & { password?: string } = {
-      username: user.username, databaseName: 'admin', groupId: GROUP, roles: user.roles, scopes: user.scopes ?? [],
-      labels: user.labels ?? [], password: user.password,
+      username: user.username,
+      databaseName: 'admin',
+      groupId: GROUP,
+      roles: user.roles,
+      scopes: user.scopes ?? [],
+      labels: user.labels ?? [],
+      password: user.password,
       ...(user.description === undefined ? {} : { description: user.description }),
       ...(user.deleteAfterDate === undefined ? {} : { deleteAfterDate: user.deleteAfterDate }),
     };
@@ -139,7 +149,11 @@ export class FakeAtlas implements AtlasClient {
   /** A user as `lease` makes it, for leases made elsewhere. */
   addLease(record: Pick<LeaseRecord, 'leaseId' | 'config' | 'createdAt' | 'expiresAt' | 'maxExpiresAt'>): void {
     this.users.set(record.leaseId, {
-      username: record.leaseId, databaseName: 'admin', groupId: GROUP, roles: [{ roleName: 'read', databaseName: 'app' }], scopes: [],
+      username: record.leaseId,
+      databaseName: 'admin',
+      groupId: GROUP,
+      roles: [{ roleName: 'read', databaseName: 'app' }],
+      scopes: [],
       labels: [
         { key: 'dynsecret.config', value: record.config },
         { key: 'dynsecret.createdAt', value: record.createdAt },
@@ -191,24 +205,45 @@ export interface FakeOptions {
 
 export async function fakeContext(options: FakeOptions = {}): Promise<Fakes> {
   const store = new MemoryStore(options.configs ?? [config()]);
-  if (options.leases) await store.update((data) => { data.leases = [...options.leases!]; });
+  if (options.leases)
+    await store.update((data) => {
+      data.leases = [...options.leases!];
+    });
   const atlas = new FakeAtlas();
-  const clock = { now: new Date(START), advance: (ms: number) => { clock.now = new Date(clock.now.getTime() + ms); } };
+  const clock = {
+    now: new Date(START),
+    advance: (ms: number) => {
+      clock.now = new Date(clock.now.getTime() + ms);
+    },
+  };
   const stderr: string[] = [];
   const stdout: string[] = [];
   const audit: AuditNote[] = [];
   const prompts = { confirmed: false, asked: [] as string[] };
   const handlers = new Map<NodeJS.Signals, Set<(signal: NodeJS.Signals) => void>>();
   const signals: Signals = {
-    on: (signal, handler) => { handlers.set(signal, new Set([...(handlers.get(signal) ?? []), handler])); },
-    off: (signal, handler) => { handlers.get(signal)?.delete(handler); },
+    on: (signal, handler) => {
+      handlers.set(signal, new Set([...(handlers.get(signal) ?? []), handler]));
+    },
+    off: (signal, handler) => {
+      handlers.get(signal)?.delete(handler);
+    },
   };
   const children: FakeChild[] = [];
   const fakes: Fakes = {
     context: undefined as unknown as Context,
-    store, atlas, clock, stderr, stdout, audit, prompts, children,
+    store,
+    atlas,
+    clock,
+    stderr,
+    stdout,
+    audit,
+    prompts,
+    children,
     signals: {
-      emit: (signal) => { for (const handler of handlers.get(signal) ?? []) handler(signal); },
+      emit: (signal) => {
+        for (const handler of handlers.get(signal) ?? []) handler(signal);
+      },
       count: () => [...handlers.values()].reduce((n, set) => n + set.size, 0),
     },
     onSpawn: options.onSpawn ?? ((child) => setImmediate(() => child.options.onExit(0, null))),
@@ -218,7 +253,11 @@ export async function fakeContext(options: FakeOptions = {}): Promise<Fakes> {
     const child: FakeChild = { file, args, env: spawnOptions.env, killed: [], options: spawnOptions };
     children.push(child);
     fakes.onSpawn(child);
-    return { kill: (signal) => { child.killed.push(signal); } };
+    return {
+      kill: (signal) => {
+        child.killed.push(signal);
+      },
+    };
   };
   const io: Io = {
     stdoutIsTty: options.stdoutIsTty ?? false,
@@ -227,14 +266,22 @@ export async function fakeContext(options: FakeOptions = {}): Promise<Fakes> {
     interactive: options.interactive ?? false,
     color: false,
     painter: async () => undefined,
-    error: (line) => { stderr.push(line); },
-    output: (text) => { stdout.push(text); },
+    error: (line) => {
+      stderr.push(line);
+    },
+    output: (text) => {
+      stdout.push(text);
+    },
     progress: () => undefined,
     readStdin: async () => options.stdin ?? '',
   };
   const promptsImpl: Prompts = {
-    input: async () => { throw new Error('no input prompt expected'); },
-    password: async () => { throw new Error('no password prompt expected'); },
+    input: async () => {
+      throw new Error('no input prompt expected');
+    },
+    password: async () => {
+      throw new Error('no password prompt expected');
+    },
     confirm: async ({ message }) => {
       prompts.asked.push(message);
       return prompts.confirmed;
@@ -245,7 +292,13 @@ export async function fakeContext(options: FakeOptions = {}): Promise<Fakes> {
     io,
     prompts: promptsImpl,
     store,
-    audit: { path: '/fake/audit.log', note: (note) => { audit.push(note); }, flush: async () => undefined },
+    audit: {
+      path: '/fake/audit.log',
+      note: (note) => {
+        audit.push(note);
+      },
+      flush: async () => undefined,
+    },
     now: () => new Date(clock.now),
     // A sleep moves the clock: a command that waits 5 s sees 5 s pass, at once.
     sleep: async (ms, signal) => {

@@ -22,9 +22,22 @@ describe('lease (in-process, fake Atlas)', () => {
     expect(printed.username).toBe(printed.leaseId);
     expect(printed.connectionString).toContain('cluster0.abcde.mongodb.net');
     const user = fakes.atlas.users.get(printed.leaseId!)!;
-    expect(user).toMatchObject({ deleteAfterDate: iso(later(H)), password: printed.password, roles: [{ roleName: 'readWrite', databaseName: 'app' }] });
+    expect(user).toMatchObject({
+      deleteAfterDate: iso(later(H)),
+      password: printed.password,
+      roles: [{ roleName: 'readWrite', databaseName: 'app' }],
+    });
     expect(user.labels).toEqual(expect.arrayContaining([{ key: 'dynsecret.config', value: 'app-db' }]));
-    expect(await fakes.leases()).toEqual([{ leaseId: printed.leaseId, config: 'app-db', createdAt: iso(START), expiresAt: iso(later(H)), maxExpiresAt: iso(later(24 * H)), status: 'active' }]);
+    expect(await fakes.leases()).toEqual([
+      {
+        leaseId: printed.leaseId,
+        config: 'app-db',
+        createdAt: iso(START),
+        expiresAt: iso(later(H)),
+        maxExpiresAt: iso(later(24 * H)),
+        status: 'active',
+      },
+    ]);
     expect(fakes.audit).toEqual([{ config: 'app-db', leaseId: printed.leaseId, expiresAt: iso(later(H)) }]);
     expect(fakes.stderr).toEqual([`Leased ${printed.leaseId} from app-db; expires ${iso(later(H))} (in 1h).`]);
     expect(fakes.stderr.join('\n')).not.toContain(printed.password);
@@ -47,7 +60,7 @@ describe('lease (in-process, fake Atlas)', () => {
     ['an unknown config', { name: 'nope' }, {}, 5, /^No config named nope\.$/],
     ['a bare number as TTL', { ttl: '10' }, {}, 2, /--ttl/],
     ['a TTL above the max TTL', { ttl: '2d' }, {}, 2, /above the max TTL of this config/],
-    ['a TTL above Atlas\' 7 days', { ttl: '8d' }, { configs: [config({ maxTtlMs: 30 * 24 * H })] }, 2, /Atlas' limit of 7 days/],
+    ["a TTL above Atlas' 7 days", { ttl: '8d' }, { configs: [config({ maxTtlMs: 30 * 24 * H })] }, 2, /Atlas' limit of 7 days/],
     ['a prefix that makes bad names', { prefix: '1-' }, {}, 2, /^Invalid variable name "1-DB_USERNAME"/],
     ['an unknown format', { format: 'xml' }, {}, 2, /xml/],
     ['an unknown --cluster', { cluster: 'Nope' }, {}, 5, /CLUSTER_NOT_FOUND/],
@@ -65,7 +78,7 @@ describe('lease (in-process, fake Atlas)', () => {
     expect(fakes.audit).toEqual([]);
   });
 
-  it('forgets the intent when Atlas refuses the user (4xx: none can exist), and reports Atlas\' error', async () => {
+  it("forgets the intent when Atlas refuses the user (4xx: none can exist), and reports Atlas' error", async () => {
     const fakes = await fakeContext();
     fakes.atlas.fail('createDatabaseUser', atlasError(400, 'INVALID_ATTRIBUTE'));
     const error = await rejection(lease(fakes.context, { name: 'app-db', format: 'json' }, storeOnly));
@@ -84,13 +97,17 @@ describe('lease (in-process, fake Atlas)', () => {
 
   it('keeps the intent as `creating` (for revoke --expired) when that delete fails too, and says so', async () => {
     const fakes = await fakeContext();
-    fakes.atlas.fail('createDatabaseUser', atlasError(500, 'UNEXPECTED_ERROR')).fail('deleteDatabaseUser', atlasError(503, 'SERVICE_UNAVAILABLE'));
+    fakes.atlas
+      .fail('createDatabaseUser', atlasError(500, 'UNEXPECTED_ERROR'))
+      .fail('deleteDatabaseUser', atlasError(503, 'SERVICE_UNAVAILABLE'));
     await rejection(lease(fakes.context, { name: 'app-db', format: 'json' }, storeOnly));
     expect((await fakes.leases()).map((l) => l.status)).toEqual(['creating']);
-    expect(fakes.stderr.join('\n')).toMatch(/warning: could not check for ds-app-db-\S+ in Atlas .*run `dynsecret revoke --expired` later\./);
+    expect(fakes.stderr.join('\n')).toMatch(
+      /warning: could not check for ds-app-db-\S+ in Atlas .*run `dynsecret revoke --expired` later\./,
+    );
   });
 
-  it('--wait polls until every scoped cluster is applied, on the context\'s clock', async () => {
+  it("--wait polls until every scoped cluster is applied, on the context's clock", async () => {
     const fakes = await fakeContext();
     fakes.atlas.statuses = ['PENDING', 'PENDING', 'APPLIED'];
     await lease(fakes.context, { name: 'app-db', format: 'json', waitMs: 60_000 }, storeOnly, waitForApplied);
@@ -116,7 +133,9 @@ describe('lease (in-process, fake Atlas)', () => {
     const context = { ...fakes.context, sleep: async () => fakes.signals.emit('SIGINT') };
     const error = await rejection(lease(context, { name: 'app-db', format: 'json', waitMs: 60_000 }, storeOnly, waitForApplied));
     expect(error.exitCode).toBe(130);
-    expect(fakes.stderr.join('\n')).toMatch(/Interrupted while waiting for Atlas to apply (ds-app-db-\S+); the lease was kept\. Revoke it with: dynsecret revoke \1/);
+    expect(fakes.stderr.join('\n')).toMatch(
+      /Interrupted while waiting for Atlas to apply (ds-app-db-\S+); the lease was kept\. Revoke it with: dynsecret revoke \1/,
+    );
     expect(fakes.signals.count()).toBe(0);
   });
 
@@ -154,9 +173,13 @@ describe('lease (in-process, fake Atlas)', () => {
       const fakes = await fakeContext({ env: { GITHUB_ENV: path } });
       expect(await lease(fakes.context, { name: 'app-db', githubEnv: true }, storeOnly)).toBe('');
       const user = [...fakes.atlas.users.values()][0]!;
-      expect(fakes.stdout.join('')).toMatch(new RegExp(`^::add-mask::${user.password!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n::add-mask::mongodb\\+srv://`));
+      expect(fakes.stdout.join('')).toMatch(
+        new RegExp(`^::add-mask::${user.password!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n::add-mask::mongodb\\+srv://`),
+      );
       expect(await readFile(path, 'utf8')).toMatch(new RegExp(`^DYNSECRET_LEASE_ID<<(ghadelimiter_\\w+)\\n${user.username}\\n\\1$`, 'm'));
-      expect(fakes.stderr.at(-1)).toBe('Appended DB_USERNAME, DB_PASSWORD, MONGODB_URI, DYNSECRET_LEASE_ID, DYNSECRET_LEASE_EXPIRES_AT to $GITHUB_ENV for the next steps.');
+      expect(fakes.stderr.at(-1)).toBe(
+        'Appended DB_USERNAME, DB_PASSWORD, MONGODB_URI, DYNSECRET_LEASE_ID, DYNSECRET_LEASE_EXPIRES_AT to $GITHUB_ENV for the next steps.',
+      );
     });
 
     it('--github-env without GITHUB_ENV is a usage error before any user exists', async () => {

@@ -5,13 +5,21 @@ import type { LeaseRecord } from '../../../src/store/schema.js';
 import { fakeContext, H, iso, later, rejection, START } from './fake-context.js';
 
 function record(leaseId: string, overrides: Partial<LeaseRecord> = {}): LeaseRecord {
-  return { leaseId, config: 'app-db', createdAt: iso(START), expiresAt: iso(later(H)), maxExpiresAt: iso(later(24 * H)), status: 'active', ...overrides };
+  return {
+    leaseId,
+    config: 'app-db',
+    createdAt: iso(START),
+    expiresAt: iso(later(H)),
+    maxExpiresAt: iso(later(24 * H)),
+    status: 'active',
+    ...overrides,
+  };
 }
 
 const listed = (output: string) => JSON.parse(output) as { leaseId: string; status: string; source: string; expiresAt: string }[];
 
 describe('list NAME (in-process)', () => {
-  it('lists the config\'s leases from the store with their derived status, oldest first, never asking Atlas', async () => {
+  it("lists the config's leases from the store with their derived status, oldest first, never asking Atlas", async () => {
     const fakes = await fakeContext({
       leases: [
         record('ds-b', { createdAt: iso(later(1000)) }),
@@ -22,7 +30,9 @@ describe('list NAME (in-process)', () => {
     });
     const rows = listed(await listLeases(fakes.context, { name: 'app-db', json: true }));
     expect(rows.map((r) => [r.leaseId, r.status, r.source])).toEqual([
-      ['ds-a', 'expired', 'local'], ['ds-b', 'active', 'local'], ['ds-c', 'incomplete', 'local'],
+      ['ds-a', 'expired', 'local'],
+      ['ds-b', 'active', 'local'],
+      ['ds-c', 'incomplete', 'local'],
     ]);
     expect(fakes.atlas.calls).toEqual([]);
   });
@@ -32,7 +42,9 @@ describe('list NAME (in-process)', () => {
     const table = await listLeases(fakes.context, { name: 'app-db' });
     expect(table).toMatch(/^LEASE ID \(USERNAME\)\s+CREATED\s+EXPIRES\s+STATUS/);
     expect(table).toMatch(/ds-a\s+2026-11-29T12:00:00Z\s+2026-11-29T13:00:00Z\s+\(in 1h\)\s+active/);
-    expect(fakes.stderr).toEqual(['1 lease(s) were interrupted before Atlas answered; `dynsecret list app-db --remote` checks them, `dynsecret revoke --expired` cleans them up.']);
+    expect(fakes.stderr).toEqual([
+      '1 lease(s) were interrupted before Atlas answered; `dynsecret list app-db --remote` checks them, `dynsecret revoke --expired` cleans them up.',
+    ]);
   });
 
   it.each([
@@ -49,7 +61,7 @@ describe('list NAME (in-process)', () => {
     expect((await rejection(listLeases(fakes.context, { name: 'nope' }))).exitCode).toBe(5);
   });
 
-  it('--remote adds leases made elsewhere, takes Atlas\' expiry, and marks a lease Atlas no longer has as gone', async () => {
+  it("--remote adds leases made elsewhere, takes Atlas' expiry, and marks a lease Atlas no longer has as gone", async () => {
     const fakes = await fakeContext({ leases: [record('ds-mine'), record('ds-renewed'), record('ds-revoked-elsewhere')] });
     fakes.atlas.addLease(record('ds-mine'));
     fakes.atlas.addLease(record('ds-renewed', { expiresAt: iso(later(3 * H)) }));
@@ -62,7 +74,11 @@ describe('list NAME (in-process)', () => {
       ['ds-revoked-elsewhere', 'gone', 'local', iso(later(H))],
       ['ds-theirs', 'active', 'remote', iso(later(H))],
     ]);
-    expect((await fakes.leases()).map((l) => [l.leaseId, l.status])).toEqual([['ds-mine', 'active'], ['ds-renewed', 'active'], ['ds-revoked-elsewhere', 'gone']]);
+    expect((await fakes.leases()).map((l) => [l.leaseId, l.status])).toEqual([
+      ['ds-mine', 'active'],
+      ['ds-renewed', 'active'],
+      ['ds-revoked-elsewhere', 'gone'],
+    ]);
   });
 
   // The same rule as revoke --expired: a `creating` record may belong to a lease still being made until then.
@@ -80,6 +96,8 @@ describe('list NAME (in-process)', () => {
     const fakes = await fakeContext({ leases: [record('ds-c', { status: 'creating' })] });
     fakes.atlas.addLease(record('ds-c'));
     fakes.clock.advance(ABANDONED_AFTER_MS * 2);
-    expect(listed(await listLeases(fakes.context, { name: 'app-db', remote: true, json: true })).map((r) => r.status)).toEqual(['incomplete']);
+    expect(listed(await listLeases(fakes.context, { name: 'app-db', remote: true, json: true })).map((r) => r.status)).toEqual([
+      'incomplete',
+    ]);
   });
 });

@@ -11,7 +11,15 @@ import { atlasError, config, fakeContext, H, iso, later, rejection, START, type 
 const M = 60_000;
 
 function record(leaseId: string, overrides: Partial<LeaseRecord> = {}): LeaseRecord {
-  return { leaseId, config: 'app-db', createdAt: iso(START), expiresAt: iso(later(H)), maxExpiresAt: iso(later(24 * H)), status: 'active', ...overrides };
+  return {
+    leaseId,
+    config: 'app-db',
+    createdAt: iso(START),
+    expiresAt: iso(later(H)),
+    maxExpiresAt: iso(later(24 * H)),
+    status: 'active',
+    ...overrides,
+  };
 }
 
 /** A context whose leases also exist in Atlas. */
@@ -69,14 +77,44 @@ describe('revoke (in-process, fake Atlas)', () => {
 
   it.each<[string, Partial<RevokeOptions>, FakeOptions, number, string]>([
     ['nothing named', {}, {}, 2, 'Name the leases to revoke: LEASE_ID…, or --config NAME --all, or --expired.'],
-    ['ids and --all at once', { leaseIds: ['ds-a'], all: true, config: 'app-db' }, {}, 2, 'Name the leases to revoke: LEASE_ID…, or --config NAME --all, or --expired.'],
-    ['--all and --expired at once', { all: true, expired: true, config: 'app-db' }, {}, 2, 'Name the leases to revoke: LEASE_ID…, or --config NAME --all, or --expired.'],
+    [
+      'ids and --all at once',
+      { leaseIds: ['ds-a'], all: true, config: 'app-db' },
+      {},
+      2,
+      'Name the leases to revoke: LEASE_ID…, or --config NAME --all, or --expired.',
+    ],
+    [
+      '--all and --expired at once',
+      { all: true, expired: true, config: 'app-db' },
+      {},
+      2,
+      'Name the leases to revoke: LEASE_ID…, or --config NAME --all, or --expired.',
+    ],
     ['--all without --config', { all: true }, {}, 2, '--all needs --config NAME.'],
     ['--all of an unknown config', { all: true, config: 'nope' }, {}, 5, 'No config named nope.'],
-    ['--all without --yes and without a terminal', { all: true, config: 'app-db' }, {}, 2, 'Revoking every lease of app-db needs confirmation: pass --yes.'],
-    ['an id of another config', { leaseIds: ['ds-a'], config: 'other' }, {}, 5, 'Lease ds-a belongs to config app-db, not other; nothing was revoked.'],
+    [
+      '--all without --yes and without a terminal',
+      { all: true, config: 'app-db' },
+      {},
+      2,
+      'Revoking every lease of app-db needs confirmation: pass --yes.',
+    ],
+    [
+      'an id of another config',
+      { leaseIds: ['ds-a'], config: 'other' },
+      {},
+      5,
+      'Lease ds-a belongs to config app-db, not other; nothing was revoked.',
+    ],
     ['an id this machine does not know', { leaseIds: ['ds-a', 'ds-zz'] }, {}, 5, 'No lease ds-zz on this machine.'],
-    ['a prefix that makes bad names', { leaseIds: ['ds-a'], prefix: '1-' }, {}, 2, 'Invalid variable name "1-DB_USERNAME": it must match ^[A-Za-z_][A-Za-z0-9_]*$'],
+    [
+      'a prefix that makes bad names',
+      { leaseIds: ['ds-a'], prefix: '1-' },
+      {},
+      2,
+      'Invalid variable name "1-DB_USERNAME": it must match ^[A-Za-z_][A-Za-z0-9_]*$',
+    ],
   ])('refuses %s, revoking nothing', async (_case, options, fake, exitCode, message) => {
     const fakes = await withLeases([record('ds-a')], fake);
     const error = await rejection(revoke(fakes.context, { leaseIds: [], ...options }));
@@ -85,13 +123,15 @@ describe('revoke (in-process, fake Atlas)', () => {
     expect((await fakes.leases()).map((l) => l.leaseId)).toEqual(['ds-a']);
   });
 
-  it('revokes a lease made elsewhere only when its Atlas user carries the config\'s label', async () => {
+  it("revokes a lease made elsewhere only when its Atlas user carries the config's label", async () => {
     const fakes = await withLeases([]);
     fakes.atlas.addLease(record('ds-theirs'));
     fakes.atlas.addLease(record('ds-not-ours', { config: 'other' }));
     const error = await rejection(revoke(fakes.context, { leaseIds: ['ds-theirs', 'ds-not-ours'], config: 'app-db' }));
     expect(error.exitCode).toBe(5);
-    expect(error.message).toBe('Atlas user ds-not-ours is not a lease of config app-db (it has no dynsecret.config=app-db label), so it was not deleted; nothing was revoked.');
+    expect(error.message).toBe(
+      'Atlas user ds-not-ours is not a lease of config app-db (it has no dynsecret.config=app-db label), so it was not deleted; nothing was revoked.',
+    );
     expect(fakes.atlas.users.size).toBe(2);
     await revoke(fakes.context, { leaseIds: ['ds-theirs', 'ds-gone'], config: 'app-db' });
     expect([...fakes.atlas.users.keys()]).toEqual(['ds-not-ours']);
@@ -99,7 +139,9 @@ describe('revoke (in-process, fake Atlas)', () => {
   });
 
   it('--all asks on a terminal, and a "no" revokes nothing', async () => {
-    const fakes = await withLeases([record('ds-a'), record('ds-b', { status: 'gone' }), record('ds-c', { config: 'other' })], { interactive: true });
+    const fakes = await withLeases([record('ds-a'), record('ds-b', { status: 'gone' }), record('ds-c', { config: 'other' })], {
+      interactive: true,
+    });
     expect(await revoke(fakes.context, { leaseIds: [], all: true, config: 'app-db' })).toBe('');
     expect(fakes.prompts.asked).toEqual(['Revoke 1 lease(s) of app-db?']);
     expect(fakes.atlas.users.size).toBe(3);
@@ -135,7 +177,7 @@ describe('revoke (in-process, fake Atlas)', () => {
     });
 
     it.each([
-      ['the revoked lease', 'ds-a', true, 'Removed the lease\'s variables from FILE.'],
+      ['the revoked lease', 'ds-a', true, "Removed the lease's variables from FILE."],
       ['another lease', 'ds-other', false, 'FILE holds another lease (ds-other); left unchanged.'],
     ])('removes the variables only while the file holds %s', async (_case, holder, removed, line) => {
       folder = await mkdtemp(join(tmpdir(), 'dynsecret-revoke-'));

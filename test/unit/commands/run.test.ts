@@ -2,20 +2,33 @@ import { describe, expect, it } from 'vitest';
 import { run, type RunOptions } from '../../../src/commands/run.js';
 import { atlasError, fakeContext, H, iso, later, rejection, type FakeChild, type FakeOptions } from './fake-context.js';
 
-const ENV = { PATH: '/usr/bin', DYNSECRET_PASSPHRASE: 'pass phrase', DYNSECRET_SESSION: 'sess', MONGODB_ATLAS_PRIVATE_API_KEY: 'priv', MONGODB_ATLAS_CLIENT_SECRET: 'secret' };
+const ENV = {
+  PATH: '/usr/bin',
+  DYNSECRET_PASSPHRASE: 'pass phrase',
+  DYNSECRET_SESSION: 'sess',
+  MONGODB_ATLAS_PRIVATE_API_KEY: 'priv',
+  MONGODB_ATLAS_CLIENT_SECRET: 'secret',
+};
 
 /** Runs `sh -c true` with a child that `behave` ends; no renewals unless asked. */
-async function runWith(behave: (child: FakeChild, emit: (signal: NodeJS.Signals) => void) => void, options: Partial<RunOptions> = {}, fake: FakeOptions = {}) {
+async function runWith(
+  behave: (child: FakeChild, emit: (signal: NodeJS.Signals) => void) => void,
+  options: Partial<RunOptions> = {},
+  fake: FakeOptions = {},
+) {
   const fakes = await fakeContext({ env: ENV, ...fake });
   fakes.onSpawn = (child) => setImmediate(() => behave(child, fakes.signals.emit));
   const result = await run(fakes.context, { name: 'app-db', command: ['sh', '-c', 'true'], renew: false, ...options });
   return { fakes, result };
 }
 
-const exitWith = (code: number | null, signal: NodeJS.Signals | null = null) => (child: FakeChild) => child.options.onExit(code, signal);
+const exitWith =
+  (code: number | null, signal: NodeJS.Signals | null = null) =>
+  (child: FakeChild) =>
+    child.options.onExit(code, signal);
 
 describe('run (in-process, fake Atlas, fake spawn)', () => {
-  it('runs the command with the lease in its environment (never dynsecret\'s own secrets), then revokes it and hands back its status', async () => {
+  it("runs the command with the lease in its environment (never dynsecret's own secrets), then revokes it and hands back its status", async () => {
     const { fakes, result } = await runWith(exitWith(3));
     expect(result).toEqual({ exitCode: 3 });
     const [child] = fakes.children;
@@ -30,7 +43,11 @@ describe('run (in-process, fake Atlas, fake spawn)', () => {
     }
     expect(fakes.atlas.users.size).toBe(0);
     expect(await fakes.leases()).toEqual([]);
-    expect(fakes.stderr).toEqual(['Applied to Cluster0 after 0s.', `Leased ${leaseId} from app-db; expires ${iso(later(H))} (in 1h).`, `Revoked ${leaseId}.`]);
+    expect(fakes.stderr).toEqual([
+      'Applied to Cluster0 after 0s.',
+      `Leased ${leaseId} from app-db; expires ${iso(later(H))} (in 1h).`,
+      `Revoked ${leaseId}.`,
+    ]);
     expect(fakes.signals.count()).toBe(0);
   });
 
@@ -48,10 +65,14 @@ describe('run (in-process, fake Atlas, fake spawn)', () => {
     ['SIGINT is relayed when stdin is not a terminal', 'SIGINT', false, ['SIGINT']],
     ['SIGINT is not relayed from a terminal (the child has it already)', 'SIGINT', true, []],
   ])('%s', async (_case, signal, stdinIsTty, relayed) => {
-    const { fakes, result } = await runWith((child, emit) => {
-      emit(signal);
-      child.options.onExit(null, signal);
-    }, {}, { stdinIsTty });
+    const { fakes, result } = await runWith(
+      (child, emit) => {
+        emit(signal);
+        child.options.onExit(null, signal);
+      },
+      {},
+      { stdinIsTty },
+    );
     expect(fakes.children[0]!.killed).toEqual(relayed);
     expect(result.exitCode).toBe({ SIGTERM: 143, SIGHUP: 129, SIGINT: 130 }[signal as string]);
     expect(fakes.signals.count()).toBe(0);
@@ -88,18 +109,24 @@ describe('run (in-process, fake Atlas, fake spawn)', () => {
   it('on GitHub Actions, masks the password and the URI before the lease is named', async () => {
     const { fakes } = await runWith(exitWith(0), {}, { env: { ...ENV, GITHUB_ACTIONS: 'true' } });
     const { env } = fakes.children[0]!;
-    expect(fakes.stderr.slice(1, 4)).toEqual([`::add-mask::${env.DB_PASSWORD}`, `::add-mask::${env.MONGODB_URI}`, expect.stringMatching(/^Leased /)]);
+    expect(fakes.stderr.slice(1, 4)).toEqual([
+      `::add-mask::${env.DB_PASSWORD}`,
+      `::add-mask::${env.MONGODB_URI}`,
+      expect.stringMatching(/^Leased /),
+    ]);
   });
 
-  it('a warning, not a failure, when the final revoke fails: the command\'s status stands', async () => {
+  it("a warning, not a failure, when the final revoke fails: the command's status stands", async () => {
     const fakes = await fakeContext({ env: ENV });
     fakes.onSpawn = (child) => setImmediate(() => child.options.onExit(0, null));
     fakes.atlas.fail('deleteDatabaseUser', atlasError(500, 'UNEXPECTED_ERROR'));
     expect(await run(fakes.context, { name: 'app-db', command: ['true'], renew: false })).toEqual({ exitCode: 0 });
-    expect(fakes.stderr.at(-1)).toBe(`warning: 1 of 1 revoke(s) failed; they stay listed as "revoke failed". Atlas deletes it by itself at ${iso(later(H))} (in 1h).`);
+    expect(fakes.stderr.at(-1)).toBe(
+      `warning: 1 of 1 revoke(s) failed; they stay listed as "revoke failed". Atlas deletes it by itself at ${iso(later(H))} (in 1h).`,
+    );
   });
 
-  it('keeps the lease alive while the command runs (on the context\'s clock), up to its max TTL', async () => {
+  it("keeps the lease alive while the command runs (on the context's clock), up to its max TTL", async () => {
     const fakes = await fakeContext({ env: ENV });
     // The keep-alive's sleeps move the fake clock at once: the child ends after the lease reached its max TTL.
     fakes.onSpawn = (child) => setTimeout(() => child.options.onExit(0, null), 20);

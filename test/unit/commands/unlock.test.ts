@@ -6,9 +6,15 @@ import { fakeContext, rejection } from './fake-context.js';
 describe('unlock (in-process)', () => {
   it('prints the session key as a shell export, and how to use it on stderr', async () => {
     const fakes = await fakeContext();
-    const store: Store = { read: fakes.store.read.bind(fakes.store), update: fakes.store.update.bind(fakes.store), sessionKey: async () => 'c2Vzc2lvbi1rZXk' };
+    const store: Store = {
+      read: fakes.store.read.bind(fakes.store),
+      update: fakes.store.update.bind(fakes.store),
+      sessionKey: async () => 'c2Vzc2lvbi1rZXk',
+    };
     expect(await unlock({ ...fakes.context, store })).toBe("export DYNSECRET_SESSION='c2Vzc2lvbi1rZXk'\n");
-    expect(fakes.stderr).toEqual(['Store unlocked for this shell. Use: eval "$(dynsecret unlock)"; unset DYNSECRET_SESSION to lock it again.']);
+    expect(fakes.stderr).toEqual([
+      'Store unlocked for this shell. Use: eval "$(dynsecret unlock)"; unset DYNSECRET_SESSION to lock it again.',
+    ]);
   });
 
   it('refuses with exit 3 where there is no store to unlock (a --from-file config)', async () => {

@@ -6,7 +6,16 @@ import { config, fakeContext, H, iso, later, rejection, START } from './fake-con
 describe('update (in-process)', () => {
   it('changes what is given, keeps the rest, and tells live leases how renewals are capped', async () => {
     const fakes = await fakeContext({
-      leases: [{ leaseId: 'ds-a', config: 'app-db', createdAt: iso(START), expiresAt: iso(later(H)), maxExpiresAt: iso(later(24 * H)), status: 'active' }],
+      leases: [
+        {
+          leaseId: 'ds-a',
+          config: 'app-db',
+          createdAt: iso(START),
+          expiresAt: iso(later(H)),
+          maxExpiresAt: iso(later(24 * H)),
+          status: 'active',
+        },
+      ],
     });
     await update(fakes.context, { name: 'app-db', maxTtl: '8h' }, verifyConfig);
     expect((await fakes.store.read()).configs).toEqual([config({ maxTtlMs: 8 * H })]);

@@ -4,7 +4,11 @@ import { atlasError, config, fakeContext, GROUP, rejection } from './fake-contex
 
 describe('verifyConfig (in-process, fake Atlas)', () => {
   it.each([
-    ['one CLUSTER scope records its connection string', [{ name: 'Cluster0', type: 'CLUSTER' as const }], 'mongodb+srv://cluster0.abcde.mongodb.net'],
+    [
+      'one CLUSTER scope records its connection string',
+      [{ name: 'Cluster0', type: 'CLUSTER' as const }],
+      'mongodb+srv://cluster0.abcde.mongodb.net',
+    ],
     ['no scope records none (and drops a stale one)', [], undefined],
   ])('%s', async (_case, scopes, connectionString) => {
     const fakes = await fakeContext();
@@ -15,7 +19,10 @@ describe('verifyConfig (in-process, fake Atlas)', () => {
   it('refuses a scope the project does not have, with exit 5', async () => {
     const fakes = await fakeContext();
     const error = await rejection(verifyConfig(fakes.context, config({ scopes: [{ name: 'Nope', type: 'CLUSTER' }] })));
-    expect({ exitCode: error.exitCode, message: error.message }).toEqual({ exitCode: 5, message: `Project ${GROUP} has no cluster named Nope: check --scope.` });
+    expect({ exitCode: error.exitCode, message: error.message }).toEqual({
+      exitCode: 5,
+      message: `Project ${GROUP} has no cluster named Nope: check --scope.`,
+    });
   });
 
   it('passes on Atlas rejecting the credentials', async () => {

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, UsageError } from '../../../src/errors.js';
 import {
-  parseRole, parseScope, validateBaseUrl, validateConfigName, validateGroupId, validateRoles, validateScopes,
-  validateIdentifier, validateSecret,
+  parseRole,
+  parseScope,
+  validateBaseUrl,
+  validateConfigName,
+  validateGroupId,
+  validateRoles,
+  validateScopes,
+  validateIdentifier,
+  validateSecret,
 } from '../../../src/config/rules.js';
 
 function usageMessage(fn: () => unknown): string {
@@ -30,9 +37,11 @@ describe('group IDs', () => {
     expect(validateGroupId('5f1d2c3b4a5968778695a4b3')).toBe('5f1d2c3b4a5968778695a4b3');
   });
   it.each(['', '5F1D2C3B4A5968778695A4B3', '5f1d2c3b4a5968778695a4b', '5f1d2c3b4a5968778695a4b3a', 'zzzzzzzzzzzzzzzzzzzzzzzz'])(
-    'rejects %j', (id) => {
+    'rejects %j',
+    (id) => {
       expect(usageMessage(() => validateGroupId(id))).toMatch(/24 lowercase hex/);
-    });
+    },
+  );
 });
 
 describe('base URLs', () => {
@@ -149,9 +158,7 @@ describe('secrets', () => {
 
 describe('config names and group IDs: boundaries and messages', () => {
   it('names the rule and gives an example', () => {
-    expect(usageMessage(() => validateConfigName('a b'))).toBe(
-      'Invalid config name "a b": use 1 to 64 letters, digits, ".", "_" or "-".',
-    );
+    expect(usageMessage(() => validateConfigName('a b'))).toBe('Invalid config name "a b": use 1 to 64 letters, digits, ".", "_" or "-".');
     expect(usageMessage(() => validateGroupId('abc'))).toBe(
       'Invalid --group-id "abc": an Atlas project ID is 24 lowercase hex characters.',
     );
@@ -162,9 +169,11 @@ describe('config names and group IDs: boundaries and messages', () => {
   });
 
   it.each([' 5f1d2c3b4a5968778695a4b3', '5f1d2c3b4a5968778695a4b3 ', 'g5f1d2c3b4a5968778695a4b3'.slice(0, 24)])(
-    'rejects group ID %j', (id) => {
+    'rejects group ID %j',
+    (id) => {
       expect(usageMessage(() => validateGroupId(id))).toMatch(/24 lowercase hex/);
-    });
+    },
+  );
 });
 
 describe('base URLs: loopback, credentials and parts', () => {
@@ -179,25 +188,42 @@ describe('base URLs: loopback, credentials and parts', () => {
   });
 
   it.each([
-    ['http://128.0.0.1', 'Invalid --base-url "http://128.0.0.1": use https (plain http is accepted only on 127.0.0.0/8, [::1] or localhost).'],
-    ['http://localhost.example.com', 'Invalid --base-url "http://localhost.example.com": use https (plain http is accepted only on 127.0.0.0/8, [::1] or localhost).'],
-    ['http://10.127.0.1', 'Invalid --base-url "http://10.127.0.1": use https (plain http is accepted only on 127.0.0.0/8, [::1] or localhost).'],
-    ['file:///etc/passwd', 'Invalid --base-url "file:///etc/passwd": use https (plain http is accepted only on 127.0.0.0/8, [::1] or localhost).'],
+    [
+      'http://128.0.0.1',
+      'Invalid --base-url "http://128.0.0.1": use https (plain http is accepted only on 127.0.0.0/8, [::1] or localhost).',
+    ],
+    [
+      'http://localhost.example.com',
+      'Invalid --base-url "http://localhost.example.com": use https (plain http is accepted only on 127.0.0.0/8, [::1] or localhost).',
+    ],
+    [
+      'http://10.127.0.1',
+      'Invalid --base-url "http://10.127.0.1": use https (plain http is accepted only on 127.0.0.0/8, [::1] or localhost).',
+    ],
+    [
+      'file:///etc/passwd',
+      'Invalid --base-url "file:///etc/passwd": use https (plain http is accepted only on 127.0.0.0/8, [::1] or localhost).',
+    ],
     ['not a url', 'Invalid --base-url "not a url": not a URL.'],
     ['https://user@cloud.mongodb.com', 'Invalid --base-url "https://***@cloud.mongodb.com": give only the scheme, host and port.'],
     ['https://user:s3cret@cloud.mongodb.com/', 'Invalid --base-url "https://***@cloud.mongodb.com/": give only the scheme, host and port.'],
     ['https://:s3cret@cloud.mongodb.com', 'Invalid --base-url "https://***@cloud.mongodb.com": give only the scheme, host and port.'],
     ['https://cloud.mongodb.com/#top', 'Invalid --base-url "https://cloud.mongodb.com/#top": give only the scheme, host and port.'],
-    ['https://cloud.mongodb.com/api/atlas/v2', 'Invalid --base-url "https://cloud.mongodb.com/api/atlas/v2": give only the scheme, host and port.'],
+    [
+      'https://cloud.mongodb.com/api/atlas/v2',
+      'Invalid --base-url "https://cloud.mongodb.com/api/atlas/v2": give only the scheme, host and port.',
+    ],
     ['http://127.0.0.1:8080/v2', 'Invalid --base-url "http://127.0.0.1:8080/v2": give only the scheme, host and port.'],
   ])('rejects %s', (raw, message) => {
     expect(usageMessage(() => validateBaseUrl(raw))).toBe(message);
   });
 
   it.each(['https://user:s3cret@cloud.mongodb.com', 'http://user:s3cret@cloud.mongodb.com', 'ftp://u:s3cret@host'])(
-    'never repeats the password of %s', (raw) => {
+    'never repeats the password of %s',
+    (raw) => {
       expect(usageMessage(() => validateBaseUrl(raw))).not.toContain('s3cret');
-    });
+    },
+  );
 
   it('gives an example URL', () => {
     for (const raw of ['nope', 'https://cloud.mongodb.com/api']) {
@@ -214,24 +240,43 @@ describe('base URLs: loopback, credentials and parts', () => {
 describe('roles: accepted combinations', () => {
   it.each([
     [['readWrite@db.coll'], [{ roleName: 'readWrite', databaseName: 'db', collectionName: 'coll' }]],
-    [['readWrite@app', 'read@reports'], [
-      { roleName: 'readWrite', databaseName: 'app' }, { roleName: 'read', databaseName: 'reports' },
-    ]],
-    [['read@app.orders', 'read@app.invoices'], [
-      { roleName: 'read', databaseName: 'app', collectionName: 'orders' },
-      { roleName: 'read', databaseName: 'app', collectionName: 'invoices' },
-    ]],
-    [['read@app', 'read@app.orders', 'readWrite@app.orders'], [
-      { roleName: 'read', databaseName: 'app' },
-      { roleName: 'read', databaseName: 'app', collectionName: 'orders' },
-      { roleName: 'readWrite', databaseName: 'app', collectionName: 'orders' },
-    ]],
-    [['readAnyDatabase@admin', 'dbAdmin@app', 'clusterMonitor@admin'], [
-      { roleName: 'readAnyDatabase', databaseName: 'admin' },
-      { roleName: 'dbAdmin', databaseName: 'app' },
-      { roleName: 'clusterMonitor', databaseName: 'admin' },
-    ]],
-    [['read@admin', 'readWrite@admin'], [{ roleName: 'read', databaseName: 'admin' }, { roleName: 'readWrite', databaseName: 'admin' }]],
+    [
+      ['readWrite@app', 'read@reports'],
+      [
+        { roleName: 'readWrite', databaseName: 'app' },
+        { roleName: 'read', databaseName: 'reports' },
+      ],
+    ],
+    [
+      ['read@app.orders', 'read@app.invoices'],
+      [
+        { roleName: 'read', databaseName: 'app', collectionName: 'orders' },
+        { roleName: 'read', databaseName: 'app', collectionName: 'invoices' },
+      ],
+    ],
+    [
+      ['read@app', 'read@app.orders', 'readWrite@app.orders'],
+      [
+        { roleName: 'read', databaseName: 'app' },
+        { roleName: 'read', databaseName: 'app', collectionName: 'orders' },
+        { roleName: 'readWrite', databaseName: 'app', collectionName: 'orders' },
+      ],
+    ],
+    [
+      ['readAnyDatabase@admin', 'dbAdmin@app', 'clusterMonitor@admin'],
+      [
+        { roleName: 'readAnyDatabase', databaseName: 'admin' },
+        { roleName: 'dbAdmin', databaseName: 'app' },
+        { roleName: 'clusterMonitor', databaseName: 'admin' },
+      ],
+    ],
+    [
+      ['read@admin', 'readWrite@admin'],
+      [
+        { roleName: 'read', databaseName: 'admin' },
+        { roleName: 'readWrite', databaseName: 'admin' },
+      ],
+    ],
     [['read@app.mysystem.users'], [{ roleName: 'read', databaseName: 'app', collectionName: 'mysystem.users' }]],
     [['read@app.' + 'c'.repeat(255)], [{ roleName: 'read', databaseName: 'app', collectionName: 'c'.repeat(255) }]],
     [['read@' + 'd'.repeat(64)], [{ roleName: 'read', databaseName: 'd'.repeat(64) }]],
@@ -246,8 +291,16 @@ describe('roles: accepted combinations', () => {
   });
 
   it.each([
-    ['atlasAdmin', true], ['backup', true], ['clusterMonitor', true], ['dbAdmin', false], ['dbAdminAnyDatabase', true],
-    ['enableSharding', true], ['read', false], ['readAnyDatabase', true], ['readWrite', false], ['readWriteAnyDatabase', true],
+    ['atlasAdmin', true],
+    ['backup', true],
+    ['clusterMonitor', true],
+    ['dbAdmin', false],
+    ['dbAdminAnyDatabase', true],
+    ['enableSharding', true],
+    ['read', false],
+    ['readAnyDatabase', true],
+    ['readWrite', false],
+    ['readWriteAnyDatabase', true],
   ])('built-in role %s on a database other than admin: refused = %s', (roleName, adminOnly) => {
     const role = { roleName, databaseName: 'app' };
     if (adminOnly) {
@@ -294,8 +347,14 @@ describe('roles: messages', () => {
     [['read@app.' + 'c'.repeat(256)], `Invalid role "read@app.${'c'.repeat(256)}": "${'c'.repeat(256)}" is not a valid collection name.`],
     [['read@.orders'], 'Invalid role "read@.orders": "" is not a valid database name.'],
     [['read@' + 'd'.repeat(65)], `Invalid role "read@${'d'.repeat(65)}": "${'d'.repeat(65)}" is not a valid database name.`],
-    [['my role@admin'], 'Invalid role "my role@admin": "my role" is neither a built-in role (atlasAdmin, backup, clusterMonitor, dbAdmin, dbAdminAnyDatabase, enableSharding, read, readAnyDatabase, readWrite, readWriteAnyDatabase) nor a valid custom role name.'],
-    [['r'.repeat(65) + '@admin'], `Invalid role "${'r'.repeat(65)}@admin": "${'r'.repeat(65)}" is neither a built-in role (atlasAdmin, backup, clusterMonitor, dbAdmin, dbAdminAnyDatabase, enableSharding, read, readAnyDatabase, readWrite, readWriteAnyDatabase) nor a valid custom role name.`],
+    [
+      ['my role@admin'],
+      'Invalid role "my role@admin": "my role" is neither a built-in role (atlasAdmin, backup, clusterMonitor, dbAdmin, dbAdminAnyDatabase, enableSharding, read, readAnyDatabase, readWrite, readWriteAnyDatabase) nor a valid custom role name.',
+    ],
+    [
+      ['r'.repeat(65) + '@admin'],
+      `Invalid role "${'r'.repeat(65)}@admin": "${'r'.repeat(65)}" is neither a built-in role (atlasAdmin, backup, clusterMonitor, dbAdmin, dbAdminAnyDatabase, enableSharding, read, readAnyDatabase, readWrite, readWriteAnyDatabase) nor a valid custom role name.`,
+    ],
     [['myRole@app'], 'Invalid role "myRole@app": custom roles can only be granted on the admin database (use myRole@admin).'],
     [['read@app.orders', 'read@app.orders'], 'Duplicate role "read@app.orders": give each role once.'],
     [['read@app', 'readWrite@app', 'read@app'], 'Duplicate role "read@app": give each role once.'],
@@ -336,7 +395,10 @@ describe('scopes: boundaries and messages', () => {
   });
 
   it.each([
-    ['c'.repeat(65), `Invalid --scope "${'c'.repeat(65)}": the name must start with a letter or digit and contain only letters, digits and "-".`],
+    [
+      'c'.repeat(65),
+      `Invalid --scope "${'c'.repeat(65)}": the name must start with a letter or digit and contain only letters, digits and "-".`,
+    ],
     ['a:b:CLUSTER', 'Invalid --scope "a:b:CLUSTER": the name must start with a letter or digit and contain only letters, digits and "-".'],
     ['Cluster0 ', 'Invalid --scope "Cluster0 ": the name must start with a letter or digit and contain only letters, digits and "-".'],
     ['Cluster0:LAKE', 'Invalid --scope "Cluster0:LAKE": the type must be one of CLUSTER, DATA_LAKE, STREAM.'],
@@ -358,7 +420,9 @@ describe('scopes: boundaries and messages', () => {
     const scopes = [parseScope('x'), parseScope('x:DATA_LAKE'), parseScope('y:STREAM')];
     const result = validateScopes(scopes);
     expect(result).toEqual([
-      { name: 'x', type: 'CLUSTER' }, { name: 'x', type: 'DATA_LAKE' }, { name: 'y', type: 'STREAM' },
+      { name: 'x', type: 'CLUSTER' },
+      { name: 'x', type: 'DATA_LAKE' },
+      { name: 'y', type: 'STREAM' },
     ]);
     expect(result).not.toBe(scopes);
     expect(validateScopes([])).toEqual([]);

@@ -8,8 +8,14 @@ const NOW = new Date('2026-11-30T00:00:00Z');
 const saved: DynamicSecretConfig = sampleConfig('app-db', {
   defaultTtlMs: (1 * 86_400 + 2 * 3600 + 3 * 60 + 4) * 1000,
   maxTtlMs: 3 * 86_400_000,
-  roles: [{ roleName: 'read', databaseName: 'app', collectionName: 'orders' }, { roleName: 'readWrite', databaseName: 'logs' }],
-  scopes: [{ name: 'Cluster0', type: 'CLUSTER' }, { name: 'lake1', type: 'DATA_LAKE' }],
+  roles: [
+    { roleName: 'read', databaseName: 'app', collectionName: 'orders' },
+    { roleName: 'readWrite', databaseName: 'logs' },
+  ],
+  scopes: [
+    { name: 'Cluster0', type: 'CLUSTER' },
+    { name: 'lake1', type: 'DATA_LAKE' },
+  ],
   usernameTemplate: 'ds-{config}-{random}',
   connectionString: 'mongodb+srv://cluster0.example.mongodb.net',
 });

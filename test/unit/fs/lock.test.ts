@@ -28,7 +28,7 @@ describe('withLock', () => {
 });
 
 describe('withLock when the lock is taken over', () => {
-  it('reports the lock as no longer held, and leaves the new holder\'s lock folder in place', async () => {
+  it("reports the lock as no longer held, and leaves the new holder's lock folder in place", async () => {
     const target = join(mkdtempSync(join(tmpdir(), 'dynsecret-lock-')), 'store.json');
     const folder = `${target}.lock`;
     let identity = '';
@@ -56,7 +56,7 @@ describe('withLock when the lock is taken over', () => {
 });
 
 describe('withLock when the lock cannot be had', () => {
-  it('gives up after the timeout with the caller\'s error, and leaves the holder\'s lock alone', async () => {
+  it("gives up after the timeout with the caller's error, and leaves the holder's lock alone", async () => {
     const target = newTarget();
     await withLock(target, OPTIONS, ERRORS, async () => {
       const started = Date.now();
@@ -68,7 +68,7 @@ describe('withLock when the lock cannot be had', () => {
     });
   });
 
-  it('reports any other failure with the caller\'s error', async () => {
+  it("reports any other failure with the caller's error", async () => {
     const target = join(newTarget(), 'missing-folder', 'store.json');
     await expect(withLock(target, OPTIONS, ERRORS, async () => 'ran')).rejects.toBeInstanceOf(Failed);
   });

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import {
-  PASSWORD_ALPHABET,
-  generatePassword,
-  generateUsername,
-  validateUsernameTemplate,
-} from '../../../src/lease/credentials.js';
+import { PASSWORD_ALPHABET, generatePassword, generateUsername, validateUsernameTemplate } from '../../../src/lease/credentials.js';
 
 const NOW = new Date('2026-11-29T14:33:35.250Z');
 const NOW_SECONDS = '1795962815';
@@ -157,9 +152,7 @@ describe('generateUsername', () => {
     ['a username of exactly 100 characters', 'x'.repeat(84), undefined, `ds-${'x'.repeat(84)}-abc9a9abc9a9`],
     ['a template giving exactly 100 characters', 'app', `${'t'.repeat(88)}{random}`, `${'t'.repeat(88)}abc9a9abc9a9`],
   ])('%s', (_name, configName, template, expected) => {
-    expect(generateUsername({ configName, template, random: cycling([0, 1, 2, 35, 36, 251, 252, 255]), now: NOW })).toBe(
-      expected,
-    );
+    expect(generateUsername({ configName, template, random: cycling([0, 1, 2, 35, 36, 251, 252, 255]), now: NOW })).toBe(expected);
   });
 
   it('draws fresh random characters every time', () => {
@@ -171,12 +164,7 @@ describe('generateUsername', () => {
 
   it.each([
     ['a name beyond 100 characters', 'x'.repeat(90), undefined, /longer than 100/],
-    [
-      'a name of 101 characters',
-      'x'.repeat(85),
-      undefined,
-      `Username "ds-${'x'.repeat(57)}…" is longer than 100 characters`,
-    ],
+    ['a name of 101 characters', 'x'.repeat(85), undefined, `Username "ds-${'x'.repeat(57)}…" is longer than 100 characters`],
     [
       'a config name with characters Atlas refuses',
       'app/prod',
@@ -222,13 +210,10 @@ describe('validateUsernameTemplate', () => {
     ['ci_{random}_x'],
     ['x'.repeat(88) + '{random}'],
     ['x'.repeat(77) + '-{time}{random}'],
-  ])(
-    'accepts %j',
-    (template) => {
-      expect(() => validateUsernameTemplate(template)).not.toThrow();
-      expect(() => validateUsernameTemplate(template, 'app')).not.toThrow();
-    },
-  );
+  ])('accepts %j', (template) => {
+    expect(() => validateUsernameTemplate(template)).not.toThrow();
+    expect(() => validateUsernameTemplate(template, 'app')).not.toThrow();
+  });
 
   it.each([
     ['', /must contain \{random\}/],
@@ -281,7 +266,11 @@ describe('messages and hints', () => {
 
   it.each([
     ['{user}-{random}', 'Username template "{user}-{random}" has an unknown placeholder {user}', 'use {config}, {random} and {time}'],
-    ['ds-{config}', 'Username template "ds-{config}" must contain {random} so every lease gets a unique username', 'e.g. ci-{config}-{random}'],
+    [
+      'ds-{config}',
+      'Username template "ds-{config}" must contain {random} so every lease gets a unique username',
+      'e.g. ci-{config}-{random}',
+    ],
     ['{random', 'Username template "{random" has unbalanced braces', undefined],
     [
       'a+{random}',

@@ -14,11 +14,12 @@ function fakeTimers(start = T0) {
   };
   const timers: Timers = {
     now: () => now,
-    sleep: (ms, signal) => new Promise<void>((resolve) => {
-      const sleeper = { at: now + ms, wake: resolve };
-      sleepers.push(sleeper);
-      signal.addEventListener('abort', () => resolve(), { once: true });
-    }),
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve) => {
+        const sleeper = { at: now + ms, wake: resolve };
+        sleepers.push(sleeper);
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      }),
   };
   return {
     timers,
@@ -102,8 +103,9 @@ describe('keepAlive', () => {
     await handle.stop();
     // Failed at 40m, then retried 5s, 10s and 20s later: the fourth try (40m 35s) worked.
     expect(renewals[0]! - T0).toBe(40 * MIN + 35_000);
-    expect(warnings.filter((w) => w.line.startsWith('warning: could not renew ds-x (Atlas is unavailable); retrying in')).map((w) => w.at - T0))
-      .toEqual([40 * MIN, 40 * MIN + 5_000, 40 * MIN + 15_000]);
+    expect(
+      warnings.filter((w) => w.line.startsWith('warning: could not renew ds-x (Atlas is unavailable); retrying in')).map((w) => w.at - T0),
+    ).toEqual([40 * MIN, 40 * MIN + 5_000, 40 * MIN + 15_000]);
     expect(warnings.at(-1)?.line).toBe('Renewal of ds-x succeeded again.');
     expect(renewals[1]! - renewals[0]!).toBe(40 * MIN);
   });

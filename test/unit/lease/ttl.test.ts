@@ -158,8 +158,11 @@ describe('renewExpiry', () => {
 
   it('compares at whole seconds, so a renew within the same second is refused', () => {
     // max TTL ends at 15:00:00.5; truncated that is the current expiry, so nothing would change.
-    expect(renewExpiry({ now: NOW, ttlMs: D, createdAt, maxTtlMs: 5 * H, currentExpiresAt: at('2026-11-29T15:00:00Z') }))
-      .toEqual({ ok: false, reason: 'at-limit', limit: 'max-ttl' });
+    expect(renewExpiry({ now: NOW, ttlMs: D, createdAt, maxTtlMs: 5 * H, currentExpiresAt: at('2026-11-29T15:00:00Z') })).toEqual({
+      ok: false,
+      reason: 'at-limit',
+      limit: 'max-ttl',
+    });
   });
 });
 
@@ -170,7 +173,10 @@ describe('boundaries and exact messages', () => {
     ['at the exact millisecond of now', '2026-11-29T14:33:35.250Z'],
     ['one millisecond before now', '2026-11-29T14:33:35.249Z'],
   ])('a lease expiring %s has expired', (_name, current) => {
-    expect(renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs: D, currentExpiresAt: at(current) })).toEqual({ ok: false, reason: 'expired' });
+    expect(renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs: D, currentExpiresAt: at(current) })).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
   });
 
   it('a lease expiring one millisecond after now can still be renewed', () => {
@@ -182,7 +188,10 @@ describe('boundaries and exact messages', () => {
     ['the same second as now', '2026-11-29T15:33:35.000Z'],
     ['later in that second', '2026-11-29T15:33:35.999Z'],
   ])('refuses a renew that ends at %s as the current expiry', (_name, current) => {
-    expect(renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs: D, currentExpiresAt: at(current) })).toEqual({ ok: false, reason: 'not-longer' });
+    expect(renewExpiry({ now: NOW, ttlMs: H, createdAt, maxTtlMs: D, currentExpiresAt: at(current) })).toEqual({
+      ok: false,
+      reason: 'not-longer',
+    });
   });
 
   it('extends a lease by one second', () => {
@@ -223,7 +232,9 @@ describe('boundaries and exact messages', () => {
   it('gives the same hint for the 7-day limit on create, renew and config', () => {
     const hint = 'Atlas deletes a user at most 7 days after each create or renew; lease for 7d or less and renew it';
     expect(thrown(() => leaseExpiry({ now: NOW, ttlMs: 8 * D, defaultTtlMs: H, maxTtlMs: 30 * D })).hint).toBe(hint);
-    expect(thrown(() => renewExpiry({ now: NOW, ttlMs: 8 * D, createdAt, maxTtlMs: 30 * D, currentExpiresAt: at('2026-11-29T15:00:00Z') })).hint).toBe(hint);
+    expect(
+      thrown(() => renewExpiry({ now: NOW, ttlMs: 8 * D, createdAt, maxTtlMs: 30 * D, currentExpiresAt: at('2026-11-29T15:00:00Z') })).hint,
+    ).toBe(hint);
     expect(thrown(() => validateConfigTtls({ defaultTtlMs: 8 * D, maxTtlMs: 30 * D })).hint).toBe(hint);
   });
 
@@ -231,7 +242,12 @@ describe('boundaries and exact messages', () => {
     [M - 1, D, 'The default TTL 59 seconds is below the minimum of 1 minute', undefined],
     [2 * D, D, 'The default TTL 2 days is above the max TTL 1 day', 'raise --max-ttl or lower --default-ttl'],
     [D + 1, D, 'The default TTL 1 day is above the max TTL 1 day', 'raise --max-ttl or lower --default-ttl'],
-    [7 * D + 1, 30 * D, "The default TTL 7 days is above Atlas' limit of 7 days", 'Atlas deletes a user at most 7 days after each create or renew; lease for 7d or less and renew it'],
+    [
+      7 * D + 1,
+      30 * D,
+      "The default TTL 7 days is above Atlas' limit of 7 days",
+      'Atlas deletes a user at most 7 days after each create or renew; lease for 7d or less and renew it',
+    ],
   ])('validateConfigTtls refuses default %d with max %d', (defaultTtlMs, maxTtlMs, message, hint) => {
     const error = thrown(() => validateConfigTtls({ defaultTtlMs, maxTtlMs }));
     expect(error).toBeInstanceOf(UsageError);

@@ -32,7 +32,12 @@ describe('--format env: values written literally or not at all', () => {
   });
 
   it('names the variable, never the value', () => {
-    expect(() => renderPlainEnv([['DB_USERNAME', 'u'], ['DB_PASSWORD', 'sec\nret']])).toThrow(/^The value of DB_PASSWORD cannot be written literally/);
+    expect(() =>
+      renderPlainEnv([
+        ['DB_USERNAME', 'u'],
+        ['DB_PASSWORD', 'sec\nret'],
+      ]),
+    ).toThrow(/^The value of DB_PASSWORD cannot be written literally/);
     try {
       renderPlainEnv([['DB_PASSWORD', 'sec\nret']]);
     } catch (error) {
@@ -41,14 +46,31 @@ describe('--format env: values written literally or not at all', () => {
   });
 
   it('checks every value before rendering any line', () => {
-    expect(() => renderPlainEnv([['A', 'fine'], ['B', 'bad\n']])).toThrow(UsageError);
-    expect(renderPlainEnv([['A', 'x=y'], ['B', '2']])).toBe('A=x=y\nB=2\n');
+    expect(() =>
+      renderPlainEnv([
+        ['A', 'fine'],
+        ['B', 'bad\n'],
+      ]),
+    ).toThrow(UsageError);
+    expect(
+      renderPlainEnv([
+        ['A', 'x=y'],
+        ['B', '2'],
+      ]),
+    ).toBe('A=x=y\nB=2\n');
   });
 
   it.each([
     ['', [['A', '1']], 'A=1\n'],
     ['# c\nA=old\nB=keep\n', [['A', 'new']], '# c\nA=new\nB=keep\n'],
-    ['A=old\r\nB=keep\r\n', [['A', 'new'], ['C', '3']], 'A=new\r\nB=keep\r\nC=3\r\n'],
+    [
+      'A=old\r\nB=keep\r\n',
+      [
+        ['A', 'new'],
+        ['C', '3'],
+      ],
+      'A=new\r\nB=keep\r\nC=3\r\n',
+    ],
     ['B=keep', [['A', '1']], 'B=keep\nA=1\n'],
     ['A=1\nA=2\n', [['A', '3']], 'A=3\nA=3\n'],
   ] as const)('updates %j', (text, vars, expected) => {
@@ -58,9 +80,17 @@ describe('--format env: values written literally or not at all', () => {
 
 describe('GitHub environment file', () => {
   it('writes each variable as a NAME<<DELIMITER block', () => {
-    expect(githubEnvBlock([['A', 'one'], ['B', 'two\nlines']], (n) => Buffer.alloc(n, 1))).toBe(
-      'A<<ghadelimiter_01010101010101010101010101010101\none\nghadelimiter_01010101010101010101010101010101\n'
-      + 'B<<ghadelimiter_01010101010101010101010101010101\ntwo\nlines\nghadelimiter_01010101010101010101010101010101\n',
+    expect(
+      githubEnvBlock(
+        [
+          ['A', 'one'],
+          ['B', 'two\nlines'],
+        ],
+        (n) => Buffer.alloc(n, 1),
+      ),
+    ).toBe(
+      'A<<ghadelimiter_01010101010101010101010101010101\none\nghadelimiter_01010101010101010101010101010101\n' +
+        'B<<ghadelimiter_01010101010101010101010101010101\ntwo\nlines\nghadelimiter_01010101010101010101010101010101\n',
     );
   });
 

@@ -7,16 +7,50 @@ import { renderColumns } from '../../../src/output/columns.js';
 describe('renderColumns: aligned by display width', () => {
   it.each([
     ['ASCII', [['ds-app-1', 'active']], ['USERNAME  STATUS', 'ds-app-1  active']],
-    ['CJK (two cells each)', [['用户名', 'active'], ['ab', 'gone']], ['USERNAME  STATUS', '用户名    active', 'ab        gone']],
-    ['emoji (two cells)', [['😀x', 'active'], ['ab', 'gone']], ['USERNAME  STATUS', '😀x       active', 'ab        gone']],
-    ['combining marks (no cell)', [['e\u0301e\u0301', 'active'], ['abcdefghij', 'gone']], ['USERNAME    STATUS', 'e\u0301e\u0301          active', 'abcdefghij  gone']],
-    ['wide names longer than the heading', [['ユーザー名前', 'x'], ['b', 'y']], ['USERNAME      STATUS', 'ユーザー名前  x', 'b             y']],
+    [
+      'CJK (two cells each)',
+      [
+        ['用户名', 'active'],
+        ['ab', 'gone'],
+      ],
+      ['USERNAME  STATUS', '用户名    active', 'ab        gone'],
+    ],
+    [
+      'emoji (two cells)',
+      [
+        ['😀x', 'active'],
+        ['ab', 'gone'],
+      ],
+      ['USERNAME  STATUS', '😀x       active', 'ab        gone'],
+    ],
+    [
+      'combining marks (no cell)',
+      [
+        ['e\u0301e\u0301', 'active'],
+        ['abcdefghij', 'gone'],
+      ],
+      ['USERNAME    STATUS', 'e\u0301e\u0301          active', 'abcdefghij  gone'],
+    ],
+    [
+      'wide names longer than the heading',
+      [
+        ['ユーザー名前', 'x'],
+        ['b', 'y'],
+      ],
+      ['USERNAME      STATUS', 'ユーザー名前  x', 'b             y'],
+    ],
   ])('%s', async (_case, rows, lines) => {
     expect(await renderColumns(['USERNAME', 'STATUS'], rows)).toBe(`${lines.join('\n')}\n`);
   });
 
   it('keeps the columns after a wide cell in place', async () => {
-    const text = await renderColumns(['A', 'B', 'C'], [['漢字漢字', 'x', 'y'], ['abcdefgh', 'x', 'y']]);
+    const text = await renderColumns(
+      ['A', 'B', 'C'],
+      [
+        ['漢字漢字', 'x', 'y'],
+        ['abcdefgh', 'x', 'y'],
+      ],
+    );
     const [, wide, ascii] = text.split('\n');
     // Both rows end at the same display column: the CJK row has 4 fewer code units for the same width.
     expect(wide).toBe('漢字漢字  x  y');
@@ -44,7 +78,13 @@ describe('renderColumns: aligned by display width', () => {
   });
 
   it('is plain without a painter: no escape codes, no borders, no trailing blanks', async () => {
-    const text = await renderColumns(['NAME', '', 'STATUS'], [['a', '(in 5m)', 'active'], ['bb', '', '']]);
+    const text = await renderColumns(
+      ['NAME', '', 'STATUS'],
+      [
+        ['a', '(in 5m)', 'active'],
+        ['bb', '', ''],
+      ],
+    );
     expect(text).toBe('NAME           STATUS\na     (in 5m)  active\nbb\n');
     expect(text).not.toMatch(/[─│┌]/);
     expect(text).not.toContain('\x1b');

@@ -39,9 +39,7 @@ describe('upsertEnvFile', () => {
     await chmod(path, before);
     await upsertEnvFile(path, VARS);
     expect(await mode(path)).toBe(0o600);
-    expect(await readFile(path, 'utf8')).toBe(
-      "# keep\nDB_PASSWORD='Zq7-._~secret'\nPORT=1\nDB_USERNAME='ds-app-abc'\n",
-    );
+    expect(await readFile(path, 'utf8')).toBe("# keep\nDB_PASSWORD='Zq7-._~secret'\nPORT=1\nDB_USERNAME='ds-app-abc'\n");
   });
 
   it.each([
@@ -92,10 +90,13 @@ describe('upsertEnvFile', () => {
 
   it.each([
     ['a link to itself', async (link: string) => symlink(link, link)],
-    ['a loop of two links', async (link: string) => {
-      await symlink(join(dir, 'b'), link);
-      await symlink(link, join(dir, 'b'));
-    }],
+    [
+      'a loop of two links',
+      async (link: string) => {
+        await symlink(join(dir, 'b'), link);
+        await symlink(link, join(dir, 'b'));
+      },
+    ],
   ])('refuses %s', async (_name, make) => {
     const link = join(dir, '.env');
     await make(link);
@@ -118,10 +119,14 @@ describe('upsertEnvFile', () => {
   });
 
   it.each([
-    ['a folder', async () => {
-      await mkdir(join(dir, '.env'));
-      return join(dir, '.env');
-    }, /not a regular file/],
+    [
+      'a folder',
+      async () => {
+        await mkdir(join(dir, '.env'));
+        return join(dir, '.env');
+      },
+      /not a regular file/,
+    ],
     ['a path in a missing folder', async () => join(dir, 'missing', '.env'), /folder .* does not exist/],
   ])('refuses %s', async (_name, make, message) => {
     const path = await make();
@@ -155,9 +160,7 @@ describe('upsertEnvFile', () => {
     try {
       const attempt = upsertEnvFile(path, VARS, 'dotenv', { lockWaitMs: 200 });
       await expect(attempt).rejects.toBeInstanceOf(TransientError);
-      await expect(upsertEnvFile(path, VARS, 'dotenv', { lockWaitMs: 200 })).rejects.toThrow(
-        /Another process is writing .*\.env/,
-      );
+      await expect(upsertEnvFile(path, VARS, 'dotenv', { lockWaitMs: 200 })).rejects.toThrow(/Another process is writing .*\.env/);
       expect(await readFile(path, 'utf8')).toBe('A=1\n');
     } finally {
       await release();
@@ -194,34 +197,49 @@ if (process.getuid?.() === 0) {
     it.each([
       ['a symlink of another user in a sticky world-writable folder', async (target: string) => plantedLink(await sticky(), target)],
       ['a symlink of another user in a folder of this user', async (target: string) => plantedLink(dir, target)],
-      ['a chain whose second link is another user\'s', async (target: string) => {
-        const second = await plantedLink(await sticky(), target);
-        const first = join(dir, 'mine.env');
-        await symlink(second, first);
-        return first;
-      }],
-      ['a path through a folder symlink of another user', async (target: string) => {
-        const folderLink = join(await sticky(), 'conf');
-        await symlink(dirname(target), folderLink);
-        await lchown(folderLink, OTHER, OTHER);
-        return join(folderLink, basename(target));
-      }],
-      ['a file of another user', async (target: string) => {
-        await lchown(target, OTHER, OTHER);
-        return target;
-      }],
-      ['a file of another user behind a link of this user', async (target: string) => {
-        await lchown(target, OTHER, OTHER);
-        const link = join(dir, 'mine.env');
-        await symlink(target, link);
-        return link;
-      }],
+      [
+        "a chain whose second link is another user's",
+        async (target: string) => {
+          const second = await plantedLink(await sticky(), target);
+          const first = join(dir, 'mine.env');
+          await symlink(second, first);
+          return first;
+        },
+      ],
+      [
+        'a path through a folder symlink of another user',
+        async (target: string) => {
+          const folderLink = join(await sticky(), 'conf');
+          await symlink(dirname(target), folderLink);
+          await lchown(folderLink, OTHER, OTHER);
+          return join(folderLink, basename(target));
+        },
+      ],
+      [
+        'a file of another user',
+        async (target: string) => {
+          await lchown(target, OTHER, OTHER);
+          return target;
+        },
+      ],
+      [
+        'a file of another user behind a link of this user',
+        async (target: string) => {
+          await lchown(target, OTHER, OTHER);
+          const link = join(dir, 'mine.env');
+          await symlink(target, link);
+          return link;
+        },
+      ],
     ])('refuses %s (exit 2), the file untouched', async (_what, plant) => {
       const target = await victim();
       const path = await plant(target);
       const before = await lstat(target);
       for (const attempt of [() => upsertEnvFile(path, VARS), () => removeFromEnvFile(path, ['A'])]) {
-        const error = await attempt().then(() => undefined, (e: unknown) => e);
+        const error = await attempt().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(error).toBeInstanceOf(UsageError);
         expect((error as UsageError).exitCode).toBe(2);
         expect((error as UsageError).message).toMatch(/owned by another user \(uid 65534\)/);
@@ -266,7 +284,7 @@ describe('the env file lock', () => {
 });
 
 describe('a writer that lost the env file lock', () => {
-  it('writes nothing and fails with a network-class error (exit 6), leaving the new holder\'s lock', async () => {
+  it("writes nothing and fails with a network-class error (exit 6), leaving the new holder's lock", async () => {
     const path = join(dir, '.env');
     await writeFile(path, 'A=1\n');
     let calls = 0;
@@ -278,7 +296,10 @@ describe('a writer that lost the env file lock', () => {
       }
       return `${text}B=2\n`;
     });
-    const error = await attempt.then(() => undefined, (e: unknown) => e);
+    const error = await attempt.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TransientError);
     expect((error as TransientError).exitCode).toBe(6);
     expect((error as Error).message).toMatch(/Lost the lock on .*\.env/);

@@ -23,12 +23,12 @@ describe('applyEnvUpdates (dotenv)', () => {
     ],
     [
       'export prefix kept per line',
-      "export DB_USERNAME=old\nDB_PASSWORD=old\n",
+      'export DB_USERNAME=old\nDB_PASSWORD=old\n',
       "export DB_USERNAME='ds-app-new'\nDB_PASSWORD='New-pass.word~1'\n",
     ],
     [
       'indentation and spaces around = tolerated',
-      "  DB_USERNAME = old\n\texport\tDB_PASSWORD=old\n",
+      '  DB_USERNAME = old\n\texport\tDB_PASSWORD=old\n',
       "  DB_USERNAME='ds-app-new'\n\texport DB_PASSWORD='New-pass.word~1'\n",
     ],
     [
@@ -36,26 +36,14 @@ describe('applyEnvUpdates (dotenv)', () => {
       'A=1\nDB_PASSWORD=old\nB=2\n',
       "A=1\nDB_PASSWORD='New-pass.word~1'\nB=2\nDB_USERNAME='ds-app-new'\n",
     ],
-    [
-      'no trailing newline kept',
-      'A=1\nB=2',
-      "A=1\nB=2\nDB_USERNAME='ds-app-new'\nDB_PASSWORD='New-pass.word~1'",
-    ],
+    ['no trailing newline kept', 'A=1\nB=2', "A=1\nB=2\nDB_USERNAME='ds-app-new'\nDB_PASSWORD='New-pass.word~1'"],
     [
       'no trailing newline kept when replacing the last line',
       'A=1\nDB_PASSWORD=old',
       "A=1\nDB_PASSWORD='New-pass.word~1'\nDB_USERNAME='ds-app-new'",
     ],
-    [
-      'CRLF kept',
-      '# x\r\nA=1\r\nDB_USERNAME=old\r\n',
-      "# x\r\nA=1\r\nDB_USERNAME='ds-app-new'\r\nDB_PASSWORD='New-pass.word~1'\r\n",
-    ],
-    [
-      'CRLF without a trailing newline',
-      'A=1\r\nB=2',
-      "A=1\r\nB=2\r\nDB_USERNAME='ds-app-new'\r\nDB_PASSWORD='New-pass.word~1'",
-    ],
+    ['CRLF kept', '# x\r\nA=1\r\nDB_USERNAME=old\r\n', "# x\r\nA=1\r\nDB_USERNAME='ds-app-new'\r\nDB_PASSWORD='New-pass.word~1'\r\n"],
+    ['CRLF without a trailing newline', 'A=1\r\nB=2', "A=1\r\nB=2\r\nDB_USERNAME='ds-app-new'\r\nDB_PASSWORD='New-pass.word~1'"],
     [
       'a multi-line double-quoted value replaced whole',
       'A=1\nDB_PASSWORD="line1\nline2\nline3"\nB=2\n',
@@ -78,7 +66,7 @@ describe('applyEnvUpdates (dotenv)', () => {
     ],
     [
       'a multi-line value of another key kept, even when it holds our key names',
-      "CERT=\"-----BEGIN-----\nDB_PASSWORD=fake\n-----END-----\"\nDB_PASSWORD=old\n",
+      'CERT="-----BEGIN-----\nDB_PASSWORD=fake\n-----END-----"\nDB_PASSWORD=old\n',
       "CERT=\"-----BEGIN-----\nDB_PASSWORD=fake\n-----END-----\"\nDB_PASSWORD='New-pass.word~1'\nDB_USERNAME='ds-app-new'\n",
     ],
     [
@@ -121,7 +109,7 @@ describe('applyEnvUpdates (dotenv)', () => {
   });
 
   it('single-quotes hostile values, which every dotenv reader and sh take literally', () => {
-    expect(applyEnvUpdates('', [['K', '"$(id)"`id`${X}']], 'dotenv')).toBe("K='\"$(id)\"`id`${X}'\n");
+    expect(applyEnvUpdates('', [['K', '"$(id)"`id`${X}']], 'dotenv')).toBe('K=\'"$(id)"`id`${X}\'\n');
   });
 
   it('refuses a value single quotes cannot carry, before anything is written', () => {
@@ -132,11 +120,7 @@ describe('applyEnvUpdates (dotenv)', () => {
 describe('applyEnvUpdates (shell)', () => {
   it.each([
     ['an empty file', '', "export DB_USERNAME='ds-app-new'\nexport DB_PASSWORD='New-pass.word~1'\n"],
-    [
-      'lines without export stay without',
-      'DB_USERNAME=old\n',
-      "DB_USERNAME='ds-app-new'\nexport DB_PASSWORD='New-pass.word~1'\n",
-    ],
+    ['lines without export stay without', 'DB_USERNAME=old\n', "DB_USERNAME='ds-app-new'\nexport DB_PASSWORD='New-pass.word~1'\n"],
     [
       "a shell-quoted value with '\\'' replaced whole",
       "export DB_PASSWORD='it'\\''s\nmore'\nB=2\n",
@@ -223,7 +207,7 @@ describe('where a value ends, as each reader sees it', () => {
     ['no = sign is not an assignment', 'K\nK =1\n', "K\nK='v'\n"],
     ['export without a blank is part of the name', 'exportK=1\n', "exportK=1\nK='v'\n"],
     ['export followed by several blanks', 'export  \tK=1\n', "export K='v'\n"],
-    ['a closing quote with text after it, and a later quote that could close', 'K="a\nb"c\nd"\nB=2\n', "K='v'\nb\"c\nd\"\nB=2\n"],
+    ['a closing quote with text after it, and a later quote that could close', 'K="a\nb"c\nd"\nB=2\n', 'K=\'v\'\nb"c\nd"\nB=2\n'],
     ['a closing quote at the start of a line', 'K="a\n"\nB=2\n', "K='v'\nB=2\n"],
     // As the dotenv package reads `"a\\"` then `b"`: \" does not close, so the value runs to the next line.
     ['two backslashes before a quote', 'K="a\\\\"\nb"\nC=3\n', "K='v'\nC=3\n"],
@@ -235,7 +219,7 @@ describe('where a value ends, as each reader sees it', () => {
 
   it.each([
     ['an escaped quote inside double quotes', 'K="a\\"b\nc"\nB=2\n', "K='v'\nB=2\n"],
-    ['an escaped backslash ends double quotes', 'K="a\\\\"\nB="2"\n', "K='v'\nB=\"2\"\n"],
+    ['an escaped backslash ends double quotes', 'K="a\\\\"\nB="2"\n', 'K=\'v\'\nB="2"\n'],
     ['a backtick span', 'K=`a\nb`\nB=2\n', "K='v'\nB=2\n"],
     ['# inside a word is not a comment', "K=a#b'c\nd'\nB=2\n", "K='v'\nB=2\n"],
     // `K=#'a` is one word to the shell: the # right after = does not start a comment, the quote spans lines.
@@ -292,11 +276,29 @@ describe('line endings, byte-order mark and edge files', () => {
   });
 
   it('sets the last of several values given for one name', () => {
-    expect(applyEnvUpdates('K=1\n', [['K', 'a'], ['K', 'b']], 'dotenv')).toBe("K='b'\n");
+    expect(
+      applyEnvUpdates(
+        'K=1\n',
+        [
+          ['K', 'a'],
+          ['K', 'b'],
+        ],
+        'dotenv',
+      ),
+    ).toBe("K='b'\n");
   });
 
   it('checks every value before changing anything, even one that is not written yet', () => {
-    expect(() => applyEnvUpdates('', [['A', 'ok'], ['B', 'bad\0value']], 'shell')).toThrow(UsageError);
+    expect(() =>
+      applyEnvUpdates(
+        '',
+        [
+          ['A', 'ok'],
+          ['B', 'bad\0value'],
+        ],
+        'shell',
+      ),
+    ).toThrow(UsageError);
     expect(() => applyEnvUpdates('B=1\n', [['1B', 'x']], 'shell')).toThrow(UsageError);
   });
 });

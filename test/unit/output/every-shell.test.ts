@@ -19,17 +19,71 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const PWNED = join(dir, 'pwned');
 
 const HOSTILE: readonly string[] = [
-  "'", '"', "''", '""', "it's", 'say "hi"', "'\"'\"",
-  '$', '$HOME', '${HOME}', '$1', '$@', '$$', '$(id)', `$(touch ${PWNED})`, `\`touch ${PWNED}\``, '`id`',
-  '\\', '\\\\', 'a\\', '\\\'', '\\n', '\\$HOME', '\\`',
-  '\n', 'line1\nline2', 'trailing\n', '\r\n', '\t',
-  '%', '%s%n%d', '%PATH%', '100%',
-  '!', '!!', '~', '~/x', '*', '?', '[a]', '{a,b}', '#', ';', '&', '|', '<', '>', '(', ')', '=', '-n', '--', '-e',
-  ' leading and trailing ', '', 'nul\0inside',
-  'é', '🙂 emoji', '用户名', 'e\u0301', '‘curly’ ‚low‛', '\u00a0nbsp',
+  "'",
+  '"',
+  "''",
+  '""',
+  "it's",
+  'say "hi"',
+  '\'"\'"',
+  '$',
+  '$HOME',
+  '${HOME}',
+  '$1',
+  '$@',
+  '$$',
+  '$(id)',
+  `$(touch ${PWNED})`,
+  `\`touch ${PWNED}\``,
+  '`id`',
+  '\\',
+  '\\\\',
+  'a\\',
+  "\\'",
+  '\\n',
+  '\\$HOME',
+  '\\`',
+  '\n',
+  'line1\nline2',
+  'trailing\n',
+  '\r\n',
+  '\t',
+  '%',
+  '%s%n%d',
+  '%PATH%',
+  '100%',
+  '!',
+  '!!',
+  '~',
+  '~/x',
+  '*',
+  '?',
+  '[a]',
+  '{a,b}',
+  '#',
+  ';',
+  '&',
+  '|',
+  '<',
+  '>',
+  '(',
+  ')',
+  '=',
+  '-n',
+  '--',
+  '-e',
+  ' leading and trailing ',
+  '',
+  'nul\0inside',
+  'é',
+  '🙂 emoji',
+  '用户名',
+  'e\u0301',
+  '‘curly’ ‚low‛',
+  '\u00a0nbsp',
   'Zq7-._~AbCdEfGhIjKlMnOpQrStUvWxYz0123456789',
   'mongodb+srv://ds-app-x:Zq7-._~@c0.ab1cd.mongodb.net/?retryWrites=true&w=majority',
-  "it's \"both\" \\n `and` $x %s",
+  'it\'s "both" \\n `and` $x %s',
 ];
 const VARS: Variable[] = HOSTILE.map((value, i) => [`DS_V_${i}`, value]);
 
@@ -52,8 +106,11 @@ const READERS: Reader[] = [
   { name: 'zsh', binary: 'zsh', argv: (s) => ['-f', '-c', s], print: posixPrint, kind: 'posix' },
   { name: 'BusyBox sh', binary: 'busybox', argv: (s) => ['sh', '-c', s], print: posixPrint, kind: 'posix' },
   {
-    name: 'fish', binary: 'fish', argv: (s) => ['--no-config', '-c', s],
-    print: (name, file) => `printf '%s' "$${name}" > '${file.replace(/[\\']/g, (c) => `\\${c}`)}'`, kind: 'fish',
+    name: 'fish',
+    binary: 'fish',
+    argv: (s) => ['--no-config', '-c', s],
+    print: (name, file) => `printf '%s' "$${name}" > '${file.replace(/[\\']/g, (c) => `\\${c}`)}'`,
+    kind: 'fish',
   },
 ];
 
@@ -70,12 +127,37 @@ interface Way {
 
 const WAYS: Way[] = [
   { name: '. (source) of --format shell', kind: 'posix', render: (v) => renderVariables('shell', v), load: (f) => `. ${sq(f)}` },
-  { name: 'eval "$(…)" of --format shell', kind: 'posix', render: (v) => renderVariables('shell', v), load: (f) => `eval "$(cat ${sq(f)})"` },
-  { name: 'set -a; . of --format dotenv', kind: 'posix', render: (v) => renderVariables('dotenv', v), load: (f) => `set -a; . ${sq(f)}; set +a` },
-  { name: 'set -a; . of an --env-file (dotenv)', kind: 'posix', render: (v) => applyEnvUpdates('', v, 'dotenv'), load: (f) => `set -a; . ${sq(f)}; set +a` },
+  {
+    name: 'eval "$(…)" of --format shell',
+    kind: 'posix',
+    render: (v) => renderVariables('shell', v),
+    load: (f) => `eval "$(cat ${sq(f)})"`,
+  },
+  {
+    name: 'set -a; . of --format dotenv',
+    kind: 'posix',
+    render: (v) => renderVariables('dotenv', v),
+    load: (f) => `set -a; . ${sq(f)}; set +a`,
+  },
+  {
+    name: 'set -a; . of an --env-file (dotenv)',
+    kind: 'posix',
+    render: (v) => applyEnvUpdates('', v, 'dotenv'),
+    load: (f) => `set -a; . ${sq(f)}; set +a`,
+  },
   { name: '. of a shell env file', kind: 'posix', render: (v) => applyEnvUpdates('', v, 'shell'), load: (f) => `. ${sq(f)}` },
-  { name: 'source of --format fish', kind: 'fish', render: (v) => renderVariables('fish', v), load: (f) => `source '${f.replace(/[\\']/g, (c) => `\\${c}`)}'` },
-  { name: '| source of --format fish', kind: 'fish', render: (v) => renderVariables('fish', v), load: (f) => `cat '${f.replace(/[\\']/g, (c) => `\\${c}`)}' | source` },
+  {
+    name: 'source of --format fish',
+    kind: 'fish',
+    render: (v) => renderVariables('fish', v),
+    load: (f) => `source '${f.replace(/[\\']/g, (c) => `\\${c}`)}'`,
+  },
+  {
+    name: '| source of --format fish',
+    kind: 'fish',
+    render: (v) => renderVariables('fish', v),
+    load: (f) => `cat '${f.replace(/[\\']/g, (c) => `\\${c}`)}' | source`,
+  },
 ];
 
 /** Splits the values into those the renderer writes and those it refuses; a refusal must be clean. */
@@ -112,7 +194,9 @@ for (const reader of READERS) {
         const outputs = accepted.map(([name]) => join(dir, `out-${case_}-${name}`));
         const script = [way.load(file), ...accepted.map(([name], i) => reader.print(name, outputs[i]!))].join('\n');
         const result = spawnSync(reader.binary, reader.argv(script), {
-          encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir }, cwd: dir,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
+          cwd: dir,
         });
         expect(result.stderr).toBe('');
         expect(result.status).toBe(0);

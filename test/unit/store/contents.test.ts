@@ -18,7 +18,10 @@ const lease = (leaseId: string, status: LeaseRecord['status'] = 'active'): Lease
 const contents = (): StoreData => ({ configs: [config('app-db')], leases: [lease('ds-app-db-1'), lease('ds-app-db-2')], tokens: [] });
 
 async function expectDamaged(run: () => Promise<unknown>) {
-  const error = await run().then(() => undefined, (e: unknown) => e);
+  const error = await run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(StoreError);
   expect((error as StoreError).exitCode).toBe(ExitCode.store);
   expect((error as StoreError).message).toMatch(/damaged/);
@@ -57,7 +60,15 @@ describe('decodeContents', () => {
 
   it('hands out frozen contents, nested objects included', async () => {
     const decoded = await decodeContents(encodeContents(contents()));
-    for (const value of [decoded, decoded.configs, decoded.configs[0], decoded.configs[0]!.roles[0], decoded.configs[0]!.auth, decoded.leases, decoded.leases[0]]) {
+    for (const value of [
+      decoded,
+      decoded.configs,
+      decoded.configs[0],
+      decoded.configs[0]!.roles[0],
+      decoded.configs[0]!.auth,
+      decoded.leases,
+      decoded.leases[0],
+    ]) {
       expect(Object.isFrozen(value)).toBe(true);
     }
   });
@@ -79,27 +90,63 @@ describe('editableCopy and checkEdited', () => {
   });
 
   const edits: [string, (data: StoreData) => void, (checked: StoreData, before: StoreData) => void][] = [
-    ['nothing changed: every record is the stored one', () => undefined, (checked, before) => {
-      expect(checked.leases[0]).toBe(before.leases[0]);
-      expect(checked.leases[1]).toBe(before.leases[1]);
-    }],
-    ['one status changed: only that record is new', (data) => { data.leases[1]!.status = 'gone'; }, (checked, before) => {
-      expect(checked.leases[0]).toBe(before.leases[0]);
-      expect(checked.leases[1]).toEqual({ ...lease('ds-app-db-2'), status: 'gone' });
-    }],
-    ['a record added at the end', (data) => { data.leases.push(lease('ds-app-db-3')); }, (checked) => {
-      expect(checked.leases.map((l) => l.leaseId)).toEqual(['ds-app-db-1', 'ds-app-db-2', 'ds-app-db-3']);
-    }],
-    ['a record removed, order kept', (data) => { data.leases = data.leases.filter((l) => l.leaseId !== 'ds-app-db-1'); }, (checked, before) => {
-      expect(checked.leases).toEqual([before.leases[1]]);
-    }],
-    ['a record changed and moved first', (data) => { const [a, b] = data.leases; b!.lastError = 'timeout'; data.leases = [b!, a!]; }, (checked, before) => {
-      expect(checked.leases[0]).toEqual({ ...lease('ds-app-db-2'), lastError: 'timeout' });
-      expect(checked.leases[1]).toBe(before.leases[0]);
-    }],
-    ['an unknown field added to a record: dropped as the schema does', (data) => { (data.leases[0] as unknown as Record<string, unknown>).extra = 1; }, (checked) => {
-      expect(checked.leases[0]).toEqual(lease('ds-app-db-1'));
-    }],
+    [
+      'nothing changed: every record is the stored one',
+      () => undefined,
+      (checked, before) => {
+        expect(checked.leases[0]).toBe(before.leases[0]);
+        expect(checked.leases[1]).toBe(before.leases[1]);
+      },
+    ],
+    [
+      'one status changed: only that record is new',
+      (data) => {
+        data.leases[1]!.status = 'gone';
+      },
+      (checked, before) => {
+        expect(checked.leases[0]).toBe(before.leases[0]);
+        expect(checked.leases[1]).toEqual({ ...lease('ds-app-db-2'), status: 'gone' });
+      },
+    ],
+    [
+      'a record added at the end',
+      (data) => {
+        data.leases.push(lease('ds-app-db-3'));
+      },
+      (checked) => {
+        expect(checked.leases.map((l) => l.leaseId)).toEqual(['ds-app-db-1', 'ds-app-db-2', 'ds-app-db-3']);
+      },
+    ],
+    [
+      'a record removed, order kept',
+      (data) => {
+        data.leases = data.leases.filter((l) => l.leaseId !== 'ds-app-db-1');
+      },
+      (checked, before) => {
+        expect(checked.leases).toEqual([before.leases[1]]);
+      },
+    ],
+    [
+      'a record changed and moved first',
+      (data) => {
+        const [a, b] = data.leases;
+        b!.lastError = 'timeout';
+        data.leases = [b!, a!];
+      },
+      (checked, before) => {
+        expect(checked.leases[0]).toEqual({ ...lease('ds-app-db-2'), lastError: 'timeout' });
+        expect(checked.leases[1]).toBe(before.leases[0]);
+      },
+    ],
+    [
+      'an unknown field added to a record: dropped as the schema does',
+      (data) => {
+        (data.leases[0] as unknown as Record<string, unknown>).extra = 1;
+      },
+      (checked) => {
+        expect(checked.leases[0]).toEqual(lease('ds-app-db-1'));
+      },
+    ],
   ];
 
   it.each(edits)('after %s, the result is checked and frozen', async (_what, change, expectations) => {
@@ -113,17 +160,37 @@ describe('editableCopy and checkEdited', () => {
   });
 
   it.each<[string, (data: StoreData) => void]>([
-    ['a changed record with an unknown status', (data) => { data.leases[0]!.status = 'bogus' as LeaseRecord['status']; }],
-    ['a new record without an expiry', (data) => { data.leases.push({ ...lease('ds-app-db-3'), expiresAt: undefined as unknown as string }); }],
-    ['a config with no roles', (data) => { data.configs[0]!.roles = []; }],
-    ['a token without its value', (data) => { data.tokens.push({ config: 'app-db', expiresAt: 'soon' } as StoreData['tokens'][number]); }],
+    [
+      'a changed record with an unknown status',
+      (data) => {
+        data.leases[0]!.status = 'bogus' as LeaseRecord['status'];
+      },
+    ],
+    [
+      'a new record without an expiry',
+      (data) => {
+        data.leases.push({ ...lease('ds-app-db-3'), expiresAt: undefined as unknown as string });
+      },
+    ],
+    [
+      'a config with no roles',
+      (data) => {
+        data.configs[0]!.roles = [];
+      },
+    ],
+    [
+      'a token without its value',
+      (data) => {
+        data.tokens.push({ config: 'app-db', expiresAt: 'soon' } as StoreData['tokens'][number]);
+      },
+    ],
   ])('refuses to pass on %s', async (_what, change) => {
     const edit = editableCopy(await stored());
     change(edit.data);
     await expect(checkEdited(edit)).rejects.toThrow();
   });
 
-  it('notices a change to any field of the schema\'s lease record (so it is checked, and here refused)', async () => {
+  it("notices a change to any field of the schema's lease record (so it is checked, and here refused)", async () => {
     const fields = Object.keys(schemas().leaseRecordSchema.shape);
     expect(fields).toContain('lastError');
     for (const field of fields) {

@@ -174,7 +174,14 @@ describe('parseEnvelope: key-derivation parameters', () => {
 describe('parseEnvelope: each bound of a KDF policy holds on its own', () => {
   // Limits whose memory and work bounds are far away, so that each single bound is the only one that refuses.
   const LOOSE: typeof KDF_LIMITS = {
-    minN: 1, maxN: 2 ** 4, minR: 1, maxR: 4, minP: 1, maxP: 2, maxMemoryBytes: 2 ** 40, maxWork: 2 ** 40,
+    minN: 1,
+    maxN: 2 ** 4,
+    minR: 1,
+    maxR: 4,
+    minP: 1,
+    maxP: 2,
+    maxMemoryBytes: 2 ** 40,
+    maxWork: 2 ** 40,
   };
   const withKdf = (kdf: Partial<Envelope['kdf']>) => JSON.stringify({ ...fixture(), kdf: { ...fixture().kdf, ...kdf } });
   const cheap = { N: 2, r: 1, p: 1 };
@@ -201,7 +208,14 @@ describe('parseEnvelope: each bound of a KDF policy holds on its own', () => {
   it('production writes the defaults and reads under the documented limits', () => {
     expect(PRODUCTION_KDF).toEqual({ cost: KDF_DEFAULTS, limits: KDF_LIMITS });
     expect(KDF_LIMITS).toEqual({
-      minN: 2 ** 17, maxN: 2 ** 20, minR: 8, maxR: 32, minP: 1, maxP: 4, maxMemoryBytes: 256 * 2 ** 20, maxWork: 4 * 2 ** 20,
+      minN: 2 ** 17,
+      maxN: 2 ** 20,
+      minR: 8,
+      maxR: 32,
+      minP: 1,
+      maxP: 4,
+      maxMemoryBytes: 256 * 2 ** 20,
+      maxWork: 4 * 2 ** 20,
     });
   });
 });
@@ -226,16 +240,66 @@ describe('parseEnvelope: format', () => {
   it.each([
     ['JSON null', 'null'],
     ['an array', '[]'],
-    ['format version 2', edit((e) => { (e as { dynsecret: number }).dynsecret = 2; })],
-    ['another KDF', edit((e) => { (e.kdf as { name: string }).name = 'argon2id'; })],
-    ['a fractional N', edit((e) => { e.kdf.N = 2 ** 17 + 0.5; })],
-    ['N as a string', edit((e) => { (e.kdf as { N: unknown }).N = '131072'; })],
-    ['a salt that is not base64', edit((e) => { e.kdf.salt = 'not base64!'; })],
-    ['an extra top-level field', edit((e) => { e.note = 'x'; })],
-    ['an extra KDF field', edit((e) => { (e.kdf as Record<string, unknown>).dkLen = 64; })],
-    ['an extra wrapped-key field', edit((e) => { (e.wrappedKey as Record<string, unknown>).alg = 'none'; })],
-    ['no data', edit((e) => { delete (e as Partial<Envelope>).data; })],
-    ['no wrapped key', edit((e) => { delete (e as Partial<Envelope>).wrappedKey; })],
+    [
+      'format version 2',
+      edit((e) => {
+        (e as { dynsecret: number }).dynsecret = 2;
+      }),
+    ],
+    [
+      'another KDF',
+      edit((e) => {
+        (e.kdf as { name: string }).name = 'argon2id';
+      }),
+    ],
+    [
+      'a fractional N',
+      edit((e) => {
+        e.kdf.N = 2 ** 17 + 0.5;
+      }),
+    ],
+    [
+      'N as a string',
+      edit((e) => {
+        (e.kdf as { N: unknown }).N = '131072';
+      }),
+    ],
+    [
+      'a salt that is not base64',
+      edit((e) => {
+        e.kdf.salt = 'not base64!';
+      }),
+    ],
+    [
+      'an extra top-level field',
+      edit((e) => {
+        e.note = 'x';
+      }),
+    ],
+    [
+      'an extra KDF field',
+      edit((e) => {
+        (e.kdf as Record<string, unknown>).dkLen = 64;
+      }),
+    ],
+    [
+      'an extra wrapped-key field',
+      edit((e) => {
+        (e.wrappedKey as Record<string, unknown>).alg = 'none';
+      }),
+    ],
+    [
+      'no data',
+      edit((e) => {
+        delete (e as Partial<Envelope>).data;
+      }),
+    ],
+    [
+      'no wrapped key',
+      edit((e) => {
+        delete (e as Partial<Envelope>).wrappedKey;
+      }),
+    ],
   ])('refuses %s', (_name, text) => {
     const error = parseError(text);
     expect(error.message).toBe(UNEXPECTED);
@@ -359,7 +423,9 @@ describe('a new header and a sealed envelope', () => {
   it('keeps text that is not ASCII intact', () => {
     const { dynsecret, kdf, wrappedKey } = fixture();
     const plaintext = '{"note":"café ☕ \\u0000 \\"quoted\\""}';
-    expect(openEnvelope(parseEnvelope(sealEnvelope({ dynsecret, kdf, wrappedKey }, DATA_KEY, plaintext).toString('utf8')), DATA_KEY)).toBe(plaintext);
+    expect(openEnvelope(parseEnvelope(sealEnvelope({ dynsecret, kdf, wrappedKey }, DATA_KEY, plaintext).toString('utf8')), DATA_KEY)).toBe(
+      plaintext,
+    );
   });
 });
 
@@ -389,55 +455,177 @@ describe('parseEnvelope: refuses exactly what the format schema refuses', () => 
   const expected = (json: unknown) => (reference.safeParse(json).success ? 'accepted' : 'refused');
 
   const base64Values: [string, unknown][] = [
-    ['empty', ''], ['4 characters', 'AAAA'], ['8 characters', 'AAAAAAAA'], ['one pad', 'AAA='], ['two pads', 'AA=='],
-    ['two pads after a group', 'AAAAAA=='], ['non-zero bits before the pad', 'AB=='], ['+ and /', '+/+/'],
-    ['3 characters', 'AAA'], ['5 characters', 'AAAAA'], ['three pads', 'A==='], ['four pads', '===='],
-    ['a pad in the middle', 'AA=A'], ['a pad then a group', 'AA==AAAA'], ['a pad first', '=AAA'], ['base64url characters', 'AA-_'],
-    ['a space', 'AA A'], ['a leading space', ' AAAAAAA'], ['a newline at the end', 'AAAAAAA\n'], ['a newline in the middle', 'AAAA\nAAA'],
-    ['a tab', 'AAA\t'], ['a letter beyond ASCII', 'AAAé'], ['an emoji', 'AA😀'], ['a NUL', 'AAA\u0000'], ['a dot', 'AAA.'],
-    ['a number', 1234], ['null', null], ['an array', ['AAAA']], ['an object', { a: 'AAAA' }], ['true', true],
+    ['empty', ''],
+    ['4 characters', 'AAAA'],
+    ['8 characters', 'AAAAAAAA'],
+    ['one pad', 'AAA='],
+    ['two pads', 'AA=='],
+    ['two pads after a group', 'AAAAAA=='],
+    ['non-zero bits before the pad', 'AB=='],
+    ['+ and /', '+/+/'],
+    ['3 characters', 'AAA'],
+    ['5 characters', 'AAAAA'],
+    ['three pads', 'A==='],
+    ['four pads', '===='],
+    ['a pad in the middle', 'AA=A'],
+    ['a pad then a group', 'AA==AAAA'],
+    ['a pad first', '=AAA'],
+    ['base64url characters', 'AA-_'],
+    ['a space', 'AA A'],
+    ['a leading space', ' AAAAAAA'],
+    ['a newline at the end', 'AAAAAAA\n'],
+    ['a newline in the middle', 'AAAA\nAAA'],
+    ['a tab', 'AAA\t'],
+    ['a letter beyond ASCII', 'AAAé'],
+    ['an emoji', 'AA😀'],
+    ['a NUL', 'AAA\u0000'],
+    ['a dot', 'AAA.'],
+    ['a number', 1234],
+    ['null', null],
+    ['an array', ['AAAA']],
+    ['an object', { a: 'AAAA' }],
+    ['true', true],
   ];
   const intValues: [string, unknown][] = [
-    ['2^17', 2 ** 17], ['0', 0], ['-0', -0], ['-1', -1], ['2^53 - 1', 2 ** 53 - 1], ['2^53', 2 ** 53], ['-(2^53)', -(2 ** 53)],
-    ['1.5', 1.5], ['1e300', 1e300], ['a string', '8'], ['null', null], ['true', true], ['an array', [8]],
+    ['2^17', 2 ** 17],
+    ['0', 0],
+    ['-0', -0],
+    ['-1', -1],
+    ['2^53 - 1', 2 ** 53 - 1],
+    ['2^53', 2 ** 53],
+    ['-(2^53)', -(2 ** 53)],
+    ['1.5', 1.5],
+    ['1e300', 1e300],
+    ['a string', '8'],
+    ['null', null],
+    ['true', true],
+    ['an array', [8]],
   ];
-  const typeValues: [string, unknown][] = [['null', null], ['a string', 'x'], ['a number', 1], ['an array', []], ['an empty object', {}], ['true', true]];
+  const typeValues: [string, unknown][] = [
+    ['null', null],
+    ['a string', 'x'],
+    ['a number', 1],
+    ['an array', []],
+    ['an empty object', {}],
+    ['true', true],
+  ];
 
   const cases: [string, unknown][] = [];
-  const edited = (change: (e: Record<string, any>) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const e = fixture() as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the cases edit the envelope's JSON freely
+  type Loose = Record<string, any>;
+  const edited = (change: (e: Loose) => void) => {
+    const e = fixture() as unknown as Loose;
     change(e);
     return e;
   };
   cases.push(['the fixture', fixture()]);
   for (const [name, value] of base64Values) {
-    for (const field of ['iv', 'tag', 'data']) cases.push([`${field}: ${name}`, edited((e) => { e[field] = value; })]);
-    for (const field of ['iv', 'tag', 'key']) cases.push([`wrappedKey.${field}: ${name}`, edited((e) => { e.wrappedKey[field] = value; })]);
-    cases.push([`kdf.salt: ${name}`, edited((e) => { e.kdf.salt = value; })]);
+    for (const field of ['iv', 'tag', 'data'])
+      cases.push([
+        `${field}: ${name}`,
+        edited((e) => {
+          e[field] = value;
+        }),
+      ]);
+    for (const field of ['iv', 'tag', 'key'])
+      cases.push([
+        `wrappedKey.${field}: ${name}`,
+        edited((e) => {
+          e.wrappedKey[field] = value;
+        }),
+      ]);
+    cases.push([
+      `kdf.salt: ${name}`,
+      edited((e) => {
+        e.kdf.salt = value;
+      }),
+    ]);
   }
   for (const [name, value] of intValues) {
-    for (const field of ['N', 'r', 'p']) cases.push([`kdf.${field}: ${name}`, edited((e) => { e.kdf[field] = value; })]);
+    for (const field of ['N', 'r', 'p'])
+      cases.push([
+        `kdf.${field}: ${name}`,
+        edited((e) => {
+          e.kdf[field] = value;
+        }),
+      ]);
   }
   for (const [name, value] of [...typeValues, ['2', 2], ['"1"', '1'], ['1.0 as written', 1.0]] as [string, unknown][]) {
-    cases.push([`dynsecret: ${name}`, edited((e) => { e.dynsecret = value; })]);
+    cases.push([
+      `dynsecret: ${name}`,
+      edited((e) => {
+        e.dynsecret = value;
+      }),
+    ]);
   }
   for (const [name, value] of [...typeValues, ['"SCRYPT"', 'SCRYPT'], ['"scrypt " with a space', 'scrypt ']] as [string, unknown][]) {
-    cases.push([`kdf.name: ${name}`, edited((e) => { e.kdf.name = value; })]);
+    cases.push([
+      `kdf.name: ${name}`,
+      edited((e) => {
+        e.kdf.name = value;
+      }),
+    ]);
   }
   for (const [name, value] of typeValues) {
-    cases.push([`kdf: ${name}`, edited((e) => { e.kdf = value; })]);
-    cases.push([`wrappedKey: ${name}`, edited((e) => { e.wrappedKey = value; })]);
+    cases.push([
+      `kdf: ${name}`,
+      edited((e) => {
+        e.kdf = value;
+      }),
+    ]);
+    cases.push([
+      `wrappedKey: ${name}`,
+      edited((e) => {
+        e.wrappedKey = value;
+      }),
+    ]);
     cases.push([`the whole envelope: ${name}`, value]);
   }
   for (const field of ['dynsecret', 'kdf', 'wrappedKey', 'iv', 'tag', 'data']) {
-    cases.push([`no ${field}`, edited((e) => { delete e[field]; })]);
-    cases.push([`${field}: undefined (dropped by JSON)`, edited((e) => { e[field] = undefined; })]);
+    cases.push([
+      `no ${field}`,
+      edited((e) => {
+        delete e[field];
+      }),
+    ]);
+    cases.push([
+      `${field}: undefined (dropped by JSON)`,
+      edited((e) => {
+        e[field] = undefined;
+      }),
+    ]);
   }
-  for (const field of ['name', 'N', 'r', 'p', 'salt']) cases.push([`no kdf.${field}`, edited((e) => { delete e.kdf[field]; })]);
-  for (const field of ['iv', 'tag', 'key']) cases.push([`no wrappedKey.${field}`, edited((e) => { delete e.wrappedKey[field]; })]);
-  for (const [where, pick] of [['the envelope', (e: Record<string, any>) => e], ['kdf', (e: Record<string, any>) => e.kdf], ['wrappedKey', (e: Record<string, any>) => e.wrappedKey]] as const) { // eslint-disable-line @typescript-eslint/no-explicit-any
-    cases.push([`an extra field in ${where}`, edited((e) => { pick(e).extra = 1; })]);
-    cases.push([`an extra null field in ${where}`, edited((e) => { pick(e).extra = null; })]);
+  for (const field of ['name', 'N', 'r', 'p', 'salt'])
+    cases.push([
+      `no kdf.${field}`,
+      edited((e) => {
+        delete e.kdf[field];
+      }),
+    ]);
+  for (const field of ['iv', 'tag', 'key'])
+    cases.push([
+      `no wrappedKey.${field}`,
+      edited((e) => {
+        delete e.wrappedKey[field];
+      }),
+    ]);
+  for (const [where, pick] of [
+    ['the envelope', (e: Loose) => e],
+    ['kdf', (e: Loose) => e.kdf],
+    ['wrappedKey', (e: Loose) => e.wrappedKey],
+  ] as const) {
+    cases.push([
+      `an extra field in ${where}`,
+      edited((e) => {
+        pick(e).extra = 1;
+      }),
+    ]);
+    cases.push([
+      `an extra null field in ${where}`,
+      edited((e) => {
+        pick(e).extra = null;
+      }),
+    ]);
   }
   const texts: [string, string][] = [
     ...cases.map(([name, json]): [string, string] => [name, JSON.stringify(json) ?? 'undefined']),

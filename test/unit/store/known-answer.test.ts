@@ -44,7 +44,10 @@ describe('a store written by 0.1.0', () => {
 
   it('refuses a wrong passphrase with exit 3', async () => {
     const store = new EncryptedStore({ folder: copyOfFixture(), keys: { passphrase: `${PASSPHRASE}!` } });
-    const error = await store.read().then(() => undefined, (e: unknown) => e);
+    const error = await store.read().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).exitCode).toBe(ExitCode.store);
   });

@@ -3,7 +3,14 @@ import { StoreError } from '../../../src/errors.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
 import { sampleConfig } from '../../helpers/fixtures.js';
 
-const lease = { leaseId: 'ds-app-db-1', config: 'app-db', createdAt: '2026-12-01T10:00:00Z', expiresAt: '2026-12-01T11:00:00Z', maxExpiresAt: '2026-12-02T10:00:00Z', status: 'active' as const };
+const lease = {
+  leaseId: 'ds-app-db-1',
+  config: 'app-db',
+  createdAt: '2026-12-01T10:00:00Z',
+  expiresAt: '2026-12-01T11:00:00Z',
+  maxExpiresAt: '2026-12-02T10:00:00Z',
+  status: 'active' as const,
+};
 
 describe('MemoryStore', () => {
   it('holds the configs it was given, and nothing else', async () => {
@@ -23,9 +30,11 @@ describe('MemoryStore', () => {
 
   it('refuses an update the schema refuses, keeping the previous contents', async () => {
     const store = new MemoryStore([sampleConfig('app-db')]);
-    await expect(store.update((data) => {
-      data.leases.push({ ...lease, status: 'bogus' as 'active' });
-    })).rejects.toThrow();
+    await expect(
+      store.update((data) => {
+        data.leases.push({ ...lease, status: 'bogus' as 'active' });
+      }),
+    ).rejects.toThrow();
     expect((await store.read()).leases).toEqual([]);
   });
 

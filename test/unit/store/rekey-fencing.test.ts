@@ -27,10 +27,14 @@ const NEW = 'the new passphrase';
 async function twoVersions(): Promise<{ folder: string; path: string; newer: Buffer }> {
   const folder = mkdtempSync(join(tmpdir(), 'dynsecret-rekey-fence-'));
   const store = new EncryptedStore({ folder, keys: { passphrase: OLD }, kdf: TEST_KDF });
-  await store.update((data) => { data.configs.push(sampleConfig('first')); });
+  await store.update((data) => {
+    data.configs.push(sampleConfig('first'));
+  });
   const path = join(folder, STORE_FILE);
   const older = readFileSync(path);
-  await store.update((data) => { data.configs.push(sampleConfig('meanwhile')); });
+  await store.update((data) => {
+    data.configs.push(sampleConfig('meanwhile'));
+  });
   const newer = readFileSync(path);
   writeFileSync(path, older);
   return { folder, path, newer };
@@ -38,19 +42,30 @@ async function twoVersions(): Promise<{ folder: string; path: string; newer: Buf
 
 describe('rekeyStore fencing', () => {
   it.each<[string, (path: string, newer: Buffer) => void, string[]]>([
-    ['the store was replaced by another writer', (path, newer) => {
-      writeFileSync(`${path}.other`, newer);
-      renameSync(`${path}.other`, path);
-    }, ['first', 'meanwhile']],
-    ['its lock was taken over', (path) => {
-      rmdirSync(`${path}.lock`);
-      mkdirSync(`${path}.lock`);
-    }, ['first']],
+    [
+      'the store was replaced by another writer',
+      (path, newer) => {
+        writeFileSync(`${path}.other`, newer);
+        renameSync(`${path}.other`, path);
+      },
+      ['first', 'meanwhile'],
+    ],
+    [
+      'its lock was taken over',
+      (path) => {
+        rmdirSync(`${path}.lock`);
+        mkdirSync(`${path}.lock`);
+      },
+      ['first'],
+    ],
   ])('writes nothing (exit 3) when %s meanwhile', async (_what, meanwhile, kept) => {
     const { folder, path, newer } = await twoVersions();
     hook.meanwhile = () => meanwhile(path, newer);
     try {
-      const error = await rekeyStore(folder, { current: OLD, next: NEW }, {}, TEST_KDF).then(() => undefined, (e: unknown) => e);
+      const error = await rekeyStore(folder, { current: OLD, next: NEW }, {}, TEST_KDF).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((error as { exitCode?: number }).exitCode).toBe(3);
       expect((error as Error).message).toMatch(/store changed while its passphrase was being changed/);
     } finally {
@@ -64,6 +79,8 @@ describe('rekeyStore fencing', () => {
   it('re-keys when nothing happened meanwhile', async () => {
     const { folder } = await twoVersions();
     await rekeyStore(folder, { current: OLD, next: NEW }, {}, TEST_KDF);
-    expect((await new EncryptedStore({ folder, keys: { passphrase: NEW }, kdf: TEST_KDF }).read()).configs.map((c) => c.name)).toEqual(['first']);
+    expect((await new EncryptedStore({ folder, keys: { passphrase: NEW }, kdf: TEST_KDF }).read()).configs.map((c) => c.name)).toEqual([
+      'first',
+    ]);
   });
 });

@@ -43,7 +43,10 @@ describe('rekeyStore', () => {
   ])('%s is a store error and the file is byte for byte the same', async (_case, passphrases, message) => {
     const { folder } = await storeWith(['a']);
     const before = readFileSync(join(folder, 'store.json'));
-    const error = await rekeyStore(folder, passphrases, {}, TEST_KDF).then(() => undefined, (e: unknown) => e);
+    const error = await rekeyStore(folder, passphrases, {}, TEST_KDF).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(StoreError);
     expect((error as Error).message).toMatch(message);
     expect(readFileSync(join(folder, 'store.json')).equals(before)).toBe(true);
@@ -68,6 +71,8 @@ describe('rekeyStore', () => {
   });
 
   it('refuses when there is no store', async () => {
-    await expect(rekeyStore(mkdtempSync(join(tmpdir(), 'dynsecret-rekey-')), { current: OLD, next: NEW }, {}, TEST_KDF)).rejects.toThrow(/no store yet/);
+    await expect(rekeyStore(mkdtempSync(join(tmpdir(), 'dynsecret-rekey-')), { current: OLD, next: NEW }, {}, TEST_KDF)).rejects.toThrow(
+      /no store yet/,
+    );
   });
 });

@@ -18,7 +18,17 @@ const valid = {
 const cases: [string, unknown, boolean][] = [
   ['a minimal API-key config', valid, true],
   ['a service account', { ...valid, auth: { kind: 'serviceAccount', clientId: 'id', clientSecret: 's' } }, true],
-  ['every optional field', { ...valid, caFile: '/ca.pem', usernameTemplate: 'x-{random}', connectionString: 'mongodb+srv://c0', scopes: [{ name: 'lake1', type: 'DATA_LAKE' }] }, true],
+  [
+    'every optional field',
+    {
+      ...valid,
+      caFile: '/ca.pem',
+      usernameTemplate: 'x-{random}',
+      connectionString: 'mongodb+srv://c0',
+      scopes: [{ name: 'lake1', type: 'DATA_LAKE' }],
+    },
+    true,
+  ],
   ['a role with a collection', { ...valid, roles: [{ roleName: 'read', databaseName: 'app', collectionName: 'orders' }] }, true],
   ['an unknown field', { ...valid, surprise: 1 }, true],
   ['no roles', { ...valid, roles: [] }, false],

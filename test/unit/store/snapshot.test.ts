@@ -9,7 +9,13 @@ import { TEST_KDF } from './test-kdf.js';
 const opened = vi.hoisted(() => ({ count: 0 }));
 vi.mock('../../../src/store/envelope.js', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../../../src/store/envelope.js')>();
-  return { ...actual, openEnvelope: (...args: Parameters<typeof actual.openEnvelope>) => { opened.count += 1; return actual.openEnvelope(...args); } };
+  return {
+    ...actual,
+    openEnvelope: (...args: Parameters<typeof actual.openEnvelope>) => {
+      opened.count += 1;
+      return actual.openEnvelope(...args);
+    },
+  };
 });
 const { EncryptedStore } = await import('../../../src/store/store.js');
 
@@ -32,9 +38,33 @@ describe('one decryption per version of the file', () => {
 
   it.each<[string, number, (store: InstanceType<typeof EncryptedStore>) => Promise<unknown>]>([
     ['one read', 1, (s) => s.read()],
-    ['three reads', 1, async (s) => { await s.read(); await s.read(); await s.read(); }],
-    ['a read, then two updates', 1, async (s) => { await s.read(); await s.update(() => undefined); await s.update(() => undefined); }],
-    ['an update, then reads', 1, async (s) => { await s.update(() => undefined); await s.read(); await s.read(); }],
+    [
+      'three reads',
+      1,
+      async (s) => {
+        await s.read();
+        await s.read();
+        await s.read();
+      },
+    ],
+    [
+      'a read, then two updates',
+      1,
+      async (s) => {
+        await s.read();
+        await s.update(() => undefined);
+        await s.update(() => undefined);
+      },
+    ],
+    [
+      'an update, then reads',
+      1,
+      async (s) => {
+        await s.update(() => undefined);
+        await s.read();
+        await s.read();
+      },
+    ],
   ])('%s in one process: %i decryption', async (_what, decryptions, work) => {
     const { folder, session } = await seeded();
     opened.count = 0;
@@ -54,12 +84,22 @@ describe('one decryption per version of the file', () => {
     expect(opened.count).toBe(1);
   });
 
-  it.each([['its first', 'first'], ['its last', 'last']])('reads a large file again that differs from what it wrote only in %s bytes', async (_where, which) => {
+  it.each([
+    ['its first', 'first'],
+    ['its last', 'last'],
+  ])('reads a large file again that differs from what it wrote only in %s bytes', async (_where, which) => {
     const { folder, session } = await seeded();
     const mine = new EncryptedStore({ folder, keys: { session }, kdf: TEST_KDF });
     await mine.update((data) => {
       for (let i = 0; i < 2000; i++) {
-        data.leases.push({ leaseId: `ds-app-db-${i}`, config: 'app-db', createdAt: 'a', expiresAt: 'b', maxExpiresAt: 'c', status: 'active' });
+        data.leases.push({
+          leaseId: `ds-app-db-${i}`,
+          config: 'app-db',
+          createdAt: 'a',
+          expiresAt: 'b',
+          maxExpiresAt: 'c',
+          status: 'active',
+        });
       }
     });
     const bytes = readFileSync(mine.path);
@@ -103,10 +143,12 @@ describe('contents in memory', () => {
     const { folder, session } = await seeded();
     const store = new EncryptedStore({ folder, keys: { session }, kdf: TEST_KDF });
     const file = readFileSync(store.path);
-    await expect(store.update((data) => {
-      data.configs = [];
-      throw new Error('changed its mind');
-    })).rejects.toThrow('changed its mind');
+    await expect(
+      store.update((data) => {
+        data.configs = [];
+        throw new Error('changed its mind');
+      }),
+    ).rejects.toThrow('changed its mind');
     expect(readFileSync(store.path).equals(file)).toBe(true);
     expect((await store.read()).configs.map((c) => c.name)).toEqual(['app-db']);
   });

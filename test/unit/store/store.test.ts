@@ -23,7 +23,10 @@ async function seeded() {
 }
 
 async function expectStoreError(promise: Promise<unknown>, fragment: RegExp) {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(StoreError);
   expect((error as StoreError).exitCode).toBe(ExitCode.store);
   expect((error as StoreError).message).toMatch(fragment);
@@ -66,28 +69,111 @@ describe('EncryptedStore', () => {
     const path = storeAt(folder).path;
     const before = readFileSync(path);
     await expectStoreError(storeAt(folder, { passphrase: 'not the passphrase' }).read(), /Wrong passphrase/);
-    await expectStoreError(storeAt(folder, { passphrase: 'not the passphrase' }).update(() => undefined), /Wrong passphrase/);
+    await expectStoreError(
+      storeAt(folder, { passphrase: 'not the passphrase' }).update(() => undefined),
+      /Wrong passphrase/,
+    );
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a test reaches into the parsed file freely
   const tamperings: [string, (envelope: Record<string, any>) => void][] = [
-    ['ciphertext byte', (e) => { const b = Buffer.from(e.data, 'base64'); b[0]! ^= 1; e.data = b.toString('base64'); }],
-    ['auth tag', (e) => { const b = Buffer.from(e.tag, 'base64'); b[3]! ^= 0x80; e.tag = b.toString('base64'); }],
-    ['nonce', (e) => { const b = Buffer.from(e.iv, 'base64'); b[0]! ^= 1; e.iv = b.toString('base64'); }],
-    ['wrapped key', (e) => { const b = Buffer.from(e.wrappedKey.key, 'base64'); b[0]! ^= 1; e.wrappedKey.key = b.toString('base64'); }],
-    ['salt', (e) => { const b = Buffer.from(e.kdf.salt, 'base64'); b[0]! ^= 1; e.kdf.salt = b.toString('base64'); }],
+    [
+      'ciphertext byte',
+      (e) => {
+        const b = Buffer.from(e.data, 'base64');
+        b[0]! ^= 1;
+        e.data = b.toString('base64');
+      },
+    ],
+    [
+      'auth tag',
+      (e) => {
+        const b = Buffer.from(e.tag, 'base64');
+        b[3]! ^= 0x80;
+        e.tag = b.toString('base64');
+      },
+    ],
+    [
+      'nonce',
+      (e) => {
+        const b = Buffer.from(e.iv, 'base64');
+        b[0]! ^= 1;
+        e.iv = b.toString('base64');
+      },
+    ],
+    [
+      'wrapped key',
+      (e) => {
+        const b = Buffer.from(e.wrappedKey.key, 'base64');
+        b[0]! ^= 1;
+        e.wrappedKey.key = b.toString('base64');
+      },
+    ],
+    [
+      'salt',
+      (e) => {
+        const b = Buffer.from(e.kdf.salt, 'base64');
+        b[0]! ^= 1;
+        e.kdf.salt = b.toString('base64');
+      },
+    ],
     // Relative to the test policy (N 2^10): below its minimum, and a larger N its limits accept but the AAD does not.
-    ['weaker KDF', (e) => { e.kdf.N = 2 ** 9; }],
-    ['larger KDF', (e) => { e.kdf.N = 2 ** 11; }],
-    ['KDF beyond the limits', (e) => { e.kdf.N = 2 ** 14; }],
-    ['format version', (e) => { e.dynsecret = 2; }],
-    ['plaintext planted', (e) => { e.data = Buffer.from('{"configs":[]}').toString('base64'); }],
+    [
+      'weaker KDF',
+      (e) => {
+        e.kdf.N = 2 ** 9;
+      },
+    ],
+    [
+      'larger KDF',
+      (e) => {
+        e.kdf.N = 2 ** 11;
+      },
+    ],
+    [
+      'KDF beyond the limits',
+      (e) => {
+        e.kdf.N = 2 ** 14;
+      },
+    ],
+    [
+      'format version',
+      (e) => {
+        e.dynsecret = 2;
+      },
+    ],
+    [
+      'plaintext planted',
+      (e) => {
+        e.data = Buffer.from('{"configs":[]}').toString('base64');
+      },
+    ],
     // Fields the format does not have are tampering too: nothing unauthenticated rides along in the header.
-    ['header with an unknown top-level field', (e) => { e.note = 'planted'; }],
-    ['header with an unknown field in wrappedKey', (e) => { e.wrappedKey.alg = 'none'; }],
-    ['header with an unknown field in kdf', (e) => { e.kdf.extra = 1; }],
-    ['header with an unknown field set to null', (e) => { e.wrappedKey.note = null; }],
+    [
+      'header with an unknown top-level field',
+      (e) => {
+        e.note = 'planted';
+      },
+    ],
+    [
+      'header with an unknown field in wrappedKey',
+      (e) => {
+        e.wrappedKey.alg = 'none';
+      },
+    ],
+    [
+      'header with an unknown field in kdf',
+      (e) => {
+        e.kdf.extra = 1;
+      },
+    ],
+    [
+      'header with an unknown field set to null',
+      (e) => {
+        e.wrappedKey.note = null;
+      },
+    ],
   ];
 
   it.each(tamperings)('refuses a file with a modified %s (exit 3, bytes unchanged)', async (_what, tamper) => {
@@ -99,8 +185,18 @@ describe('EncryptedStore', () => {
     writeFileSync(path, JSON.stringify(envelope));
     const before = readFileSync(path);
     await expectStoreError(storeAt(folder).read(), /damaged|modified|Wrong passphrase/);
-    await expectStoreError(storeAt(folder).update((d) => { d.configs = []; }), /damaged|modified|Wrong passphrase/);
-    await expectStoreError(storeAt(folder, { session }).update((d) => { d.configs = []; }), /damaged|modified|does not open/);
+    await expectStoreError(
+      storeAt(folder).update((d) => {
+        d.configs = [];
+      }),
+      /damaged|modified|Wrong passphrase/,
+    );
+    await expectStoreError(
+      storeAt(folder, { session }).update((d) => {
+        d.configs = [];
+      }),
+      /damaged|modified|does not open/,
+    );
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
@@ -128,7 +224,9 @@ describe('EncryptedStore', () => {
     expect(session).toMatch(/^ds1_[A-Za-z0-9_-]{43}$/);
     const data = await storeAt(folder, { session }).read();
     expect(data.configs).toHaveLength(1);
-    await storeAt(folder, { session }).update((d) => { d.configs.push(config('second')); });
+    await storeAt(folder, { session }).update((d) => {
+      d.configs.push(config('second'));
+    });
     expect((await storeAt(folder).read()).configs).toHaveLength(2);
 
     const other = await seeded();
@@ -139,7 +237,12 @@ describe('EncryptedStore', () => {
   it('prompts for the passphrase when none is in the environment, and fails with exit 3 when none can be had', async () => {
     const folder = await seeded();
     const asked: string[] = [];
-    const data = await storeAt(folder, { prompt: async ({ message }) => { asked.push(message); return PASSPHRASE; } }).read();
+    const data = await storeAt(folder, {
+      prompt: async ({ message }) => {
+        asked.push(message);
+        return PASSPHRASE;
+      },
+    }).read();
     expect(data.configs).toHaveLength(1);
     expect(asked).toEqual(['Store passphrase']);
     await expectStoreError(storeAt(folder, {}).read(), /locked/);
@@ -156,7 +259,10 @@ describe('EncryptedStore', () => {
     const same = ['same passphrase', 'same passphrase'];
     await storeAt(folder, { prompt: async () => same.shift()! }).update(() => undefined);
     expect(storeAt(folder).exists()).toBe(true);
-    await expectStoreError(storeAt(home(), {}).update(() => undefined), /No passphrase/);
+    await expectStoreError(
+      storeAt(home(), {}).update(() => undefined),
+      /No passphrase/,
+    );
   });
 
   it('narrows a wider store folder to 0700 on write', async () => {
@@ -169,8 +275,13 @@ describe('EncryptedStore', () => {
   it('serialises concurrent updates in one process without losing any', async () => {
     const folder = await seeded();
     const session = await storeAt(folder).sessionKey();
-    await Promise.all(Array.from({ length: 8 }, (_, i) =>
-      storeAt(folder, { session }).update((d) => { d.configs.push(config(`c${i}`)); })));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        storeAt(folder, { session }).update((d) => {
+          d.configs.push(config(`c${i}`));
+        }),
+      ),
+    );
     const names = (await storeAt(folder).read()).configs.map((c) => c.name).sort();
     expect(names).toEqual(['app-db', 'c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7']);
   });
@@ -196,7 +307,9 @@ describe('EncryptedStore fencing', () => {
     const folder = await seeded();
     const path = storeAt(folder).path;
     const before = readFileSync(path);
-    await storeAt(folder).update((d) => { d.configs.push(config('meanwhile')); });
+    await storeAt(folder).update((d) => {
+      d.configs.push(config('meanwhile'));
+    });
     const meanwhile = readFileSync(path);
     writeFileSync(path, before);
     const warnings: string[] = [];
@@ -220,16 +333,21 @@ describe('EncryptedStore fencing', () => {
     const path = storeAt(folder).path;
     const versions: Buffer[] = [];
     for (let i = 0; i < 6; i++) {
-      await storeAt(folder).update((d) => { d.configs.push(config(`v${i}`)); });
+      await storeAt(folder).update((d) => {
+        d.configs.push(config(`v${i}`));
+      });
       versions.push(readFileSync(path));
     }
     writeFileSync(path, versions[0]!);
     let calls = 0;
-    await expectStoreError(storeAt(folder).update((d) => {
-      writeFileSync(`${path}.other`, versions[++calls]!);
-      renameSync(`${path}.other`, path);
-      d.configs = [];
-    }), /kept changing/);
+    await expectStoreError(
+      storeAt(folder).update((d) => {
+        writeFileSync(`${path}.other`, versions[++calls]!);
+        renameSync(`${path}.other`, path);
+        d.configs = [];
+      }),
+      /kept changing/,
+    );
     expect(readFileSync(path).equals(versions[calls]!)).toBe(true);
   });
 });
