@@ -27,11 +27,25 @@ const words = (message: string, exitCode: ExitCodeValue, hint?: string): Words =
 /** The words of an error dynsecret foresaw (its own or Atlas'); undefined for anything else. */
 export function expectedError(error: unknown): Words | undefined {
   if (error instanceof DynsecretError) return words(error.message, error.exitCode, error.hint);
+  const atlas = atlasWords(error);
+  return atlas === undefined ? undefined : { ...atlas, message: asSentence(atlas.message) };
+}
+
+function atlasWords(error: unknown): Words | undefined {
   if (error instanceof AtlasApiError) return error.tokenEndpoint ? tokenWords(error) : apiWords(error);
   if (error instanceof AtlasResponseError) return responseWords(error);
   if (error instanceof AtlasNetworkError) return networkWords(error);
   if (error instanceof AtlasInputError) return inputWords(error);
   return undefined;
+}
+
+/**
+ * In the style of dynsecret's own messages: a capital first letter and a full stop. The Atlas words below are
+ * built from parts (a finding, then what to do, then Atlas' error code), so they are finished here once.
+ */
+export function asSentence(text: string): string {
+  const capitalised = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
 }
 
 /** Any error, as the CLI prints it. */
@@ -202,7 +216,7 @@ function networkWords(error: AtlasNetworkError): Words {
         ExitCode.failure,
       );
     case 'timeout':
-      return words(`${host} did not answer in time (${reason}): check the network and try again`, ExitCode.transient);
+      return words(`no answer in time from ${host} (${reason}): check the network and try again`, ExitCode.transient);
     case 'unreachable':
       return words(
         `could not reach ${host}: ${reason} (${code}); check the network, the proxy settings and --base-url`,

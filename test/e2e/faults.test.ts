@@ -48,7 +48,7 @@ describe.concurrent('lease under injected Atlas faults (built bin against the em
       '404 for the project',
       5,
       { match: POST_USERS, count: 1, status: 404, errorCode: 'GROUP_NOT_FOUND' },
-      /no Atlas project .*check --group-id/,
+      /No Atlas project .*check --group-id/,
       404,
     ],
     ['503 on every attempt', 6, { match: POST_USERS, count: 5, status: 503 }, /HTTP 503 .*try again/, 503],
@@ -116,7 +116,7 @@ describe('other faults, one after another on one emulator', () => {
       const took = Date.now() - started;
       await em.clearFaults();
       expect(result.code, result.stderr).toBe(6);
-      expect(result.stderr).toMatch(/did not answer in time/);
+      expect(result.stderr).toMatch(/No answer in time from /);
       expect(took).toBeLessThan(20_000);
     });
 

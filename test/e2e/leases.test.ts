@@ -162,7 +162,7 @@ describe('dynsecret lease (built bin against the emulator)', () => {
     const result = await ws.run(['lease', 'open-db', '--cluster', 'Nope', '--format', 'json']);
     expect(result.code).toBe(5);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/no cluster named Nope/);
+    expect(result.stderr).toMatch(/No cluster named Nope/);
     expect((await em.state()).users).toHaveLength(before);
     expect((await em.requests()).filter((r) => r.method === 'POST')).toEqual([]);
     const listed = JSON.parse((await ws.run(['list', 'open-db', '--json'])).stdout) as { status: string }[];

@@ -138,7 +138,7 @@ const cases: HostileCase[] = [
   createNamed('an empty config name', ''),
   ...some(names, 2).map(([what, name]) => simple(`renew of a lease id with ${what}`, NOT_FOUND, ['renew', name], /No lease/)),
   ...some(names, 2).map(([what, name]) => simple(`revoke of a lease id with ${what}`, NOT_FOUND, ['revoke', name], /No lease/)),
-  simple('lease --cluster with path traversal', NOT_FOUND, ['lease', 'app', '--cluster', '../../x'], /no cluster named/),
+  simple('lease --cluster with path traversal', NOT_FOUND, ['lease', 'app', '--cluster', '../../x'], /No cluster named/),
   simple('renew --config of an unknown config', NOT_FOUND, ['renew', 'ds-app-000000000000', '--config', '../x'], /No config named/),
   { name: 'renew of a live lease beyond 7 days', code: USAGE, args: () => ['renew', leaseId, '--ttl', '8d'], message: /7 days/ },
   {

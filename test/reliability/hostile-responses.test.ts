@@ -171,7 +171,7 @@ const cases: ResponseCase[] = [
     args: remote,
     method: 'GET',
     answer: apiError(404, 'GROUP_NOT_FOUND', 'No group.'),
-    message: /no Atlas project/,
+    message: /No Atlas project/,
   },
   {
     name: 'users whose results are an object',

@@ -70,20 +70,20 @@ const rows: Row[] = [
     name: '403 missing permission',
     error: api({ kind: 'forbidden', status: 403, errorCode: 'USER_CANNOT_ACCESS_GROUP', method: 'POST', path: USERS }),
     exitCode: 4,
-    fragments: [`the API key is not allowed to POST ${USERS}`, `Project Owner role on project ${GROUP}`],
+    fragments: [`The API key is not allowed to POST ${USERS}`, `Project Owner role on project ${GROUP}`],
   },
   {
     name: '403 project full',
     error: api({ kind: 'forbidden', status: 403, errorCode: 'GROUP_USERS_LIMIT_EXCEEDED', method: 'POST', path: USERS }),
     exitCode: 1,
-    fragments: [`project ${GROUP} already has the 100 database users Atlas allows (Atlas error GROUP_USERS_LIMIT_EXCEEDED)`],
+    fragments: [`Project ${GROUP} already has the 100 database users Atlas allows (Atlas error GROUP_USERS_LIMIT_EXCEEDED).`],
     hint: 'Remove expired leases with `dynsecret revoke --expired` and look for strays with `dynsecret list NAME --remote`.',
   },
   {
     name: '404 unknown project',
     error: api({ kind: 'not-found', status: 404, errorCode: 'GROUP_NOT_FOUND' }),
     exitCode: 5,
-    fragments: [`no Atlas project ${GROUP}: check --group-id`],
+    fragments: [`No Atlas project ${GROUP}: check --group-id`],
   },
   {
     name: '404 unknown user',
@@ -95,7 +95,7 @@ const rows: Row[] = [
     name: '404 unknown cluster',
     error: api({ kind: 'not-found', status: 404, errorCode: 'CLUSTER_NOT_FOUND', subject: { ...KEY, cluster: 'Cluster0' } }),
     exitCode: 5,
-    fragments: [`no cluster named Cluster0 in project ${GROUP}: check the cluster name`],
+    fragments: [`No cluster named Cluster0 in project ${GROUP}: check the cluster name`],
   },
   {
     name: '404 from something that is not Atlas',
@@ -114,7 +114,7 @@ const rows: Row[] = [
       subject: { ...KEY, username: 'u1', creating: true },
     }),
     exitCode: 1,
-    fragments: [`a database user named u1 already exists in project ${GROUP}: choose another username`],
+    fragments: [`A database user named u1 already exists in project ${GROUP}: choose another username`],
   },
   {
     name: '409 elsewhere',
@@ -201,7 +201,7 @@ const rows: Row[] = [
     name: 'token: wrong client',
     error: token({ kind: 'unauthorized', status: 400, errorCode: 'invalid_client' }),
     exitCode: 4,
-    fragments: ["the service account's client ID or secret is wrong", '(Atlas error invalid_client)'],
+    fragments: ["The service account's client ID or secret is wrong", '(Atlas error invalid_client)'],
   },
   {
     name: 'token: refused',
@@ -248,7 +248,7 @@ const rows: Row[] = [
     error: network('tls', 'CERT_HAS_EXPIRED', 'certificate has expired'),
     exitCode: 1,
     fragments: [
-      'could not verify the TLS certificate of cloud.mongodb.com: certificate has expired (CERT_HAS_EXPIRED)',
+      'Could not verify the TLS certificate of cloud.mongodb.com: certificate has expired (CERT_HAS_EXPIRED)',
       'pass --ca-file PATH or set NODE_EXTRA_CA_CERTS',
     ],
   },
@@ -256,14 +256,14 @@ const rows: Row[] = [
     name: 'timeout',
     error: network('timeout', 'UND_ERR_HEADERS_TIMEOUT', 'no answer within the request timeout'),
     exitCode: 6,
-    fragments: ['cloud.mongodb.com did not answer in time (no answer within the request timeout): check the network and try again'],
+    fragments: ['No answer in time from cloud.mongodb.com (no answer within the request timeout): check the network and try again.'],
   },
   {
     name: 'unreachable',
     error: network('unreachable', 'ECONNREFUSED', 'the connection was refused'),
     exitCode: 6,
     fragments: [
-      'could not reach cloud.mongodb.com: the connection was refused (ECONNREFUSED); check the network, the proxy settings and --base-url',
+      'Could not reach cloud.mongodb.com: the connection was refused (ECONNREFUSED); check the network, the proxy settings and --base-url',
     ],
   },
 
@@ -272,7 +272,7 @@ const rows: Row[] = [
     name: 'a wrong project ID',
     error: new AtlasInputError('project-id', 'the project ID ABC is not 24 lowercase hexadecimal characters'),
     exitCode: 2,
-    fragments: ['the project ID ABC is not 24', ': check --group-id'],
+    fragments: ['The project ID ABC is not 24', ': check --group-id'],
   },
   {
     name: 'a base URL that is not one',
@@ -290,7 +290,7 @@ const rows: Row[] = [
     name: 'an unreadable CA file',
     error: new AtlasInputError('ca-file-unreadable', 'could not read the CA file /x (ENOENT)'),
     exitCode: 2,
-    fragments: ['could not read the CA file /x (ENOENT): check --ca-file'],
+    fragments: ['Could not read the CA file /x (ENOENT): check --ca-file.'],
   },
   {
     name: 'a CA file without certificates',
@@ -308,7 +308,7 @@ const rows: Row[] = [
     name: 'a request that fails its schema',
     error: new AtlasInputError('request-body', 'invalid database user field password: too short'),
     exitCode: 2,
-    fragments: ['invalid database user field password: too short'],
+    fragments: ['Invalid database user field password: too short.'],
   },
 
   // dynsecret's own errors carry their words.
@@ -340,7 +340,7 @@ describe('error text: every error → a sentence, a hint and an exit code', () =
   });
 
   it('ends an Atlas sentence with the error code Atlas gave, and only then', () => {
-    expect(describeError(api({ kind: 'server', status: 500, errorCode: 'X_Y' })).message).toMatch(/ \(Atlas error X_Y\)$/);
+    expect(describeError(api({ kind: 'server', status: 500, errorCode: 'X_Y' })).message).toMatch(/ \(Atlas error X_Y\)\.$/);
     expect(describeError(api({ kind: 'server', status: 500 })).message).not.toContain('Atlas error');
   });
 

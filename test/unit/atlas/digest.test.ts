@@ -225,7 +225,7 @@ describe('parseDigestChallenge: forms of the header', () => {
     const text = describeError(error);
     expect(text.exitCode).toBe(1);
     expect(text.message).toBe(
-      `Atlas asked for a kind of digest authentication dynsecret does not support (${asked}): report this to the dynsecret maintainers`,
+      `Atlas asked for a kind of digest authentication dynsecret does not support (${asked}): report this to the dynsecret maintainers.`,
     );
   });
 });

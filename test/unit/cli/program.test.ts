@@ -193,7 +193,7 @@ describe('report: the one way errors are printed', () => {
     expect(printed(full)).toEqual({
       code: 1,
       text:
-        'dynsecret: project g already has the 100 database users Atlas allows (Atlas error GROUP_USERS_LIMIT_EXCEEDED)\n' +
+        'dynsecret: Project g already has the 100 database users Atlas allows (Atlas error GROUP_USERS_LIMIT_EXCEEDED).\n' +
         '  Remove expired leases with `dynsecret revoke --expired` and look for strays with `dynsecret list NAME --remote`.',
     });
     const timeout = new AtlasNetworkError('timeout', {
@@ -204,9 +204,9 @@ describe('report: the one way errors are printed', () => {
     });
     expect(printed(timeout)).toEqual({
       code: 6,
-      text: 'dynsecret: h did not answer in time (the connection timed out): check the network and try again',
+      text: 'dynsecret: No answer in time from h (the connection timed out): check the network and try again.',
     });
-    expect(printed(timeout, true).text).toMatch(/^dynsecret: h did not answer in time .*\nAtlasNetworkError: timeout talking to h/);
+    expect(printed(timeout, true).text).toMatch(/^dynsecret: No answer in time from h .*\nAtlasNetworkError: timeout talking to h/);
   });
 
   it('prints an unexpected error in one line, with the stack only under --debug', () => {
