@@ -17,10 +17,16 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     const { fstatSync, writeSync } = require('node:fs');
     const stats = process.platform === 'win32' ? undefined : fstatSync(1);
     if (stats !== undefined && (stats.isFIFO() || stats.isSocket() || stats.isFile())) written = writeSync(1, line);
-  } catch {
-    // the stream takes it, as it always did
+  } catch (error) {
+    // A reader that went away (`dynsecret --version | head -c 0`) wants nothing more; anything else, the stream takes.
+    if (error && error.code === 'EPIPE') written = line.length;
   }
-  if (written < line.length) process.stdout.write(line.subarray(written));
+  if (written < line.length) {
+    process.stdout.on('error', (error) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+    process.stdout.write(line.subarray(written));
+  }
 } else {
   try {
     // Compiled bytecode is kept between runs, in a folder only this user can write (never the shared default in

@@ -67,23 +67,26 @@ describe('dynsecret (built bin)', () => {
     expect(result.code).toBe(5);
   });
 
-  it('says nothing more when its reader closes the pipe early (`dynsecret run --help | head -1`)', async () => {
-    const { spawn } = await import('node:child_process');
-    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--', DYNSECRET, 'run', '--help'], {
-        env: { PATH: process.env.PATH ?? '', HOME: tempHome() },
+  it.each([[['run', '--help']], [['--version']]])(
+    'says nothing more when its reader closes the pipe early (`dynsecret %j | head -c 0`)',
+    async (args) => {
+      const { spawn } = await import('node:child_process');
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--', DYNSECRET, ...args], {
+          env: { PATH: process.env.PATH ?? '', HOME: tempHome() },
+        });
+        // Closed before the help is written: the write fails with EPIPE.
+        child.stdout.destroy();
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        child.on('close', (code) => resolve({ code, stderr }));
       });
-      // Closed before the help is written: the write fails with EPIPE.
-      child.stdout.destroy();
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.on('close', (code) => resolve({ code, stderr }));
-    });
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-  });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    },
+  );
 
   it.each([[['--help']], [['create', '--help']], [['list', '--help']], [['delete', '--help']], [['unlock', '--help']]])(
     'prints help with examples for %j',
