@@ -81,7 +81,9 @@ async function toCommonJs(text) {
     supported: { 'dynamic-import': false },
     logLevel: 'warning',
   });
-  return code;
+  // ES modules are strict mode, and the sources were written for it: a CommonJS file is sloppy unless it says
+  // otherwise, where writing to a frozen object fails silently instead of throwing.
+  return /^(["'])use strict\1;/.test(code) ? code : `"use strict";\n${code}`;
 }
 
 /**
