@@ -83,7 +83,10 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 /** Starts `dynsecret-atlas-emulator --port 0` with extra flags (default `--apply-delay 0s`). */
 export async function startEmulator(args: string[] = ['--apply-delay', '0s']): Promise<Emulator> {
-  const child = spawn(process.execPath, [EMULATOR, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // PATH and HOME only, as the bins get: a variable such as NODE_EXTRA_CA_CERTS (which makes every Node start
+  // parse a CA bundle) is nothing the emulator needs.
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+  const child = spawn(process.execPath, [EMULATOR, '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
