@@ -11,24 +11,7 @@ describe('service accounts', () => {
   it('authenticate with OAuth client credentials; the token is fetched once and then reused from the store', async () => {
     const em = await startEmulator(['--apply-delay', '0s']);
     const { env } = emptyStore();
-    const create = await dynsecret(
-      [
-        'create',
-        'sa-db',
-        '--group-id',
-        em.groupId,
-        '--client-id',
-        em.clientId,
-        '--client-secret-stdin',
-        '--base-url',
-        em.url,
-        '--role',
-        'readWrite@app',
-        '--scope',
-        'Cluster0',
-      ],
-      { env, input: em.clientSecret },
-    );
+    const create = await dynsecret(createFlags(em, { name: 'sa-db', auth: 'serviceAccount' }), { env, input: em.clientSecret });
     expect(create.stderr).toContain('Created config sa-db');
     const tokenRequests = async () => (await em.requests()).filter((r) => r.path === '/api/oauth/token').length;
     expect(await tokenRequests()).toBe(1);
@@ -46,22 +29,10 @@ describe('service accounts', () => {
   it('turn a wrong client secret into exit 4 with a sentence, and save nothing', async () => {
     const em = await startEmulator(['--apply-delay', '0s']);
     const home = tempHome();
-    const result = await dynsecret(
-      [
-        'create',
-        'sa-db',
-        '--group-id',
-        em.groupId,
-        '--client-id',
-        em.clientId,
-        '--client-secret-stdin',
-        '--base-url',
-        em.url,
-        '--role',
-        'read@app',
-      ],
-      { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE }, input: 'wrong-secret' },
-    );
+    const result = await dynsecret(createFlags(em, { name: 'sa-db', auth: 'serviceAccount', flags: ['--role', 'read@app'] }), {
+      env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE },
+      input: 'wrong-secret',
+    });
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
     expect(result.stderr).not.toContain('wrong-secret');

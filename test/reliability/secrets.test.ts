@@ -70,22 +70,10 @@ describe('secret hygiene', () => {
 
     await step(createFlags(em, { name: 'key-db' }), { input: em.privateKey, fault: false });
     await step(createFlags(em, { name: 'key-db-2' }), { input: em.privateKey });
-    await step(
-      [
-        'create',
-        'sa-db',
-        '--group-id',
-        em.groupId,
-        '--client-id',
-        em.clientId,
-        '--client-secret-stdin',
-        '--base-url',
-        em.url,
-        '--role',
-        'read@app',
-      ],
-      { input: em.clientSecret, fault: false },
-    );
+    await step(createFlags(em, { name: 'sa-db', auth: 'serviceAccount', flags: ['--role', 'read@app'] }), {
+      input: em.clientSecret,
+      fault: false,
+    });
     const unlocked = await step(['unlock'], { requested: true, fault: false });
     session = /DYNSECRET_SESSION='([^']+)'/.exec(unlocked.stdout)?.[1] ?? '';
     expect(session).not.toBe('');
