@@ -19,7 +19,7 @@ const spies = vi.hoisted(() => ({
 }));
 // The handler modules keep their flag schemas (what the options are checked against before the handler runs).
 vi.mock('../../../src/commands/create.js', async (importOriginal) => ({ ...(await importOriginal<object>()), create: spies.create }));
-vi.mock('../../../src/commands/verify.js', () => ({ verifyConfig: spies.verifyConfig }));
+vi.mock('../../../src/leases/verify-config.js', () => ({ verifyConfig: spies.verifyConfig }));
 vi.mock('../../../src/commands/lease.js', async (importOriginal) => ({ ...(await importOriginal<object>()), lease: spies.lease }));
 vi.mock('../../../src/commands/renew.js', async (importOriginal) => ({ ...(await importOriginal<object>()), renew: spies.renew }));
 vi.mock('../../../src/commands/revoke.js', async (importOriginal) => ({ ...(await importOriginal<object>()), revoke: spies.revoke }));

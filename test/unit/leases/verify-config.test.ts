@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { verifyConfig } from '../../../src/commands/verify.js';
-import { atlasError, config, fakeContext, GROUP, rejection } from './fake-context.js';
+import { verifyConfig } from '../../../src/leases/verify-config.js';
+import { atlasError, config, fakeContext, GROUP, rejection } from '../commands/fake-context.js';
 
 describe('verifyConfig (in-process, fake Atlas)', () => {
   it.each([
