@@ -14,7 +14,7 @@ import {
   unwrapDataKey,
   type KdfPolicy,
 } from './envelope.js';
-import { DEFAULT_LOCK, fileVersion, lockStore, STORE_FILE } from './store.js';
+import { DEFAULT_LOCK, fileVersion, lockStore, STORE_FILE } from './store-file.js';
 
 export const MIN_PASSPHRASE_LENGTH = 8;
 

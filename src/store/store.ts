@@ -1,7 +1,7 @@
-import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync, type BigIntStats } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
-import { withLock, type HeldLock, type LockErrors, type LockOptions } from '../fs/lock.js';
+import type { LockOptions } from '../fs/lock.js';
 import { removeStaleTempFiles, writeFileSafely } from '../fs/safe-write.js';
 import { checkEdited, damaged, decodeContents, editableCopy, emptyStoreData, encodeContents } from './contents.js';
 import {
@@ -19,8 +19,7 @@ import {
 import { decodeSession, encodeSession, noKeyError, promptNewPassphrase, type KeySources } from './keys.js';
 import type { StoreData } from './schema.js';
 import type { Store } from './store-api.js';
-
-export const STORE_FILE = 'store.json';
+import { DEFAULT_LOCK, fileVersion, lockStore, sameBytes, STORE_FILE, versionOf } from './store-file.js';
 
 interface StoreOptions {
   folder: string;
@@ -35,51 +34,10 @@ interface StoreOptions {
   kdf?: KdfPolicy;
 }
 
-export const DEFAULT_LOCK: LockOptions = { timeoutMs: 30_000, staleMs: 5_000 };
-
-const storeLockErrors: LockErrors = {
-  timedOut: (target, timeoutMs) =>
-    new StoreError(`Timed out after ${Math.round(timeoutMs / 1000)}s waiting for the store lock.`, {
-      hint: `Another dynsecret process holds ${target}.lock; if none is running, remove that folder.`,
-    }),
-  failed: (_target, cause) => new StoreError(`Could not lock the store: ${(cause as Error).message}.`, { cause }),
-};
-
-/** Runs `work` under the store's lock (a store error, exit 3, when it cannot be had in time). */
-export const lockStore = <T>(path: string, options: LockOptions, work: (lock: HeldLock) => Promise<T>): Promise<T> =>
-  withLock(path, options, storeLockErrors, work);
-
 type Header = Pick<Envelope, 'dynsecret' | 'kdf' | 'wrappedKey'>;
 
 /** How often a write is redone on a newer store before giving up (each redo follows a lost lock or a change). */
 const MAX_WRITE_ATTEMPTS = 5;
-
-/**
- * A version of the store file: every write replaces it with a new file (a temp file renamed over it), so
- * its inode, size and times tell one version from the next.
- */
-const versionOf = (stats: BigIntStats): string => `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
-
-/**
- * Whether the open file holds exactly `known`, compared a chunk at a time: when it does (an update that follows
- * this process's own read or write), megabytes are neither copied into a new buffer nor kept until collected.
- * Reads at explicit positions, so the file is read from its start afterwards if it differs.
- */
-function sameBytes(fd: number, known: Buffer): boolean {
-  const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(known.length, 64 * 1024)));
-  for (let at = 0; at < known.length; ) {
-    const read = readSync(fd, chunk, 0, Math.min(chunk.length, known.length - at), at);
-    if (read === 0 || !chunk.subarray(0, read).equals(known.subarray(at, at + read))) return false;
-    at += read;
-  }
-  return readSync(fd, chunk, 0, 1, known.length) === 0; // nothing after it either
-}
-
-/** The version of the file at `path` (see `versionOf`), or undefined when there is none. */
-export function fileVersion(path: string): string | undefined {
-  const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
-  return stats === undefined ? undefined : versionOf(stats);
-}
 
 /**
  * The encrypted store: one file holding configs and lease records. Reads need no lock (writes replace the

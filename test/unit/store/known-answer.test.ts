@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode, StoreError } from '../../../src/errors.js';
-import { EncryptedStore, STORE_FILE } from '../../../src/store/store.js';
+import { EncryptedStore } from '../../../src/store/store.js';
+import { STORE_FILE } from '../../../src/store/store-file.js';
 
 /**
  * A store file written by dynsecret 0.1.0, with its passphrase, the session key `dynsecret unlock` printed

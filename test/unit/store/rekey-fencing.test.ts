@@ -19,7 +19,8 @@ vi.mock('../../../src/store/envelope.js', async (importOriginal) => {
   };
 });
 const { rekeyStore } = await import('../../../src/store/rekey.js');
-const { EncryptedStore, STORE_FILE } = await import('../../../src/store/store.js');
+const { EncryptedStore } = await import('../../../src/store/store.js');
+const { STORE_FILE } = await import('../../../src/store/store-file.js');
 
 const OLD = 'the old passphrase';
 const NEW = 'the new passphrase';
