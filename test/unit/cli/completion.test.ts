@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../../src/cli.js';
-import { COMPLETION_SHELLS, completionScript, programModel } from '../../../src/commands/completion.js';
+import { completionScript } from '../../../src/commands/completion.js';
+import { COMPLETION_SHELLS, programModel } from '../../../src/output/completion-model.js';
 import { OUTPUT_FORMATS } from '../../../src/output/lease-output.js';
 
 const program = async () => buildProgram(async () => undefined);
