@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EncryptedStore } from '../../src/store/store.js';
 import { dynsecret, DYNSECRET, hasScript, PASSPHRASE, tempHome } from '../helpers/bin.js';
-import { mustSucceed } from '../helpers/emulator.js';
+import { emptyStore, mustSucceed } from '../helpers/emulator.js';
 import { sampleConfig } from '../helpers/fixtures.js';
 
 /** `passwd` as a user runs it: the built bin on a real store, killed at random moments too. */
@@ -13,19 +13,14 @@ const NEW = 'a brand new passphrase 42';
 const NAMES = ['app-db', 'reports', 'ünï-cødé'.replace(/[^A-Za-z0-9._-]/g, 'x')];
 
 /**
- * A store holding three configs, made in this process with PASSPHRASE once per file (one key derivation at
- * full cost), then copied for each test: a copy is the same store, with the same passphrase and keys.
+ * A store holding three configs: the run's empty template store (made with PASSPHRASE; see `emptyStore`), the
+ * configs added in this process with its session key, so no test pays for a key derivation to set up.
  */
-let template: string | undefined;
 async function newStore(): Promise<string> {
-  if (template === undefined) {
-    template = tempHome();
-    await new EncryptedStore({ folder: template, keys: { passphrase: PASSPHRASE } }).update((data) => {
-      for (const name of NAMES) data.configs.push(sampleConfig(name));
-    });
-  }
-  const home = tempHome();
-  copyFileSync(join(template, 'store.json'), join(home, 'store.json'));
+  const { home, env } = emptyStore();
+  await new EncryptedStore({ folder: home, keys: { session: env.DYNSECRET_SESSION } }).update((data) => {
+    for (const name of NAMES) data.configs.push(sampleConfig(name));
+  });
   return home;
 }
 
