@@ -43,7 +43,7 @@ function atlasWords(error: unknown): Words | undefined {
  * In the style of dynsecret's own messages: a capital first letter and a full stop. The Atlas words below are
  * built from parts (a finding, then what to do, then Atlas' error code), so they are finished here once.
  */
-export function asSentence(text: string): string {
+function asSentence(text: string): string {
   const capitalised = text.charAt(0).toUpperCase() + text.slice(1);
   return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
 }
