@@ -5,9 +5,9 @@ import { defineConfig } from 'vitest/config';
  * built bins, and every mutant reruns these files, so they must stay free of processes and servers.
  */
 export const MUTATION_TESTS = [
-  'test/unit/lease/duration.test.ts',
-  'test/unit/lease/ttl.test.ts',
-  'test/unit/lease/credentials.test.ts',
+  'test/unit/rules/duration.test.ts',
+  'test/unit/rules/ttl.test.ts',
+  'test/unit/rules/credentials.test.ts',
   'test/unit/config/rules.test.ts',
   'test/unit/output/env-text.test.ts',
   'test/unit/output/formats.test.ts',

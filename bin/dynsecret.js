@@ -11,7 +11,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const line = Buffer.from(`${require('../package.json').version}\n`);
   let written = 0;
   try {
-    // A pipe, a socket or a file is written to directly, as the bundle writes its output (src/io.ts): making
+    // A pipe, a socket or a file is written to directly, as the bundle writes its output (src/cli/io.ts): making
     // process.stdout for a pipe costs more than the rest of this answer.
     /* eslint-disable-next-line @typescript-eslint/no-require-imports */
     const { fstatSync, writeSync } = require('node:fs');

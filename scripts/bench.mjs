@@ -18,7 +18,7 @@ const quick = process.argv.includes('--quick');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt < 0 ? undefined : new Set(process.argv[onlyAt + 1].split(','));
 const wanted = (section) => only === undefined || only.has(section);
-const concurrency = Number(/REVOKE_CONCURRENCY = (\d+)/.exec(readFileSync(`${ROOT}src/leases/revoke.ts`, 'utf8'))?.[1]);
+const concurrency = Number(/REVOKE_CONCURRENCY = (\d+)/.exec(readFileSync(`${ROOT}src/service/revoke.ts`, 'utf8'))?.[1]);
 const settings = {
   quick,
   latencyMs: 50,

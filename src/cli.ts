@@ -11,8 +11,8 @@ import { defineRevoke } from './commands/revoke.command.js';
 import { defineRun } from './commands/run.command.js';
 import { defineUnlock } from './commands/unlock.command.js';
 import { defineUpdate } from './commands/update.command.js';
-import type { GlobalOptions } from './context.js';
-import { colorLevel, loadPainter, stderr, stdout } from './io.js';
+import type { GlobalOptions } from './cli/context.js';
+import { colorLevel, loadPainter, stderr, stdout } from './cli/io.js';
 import { visible } from './output/terminal-text.js';
 import { VERSION } from './version.js';
 
@@ -63,7 +63,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   const debug = args.includes('--debug');
   try {
     const program = await buildProgram(async (action, audit, configFile) => {
-      const { createContext } = await import('./context.js');
+      const { createContext } = await import('./cli/context.js');
       const context = await createContext(program.opts<GlobalOptions>(), configFile);
       let output: Awaited<ReturnType<Action>>;
       try {
@@ -71,7 +71,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       } catch (error) {
         if (audit) {
           // The words of errors are loaded only when there is an error to word.
-          const { failureOf } = await import('./report.js');
+          const { failureOf } = await import('./cli/report.js');
           await context.audit.flush(audit.command, failureOf(error, audit.config)).catch(() => undefined);
         }
         throw error;
@@ -110,7 +110,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     if (typeof ended.code === 'string' && ended.code.startsWith('commander.') && ended.exitCode === 0) return;
     const level = colorLevel(process.env, stderr.isTerminal(), args.includes('--no-color') ? false : undefined);
     // A colour that cannot be loaded is no reason to lose the message.
-    const [paint, { report }] = await Promise.all([loadPainter(level).catch(() => undefined), import('./report.js')]);
+    const [paint, { report }] = await Promise.all([loadPainter(level).catch(() => undefined), import('./cli/report.js')]);
     process.exitCode = report(error, debug, writeErr, paint);
   }
 }

@@ -1,4 +1,4 @@
-/** The exit codes of the product contract; `src/error-text.ts` maps errors to them, `src/cli.ts` applies them. */
+/** The exit codes of the product contract; `src/cli/error-text.ts` maps errors to them, `src/cli.ts` applies them. */
 export const ExitCode = {
   ok: 0,
   failure: 1,
@@ -15,7 +15,7 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 /**
  * Every expected failure of dynsecret's own is a DynsecretError: a one-sentence message, the exit code it
  * maps to and an optional hint (what to do next). Atlas' failures are facts (`src/atlas/error-types.ts`)
- * that `src/error-text.ts` words the same way. Errors are thrown where they happen and printed only by the CLI.
+ * that `src/cli/error-text.ts` words the same way. Errors are thrown where they happen and printed only by the CLI.
  */
 export class DynsecretError extends Error {
   readonly exitCode: ExitCodeValue;

@@ -13,7 +13,7 @@ const sequentialRevoke = {
     b.onLoad({ filter: /src[\\/]leases[\\/]revoke\.ts$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
       const pattern = /export const REVOKE_CONCURRENCY = \d+;/;
-      if (!pattern.test(source)) throw new Error('REVOKE_CONCURRENCY not found in src/leases/revoke.ts');
+      if (!pattern.test(source)) throw new Error('REVOKE_CONCURRENCY not found in src/service/revoke.ts');
       return { contents: source.replace(pattern, 'export const REVOKE_CONCURRENCY = 1;'), loader: 'ts' };
     });
   },

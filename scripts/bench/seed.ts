@@ -3,9 +3,9 @@
 // a store of 10,000 leases takes a second rather than 10,000 `dynsecret lease` runs.
 import { randomBytes } from 'node:crypto';
 import { createAtlasClient } from '../../src/atlas/index.js';
-import { generatePassword } from '../../src/lease/credentials.js';
-import { leaseDescription, leaseLabels } from '../../src/lease/labels.js';
-import { toAtlasDate } from '../../src/lease/ttl.js';
+import { generatePassword } from '../../src/rules/credentials.js';
+import { leaseDescription, leaseLabels } from '../../src/rules/labels.js';
+import { toAtlasDate } from '../../src/rules/ttl.js';
 import type { LeaseRecord } from '../../src/store/schema.js';
 import { EncryptedStore } from '../../src/store/store.js';
 

@@ -1,6 +1,6 @@
 /**
  * What can go wrong talking to Atlas, as facts: which kind of failure, the status, Atlas' error code and
- * parameters, the request and what it was about. No exit code and no advice: `src/error-text.ts` turns
+ * parameters, the request and what it was about. No exit code and no advice: `src/cli/error-text.ts` turns
  * these into sentences. This file imports nothing, so the CLI's error printer can load it cheaply.
  * Every text held here has already been redacted of the secrets the request carried.
  */

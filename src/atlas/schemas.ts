@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { isConnectionString } from '../lease/connection-string.js';
+import { isConnectionString } from '../rules/connection-string.js';
 
 // Shapes of the Atlas Admin API v2 (version 2023-01-01) that dynsecret reads and writes. Objects strip
 // unknown keys, so new Atlas fields never break parsing; the fields we rely on are checked strictly.
@@ -72,7 +72,7 @@ export const ProjectSchema = z.object({
   created: z.string(),
 });
 
-/** Checked where it enters: it ends up in env files and shell output (see src/lease/connection-string.ts). */
+/** Checked where it enters: it ends up in env files and shell output (see src/rules/connection-string.ts). */
 const ConnectionStringSchema = z.string().check(
   z.refine(isConnectionString, {
     message: 'not a mongodb or mongodb+srv URL with a host and no whitespace, quote or control character',

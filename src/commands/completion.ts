@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Context } from '../context.js';
+import type { Context } from '../cli/context.js';
 import { UsageError } from '../errors.js';
 import { COMPLETION_SHELLS, type CompletionShell } from '../output/completion-model.js';
 import { renderCompletion } from '../output/completion-scripts.js';
@@ -29,7 +29,7 @@ export function completionScript(program: Command, shell: string): string {
  */
 export async function listConfigNames(context: Pick<Context, 'env'>): Promise<string> {
   try {
-    const [{ storeFolder }, { EncryptedStore }] = await Promise.all([import('../context.js'), import('../store/store.js')]);
+    const [{ storeFolder }, { EncryptedStore }] = await Promise.all([import('../cli/context.js'), import('../store/store.js')]);
     const session = context.env.DYNSECRET_SESSION || undefined;
     const store = new EncryptedStore({ folder: await storeFolder(context.env), keys: { session } });
     if (store.exists() && session === undefined) return '';

@@ -35,7 +35,7 @@ export function defineCreate(program: Command, dispatch: Dispatch) {
       const options = checkFlags(command, CREATE_FLAGS, flags);
       return dispatch(
         async (context) => {
-          const { verifyConfig } = await import('../leases/verify-config.js');
+          const { verifyConfig } = await import('../service/verify-config.js');
           await create(context, { ...options, name }, verifyConfig);
         },
         { command: 'create', config: name },

@@ -1,6 +1,6 @@
-import type { Context } from '../context.js';
+import type { Context } from '../cli/context.js';
 import { CONFIG_FLAGS, checkCaFile, draftFromFlags, readText, type ConfigFlags } from '../config/input.js';
-import type { VerifyConfig } from '../leases/configs.js';
+import type { VerifyConfig } from '../service/configs.js';
 import type { FlagSchema } from './define.js';
 import { UsageError } from '../errors.js';
 import {
@@ -13,7 +13,7 @@ import {
   mergeDrafts,
   type ConfigDraft,
 } from '../config/draft.js';
-import { formatDuration, parseDuration } from '../lease/duration.js';
+import { formatDuration, parseDuration } from '../rules/duration.js';
 import { parseRole, parseScope, validateBaseUrl, validateGroupId, validateRoles, validateScopes } from '../config/rules.js';
 
 /** What `dynsecret create` parses from its command line (create.command.ts). */

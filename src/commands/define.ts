@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ConfigFileOption, Context } from '../context.js';
+import type { ConfigFileOption, Context } from '../cli/context.js';
 
 /**
  * What every `*.command.ts` shares: the dispatcher's type and a few help-text helpers. A definition is on the

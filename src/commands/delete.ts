@@ -1,7 +1,7 @@
-import type { Context } from '../context.js';
+import type { Context } from '../cli/context.js';
 import { UsageError } from '../errors.js';
-import { findConfig } from '../leases/configs.js';
-import { revokeSelection } from '../leases/revoke.js';
+import { findConfig } from '../service/configs.js';
+import { revokeSelection } from '../service/revoke.js';
 import type { FlagSchema } from './define.js';
 
 /** What `dynsecret delete` parses from its command line (delete.command.ts). */

@@ -29,13 +29,13 @@ export function defineLease(program: Command, dispatch: Dispatch) {
       ]),
     )
     .action(async (name: string | undefined, flags: unknown, command: Command) => {
-      const [{ lease, LEASE_FLAGS }, { configFileOption }] = await Promise.all([import('./lease.js'), import('../cli-options.js')]);
+      const [{ lease, LEASE_FLAGS }, { configFileOption }] = await Promise.all([import('./lease.js'), import('../cli/options.js')]);
       const options = checkFlags(command, LEASE_FLAGS, flags);
       const configFile = configFileOption('lease', name, options.fromFile);
       const audit = { command: 'lease', config: name };
       return dispatch(
         async (context) => {
-          const { waitOption, waitForApplied } = await import('../leases/wait.js');
+          const { waitOption, waitForApplied } = await import('../service/wait.js');
           const { wait, fromFile, ...rest } = options;
           return lease(context, { ...rest, name, ...waitOption(wait) }, { fromFile: fromFile !== undefined, audit }, waitForApplied);
         },

@@ -1,7 +1,7 @@
-import type { Context } from '../context.js';
+import type { Context } from '../cli/context.js';
 import { UsageError } from '../errors.js';
-import { defaultCluster, fileConfig } from '../leases/configs.js';
-import { abandon, createLease, type CheckDelivery, type LeaseRequest, type WaitForApplied } from '../leases/create.js';
+import { defaultCluster, fileConfig } from '../service/configs.js';
+import { abandon, createLease, type CheckDelivery, type LeaseRequest, type WaitForApplied } from '../service/create.js';
 import { checkEnvFile, checkEnvFileRewrite, rewriteEnvFile, upsertEnvFile } from '../output/env-file.js';
 import { applyPlainUpdates, renderPlainEnv } from '../output/env-plain.js';
 import type { OutputFormat, Variable } from '../output/formats.js';

@@ -1,7 +1,7 @@
-import type { Context } from '../context.js';
-import { findConfig } from '../leases/configs.js';
-import { reconcile } from '../leases/reconcile.js';
-import { leaseStatus, type LeaseStatus } from '../lease/status.js';
+import type { Context } from '../cli/context.js';
+import { findConfig } from '../service/configs.js';
+import { reconcile } from '../service/reconcile.js';
+import { leaseStatus, type LeaseStatus } from '../rules/status.js';
 import { renderColumns } from '../output/columns.js';
 import { renderJson } from '../output/formats.js';
 import { formatRelative } from '../output/time.js';

@@ -29,7 +29,7 @@ export function defineList(program: Command, dispatch: Dispatch) {
         const { fromFile, ...rest } = options;
         return dispatch(
           async (context) => {
-            const [{ listLeases }, { fileConfig }] = await Promise.all([import('./list-leases.js'), import('../leases/configs.js')]);
+            const [{ listLeases }, { fileConfig }] = await Promise.all([import('./list-leases.js'), import('../service/configs.js')]);
             return listLeases(context, { ...rest, name: (await fileConfig(context)).name, remote: true });
           },
           undefined,

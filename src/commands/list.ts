@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
-import type { Context } from '../context.js';
+import type { Context } from '../cli/context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
-import { formatDurationShort } from '../lease/duration.js';
+import { formatDurationShort } from '../rules/duration.js';
 import { renderColumns } from '../output/columns.js';
 import type { FlagSchema } from './define.js';
 

@@ -1,4 +1,4 @@
-import type { Context } from '../context.js';
+import type { Context } from '../cli/context.js';
 import { StoreError, UsageError } from '../errors.js';
 import { promptNewPassphrase } from '../store/keys.js';
 import { EncryptedStore } from '../store/store.js';

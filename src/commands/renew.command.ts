@@ -26,7 +26,7 @@ export function defineRenew(program: Command, dispatch: Dispatch) {
       const audit = { command: 'renew', config: rest.config };
       return dispatch(
         async (context) => {
-          const { fileConfig } = await import('../leases/configs.js');
+          const { fileConfig } = await import('../service/configs.js');
           // The lease's record is its Atlas labels: the file's config must be the one they name.
           if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
           return renew(context, { ...rest, leaseId });

@@ -1,6 +1,6 @@
-import type { Context } from '../context.js';
-import { renewLease, type RenewRequest } from '../leases/renew.js';
-import { toAtlasDate } from '../lease/ttl.js';
+import type { Context } from '../cli/context.js';
+import { renewLease, type RenewRequest } from '../service/renew.js';
+import { toAtlasDate } from '../rules/ttl.js';
 import { renderJson } from '../output/formats.js';
 import { renewalLines } from '../output/lease-messages.js';
 import type { FlagSchema } from './define.js';

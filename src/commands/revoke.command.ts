@@ -36,7 +36,7 @@ export function defineRevoke(program: Command, dispatch: Dispatch) {
       const audit = { command: 'revoke', config: rest.config };
       return dispatch(
         async (context) => {
-          const { fileConfig } = await import('../leases/configs.js');
+          const { fileConfig } = await import('../service/configs.js');
           // Nothing is recorded locally: every id is checked against the file's config label in Atlas.
           if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
           return revoke(context, { ...rest, leaseIds });

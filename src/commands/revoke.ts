@@ -1,6 +1,6 @@
-import type { Context } from '../context.js';
+import type { Context } from '../cli/context.js';
 import { UsageError } from '../errors.js';
-import { auditRevokes, revokeFailure, revokeTargets, selectTargets, type RevokeResult, type RevokeSelection } from '../leases/revoke.js';
+import { auditRevokes, revokeFailure, revokeTargets, selectTargets, type RevokeResult, type RevokeSelection } from '../service/revoke.js';
 import { removeFromEnvFile } from '../output/env-file.js';
 import { checkPrefix } from '../output/lease-output.js';
 import { revokeLine } from '../output/lease-messages.js';

@@ -27,7 +27,7 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
     .action(async (first: string | undefined, rest: string[], flags: unknown, command: Command) => {
       const [{ run, RUN_FLAGS }, { configFileOption, operandsBeforeDashDash }] = await Promise.all([
         import('./run.js'),
-        import('../cli-options.js'),
+        import('../cli/options.js'),
       ]);
       const options = checkFlags(command, RUN_FLAGS, flags);
       // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
@@ -40,8 +40,8 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
       return dispatch(
         async (context) => {
           const [{ waitOption }, { fileConfig, defaultCluster }] = await Promise.all([
-            import('../leases/wait.js'),
-            import('../leases/configs.js'),
+            import('../service/wait.js'),
+            import('../service/configs.js'),
           ]);
           const { fromFile, wait, ...other } = options;
           const config = fromFile === undefined ? undefined : await fileConfig(context);

@@ -1,15 +1,15 @@
-import type { Context } from '../context.js';
+import type { Context } from '../cli/context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
-import { expectedError } from '../error-text.js';
+import { expectedError } from '../cli/error-text.js';
 import { NotFoundError } from '../errors.js';
-import { parseDuration } from '../lease/duration.js';
-import { keepAlive } from '../lease/keep-alive.js';
+import { parseDuration } from '../rules/duration.js';
+import { keepAlive } from '../rules/keep-alive.js';
 import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
-import { createLease } from '../leases/create.js';
-import { renewLease } from '../leases/renew.js';
-import { revokeSelection } from '../leases/revoke.js';
-import { DEFAULT_WAIT_MS, waitForApplied } from '../leases/wait.js';
+import { createLease } from '../service/create.js';
+import { renewLease } from '../service/renew.js';
+import { revokeSelection } from '../service/revoke.js';
+import { DEFAULT_WAIT_MS, waitForApplied } from '../service/wait.js';
 import { renewalLines } from '../output/lease-messages.js';
 import type { FlagSchema } from './define.js';
 

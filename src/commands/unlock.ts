@@ -1,4 +1,4 @@
-import type { Context } from '../context.js';
+import type { Context } from '../cli/context.js';
 import { renderVariables } from '../output/formats.js';
 import type { FlagSchema } from './define.js';
 

@@ -33,7 +33,7 @@ export function defineUpdate(program: Command, dispatch: Dispatch) {
       const options = checkFlags(command, UPDATE_FLAGS, flags);
       return dispatch(
         async (context) => {
-          const { verifyConfig } = await import('../leases/verify-config.js');
+          const { verifyConfig } = await import('../service/verify-config.js');
           await update(context, { ...options, name }, verifyConfig);
         },
         { command: 'update', config: name },

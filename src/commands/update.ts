@@ -1,11 +1,11 @@
-import type { Context } from '../context.js';
+import type { Context } from '../cli/context.js';
 import { buildConfig, draftFromFile, mergeDrafts, type ConfigDraft } from '../config/draft.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { NotFoundError, StoreError, UsageError } from '../errors.js';
-import { formatDuration } from '../lease/duration.js';
-import { leaseStatus } from '../lease/status.js';
+import { formatDuration } from '../rules/duration.js';
+import { leaseStatus } from '../rules/status.js';
 import { CONFIG_FLAGS, checkCaFile, draftFromFlags, readText, type ConfigFlags } from '../config/input.js';
-import type { VerifyConfig } from '../leases/configs.js';
+import type { VerifyConfig } from '../service/configs.js';
 import type { FlagSchema } from './define.js';
 
 /** The flags of `create`, less the ones that make a config a different one (its name and project). */

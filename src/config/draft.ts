@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { UsageError } from '../errors.js';
-import { parseDuration } from '../lease/duration.js';
-import { validateConfigTtls } from '../lease/ttl.js';
-import { validateUsernameTemplate } from '../lease/credentials.js';
+import { parseDuration } from '../rules/duration.js';
+import { validateConfigTtls } from '../rules/ttl.js';
+import { validateUsernameTemplate } from '../rules/credentials.js';
 import { configSchemas, type DynamicSecretConfig, type Role, type Scope } from './schema.js';
 import {
   parseRole,

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { formatDurationShort, parseDuration } from '../lease/duration.js';
+import { formatDurationShort, parseDuration } from '../rules/duration.js';
 
 /** How long the Atlas client waits and how often it tries, from the environment (README, Environment variables). */
 interface NetworkSettings {

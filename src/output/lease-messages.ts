@@ -1,4 +1,4 @@
-import type { RenewCap } from '../lease/ttl.js';
+import type { RenewCap } from '../rules/ttl.js';
 import { formatExpiry } from './time.js';
 
 const capWords: Record<Exclude<RenewCap, null>, string> = {

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { DynsecretError, ExitCode, UsageError } from '../errors.js';
-import { isConnectionString, withCredentials } from '../lease/connection-string.js';
+import { isConnectionString, withCredentials } from '../rules/connection-string.js';
 import { renderColumns } from './columns.js';
 import { checkVariableName, renderJson, renderVariables, type OutputFormat, type Variable } from './formats.js';
 import { formatExpiry, formatIso } from './time.js';

@@ -108,7 +108,7 @@ describe('list NAME --remote with users made elsewhere under wide and combining 
     const em = await startEmulator();
     const ws = await workspace(em, [{ name: 'app-db' }]);
     const { createAtlasClient } = await import('../../src/atlas/index.js');
-    const { leaseLabels } = await import('../../src/lease/labels.js');
+    const { leaseLabels } = await import('../../src/rules/labels.js');
     const atlas = createAtlasClient({
       baseUrl: em.url,
       groupId: em.groupId,

@@ -7,7 +7,7 @@ import {
   type DigestInput,
 } from '../../../src/atlas/digest.js';
 import { AtlasResponseError } from '../../../src/atlas/error-types.js';
-import { describeError } from '../../../src/error-text.js';
+import { describeError } from '../../../src/cli/error-text.js';
 
 const rfc2617: DigestInput = {
   algorithm: 'MD5',

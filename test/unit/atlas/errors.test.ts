@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AtlasApiError, type AtlasClient } from '../../../src/atlas/index.js';
 import type { AtlasApiErrorKind } from '../../../src/atlas/error-types.js';
-import { describeError } from '../../../src/error-text.js';
+import { describeError } from '../../../src/cli/error-text.js';
 import { GROUP, PRIVATE_KEY, makeClient, sendAtlasError, startFake, type Fake } from './fake-atlas.js';
 
 const PASSWORD = 'generated-Password-0123456789';

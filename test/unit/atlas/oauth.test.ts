@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AtlasApiError, AtlasResponseError, type TokenCache } from '../../../src/atlas/index.js';
-import { describeError } from '../../../src/error-text.js';
+import { describeError } from '../../../src/cli/error-text.js';
 import { GROUP, makeClient, sendAtlasError, sendJson, startFake, type Fake, type Seen } from './fake-atlas.js';
 
 const CLIENT_ID = 'mdb_sa_id_0123456789abcdef01234567';

@@ -1,8 +1,8 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { report } from '../../../src/report.js';
+import { report } from '../../../src/cli/report.js';
 import { NotFoundError } from '../../../src/errors.js';
-import { colorLevel, loadPainter } from '../../../src/io.js';
+import { colorLevel, loadPainter } from '../../../src/cli/io.js';
 
 describe("colorLevel: dynsecret's decision, not chalk's detection", () => {
   it.each([

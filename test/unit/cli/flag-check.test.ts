@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkFlags, collect, type FlagSchema } from '../../../src/commands/define.js';
-import * as io from '../../../src/io.js';
+import * as io from '../../../src/cli/io.js';
 
 // A delete whose handler module's schema has fallen behind its definition (it lacks --force): the bug the check is for.
 const deleteConfig = vi.hoisted(() => vi.fn(async () => undefined));
@@ -72,7 +72,7 @@ describe('a command whose options do not match its schema', () => {
 
   it('ends in the one error handler as an unexpected error (exit 1), before any context is made or the handler runs', async () => {
     const lines: string[] = [];
-    // The CLI writes through src/io.ts's writers (straight to the fd when it is a pipe).
+    // The CLI writes through src/cli/io.ts's writers (straight to the fd when it is a pipe).
     vi.spyOn(io.stderr, 'write').mockImplementation((text: string) => {
       lines.push(text);
     });

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Context } from '../../../src/context.js';
+import type { Context } from '../../../src/cli/context.js';
 
 // The wiring only: argv in, typed options out, with every command module replaced by a spy.
 const spies = vi.hoisted(() => ({
@@ -19,7 +19,7 @@ const spies = vi.hoisted(() => ({
 }));
 // The handler modules keep their flag schemas (what the options are checked against before the handler runs).
 vi.mock('../../../src/commands/create.js', async (importOriginal) => ({ ...(await importOriginal<object>()), create: spies.create }));
-vi.mock('../../../src/leases/verify-config.js', () => ({ verifyConfig: spies.verifyConfig }));
+vi.mock('../../../src/service/verify-config.js', () => ({ verifyConfig: spies.verifyConfig }));
 vi.mock('../../../src/commands/lease.js', async (importOriginal) => ({ ...(await importOriginal<object>()), lease: spies.lease }));
 vi.mock('../../../src/commands/renew.js', async (importOriginal) => ({ ...(await importOriginal<object>()), renew: spies.renew }));
 vi.mock('../../../src/commands/revoke.js', async (importOriginal) => ({ ...(await importOriginal<object>()), revoke: spies.revoke }));
@@ -39,7 +39,7 @@ vi.mock('../../../src/commands/update.js', async (importOriginal) => ({ ...(awai
 vi.mock('../../../src/commands/passwd.js', async (importOriginal) => ({ ...(await importOriginal<object>()), passwd: spies.passwd }));
 
 const { buildProgram } = await import('../../../src/cli.js');
-const { report } = await import('../../../src/report.js');
+const { report } = await import('../../../src/cli/report.js');
 const { DynsecretError, NotFoundError, InterruptedError, UsageError } = await import('../../../src/errors.js');
 const context = { marker: 'context' } as unknown as Context;
 
@@ -180,7 +180,7 @@ describe('report: the one way errors are printed', () => {
     expect(printed(error)).toEqual({ code, text });
   });
 
-  it('prints an Atlas error in the words src/error-text.ts gives it, hint and exit code included', async () => {
+  it('prints an Atlas error in the words src/cli/error-text.ts gives it, hint and exit code included', async () => {
     const { AtlasApiError, AtlasNetworkError } = await import('../../../src/atlas/error-types.js');
     const full = new AtlasApiError({
       kind: 'forbidden',

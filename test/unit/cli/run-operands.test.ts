@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { operandsBeforeDashDash } from '../../../src/cli-options.js';
+import { operandsBeforeDashDash } from '../../../src/cli/options.js';
 
 const count = (args: string[]) => operandsBeforeDashDash(args, 'run', ['--ttl', '--prefix', '--from-file', '--audit-log'], ['--wait']);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { create } from '../../../src/commands/create.js';
 import type { ConfigFlags } from '../../../src/config/input.js';
 import type { DynamicSecretConfig } from '../../../src/config/schema.js';
-import { verifyConfig } from '../../../src/leases/verify-config.js';
+import { verifyConfig } from '../../../src/service/verify-config.js';
 import { config, fakeContext, GROUP, H, rejection, START, type FakeOptions } from './fake-context.js';
 
 const FLAGS: ConfigFlags = {

@@ -3,11 +3,11 @@
 import { AtlasApiError, type AtlasClient } from '../../../src/atlas/index.js';
 import type { Cluster, ClusterChangeStatus, DatabaseUser, DatabaseUserPatch, NewDatabaseUser } from '../../../src/atlas/schemas.js';
 import type { DynamicSecretConfig } from '../../../src/config/schema.js';
-import type { Context, Signals, Spawn, SpawnOptions } from '../../../src/context.js';
+import type { Context, Signals, Spawn, SpawnOptions } from '../../../src/cli/context.js';
 import type { AuditNote } from '../../../src/audit/audit-log.js';
 import { kindOfStatus } from '../../../src/atlas/errors.js';
-import { describeError, type ErrorText } from '../../../src/error-text.js';
-import type { Io, Prompts } from '../../../src/io.js';
+import { describeError, type ErrorText } from '../../../src/cli/error-text.js';
+import type { Io, Prompts } from '../../../src/cli/io.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
 import type { LeaseRecord } from '../../../src/store/schema.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lease, type LeaseCommandOptions } from '../../../src/commands/lease.js';
-import { waitForApplied } from '../../../src/leases/wait.js';
+import { waitForApplied } from '../../../src/service/wait.js';
 import { atlasError, config, fakeContext, H, iso, later, rejection, START, type FakeOptions } from './fake-context.js';
 
 const storeOnly = { fromFile: false, audit: {} };

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { revoke, type RevokeOptions } from '../../../src/commands/revoke.js';
-import { describeError } from '../../../src/error-text.js';
-import { ABANDONED_AFTER_MS } from '../../../src/leases/lifecycle.js';
+import { describeError } from '../../../src/cli/error-text.js';
+import { ABANDONED_AFTER_MS } from '../../../src/service/lifecycle.js';
 import type { LeaseRecord } from '../../../src/store/schema.js';
 import { atlasError, config, fakeContext, H, iso, later, rejection, START, type FakeOptions } from './fake-context.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { update, type UpdateOptions } from '../../../src/commands/update.js';
-import { verifyConfig } from '../../../src/leases/verify-config.js';
+import { verifyConfig } from '../../../src/service/verify-config.js';
 import { config, fakeContext, H, iso, later, rejection, START } from './fake-context.js';
 
 describe('update (in-process)', () => {

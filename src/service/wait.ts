@@ -1,7 +1,7 @@
-import type { Context } from '../context.js';
+import type { Context } from '../cli/context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { InterruptedError, TransientError } from '../errors.js';
-import { parseDuration, formatDurationShort } from '../lease/duration.js';
+import { parseDuration, formatDurationShort } from '../rules/duration.js';
 import type { IssuedLease } from '../output/lease-output.js';
 
 export const DEFAULT_WAIT_MS = 5 * 60 * 1000;

@@ -1,4 +1,4 @@
-import type { Context } from '../context.js';
+import type { Context } from '../cli/context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { AtlasApiError } from '../atlas/error-types.js';
 import { NotFoundError } from '../errors.js';

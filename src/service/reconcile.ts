@@ -1,7 +1,7 @@
-import type { Context } from '../context.js';
-import { readLeaseLabels } from '../lease/labels.js';
-import { pruneLeases } from '../lease/status.js';
-import { toAtlasDate } from '../lease/ttl.js';
+import type { Context } from '../cli/context.js';
+import { readLeaseLabels } from '../rules/labels.js';
+import { pruneLeases } from '../rules/status.js';
+import { toAtlasDate } from '../rules/ttl.js';
 import type { LeaseRecord } from '../store/schema.js';
 import { findConfig } from './configs.js';
 import { isAbandoned } from './lifecycle.js';

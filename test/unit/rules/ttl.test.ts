@@ -8,7 +8,7 @@ import {
   toAtlasDate,
   truncateToSecond,
   validateConfigTtls,
-} from '../../../src/lease/ttl.js';
+} from '../../../src/rules/ttl.js';
 
 const S = 1000;
 const M = 60 * S;

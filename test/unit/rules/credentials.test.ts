@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { PASSWORD_ALPHABET, generatePassword, generateUsername, validateUsernameTemplate } from '../../../src/lease/credentials.js';
+import { PASSWORD_ALPHABET, generatePassword, generateUsername, validateUsernameTemplate } from '../../../src/rules/credentials.js';
 
 const NOW = new Date('2026-11-29T14:33:35.250Z');
 const NOW_SECONDS = '1795962815';

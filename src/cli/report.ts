@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { describeError, failureCodes } from './error-text.js';
-import { visible } from './output/terminal-text.js';
+import { visible } from '../output/terminal-text.js';
 
 // The error path of src/cli.ts, loaded only when a command fails: a command that succeeds never compiles the
 // words of errors it did not meet.

@@ -1,7 +1,7 @@
 import type { CommanderError } from 'commander';
-import { AtlasApiError, AtlasInputError, AtlasNetworkError, AtlasResponseError } from './atlas/error-types.js';
-import { ATLAS_API_VERSION } from './atlas/version.js';
-import { DynsecretError, ExitCode, type ExitCodeValue } from './errors.js';
+import { AtlasApiError, AtlasInputError, AtlasNetworkError, AtlasResponseError } from '../atlas/error-types.js';
+import { ATLAS_API_VERSION } from '../atlas/version.js';
+import { DynsecretError, ExitCode, type ExitCodeValue } from '../errors.js';
 
 /**
  * The one place that words errors: every error, whoever threw it, becomes a sentence, an optional hint (what

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { formatDuration, formatDurationShort, parseDuration } from '../../../src/lease/duration.js';
+import { formatDuration, formatDurationShort, parseDuration } from '../../../src/rules/duration.js';
 
 const S = 1000;
 const M = 60 * S;

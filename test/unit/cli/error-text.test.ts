@@ -9,9 +9,9 @@ import {
   AtlasResponseError,
   type AtlasApiErrorFacts,
   type AtlasSubject,
-} from '../../src/atlas/error-types.js';
-import { describeError, expectedError, failureCodes } from '../../src/error-text.js';
-import { DynsecretError, InterruptedError, NotFoundError, StoreError, TransientError, UsageError } from '../../src/errors.js';
+} from '../../../src/atlas/error-types.js';
+import { describeError, expectedError, failureCodes } from '../../../src/cli/error-text.js';
+import { DynsecretError, InterruptedError, NotFoundError, StoreError, TransientError, UsageError } from '../../../src/errors.js';
 
 const GROUP = 'b0123456789abcdef012345b';
 const USERS = `/api/atlas/v2/groups/${GROUP}/databaseUsers`;
@@ -378,7 +378,7 @@ describe('error text: every error → a sentence, a hint and an exit code', () =
 
 describe('src/atlas states facts only', () => {
   it('imports neither the exit codes nor the error words, and writes no dynsecret command into a text', async () => {
-    const dir = join(import.meta.dirname, '../../src/atlas');
+    const dir = join(import.meta.dirname, '../../../src/atlas');
     const files = (await readdir(dir)).filter((f) => f.endsWith('.ts'));
     expect(files.length).toBeGreaterThan(10);
     for (const file of files) {

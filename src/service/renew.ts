@@ -1,10 +1,10 @@
 import { AtlasApiError } from '../atlas/error-types.js';
-import type { Context } from '../context.js';
+import type { Context } from '../cli/context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { NotFoundError } from '../errors.js';
-import { formatDuration, parseDuration } from '../lease/duration.js';
-import { readLeaseLabels } from '../lease/labels.js';
-import { ATLAS_LIMIT, renewExpiry, toAtlasDate, type RenewCap, type RenewVerdict } from '../lease/ttl.js';
+import { formatDuration, parseDuration } from '../rules/duration.js';
+import { readLeaseLabels } from '../rules/labels.js';
+import { ATLAS_LIMIT, renewExpiry, toAtlasDate, type RenewCap, type RenewVerdict } from '../rules/ttl.js';
 import { findConfig } from './configs.js';
 
 export interface RenewRequest {

@@ -1,5 +1,5 @@
 import type { ConfigFileOption } from './context.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 /**
  * Where a command's config comes from: `--from-file PATH` (then NAME, if given, must match the file), or

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { verifyConfig } from '../../../src/leases/verify-config.js';
+import { verifyConfig } from '../../../src/service/verify-config.js';
 import { atlasError, config, fakeContext, GROUP, rejection } from '../commands/fake-context.js';
 
 describe('verifyConfig (in-process, fake Atlas)', () => {

@@ -1,9 +1,9 @@
 import { AtlasApiError } from '../atlas/error-types.js';
-import type { Context } from '../context.js';
+import type { Context } from '../cli/context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { DynsecretError, ExitCode, NotFoundError, UsageError, type ExitCodeValue } from '../errors.js';
-import { expectedError } from '../error-text.js';
-import { LABEL_CONFIG } from '../lease/labels.js';
+import { expectedError } from '../cli/error-text.js';
+import { LABEL_CONFIG } from '../rules/labels.js';
 import { revokeLine, type RevokeOutcome } from '../output/lease-messages.js';
 import { findConfig } from './configs.js';
 import { isFinished } from './lifecycle.js';

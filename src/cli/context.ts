@@ -1,10 +1,10 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { AtlasClient } from './atlas/index.js';
-import type { DynamicSecretConfig } from './config/schema.js';
-import { atlasClientFor } from './leases/atlas-client.js';
-import type { Store } from './store/store-api.js';
-import { EncryptedStore } from './store/store.js';
-import type { AuditLog, AuditNote } from './audit/audit-log.js';
+import type { AtlasClient } from '../atlas/index.js';
+import type { DynamicSecretConfig } from '../config/schema.js';
+import { atlasClientFor } from '../service/atlas-client.js';
+import type { Store } from '../store/store-api.js';
+import { EncryptedStore } from '../store/store.js';
+import type { AuditLog, AuditNote } from '../audit/audit-log.js';
 import { inquirerPrompts, processIo, type Io, type Prompts } from './io.js';
 
 /** Everything a command may touch, handed in so tests can pass fakes. */
@@ -181,7 +181,7 @@ async function memoryStore(
   configFile: ConfigFileOption,
   options: GlobalOptions,
 ): Promise<ChosenStore> {
-  const [{ configFromFile }, { MemoryStore }] = await Promise.all([import('./config/from-file.js'), import('./store/memory-store.js')]);
+  const [{ configFromFile }, { MemoryStore }] = await Promise.all([import('../config/from-file.js'), import('../store/memory-store.js')]);
   const { config, warnings } = await configFromFile(configFile.path, env, new Date(), configFile.name);
   for (const warning of warnings) io.error(`warning: ${warning}`);
   return { store: new MemoryStore([config]), auditPath: options.auditLog ?? (env.DYNSECRET_AUDIT_LOG || undefined) };
@@ -205,7 +205,7 @@ function deferredAuditLog(path: string, store: EncryptedStore | undefined): Audi
       if (notes.length === 0 && failure === undefined) return;
       // A store folder refused as another user's (or holding a planted store) gets nothing written into it.
       if (store?.refused && isInside(path, store.folder)) return;
-      const { AuditLog } = await import('./audit/audit-log.js');
+      const { AuditLog } = await import('../audit/audit-log.js');
       const log = new AuditLog(path);
       for (const note of notes.splice(0)) log.note(note);
       await log.flush(command, failure);

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { fstatSync, writeSync } from 'node:fs';
-import { InterruptedError } from './errors.js';
-import { visible } from './output/terminal-text.js';
+import { InterruptedError } from '../errors.js';
+import { visible } from '../output/terminal-text.js';
 
 /** The terminal as commands see it: streams, TTY facts and colour, nothing global. */
 export interface Io {
