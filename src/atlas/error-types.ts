@@ -155,3 +155,6 @@ export class AtlasInputError extends Error {
 }
 
 export type AtlasError = AtlasApiError | AtlasResponseError | AtlasNetworkError | AtlasInputError;
+
+// The error path words a 406 with the API version without loading the client.
+export { ATLAS_API_VERSION } from './version.js';

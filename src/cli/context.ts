@@ -1,14 +1,16 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { AtlasClient } from '../atlas/index.js';
-import type { DynamicSecretConfig } from '../config/schema.js';
 import { atlasClientFor } from '../service/atlas-client.js';
 import type { Store } from '../store/store-api.js';
 import { EncryptedStore } from '../store/store.js';
 import type { AuditLog, AuditNote } from '../audit/audit-log.js';
+import type { ServiceContext, Signals } from '../service/context.js';
 import { inquirerPrompts, processIo, type Io, type Prompts } from './io.js';
 
+export type { Signals } from '../service/context.js';
+
 /** Everything a command may touch, handed in so tests can pass fakes. */
-export interface Context {
+export interface Context extends ServiceContext {
   readonly env: Record<string, string | undefined>;
   readonly io: Io;
   readonly prompts: Prompts;
@@ -16,25 +18,12 @@ export interface Context {
   readonly store: Store;
   /** What create, lease, renew, revoke and delete did, appended to the audit trail by the CLI. */
   readonly audit: AuditTrail;
-  now(): Date;
-  /** Waits `ms`; ends early, without an error, when `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  /** The process's signals, for a command that must react to Ctrl-C or relay signals to a child. */
-  readonly signals: Signals;
   /** Starts a child process with inherited stdio (what `run` runs). */
   spawn: Spawn;
-  /** The Atlas client for a config. */
-  atlas(config: DynamicSecretConfig): Promise<AtlasClient>;
   /** Releases what the command opened (idle HTTP connections). */
   close(): Promise<void>;
   /** A debug line on stderr when `--debug` is on; never given a secret. */
   debug(line: string): void;
-}
-
-/** Subscribing to the process's signals; `off` takes the handler given to `on`. */
-export interface Signals {
-  on(signal: NodeJS.Signals, handler: (signal: NodeJS.Signals) => void): void;
-  off(signal: NodeJS.Signals, handler: (signal: NodeJS.Signals) => void): void;
 }
 
 /** What a started child is told on: it could not start (`onError`), or it ended (`onExit`). */

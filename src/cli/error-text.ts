@@ -1,6 +1,5 @@
 import type { CommanderError } from 'commander';
-import { AtlasApiError, AtlasInputError, AtlasNetworkError, AtlasResponseError } from '../atlas/error-types.js';
-import { ATLAS_API_VERSION } from '../atlas/version.js';
+import { ATLAS_API_VERSION, AtlasApiError, AtlasInputError, AtlasNetworkError, AtlasResponseError } from '../atlas/error-types.js';
 import { DynsecretError, ExitCode, type ExitCodeValue } from '../errors.js';
 
 /**

@@ -3,7 +3,7 @@ import type { DynamicSecretConfig } from '../config/schema.js';
 import { expectedError } from '../cli/error-text.js';
 import { NotFoundError } from '../errors.js';
 import { parseDuration } from '../rules/duration.js';
-import { keepAlive } from '../rules/keep-alive.js';
+import { keepAlive } from '../service/keep-alive.js';
 import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
 import { createLease } from '../service/create.js';

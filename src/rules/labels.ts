@@ -1,4 +1,8 @@
-import type { DatabaseUser, Label } from '../atlas/index.js';
+/** A key and value on an Atlas user (the shape Atlas' `labels` items have). */
+interface Label {
+  key: string;
+  value: string;
+}
 
 /**
  * What a leased Atlas user carries so that any machine with the config can find, renew and revoke it:
@@ -26,7 +30,7 @@ export function leaseLabels(lease: LeaseLabels): Label[] {
 export const leaseDescription = (config: string) => `dynsecret lease of ${config}`.slice(0, 100);
 
 /** The lease facts of a user made by dynsecret, or undefined for any other user. */
-export function readLeaseLabels(user: Pick<DatabaseUser, 'labels'>): LeaseLabels | undefined {
+export function readLeaseLabels(user: { labels: readonly Partial<Label>[] }): LeaseLabels | undefined {
   const value = (key: string) => user.labels.find((label) => label.key === key)?.value;
   const config = value(LABEL_CONFIG);
   const createdAt = value(LABEL_CREATED_AT);

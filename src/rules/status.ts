@@ -1,9 +1,13 @@
-import type { LeaseRecord } from '../store/schema.js';
-
 /** How a lease looks to a user: derived from its record and the clock, never stored. */
 export type LeaseStatus = 'active' | 'expired' | 'revoke failed' | 'gone' | 'incomplete';
 
-export function leaseStatus(record: Pick<LeaseRecord, 'status' | 'expiresAt'>, now: Date): LeaseStatus {
+/** The part of a lease record the rules read (the store's `LeaseRecord` has it). */
+interface LeaseState {
+  status: 'active' | 'creating' | 'revoke-failed' | 'gone';
+  expiresAt: string;
+}
+
+export function leaseStatus(record: LeaseState, now: Date): LeaseStatus {
   switch (record.status) {
     case 'gone':
       return 'gone';
@@ -20,7 +24,7 @@ export function leaseStatus(record: Pick<LeaseRecord, 'status' | 'expiresAt'>, n
 /** Records that ended more than a week ago are dropped so the store stays small. */
 const PRUNE_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
 
-export function pruneLeases(leases: readonly LeaseRecord[], now: Date): LeaseRecord[] {
+export function pruneLeases<T extends LeaseState>(leases: readonly T[], now: Date): T[] {
   const cutoff = now.getTime() - PRUNE_AFTER_MS;
   return leases.filter((lease) => {
     const ended = lease.status === 'gone' || (lease.status === 'active' && Date.parse(lease.expiresAt) <= now.getTime());

@@ -1,16 +1,16 @@
-import type { Context } from '../cli/context.js';
+import type { ServiceContext } from './context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { NotFoundError } from '../errors.js';
 
 /** The stored config of that name; none is a not-found error pointing at `list`. */
-export async function findConfig(context: Context, name: string): Promise<DynamicSecretConfig> {
+export async function findConfig(context: ServiceContext, name: string): Promise<DynamicSecretConfig> {
   const config = (await context.store.read()).configs.find((c) => c.name === name);
   if (!config) throw new NotFoundError(`No config named ${name}.`, { hint: 'See the configs with: dynsecret list' });
   return config;
 }
 
 /** The one config a `--from-file` context holds. */
-export async function fileConfig(context: Context): Promise<DynamicSecretConfig> {
+export async function fileConfig(context: ServiceContext): Promise<DynamicSecretConfig> {
   const [config, ...others] = (await context.store.read()).configs;
   if (config === undefined || others.length > 0) throw new Error('a --from-file context holds exactly one config');
   return config;
@@ -26,4 +26,4 @@ export function defaultCluster(config: DynamicSecretConfig): string | undefined 
 }
 
 /** Checks a config against Atlas before it is saved (the credentials, the scopes), as `create` and `update` do. */
-export type VerifyConfig = (context: Context, config: DynamicSecretConfig) => Promise<DynamicSecretConfig>;
+export type VerifyConfig = (context: ServiceContext, config: DynamicSecretConfig) => Promise<DynamicSecretConfig>;

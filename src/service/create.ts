@@ -1,5 +1,5 @@
 import { AtlasApiError, AtlasInputError } from '../atlas/error-types.js';
-import type { Context } from '../cli/context.js';
+import type { ServiceContext } from './context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { expectedError } from '../cli/error-text.js';
 import { UsageError } from '../errors.js';
@@ -23,7 +23,7 @@ export interface LeaseRequest {
 }
 
 /** Waits until a lease's user is usable on its clusters; provided by the wait module. */
-export type WaitForApplied = (context: Context, config: DynamicSecretConfig, lease: IssuedLease, timeoutMs: number) => Promise<void>;
+export type WaitForApplied = (context: ServiceContext, config: DynamicSecretConfig, lease: IssuedLease, timeoutMs: number) => Promise<void>;
 
 /** Checks what the caller will print or write with these credentials, before the user exists. */
 export type CheckDelivery = (lease: IssuedLease) => Promise<void> | void;
@@ -34,7 +34,7 @@ export type CheckDelivery = (lease: IssuedLease) => Promise<void> | void;
  * (retry-safe), records the lease, then returns it. Any failure after the user exists revokes it again.
  */
 export async function createLease(
-  context: Context,
+  context: ServiceContext,
   options: LeaseRequest,
   wait?: WaitForApplied,
   checkDelivery?: CheckDelivery,
@@ -98,7 +98,7 @@ export async function createLease(
   return { lease, config };
 }
 
-async function setStatus(context: Context, leaseId: string, status: LeaseRecord['status']): Promise<void> {
+async function setStatus(context: ServiceContext, leaseId: string, status: LeaseRecord['status']): Promise<void> {
   await context.store.update((data) => {
     const record = data.leases.find((l) => l.leaseId === leaseId);
     if (record) record.status = status;
@@ -109,7 +109,7 @@ async function setStatus(context: Context, leaseId: string, status: LeaseRecord[
  * Undoes a lease that cannot be delivered: deletes the user (absent is fine) and the record. When the
  * delete fails too, the record stays as `creating` so `list` shows it and `revoke --expired` cleans it.
  */
-export async function abandon(context: Context, config: DynamicSecretConfig, leaseId: string, created: boolean): Promise<void> {
+export async function abandon(context: ServiceContext, config: DynamicSecretConfig, leaseId: string, created: boolean): Promise<void> {
   try {
     const atlas = await context.atlas(config);
     await atlas.deleteDatabaseUser(leaseId);
@@ -122,7 +122,7 @@ export async function abandon(context: Context, config: DynamicSecretConfig, lea
   await forget(context, leaseId);
 }
 
-async function forget(context: Context, leaseId: string): Promise<void> {
+async function forget(context: ServiceContext, leaseId: string): Promise<void> {
   await context.store.update((data) => {
     data.leases = data.leases.filter((l) => l.leaseId !== leaseId);
   });
@@ -134,7 +134,7 @@ function definitelyNotCreated(error: unknown): boolean {
   return error instanceof UsageError || error instanceof AtlasInputError;
 }
 
-async function clusterConnectionString(context: Context, config: DynamicSecretConfig, cluster: string): Promise<string> {
+async function clusterConnectionString(context: ServiceContext, config: DynamicSecretConfig, cluster: string): Promise<string> {
   const atlas = await context.atlas(config);
   const found = await atlas.getCluster(cluster);
   const uri = found.connectionStrings?.standardSrv ?? found.connectionStrings?.standard;

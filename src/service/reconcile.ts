@@ -1,4 +1,4 @@
-import type { Context } from '../cli/context.js';
+import type { ServiceContext } from './context.js';
 import { readLeaseLabels } from '../rules/labels.js';
 import { pruneLeases } from '../rules/status.js';
 import { toAtlasDate } from '../rules/ttl.js';
@@ -20,7 +20,7 @@ interface Reconciled {
  * longer has are marked gone (a `creating` one only once it is abandoned: its process may still be creating
  * the user).
  */
-export async function reconcile(context: Context, name: string, now: Date): Promise<Reconciled> {
+export async function reconcile(context: ServiceContext, name: string, now: Date): Promise<Reconciled> {
   const config = await findConfig(context, name);
   const atlas = await context.atlas(config);
   // Only this config's users, and only the fields read below: a project's other users never pile up.

@@ -1,5 +1,5 @@
 import { AtlasApiError } from '../atlas/error-types.js';
-import type { Context } from '../cli/context.js';
+import type { ServiceContext } from './context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { NotFoundError } from '../errors.js';
 import { formatDuration, parseDuration } from '../rules/duration.js';
@@ -35,7 +35,7 @@ interface LeaseFacts {
 const isNotFound = (error: unknown) => error instanceof AtlasApiError && error.errorCode === 'USERNAME_NOT_FOUND';
 
 /** The lease as this machine knows it, or as Atlas' labels tell it when `--config` names a lease made elsewhere. */
-async function leaseFacts(context: Context, options: RenewRequest): Promise<LeaseFacts> {
+async function leaseFacts(context: ServiceContext, options: RenewRequest): Promise<LeaseFacts> {
   const record = (await context.store.read()).leases.find((l) => l.leaseId === options.leaseId);
   if (record && record.status !== 'gone') {
     if (options.config !== undefined && options.config !== record.config) {
@@ -108,7 +108,7 @@ function renewRefusal(
  * Renews a lease: new expiry = min(now + TTL, created + max TTL, now + 7 days), set in Atlas, then in the
  * store (a lease made elsewhere gets a record). A user Atlas no longer has marks the record gone.
  */
-export async function renewLease(context: Context, options: RenewRequest): Promise<Renewal> {
+export async function renewLease(context: ServiceContext, options: RenewRequest): Promise<Renewal> {
   const ttl = options.ttl === undefined ? undefined : parseDuration(options.ttl, '--ttl');
   const facts = await leaseFacts(context, options);
   const { config } = facts;

@@ -1,5 +1,5 @@
 import { AtlasApiError } from '../atlas/error-types.js';
-import type { Context } from '../cli/context.js';
+import type { ServiceContext } from './context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { DynsecretError, ExitCode, NotFoundError, UsageError, type ExitCodeValue } from '../errors.js';
 import { expectedError } from '../cli/error-text.js';
@@ -40,7 +40,7 @@ interface Target {
  * Atlas user carries that config's label), every live lease of a config (`all`), or the finished ones
  * (`expired`). Exactly one of the three.
  */
-export async function selectTargets(context: Context, options: RevokeSelection): Promise<Target[]> {
+export async function selectTargets(context: ServiceContext, options: RevokeSelection): Promise<Target[]> {
   const modes = [options.leaseIds.length > 0, options.all === true, options.expired === true].filter(Boolean).length;
   if (modes !== 1) {
     throw new UsageError('Name the leases to revoke: LEASE_ID…, or --config NAME --all, or --expired.', {
@@ -84,7 +84,7 @@ const isNotFound = (error: unknown) => error instanceof AtlasApiError && error.e
  * must never turn revoke into a way to delete any user of the project. Every id is checked before any is
  * deleted; one that is already gone is left to the delete, which counts it as revoked.
  */
-async function checkRemoteTargets(context: Context, configName: string, targets: readonly Target[]): Promise<void> {
+async function checkRemoteTargets(context: ServiceContext, configName: string, targets: readonly Target[]): Promise<void> {
   const config = await findConfig(context, configName);
   const atlas = await context.atlas(config);
   const users = await mapBounded(targets, REVOKE_CONCURRENCY, (target) =>
@@ -104,7 +104,7 @@ async function checkRemoteTargets(context: Context, configName: string, targets:
   });
 }
 
-async function revokeOne(context: Context, config: DynamicSecretConfig | undefined, target: Target): Promise<RevokeResult> {
+async function revokeOne(context: ServiceContext, config: DynamicSecretConfig | undefined, target: Target): Promise<RevokeResult> {
   const base = { leaseId: target.leaseId, config: target.config };
   try {
     if (!config) throw new NotFoundError(`No config named ${target.config}.`);
@@ -137,7 +137,7 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item:
  * The caller adds the audit lines (`auditRevokes`) once whatever follows the revoke is done.
  */
 export async function revokeTargets(
-  context: Context,
+  context: ServiceContext,
   targets: readonly Target[],
   options: { force?: boolean | undefined } = {},
 ): Promise<RevokeResult[]> {
@@ -166,7 +166,7 @@ export async function revokeTargets(
 }
 
 /** One audit line per outcome. */
-export function auditRevokes(context: Context, results: readonly RevokeResult[]): void {
+export function auditRevokes(context: ServiceContext, results: readonly RevokeResult[]): void {
   for (const result of results) {
     context.audit.note({
       config: result.config,
@@ -192,7 +192,7 @@ export function revokeFailure(results: readonly RevokeResult[]): DynsecretError 
  * Revokes what `selection` names as `dynsecret revoke` does: the records, one audit line and one stderr line
  * per lease; throws `revokeFailure`'s error when some could not be revoked. (`run` at its end, `delete` first.)
  */
-export async function revokeSelection(context: Context, selection: RevokeSelection): Promise<void> {
+export async function revokeSelection(context: ServiceContext, selection: RevokeSelection): Promise<void> {
   const results = await revokeTargets(context, await selectTargets(context, selection));
   auditRevokes(context, results);
   for (const result of results) context.io.error(revokeLine(result));

@@ -1,4 +1,4 @@
-import type { Context } from '../cli/context.js';
+import type { ServiceContext } from './context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { AtlasApiError } from '../atlas/error-types.js';
 import { NotFoundError } from '../errors.js';
@@ -8,7 +8,7 @@ import { NotFoundError } from '../errors.js';
  * CLUSTER scope names a cluster of the project. With exactly one CLUSTER scope, its `standardSrv`
  * connection string is recorded so `lease` can print MONGODB_URI without another request.
  */
-export async function verifyConfig(context: Context, config: DynamicSecretConfig): Promise<DynamicSecretConfig> {
+export async function verifyConfig(context: ServiceContext, config: DynamicSecretConfig): Promise<DynamicSecretConfig> {
   const atlas = await context.atlas(config);
   await atlas.listDatabaseUsers({ itemsPerPage: 1 });
   const clusters = config.scopes.filter((scope) => scope.type === 'CLUSTER');

@@ -1,4 +1,4 @@
-import type { Context } from '../cli/context.js';
+import type { ServiceContext } from './context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { InterruptedError, TransientError } from '../errors.js';
 import { parseDuration, formatDurationShort } from '../rules/duration.js';
@@ -21,7 +21,7 @@ export function waitOption(value: string | boolean | undefined): { waitMs?: numb
  * until all are APPLIED: Atlas applies a new user asynchronously and it cannot log in before.
  */
 export async function waitForApplied(
-  context: Context,
+  context: ServiceContext,
   config: DynamicSecretConfig,
   lease: IssuedLease,
   timeoutMs: number,
@@ -79,7 +79,7 @@ export async function waitForApplied(
  * were never printed and whose name nobody saw. (The store's dependencies hook SIGINT too and may still end
  * the process by the signal once the message is out: a shell sees 130 either way.)
  */
-function watchCtrlC(context: Context): { signal: AbortSignal; release(): void } {
+function watchCtrlC(context: ServiceContext): { signal: AbortSignal; release(): void } {
   const controller = new AbortController();
   const abort = () => controller.abort();
   context.signals.on('SIGINT', abort);

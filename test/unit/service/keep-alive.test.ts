@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keepAlive, renewMargin, type Timers } from '../../../src/rules/keep-alive.js';
+import { keepAlive, renewMargin, type Timers } from '../../../src/service/keep-alive.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

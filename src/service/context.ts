@@ -1,0 +1,33 @@
+import type { AtlasClient } from '../atlas/index.js';
+import type { AuditNote } from '../audit/audit-log.js';
+import type { DynamicSecretConfig } from '../config/schema.js';
+import type { Store } from '../store/store-api.js';
+
+/**
+ * What the lease service needs from the world, and nothing more: the store, the audit trail, the clock, a sleep,
+ * the process's signals and an Atlas client per config. The CLI's `Context` (src/cli/context.ts) provides it;
+ * tests hand in fakes.
+ */
+export interface ServiceContext {
+  readonly store: Store;
+  readonly audit: { note(note: AuditNote): void };
+  now(): Date;
+  /** Waits `ms`; ends early, without an error, when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  readonly signals: Signals;
+  atlas(config: DynamicSecretConfig): Promise<AtlasClient>;
+  /** Notices for the person at the terminal; the CLI decides how they look. */
+  readonly io: Notices;
+}
+
+/** Subscribing to the process's signals; `off` takes the handler given to `on`. */
+export interface Signals {
+  on(signal: NodeJS.Signals, handler: (signal: NodeJS.Signals) => void): void;
+  off(signal: NodeJS.Signals, handler: (signal: NodeJS.Signals) => void): void;
+}
+
+/** A line for stderr, or a transient status line (undefined clears it). */
+export interface Notices {
+  error(line: string): void;
+  progress(text: string | undefined): void;
+}
