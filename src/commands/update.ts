@@ -1,4 +1,5 @@
 import type { Context } from '../cli/context.js';
+import { applyChanges, CHANGE_WORDS, configChanges, draftOfConfig, needsVerification } from '../config/changes.js';
 import { buildConfig, draftFromFile, mergeDrafts, type ConfigDraft } from '../config/draft.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { NotFoundError, StoreError, UsageError } from '../errors.js';
@@ -13,80 +14,6 @@ export type UpdateOptions = Omit<ConfigFlags, 'groupId' | 'replace'>;
 
 /** What `dynsecret update` parses from its command line (update.command.ts). */
 export const UPDATE_FLAGS = CONFIG_FLAGS satisfies FlagSchema;
-
-/** A saved config as a draft, so the same rules (`buildConfig`) judge the updated whole. */
-export function draftOfConfig(config: DynamicSecretConfig): ConfigDraft {
-  return {
-    name: config.name,
-    groupId: config.groupId,
-    baseUrl: config.baseUrl,
-    ...(config.auth.kind === 'apiKey'
-      ? { publicKey: config.auth.publicKey, privateKey: config.auth.privateKey }
-      : { clientId: config.auth.clientId, clientSecret: config.auth.clientSecret }),
-    // Whole seconds, exactly: every TTL dynsecret accepts is a whole number of seconds.
-    defaultTtl: `${Math.round(config.defaultTtlMs / 1000)}s`,
-    maxTtl: `${Math.round(config.maxTtlMs / 1000)}s`,
-    roles: config.roles.map((r) => `${r.roleName}@${r.databaseName}${r.collectionName === undefined ? '' : `.${r.collectionName}`}`),
-    scopes: config.scopes.map((s) => `${s.name}:${s.type}`),
-    caFile: config.caFile,
-    usernameTemplate: config.usernameTemplate,
-  };
-}
-
-/**
- * The saved config's draft with `changes` laid over it. Credentials of the other kind (a service account
- * over an API key, or the reverse) replace the old ones entirely; lists given replace the saved lists.
- */
-export function applyChanges(saved: ConfigDraft, changes: ConfigDraft): ConfigDraft {
-  const toServiceAccount = changes.clientId !== undefined || changes.clientSecret !== undefined;
-  const toApiKey = changes.publicKey !== undefined || changes.privateKey !== undefined;
-  const base: ConfigDraft = { ...saved };
-  if (toServiceAccount && saved.publicKey !== undefined) {
-    delete base.publicKey;
-    delete base.privateKey;
-  }
-  if (toApiKey && saved.clientId !== undefined) {
-    delete base.clientId;
-    delete base.clientSecret;
-  }
-  return mergeDrafts(base, changes);
-}
-
-/** What differs between two configs, in words for the summary (never a value: some are secrets). */
-export function describeChanges(before: DynamicSecretConfig, after: DynamicSecretConfig): string[] {
-  const changed: string[] = [];
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  if (before.auth.kind !== after.auth.kind)
-    changed.push(after.auth.kind === 'apiKey' ? 'credentials (now an API key)' : 'credentials (now a service account)');
-  else if (before.auth.kind === 'apiKey' && after.auth.kind === 'apiKey') {
-    if (before.auth.publicKey !== after.auth.publicKey) changed.push('public key');
-    if (before.auth.privateKey !== after.auth.privateKey) changed.push('private key');
-  } else if (before.auth.kind === 'serviceAccount' && after.auth.kind === 'serviceAccount') {
-    if (before.auth.clientId !== after.auth.clientId) changed.push('client ID');
-    if (before.auth.clientSecret !== after.auth.clientSecret) changed.push('client secret');
-  }
-  if (before.baseUrl !== after.baseUrl) changed.push('base URL');
-  if (before.caFile !== after.caFile) changed.push('CA file');
-  if (before.defaultTtlMs !== after.defaultTtlMs) changed.push('default TTL');
-  if (before.maxTtlMs !== after.maxTtlMs) changed.push('max TTL');
-  if (!same(before.roles, after.roles)) changed.push('roles');
-  if (!same(before.scopes, after.scopes)) changed.push('scopes');
-  if (before.usernameTemplate !== after.usernameTemplate) changed.push('username template');
-  return changed;
-}
-
-/** Changes that Atlas must confirm before they are saved: who dynsecret is, where it goes, what it reaches. */
-const NEEDS_VERIFY = new Set([
-  'credentials (now an API key)',
-  'credentials (now a service account)',
-  'public key',
-  'private key',
-  'client ID',
-  'client secret',
-  'base URL',
-  'CA file',
-  'scopes',
-]);
 
 /**
  * `dynsecret update NAME [flags of create]`: changes only what is given, judged by the same rules as `create`
@@ -136,12 +63,12 @@ export async function update(context: Context, options: UpdateOptions & { name: 
     createdAt: saved.createdAt,
     ...(saved.connectionString === undefined ? {} : { connectionString: saved.connectionString }),
   };
-  const changed = describeChanges(saved, merged);
+  const changed = configChanges(saved, merged);
   if (changed.length === 0) {
     context.io.error(`Config ${saved.name} already is as given; nothing was changed.`);
     return;
   }
-  const mustVerify = changed.some((c) => NEEDS_VERIFY.has(c));
+  const mustVerify = needsVerification(changed);
   let next = merged;
   if (mustVerify && options.verify !== false && verify) next = await verify(context, merged);
   // Unverified new scopes: the recorded connection string may name a cluster that is no longer the scope.
@@ -160,8 +87,8 @@ export async function update(context: Context, options: UpdateOptions & { name: 
   context.audit.note({ config: saved.name });
   for (const warning of warnings) context.io.error(`warning: ${warning}`);
   const verified = !mustVerify ? '' : options.verify === false ? ' (not verified against Atlas)' : ' (verified against Atlas)';
-  context.io.error(`Updated config ${saved.name}: ${changed.join(', ')}${verified}.`);
-  if (changed.includes('max TTL')) {
+  context.io.error(`Updated config ${saved.name}: ${changed.map((change) => CHANGE_WORDS[change]).join(', ')}${verified}.`);
+  if (changed.includes('max-ttl')) {
     const live = (await context.store.read()).leases.filter(
       (l) => l.config === saved.name && leaseStatus(l, context.now()) === 'active',
     ).length;

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { buildConfig, type ConfigDraft } from '../../../src/config/draft.js';
 import type { DynamicSecretConfig } from '../../../src/config/schema.js';
-import { applyChanges, describeChanges, draftOfConfig } from '../../../src/commands/update.js';
+import {
+  applyChanges,
+  CHANGE_WORDS,
+  configChanges,
+  draftOfConfig,
+  needsVerification,
+  type ConfigChange,
+} from '../../../src/config/changes.js';
 import { sampleConfig } from '../../helpers/fixtures.js';
 
 const NOW = new Date('2026-11-30T00:00:00Z');
@@ -26,21 +33,21 @@ describe('update: the saved config as a draft, judged again by the rules of crea
     const { createdAt: _c, connectionString: _s, ...expected } = saved;
     const { createdAt: _n, ...config } = rebuilt({});
     expect(config).toEqual(expected);
-    expect(describeChanges(saved, { ...rebuilt({}), createdAt: saved.createdAt })).toEqual([]);
+    expect(configChanges(saved, { ...rebuilt({}), createdAt: saved.createdAt })).toEqual([]);
   });
 
   it.each([
-    [{ maxTtl: '8h', defaultTtl: '30m' }, ['default TTL', 'max TTL']],
+    [{ maxTtl: '8h', defaultTtl: '30m' }, ['default-ttl', 'max-ttl']],
     [{ roles: ['read@reports'] }, ['roles']],
     [{ scopes: ['Cluster1'] }, ['scopes']],
-    [{ privateKey: 'NEW-PRIVATE-KEY-0000' }, ['private key']],
-    [{ publicKey: 'newpublic', privateKey: 'NEW-PRIVATE-KEY-0000' }, ['public key', 'private key']],
-    [{ clientId: 'mdb_sa_id_1', clientSecret: 'mdb_sa_sk_secret' }, ['credentials (now a service account)']],
-    [{ baseUrl: 'https://cloud-gov.mongodb.com' }, ['base URL']],
-    [{ usernameTemplate: 'x-{random}' }, ['username template']],
-  ] satisfies [ConfigDraft, string[]][])('%j changes %j, nothing else', (changes, words) => {
+    [{ privateKey: 'NEW-PRIVATE-KEY-0000' }, ['private-key']],
+    [{ publicKey: 'newpublic', privateKey: 'NEW-PRIVATE-KEY-0000' }, ['public-key', 'private-key']],
+    [{ clientId: 'mdb_sa_id_1', clientSecret: 'mdb_sa_sk_secret' }, ['auth-now-service-account']],
+    [{ baseUrl: 'https://cloud-gov.mongodb.com' }, ['base-url']],
+    [{ usernameTemplate: 'x-{random}' }, ['username-template']],
+  ] satisfies [ConfigDraft, ConfigChange[]][])('%j changes %j, nothing else', (changes, kinds) => {
     const next = { ...rebuilt(changes), createdAt: saved.createdAt };
-    expect(describeChanges(saved, next)).toEqual(words);
+    expect(configChanges(saved, next)).toEqual(kinds);
   });
 
   it.each([
@@ -70,4 +77,28 @@ describe('update: the saved config as a draft, judged again by the rules of crea
   it('roles given replace the whole list', () => {
     expect(rebuilt({ roles: ['readWrite@other'] }).roles).toEqual([{ roleName: 'readWrite', databaseName: 'other' }]);
   });
+});
+
+describe('update: which changes Atlas must confirm first', () => {
+  it.each([
+    ['auth-now-api-key', true],
+    ['auth-now-service-account', true],
+    ['public-key', true],
+    ['private-key', true],
+    ['client-id', true],
+    ['client-secret', true],
+    ['base-url', true],
+    ['ca-file', true],
+    ['scopes', true],
+    ['default-ttl', false],
+    ['max-ttl', false],
+    ['roles', false],
+    ['username-template', false],
+  ] satisfies [ConfigChange, boolean][])('%s: %s', (change, verified) => {
+    expect(needsVerification([change])).toBe(verified);
+    expect(needsVerification(['roles', change])).toBe(verified);
+    expect(CHANGE_WORDS[change]).toMatch(/^[a-zA-Z (),]+$/);
+  });
+
+  it('no change needs nothing', () => expect(needsVerification([])).toBe(false));
 });
