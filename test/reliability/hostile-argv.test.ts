@@ -4,7 +4,6 @@ import { beforeAll, describe, it } from 'vitest';
 import { mustSucceed, parseLease, startEmulator, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
 import { STRESS } from './support/counts.js';
 import { type HostileCase, runHostile } from './support/hostile.js';
-import { tallyHostile } from './support/hostile-tally.js';
 
 /**
  * Hostile argv: every command and flag given values a careless script or an attacker could pass. Each must
@@ -217,6 +216,6 @@ const cases: HostileCase[] = [
 
 describe.concurrent('hostile argv', () => {
   it.each(cases.map((c) => ({ ...c, label: `${c.name} → exit ${c.code}` })))('$label', async (hostile) => {
-    tallyHostile('argv', await runHostile(ws, hostile));
+    await runHostile(ws, hostile, 'argv');
   });
 });

@@ -7,7 +7,6 @@ import { workspace, type Workspace } from '../helpers/emulator.js';
 import { STRESS } from './support/counts.js';
 import { apiError, ATLAS_JSON, hostileServer, json, type Answer, type HostileServer } from './support/hostile-server.js';
 import { copyOf, type HostileCase, runHostile } from './support/hostile.js';
-import { tallyHostile } from './support/hostile-tally.js';
 import { editStore, openStore } from './support/store.js';
 
 /**
@@ -284,8 +283,7 @@ async function runCase(c: ResponseCase): Promise<void> {
     rewrites: true,
     ...(c.message ? { message: c.message } : {}),
   };
-  const result = await runHostile(ws, hostile);
-  tallyHostile('responses', result);
+  const result = await runHostile(ws, hostile, 'responses');
   expect(result.stderr.length, 'a message stays short').toBeLessThan(2000);
   if (other) expect(other.seen).toEqual([]);
   expectNoSecretSent(server);

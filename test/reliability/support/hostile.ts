@@ -1,10 +1,12 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { expect } from 'vitest';
 import { dynsecret, tempHome, type RunResult } from '../../helpers/bin.js';
 import type { Workspace } from '../../helpers/emulator.js';
 import { STACK_LINE } from './checks.js';
+import { tallyHostile } from './hostile-tally.js';
 import { openStore, storeBytes, storePath } from './store.js';
 
 /**
@@ -50,8 +52,19 @@ export function expectRefused(result: RunResult, hostile: HostileCase): void {
   expect(result.stderr, context).not.toMatch(RAW_CONTROL);
 }
 
-/** Runs a case on its own copy of `template` and checks the refusal and the untouched store. */
-export async function runHostile(template: Workspace, hostile: HostileCase): Promise<RunResult> {
+/** A refused case's run, with what the refusal check measured. */
+export interface HostileRun extends RunResult {
+  /** The store differs from before the case (byte for byte, or in contents for a case that rewrites it). */
+  storeChanged: boolean;
+  /** stderr carries a line of a stack trace. */
+  stackTrace: boolean;
+}
+
+/**
+ * Runs a case on its own copy of `template`, counts what it measured under `kind` (before any check can fail),
+ * then checks the refusal and the untouched store.
+ */
+export async function runHostile(template: Workspace, hostile: HostileCase, kind: string): Promise<HostileRun> {
   const ws = copyOf(template);
   const dir = mkdtempSync(join(tmpdir(), 'dynsecret-hostile-'));
   hostile.files?.(dir);
@@ -61,8 +74,10 @@ export async function runHostile(template: Workspace, hostile: HostileCase): Pro
     ...(hostile.input === undefined ? {} : { input: hostile.input }),
     ...(hostile.env === undefined ? {} : { env: hostile.env(dir) }),
   });
+  const storeChanged = hostile.rewrites ? !isDeepStrictEqual(await openStore(ws), contents) : storeBytes(ws.home)?.equals(before) !== true;
+  const run = { ...result, storeChanged, stackTrace: STACK_LINE.test(result.stderr) };
+  tallyHostile(kind, run);
   expectRefused(result, hostile);
-  if (hostile.rewrites) expect(await openStore(ws), hostile.name).toEqual(contents);
-  else expect(storeBytes(ws.home)?.equals(before), `${hostile.name}: the store file changed`).toBe(true);
-  return result;
+  expect(storeChanged, `${hostile.name}: the store ${hostile.rewrites ? 'contents' : 'file'} changed`).toBe(false);
+  return run;
 }
