@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/server.js';
 import { ApiError, NetworkPermissionEntry, NetworkPermissionEntryStatus, PaginatedNetworkAccessView } from './fixtures/atlas-schemas.js';
-import { advance, atlas, control, send, start, V1, V1_RESPONSE } from './helpers.js';
+import { advance, atlas, control, send, start, until, V1, V1_RESPONSE } from './helpers.js';
 
 const inHours = (hours: number, from = Date.now()) => new Date(from + hours * 3_600_000).toISOString();
 
 /** The emulator's own time, for dates that must be valid on its clock rather than the test's. */
 async function emulatorNow(em: RunningEmulator): Promise<number> {
   return Date.parse((await control(em, 'GET', 'state')).json().now);
-}
-
-/** Polls until `check` holds (an event), with a generous deadline for busy machines. */
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 describe('project IP access list', () => {

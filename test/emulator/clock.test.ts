@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createClock } from '../../src/emulator/clock.js';
 import { OptionError, parseArgv } from '../../src/emulator/options.js';
-import { atlas, control, newUser, send, start, V1 } from './helpers.js';
+import { atlas, control, newUser, send, start, until, V1 } from './helpers.js';
 
 /** A clock over a real time the test moves by hand. */
 function manualClock(offsetMs = 0, speed = 1) {
@@ -14,15 +14,6 @@ function manualClock(offsetMs = 0, speed = 1) {
     },
     real: () => real,
   };
-}
-
-/** Polls until `check` holds (an event), with a generous deadline for busy machines. */
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 describe('the emulator clock', () => {
