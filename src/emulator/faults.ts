@@ -9,7 +9,8 @@ import { field, isObject, isString, optionalField } from './validate.js';
 type BodyFault = 'malformed' | 'huge' | 'wrong-types';
 
 export interface FaultSpec {
-  match: { method?: string; path?: string };
+  /** `path`: a substring of the request target; `exactPath`: the whole path, query aside. */
+  match: { method?: string; path?: string; exactPath?: string };
   count: number;
   status?: number;
   errorCode?: string;
@@ -48,7 +49,7 @@ function parseFailCreates(value: JsonObject, groupId: string): FaultSpec {
   const count = field(value, 'failCreates', isWhole, 'a whole number');
   const kind = optionalField(value, 'kind', isCreateFaultKind, '"quota" or "5xx"') ?? 'quota';
   return {
-    match: { method: 'POST', path: `/api/atlas/v2/groups/${groupId}/databaseUsers` },
+    match: { method: 'POST', exactPath: `/api/atlas/v2/groups/${groupId}/databaseUsers` },
     count,
     ...(kind === 'quota' ? { status: 403, errorCode: QUOTA_CODE } : { status: 500 }),
   };
@@ -106,7 +107,8 @@ export class FaultStore {
       ({ spec }) =>
         (spec.beforeAuth ?? false) === beforeAuth &&
         (spec.match.method === undefined || spec.match.method === method) &&
-        (spec.match.path === undefined || target.includes(spec.match.path)),
+        (spec.match.path === undefined || target.includes(spec.match.path)) &&
+        (spec.match.exactPath === undefined || target.split('?')[0] === spec.match.exactPath),
     );
     if (!found) return undefined;
     found.remaining--;

@@ -93,6 +93,7 @@ describe('failing the next user creations', () => {
     expect((await api.get(path)).status).toBe(200);
     expect((await api.patch(path, { description: 'x' })).status).toBe(200);
     expect((await api.post(`${api.group}/accessList`, [{ ipAddress: '192.0.2.1' }])).status).toBe(201);
+    expect((await api.post(path, newUser(em))).status).toBe(405);
     expect((await api.del(path)).status).toBe(204);
     expect((await api.post(`${api.group}/databaseUsers`, newUser(em))).status).toBe(403);
   });
