@@ -1,8 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Dispatcher } from 'undici';
 import { AtlasResponseError } from './error-types.js';
-import { networkError } from './network-errors.js';
-import { unexpectedResponse } from './errors.js';
+import { networkError, unexpectedResponse } from './errors.js';
 import { buildDispatcher, type DispatcherOptions } from './dispatcher.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';

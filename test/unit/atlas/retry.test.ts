@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AtlasNetworkError } from '../../../src/atlas/network-errors.js';
+import { AtlasNetworkError } from '../../../src/atlas/error-types.js';
 import type { HttpResponse } from '../../../src/atlas/transport.js';
 import {
   backoffDelay,
