@@ -10,7 +10,7 @@ import { parseDuration } from '../rules/duration.js';
 import { DEFAULT_GRACE_MS, DEFAULT_STOP_TIMEOUT_MS } from '../rules/rotation.js';
 import { abandon } from '../service/create.js';
 import { startRotation, type RotationEvent } from '../service/rotate.js';
-import { rotationLeases } from '../service/rotation-leases.js';
+import { classifyFailure, rotationLeases } from '../service/rotation-leases.js';
 import { DEFAULT_WAIT_MS } from '../service/wait.js';
 
 /** The flags of `run --rotate` as parsed (run.command.ts). */
@@ -226,6 +226,9 @@ export async function runRotating(context: Context, run: RotatingRun, start: Run
     for (const signal of RELAYED_SIGNALS) context.signals.off(signal, relay);
   }
   const last = await rotation.stop({ keepCurrent: run.keep });
+  if (rotation.failure() !== undefined) {
+    context.io.error(`warning: stopped renewing and rotating early: ${classifyFailure(rotation.failure()).message}`);
+  }
   if (run.keep) {
     context.io.error(`Kept ${last.leaseId} (--keep); it expires ${formatExpiry(last.expiresAt, context.now())}.`);
   } else if (settings.envFile !== undefined) {

@@ -58,4 +58,6 @@ export async function keepFresh<L extends RotatingLease>(
   } catch (error) {
     await deps.onEvent({ type: 'clean-failed', message: deps.classify(error).message });
   }
+  // A loop that ended by itself did so by an error no step expects: it is the command's failure.
+  if (rotation.failure() !== undefined) throw rotation.failure();
 }

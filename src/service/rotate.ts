@@ -66,8 +66,10 @@ export interface Rotation<L extends RotatingLease> {
    * in grace and, unless `keepCurrent`, the current one. Returns the current lease.
    */
   stop(options?: { keepCurrent?: boolean }): Promise<L>;
-  /** Settles when the loop ends (after `stop`, or by a failure of a dependency that is a bug). */
+  /** Settles (never rejects) when the loop ends: after `stop`, or when a dependency failed in a way it must not. */
   readonly done: Promise<void>;
+  /** What ended the loop early (an error no step expects, a bug), if anything did. */
+  failure(): unknown;
 }
 
 interface Tracked<L> {
@@ -112,33 +114,39 @@ export function startRotation<L extends RotatingLease>(deps: RotationDeps<L>, fi
 
   const renew = async () => {
     const tracked = current;
+    let expiresAt: Date;
     try {
-      const expiresAt = await deps.renew(tracked.lease);
-      tracked.lease = { ...tracked.lease, expiresAt };
-      if (tracked.renewFailures > 0) await deps.onEvent({ type: 'renew-recovered', lease: tracked.lease });
-      tracked.renewFailures = 0;
-      tracked.renewRetryAt = undefined;
-      warned.renew.clear();
-      await deps.onEvent({ type: 'renewed', lease: tracked.lease, expiresAt });
+      expiresAt = await deps.renew(tracked.lease);
     } catch (error) {
-      const failure = deps.classify(error);
-      const firstOfClass = !warned.renew.has(failure.class);
-      warned.renew.add(failure.class);
-      if (failure.final) {
-        // Renewing is over for this lease: the rotation now aims at its expiry (at once if the user is gone).
-        tracked.renewable = false;
-        tracked.renewRetryAt = undefined;
-        if (failure.gone)
-          tracked.lease = { ...tracked.lease, expiresAt: new Date(Math.min(tracked.lease.expiresAt.getTime(), deps.now())) };
-        await deps.onEvent({ type: 'renew-failed', lease: tracked.lease, failure, firstOfClass });
-        return;
-      }
-      tracked.renewFailures++;
-      const now = deps.now();
-      const retryInMs = retryDelay(tracked.renewFailures, now, tracked.lease.expiresAt.getTime());
-      tracked.renewRetryAt = now + retryInMs;
-      await deps.onEvent({ type: 'renew-failed', lease: tracked.lease, failure, retryInMs, firstOfClass });
+      await renewFailed(tracked, error);
+      return;
     }
+    tracked.lease = { ...tracked.lease, expiresAt };
+    const recovered = tracked.renewFailures > 0;
+    tracked.renewFailures = 0;
+    tracked.renewRetryAt = undefined;
+    warned.renew.clear();
+    if (recovered) await deps.onEvent({ type: 'renew-recovered', lease: tracked.lease });
+    await deps.onEvent({ type: 'renewed', lease: tracked.lease, expiresAt });
+  };
+
+  const renewFailed = async (tracked: Tracked<L>, error: unknown) => {
+    const failure = deps.classify(error);
+    const firstOfClass = !warned.renew.has(failure.class);
+    warned.renew.add(failure.class);
+    if (failure.final) {
+      // Renewing is over for this lease: the rotation now aims at its expiry (at once if the user is gone).
+      tracked.renewable = false;
+      tracked.renewRetryAt = undefined;
+      if (failure.gone) tracked.lease = { ...tracked.lease, expiresAt: new Date(Math.min(tracked.lease.expiresAt.getTime(), deps.now())) };
+      await deps.onEvent({ type: 'renew-failed', lease: tracked.lease, failure, firstOfClass });
+      return;
+    }
+    tracked.renewFailures++;
+    const now = deps.now();
+    const retryInMs = retryDelay(tracked.renewFailures, now, tracked.lease.expiresAt.getTime());
+    tracked.renewRetryAt = now + retryInMs;
+    await deps.onEvent({ type: 'renew-failed', lease: tracked.lease, failure, retryInMs, firstOfClass });
   };
 
   const rotate = async (reason: RotationReason) => {
@@ -216,13 +224,17 @@ export function startRotation<L extends RotatingLease>(deps: RotationDeps<L>, fi
     }
   };
 
-  const done = loop();
+  let failure: unknown;
+  const done = loop().catch((error: unknown) => {
+    failure = error;
+  });
   return {
     current: () => current.lease,
     done,
+    failure: () => failure,
     stop: async ({ keepCurrent = false } = {}) => {
       controller.abort();
-      await done.catch(() => undefined);
+      await done;
       const left = [...grace.splice(0).map((g) => g.lease), ...(keepCurrent ? [] : [current.lease])];
       for (const lease of left) await deps.onEvent({ type: 'revoked', lease, ...(await deps.revoke(lease)) });
       return current.lease;

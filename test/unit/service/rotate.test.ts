@@ -259,4 +259,18 @@ describe('the rotation loop (virtual clock)', () => {
     expect([...w.users.values()].every((u) => u.revokedAt !== undefined)).toBe(true);
     expect(w.events.filter((e) => e.type === 'revoked').map((e) => e.lease.leaseId)).toEqual(['user-2', 'user-1']);
   });
+
+  it('a dependency failing in a way no step expects ends the loop; failure() tells it and stop() still revokes', async () => {
+    const w = world({ ttlMs: M, maxTtlMs: 2 * M, endMs: 10 * M });
+    const bug = new TypeError('a bug');
+    w.deps.onEvent = (event) => {
+      if (event.type === 'renewed') throw bug;
+      w.events.push(event);
+    };
+    const rotation = w.start();
+    await rotation.done;
+    expect(rotation.failure()).toBe(bug);
+    await rotation.stop();
+    expect(w.users.get('user-1')!.revokedAt).toBeDefined();
+  });
 });
