@@ -4,7 +4,7 @@ import type { DynamicSecretConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { checkEnvFileRewrite, removeFromEnvFile, upsertEnvFile } from '../output/env-file.js';
 import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
-import { rotationLine } from '../output/rotation-messages.js';
+import { rotationLine } from '../cli/rotation-text.js';
 import { formatExpiry } from '../output/time.js';
 import { parseDuration } from '../rules/duration.js';
 import { DEFAULT_GRACE_MS, DEFAULT_STOP_TIMEOUT_MS } from '../rules/rotation.js';

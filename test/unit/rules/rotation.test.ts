@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_GRACE_MS,
+  DEFAULT_STOP_TIMEOUT_MS,
   graceEnd,
   lastMoment,
   MIN_LEAD_MS,
@@ -17,6 +19,16 @@ const S = 1000;
 const M = 60 * S;
 const H = 60 * M;
 const D = 24 * H;
+
+describe('the documented defaults', () => {
+  it.each([
+    ['--grace', DEFAULT_GRACE_MS, 2 * M],
+    ['--stop-timeout', DEFAULT_STOP_TIMEOUT_MS, 10 * S],
+    ['the least lead', MIN_LEAD_MS, 15 * S],
+  ])('%s', (_name, value, documented) => {
+    expect(value).toBe(documented);
+  });
+});
 
 describe('rotationLead: min(max(TTL/3, 2 × last prep + hand-over, 15s), life span / 2)', () => {
   it.each([
@@ -91,6 +103,7 @@ describe('retryDelay: 5s doubling to 60s; at most half the time left, at least 0
     [3, 0, 16 * S, 8 * S],
     [1, 0, 600, 500],
     [4, 100 * S, 100 * S, 40 * S],
+    [3, 100 * S, 116 * S, 8 * S],
     [7, 200 * S, 100 * S, 60 * S],
   ])('failure %s at %s, user ends %s: %s', (failures, now, deadline, delay) => {
     expect(retryDelay(failures, now, deadline)).toBe(delay);

@@ -1,6 +1,6 @@
 import type { RotationReason } from '../rules/rotation.js';
 import type { RotatingLease, RotationEvent } from '../service/rotate.js';
-import { formatExpiry } from './time.js';
+import { formatExpiry } from '../output/time.js';
 
 const REASON_WORDS: Record<RotationReason, string> = {
   'max-ttl': 'reaches its max TTL',
