@@ -118,8 +118,8 @@ const RELAYED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export async function runRotating(context: Context, run: RotatingRun, start: RunStart): Promise<{ exitCode: number }> {
   const { settings, prefix } = run;
   const { lease: first, config } = start;
-  const launch = (lease: IssuedLease) => startChild(context, run.command, start.childEnvironment(vars(lease)), start.exitStatus);
   const vars = (lease: IssuedLease) => leaseVariables(lease, prefix);
+  const launch = (lease: IssuedLease) => startChild(context, run.command, start.childEnvironment(vars(lease)), start.exitStatus);
   if (settings.envFile !== undefined) {
     try {
       await upsertEnvFile(settings.envFile, vars(first));
@@ -136,6 +136,10 @@ export async function runRotating(context: Context, run: RotatingRun, start: Run
 
   const handOver = async (next: IssuedLease): Promise<boolean> => {
     if (ended || stopping) return false;
+    if (context.env.GITHUB_ACTIONS === 'true') {
+      // Registered before the command can see (and print) the new values.
+      for (const [name, value] of vars(next)) if (/DB_PASSWORD$|MONGODB_URI$/.test(name)) context.io.error(`::add-mask::${value}`);
+    }
     if (settings.envFile !== undefined) await upsertEnvFile(settings.envFile, vars(next));
     if (settings.handOver.kind === 'signal') {
       if (ended) return false;
@@ -172,9 +176,6 @@ export async function runRotating(context: Context, run: RotatingRun, start: Run
 
   const onEvent = async (event: RotationEvent<IssuedLease>) => {
     if (event.type === 'rotated') {
-      if (context.env.GITHUB_ACTIONS === 'true') {
-        for (const [name, value] of vars(event.next)) if (/DB_PASSWORD$|MONGODB_URI$/.test(name)) context.io.error(`::add-mask::${value}`);
-      }
       context.audit.note({ config: config.name, leaseId: event.next.leaseId, replaces: event.previous.leaseId, reason: event.reason });
     }
     const line = rotationLine(event, context.now());

@@ -15,9 +15,15 @@ const ENV = { PATH: '/usr/bin', DYNSECRET_PASSPHRASE: 'pass phrase' };
  * user of the child running then must exist in Atlas until the sleep ends.
  */
 async function rotatingWorld(
-  options: { endMs?: number; stubborn?: boolean; lastExit?: number; userOf?: (child: FakeChild) => string } = {},
+  options: {
+    endMs?: number;
+    stubborn?: boolean;
+    lastExit?: number;
+    userOf?: (child: FakeChild) => string;
+    env?: Record<string, string>;
+  } = {},
 ) {
-  const fakes = await fakeContext({ env: ENV, configs: [config({ defaultTtlMs: M, maxTtlMs: 2 * M })] });
+  const fakes = await fakeContext({ env: { ...ENV, ...options.env }, configs: [config({ defaultTtlMs: M, maxTtlMs: 2 * M })] });
   const endMs = options.endMs ?? 10 * M;
   const running = new Set<FakeChild>();
   const gaps: string[] = [];
@@ -102,6 +108,19 @@ describe('run --rotate (in-process, fake Atlas, fake clock)', () => {
     expect(records.map((r) => [r.leaseId, r.replaces, r.reason])).toEqual(
       usernames.slice(1).map((name, index) => [name, usernames[index], 'max-ttl']),
     );
+  });
+
+  it('on GitHub Actions, masks each new password and URI before the command gets them', async () => {
+    const world = await rotatingWorld({ endMs: 3 * M, env: { GITHUB_ACTIONS: 'true' } });
+    await rotate(world);
+    const { stderr, children } = world.fakes;
+    expect(children.length).toBeGreaterThanOrEqual(2);
+    for (const [index, child] of children.entries()) {
+      const mask = stderr.indexOf(`::add-mask::${child.env.DB_PASSWORD}`);
+      expect(mask).toBeGreaterThanOrEqual(0);
+      expect(stderr.indexOf(`::add-mask::${child.env.MONGODB_URI}`)).toBe(mask + 1);
+      if (index > 0) expect(mask).toBeLessThan(stderr.findIndex((l) => l.startsWith(`Rotated to ${child.env.DB_USERNAME} `)));
+    }
   });
 
   it('a child that ignores SIGTERM is killed after --stop-timeout', async () => {
