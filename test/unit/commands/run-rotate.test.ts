@@ -123,6 +123,19 @@ describe('run --rotate (in-process, fake Atlas, fake clock)', () => {
     }
   });
 
+  it('--keep keeps the current lease at the end (and the env file); those in grace are still revoked', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'dynsecret-rotate-'));
+    const envFile = join(folder, '.env');
+    const world = await rotatingWorld({ endMs: 110 * 1000 });
+    await rotate(world, { keep: true, envFile, grace: '10m' });
+    const { fakes } = world;
+    const last = fakes.children.at(-1)!.env.DB_USERNAME!;
+    expect(fakes.children).toHaveLength(2);
+    expect([...fakes.atlas.users.keys()]).toEqual([last]);
+    expect(fakes.stderr.at(-1)).toMatch(new RegExp(`^Kept ${last} \\(--keep\\); it expires `));
+    expect(readFileSync(envFile, 'utf8')).toContain(`DB_USERNAME='${last}'`);
+  });
+
   it('a child that ignores SIGTERM is killed after --stop-timeout', async () => {
     const world = await rotatingWorld({ endMs: 3 * M, stubborn: true });
     await rotate(world, { stopTimeout: '3s' });
