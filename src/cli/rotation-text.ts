@@ -1,6 +1,9 @@
-import type { RotationReason } from '../rules/rotation.js';
-import type { RotatingLease, RotationEvent } from '../service/rotate.js';
+import { NotFoundError } from '../errors.js';
 import { formatExpiry } from '../output/time.js';
+import type { RotationReason } from '../rules/rotation.js';
+import type { FailureKind, RotatingLease, RotationEvent } from '../service/rotate.js';
+import { LeaseGoneError } from '../service/rotation-leases.js';
+import { expectedError, failureCodes } from './error-text.js';
 
 const REASON_WORDS: Record<RotationReason, string> = {
   'max-ttl': 'reaches its max TTL',
@@ -48,4 +51,19 @@ export function rotationLine(event: RotationEvent<RotatingLease>, now: Date): st
         ? `Revoked ${event.lease.leaseId}.`
         : `warning: could not revoke ${event.lease.leaseId} (${event.message}); Atlas deletes it by itself at ${formatExpiry(event.lease.expiresAt, now)}.`;
   }
+}
+
+/**
+ * How the rotation loop takes a failure: its class is the exit code and Atlas' error code (the same trouble
+ * again is not warned about twice); a NotFoundError ends renewing the lease, and a user gone replaces it at once.
+ */
+export function classifyFailure(error: unknown): FailureKind {
+  const words = expectedError(error);
+  const { exitCode, errorCode } = failureCodes(error);
+  return {
+    class: `${exitCode}/${errorCode ?? ''}`,
+    message: words?.message ?? (error instanceof Error ? error.message : 'unexpected error'),
+    final: error instanceof NotFoundError,
+    gone: error instanceof LeaseGoneError,
+  };
 }

@@ -2,7 +2,7 @@ import type { Context } from '../cli/context.js';
 import { UsageError } from '../errors.js';
 import { checkEnvFile, removeFromEnvFile, upsertEnvFile } from '../output/env-file.js';
 import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
-import { rotationLine } from '../cli/rotation-text.js';
+import { classifyFailure, rotationLine } from '../cli/rotation-text.js';
 import { formatExpiry } from '../output/time.js';
 import { parseDuration } from '../rules/duration.js';
 import { DEFAULT_GRACE_MS } from '../rules/rotation.js';
@@ -85,6 +85,7 @@ export async function leaseKeepingFresh(
     await keepFresh(
       {
         ...rotationLeases(context, config, { ...leaseRequest, waitMs: leaseRequest.waitMs ?? DEFAULT_WAIT_MS }),
+        classify: classifyFailure,
         onEvent,
       },
       {

@@ -4,13 +4,13 @@ import type { DynamicSecretConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { checkEnvFileRewrite, removeFromEnvFile, upsertEnvFile } from '../output/env-file.js';
 import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
-import { rotationLine } from '../cli/rotation-text.js';
+import { classifyFailure, rotationLine } from '../cli/rotation-text.js';
 import { formatExpiry } from '../output/time.js';
 import { parseDuration } from '../rules/duration.js';
 import { DEFAULT_GRACE_MS, DEFAULT_STOP_TIMEOUT_MS } from '../rules/rotation.js';
 import { abandon } from '../service/create.js';
 import { startRotation, type RotationEvent } from '../service/rotate.js';
-import { classifyFailure, rotationLeases } from '../service/rotation-leases.js';
+import { rotationLeases } from '../service/rotation-leases.js';
 import { DEFAULT_WAIT_MS } from '../service/wait.js';
 
 /** The flags of `run --rotate` as parsed (run.command.ts). */
@@ -194,6 +194,7 @@ export async function runRotating(context: Context, run: RotatingRun, start: Run
         cluster: run.cluster,
         waitMs: run.waitMs ?? DEFAULT_WAIT_MS,
       }),
+      classify: classifyFailure,
       handOver,
       onEvent,
     },

@@ -1,4 +1,3 @@
-import { renewMargin } from './keep-alive.js';
 import { ATLAS_MAX_DELETE_AFTER_MS, truncateToSecond } from './ttl.js';
 
 /**
@@ -10,6 +9,18 @@ import { ATLAS_MAX_DELETE_AFTER_MS, truncateToSecond } from './ttl.js';
 export interface LeaseTimes {
   expiresAt: number;
   maxExpiresAt: number;
+}
+
+/** A renewal is never left later than this before expiry (for long TTLs), nor later than half the TTL (short ones). */
+const MAX_RENEW_MARGIN_MS = 5 * 60 * 1000;
+
+/**
+ * How long before expiry a renewal starts: a third of the TTL, but at least min(half the TTL, 5 minutes),
+ * so a slow or briefly failing Atlas still leaves time for retries. 1h renews 20 minutes ahead, 5m 2.5
+ * minutes ahead, 6s 3 seconds ahead. (`run` without --rotate renews on the same rule.)
+ */
+export function renewMargin(ttlMs: number): number {
+  return Math.max(ttlMs / 3, Math.min(ttlMs / 2, MAX_RENEW_MARGIN_MS));
 }
 
 /** A rotation never starts less than this ahead of the old user's end (unless the lease is too short for it). */

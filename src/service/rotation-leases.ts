@@ -1,27 +1,27 @@
 import type { Context } from '../cli/context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
-import { expectedError, failureCodes } from '../cli/error-text.js';
 import { NotFoundError } from '../errors.js';
 import type { IssuedLease } from '../output/lease-output.js';
 import { abandon, createLease, type LeaseRequest } from './create.js';
 import { renewLease } from './renew.js';
 import { auditRevokes, revokeTargets } from './revoke.js';
-import type { FailureKind, RotationDeps } from './rotate.js';
+import type { RotationDeps } from './rotate.js';
 import { waitForApplied } from './wait.js';
 
 /** A renewal refused because Atlas no longer has the user. */
-class LeaseGoneError extends NotFoundError {}
+export class LeaseGoneError extends NotFoundError {}
 
 /**
  * The lease functions of a rotation, on the lease service's own code paths: `createLease` (then the same
  * wait as `--wait`, without its spinner and messages, revoking the user when it fails), `renewLease` and
- * `revokeTargets`, each with its store record and audit note. The caller adds the hand-over and the events.
+ * `revokeTargets`, each with its store record and audit note. The caller adds the hand-over, the events and
+ * how failures are classified.
  */
 export function rotationLeases(
   context: Context,
   config: DynamicSecretConfig,
   request: LeaseRequest,
-): Pick<RotationDeps<IssuedLease>, 'now' | 'sleep' | 'renew' | 'lease' | 'revoke' | 'classify'> {
+): Pick<RotationDeps<IssuedLease>, 'now' | 'sleep' | 'renew' | 'lease' | 'revoke'> {
   // The wait's own lines would interleave with the command's; its outcome is the event the command words.
   const quiet: Context = { ...context, io: { ...context.io, error: () => undefined, progress: () => undefined } };
   return {
@@ -55,18 +55,5 @@ export function rotationLeases(
       const [result] = results;
       return result?.outcome === 'failed' ? { ok: false, message: result.error ?? 'error' } : { ok: true };
     },
-    classify: classifyFailure,
-  };
-}
-
-/** A failure's class is its exit code and Atlas' error code: the same trouble again is not warned about twice. */
-export function classifyFailure(error: unknown): FailureKind {
-  const words = expectedError(error);
-  const { exitCode, errorCode } = failureCodes(error);
-  return {
-    class: `${exitCode}/${errorCode ?? ''}`,
-    message: words?.message ?? (error instanceof Error ? error.message : 'unexpected error'),
-    final: error instanceof NotFoundError,
-    gone: error instanceof LeaseGoneError,
   };
 }

@@ -7,6 +7,7 @@ import {
   MIN_LEAD_MS,
   nextStep,
   renewalDue,
+  renewMargin,
   renewalTarget,
   retryDelay,
   rotationLead,
@@ -67,6 +68,19 @@ describe('renewalTarget: min(now + TTL, max expiry, now + 7 days), to the second
     ["Atlas' 7 days", { expiresAt: now, maxExpiresAt: now + 30 * D }, 7 * D + H, now - 400 + 7 * D],
   ])('capped by %s', (_case, lease, ttlMs, target) => {
     expect(renewalTarget(lease, ttlMs, now)).toBe(target);
+  });
+});
+
+describe('renewMargin: max(TTL / 3, min(TTL / 2, 5m)) before expiry', () => {
+  it.each([
+    [6 * S, 3 * S],
+    [M, 30 * S],
+    [5 * M, 2.5 * M],
+    [12 * M, 5 * M],
+    [H, 20 * M],
+    [7 * D, (7 * D) / 3],
+  ])('TTL %s: %s ahead', (ttlMs, margin) => {
+    expect(renewMargin(ttlMs)).toBe(margin);
   });
 });
 
