@@ -1,4 +1,3 @@
-import type { Context } from '../cli/context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { NotFoundError } from '../errors.js';
 import type { IssuedLease } from '../output/lease-output.js';
@@ -7,6 +6,9 @@ import { renewLease } from './renew.js';
 import { auditRevokes, revokeTargets } from './revoke.js';
 import type { RotationDeps } from './rotate.js';
 import { waitForApplied } from './wait.js';
+
+/** What the lease service's functions take (the CLI's context provides it). */
+type LeaseContext = Parameters<typeof createLease>[0];
 
 /** A renewal refused because Atlas no longer has the user. */
 export class LeaseGoneError extends NotFoundError {}
@@ -18,12 +20,12 @@ export class LeaseGoneError extends NotFoundError {}
  * how failures are classified.
  */
 export function rotationLeases(
-  context: Context,
+  context: LeaseContext,
   config: DynamicSecretConfig,
   request: LeaseRequest,
 ): Pick<RotationDeps<IssuedLease>, 'now' | 'sleep' | 'renew' | 'lease' | 'revoke'> {
   // The wait's own lines would interleave with the command's; its outcome is the event the command words.
-  const quiet: Context = { ...context, io: { ...context.io, error: () => undefined, progress: () => undefined } };
+  const quiet: LeaseContext = { ...context, io: { ...context.io, error: () => undefined, progress: () => undefined } };
   return {
     now: () => context.now().getTime(),
     sleep: (ms, signal) => context.sleep(ms, signal),
