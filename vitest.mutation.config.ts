@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
 export const MUTATION_TESTS = [
   'test/unit/rules/duration.test.ts',
   'test/unit/rules/ttl.test.ts',
+  'test/unit/rules/rotation.test.ts',
   'test/unit/rules/credentials.test.ts',
   'test/unit/config/rules.test.ts',
   'test/unit/output/env-text.test.ts',

@@ -16,6 +16,9 @@ interface AuditEntry {
   outcome: 'ok' | 'error';
   exitCode?: number;
   errorCode?: string;
+  /** A rotation: the lease `leaseId` replaced, and why (`max-ttl`, `expiry`). */
+  replaces?: string;
+  reason?: string;
 }
 
 /** One line's schema, built on first use (only `list --audit` reads the log). Unknown fields are dropped. */
@@ -35,6 +38,8 @@ function auditLineSchema(): z.ZodMiniType<AuditEntry> {
       outcome: z.enum(['ok', 'error']),
       exitCode: z.optional(z.int()),
       errorCode: optionalText,
+      replaces: optionalText,
+      reason: optionalText,
     });
     lineSchema = schema;
   }
@@ -61,7 +66,7 @@ export function parseAuditLines(text: string): AuditEntry[] {
   return entries;
 }
 
-export type AuditNote = Pick<AuditEntry, 'config' | 'leaseId' | 'expiresAt' | 'exitCode' | 'errorCode'> & {
+export type AuditNote = Pick<AuditEntry, 'config' | 'leaseId' | 'expiresAt' | 'exitCode' | 'errorCode' | 'replaces' | 'reason'> & {
   outcome?: AuditEntry['outcome'];
 };
 

@@ -18,6 +18,9 @@ export function defineLease(program: Command, dispatch: Dispatch) {
     .option('--wait [timeout]', 'wait until the user is applied to its clusters (default timeout 5m)')
     .option('--from-file <path>', FROM_FILE_HELP)
     .option('--github-env', 'append the variables to the file $GITHUB_ENV names, masked first (GitHub Actions)')
+    .option('--keep-fresh', 'with --env-file: stay in the foreground, renew and rotate so the file always holds working credentials')
+    .option('--on-change <command>', 'with --keep-fresh: run this through sh -c after each rewrite of the file (output to stderr)')
+    .option('--grace <duration>', 'with --keep-fresh: how long a replaced user keeps working before it is revoked (default 2m)')
     .addHelpText(
       'after',
       examples([
@@ -26,6 +29,7 @@ export function defineLease(program: Command, dispatch: Dispatch) {
         'dynsecret lease app-db --env-file .env --prefix APP_ --wait',
         'dynsecret lease --from-file app-db.json --format env > db.env',
         'dynsecret lease --from-file app-db.json --github-env',
+        'dynsecret lease app-db --env-file .env --keep-fresh --on-change "touch server.js"',
       ]),
     )
     .action(async (name: string | undefined, flags: unknown, command: Command) => {

@@ -9,6 +9,7 @@ import { appendGithubEnv, checkGithubEnv, githubEnvBlock, githubEnvPath, maskCom
 import { checkPrefix, connectionString, leaseVariables, parseOutputFormat, renderLease, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
 import type { FlagSchema } from './define.js';
+import { leaseKeepingFresh, wantsKeepFresh, type KeepFreshFlags } from './lease-keep-fresh.js';
 
 /** What `dynsecret lease` parses from its command line (lease.command.ts). */
 export const LEASE_FLAGS = {
@@ -20,6 +21,9 @@ export const LEASE_FLAGS = {
   wait: 'optional-value',
   fromFile: 'value',
   githubEnv: 'switch',
+  keepFresh: 'switch',
+  onChange: 'value',
+  grace: 'value',
 } as const satisfies FlagSchema;
 
 interface LeaseOptions extends LeaseRequest {
@@ -27,7 +31,7 @@ interface LeaseOptions extends LeaseRequest {
   envFile?: string;
 }
 
-export interface LeaseCommandOptions extends Omit<LeaseOptions, 'name'> {
+export interface LeaseCommandOptions extends Omit<LeaseOptions, 'name'>, KeepFreshFlags {
   /** The NAME argument; optional with `--from-file`. */
   name?: string | undefined;
   /** Append the variables to `$GITHUB_ENV` (GitHub Actions), masked first. */
@@ -45,7 +49,9 @@ export async function lease(
   source: { fromFile: boolean; audit: { config?: string | undefined } },
   wait?: WaitForApplied,
 ): Promise<string> {
-  const { githubEnv, ...rest } = options;
+  const { githubEnv, keepFresh, onChange, grace, ...rest } = options;
+  const fresh = wantsKeepFresh({ keepFresh, onChange, grace, envFile: rest.envFile, format: rest.format });
+  if (fresh && githubEnv) throw new UsageError('--keep-fresh keeps --env-file fresh; it does not go with --github-env.');
   let { name, cluster } = rest;
   if (source.fromFile) {
     const config = await fileConfig(context);
@@ -55,6 +61,7 @@ export async function lease(
   }
   if (name === undefined) throw new UsageError('Name the config: dynsecret lease NAME, or --from-file PATH.');
   const chosen: LeaseOptions = { ...rest, name, ...(cluster === undefined ? {} : { cluster }) };
+  if (fresh) return leaseKeepingFresh(context, { ...chosen, envFile: rest.envFile!, onChange, grace }, wait);
   if (githubEnv) return leaseToGithubEnv(context, chosen, wait);
   if (options.format === 'env') return leasePlain(context, chosen, wait);
   return leaseToOutput(context, chosen, wait);

@@ -16,12 +16,23 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
     .option('--no-renew', 'do not renew the lease while the command runs (it ends at the TTL)')
     .option('--keep', 'do not revoke the lease when the command exits')
     .option('--from-file <path>', FROM_FILE_HELP)
+    .option('--rotate', 'past the max TTL: lease the next user ahead of time, hand it over, revoke the old one after --grace')
+    .option('--restart', 'with --rotate: restart the command with the new user (the default)')
+    .option('--signal <signal>', 'with --rotate: rewrite --env-file and send the command this signal (e.g. HUP) instead of restarting it')
+    .option('--grace <duration>', 'with --rotate: how long the old user keeps working after the hand-over (default 2m)')
+    .option(
+      '--stop-timeout <duration>',
+      'with --rotate --restart: how long the command has to exit after SIGTERM before SIGKILL (default 10s)',
+    )
+    .option('--env-file <path>', 'with --rotate: also keep the variables in this file, rewritten in place at each rotation')
     .addHelpText(
       'after',
       examples([
         'dynsecret run app-db -- npm test',
         'dynsecret run app-db --ttl 30m -- sh -c \'mongosh "$MONGODB_URI" --eval "db.stats()"\'',
         'dynsecret run --from-file app-db.json --wait=10m -- npm test',
+        'dynsecret run app-db --rotate --grace 5m -- node server.js',
+        'dynsecret run app-db --rotate --signal HUP --env-file .env -- ./server --env .env',
       ]),
     )
     .action(async (first: string | undefined, rest: string[], flags: unknown, command: Command) => {
@@ -31,7 +42,13 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
       ]);
       const options = checkFlags(command, RUN_FLAGS, flags);
       // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
-      const named = operandsBeforeDashDash(argv.slice(2), 'run', ['--ttl', '--prefix', '--from-file', '--audit-log'], ['--wait']) > 0;
+      const named =
+        operandsBeforeDashDash(
+          argv.slice(2),
+          'run',
+          ['--ttl', '--prefix', '--from-file', '--audit-log', '--signal', '--grace', '--stop-timeout', '--env-file'],
+          ['--wait'],
+        ) > 0;
       const name = named ? first : undefined;
       const child = named || first === undefined ? rest : [first, ...rest];
       if (child.length === 0) throw new UsageError('Give the command to run after --: dynsecret run NAME -- COMMAND [ARGS…]');

@@ -12,6 +12,7 @@ import { revokeSelection } from '../service/revoke.js';
 import { DEFAULT_WAIT_MS, waitForApplied } from '../service/wait.js';
 import { renewalLines } from '../output/lease-messages.js';
 import type { FlagSchema } from './define.js';
+import { prepareRotation, runRotating, type RotateFlags } from './run-rotation.js';
 
 /** What `dynsecret run` parses from its command line (run.command.ts); the command after `--` is an argument. */
 export const RUN_FLAGS = {
@@ -21,9 +22,15 @@ export const RUN_FLAGS = {
   renew: 'negatable',
   keep: 'switch',
   fromFile: 'value',
+  rotate: 'switch',
+  restart: 'switch',
+  signal: 'value',
+  grace: 'value',
+  stopTimeout: 'value',
+  envFile: 'value',
 } as const satisfies FlagSchema;
 
-export interface RunOptions {
+export interface RunOptions extends RotateFlags {
   name: string;
   command: string[];
   ttl?: string;
@@ -69,6 +76,7 @@ function exitStatus(code: number | null, signal: NodeJS.Signals | null): number 
  * environment, relay signals, revoke when it exits (unless --keep), and hand back the child's status.
  */
 export async function run(context: Context, options: RunOptions): Promise<{ exitCode: number }> {
+  const rotation = await prepareRotation(options);
   const { lease, config } = await createLease(context, {
     name: options.name,
     ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
@@ -90,6 +98,14 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
     for (const [name, value] of vars) if (/DB_PASSWORD$|MONGODB_URI$/.test(name)) context.io.error(`::add-mask::${value}`);
   }
   context.io.error(`Leased ${lease.leaseId} from ${lease.config}; expires ${formatExpiry(lease.expiresAt, context.now())}.`);
+  if (rotation !== undefined) {
+    const rotating = { prefix: options.prefix ?? '', ttl: options.ttl, cluster: options.cluster, waitMs: options.waitMs };
+    return runRotating(
+      context,
+      { ...rotating, command: options.command, renew: options.renew !== false, keep: options.keep === true, settings: rotation },
+      { lease, config, childEnvironment: (next) => childEnvironment(context.env, next), exitStatus },
+    );
+  }
 
   const renewal = options.renew === false ? undefined : keepLeaseAlive(context, options, config, lease);
   const status = await spawnChild(context, options.command, childEnvironment(context.env, vars));

@@ -1,4 +1,7 @@
 import { formatExpiry } from '../output/time.js';
+import { renewMargin } from './rotation.js';
+
+export { renewMargin };
 
 /** The clock and sleeps of the keep-alive, so a test can drive them; `sleep` ends early when `signal` aborts. */
 export interface Timers {
@@ -6,20 +9,9 @@ export interface Timers {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
-/** A renewal is never left later than this before expiry (for long TTLs), nor later than half the TTL (short ones). */
-const MAX_MARGIN_MS = 5 * 60 * 1000;
 const FIRST_RETRY_MS = 5_000;
 const MAX_RETRY_MS = 60_000;
 const MIN_RETRY_MS = 500;
-
-/**
- * How long before expiry a renewal starts: a third of the TTL, but at least min(half the TTL, 5 minutes),
- * so a slow or briefly failing Atlas still leaves time for retries. 1h renews 20 minutes ahead, 5m 2.5
- * minutes ahead, 6s 3 seconds ahead.
- */
-export function renewMargin(ttlMs: number): number {
-  return Math.max(ttlMs / 3, Math.min(ttlMs / 2, MAX_MARGIN_MS));
-}
 
 /** What a renewal reports: the new expiry; or, thrown, an error that `final` says ends renewing for good. */
 interface KeepAliveOptions {
