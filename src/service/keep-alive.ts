@@ -1,5 +1,5 @@
 import { formatExpiry } from '../output/time.js';
-import { renewMargin } from './rotation.js';
+import { renewMargin } from '../rules/rotation.js';
 
 export { renewMargin };
 
