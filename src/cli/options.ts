@@ -13,6 +13,23 @@ export function configFileOption(command: string, name: string | undefined, from
   return undefined;
 }
 
+/** How an option takes its value, as commander reads its flags: `--x <v>` (required) or `--x [v]` (optional). */
+interface ValueOption {
+  long?: string | undefined;
+  short?: string | undefined;
+  required: boolean;
+  optional: boolean;
+}
+
+/** The flags, long and short, of the options that take the next token as their value, and of those that may. */
+export function flagsTakingValues(options: readonly ValueOption[]): { withValue: string[]; withOptionalValue: string[] } {
+  const flags = (o: ValueOption) => [o.long, o.short].filter((f): f is string => f !== undefined);
+  return {
+    withValue: options.filter((o) => o.required).flatMap(flags),
+    withOptionalValue: options.filter((o) => o.optional).flatMap(flags),
+  };
+}
+
 /**
  * How many operands come before `--` after the subcommand `sub` in argv: `run --from-file f -- npm test`
  * has none (no NAME), `run app-db --from-file f -- npm test` has one. `withValue` are the options that take
@@ -21,8 +38,7 @@ export function configFileOption(command: string, name: string | undefined, from
 export function operandsBeforeDashDash(
   argv: readonly string[],
   sub: string,
-  withValue: readonly string[],
-  withOptionalValue: readonly string[],
+  { withValue, withOptionalValue }: { withValue: readonly string[]; withOptionalValue: readonly string[] },
 ): number {
   const start = argv.indexOf(sub);
   let count = 0;

@@ -1,8 +1,7 @@
-import type { Command } from 'commander';
-import { checkFlags, examples, FROM_FILE_HELP, type Dispatch } from './define.js';
+import { examples, FROM_FILE_HELP, type Dispatch, type FlagsOf, type Program } from './define.js';
 
-/** `dynsecret lease [NAME]`: see lease.ts. */
-export function defineLease(program: Command, dispatch: Dispatch) {
+/** `dynsecret lease [NAME]`'s arguments and options (see define.ts). */
+const leaseCommand = (program: Program) =>
   program
     .command('lease')
     .description('issue a short-lived database user and print its credentials')
@@ -27,20 +26,24 @@ export function defineLease(program: Command, dispatch: Dispatch) {
         'dynsecret lease --from-file app-db.json --format env > db.env',
         'dynsecret lease --from-file app-db.json --github-env',
       ]),
-    )
-    .action(async (name: string | undefined, flags: unknown, command: Command) => {
-      const [{ lease, LEASE_FLAGS }, { configFileOption }] = await Promise.all([import('./lease.js'), import('../cli/options.js')]);
-      const options = checkFlags(command, LEASE_FLAGS, flags);
-      const configFile = configFileOption('lease', name, options.fromFile);
-      const audit = { command: 'lease', config: name };
-      return dispatch(
-        async (context) => {
-          const { waitOption, waitForApplied } = await import('../service/wait.js');
-          const { wait, fromFile, ...rest } = options;
-          return lease(context, { ...rest, name, ...waitOption(wait) }, { fromFile: fromFile !== undefined, audit }, waitForApplied);
-        },
-        audit,
-        configFile,
-      );
-    });
+    );
+
+export type LeaseFlags = FlagsOf<typeof leaseCommand>;
+
+/** `dynsecret lease [NAME]`: see lease.ts. */
+export function defineLease(program: Program, dispatch: Dispatch) {
+  leaseCommand(program).action(async (name, options) => {
+    const [{ lease }, { configFileOption }] = await Promise.all([import('./lease.js'), import('../cli/options.js')]);
+    const configFile = configFileOption('lease', name, options.fromFile);
+    const audit = { command: 'lease', config: name };
+    return dispatch(
+      async (context) => {
+        const { waitOption, waitForApplied } = await import('../service/wait.js');
+        const { wait, fromFile, ...rest } = options;
+        return lease(context, { ...rest, name, ...waitOption(wait) }, { fromFile: fromFile !== undefined, audit }, waitForApplied);
+      },
+      audit,
+      configFile,
+    );
+  });
 }

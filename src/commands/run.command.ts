@@ -1,9 +1,8 @@
-import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { checkFlags, examples, FROM_FILE_HELP, type Dispatch } from './define.js';
+import { examples, FROM_FILE_HELP, type Dispatch, type FlagsOf, type Program } from './define.js';
 
-/** `dynsecret run [NAME] -- COMMAND…`: see run.ts. `argv` is what `main` parses: NAME is what comes before `--`. */
-export function defineRun(program: Command, dispatch: Dispatch, argv: readonly string[]) {
+/** `dynsecret run [NAME] -- COMMAND…`'s arguments and options (see define.ts). */
+const runCommand = (program: Program) =>
   program
     .command('run')
     .description('lease, run a command with the credentials in its environment, then revoke')
@@ -23,40 +22,44 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
         'dynsecret run app-db --ttl 30m -- sh -c \'mongosh "$MONGODB_URI" --eval "db.stats()"\'',
         'dynsecret run --from-file app-db.json --wait=10m -- npm test',
       ]),
-    )
-    .action(async (first: string | undefined, rest: string[], flags: unknown, command: Command) => {
-      const [{ run, RUN_FLAGS }, { configFileOption, operandsBeforeDashDash }] = await Promise.all([
-        import('./run.js'),
-        import('../cli/options.js'),
-      ]);
-      const options = checkFlags(command, RUN_FLAGS, flags);
-      // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
-      const named = operandsBeforeDashDash(argv.slice(2), 'run', ['--ttl', '--prefix', '--from-file', '--audit-log'], ['--wait']) > 0;
-      const name = named ? first : undefined;
-      const child = named || first === undefined ? rest : [first, ...rest];
-      if (child.length === 0) throw new UsageError('Give the command to run after --: dynsecret run NAME -- COMMAND [ARGS…]');
-      const configFile = configFileOption('run', name, options.fromFile);
-      const audit = { command: 'run', config: name };
-      return dispatch(
-        async (context) => {
-          const [{ waitOption }, { fileConfig, defaultCluster }] = await Promise.all([
-            import('../service/wait.js'),
-            import('../service/configs.js'),
-          ]);
-          const { fromFile, wait, ...other } = options;
-          const config = fromFile === undefined ? undefined : await fileConfig(context);
-          audit.config = config?.name ?? name;
-          const cluster = config === undefined ? undefined : defaultCluster(config);
-          return run(context, {
-            ...other,
-            name: audit.config!,
-            command: child,
-            ...(wait === false ? { wait: false } : waitOption(wait === undefined ? true : wait)),
-            ...(cluster === undefined ? {} : { cluster }),
-          });
-        },
-        audit,
-        configFile,
-      );
-    });
+    );
+
+export type RunFlags = FlagsOf<typeof runCommand>;
+
+/** `dynsecret run [NAME] -- COMMAND…`: see run.ts. `argv` is what `main` parses: NAME is what comes before `--`. */
+export function defineRun(program: Program, dispatch: Dispatch, argv: readonly string[]) {
+  runCommand(program).action(async (first, rest, options, command) => {
+    const [{ run }, { configFileOption, flagsTakingValues, operandsBeforeDashDash }] = await Promise.all([
+      import('./run.js'),
+      import('../cli/options.js'),
+    ]);
+    // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
+    const named = operandsBeforeDashDash(argv.slice(2), 'run', flagsTakingValues([...command.options, ...program.options])) > 0;
+    const name = named ? first : undefined;
+    const child = named || first === undefined ? rest : [first, ...rest];
+    if (child.length === 0) throw new UsageError('Give the command to run after --: dynsecret run NAME -- COMMAND [ARGS…]');
+    const configFile = configFileOption('run', name, options.fromFile);
+    const audit = { command: 'run', config: name };
+    return dispatch(
+      async (context) => {
+        const [{ waitOption }, { fileConfig, defaultCluster }] = await Promise.all([
+          import('../service/wait.js'),
+          import('../service/configs.js'),
+        ]);
+        const { fromFile, wait, ...other } = options;
+        const config = fromFile === undefined ? undefined : await fileConfig(context);
+        audit.config = config?.name ?? name;
+        const cluster = config === undefined ? undefined : defaultCluster(config);
+        return run(context, {
+          ...other,
+          name: audit.config!,
+          command: child,
+          ...(wait === false ? { wait: false } : waitOption(wait === undefined ? true : wait)),
+          ...(cluster === undefined ? {} : { cluster }),
+        });
+      },
+      audit,
+      configFile,
+    );
+  });
 }

@@ -1,9 +1,5 @@
 import type { Context } from '../cli/context.js';
 import { renderVariables } from '../output/formats.js';
-import type { FlagSchema } from './define.js';
-
-/** `dynsecret unlock` takes no options (unlock.command.ts). */
-export const UNLOCK_FLAGS = {} as const satisfies FlagSchema;
 
 /**
  * `dynsecret unlock`: prints the store's data key as `DYNSECRET_SESSION` so one shell pays for the key

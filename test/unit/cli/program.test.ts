@@ -17,7 +17,7 @@ const spies = vi.hoisted(() => ({
   update: vi.fn(async () => undefined),
   passwd: vi.fn(async () => undefined),
 }));
-// The handler modules keep their flag schemas (what the options are checked against before the handler runs).
+// Each handler module keeps its other exports; only the handler is a spy.
 vi.mock('../../../src/commands/create.js', async (importOriginal) => ({ ...(await importOriginal<object>()), create: spies.create }));
 vi.mock('../../../src/service/verify-config.js', () => ({ verifyConfig: spies.verifyConfig }));
 vi.mock('../../../src/commands/lease.js', async (importOriginal) => ({ ...(await importOriginal<object>()), lease: spies.lease }));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { operandsBeforeDashDash } from '../../../src/cli/options.js';
+import { flagsTakingValues, operandsBeforeDashDash } from '../../../src/cli/options.js';
 
-const count = (args: string[]) => operandsBeforeDashDash(args, 'run', ['--ttl', '--prefix', '--from-file', '--audit-log'], ['--wait']);
+const count = (args: string[]) =>
+  operandsBeforeDashDash(args, 'run', { withValue: ['--ttl', '--prefix', '--from-file', '--audit-log'], withOptionalValue: ['--wait'] });
 
 describe('run: whether a NAME precedes --', () => {
   it.each([
@@ -16,5 +17,17 @@ describe('run: whether a NAME precedes --', () => {
     [['run', '--from-file', 'f.json', 'npm', 'test'], 2],
   ])('%j → %i', (args, expected) => {
     expect(count(args)).toBe(expected);
+  });
+});
+
+describe('run: the options that take a value', () => {
+  it("are read from run's definition and the program's", async () => {
+    const { buildProgram } = await import('../../../src/cli.js');
+    const program = await buildProgram(async () => undefined, ['node', 'dynsecret']);
+    const run = program.commands.find((c) => c.name() === 'run')!;
+    expect(flagsTakingValues([...run.options, ...program.options])).toEqual({
+      withValue: ['--ttl', '--prefix', '--from-file', '--audit-log'],
+      withOptionalValue: ['--wait'],
+    });
   });
 });
