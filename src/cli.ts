@@ -101,6 +101,12 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
         getOutHasColors: () => stdout.isTerminal() && Boolean(defaults.getOutHasColors?.()),
       });
     }
+    // No command at all (global flags aside): the help, on stdout as `--help` prints it, and exit 0, as git does.
+    const { operands, unknown } = program.parseOptions(args);
+    if (operands.length === 0 && unknown.length === 0) {
+      program.outputHelp();
+      return;
+    }
     await program.parseAsync(argv as string[]);
   } catch (error) {
     // --help and --version end the parse as a commander error that exits 0: nothing to word.

@@ -49,3 +49,26 @@ describe('--help', () => {
     expect(program.commands.map((c) => c.name())).toEqual(COMMANDS);
   });
 });
+
+describe('a command line without a command', () => {
+  it.each([[[]], [['--debug']], [['--no-color', '--audit-log', 'a.log']]])('%j prints the help on stdout and exits 0', async (args) => {
+    const { out, err, exitCode } = await help(args);
+    expect(err).toBe('');
+    expect(exitCode).toBeUndefined();
+    expect(out).toBe((await help(['--help'])).out);
+    expect(out).toMatch(/^Usage: dynsecret \[options\] \[command\]\n/);
+  });
+});
+
+describe('a mistyped command or option', () => {
+  it.each([
+    [['lst'], "unknown command 'lst' (Did you mean list?)"],
+    [['--no-colour', 'list'], "unknown option '--no-colour' (Did you mean --no-color?)"],
+    [['lease', 'app-db', '--fromat', 'json'], "unknown option '--fromat' (Did you mean --format?)"],
+  ])('%j is one line with the suggestion, exit 2', async (args, message) => {
+    const { out, err, exitCode } = await help(args);
+    expect(out).toBe('');
+    expect(exitCode).toBe(2);
+    expect(err).toBe(`dynsecret: ${message}\n  See dynsecret --help, or dynsecret COMMAND --help.\n`);
+  });
+});
