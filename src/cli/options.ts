@@ -13,6 +13,20 @@ export function configFileOption(command: string, name: string | undefined, from
   return undefined;
 }
 
+/**
+ * `--wait [timeout]` takes the next word as its timeout, as commander reads it; but only a word that starts with
+ * a digit is a timeout (`--wait 2m`, or `--wait 10`, which the duration rule then refuses). Any other word is
+ * the command's NAME, when no NAME came before it: `lease --wait app-db` waits for app-db with the default
+ * timeout. Then `wait` is true and `name` is that word; otherwise both are as given.
+ */
+export function waitAndName<W extends string | boolean | undefined>(
+  wait: W,
+  name: string | undefined,
+): { wait: W | true; name: string | undefined } {
+  if (typeof wait === 'string' && name === undefined && !/^[0-9]/.test(wait)) return { wait: true, name: wait };
+  return { wait, name };
+}
+
 /** How an option takes its value, as commander reads its flags: `--x <v>` (required) or `--x [v]` (optional). */
 interface ValueOption {
   long?: string | undefined;

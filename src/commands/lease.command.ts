@@ -14,7 +14,7 @@ const leaseCommand = (program: Program) =>
     .option('--prefix <prefix>', 'prefix for the DB_ and MONGODB_ variable names')
     .option('--env-file <path>', 'insert or replace the variables in this file (0600) instead of printing them')
     .option('--cluster <name>', 'print MONGODB_URI for this cluster')
-    .option('--wait [timeout]', 'wait until the user is applied to its clusters (default timeout 5m)')
+    .option('--wait [timeout]', 'wait until the user is applied to its clusters (timeout: a duration such as 10m; default 5m)')
     .option('--from-file <path>', FROM_FILE_HELP)
     .option('--github-env', 'append the variables to the file $GITHUB_ENV names, masked first (GitHub Actions)')
     .addHelpText(
@@ -32,8 +32,11 @@ export type LeaseFlags = FlagsOf<typeof leaseCommand>;
 
 /** `dynsecret lease [NAME]`: see lease.ts. */
 export function defineLease(program: Program, dispatch: Dispatch) {
-  leaseCommand(program).action(async (name, options) => {
-    const [{ lease }, { configFileOption }] = await Promise.all([import('./lease.js'), import('../cli/options.js')]);
+  leaseCommand(program).action(async (operand, flags) => {
+    const [{ lease }, { configFileOption, waitAndName }] = await Promise.all([import('./lease.js'), import('../cli/options.js')]);
+    // `lease --wait app-db`: app-db is the NAME, not a timeout.
+    const { wait, name } = waitAndName(flags.wait, operand);
+    const options = { ...flags, wait };
     const configFile = configFileOption('lease', name, options.fromFile);
     const audit = { command: 'lease', config: name };
     return dispatch(

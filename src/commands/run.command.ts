@@ -10,7 +10,10 @@ const runCommand = (program: Program) =>
     .argument('[command...]', 'the command and its arguments, after --')
     .option('--ttl <duration>', "how long each lease period lasts (default: the config's default TTL)")
     .option('--prefix <prefix>', 'prefix for the DB_ and MONGODB_ variable names')
-    .option('--wait [timeout]', 'wait until Atlas applies the user before starting the command (default; timeout 5m)')
+    .option(
+      '--wait [timeout]',
+      'wait until Atlas applies the user before starting the command (default; timeout: a duration such as 10m; default 5m)',
+    )
     .option('--no-wait', 'start the command without waiting for Atlas to apply the user')
     .option('--no-renew', 'do not renew the lease while the command runs (it ends at the TTL)')
     .option('--keep', 'do not revoke the lease when the command exits')
@@ -28,14 +31,16 @@ export type RunFlags = FlagsOf<typeof runCommand>;
 
 /** `dynsecret run [NAME] -- COMMAND…`: see run.ts. `argv` is what `main` parses: NAME is what comes before `--`. */
 export function defineRun(program: Program, dispatch: Dispatch, argv: readonly string[]) {
-  runCommand(program).action(async (first, rest, options, command) => {
-    const [{ run }, { configFileOption, flagsTakingValues, operandsBeforeDashDash }] = await Promise.all([
+  runCommand(program).action(async (first, rest, flags, command) => {
+    const [{ run }, { configFileOption, flagsTakingValues, operandsBeforeDashDash, waitAndName }] = await Promise.all([
       import('./run.js'),
       import('../cli/options.js'),
     ]);
     // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
     const named = operandsBeforeDashDash(argv.slice(2), 'run', flagsTakingValues([...command.options, ...program.options])) > 0;
-    const name = named ? first : undefined;
+    // `run --wait app-db -- npm test`: app-db is the NAME, not a timeout.
+    const { wait: given, name } = waitAndName(flags.wait, named ? first : undefined);
+    const options = { ...flags, wait: given };
     const child = named || first === undefined ? rest : [first, ...rest];
     if (child.length === 0) throw new UsageError('Give the command to run after --: dynsecret run NAME -- COMMAND [ARGS…]');
     const configFile = configFileOption('run', name, options.fromFile);
