@@ -9,7 +9,7 @@ import { renderVariables } from '../output/formats.js';
 export async function unlock(context: Context): Promise<string> {
   // On a terminal the key would only be shown, not set: say how to set it, before any passphrase is asked.
   if (context.io.stdoutIsTty) {
-    throw new UsageError("dynsecret unlock prints the store's key for a shell to read, not for the screen.", {
+    throw new UsageError("unlock prints the store's key for a shell to read, not for the screen.", {
       hint: 'Run: eval "$(dynsecret unlock)" in sh, bash or zsh; dynsecret unlock | source in fish.',
     });
   }

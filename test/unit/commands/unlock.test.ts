@@ -30,7 +30,7 @@ describe('unlock (in-process)', () => {
     };
     const error = await rejection(unlock({ ...fakes.context, store }));
     expect(error.exitCode).toBe(2);
-    expect(error.message).toBe("dynsecret unlock prints the store's key for a shell to read, not for the screen.");
+    expect(error.message).toBe("unlock prints the store's key for a shell to read, not for the screen.");
     expect((error as { hint?: string }).hint).toBe(
       'Run: eval "$(dynsecret unlock)" in sh, bash or zsh; dynsecret unlock | source in fish.',
     );
