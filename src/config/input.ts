@@ -37,7 +37,10 @@ export async function readText(path: string): Promise<string> {
       size += (chunk as Buffer).length;
     }
   } catch (error) {
-    throw new UsageError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new UsageError(`${path} does not exist.`, { hint: 'Check the path (it is relative to the current folder).' });
+    throw new UsageError(`Cannot read ${path}: ${code ?? 'error'}.`);
   }
   if (size > MAX_INPUT_BYTES) throw new UsageError(`${path} is larger than 1 MiB; a config definition or CA file is far smaller.`);
   return Buffer.concat(chunks).toString('utf8');

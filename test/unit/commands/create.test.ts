@@ -56,7 +56,7 @@ describe('create (in-process)', () => {
     ['a bad project ID', { groupId: 'nope' }, {}, 2, /project ID|group/i],
     ['a role without a database', { role: ['read'] }, {}, 2, /role/i],
     ['a default TTL above the max TTL', { defaultTtl: '2h', maxTtl: '1h' }, {}, 2, /above the max TTL/],
-    ['a missing CA file', { caFile: '/nonexistent/ca.pem' }, {}, 2, /^Cannot read \/nonexistent\/ca\.pem: ENOENT\.$/],
+    ['a missing CA file', { caFile: '/nonexistent/ca.pem' }, {}, 2, /^\/nonexistent\/ca\.pem does not exist\.$/],
   ])('refuses %s, saving nothing', async (_case, flags, fake, exitCode, message) => {
     const fakes = await fakeContext({ stdin: 'priv-0000-1111', ...fake });
     const error = await rejection(create(fakes.context, { ...FLAGS, ...flags }, verifyConfig));
