@@ -1,7 +1,7 @@
 // The main job end to end against the bundled Atlas emulator: create → lease (eval'd in a shell) → list →
 // renew → revoke. Everything runs in a throwaway DYNSECRET_HOME; nothing touches a real Atlas project.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -22,13 +22,17 @@ const first = await new Promise((resolve, reject) => {
   createInterface({ input: emulator.stdout }).once('line', resolve);
 });
 const atlas = JSON.parse(first);
+// `dynsecret` on PATH, as an installed package puts it, so each step reads as a user would type it.
+const shims = mkdtempSync(join(tmpdir(), 'dynsecret-demo-bin-'));
+writeFileSync(join(shims, 'dynsecret'), `#!/bin/sh\nexec '${process.execPath}' -- '${dynsecret}' "$@"\n`);
+chmodSync(join(shims, 'dynsecret'), 0o755);
 const env = {
   ...process.env,
+  PATH: `${shims}:${process.env.PATH ?? ''}`,
   DYNSECRET_HOME: home,
   DYNSECRET_PASSPHRASE: 'demo passphrase, not a real one',
   MONGODB_ATLAS_PUBLIC_API_KEY: atlas.publicKey,
   MONGODB_ATLAS_PRIVATE_API_KEY: atlas.privateKey,
-  DYNSECRET: `${process.execPath} -- ${dynsecret}`,
 };
 
 function shell(script) {
@@ -46,25 +50,26 @@ try {
   say(`An Atlas emulator is running at ${atlas.url} (project ${atlas.groupId}).`);
   say('Define a dynamic secret: leased users get readWrite on "app", on Cluster0, for 1h by default (8h at most).');
   shell(
-    `$DYNSECRET create app-db --group-id ${atlas.groupId} --base-url ${atlas.url} --role readWrite@app --scope Cluster0 --default-ttl 1h --max-ttl 8h`,
+    `dynsecret create app-db --group-id ${atlas.groupId} --base-url ${atlas.url} --role readWrite@app --scope Cluster0 --default-ttl 1h --max-ttl 8h`,
   );
-  shell('$DYNSECRET list');
+  shell('dynsecret list');
   say('Lease a user and load it into this shell; --wait returns once Atlas has applied it to the cluster.');
   shell(
     [
-      'eval "$($DYNSECRET lease app-db --ttl 30m --wait)"',
+      'eval "$(dynsecret lease app-db --ttl 30m --wait)"',
       'echo "DB_USERNAME=$DB_USERNAME, a ${#DB_PASSWORD}-character password, lease expires $DYNSECRET_LEASE_EXPIRES_AT"',
       'echo "MONGODB_URI=$(echo "$MONGODB_URI" | sed "s/:[^:@]*@/:****@/")"',
-      '$DYNSECRET list app-db',
-      '$DYNSECRET renew "$DYNSECRET_LEASE_ID" --ttl 2h',
-      '$DYNSECRET revoke "$DYNSECRET_LEASE_ID"',
+      'dynsecret list app-db',
+      'dynsecret renew "$DYNSECRET_LEASE_ID" --ttl 2h',
+      'dynsecret revoke "$DYNSECRET_LEASE_ID"',
     ].join('\n'),
   );
   say('Or let dynsecret hold the lease for exactly as long as a command runs:');
-  shell('$DYNSECRET run app-db -- sh -c \'echo "the command runs as $DB_USERNAME"\'');
-  shell('$DYNSECRET list app-db');
+  shell('dynsecret run app-db -- sh -c \'echo "the command runs as $DB_USERNAME"\'');
+  shell('dynsecret list app-db');
   say('Done: every leased user was revoked. Atlas would also have deleted each one at its expiry.');
 } finally {
   emulator.kill('SIGTERM');
   rmSync(home, { recursive: true, force: true });
+  rmSync(shims, { recursive: true, force: true });
 }

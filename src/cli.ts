@@ -1,7 +1,6 @@
-import { Command } from 'commander';
 import { defineCompletion } from './commands/completion.command.js';
 import { defineCreate } from './commands/create.command.js';
-import type { Action, DefineCommand, Dispatch } from './commands/define.js';
+import { Command, type Action, type DefineCommand, type Dispatch } from './commands/define.js';
 import { defineDelete } from './commands/delete.command.js';
 import { defineLease } from './commands/lease.command.js';
 import { defineList } from './commands/list.command.js';
@@ -11,7 +10,6 @@ import { defineRevoke } from './commands/revoke.command.js';
 import { defineRun } from './commands/run.command.js';
 import { defineUnlock } from './commands/unlock.command.js';
 import { defineUpdate } from './commands/update.command.js';
-import type { GlobalOptions } from './cli/context.js';
 import { colorLevel, loadPainter, stderr, stdout } from './cli/io.js';
 import { visible } from './output/terminal-text.js';
 import { VERSION } from './version.js';
@@ -64,7 +62,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   try {
     const program = await buildProgram(async (action, audit, configFile) => {
       const { createContext } = await import('./cli/context.js');
-      const context = await createContext(program.opts<GlobalOptions>(), configFile);
+      const context = await createContext(program.opts(), configFile);
       let output: Awaited<ReturnType<Action>>;
       try {
         output = await action(context);
@@ -102,6 +100,12 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
         getOutHelpWidth: () => stdout.columns() as number,
         getOutHasColors: () => stdout.isTerminal() && Boolean(defaults.getOutHasColors?.()),
       });
+    }
+    // No command at all (global flags aside): the help, on stdout as `--help` prints it, and exit 0, as git does.
+    const { operands, unknown } = program.parseOptions(args);
+    if (operands.length === 0 && unknown.length === 0) {
+      program.outputHelp();
+      return;
     }
     await program.parseAsync(argv as string[]);
   } catch (error) {

@@ -57,7 +57,12 @@ export function describeError(error: unknown): ErrorText {
   if (isCommanderError(error)) {
     if (error.exitCode === 0) return { ...words('', ExitCode.ok), origin: 'quiet' };
     return {
-      ...words(error.message.replace(/^error: /, ''), ExitCode.usage, 'See dynsecret --help, or dynsecret COMMAND --help.'),
+      // One line: commander puts its suggestion on a line of its own.
+      ...words(
+        error.message.replace(/^error: /, '').replaceAll('\n', ' '),
+        ExitCode.usage,
+        'See dynsecret --help, or dynsecret COMMAND --help.',
+      ),
       origin: 'usage',
     };
   }

@@ -14,6 +14,37 @@ export function configFileOption(command: string, name: string | undefined, from
 }
 
 /**
+ * `--wait [timeout]` takes the next word as its timeout, as commander reads it; but only a word that starts with
+ * a digit is a timeout (`--wait 2m`, or `--wait 10`, which the duration rule then refuses). Any other word is
+ * the command's NAME, when no NAME came before it: `lease --wait app-db` waits for app-db with the default
+ * timeout. Then `wait` is true and `name` is that word; otherwise both are as given.
+ */
+export function waitAndName<W extends string | boolean | undefined>(
+  wait: W,
+  name: string | undefined,
+): { wait: W | true; name: string | undefined } {
+  if (typeof wait === 'string' && name === undefined && !/^[0-9]/.test(wait)) return { wait: true, name: wait };
+  return { wait, name };
+}
+
+/** How an option takes its value, as commander reads its flags: `--x <v>` (required) or `--x [v]` (optional). */
+interface ValueOption {
+  long?: string | undefined;
+  short?: string | undefined;
+  required: boolean;
+  optional: boolean;
+}
+
+/** The flags, long and short, of the options that take the next token as their value, and of those that may. */
+export function flagsTakingValues(options: readonly ValueOption[]): { withValue: string[]; withOptionalValue: string[] } {
+  const flags = (o: ValueOption) => [o.long, o.short].filter((f): f is string => f !== undefined);
+  return {
+    withValue: options.filter((o) => o.required).flatMap(flags),
+    withOptionalValue: options.filter((o) => o.optional).flatMap(flags),
+  };
+}
+
+/**
  * How many operands come before `--` after the subcommand `sub` in argv: `run --from-file f -- npm test`
  * has none (no NAME), `run app-db --from-file f -- npm test` has one. `withValue` are the options that take
  * the next token as their value; `withOptionalValue` take it unless it starts with `-`.
@@ -21,8 +52,7 @@ export function configFileOption(command: string, name: string | undefined, from
 export function operandsBeforeDashDash(
   argv: readonly string[],
   sub: string,
-  withValue: readonly string[],
-  withOptionalValue: readonly string[],
+  { withValue, withOptionalValue }: { withValue: readonly string[]; withOptionalValue: readonly string[] },
 ): number {
   const start = argv.indexOf(sub);
   let count = 0;

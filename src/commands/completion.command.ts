@@ -1,9 +1,8 @@
-import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { checkFlags, examples, type Dispatch } from './define.js';
+import { examples, Option, type Dispatch, type Program } from './define.js';
 
 /** `dynsecret completion SHELL`: see completion.ts; the script is made from `program`, the whole command tree. */
-export function defineCompletion(program: Command, dispatch: Dispatch) {
+export function defineCompletion(program: Program, dispatch: Dispatch) {
   program
     .command('completion')
     .description('print a completion script for bash, zsh, fish or powershell')
@@ -18,9 +17,8 @@ export function defineCompletion(program: Command, dispatch: Dispatch) {
         'dynsecret completion fish > ~/.config/fish/completions/dynsecret.fish',
       ]),
     )
-    .action(async (shell: string | undefined, flags: unknown, command: Command) => {
-      const { completionScript, COMPLETION_FLAGS, listConfigNames } = await import('./completion.js');
-      const options = checkFlags(command, COMPLETION_FLAGS, flags);
+    .action(async (shell, options) => {
+      const { completionScript, listConfigNames } = await import('./completion.js');
       return dispatch(async (context) => {
         if (options.listConfigs) return listConfigNames(context);
         if (shell === undefined) throw new UsageError('Name a shell: dynsecret completion bash|zsh|fish|powershell');

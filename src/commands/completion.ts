@@ -1,17 +1,13 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import type { Context } from '../cli/context.js';
 import { UsageError } from '../errors.js';
 import { COMPLETION_SHELLS, type CompletionShell } from '../output/completion-model.js';
 import { renderCompletion } from '../output/completion-scripts.js';
-import type { FlagSchema } from './define.js';
 
 /**
  * `dynsecret completion SHELL`: the completion script for a shell (src/output/completion-scripts.ts builds it
  * from the command tree), and `--list-configs`, the config names those scripts ask for.
  */
-
-/** What `dynsecret completion` parses (completion.command.ts); --list-configs is the scripts' own, hidden from help. */
-export const COMPLETION_FLAGS = { listConfigs: 'switch' } as const satisfies FlagSchema;
 
 export function completionScript(program: Command, shell: string): string {
   if (!(COMPLETION_SHELLS as readonly string[]).includes(shell)) {

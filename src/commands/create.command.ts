@@ -1,8 +1,7 @@
-import type { Command } from 'commander';
-import { checkFlags, collect, examples, type Dispatch } from './define.js';
+import { collect, examples, type Dispatch, type FlagsOf, type Program } from './define.js';
 
-/** `dynsecret create NAME`: see create.ts. */
-export function defineCreate(program: Command, dispatch: Dispatch) {
+/** `dynsecret create NAME`'s arguments and options (see define.ts). */
+const createCommand = (program: Program) =>
   program
     .command('create')
     .description('define a dynamic secret: how to reach an Atlas project and what leased users may do')
@@ -29,16 +28,20 @@ export function defineCreate(program: Command, dispatch: Dispatch) {
         'MONGODB_ATLAS_PUBLIC_API_KEY=… MONGODB_ATLAS_PRIVATE_API_KEY=… dynsecret create reports --group-id 5f1d… --role read@reports --max-ttl 8h',
         'dynsecret create app-db --from-file app-db.json --replace',
       ]),
-    )
-    .action(async (name: string, flags: unknown, command: Command) => {
-      const { create, CREATE_FLAGS } = await import('./create.js');
-      const options = checkFlags(command, CREATE_FLAGS, flags);
-      return dispatch(
-        async (context) => {
-          const { verifyConfig } = await import('../service/verify-config.js');
-          await create(context, { ...options, name }, verifyConfig);
-        },
-        { command: 'create', config: name },
-      );
-    });
+    );
+
+export type CreateFlags = FlagsOf<typeof createCommand>;
+
+/** `dynsecret create NAME`: see create.ts. */
+export function defineCreate(program: Program, dispatch: Dispatch) {
+  createCommand(program).action(async (name, options) => {
+    const { create } = await import('./create.js');
+    return dispatch(
+      async (context) => {
+        const { verifyConfig } = await import('../service/verify-config.js');
+        await create(context, { ...options, name }, verifyConfig);
+      },
+      { command: 'create', config: name },
+    );
+  });
 }

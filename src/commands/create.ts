@@ -1,7 +1,7 @@
 import type { Context } from '../cli/context.js';
-import { CONFIG_FLAGS, checkCaFile, draftFromFlags, readText, type ConfigFlags } from '../config/input.js';
+import { checkCaFile, draftFromFlags, readText } from '../config/input.js';
 import type { VerifyConfig } from '../service/configs.js';
-import type { FlagSchema } from './define.js';
+import type { CreateFlags } from './create.command.js';
 import { UsageError } from '../errors.js';
 import {
   buildConfig,
@@ -16,11 +16,11 @@ import {
 import { formatDuration, parseDuration } from '../rules/duration.js';
 import { parseRole, parseScope, validateBaseUrl, validateGroupId, validateRoles, validateScopes } from '../config/rules.js';
 
-/** What `dynsecret create` parses from its command line (create.command.ts). */
-export const CREATE_FLAGS = { ...CONFIG_FLAGS, groupId: 'value', replace: 'switch' } as const satisfies FlagSchema;
+/** What `dynsecret create` is given (create.command.ts). */
+export type CreateOptions = CreateFlags & { name: string };
 
 /** `dynsecret create NAME`: validate, optionally verify against Atlas, then save under the store lock. */
-export async function create(context: Context, options: ConfigFlags, verify?: VerifyConfig): Promise<void> {
+export async function create(context: Context, options: CreateOptions, verify?: VerifyConfig): Promise<void> {
   if (options.privateKeyStdin && options.clientSecretStdin) {
     throw new UsageError('Only one secret can be read from stdin: choose --private-key-stdin or --client-secret-stdin.');
   }

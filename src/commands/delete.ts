@@ -2,16 +2,10 @@ import type { Context } from '../cli/context.js';
 import { UsageError } from '../errors.js';
 import { findConfig } from '../service/configs.js';
 import { revokeSelection } from '../service/revoke.js';
-import type { FlagSchema } from './define.js';
+import type { DeleteFlags } from './delete.command.js';
 
-/** What `dynsecret delete` parses from its command line (delete.command.ts). */
-export const DELETE_FLAGS = { yes: 'switch', force: 'switch' } as const satisfies FlagSchema;
-
-export interface DeleteOptions {
-  name: string;
-  yes?: boolean;
-  force?: boolean;
-}
+/** What `dynsecret delete` is given (delete.command.ts). */
+export type DeleteOptions = DeleteFlags & { name: string };
 
 /**
  * `dynsecret delete NAME`: revokes the config's live leases, then removes the config. A failed revoke

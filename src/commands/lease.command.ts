@@ -1,8 +1,7 @@
-import type { Command } from 'commander';
-import { checkFlags, examples, FROM_FILE_HELP, type Dispatch } from './define.js';
+import { examples, FROM_FILE_HELP, type Dispatch, type FlagsOf, type Program } from './define.js';
 
-/** `dynsecret lease [NAME]`: see lease.ts. */
-export function defineLease(program: Command, dispatch: Dispatch) {
+/** `dynsecret lease [NAME]`'s arguments and options (see define.ts). */
+const leaseCommand = (program: Program) =>
   program
     .command('lease')
     .description('issue a short-lived database user and print its credentials')
@@ -15,7 +14,7 @@ export function defineLease(program: Command, dispatch: Dispatch) {
     .option('--prefix <prefix>', 'prefix for the DB_ and MONGODB_ variable names')
     .option('--env-file <path>', 'insert or replace the variables in this file (0600) instead of printing them')
     .option('--cluster <name>', 'print MONGODB_URI for this cluster')
-    .option('--wait [timeout]', 'wait until the user is applied to its clusters (default timeout 5m)')
+    .option('--wait [timeout]', 'wait until the user is applied to its clusters (timeout: a duration such as 10m; default 5m)')
     .option('--from-file <path>', FROM_FILE_HELP)
     .option('--github-env', 'append the variables to the file $GITHUB_ENV names, masked first (GitHub Actions)')
     .option('--keep-fresh', 'with --env-file: stay in the foreground, renew and rotate so the file always holds working credentials')
@@ -31,20 +30,27 @@ export function defineLease(program: Command, dispatch: Dispatch) {
         'dynsecret lease --from-file app-db.json --github-env',
         'dynsecret lease app-db --env-file .env --keep-fresh --on-change "touch server.js"',
       ]),
-    )
-    .action(async (name: string | undefined, flags: unknown, command: Command) => {
-      const [{ lease, LEASE_FLAGS }, { configFileOption }] = await Promise.all([import('./lease.js'), import('../cli/options.js')]);
-      const options = checkFlags(command, LEASE_FLAGS, flags);
-      const configFile = configFileOption('lease', name, options.fromFile);
-      const audit = { command: 'lease', config: name };
-      return dispatch(
-        async (context) => {
-          const { waitOption, waitForApplied } = await import('../service/wait.js');
-          const { wait, fromFile, ...rest } = options;
-          return lease(context, { ...rest, name, ...waitOption(wait) }, { fromFile: fromFile !== undefined, audit }, waitForApplied);
-        },
-        audit,
-        configFile,
-      );
-    });
+    );
+
+export type LeaseFlags = FlagsOf<typeof leaseCommand>;
+
+/** `dynsecret lease [NAME]`: see lease.ts. */
+export function defineLease(program: Program, dispatch: Dispatch) {
+  leaseCommand(program).action(async (operand, flags) => {
+    const [{ lease }, { configFileOption, waitAndName }] = await Promise.all([import('./lease.js'), import('../cli/options.js')]);
+    // `lease --wait app-db`: app-db is the NAME, not a timeout.
+    const { wait, name } = waitAndName(flags.wait, operand);
+    const options = { ...flags, wait };
+    const configFile = configFileOption('lease', name, options.fromFile);
+    const audit = { command: 'lease', config: name };
+    return dispatch(
+      async (context) => {
+        const { waitOption, waitForApplied } = await import('../service/wait.js');
+        const { wait, fromFile, ...rest } = options;
+        return lease(context, { ...rest, name, ...waitOption(wait) }, { fromFile: fromFile !== undefined, audit }, waitForApplied);
+      },
+      audit,
+      configFile,
+    );
+  });
 }

@@ -8,35 +8,16 @@ import type { OutputFormat, Variable } from '../output/formats.js';
 import { appendGithubEnv, checkGithubEnv, githubEnvBlock, githubEnvPath, maskCommands } from '../output/github-env.js';
 import { checkPrefix, connectionString, leaseVariables, parseOutputFormat, renderLease, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
-import type { FlagSchema } from './define.js';
-import { leaseKeepingFresh, wantsKeepFresh, type KeepFreshFlags } from './lease-keep-fresh.js';
+import type { LeaseFlags } from './lease.command.js';
+import { leaseKeepingFresh, wantsKeepFresh } from './lease-keep-fresh.js';
 
-/** What `dynsecret lease` parses from its command line (lease.command.ts). */
-export const LEASE_FLAGS = {
-  ttl: 'value',
-  format: 'value',
-  prefix: 'value',
-  envFile: 'value',
-  cluster: 'value',
-  wait: 'optional-value',
-  fromFile: 'value',
-  githubEnv: 'switch',
-  keepFresh: 'switch',
-  onChange: 'value',
-  grace: 'value',
-} as const satisfies FlagSchema;
+type LeaseOptions = LeaseRequest & Pick<LeaseFlags, 'format' | 'envFile'>;
 
-interface LeaseOptions extends LeaseRequest {
-  format?: string;
-  envFile?: string;
-}
-
-export interface LeaseCommandOptions extends Omit<LeaseOptions, 'name'>, KeepFreshFlags {
-  /** The NAME argument; optional with `--from-file`. */
-  name?: string | undefined;
-  /** Append the variables to `$GITHUB_ENV` (GitHub Actions), masked first. */
-  githubEnv?: boolean;
-}
+/**
+ * What `dynsecret lease` is given (lease.command.ts): its options, with --wait's timeout in ms and without
+ * --from-file (whose config is the context's); NAME is optional with `--from-file`.
+ */
+export type LeaseCommandOptions = Omit<LeaseFlags, 'wait' | 'fromFile'> & { name?: string | undefined; waitMs?: number | undefined };
 
 /**
  * `dynsecret lease`: where the config comes from (the store, or `--from-file`, whose only CLUSTER scope

@@ -3,15 +3,10 @@ import type { Context } from '../cli/context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { formatDurationShort } from '../rules/duration.js';
 import { renderColumns } from '../output/columns.js';
-import type { FlagSchema } from './define.js';
+import type { ListFlags } from './list.command.js';
 
-/** What `dynsecret list` parses from its command line (list.command.ts): for configs, a config's leases or the audit trail. */
-export const LIST_FLAGS = { json: 'switch', remote: 'switch', audit: 'switch', fromFile: 'value' } as const satisfies FlagSchema;
-
-interface ListOptions {
-  name?: string;
-  json?: boolean;
-}
+/** What listing the configs reads of `dynsecret list`'s options (list.command.ts). */
+type ListOptions = Pick<ListFlags, 'json'>;
 
 /** The stable JSON shape of a config in `list --json`; never a secret. */
 interface ConfigSummary {

@@ -1,8 +1,7 @@
-import type { Command } from 'commander';
-import { checkFlags, examples, type Dispatch } from './define.js';
+import { examples, type Dispatch, type FlagsOf, type Program } from './define.js';
 
-/** `dynsecret passwd`: see passwd.ts. */
-export function definePasswd(program: Command, dispatch: Dispatch) {
+/** `dynsecret passwd`'s options (see define.ts). */
+const passwdCommand = (program: Program) =>
   program
     .command('passwd')
     .description('change the store passphrase and its data key (earlier session keys stop working)')
@@ -13,15 +12,19 @@ export function definePasswd(program: Command, dispatch: Dispatch) {
         'dynsecret passwd',
         'printf %s "$NEW_PASSPHRASE" | DYNSECRET_PASSPHRASE="$OLD_PASSPHRASE" dynsecret passwd --new-passphrase-stdin',
       ]),
-    )
-    .action(async (flags: unknown, command: Command) => {
-      const { passwd, PASSWD_FLAGS } = await import('./passwd.js');
-      const options = checkFlags(command, PASSWD_FLAGS, flags);
-      return dispatch(
-        async (context) => {
-          await passwd(context, options);
-        },
-        { command: 'passwd' },
-      );
-    });
+    );
+
+export type PasswdFlags = FlagsOf<typeof passwdCommand>;
+
+/** `dynsecret passwd`: see passwd.ts. */
+export function definePasswd(program: Program, dispatch: Dispatch) {
+  passwdCommand(program).action(async (options) => {
+    const { passwd } = await import('./passwd.js');
+    return dispatch(
+      async (context) => {
+        await passwd(context, options);
+      },
+      { command: 'passwd' },
+    );
+  });
 }

@@ -3,14 +3,10 @@ import { StoreError, UsageError } from '../errors.js';
 import { promptNewPassphrase } from '../store/keys.js';
 import { EncryptedStore } from '../store/store.js';
 import { MIN_PASSPHRASE_LENGTH, rekeyStore } from '../store/rekey.js';
-import type { FlagSchema } from './define.js';
+import type { PasswdFlags } from './passwd.command.js';
 
-/** What `dynsecret passwd` parses from its command line (passwd.command.ts). */
-export const PASSWD_FLAGS = { newPassphraseStdin: 'switch' } as const satisfies FlagSchema;
-
-interface PasswdOptions {
-  newPassphraseStdin?: boolean;
-}
+/** What `dynsecret passwd` is given (passwd.command.ts). */
+type PasswdOptions = PasswdFlags;
 
 /**
  * `dynsecret passwd`: a new passphrase and a new data key. The current passphrase is required (from

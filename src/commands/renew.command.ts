@@ -1,8 +1,7 @@
-import type { Command } from 'commander';
-import { checkFlags, examples, FROM_FILE_HELP, type Dispatch } from './define.js';
+import { examples, FROM_FILE_HELP, type Dispatch, type FlagsOf, type Program } from './define.js';
 
-/** `dynsecret renew LEASE-ID`: see renew.ts. */
-export function defineRenew(program: Command, dispatch: Dispatch) {
+/** `dynsecret renew LEASE-ID`'s arguments and options (see define.ts). */
+const renewCommand = (program: Program) =>
   program
     .command('renew')
     .description("extend a lease, up to the config's max TTL")
@@ -18,21 +17,26 @@ export function defineRenew(program: Command, dispatch: Dispatch) {
         'dynsecret renew ds-app-db-1a2b3c4d5e6f --config app-db --json',
         'dynsecret renew "$DYNSECRET_LEASE_ID" --from-file app-db.json',
       ]),
-    )
-    .action(async (leaseId: string, flags: unknown, command: Command) => {
-      const { renew, RENEW_FLAGS } = await import('./renew.js');
-      const { fromFile, ...rest } = checkFlags(command, RENEW_FLAGS, flags);
-      const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
-      const audit = { command: 'renew', config: rest.config };
-      return dispatch(
-        async (context) => {
-          const { fileConfig } = await import('../service/configs.js');
-          // The lease's record is its Atlas labels: the file's config must be the one they name.
-          if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
-          return renew(context, { ...rest, leaseId });
-        },
-        audit,
-        configFile,
-      );
-    });
+    );
+
+export type RenewFlags = FlagsOf<typeof renewCommand>;
+
+/** `dynsecret renew LEASE-ID`: see renew.ts. */
+export function defineRenew(program: Program, dispatch: Dispatch) {
+  renewCommand(program).action(async (leaseId, options) => {
+    const { renew } = await import('./renew.js');
+    const { fromFile, ...rest } = options;
+    const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
+    const audit = { command: 'renew', config: rest.config };
+    return dispatch(
+      async (context) => {
+        const { fileConfig } = await import('../service/configs.js');
+        // The lease's record is its Atlas labels: the file's config must be the one they name.
+        if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
+        return renew(context, { ...rest, leaseId });
+      },
+      audit,
+      configFile,
+    );
+  });
 }

@@ -3,14 +3,10 @@ import { renewLease, type RenewRequest } from '../service/renew.js';
 import { toAtlasDate } from '../rules/ttl.js';
 import { renderJson } from '../output/formats.js';
 import { renewalLines } from '../output/lease-messages.js';
-import type { FlagSchema } from './define.js';
+import type { RenewFlags } from './renew.command.js';
 
-/** What `dynsecret renew` parses from its command line (renew.command.ts). */
-export const RENEW_FLAGS = { ttl: 'value', config: 'value', fromFile: 'value', json: 'switch' } as const satisfies FlagSchema;
-
-export interface RenewOptions extends RenewRequest {
-  json?: boolean;
-}
+/** What `dynsecret renew` is given (renew.command.ts): the lease service's request, and --json. */
+export type RenewOptions = RenewRequest & Omit<RenewFlags, 'fromFile'>;
 
 /** `dynsecret renew ID`: new expiry = min(now + TTL, created + max TTL, now + 7 days). */
 export async function renew(context: Context, options: RenewOptions): Promise<string> {

@@ -1,9 +1,8 @@
-import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { checkFlags, examples, FROM_FILE_HELP, type Dispatch } from './define.js';
+import { examples, FROM_FILE_HELP, type Dispatch, type FlagsOf, type Program } from './define.js';
 
-/** `dynsecret revoke [LEASE-ID…]`: see revoke.ts. */
-export function defineRevoke(program: Command, dispatch: Dispatch) {
+/** `dynsecret revoke [LEASE-ID…]`'s arguments and options (see define.ts). */
+const revokeCommand = (program: Program) =>
   program
     .command('revoke')
     .description('delete leased users now')
@@ -25,24 +24,29 @@ export function defineRevoke(program: Command, dispatch: Dispatch) {
         'dynsecret revoke --expired',
         'dynsecret revoke "$DYNSECRET_LEASE_ID" --from-file app-db.json',
       ]),
-    )
-    .action(async (leaseIds: string[], flags: unknown, command: Command) => {
-      const { revoke, REVOKE_FLAGS } = await import('./revoke.js');
-      const { fromFile, ...rest } = checkFlags(command, REVOKE_FLAGS, flags);
-      if (fromFile !== undefined && (rest.all || rest.expired)) {
-        throw new UsageError('With --from-file, name the lease ids to revoke (see them with: dynsecret list --from-file PATH).');
-      }
-      const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
-      const audit = { command: 'revoke', config: rest.config };
-      return dispatch(
-        async (context) => {
-          const { fileConfig } = await import('../service/configs.js');
-          // Nothing is recorded locally: every id is checked against the file's config label in Atlas.
-          if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
-          return revoke(context, { ...rest, leaseIds });
-        },
-        audit,
-        configFile,
-      );
-    });
+    );
+
+export type RevokeFlags = FlagsOf<typeof revokeCommand>;
+
+/** `dynsecret revoke [LEASE-ID…]`: see revoke.ts. */
+export function defineRevoke(program: Program, dispatch: Dispatch) {
+  revokeCommand(program).action(async (leaseIds, options) => {
+    const { revoke } = await import('./revoke.js');
+    const { fromFile, ...rest } = options;
+    if (fromFile !== undefined && (rest.all || rest.expired)) {
+      throw new UsageError('With --from-file, name the lease ids to revoke (see them with: dynsecret list --from-file PATH).');
+    }
+    const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
+    const audit = { command: 'revoke', config: rest.config };
+    return dispatch(
+      async (context) => {
+        const { fileConfig } = await import('../service/configs.js');
+        // Nothing is recorded locally: every id is checked against the file's config label in Atlas.
+        if (configFile !== undefined) audit.config = rest.config = (await fileConfig(context)).name;
+        return revoke(context, { ...rest, leaseIds });
+      },
+      audit,
+      configFile,
+    );
+  });
 }

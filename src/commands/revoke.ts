@@ -5,28 +5,10 @@ import { removeFromEnvFile } from '../output/env-file.js';
 import { checkPrefix } from '../output/lease-output.js';
 import { revokeLine } from '../output/lease-messages.js';
 import { renderJson } from '../output/formats.js';
-import type { FlagSchema } from './define.js';
+import type { RevokeFlags } from './revoke.command.js';
 
-/** What `dynsecret revoke` parses from its command line (revoke.command.ts). */
-export const REVOKE_FLAGS = {
-  config: 'value',
-  all: 'switch',
-  expired: 'switch',
-  force: 'switch',
-  yes: 'switch',
-  json: 'switch',
-  envFile: 'value',
-  prefix: 'value',
-  fromFile: 'value',
-} as const satisfies FlagSchema;
-
-export interface RevokeOptions extends RevokeSelection {
-  force?: boolean;
-  yes?: boolean;
-  json?: boolean;
-  envFile?: string;
-  prefix?: string;
-}
+/** What `dynsecret revoke` is given (revoke.command.ts): the lease ids and its options but --from-file. */
+export type RevokeOptions = RevokeSelection & Omit<RevokeFlags, 'fromFile'>;
 
 /** `dynsecret revoke`: deletes the Atlas users; a failure stays listed as "revoke failed" unless --force. */
 export async function revoke(context: Context, options: RevokeOptions): Promise<string> {

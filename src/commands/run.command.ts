@@ -1,9 +1,8 @@
-import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { checkFlags, examples, FROM_FILE_HELP, type Dispatch } from './define.js';
+import { examples, FROM_FILE_HELP, type Dispatch, type FlagsOf, type Program } from './define.js';
 
-/** `dynsecret run [NAME] -- COMMAND…`: see run.ts. `argv` is what `main` parses: NAME is what comes before `--`. */
-export function defineRun(program: Command, dispatch: Dispatch, argv: readonly string[]) {
+/** `dynsecret run [NAME] -- COMMAND…`'s arguments and options (see define.ts). */
+const runCommand = (program: Program) =>
   program
     .command('run')
     .description('lease, run a command with the credentials in its environment, then revoke')
@@ -11,7 +10,10 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
     .argument('[command...]', 'the command and its arguments, after --')
     .option('--ttl <duration>', "how long each lease period lasts (default: the config's default TTL)")
     .option('--prefix <prefix>', 'prefix for the DB_ and MONGODB_ variable names')
-    .option('--wait [timeout]', 'wait until Atlas applies the user before starting the command (default; timeout 5m)')
+    .option(
+      '--wait [timeout]',
+      'wait until Atlas applies the user before starting the command (default; timeout: a duration such as 10m; default 5m)',
+    )
     .option('--no-wait', 'start the command without waiting for Atlas to apply the user')
     .option('--no-renew', 'do not renew the lease while the command runs (it ends at the TTL)')
     .option('--keep', 'do not revoke the lease when the command exits')
@@ -34,46 +36,46 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
         'dynsecret run app-db --rotate --grace 5m -- node server.js',
         'dynsecret run app-db --rotate --signal HUP --env-file .env -- ./server --env .env',
       ]),
-    )
-    .action(async (first: string | undefined, rest: string[], flags: unknown, command: Command) => {
-      const [{ run, RUN_FLAGS }, { configFileOption, operandsBeforeDashDash }] = await Promise.all([
-        import('./run.js'),
-        import('../cli/options.js'),
-      ]);
-      const options = checkFlags(command, RUN_FLAGS, flags);
-      // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
-      const named =
-        operandsBeforeDashDash(
-          argv.slice(2),
-          'run',
-          ['--ttl', '--prefix', '--from-file', '--audit-log', '--signal', '--grace', '--stop-timeout', '--env-file'],
-          ['--wait'],
-        ) > 0;
-      const name = named ? first : undefined;
-      const child = named || first === undefined ? rest : [first, ...rest];
-      if (child.length === 0) throw new UsageError('Give the command to run after --: dynsecret run NAME -- COMMAND [ARGS…]');
-      const configFile = configFileOption('run', name, options.fromFile);
-      const audit = { command: 'run', config: name };
-      return dispatch(
-        async (context) => {
-          const [{ waitOption }, { fileConfig, defaultCluster }] = await Promise.all([
-            import('../service/wait.js'),
-            import('../service/configs.js'),
-          ]);
-          const { fromFile, wait, ...other } = options;
-          const config = fromFile === undefined ? undefined : await fileConfig(context);
-          audit.config = config?.name ?? name;
-          const cluster = config === undefined ? undefined : defaultCluster(config);
-          return run(context, {
-            ...other,
-            name: audit.config!,
-            command: child,
-            ...(wait === false ? { wait: false } : waitOption(wait === undefined ? true : wait)),
-            ...(cluster === undefined ? {} : { cluster }),
-          });
-        },
-        audit,
-        configFile,
-      );
-    });
+    );
+
+export type RunFlags = FlagsOf<typeof runCommand>;
+
+/** `dynsecret run [NAME] -- COMMAND…`: see run.ts. `argv` is what `main` parses: NAME is what comes before `--`. */
+export function defineRun(program: Program, dispatch: Dispatch, argv: readonly string[]) {
+  runCommand(program).action(async (first, rest, flags, command) => {
+    const [{ run }, { configFileOption, flagsTakingValues, operandsBeforeDashDash, waitAndName }] = await Promise.all([
+      import('./run.js'),
+      import('../cli/options.js'),
+    ]);
+    // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
+    const named = operandsBeforeDashDash(argv.slice(2), 'run', flagsTakingValues([...command.options, ...program.options])) > 0;
+    // `run --wait app-db -- npm test`: app-db is the NAME, not a timeout.
+    const { wait: given, name } = waitAndName(flags.wait, named ? first : undefined);
+    const options = { ...flags, wait: given };
+    const child = named || first === undefined ? rest : [first, ...rest];
+    if (child.length === 0) throw new UsageError('Give the command to run after --: dynsecret run NAME -- COMMAND [ARGS…]');
+    const configFile = configFileOption('run', name, options.fromFile);
+    const audit = { command: 'run', config: name };
+    return dispatch(
+      async (context) => {
+        const [{ waitOption }, { fileConfig, defaultCluster }] = await Promise.all([
+          import('../service/wait.js'),
+          import('../service/configs.js'),
+        ]);
+        const { fromFile, wait, ...other } = options;
+        const config = fromFile === undefined ? undefined : await fileConfig(context);
+        audit.config = config?.name ?? name;
+        const cluster = config === undefined ? undefined : defaultCluster(config);
+        return run(context, {
+          ...other,
+          name: audit.config!,
+          command: child,
+          ...(wait === false ? { wait: false } : waitOption(wait === undefined ? true : wait)),
+          ...(cluster === undefined ? {} : { cluster }),
+        });
+      },
+      audit,
+      configFile,
+    );
+  });
 }

@@ -11,40 +11,25 @@ import { renewLease } from '../service/renew.js';
 import { revokeSelection } from '../service/revoke.js';
 import { DEFAULT_WAIT_MS, waitForApplied } from '../service/wait.js';
 import { renewalLines } from '../output/lease-messages.js';
-import type { FlagSchema } from './define.js';
-import { prepareRotation, runRotating, type RotateFlags } from './run-rotation.js';
+import type { RunFlags } from './run.command.js';
+import { prepareRotation, runRotating } from './run-rotation.js';
 
-/** What `dynsecret run` parses from its command line (run.command.ts); the command after `--` is an argument. */
-export const RUN_FLAGS = {
-  ttl: 'value',
-  prefix: 'value',
-  wait: 'optional-value',
-  renew: 'negatable',
-  keep: 'switch',
-  fromFile: 'value',
-  rotate: 'switch',
-  restart: 'switch',
-  signal: 'value',
-  grace: 'value',
-  stopTimeout: 'value',
-  envFile: 'value',
-} as const satisfies FlagSchema;
-
-export interface RunOptions extends RotateFlags {
+/**
+ * What `dynsecret run` is given (run.command.ts): its options, with --wait as whether to wait and its timeout,
+ * and without --from-file (whose config is the context's); the config's name and the command after `--`.
+ */
+export type RunOptions = Omit<RunFlags, 'wait' | 'fromFile' | 'renew'> & {
   name: string;
   command: string[];
-  ttl?: string;
-  prefix?: string;
   /** false: --no-wait. */
   wait?: boolean;
   /** The wait's timeout (--wait=TIMEOUT); default 5 minutes. */
   waitMs?: number;
-  keep?: boolean;
   /** false: --no-renew. */
   renew?: boolean;
   /** The cluster whose connection string goes into MONGODB_URI. */
   cluster?: string;
-}
+};
 
 /** dynsecret's own secrets: the child gets the lease, never the keys to make more. */
 const WITHHELD_FROM_CHILD = [

@@ -1,8 +1,7 @@
-import type { Command } from 'commander';
-import { checkFlags, collect, examples, type Dispatch } from './define.js';
+import { collect, examples, type Dispatch, type FlagsOf, type Program } from './define.js';
 
-/** `dynsecret update NAME`: see update.ts. */
-export function defineUpdate(program: Command, dispatch: Dispatch) {
+/** `dynsecret update NAME`'s arguments and options (see define.ts). */
+const updateCommand = (program: Program) =>
   program
     .command('update')
     .description("change what is given of a config and keep the rest (checked like create's)")
@@ -27,16 +26,20 @@ export function defineUpdate(program: Command, dispatch: Dispatch) {
         'dynsecret update app-db --role read@app --role read@reports',
         'printf %s "$NEW_PRIVATE_KEY" | dynsecret update app-db --private-key-stdin',
       ]),
-    )
-    .action(async (name: string, flags: unknown, command: Command) => {
-      const { update, UPDATE_FLAGS } = await import('./update.js');
-      const options = checkFlags(command, UPDATE_FLAGS, flags);
-      return dispatch(
-        async (context) => {
-          const { verifyConfig } = await import('../service/verify-config.js');
-          await update(context, { ...options, name }, verifyConfig);
-        },
-        { command: 'update', config: name },
-      );
-    });
+    );
+
+export type UpdateFlags = FlagsOf<typeof updateCommand>;
+
+/** `dynsecret update NAME`: see update.ts. */
+export function defineUpdate(program: Program, dispatch: Dispatch) {
+  updateCommand(program).action(async (name, options) => {
+    const { update } = await import('./update.js');
+    return dispatch(
+      async (context) => {
+        const { verifyConfig } = await import('../service/verify-config.js');
+        await update(context, { ...options, name }, verifyConfig);
+      },
+      { command: 'update', config: name },
+    );
+  });
 }

@@ -5,15 +5,12 @@ import type { DynamicSecretConfig } from '../config/schema.js';
 import { NotFoundError, StoreError, UsageError } from '../errors.js';
 import { formatDuration } from '../rules/duration.js';
 import { leaseStatus } from '../rules/status.js';
-import { CONFIG_FLAGS, checkCaFile, draftFromFlags, readText, type ConfigFlags } from '../config/input.js';
+import { checkCaFile, draftFromFlags, readText } from '../config/input.js';
 import type { VerifyConfig } from '../service/configs.js';
-import type { FlagSchema } from './define.js';
+import type { UpdateFlags } from './update.command.js';
 
-/** The flags of `create`, less the ones that make a config a different one (its name and project). */
-export type UpdateOptions = Omit<ConfigFlags, 'groupId' | 'replace'>;
-
-/** What `dynsecret update` parses from its command line (update.command.ts). */
-export const UPDATE_FLAGS = CONFIG_FLAGS satisfies FlagSchema;
+/** What `dynsecret update` is given (update.command.ts): the flags of `create` but its project and --replace. */
+export type UpdateOptions = UpdateFlags;
 
 /**
  * `dynsecret update NAME [flags of create]`: changes only what is given, judged by the same rules as `create`

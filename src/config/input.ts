@@ -2,52 +2,13 @@ import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { ConfigDraft } from './draft.js';
-
-/** What `create` and `update` are given on the command line (`update` takes all but the project and --replace). */
-export interface ConfigFlags {
-  name: string;
-  groupId?: string;
-  baseUrl?: string;
-  publicKey?: string;
-  privateKeyStdin?: boolean;
-  clientId?: string;
-  clientSecretStdin?: boolean;
-  defaultTtl?: string;
-  maxTtl?: string;
-  role?: string[];
-  scope?: string[];
-  caFile?: string;
-  usernameTemplate?: string;
-  fromFile?: string;
-  replace?: boolean;
-  verify?: boolean;
-}
-
-/**
- * How commander gives each of `ConfigFlags` but the name, by key (a FlagSchema, see src/commands/define.ts):
- * what `create` and `update` both take; `create` adds the project and --replace.
- */
-export const CONFIG_FLAGS = {
-  publicKey: 'value',
-  privateKeyStdin: 'switch',
-  clientId: 'value',
-  clientSecretStdin: 'switch',
-  role: 'repeated',
-  scope: 'repeated',
-  defaultTtl: 'value',
-  maxTtl: 'value',
-  baseUrl: 'value',
-  caFile: 'value',
-  usernameTemplate: 'value',
-  fromFile: 'value',
-  verify: 'negatable',
-} as const;
+import type { UpdateFlags } from '../commands/update.command.js';
 
 /**
  * The draft the flags give, but the name and project (which only `create` takes); `secret` is what stdin gave
  * for whichever of --private-key-stdin and --client-secret-stdin was passed.
  */
-export function draftFromFlags(options: ConfigFlags, secret: string | undefined): ConfigDraft {
+export function draftFromFlags(options: UpdateFlags, secret: string | undefined): ConfigDraft {
   return {
     baseUrl: options.baseUrl,
     publicKey: options.publicKey,
@@ -76,7 +37,10 @@ export async function readText(path: string): Promise<string> {
       size += (chunk as Buffer).length;
     }
   } catch (error) {
-    throw new UsageError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new UsageError(`${path} does not exist.`, { hint: 'Check the path (it is relative to the current folder).' });
+    throw new UsageError(`Cannot read ${path}: ${code ?? 'error'}.`);
   }
   if (size > MAX_INPUT_BYTES) throw new UsageError(`${path} is larger than 1 MiB; a config definition or CA file is far smaller.`);
   return Buffer.concat(chunks).toString('utf8');

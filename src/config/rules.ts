@@ -116,6 +116,12 @@ export function validateRoles(roles: readonly Role[]): Role[] {
         `Invalid role ${JSON.stringify(label)}: ${JSON.stringify(role.roleName)} is neither a built-in role (${BUILT_IN_ROLES.join(', ')}) nor a valid custom role name.`,
       );
     }
+    // `readwrite@app` is a custom role only by its case: the built-in one it differs from is meant.
+    const builtIn = BUILT_IN_ROLES.find((name) => name.toLowerCase() === role.roleName.toLowerCase());
+    if (custom && builtIn !== undefined && role.databaseName !== 'admin') {
+      const meant = describeRole({ ...role, roleName: builtIn });
+      throw new UsageError(`Invalid role ${JSON.stringify(label)}: role names are case-sensitive (use ${meant}).`);
+    }
     if (!DATABASE_NAME.test(role.databaseName)) {
       throw new UsageError(`Invalid role ${JSON.stringify(label)}: ${JSON.stringify(role.databaseName)} is not a valid database name.`);
     }

@@ -1,5 +1,5 @@
-import type { Command, Option } from 'commander';
-import { OUTPUT_FORMATS } from './lease-output.js';
+import type { CommandUnknownOpts as Command, Option } from '@commander-js/extra-typings';
+import { LEASE_FORMATS } from './lease-output.js';
 
 /**
  * What completion scripts complete, as a model of the command tree: commander's own view of what is visible
@@ -41,7 +41,7 @@ function valuesFor(placeholder: string | undefined, choices: readonly string[] |
   if (configs) return { kind: 'configs' };
   switch (placeholder) {
     case 'format':
-      return { kind: 'words', words: OUTPUT_FORMATS };
+      return { kind: 'words', words: LEASE_FORMATS };
     case 'shell':
       return { kind: 'words', words: COMPLETION_SHELLS };
     case 'path':

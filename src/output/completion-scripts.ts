@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import {
   flagsOf,
   programModel,
@@ -25,7 +25,8 @@ function bashValues(values: Values, name: string): string {
     case 'files':
       return 'COMPREPLY=($(compgen -f -- "$cur"))';
     case 'configs':
-      return `COMPREPLY=($(compgen -W "$(command ${name} ${LIST_CONFIGS} 2>/dev/null)" -- "$cur"))`;
+      // Config names or nothing: never bash's fallback to file names (`complete -o default`), which no config is.
+      return `COMPREPLY=($(compgen -W "$(command ${name} ${LIST_CONFIGS} 2>/dev/null)" -- "$cur")); compopt +o default 2>/dev/null`;
     case 'any':
       return 'COMPREPLY=()';
   }

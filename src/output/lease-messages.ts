@@ -9,8 +9,9 @@ const capWords: Record<Exclude<RenewCap, null>, string> = {
 /** The stderr lines of a renewal (by `renew`, or by `run` keeping its lease alive). */
 export function renewalLines(renewal: { leaseId: string; expiresAt: Date; cappedBy: RenewCap; now: Date }): string[] {
   return [
-    ...(renewal.cappedBy === null ? [] : [`Capped by ${capWords[renewal.cappedBy]}.`]),
     `Renewed ${renewal.leaseId}; expires ${formatExpiry(renewal.expiresAt, renewal.now)}.`,
+    // After the line it explains.
+    ...(renewal.cappedBy === null ? [] : [`Capped by ${capWords[renewal.cappedBy]}.`]),
   ];
 }
 

@@ -19,10 +19,12 @@ export interface IssuedLease {
 }
 
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['shell', 'fish', 'powershell', 'dotenv', 'json', 'table'];
+/** Every `--format` that `lease` takes: these, and `env` (unquoted NAME=value lines, src/output/env-plain.ts). */
+export const LEASE_FORMATS: readonly string[] = [...OUTPUT_FORMATS, 'env'];
 
 export function parseOutputFormat(value: string): OutputFormat {
   if (!(OUTPUT_FORMATS as readonly string[]).includes(value)) {
-    throw new UsageError(`Invalid --format ${JSON.stringify(value)}: use one of ${OUTPUT_FORMATS.join(', ')}.`);
+    throw new UsageError(`Invalid --format ${JSON.stringify(value)}: use one of ${LEASE_FORMATS.join(', ')}.`);
   }
   return value as OutputFormat;
 }

@@ -15,9 +15,10 @@ export function formatExpiry(at: Date, now: Date): string {
 }
 
 /**
- * `in 30s`, `in 59m`, `in 1h 5m`, `in 2d 3h`, `3m ago`, `now`: two units at most. Seconds are rounded to the
- * nearest (a 30-second lease printed a few milliseconds after it was made still says `in 30s`); larger units
- * are rounded down, so `in 59m` never means more than it says. `now` is under half a second either way.
+ * `in 30s`, `in 1h`, `in 1h 5m`, `in 2d 3h`, `3m ago`, `now`: two units at most, rounded to the nearest of the
+ * smallest unit shown (half up), so a lease of 1h printed a few milliseconds after it was made says `in 1h`,
+ * and 1m30s says `in 2m`. Seconds are shown below a minute, minutes below a day (with hours from one hour),
+ * hours from one day (with days). `now` is under half a second either way.
  */
 export function formatRelative(at: Date, now: Date): string {
   const delta = at.getTime() - now.getTime();
@@ -28,15 +29,22 @@ export function formatRelative(at: Date, now: Date): string {
 }
 
 function describe(size: number): string {
-  if (size >= DAY) return pair(size, DAY, 'd', HOUR, 'h');
-  if (size >= HOUR) return pair(size, HOUR, 'h', MINUTE, 'm');
-  if (size >= MINUTE) return `${Math.floor(size / MINUTE)}m`;
   const seconds = Math.round(size / SECOND);
-  return seconds === 60 ? '1m' : `${seconds}s`;
+  if (seconds < 60) return `${seconds}s`;
+  let rounded = nearest(size, size >= DAY ? HOUR : MINUTE);
+  // 23h 59m 40s rounds to a day, which is shown to the hour.
+  if (rounded >= DAY) rounded = nearest(size, HOUR);
+  if (rounded >= DAY) return pair(rounded, DAY, 'd', HOUR, 'h');
+  if (rounded >= HOUR) return pair(rounded, HOUR, 'h', MINUTE, 'm');
+  return `${rounded / MINUTE}m`;
 }
 
+/** `size` rounded to the nearest whole `unit`, half up. */
+const nearest = (size: number, unit: number) => Math.round(size / unit) * unit;
+
+/** A whole number of `minor` units as `1h 5m`, or `1h` when there are no minor units. */
 function pair(size: number, major: number, majorUnit: string, minor: number, minorUnit: string): string {
   const first = Math.floor(size / major);
-  const second = Math.floor((size - first * major) / minor);
+  const second = (size - first * major) / minor;
   return second === 0 ? `${first}${majorUnit}` : `${first}${majorUnit} ${second}${minorUnit}`;
 }

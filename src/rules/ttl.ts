@@ -54,7 +54,9 @@ export function leaseExpiry(input: { now: Date; ttlMs: number | undefined; defau
 function assertRequestableTtl(ttlMs: number, maxTtlMs: number): void {
   assertAtlasTtl(ttlMs);
   if (ttlMs > maxTtlMs) {
-    throw new UsageError(`TTL ${formatDurationShort(ttlMs)} is above the max TTL of this config (${formatDuration(maxTtlMs)})`);
+    throw new UsageError(`TTL ${formatDurationShort(ttlMs)} is above the max TTL of this config (${formatDuration(maxTtlMs)})`, {
+      hint: `use --ttl ${formatDurationShort(maxTtlMs)} or less, or raise the limit: dynsecret update NAME --max-ttl ${formatDurationShort(ttlMs)}`,
+    });
   }
 }
 

@@ -33,11 +33,29 @@ export const noKeyError = (creating: boolean) =>
       : 'Set DYNSECRET_SESSION (from `dynsecret unlock`) or DYNSECRET_PASSPHRASE, or run on a terminal to be asked.',
   });
 
-/** Asks for a new passphrase twice; refuses a short or mismatched one. */
+/** Why a new passphrase is asked for again, before the prompt. */
+const AGAIN = { short: 'That one was shorter than 8 characters. ', differ: 'The two entries differed. ' } as const;
+
+/** How many times a new passphrase is asked for before giving up. */
+const NEW_PASSPHRASE_TRIES = 3;
+
+/**
+ * Asks for a new passphrase twice. A short one, or two entries that differ, is asked for again (saying why in
+ * the next prompt), a few times, so what the command was given before is not lost; then it is refused.
+ */
 export async function promptNewPassphrase(prompt: NonNullable<KeySources['prompt']>): Promise<string> {
-  const first = await prompt({ message: 'New store passphrase', confirm: false });
-  if (first.length < 8) throw new StoreError('The passphrase must be at least 8 characters long.');
-  const second = await prompt({ message: 'Repeat the passphrase', confirm: true });
-  if (first !== second) throw new StoreError('The two passphrases differ; nothing was created.');
-  return first;
+  let problem: 'short' | 'differ' | undefined;
+  for (let attempt = 0; attempt < NEW_PASSPHRASE_TRIES; attempt++) {
+    const again = problem === undefined ? '' : AGAIN[problem];
+    const first = await prompt({ message: `${again}New store passphrase`, confirm: false });
+    if (first.length < 8) {
+      problem = 'short';
+      continue;
+    }
+    const second = await prompt({ message: 'Repeat the passphrase', confirm: true });
+    if (first === second) return first;
+    problem = 'differ';
+  }
+  if (problem === 'short') throw new StoreError('The passphrase must be at least 8 characters long.');
+  throw new StoreError('The two passphrases differ; nothing was created.');
 }

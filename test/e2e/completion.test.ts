@@ -81,7 +81,7 @@ describe.skipIf(!hasBash)('bash', () => {
     [['dynsecret', 'lease', 'app-db', '--format', 'j'], ['json']],
     [
       ['dynsecret', 'lease', 'app-db', '--format', ''],
-      ['dotenv', 'fish', 'json', 'powershell', 'shell', 'table'],
+      ['dotenv', 'env', 'fish', 'json', 'powershell', 'shell', 'table'],
     ],
     [['dynsecret', 'completion', 'z'], ['zsh']],
     [['dynsecret', '--no-co'], ['--no-color']],
@@ -101,6 +101,20 @@ describe.skipIf(!hasBash)('bash', () => {
 
   it('offers no config names (and does not prompt) without a session key', async () => {
     expect(await bashComplete(['dynsecret', 'lease', 'a'], { DYNSECRET_HOME: ws.home })).toEqual([]);
+  });
+
+  it("turns bash's fallback to file names off where a config name goes, and only there", async () => {
+    // compopt works only inside a real completion: a function of the same name records what the script asks.
+    const compopt = async (words: string[]) => {
+      const script = `compopt() { echo "compopt $*"; }; source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _dynsecret`;
+      const { stdout } = await execFileAsync('bash', ['-c', script, 'bash', scripts.bash, ...words], {
+        env: shellEnv({ DYNSECRET_HOME: ws.home }),
+      });
+      return stdout.split('\n').filter((l) => l.startsWith('compopt'));
+    };
+    expect(await compopt(['dynsecret', 'lease', ''])).toEqual(['compopt +o default']);
+    expect(await compopt(['dynsecret', 'renew', 'ds-x', '--config', ''])).toEqual(['compopt +o default']);
+    expect(await compopt(['dynsecret', 'lease', 'app-db', '--env-file', ''])).toEqual([]);
   });
 });
 
@@ -228,6 +242,6 @@ describe('completion SHELL', () => {
     for (const command of ['create', 'lease', 'run', 'renew', 'revoke', 'list', 'delete', 'unlock', 'completion']) {
       expect(stdout).toContain(`'${command}' = @{`);
     }
-    expect(stdout).toContain("'--format' = @('shell', 'fish', 'powershell', 'dotenv', 'json', 'table')");
+    expect(stdout).toContain("'--format' = @('shell', 'fish', 'powershell', 'dotenv', 'json', 'table', 'env')");
   });
 });

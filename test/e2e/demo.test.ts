@@ -11,6 +11,10 @@ describe('scripts/demo.mjs', () => {
       maxBuffer: 4 * 1024 * 1024,
     });
     expect(stdout).toContain('▶ Define a dynamic secret');
+    // Each step as a user would type it.
+    expect(stdout).toMatch(/^ {2}\$ dynsecret create app-db --group-id /m);
+    expect(stdout).toContain('  $ eval "$(dynsecret lease app-db --ttl 30m --wait)"');
+    expect(stdout).not.toMatch(/\$DYNSECRET\b/);
     expect(stdout + stderr).not.toContain('\x1b');
   }, 60_000);
 });

@@ -178,7 +178,7 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
     });
     const table = await ws.run(['list', 'app-db']);
     expect(table.stdout).toMatch(/^LEASE ID \(USERNAME\) +CREATED +EXPIRES +STATUS\n/);
-    expect(table.stdout).toMatch(new RegExp(`^${id} +\\S+Z +\\S+Z +\\(in 59m\\) +active$`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^${id} +\\S+Z +\\S+Z +\\(in (1h|59m)\\) +active$`, 'm'));
     const unknown = await ws.run(['list', 'nope', '--json']);
     expect(unknown.code).toBe(5);
     expect(unknown.stdout).toBe('');

@@ -170,12 +170,16 @@ describe('dynsecret passwd', () => {
       expect(bytes(home).equals(before)).toBe(true);
     });
 
-    it('refuses two different new passphrases; the file is unchanged', async () => {
+    it('asks again for new passphrases that differ, and refuses a third pair that differs; the file is unchanged', async () => {
       const before = bytes(home);
       const { code, output } = await onTerminal(home, [
         ['Current store passphrase', PASSPHRASE],
         ['New store passphrase', NEW],
         ['Repeat the passphrase', `${NEW}!`],
+        ['The two entries differed. New store passphrase', NEW],
+        ['Repeat the passphrase', `${NEW}?`],
+        ['The two entries differed. New store passphrase', NEW],
+        ['Repeat the passphrase', `${NEW}.`],
       ]);
       expect(code).toBe(3);
       expect(output).toMatch(/differ/);
@@ -195,11 +199,15 @@ function onTerminal(
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
+  // Where the last prompt answered ends: a prompt asked again is looked for after it.
+  let from = 0;
   const seen: string[] = [];
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     output += chunk;
     const next = answers[seen.length];
-    if (next && output.includes(next[0])) {
+    const at = next === undefined ? -1 : output.indexOf(next[0], from);
+    if (next && at !== -1) {
+      from = at + next[0].length;
       seen.push(next[0]);
       child.stdin.write(`${next[1]}\r`);
     }

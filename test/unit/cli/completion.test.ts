@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../../src/cli.js';
 import { completionScript } from '../../../src/commands/completion.js';
 import { COMPLETION_SHELLS, programModel } from '../../../src/output/completion-model.js';
-import { OUTPUT_FORMATS } from '../../../src/output/lease-output.js';
+import { parseOutputFormat } from '../../../src/output/lease-output.js';
+
+// Every --format lease takes, env included, as --help lists them but in the order the scripts offer them.
+const FORMATS = ['shell', 'fish', 'powershell', 'dotenv', 'json', 'table', 'env'];
 
 const program = async () => buildProgram(async () => undefined);
 
@@ -18,7 +21,7 @@ describe('completion scripts come from the command tree', () => {
         .options.map((o) => o.long)
         .concat('--help'),
     );
-    expect(lease.options.find((o) => o.long === '--format')?.value).toEqual({ kind: 'words', words: OUTPUT_FORMATS });
+    expect(lease.options.find((o) => o.long === '--format')?.value).toEqual({ kind: 'words', words: FORMATS });
     expect(lease.firstArgument).toEqual({ kind: 'configs' });
     // The helper option used by the scripts is not offered to users.
     expect(model.commands.find((c) => c.name === 'completion')!.options.map((o) => o.long)).not.toContain('--list-configs');
@@ -36,10 +39,16 @@ describe('completion scripts come from the command tree', () => {
     for (const word of ['zz-added', 'zz-flag', 'zz-file']) expect(text).toContain(word);
   });
 
-  it.each(COMPLETION_SHELLS)('%s: the --format values are the output formats', async (shell) => {
+  it.each(COMPLETION_SHELLS)('%s: the --format values are every format lease takes', async (shell) => {
     const text = completionScript(await program(), shell);
-    const list = shell === 'powershell' ? OUTPUT_FORMATS.map((f) => `'${f}'`).join(', ') : OUTPUT_FORMATS.join(' ');
+    const list = shell === 'powershell' ? FORMATS.map((f) => `'${f}'`).join(', ') : FORMATS.join(' ');
     expect(text).toContain(list);
+  });
+
+  it("an unknown --format's error lists every format lease takes", () => {
+    expect(() => parseOutputFormat('yaml')).toThrow(
+      'Invalid --format "yaml": use one of shell, fish, powershell, dotenv, json, table, env.',
+    );
   });
 
   it('refuses an unknown shell', async () => {

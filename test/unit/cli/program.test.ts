@@ -17,7 +17,7 @@ const spies = vi.hoisted(() => ({
   update: vi.fn(async () => undefined),
   passwd: vi.fn(async () => undefined),
 }));
-// The handler modules keep their flag schemas (what the options are checked against before the handler runs).
+// Each handler module keeps its other exports; only the handler is a spy.
 vi.mock('../../../src/commands/create.js', async (importOriginal) => ({ ...(await importOriginal<object>()), create: spies.create }));
 vi.mock('../../../src/service/verify-config.js', () => ({ verifyConfig: spies.verifyConfig }));
 vi.mock('../../../src/commands/lease.js', async (importOriginal) => ({ ...(await importOriginal<object>()), lease: spies.lease }));
@@ -78,6 +78,9 @@ describe('argv → command options', () => {
     ],
     [['lease', 'app-db', '--wait'], 'lease', { name: 'app-db', waitMs: 300_000 }],
     [['lease', 'app-db', '--wait', '90s'], 'lease', { name: 'app-db', waitMs: 90_000 }],
+    // A word after --wait that does not start with a digit is the NAME, not a timeout.
+    [['lease', '--wait', 'app-db'], 'lease', { name: 'app-db', waitMs: 300_000 }],
+    [['lease', '--wait', 'app-db', '--ttl', '15m'], 'lease', { name: 'app-db', ttl: '15m', waitMs: 300_000 }],
     [['renew', 'ds-1', '--ttl', '2h', '--json'], 'renew', { leaseId: 'ds-1', ttl: '2h', json: true }],
     [['renew', 'ds-1', '--config', 'app-db'], 'renew', { leaseId: 'ds-1', config: 'app-db' }],
     [['revoke', 'ds-1', 'ds-2'], 'revoke', { leaseIds: ['ds-1', 'ds-2'] }],
@@ -118,6 +121,8 @@ describe('argv → command options', () => {
       { name: 'app-db', command: ['npm', 'test'], waitMs: 600_000, renew: false },
     ],
     [['run', 'app-db', '--wait', '--', 'npm', 'test'], 'run', { name: 'app-db', command: ['npm', 'test'], waitMs: 300_000, renew: true }],
+    [['run', '--wait', 'app-db', '--', 'npm', 'test'], 'run', { name: 'app-db', command: ['npm', 'test'], waitMs: 300_000, renew: true }],
+    [['run', '--wait', '2m', 'app-db', '--', 'npm'], 'run', { name: 'app-db', command: ['npm'], waitMs: 120_000, renew: true }],
   ];
 
   it.each(cases)('%j → %s', async (args, command, options) => {

@@ -14,7 +14,7 @@ const failure: FailureKind = { class: '6/', message: 'No answer in time from clo
 
 describe('rotationLine: one stderr line per event, or none', () => {
   it.each<[string, RotationEvent<RotatingLease>, string | undefined]>([
-    ['renewed', { type: 'renewed', lease: lease('old'), expiresAt: at(90) }, 'Renewed old; expires 2026-11-29T12:01:30Z (in 1m).'],
+    ['renewed', { type: 'renewed', lease: lease('old'), expiresAt: at(90) }, 'Renewed old; expires 2026-11-29T12:01:30Z (in 2m).'],
     [
       'a renewal failed, retried',
       { type: 'renew-failed', lease: lease('old'), failure, retryInMs: 4500, firstOfClass: true },

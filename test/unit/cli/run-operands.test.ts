@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { operandsBeforeDashDash } from '../../../src/cli/options.js';
+import { flagsTakingValues, operandsBeforeDashDash, waitAndName } from '../../../src/cli/options.js';
 
-const count = (args: string[]) => operandsBeforeDashDash(args, 'run', ['--ttl', '--prefix', '--from-file', '--audit-log'], ['--wait']);
+const count = (args: string[]) =>
+  operandsBeforeDashDash(args, 'run', { withValue: ['--ttl', '--prefix', '--from-file', '--audit-log'], withOptionalValue: ['--wait'] });
 
 describe('run: whether a NAME precedes --', () => {
   it.each([
@@ -16,5 +17,36 @@ describe('run: whether a NAME precedes --', () => {
     [['run', '--from-file', 'f.json', 'npm', 'test'], 2],
   ])('%j → %i', (args, expected) => {
     expect(count(args)).toBe(expected);
+  });
+});
+
+describe('run: the options that take a value', () => {
+  it("are read from run's definition and the program's", async () => {
+    const { buildProgram } = await import('../../../src/cli.js');
+    const program = await buildProgram(async () => undefined, ['node', 'dynsecret']);
+    const run = program.commands.find((c) => c.name() === 'run')!;
+    expect(flagsTakingValues([...run.options, ...program.options])).toEqual({
+      withValue: ['--ttl', '--prefix', '--from-file', '--signal', '--grace', '--stop-timeout', '--env-file', '--audit-log'],
+      withOptionalValue: ['--wait'],
+    });
+  });
+});
+
+describe('--wait: a timeout, or the NAME', () => {
+  it.each<[string | boolean | undefined, string | undefined, { wait: string | boolean | undefined; name: string | undefined }]>([
+    [undefined, 'app-db', { wait: undefined, name: 'app-db' }],
+    [true, 'app-db', { wait: true, name: 'app-db' }],
+    [false, undefined, { wait: false, name: undefined }],
+    ['2m', 'app-db', { wait: '2m', name: 'app-db' }],
+    ['2m', undefined, { wait: '2m', name: undefined }],
+    // A word that does not start with a digit, with no NAME before it, is the NAME.
+    ['app-db', undefined, { wait: true, name: 'app-db' }],
+    ['m2', undefined, { wait: true, name: 'm2' }],
+    // A number without a unit stays a timeout, for the duration rule to refuse.
+    ['10', undefined, { wait: '10', name: undefined }],
+    // With a NAME already given, the word stays --wait's, for the duration rule to refuse.
+    ['soon', 'app-db', { wait: 'soon', name: 'app-db' }],
+  ])('--wait %j with NAME %j', (wait, name, expected) => {
+    expect(waitAndName(wait, name)).toEqual(expected);
   });
 });

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { create } from '../../../src/commands/create.js';
-import type { ConfigFlags } from '../../../src/config/input.js';
+import type { CreateOptions } from '../../../src/commands/create.js';
 import type { DynamicSecretConfig } from '../../../src/config/schema.js';
 import { verifyConfig } from '../../../src/service/verify-config.js';
 import { config, fakeContext, GROUP, H, rejection, START, type FakeOptions } from './fake-context.js';
 
-const FLAGS: ConfigFlags = {
+const FLAGS: CreateOptions = {
   name: 'reports',
   groupId: GROUP,
   publicKey: 'pubkey-abcd',
   privateKeyStdin: true,
   role: ['read@reports'],
   scope: ['Cluster0'],
+  verify: true,
 };
 
 describe('create (in-process)', () => {
@@ -49,13 +50,13 @@ describe('create (in-process)', () => {
     expect(fakes.stderr.at(-1)).toMatch(/^Replaced config app-db:/);
   });
 
-  it.each<[string, Partial<ConfigFlags>, FakeOptions, number, RegExp]>([
+  it.each<[string, Partial<CreateOptions>, FakeOptions, number, RegExp]>([
     ['a name that exists, without --replace', { name: 'app-db' }, {}, 2, /^A config named app-db already exists\.$/],
     ['two secrets from stdin', { clientSecretStdin: true }, {}, 2, /^Only one secret can be read from stdin/],
     ['a bad project ID', { groupId: 'nope' }, {}, 2, /project ID|group/i],
     ['a role without a database', { role: ['read'] }, {}, 2, /role/i],
     ['a default TTL above the max TTL', { defaultTtl: '2h', maxTtl: '1h' }, {}, 2, /above the max TTL/],
-    ['a missing CA file', { caFile: '/nonexistent/ca.pem' }, {}, 2, /^Cannot read \/nonexistent\/ca\.pem: ENOENT\.$/],
+    ['a missing CA file', { caFile: '/nonexistent/ca.pem' }, {}, 2, /^\/nonexistent\/ca\.pem does not exist\.$/],
   ])('refuses %s, saving nothing', async (_case, flags, fake, exitCode, message) => {
     const fakes = await fakeContext({ stdin: 'priv-0000-1111', ...fake });
     const error = await rejection(create(fakes.context, { ...FLAGS, ...flags }, verifyConfig));

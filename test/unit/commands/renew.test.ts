@@ -50,7 +50,7 @@ describe('renew (in-process, fake Atlas)', () => {
     const fakes = await withLease(90 * M, record({ expiresAt: iso(later(100 * M)), maxExpiresAt: iso(later(2 * H)) }));
     expect(await renew(fakes.context, { leaseId: ID })).toBe('');
     expect(fakes.atlas.users.get(ID)!.deleteAfterDate).toBe(iso(later(2 * H)));
-    expect(fakes.stderr).toEqual(["Capped by the config's max TTL.", `Renewed ${ID}; expires ${iso(later(2 * H))} (in 30m).`]);
+    expect(fakes.stderr).toEqual([`Renewed ${ID}; expires ${iso(later(2 * H))} (in 30m).`, "Capped by the config's max TTL."]);
   });
 
   it("caps at the config's max TTL when it was lowered after the lease was made", async () => {

@@ -17,6 +17,27 @@ describe('unlock (in-process)', () => {
     ]);
   });
 
+  it('refuses with exit 2 when stdout is a terminal, printing nothing secret and saying what to type', async () => {
+    const fakes = await fakeContext({ stdoutIsTty: true });
+    let asked = false;
+    const store: Store = {
+      read: fakes.store.read.bind(fakes.store),
+      update: fakes.store.update.bind(fakes.store),
+      sessionKey: async () => {
+        asked = true;
+        return 'c2Vzc2lvbi1rZXk';
+      },
+    };
+    const error = await rejection(unlock({ ...fakes.context, store }));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe("unlock prints the store's key for a shell to read, not for the screen.");
+    expect((error as { hint?: string }).hint).toBe(
+      'Run: eval "$(dynsecret unlock)" in sh, bash or zsh; dynsecret unlock | source in fish.',
+    );
+    expect(asked).toBe(false);
+    expect([...fakes.stderr, ...fakes.stdout]).toEqual([]);
+  });
+
   it('refuses with exit 3 where there is no store to unlock (a --from-file config)', async () => {
     const fakes = await fakeContext();
     const error = await rejection(unlock(fakes.context));

@@ -17,7 +17,7 @@ describe('update (in-process)', () => {
         },
       ],
     });
-    await update(fakes.context, { name: 'app-db', maxTtl: '8h' }, verifyConfig);
+    await update(fakes.context, { name: 'app-db', verify: true, maxTtl: '8h' }, verifyConfig);
     expect((await fakes.store.read()).configs).toEqual([config({ maxTtlMs: 8 * H })]);
     expect(fakes.atlas.calls).toEqual([]);
     expect(fakes.audit).toEqual([{ config: 'app-db' }]);
@@ -29,7 +29,7 @@ describe('update (in-process)', () => {
 
   it('verifies new credentials against Atlas before saving them', async () => {
     const fakes = await fakeContext({ stdin: 'priv-new' });
-    await update(fakes.context, { name: 'app-db', privateKeyStdin: true }, verifyConfig);
+    await update(fakes.context, { name: 'app-db', verify: true, privateKeyStdin: true }, verifyConfig);
     expect((await fakes.store.read()).configs[0]!.auth).toEqual({ kind: 'apiKey', publicKey: 'pubkey-abcd', privateKey: 'priv-new' });
     expect(fakes.atlas.calls.map((c) => c.method)).toContain('listDatabaseUsers');
     expect(fakes.stderr.at(-1)).toBe('Updated config app-db: private key (verified against Atlas).');
@@ -37,7 +37,7 @@ describe('update (in-process)', () => {
 
   it('says so when nothing would change', async () => {
     const fakes = await fakeContext();
-    await update(fakes.context, { name: 'app-db', maxTtl: '24h' }, verifyConfig);
+    await update(fakes.context, { name: 'app-db', verify: true, maxTtl: '24h' }, verifyConfig);
     expect(fakes.stderr).toEqual(['Config app-db already is as given; nothing was changed.']);
     expect(fakes.audit).toEqual([]);
   });
@@ -49,7 +49,7 @@ describe('update (in-process)', () => {
     ['two secrets from stdin', { privateKeyStdin: true, clientSecretStdin: true }, 2, /^Only one secret/],
   ])('refuses %s, changing nothing', async (_case, options, exitCode, message) => {
     const fakes = await fakeContext();
-    const error = await rejection(update(fakes.context, { name: 'app-db', ...options }, verifyConfig));
+    const error = await rejection(update(fakes.context, { name: 'app-db', verify: true, ...options }, verifyConfig));
     expect(error.exitCode).toBe(exitCode);
     expect(error.message).toMatch(message);
     expect((await fakes.store.read()).configs).toEqual([config()]);

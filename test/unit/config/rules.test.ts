@@ -356,6 +356,10 @@ describe('roles: messages', () => {
       `Invalid role "${'r'.repeat(65)}@admin": "${'r'.repeat(65)}" is neither a built-in role (atlasAdmin, backup, clusterMonitor, dbAdmin, dbAdminAnyDatabase, enableSharding, read, readAnyDatabase, readWrite, readWriteAnyDatabase) nor a valid custom role name.`,
     ],
     [['myRole@app'], 'Invalid role "myRole@app": custom roles can only be granted on the admin database (use myRole@admin).'],
+    // A built-in role but for its case is that role, not a custom one.
+    [['readwrite@app'], 'Invalid role "readwrite@app": role names are case-sensitive (use readWrite@app).'],
+    [['READ@app.orders'], 'Invalid role "READ@app.orders": role names are case-sensitive (use read@app.orders).'],
+    [['dbadmin@reports'], 'Invalid role "dbadmin@reports": role names are case-sensitive (use dbAdmin@reports).'],
     [['read@app.orders', 'read@app.orders'], 'Duplicate role "read@app.orders": give each role once.'],
     [['read@app', 'readWrite@app', 'read@app'], 'Duplicate role "read@app": give each role once.'],
     [['read@app', 'myRole@admin'], 'A custom role cannot be combined with other roles: Atlas grants a custom role alone.'],

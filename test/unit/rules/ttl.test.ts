@@ -115,6 +115,14 @@ describe('leaseExpiry', () => {
     expect(error.message).toBe(message);
   });
 
+  it.each([
+    [2 * D, D, 'use --ttl 1d or less, or raise the limit: dynsecret update NAME --max-ttl 2d'],
+    [9 * H, 8 * H, 'use --ttl 8h or less, or raise the limit: dynsecret update NAME --max-ttl 9h'],
+    [H + 30 * M, H, 'use --ttl 1h or less, or raise the limit: dynsecret update NAME --max-ttl 1h30m'],
+  ])('says how to fix a TTL %d above the max %d', (ttlMs, maxTtlMs, hint) => {
+    expect(thrown(() => leaseExpiry({ now: NOW, ttlMs, defaultTtlMs: H, maxTtlMs })).hint).toBe(hint);
+  });
+
   it('gives a hint for the Atlas limit', () => {
     const error = thrown(() => leaseExpiry({ now: NOW, ttlMs: 8 * D, defaultTtlMs: H, maxTtlMs: 30 * D }));
     expect(error.hint).toMatch(/renew/);

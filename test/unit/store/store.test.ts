@@ -248,9 +248,9 @@ describe('EncryptedStore', () => {
     await expectStoreError(storeAt(folder, {}).read(), /locked/);
   });
 
-  it('creates a new store with a passphrase asked twice, refusing a mismatch without writing', async () => {
+  it('creates a new store with a passphrase asked twice, refusing a mismatch (three times) without writing', async () => {
     const folder = home();
-    const answers = ['first passphrase', 'second passphrase'];
+    const answers = ['first passphrase', 'second passphrase', 'first passphrase', 'other', 'first passphrase', 'another'];
     await expectStoreError(
       storeAt(folder, { prompt: async () => answers.shift()! }).update(() => undefined),
       /differ/,
