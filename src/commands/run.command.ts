@@ -15,6 +15,7 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
     .option('--no-wait', 'start the command without waiting for Atlas to apply the user')
     .option('--no-renew', 'do not renew the lease while the command runs (it ends at the TTL)')
     .option('--keep', 'do not revoke the lease when the command exits')
+    .option('--no-mask', "leave secrets in the command's output (by default they become *** where it is not a terminal)")
     .option('--from-file <path>', FROM_FILE_HELP)
     .addHelpText(
       'after',

@@ -5,6 +5,7 @@ import { NotFoundError } from '../errors.js';
 import { parseDuration } from '../rules/duration.js';
 import { keepAlive } from '../rules/keep-alive.js';
 import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
+import { SecretMasker } from '../output/mask.js';
 import { formatExpiry } from '../output/time.js';
 import { createLease } from '../service/create.js';
 import { renewLease } from '../service/renew.js';
@@ -21,6 +22,7 @@ export const RUN_FLAGS = {
   renew: 'negatable',
   keep: 'switch',
   fromFile: 'value',
+  mask: 'negatable',
 } as const satisfies FlagSchema;
 
 export interface RunOptions {
@@ -37,6 +39,8 @@ export interface RunOptions {
   renew?: boolean;
   /** The cluster whose connection string goes into MONGODB_URI. */
   cluster?: string;
+  /** false: --no-mask (the command's output is not relayed, so secrets in it are not masked). */
+  mask?: boolean;
 }
 
 /** dynsecret's own secrets: the child gets the lease, never the keys to make more. */
@@ -92,7 +96,9 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
   context.io.error(`Leased ${lease.leaseId} from ${lease.config}; expires ${formatExpiry(lease.expiresAt, context.now())}.`);
 
   const renewal = options.renew === false ? undefined : keepLeaseAlive(context, options, config, lease);
-  const status = await spawnChild(context, options.command, childEnvironment(context.env, vars));
+  // Holds the secrets of every lease of this run: each new one is added when it is handed over.
+  const masker = options.mask === false ? undefined : new SecretMasker([lease.password]);
+  const status = await spawnChild(context, options.command, childEnvironment(context.env, vars), masker);
   await renewal?.stop();
   if (options.keep) {
     context.io.error(`Kept ${lease.leaseId} (--keep); it expires ${formatExpiry(lease.expiresAt, context.now())}.`);
@@ -141,7 +147,7 @@ async function revokeQuietly(context: Context, lease: IssuedLease): Promise<void
   }
 }
 
-async function spawnChild(context: Context, command: string[], env: Record<string, string>): Promise<number> {
+async function spawnChild(context: Context, command: string[], env: Record<string, string>, mask?: SecretMasker): Promise<number> {
   const [file, ...args] = command;
   let finished = false;
   let resolve!: (status: number) => void;
@@ -154,6 +160,7 @@ async function spawnChild(context: Context, command: string[], env: Record<strin
   };
   const child = await context.spawn(file!, args, {
     env,
+    mask,
     onError: (error) => {
       context.io.error(`dynsecret: cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}.`);
       done(error.code === 'ENOENT' ? 127 : 126);

@@ -69,8 +69,8 @@ describe('the command definitions', () => {
     [
       'run',
       ['[name]', '[command...]'],
-      ['--ttl <duration>', '--prefix <prefix>', '--wait [timeout]', '--no-wait', '--no-renew', '--keep', '--from-file <path>'],
-      { renew: true },
+      ['--ttl <duration>', '--prefix <prefix>', '--wait [timeout]', '--no-wait', '--no-renew', '--keep', '--no-mask', '--from-file <path>'],
+      { renew: true, mask: true },
     ],
     ['renew', ['<lease-id>'], ['--ttl <duration>', '--config <name>', '--from-file <path>', '--json'], {}],
     [
