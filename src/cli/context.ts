@@ -64,9 +64,9 @@ const processSignals: Signals = {
 const processSpawn: Spawn = async (file, args, options) => {
   const { spawn } = await import('node:child_process');
   const { mask } = options;
-  const relay = mask === undefined ? undefined : await import('./relay.js');
-  const child = spawn(file, args, { stdio: relay?.maskedStdio() ?? 'inherit', env: options.env });
-  const output = relay?.relayOutputs(child, mask!);
+  const output = mask === undefined ? undefined : await (await import('./relay.js')).openOutputs(mask);
+  const child = spawn(file, args, { stdio: output?.stdio ?? 'inherit', env: options.env });
+  output?.started(child);
   child.on('error', options.onError);
   // Exited once what it wrote is written: what dynsecret prints next comes after it.
   child.on('exit', (code, signal) => {

@@ -133,7 +133,8 @@ export class MaskedStream {
       }
     }
     if (cursor < hold) out.push(data.subarray(cursor, hold));
-    this.#held = data.subarray(hold);
+    // A copy: the caller may reuse the chunk's memory for its next read.
+    this.#held = hold < data.length ? Buffer.from(data.subarray(hold)) : EMPTY;
     this.#covered = Math.max(0, maskEnd - hold);
     return out;
   }

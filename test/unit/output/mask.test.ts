@@ -186,6 +186,14 @@ describe('what is forwarded at once', () => {
     expect(piece!.byteOffset).toBe(chunk.byteOffset);
   });
 
+  it('keeps what it holds when the caller reuses the chunk for its next read', () => {
+    const stream = masker('s3cret').stream();
+    const buffer = Buffer.alloc(16);
+    const read = (text: string) => buffer.subarray(0, buffer.write(text, 'latin1'));
+    expect(text(stream.write(read('pw: s3c')))).toBe('pw: ');
+    expect(text(stream.write(read('ret\n')))).toBe('***\n');
+  });
+
   it('lets a held start go as soon as the next bytes show it is no secret', () => {
     const stream = masker('s3cret').stream();
     expect(text(stream.write(bytes('pw: s3c')))).toBe('pw: ');
