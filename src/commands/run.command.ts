@@ -23,6 +23,7 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
         'dynsecret run app-db -- npm test',
         'dynsecret run app-db --ttl 30m -- sh -c \'mongosh "$MONGODB_URI" --eval "db.stats()"\'',
         'dynsecret run --from-file app-db.json --wait=10m -- npm test',
+        'dynsecret run app-db --no-mask -- ./debug.sh > debug.log   # the password shown, not ***',
       ]),
     )
     .action(async (first: string | undefined, rest: string[], flags: unknown, command: Command) => {
