@@ -22,7 +22,7 @@ export interface Context {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** The process's signals, for a command that must react to Ctrl-C or relay signals to a child. */
   readonly signals: Signals;
-  /** Starts a child process with inherited stdio (what `run` runs). */
+  /** Starts a child process with inherited stdio, or its output relayed and masked (what `run` runs). */
   spawn: Spawn;
   /** The Atlas client for a config. */
   atlas(config: DynamicSecretConfig): Promise<AtlasClient>;

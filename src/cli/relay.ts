@@ -37,29 +37,44 @@ export interface OutputRelay {
 
 /** Sets up the relays of stdout and stderr (those that are not a terminal) through `masker`. */
 export async function openOutputs(masker: SecretMasker, isTerminal: (fd: number) => boolean = isatty): Promise<OutputRelay> {
-  const target = (fd: number) => (fd === 1 ? process.stdout : process.stderr);
   const fds = [1, 2].filter((fd) => !isTerminal(fd));
   if (fds.length === 0) return { stdio: 'inherit', started: () => undefined, afterExit: async () => undefined };
+  if (process.platform !== 'win32') {
+    try {
+      return await socketOutputs(masker, fds);
+    } catch {
+      // No Unix socket to be had here (an unwritable or too long temporary folder): the ordinary pipes.
+    }
+  }
+  return pipedOutputs(masker, fds);
+}
+
+const target = (fd: number) => (fd === 1 ? process.stdout : process.stderr);
+
+/** The command's own pipes (Node's `pipe`), read the ordinary way: a new buffer per read. */
+function pipedOutputs(masker: SecretMasker, fds: number[]): OutputRelay {
+  const relays: Relay[] = [];
+  return {
+    stdio: ['inherit', fds.includes(1) ? 'pipe' : 'inherit', fds.includes(2) ? 'pipe' : 'inherit'],
+    started: (child) => {
+      for (const [fd, source] of [
+        [1, child.stdout],
+        [2, child.stderr],
+      ] as const) {
+        if (!source) continue;
+        const relay = relayMasked(source, target(fd), masker.stream());
+        source.on('data', relay.chunk);
+        relays.push(relay);
+      }
+    },
+    afterExit: () => settleAll(relays),
+  };
+}
+
+/** A Unix socket pair per output, read into one reused buffer. */
+async function socketOutputs(masker: SecretMasker, fds: number[]): Promise<OutputRelay> {
   const relays: Relay[] = [];
   const ends = new Map<number, Socket>();
-  if (process.platform === 'win32') {
-    // No Unix sockets: the child's own pipes, read the ordinary way.
-    return {
-      stdio: ['inherit', fds.includes(1) ? 'pipe' : 'inherit', fds.includes(2) ? 'pipe' : 'inherit'],
-      started: (child) => {
-        for (const [fd, source] of [
-          [1, child.stdout],
-          [2, child.stderr],
-        ] as const) {
-          if (!source) continue;
-          const relay = relayMasked(source, target(fd), masker.stream());
-          source.on('data', relay.chunk);
-          relays.push(relay);
-        }
-      },
-      afterExit: () => settleAll(relays),
-    };
-  }
   const folder = await mkdtemp(join(tmpdir(), 'dynsecret-'));
   try {
     for (const fd of fds) {
@@ -71,6 +86,9 @@ export async function openOutputs(masker: SecretMasker, isTerminal: (fd: number)
       relays.push(relay);
       ends.set(fd, inner);
     }
+  } catch (error) {
+    for (const end of ends.values()) end.destroy();
+    throw error;
   } finally {
     await rmdir(folder).catch(() => undefined);
   }

@@ -116,6 +116,15 @@ describe('dynsecret run masks secrets in output that is not a terminal', () => {
     expect(result.stdout.toString()).toMatch(/^\*\*\*\|\*\*\*\|\*\*\*\|mongodb\+srv:\/\/ds-app-db-[a-z0-9]+:\*\*\*@[^|]+\|$/);
   });
 
+  it('masks through ordinary pipes where no Unix socket can be made (no temporary folder)', async () => {
+    const env = { ...ws.env, TMPDIR: join(tmpdir(), 'dynsecret-no-such-folder') };
+    const script = 'printf "out %s\\n" "$DB_PASSWORD"; printf "err %s\\n" "$DB_PASSWORD" >&2; exit 6';
+    const result = await start(['run', 'app-db', '--no-wait', '--', 'sh', '-c', script], env).done;
+    expect(result.code).toBe(6);
+    expect(result.stdout.toString()).toBe('out ***\n');
+    expect(result.stderr.toString()).toContain('err ***\n');
+  });
+
   it('loses nothing the command wrote just before it exited', async () => {
     const script = `head -c 3000000 /dev/zero; printf 'pw=%s\\n' "$DB_PASSWORD"; printf 'last line\\n' >&2`;
     const result = await start(['run', 'app-db', '--no-wait', '--', 'sh', '-c', `${script}; exit 4`]).done;
