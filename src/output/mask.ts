@@ -36,24 +36,23 @@ export function secretForms(secret: string): string[] {
  * lease is handed to the command; each stream made by `stream()` masks every secret added so far.
  */
 export class SecretMasker {
-  readonly #secrets: Buffer[] = [];
+  /** Every form of every secret added, as text (a set: a secret added twice is searched for once). */
+  readonly #forms = new Set<string>();
+  #secrets: Buffer[] = [];
   /** Per byte value: 1 when some secret starts with it. */
   readonly #starts = new Uint8Array(256);
   #longest = 0;
 
-  constructor(secrets: Iterable<string> = []) {
+  constructor(secrets: Iterable<string>) {
     for (const secret of secrets) this.add(secret);
   }
 
   /** Masks `secret` (a password) and its encoded forms (see `secretForms`) from now on. */
   add(secret: string): void {
-    for (const form of secretForms(secret)) {
-      const bytes = Buffer.from(form, 'utf8');
-      if (this.#secrets.some((known) => known.equals(bytes))) continue;
-      this.#secrets.push(bytes);
-      this.#starts[bytes[0]!] = 1;
-      this.#longest = Math.max(this.#longest, bytes.length);
-    }
+    for (const form of secretForms(secret)) this.#forms.add(form);
+    this.#secrets = [...this.#forms].map((form) => Buffer.from(form));
+    for (const bytes of this.#secrets) this.#starts[bytes[0]!] = 1;
+    this.#longest = Math.max(0, ...this.#secrets.map((bytes) => bytes.length));
   }
 
   /** A masker for one stream of bytes (the command's stdout, or its stderr). */
@@ -128,13 +127,12 @@ export class MaskedStream {
         if (cursor < start) out.push(data.subarray(cursor, start));
         out.push(MASK);
         cursor = maskEnd = end;
-      } else {
-        break;
       }
+      // Any other starts after `hold` and waits, held, to be found again with the next chunk.
     }
     if (cursor < hold) out.push(data.subarray(cursor, hold));
     // A copy: the caller may reuse the chunk's memory for its next read.
-    this.#held = hold < data.length ? Buffer.from(data.subarray(hold)) : EMPTY;
+    this.#held = Buffer.from(data.subarray(hold));
     this.#covered = Math.max(0, maskEnd - hold);
     return out;
   }

@@ -226,7 +226,7 @@ describe('SecretMasker.add', () => {
   });
 
   it('masks in streams made before the secret was added', () => {
-    const secrets = new SecretMasker();
+    const secrets = new SecretMasker([]);
     const out = secrets.stream();
     const err = secrets.stream();
     secrets.add('pw~1');
