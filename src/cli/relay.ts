@@ -14,7 +14,7 @@ import type { MaskedStream, SecretMasker } from '../output/mask.js';
  * terminal the command keeps it: it may be interactive, and nobody is logging it.
  *
  * Speed: each socket is read into one buffer of READ_BYTES, reused for every read (Node's `onread`), instead of
- * a new 64 KiB buffer per read as a child's 'pipe' gets; the relay then costs about a third of the CPU. The pair
+ * a new buffer per read as a child's 'pipe' gets; the relay then costs about a third of the CPU. The pair
  * of sockets comes from a listening socket in a private temporary folder (mode 0700), removed at once.
  */
 
@@ -23,7 +23,8 @@ import type { MaskedStream, SecretMasker } from '../output/mask.js';
  * process it started may keep the socket open, and `run` must not wait for that one.
  */
 export const QUIET_AFTER_EXIT_MS = 200;
-const READ_BYTES = 256 * 1024;
+/** A pipe's capacity on Linux: a read of it is written to a pipe in one go, where a larger one would queue. */
+const READ_BYTES = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 export interface OutputRelay {
