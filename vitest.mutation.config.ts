@@ -12,6 +12,7 @@ export const MUTATION_TESTS = [
   'test/unit/config/rules.test.ts',
   'test/unit/output/env-text.test.ts',
   'test/unit/output/formats.test.ts',
+  'test/unit/output/mask.test.ts',
   'test/unit/store/envelope.test.ts',
   'test/unit/atlas/digest.test.ts',
   'test/unit/atlas/digest-flow.test.ts',

@@ -1,5 +1,6 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { AtlasClient } from '../atlas/index.js';
+import type { SecretMasker } from '../output/mask.js';
 import { atlasClientFor } from '../service/atlas-client.js';
 import type { Store } from '../store/store-api.js';
 import { EncryptedStore } from '../store/store.js';
@@ -18,7 +19,7 @@ export interface Context extends ServiceContext {
   readonly store: Store;
   /** What create, lease, renew, revoke and delete did, appended to the audit trail by the CLI. */
   readonly audit: AuditTrail;
-  /** Starts a child process with inherited stdio (what `run` runs). */
+  /** Starts a child process with inherited stdio, or its output relayed and masked (what `run` runs). */
   spawn: Spawn;
   /** Releases what the command opened (idle HTTP connections). */
   close(): Promise<void>;
@@ -31,6 +32,8 @@ export interface SpawnOptions {
   env: Record<string, string>;
   onError(error: NodeJS.ErrnoException): void;
   onExit(code: number | null, signal: NodeJS.Signals | null): void;
+  /** Relays the child's stdout and stderr, each where it is not a terminal, with these secrets masked. */
+  mask?: SecretMasker | undefined;
 }
 
 /** Starts `file` with `args`; the listeners are attached before any event can be missed. */
@@ -49,9 +52,16 @@ const processSignals: Signals = {
 /** A real child process (node:child_process loaded only by the command that starts one). */
 const processSpawn: Spawn = async (file, args, options) => {
   const { spawn } = await import('node:child_process');
-  const child = spawn(file, args, { stdio: 'inherit', env: options.env });
+  const { mask } = options;
+  const output = mask === undefined ? undefined : await (await import('./relay.js')).openOutputs(mask);
+  const child = spawn(file, args, { stdio: output?.stdio ?? 'inherit', env: options.env });
+  output?.started(child);
   child.on('error', options.onError);
-  child.on('exit', options.onExit);
+  // Exited once what it wrote is written: what dynsecret prints next comes after it.
+  child.on('exit', (code, signal) => {
+    if (output === undefined) options.onExit(code, signal);
+    else void output.afterExit().then(() => options.onExit(code, signal));
+  });
   return { kill: (signal) => child.kill(signal) };
 };
 

@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
 import type { Context } from '../cli/context.js';
+import type { SecretMasker } from '../output/mask.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { checkEnvFileRewrite, removeFromEnvFile, upsertEnvFile } from '../output/env-file.js';
@@ -89,6 +90,8 @@ export interface RunStart {
   config: DynamicSecretConfig;
   childEnvironment(vars: readonly (readonly [string, string])[]): Record<string, string>;
   exitStatus(code: number | null, signal: NodeJS.Signals | null): number;
+  /** Masks the secrets of every lease of this run in the command's output (none with --no-mask). */
+  masker?: SecretMasker | undefined;
 }
 
 /**
@@ -119,7 +122,8 @@ export async function runRotating(context: Context, run: RotatingRun, start: Run
   const { settings, prefix } = run;
   const { lease: first, config } = start;
   const vars = (lease: IssuedLease) => leaseVariables(lease, prefix);
-  const launch = (lease: IssuedLease) => startChild(context, run.command, start.childEnvironment(vars(lease)), start.exitStatus);
+  const launch = (lease: IssuedLease) =>
+    startChild(context, run.command, start.childEnvironment(vars(lease)), start.exitStatus, start.masker);
   if (settings.envFile !== undefined) {
     try {
       await upsertEnvFile(settings.envFile, vars(first));
@@ -136,6 +140,8 @@ export async function runRotating(context: Context, run: RotatingRun, start: Run
 
   const handOver = async (next: IssuedLease): Promise<boolean> => {
     if (ended || stopping) return false;
+    // Known to the masker before the command can see (and print) the new values.
+    start.masker?.add(next.password);
     if (context.env.GITHUB_ACTIONS === 'true') {
       // Registered before the command can see (and print) the new values.
       for (const [name, value] of vars(next)) if (/DB_PASSWORD$|MONGODB_URI$/.test(name)) context.io.error(`::add-mask::${value}`);
@@ -256,6 +262,7 @@ async function startChild(
   command: readonly string[],
   env: Record<string, string>,
   exitStatus: RunStart['exitStatus'],
+  mask: SecretMasker | undefined,
 ): Promise<Child> {
   const [file, ...args] = command;
   let status: number | undefined;
@@ -270,6 +277,7 @@ async function startChild(
   };
   const handle = await context.spawn(file!, args, {
     env,
+    mask,
     onError: (error) => {
       context.io.error(`dynsecret: cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}.`);
       done(error.code === 'ENOENT' ? 127 : 126);

@@ -17,6 +17,7 @@ const runCommand = (program: Program) =>
     .option('--no-wait', 'start the command without waiting for Atlas to apply the user')
     .option('--no-renew', 'do not renew the lease while the command runs (it ends at the TTL)')
     .option('--keep', 'do not revoke the lease when the command exits')
+    .option('--no-mask', "leave secrets in the command's output (by default they become *** where it is not a terminal)")
     .option('--from-file <path>', FROM_FILE_HELP)
     .option('--rotate', 'past the max TTL: lease the next user ahead of time, hand it over, revoke the old one after --grace')
     .option('--restart', 'with --rotate: restart the command with the new user (the default)')
@@ -35,6 +36,7 @@ const runCommand = (program: Program) =>
         'dynsecret run --from-file app-db.json --wait=10m -- npm test',
         'dynsecret run app-db --rotate --grace 5m -- node server.js',
         'dynsecret run app-db --rotate --signal HUP --env-file .env -- ./server --env .env',
+        'dynsecret run app-db --no-mask -- ./debug.sh > debug.log   # the password shown, not ***',
       ]),
     );
 

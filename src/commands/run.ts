@@ -5,6 +5,7 @@ import { NotFoundError } from '../errors.js';
 import { parseDuration } from '../rules/duration.js';
 import { keepAlive } from '../service/keep-alive.js';
 import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
+import { SecretMasker } from '../output/mask.js';
 import { formatExpiry } from '../output/time.js';
 import { createLease } from '../service/create.js';
 import { renewLease } from '../service/renew.js';
@@ -18,7 +19,7 @@ import { prepareRotation, runRotating } from './run-rotation.js';
  * What `dynsecret run` is given (run.command.ts): its options, with --wait as whether to wait and its timeout,
  * and without --from-file (whose config is the context's); the config's name and the command after `--`.
  */
-export type RunOptions = Omit<RunFlags, 'wait' | 'fromFile' | 'renew'> & {
+export type RunOptions = Omit<RunFlags, 'wait' | 'fromFile' | 'renew' | 'mask'> & {
   name: string;
   command: string[];
   /** false: --no-wait. */
@@ -29,6 +30,8 @@ export type RunOptions = Omit<RunFlags, 'wait' | 'fromFile' | 'renew'> & {
   renew?: boolean;
   /** The cluster whose connection string goes into MONGODB_URI. */
   cluster?: string;
+  /** false: --no-mask (the command's output is not relayed, so secrets in it are not masked). */
+  mask?: boolean;
 };
 
 /** dynsecret's own secrets: the child gets the lease, never the keys to make more. */
@@ -83,17 +86,19 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
     for (const [name, value] of vars) if (/DB_PASSWORD$|MONGODB_URI$/.test(name)) context.io.error(`::add-mask::${value}`);
   }
   context.io.error(`Leased ${lease.leaseId} from ${lease.config}; expires ${formatExpiry(lease.expiresAt, context.now())}.`);
+  // Holds the secrets of every lease of this run: each new one is added when it is handed over.
+  const masker = options.mask === false ? undefined : new SecretMasker([lease.password]);
   if (rotation !== undefined) {
     const rotating = { prefix: options.prefix ?? '', ttl: options.ttl, cluster: options.cluster, waitMs: options.waitMs };
     return runRotating(
       context,
       { ...rotating, command: options.command, renew: options.renew !== false, keep: options.keep === true, settings: rotation },
-      { lease, config, childEnvironment: (next) => childEnvironment(context.env, next), exitStatus },
+      { lease, config, childEnvironment: (next) => childEnvironment(context.env, next), exitStatus, masker },
     );
   }
 
   const renewal = options.renew === false ? undefined : keepLeaseAlive(context, options, config, lease);
-  const status = await spawnChild(context, options.command, childEnvironment(context.env, vars));
+  const status = await spawnChild(context, options.command, childEnvironment(context.env, vars), masker);
   await renewal?.stop();
   if (options.keep) {
     context.io.error(`Kept ${lease.leaseId} (--keep); it expires ${formatExpiry(lease.expiresAt, context.now())}.`);
@@ -142,7 +147,7 @@ async function revokeQuietly(context: Context, lease: IssuedLease): Promise<void
   }
 }
 
-async function spawnChild(context: Context, command: string[], env: Record<string, string>): Promise<number> {
+async function spawnChild(context: Context, command: string[], env: Record<string, string>, mask?: SecretMasker): Promise<number> {
   const [file, ...args] = command;
   let finished = false;
   let resolve!: (status: number) => void;
@@ -155,6 +160,7 @@ async function spawnChild(context: Context, command: string[], env: Record<strin
   };
   const child = await context.spawn(file!, args, {
     env,
+    mask,
     onError: (error) => {
       context.io.error(`dynsecret: cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}.`);
       done(error.code === 'ENOENT' ? 127 : 126);

@@ -108,21 +108,34 @@ describe('argv → command options', () => {
     [
       ['run', 'app-db', '--', 'npm', 'test', '--watch'],
       'run',
-      { name: 'app-db', command: ['npm', 'test', '--watch'], waitMs: 300_000, renew: true },
+      { name: 'app-db', command: ['npm', 'test', '--watch'], waitMs: 300_000, renew: true, mask: true },
     ],
     [
       ['run', 'app-db', '--no-wait', '--keep', '--ttl', '10m', '--', 'sh', '-c', 'exit 3'],
       'run',
-      { name: 'app-db', command: ['sh', '-c', 'exit 3'], wait: false, keep: true, ttl: '10m', renew: true },
+      { name: 'app-db', command: ['sh', '-c', 'exit 3'], wait: false, keep: true, ttl: '10m', renew: true, mask: true },
     ],
     [
       ['run', 'app-db', '--wait=10m', '--no-renew', '--', 'npm', 'test'],
       'run',
-      { name: 'app-db', command: ['npm', 'test'], waitMs: 600_000, renew: false },
+      { name: 'app-db', command: ['npm', 'test'], waitMs: 600_000, renew: false, mask: true },
     ],
-    [['run', 'app-db', '--wait', '--', 'npm', 'test'], 'run', { name: 'app-db', command: ['npm', 'test'], waitMs: 300_000, renew: true }],
-    [['run', '--wait', 'app-db', '--', 'npm', 'test'], 'run', { name: 'app-db', command: ['npm', 'test'], waitMs: 300_000, renew: true }],
-    [['run', '--wait', '2m', 'app-db', '--', 'npm'], 'run', { name: 'app-db', command: ['npm'], waitMs: 120_000, renew: true }],
+    [
+      ['run', 'app-db', '--no-mask', '--', 'npm', 'test'],
+      'run',
+      { name: 'app-db', command: ['npm', 'test'], waitMs: 300_000, renew: true, mask: false },
+    ],
+    [
+      ['run', 'app-db', '--wait', '--', 'npm', 'test'],
+      'run',
+      { name: 'app-db', command: ['npm', 'test'], waitMs: 300_000, renew: true, mask: true },
+    ],
+    [
+      ['run', '--wait', 'app-db', '--', 'npm', 'test'],
+      'run',
+      { name: 'app-db', command: ['npm', 'test'], waitMs: 300_000, renew: true, mask: true },
+    ],
+    [['run', '--wait', '2m', 'app-db', '--', 'npm'], 'run', { name: 'app-db', command: ['npm'], waitMs: 120_000, renew: true, mask: true }],
   ];
 
   it.each(cases)('%j → %s', async (args, command, options) => {

@@ -51,6 +51,19 @@ describe('run (in-process, fake Atlas, fake spawn)', () => {
     expect(fakes.signals.count()).toBe(0);
   });
 
+  it.each([
+    ['by default: the password and its URI-encoded form', {}, '*** and mongodb+srv://USER:***@\n'],
+    ['not with --no-mask', { mask: false }, undefined],
+  ])('hands the child a masker of the lease password %s', async (_what, options, masked) => {
+    const { fakes } = await runWith(exitWith(0), options);
+    const child = fakes.children[0]!;
+    const { DB_PASSWORD: password, DB_USERNAME: username, MONGODB_URI: uri } = child.env;
+    const stream = child.options.mask?.stream();
+    const output = `${password} and ${uri!.slice(0, uri!.indexOf('@') + 1)}\n`;
+    const shown = stream && Buffer.concat([...stream.write(Buffer.from(output)), ...stream.end()]).toString();
+    expect(shown?.replace(username!, 'USER')).toBe(masked);
+  });
+
   it('--keep leaves the lease alive and says until when', async () => {
     const { fakes, result } = await runWith(exitWith(0), { keep: true });
     expect(result).toEqual({ exitCode: 0 });
