@@ -61,6 +61,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     return;
   }
   const debug = args.includes('--debug');
+  // The subcommand being run, so the error handler knows what its stdout would have carried.
+  let invoked: Command | undefined;
   try {
     const program = await buildProgram(async (action, audit, configFile) => {
       const { createContext } = await import('./cli/context.js');
@@ -91,6 +93,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       if (typeof output === 'string') stdout.write(output);
       else if (output) process.exitCode = output.exitCode;
     }, argv);
+    program.hook('preSubcommand', (_program, sub) => {
+      invoked = sub;
+    });
     // Help and the version go out as the data does (see stdWriter): commander's defaults would make
     // process.stdout even for a pipe. Off a terminal, help has no width and no colour (it has no colour codes
     // to strip either way).
@@ -110,7 +115,24 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     if (typeof ended.code === 'string' && ended.code.startsWith('commander.') && ended.exitCode === 0) return;
     const level = colorLevel(process.env, stderr.isTerminal(), args.includes('--no-color') ? false : undefined);
     // A colour that cannot be loaded is no reason to lose the message.
-    const [paint, { report }] = await Promise.all([loadPainter(level).catch(() => undefined), import('./cli/report.js')]);
+    const [paint, { report, failureStatement }] = await Promise.all([loadPainter(level).catch(() => undefined), import('./cli/report.js')]);
+    // Off a terminal, a command whose output a shell evaluates ends with a statement that fails: `eval "$(dynsecret
+    // lease db)"` under `set -e` must stop the script rather than carry on without credentials.
+    const failed = stdout.isTerminal() ? undefined : failureStatement(evaluatedFormat(invoked));
+    if (failed !== undefined) stdout.write(failed);
     process.exitCode = report(error, debug, writeErr, paint);
   }
+}
+
+/**
+ * The output format a failed command would have printed on success, when a shell may evaluate it: `lease`'s
+ * `--format` (default `shell` off a terminal; none with `--env-file` or `--github-env` alone, which print no
+ * credentials) and `unlock`'s `export` line. Read from the options commander parsed before the failure.
+ */
+function evaluatedFormat(command: Command | undefined): string | undefined {
+  if (command?.name() === 'unlock') return 'shell';
+  if (command?.name() !== 'lease') return undefined;
+  const { format, envFile, githubEnv } = command.opts<{ format?: unknown; envFile?: unknown; githubEnv?: unknown }>();
+  if (typeof format === 'string') return format;
+  return envFile === undefined && githubEnv === undefined ? 'shell' : undefined;
 }

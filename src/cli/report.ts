@@ -29,3 +29,21 @@ export function report(error: unknown, debug: boolean, writeRaw: (line: string) 
   if (stack) stack.split('\n').forEach(write);
   return text.exitCode;
 }
+
+/**
+ * What stdout ends with when a command whose output a shell evaluates has failed. `eval "$(dynsecret lease
+ * db)"` evaluates an empty string happily, so a script would go on without credentials; one statement that
+ * fails stops it instead: `false` under `set -e` (POSIX shells), `false` as the status `source` hands to
+ * `or exit` (fish), and `throw` for PowerShell, a terminating error whatever `$ErrorActionPreference` says (a
+ * script stops there unless it catches it; at a prompt it is only shown).
+ */
+const FAILING_STATEMENTS: Readonly<Record<string, string>> = {
+  shell: 'false\n',
+  fish: 'false\n',
+  powershell: "throw 'dynsecret failed: see the message above'\n",
+};
+
+/** The failing statement for `format`, or undefined for a format no shell evaluates (json, dotenv, env, table). */
+export function failureStatement(format: string | undefined): string | undefined {
+  return format === undefined || !Object.hasOwn(FAILING_STATEMENTS, format) ? undefined : FAILING_STATEMENTS[format];
+}
