@@ -1,7 +1,7 @@
 import type { CommanderError } from 'commander';
 import { AtlasApiError, AtlasInputError, AtlasNetworkError, AtlasResponseError } from '../atlas/error-types.js';
 import { ATLAS_API_VERSION } from '../atlas/version.js';
-import { DynsecretError, ExitCode, type ExitCodeValue } from '../errors.js';
+import { DynsecretError, ExitCode, InterruptedError, type ExitCodeValue } from '../errors.js';
 
 /**
  * The one place that words errors: every error, whoever threw it, becomes a sentence, an optional hint (what
@@ -50,7 +50,8 @@ function asSentence(text: string): string {
 
 /** Any error, as the CLI prints it. */
 export function describeError(error: unknown): ErrorText {
-  if (error instanceof DynsecretError && error.exitCode === ExitCode.interrupted) {
+  // Ctrl-C at a prompt needs no words; a signal that ended a lease names what became of it.
+  if (error instanceof InterruptedError && error.message === new InterruptedError().message) {
     return { ...words(error.message, error.exitCode), origin: 'quiet' };
   }
   const expected = expectedError(error);
@@ -80,7 +81,10 @@ function isCommanderError(error: unknown): error is CommanderError {
 /** What the audit trail records of a failure: the exit code, and Atlas' error code when Atlas gave one. */
 export function failureCodes(error: unknown): { exitCode: ExitCodeValue; errorCode?: string } {
   const { exitCode } = describeError(error);
-  return error instanceof AtlasApiError && error.errorCode !== undefined ? { exitCode, errorCode: error.errorCode } : { exitCode };
+  // An Atlas error may be the cause of the error that ended the command (a lease revoked after it).
+  const atlas =
+    error instanceof AtlasApiError ? error : error instanceof Error && error.cause instanceof AtlasApiError ? error.cause : undefined;
+  return atlas?.errorCode !== undefined ? { exitCode, errorCode: atlas.errorCode } : { exitCode };
 }
 
 const ACCESS_LIST_PLACE = {

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { fstatSync, writeSync } from 'node:fs';
-import { InterruptedError } from '../errors.js';
+import { DynsecretError, ExitCode, InterruptedError } from '../errors.js';
 import { visible } from '../output/terminal-text.js';
 
 /** The terminal as commands see it: streams, TTY facts and colour, nothing global. */
@@ -20,6 +20,11 @@ export interface Io {
   error(line: string): void;
   /** Data on stdout right now, for the rare output that must precede a side effect (GitHub's mask commands). */
   output(text: string): void;
+  /**
+   * Credentials on stdout, written whole before this resolves; rejects with a StdoutError when they could not
+   * be (a reader that went away, a full disk), so the caller can revoke what nobody received.
+   */
+  deliver(text: string): Promise<void>;
   /** A transient status line (a spinner) on a TTY stderr; undefined clears it. Quiet elsewhere. */
   progress(text: string | undefined): void;
   /** Reads all of stdin (for `--private-key-stdin`). */
@@ -76,6 +81,8 @@ export interface StdSystem {
 
 interface StdWriter {
   write(text: string): void;
+  /** Writes `text` whole, or rejects with the system's error (EPIPE, ENOSPC, …). */
+  writeAll(text: string): Promise<void>;
   /** Whether the fd is a terminal; a pipe, a socket or a file is known not to be without making the stream. */
   isTerminal(): boolean;
   /** The terminal's width, or undefined when it is not one (as commander asks it for help). */
@@ -122,10 +129,37 @@ export function stdWriter(fd: StdFd, system: StdSystem): StdWriter {
         system.stream().write(bytes.subarray(written));
       }
     },
+    writeAll: async (text) => {
+      const bytes = Buffer.from(text, 'utf8');
+      let written = 0;
+      // A terminal keeps its stream; a pipe, a socket, a file or a device such as /dev/full is written to
+      // directly, so a failure is this call's error rather than an 'error' event on a stream.
+      if (system.platform !== 'win32' && (isDirect() || !system.stream().isTTY)) {
+        try {
+          while (written < bytes.length) written += system.writeSync(fd, bytes, written);
+          return;
+        } catch (error) {
+          // A full non-blocking pipe: the stream waits for the reader and writes the rest.
+          if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+          direct = false;
+        }
+      }
+      const stream = system.stream();
+      await new Promise<void>((resolve, reject) => {
+        stream.write(bytes.subarray(written), (error) => (error ? reject(error) : resolve()));
+      });
+    },
     isTerminal: () => !isDirect() && Boolean(system.stream().isTTY),
     columns: () => (writer.isTerminal() ? system.stream().columns : undefined),
   };
   return writer;
+}
+
+/** Credentials that could not be written to stdout (exit 1): nobody received them. */
+export class StdoutError extends DynsecretError {
+  constructor(code: string) {
+    super(`Could not write the credentials to stdout (${code}${code === 'EPIPE' ? ': nothing reads it any more' : ''}).`, ExitCode.failure);
+  }
 }
 
 let stdoutGuarded = false;
@@ -197,6 +231,13 @@ export function processIo(env: Record<string, string | undefined>, colorFlag: bo
     },
     output: (text) => {
       stdout.write(text);
+    },
+    deliver: async (text) => {
+      try {
+        await stdout.writeAll(text);
+      } catch (error) {
+        throw new StdoutError((error as NodeJS.ErrnoException).code ?? 'error');
+      }
     },
     progress: (text) => {
       if (!tty.stderr) return;

@@ -197,6 +197,8 @@ export interface FakeOptions {
   env?: Record<string, string | undefined>;
   interactive?: boolean;
   stdoutIsTty?: boolean;
+  /** What delivering credentials on stdout throws (a reader that went away). */
+  stdoutFailure?: unknown;
   stdinIsTty?: boolean;
   onSpawn?: (child: FakeChild) => void;
   /** What stdin holds (for --private-key-stdin). */
@@ -270,6 +272,11 @@ export async function fakeContext(options: FakeOptions = {}): Promise<Fakes> {
       stderr.push(line);
     },
     output: (text) => {
+      stdout.push(text);
+    },
+    deliver: async (text) => {
+      const failure = options.stdoutFailure;
+      if (failure !== undefined) throw failure;
       stdout.push(text);
     },
     progress: () => undefined,
