@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,7 +44,10 @@ async function measure(applyDelayMs, folder) {
   const em = await startEmulator(applyDelayMs);
   try {
     const file = join(folder, `app-db-${applyDelayMs}.json`);
-    writeFileSync(file, JSON.stringify({ name: 'app-db', groupId: em.groupId, baseUrl: em.url, roles: ['readWrite@app'], scopes: [em.clusters[0]] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ name: 'app-db', groupId: em.groupId, baseUrl: em.url, roles: ['readWrite@app'], scopes: [em.clusters[0]] }),
+    );
     const env = {
       PATH: process.env.PATH ?? '',
       HOME: folder,
@@ -69,7 +73,8 @@ async function measure(applyDelayMs, folder) {
       child.once('error', reject);
       child.once('close', resolve);
     });
-    if (code !== 0 || waitStarted === undefined || delivered === undefined) throw new Error(`lease --wait failed (exit ${code}): ${stderr}`);
+    if (code !== 0 || waitStarted === undefined || delivered === undefined)
+      throw new Error(`lease --wait failed (exit ${code}): ${stderr}`);
     const log = await em.requests();
     return {
       applyDelayMs,
