@@ -12,6 +12,7 @@ import { defineRun } from './commands/run.command.js';
 import { defineUnlock } from './commands/unlock.command.js';
 import { defineUpdate } from './commands/update.command.js';
 import type { GlobalOptions } from './cli/context.js';
+import type { ConfigSource } from './cli/error-text.js';
 import { colorLevel, loadPainter, stderr, stdout } from './cli/io.js';
 import { visible } from './output/terminal-text.js';
 import { VERSION } from './version.js';
@@ -120,7 +121,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     // lease db)"` under `set -e` must stop the script rather than carry on without credentials.
     const failed = stdout.isTerminal() ? undefined : failureStatement(evaluatedFormat(invoked));
     if (failed !== undefined) stdout.write(failed);
-    process.exitCode = report(error, debug, writeErr, paint);
+    process.exitCode = report(error, debug, writeErr, paint, configSource(invoked));
   }
 }
 
@@ -135,4 +136,15 @@ function evaluatedFormat(command: Command | undefined): string | undefined {
   const { format, envFile, githubEnv } = command.opts<{ format?: unknown; envFile?: unknown; githubEnv?: unknown }>();
   if (typeof format === 'string') return format;
   return envFile === undefined && githubEnv === undefined ? 'shell' : undefined;
+}
+
+/**
+ * Where the failed command's config came from, for advice that names only what exists: `create` takes it from
+ * its flags, `--from-file` from a file (and the environment), every other command from the store.
+ */
+export function configSource(command: Command | undefined): ConfigSource {
+  const fromFile = command?.opts<{ fromFile?: unknown }>().fromFile;
+  if (typeof fromFile === 'string') return { kind: 'file', path: fromFile };
+  // `update` keeps the saved project (it has no --group-id): its advice is the stored config's.
+  return command === undefined || command.name() === 'create' ? { kind: 'flags' } : { kind: 'store' };
 }

@@ -12,7 +12,7 @@ import { checkPrefix, leaseVariables, type IssuedLease } from '../output/lease-o
 import type { LeaseRecord } from '../store/schema.js';
 import { findConfig } from './configs.js';
 import { interruptedBy } from './interrupts.js';
-import { revokeTargets } from './revoke.js';
+import { configSourceOf, revokeTargets } from './revoke.js';
 
 /** What a new lease is asked for. */
 export interface LeaseRequest {
@@ -128,10 +128,10 @@ export async function revokeUndelivered(context: Context, config: DynamicSecretC
     if (result?.outcome === 'failed') throw new Error(result.error);
     fate = `lease ${leaseId} was revoked, since nobody received its credentials`;
   } catch (revokeError) {
-    const reason = (expectedError(revokeError)?.message ?? (revokeError as Error).message).replace(/\.$/, '');
-    fate = `revoking lease ${leaseId} failed too (${reason}); revoke it with: ${revokeCommand(context, leaseId)}`;
+    const reason = (expectedError(revokeError, configSourceOf(context))?.message ?? (revokeError as Error).message).replace(/\.$/, '');
+    fate = `revoking lease ${leaseId} failed too (${reason}); revoke it with \`${revokeCommand(context, leaseId)}\``;
   }
-  const words = expectedError(error);
+  const words = expectedError(error, configSourceOf(context));
   if (words === undefined) {
     // An unforeseen error keeps its own words (and stack); the lease's fate gets a line of its own.
     context.io.error(`${fate.charAt(0).toUpperCase()}${fate.slice(1)}.`);
@@ -168,7 +168,7 @@ export async function abandon(context: Context, config: DynamicSecretConfig, lea
     // A store-less command has no record for `revoke --expired` to find: the lease is retried by its id.
     const retry = context.configFile === undefined ? 'dynsecret revoke --expired' : revokeCommand(context, leaseId);
     context.io.error(
-      `warning: could not ${created ? 'revoke' : 'check for'} ${leaseId} in Atlas (${expectedError(error)?.message ?? 'error'}); run \`${retry}\` later.`,
+      `warning: could not ${created ? 'revoke' : 'check for'} ${leaseId} in Atlas (${expectedError(error, configSourceOf(context))?.message ?? 'error'}); run \`${retry}\` later.`,
     );
     return;
   }

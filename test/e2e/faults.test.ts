@@ -48,7 +48,7 @@ describe.concurrent('lease under injected Atlas faults (built bin against the em
       '404 for the project',
       5,
       { match: POST_USERS, count: 1, status: 404, errorCode: 'GROUP_NOT_FOUND' },
-      /No Atlas project .*check --group-id/,
+      /No Atlas project .*check the config's project ID/,
       404,
     ],
     ['503 on every attempt', 6, { match: POST_USERS, count: 5, status: 503 }, /HTTP 503 .*try again/, 503],

@@ -150,7 +150,7 @@ describe.concurrent('a lease nobody received is revoked before dynsecret exits',
     expect(result.code).toBe(6);
     const id = /revoking lease (ds-app-db-\S+) failed too \(Atlas failed with HTTP 503/.exec(result.stderr)?.[1];
     expect(id, result.stderr).toBeDefined();
-    expect(result.stderr).toContain(`revoke it with: dynsecret revoke ${id} --from-file ${file.path}.`);
+    expect(result.stderr).toContain(`revoke it with \`dynsecret revoke ${id} --from-file ${file.path}\`.`);
     expect(await leftAlive(em)).toEqual([id]);
     // The command it names works.
     await em.clearFaults();

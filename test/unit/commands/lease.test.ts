@@ -176,8 +176,8 @@ describe('lease (in-process, fake Atlas)', () => {
   });
 
   it.each([
-    ['the store', undefined, /revoke it with: dynsecret revoke (ds-app-db-\S+)\.$/],
-    ['--from-file', { path: 'ci/app-db.json' }, /revoke it with: dynsecret revoke (ds-app-db-\S+) --from-file ci\/app-db\.json\.$/],
+    ['the store', undefined, /revoke it with `dynsecret revoke (ds-app-db-\S+)`\.$/],
+    ['--from-file', { path: 'ci/app-db.json' }, /revoke it with `dynsecret revoke (ds-app-db-\S+) --from-file ci\/app-db\.json`\.$/],
   ])(
     'a revoke that fails too (with %s) names the command that retries it; the wait timeout exit 6 stands',
     async (_mode, configFile, retry) => {
