@@ -166,13 +166,18 @@ let stdoutGuarded = false;
 
 /**
  * stdout's stream. A reader that stops early (`dynsecret --help | head -3`) closes the pipe: the rest of stdout
- * is not wanted, and the failed write is no error to report.
+ * is not wanted, and the failed write is no error to report. Any other failed write is (exit 1).
  */
 function guardedStdout(): NodeJS.WriteStream {
   if (!stdoutGuarded) {
     stdoutGuarded = true;
+    let reported = false;
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') throw error;
+      if (error.code === 'EPIPE' || reported) return;
+      // A full disk or a broken device: the data did not arrive. One sentence and exit 1, not a stack trace.
+      reported = true;
+      process.exitCode = ExitCode.failure;
+      stderr.write(`dynsecret: Could not write to stdout (${error.code ?? 'error'}).\n`);
     });
   }
   return process.stdout;

@@ -121,6 +121,23 @@ describe.concurrent('a lease nobody received is revoked before dynsecret exits',
     expect(await leftAlive(em)).toEqual([]);
   });
 
+  it('any other command whose stdout cannot be written (completion bash > /dev/full): exit 1, one sentence, no stack trace', async () => {
+    const result = await new Promise<RunResult>((resolve, reject) => {
+      const child = spawn('sh', ['-c', `"${process.execPath}" -- "${DYNSECRET}" completion bash > /dev/full`], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ code, signal, stdout: '', stderr }));
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('dynsecret: Could not write to stdout (ENOSPC).\n');
+  });
+
   it('an env file whose folder disappears during the wait: revoked, nothing written', async () => {
     // Atlas applies the user in 3 s: the wait succeeds, then the write fails.
     const em = await startEmulator(['--apply-delay', '3s', '--quiet']);
