@@ -1,6 +1,6 @@
 import { defineCompletion } from './commands/completion.command.js';
 import { defineCreate } from './commands/create.command.js';
-import { Command, type Action, type DefineCommand, type Dispatch } from './commands/define.js';
+import { Command, type Action, type DefineCommand, type Dispatch, type Program } from './commands/define.js';
 import { defineDelete } from './commands/delete.command.js';
 import { defineLease } from './commands/lease.command.js';
 import { defineList } from './commands/list.command.js';
@@ -10,6 +10,7 @@ import { defineRevoke } from './commands/revoke.command.js';
 import { defineRun } from './commands/run.command.js';
 import { defineUnlock } from './commands/unlock.command.js';
 import { defineUpdate } from './commands/update.command.js';
+import type { ConfigSource } from './cli/error-text.js';
 import { colorLevel, loadPainter, stderr, stdout } from './cli/io.js';
 import { visible } from './output/terminal-text.js';
 import { VERSION } from './version.js';
@@ -59,6 +60,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     return;
   }
   const debug = args.includes('--debug');
+  // The subcommand being run, so the error handler knows what its stdout would have carried.
+  let invoked: Program | undefined;
   try {
     const program = await buildProgram(async (action, audit, configFile) => {
       const { createContext } = await import('./cli/context.js');
@@ -89,6 +92,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       if (typeof output === 'string') stdout.write(output);
       else if (output) process.exitCode = output.exitCode;
     }, argv);
+    program.hook('preSubcommand', (_program, sub) => {
+      invoked = sub;
+    });
     // Help and the version go out as the data does (see stdWriter): commander's defaults would make
     // process.stdout even for a pipe. Off a terminal, help has no width and no colour (it has no colour codes
     // to strip either way).
@@ -114,7 +120,35 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     if (typeof ended.code === 'string' && ended.code.startsWith('commander.') && ended.exitCode === 0) return;
     const level = colorLevel(process.env, stderr.isTerminal(), args.includes('--no-color') ? false : undefined);
     // A colour that cannot be loaded is no reason to lose the message.
-    const [paint, { report }] = await Promise.all([loadPainter(level).catch(() => undefined), import('./cli/report.js')]);
-    process.exitCode = report(error, debug, writeErr, paint);
+    const [paint, { report, failureStatement }] = await Promise.all([loadPainter(level).catch(() => undefined), import('./cli/report.js')]);
+    // Off a terminal, a command whose output a shell evaluates ends with a statement that fails: `eval "$(dynsecret
+    // lease db)"` under `set -e` must stop the script rather than carry on without credentials.
+    const failed = stdout.isTerminal() ? undefined : failureStatement(evaluatedFormat(invoked));
+    if (failed !== undefined) stdout.write(failed);
+    process.exitCode = report(error, debug, writeErr, paint, configSource(invoked));
   }
+}
+
+/**
+ * The output format a failed command would have printed on success, when a shell may evaluate it: `lease`'s
+ * `--format` (default `shell` off a terminal; none with `--env-file` or `--github-env` alone, which print no
+ * credentials) and `unlock`'s `export` line. Read from the options commander parsed before the failure.
+ */
+function evaluatedFormat(command: Program | undefined): string | undefined {
+  if (command?.name() === 'unlock') return 'shell';
+  if (command?.name() !== 'lease') return undefined;
+  const { format, envFile, githubEnv }: { format?: unknown; envFile?: unknown; githubEnv?: unknown } = command.opts();
+  if (typeof format === 'string') return format;
+  return envFile === undefined && githubEnv === undefined ? 'shell' : undefined;
+}
+
+/**
+ * Where the failed command's config came from, for advice that names only what exists: `create` takes it from
+ * its flags, `--from-file` from a file (and the environment), every other command from the store.
+ */
+export function configSource(command: Program | undefined): ConfigSource {
+  const fromFile: unknown = (command?.opts() as { fromFile?: unknown } | undefined)?.fromFile;
+  if (typeof fromFile === 'string') return { kind: 'file', path: fromFile };
+  // `update` keeps the saved project (it has no --group-id): its advice is the stored config's.
+  return command === undefined || command.name() === 'create' ? { kind: 'flags' } : { kind: 'store' };
 }

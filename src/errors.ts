@@ -7,7 +7,9 @@ export const ExitCode = {
   auth: 4,
   notFound: 5,
   transient: 6,
+  hangUp: 129,
   interrupted: 130,
+  terminated: 143,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -57,9 +59,12 @@ export class TransientError extends DynsecretError {
   }
 }
 
-/** Ctrl-C at a prompt or during a wait (exit 130, printed quietly). */
+/**
+ * Ctrl-C at a prompt (exit 130, printed quietly), or a signal that stopped a lease before its credentials were
+ * delivered: then the message says what became of the lease, and the exit code is 128 + the signal's number.
+ */
 export class InterruptedError extends DynsecretError {
-  constructor(message = 'Interrupted.') {
-    super(message, ExitCode.interrupted);
+  constructor(message = 'Interrupted.', exitCode: ExitCodeValue = ExitCode.interrupted) {
+    super(message, exitCode);
   }
 }

@@ -17,6 +17,8 @@ export interface Context extends ServiceContext {
   readonly prompts: Prompts;
   /** The encrypted store, or with `--from-file` an in-memory store holding just that file's config. */
   readonly store: Store;
+  /** The `--from-file` config this command runs with instead of the store (hints name it). */
+  readonly configFile?: ConfigFileOption | undefined;
   /** What create, lease, renew, revoke and delete did, appended to the audit trail by the CLI. */
   readonly audit: AuditTrail;
   /** Starts a child process with inherited stdio, or its output relayed and masked (what `run` runs). */
@@ -115,6 +117,7 @@ export async function createContext(options: GlobalOptions, configFile?: ConfigF
     io,
     prompts,
     store,
+    configFile,
     audit,
     now: () => new Date(),
     sleep: realSleep,

@@ -1,6 +1,6 @@
 import type { CommanderError } from 'commander';
 import { ATLAS_API_VERSION, AtlasApiError, AtlasInputError, AtlasNetworkError, AtlasResponseError } from '../atlas/error-types.js';
-import { DynsecretError, ExitCode, type ExitCodeValue } from '../errors.js';
+import { DynsecretError, ExitCode, InterruptedError, type ExitCodeValue } from '../errors.js';
 
 /**
  * The one place that words errors: every error, whoever threw it, becomes a sentence, an optional hint (what
@@ -21,20 +21,51 @@ export interface ErrorText {
 
 type Words = Pick<ErrorText, 'message' | 'hint' | 'exitCode'>;
 
+/**
+ * Where the failed command's config came from, so that advice names what exists there: the flags of `create`
+ * and `update` (`flags`), a config in the store (`store`: other commands have no such flags), or a `--from-file`
+ * document and the environment (`file`).
+ */
+export type ConfigSource = { kind: 'flags' } | { kind: 'store' } | { kind: 'file'; path: string };
+
+const FROM_FLAGS: ConfigSource = { kind: 'flags' };
+
+/** How advice names a config's project, base URL and CA file, by where the config came from. */
+function fieldsOf(source: ConfigSource) {
+  switch (source.kind) {
+    case 'flags':
+      return { groupId: '--group-id', baseUrl: '--base-url', caFile: '--ca-file', addCa: 'pass --ca-file PATH' };
+    case 'store':
+      return {
+        groupId: "the config's project ID (`dynsecret list`)",
+        baseUrl: "the config's base URL (`dynsecret update NAME --base-url URL`)",
+        caFile: "the config's CA file (`dynsecret update NAME --ca-file PATH`)",
+        addCa: 'give the config one with `dynsecret update NAME --ca-file PATH`',
+      };
+    case 'file':
+      return {
+        groupId: `groupId in ${source.path}`,
+        baseUrl: `MONGODB_ATLAS_BASE_URL or baseUrl in ${source.path}`,
+        caFile: `caFile in ${source.path}`,
+        addCa: `name it as caFile in ${source.path}`,
+      };
+  }
+}
+
 const words = (message: string, exitCode: ExitCodeValue, hint?: string): Words => ({ message, hint, exitCode });
 
 /** The words of an error dynsecret foresaw (its own or Atlas'); undefined for anything else. */
-export function expectedError(error: unknown): Words | undefined {
+export function expectedError(error: unknown, source: ConfigSource = FROM_FLAGS): Words | undefined {
   if (error instanceof DynsecretError) return words(error.message, error.exitCode, error.hint);
-  const atlas = atlasWords(error);
+  const atlas = atlasWords(error, source);
   return atlas === undefined ? undefined : { ...atlas, message: asSentence(atlas.message) };
 }
 
-function atlasWords(error: unknown): Words | undefined {
-  if (error instanceof AtlasApiError) return error.tokenEndpoint ? tokenWords(error) : apiWords(error);
+function atlasWords(error: unknown, source: ConfigSource): Words | undefined {
+  if (error instanceof AtlasApiError) return error.tokenEndpoint ? tokenWords(error) : apiWords(error, source);
   if (error instanceof AtlasResponseError) return responseWords(error);
-  if (error instanceof AtlasNetworkError) return networkWords(error);
-  if (error instanceof AtlasInputError) return inputWords(error);
+  if (error instanceof AtlasNetworkError) return networkWords(error, source);
+  if (error instanceof AtlasInputError) return inputWords(error, source);
   return undefined;
 }
 
@@ -48,11 +79,12 @@ function asSentence(text: string): string {
 }
 
 /** Any error, as the CLI prints it. */
-export function describeError(error: unknown): ErrorText {
-  if (error instanceof DynsecretError && error.exitCode === ExitCode.interrupted) {
+export function describeError(error: unknown, source: ConfigSource = FROM_FLAGS): ErrorText {
+  // Ctrl-C at a prompt needs no words; a signal that ended a lease names what became of it.
+  if (error instanceof InterruptedError && error.message === new InterruptedError().message) {
     return { ...words(error.message, error.exitCode), origin: 'quiet' };
   }
-  const expected = expectedError(error);
+  const expected = expectedError(error, source);
   if (expected !== undefined) return { ...expected, origin: 'expected' };
   if (isCommanderError(error)) {
     if (error.exitCode === 0) return { ...words('', ExitCode.ok), origin: 'quiet' };
@@ -84,7 +116,10 @@ function isCommanderError(error: unknown): error is CommanderError {
 /** What the audit trail records of a failure: the exit code, and Atlas' error code when Atlas gave one. */
 export function failureCodes(error: unknown): { exitCode: ExitCodeValue; errorCode?: string } {
   const { exitCode } = describeError(error);
-  return error instanceof AtlasApiError && error.errorCode !== undefined ? { exitCode, errorCode: error.errorCode } : { exitCode };
+  // An Atlas error may be the cause of the error that ended the command (a lease revoked after it).
+  const atlas =
+    error instanceof AtlasApiError ? error : error instanceof Error && error.cause instanceof AtlasApiError ? error.cause : undefined;
+  return atlas?.errorCode !== undefined ? { exitCode, errorCode: atlas.errorCode } : { exitCode };
 }
 
 const ACCESS_LIST_PLACE = {
@@ -106,13 +141,14 @@ const BAD_INPUT: Readonly<Record<string, string>> = {
 };
 
 /** An Admin API error: what happened and what to do, then Atlas' error code for a search or a support case. */
-function apiWords(error: AtlasApiError): Words {
-  const [sentence, exitCode, hint] = apiSentence(error);
+function apiWords(error: AtlasApiError, source: ConfigSource): Words {
+  const [sentence, exitCode, hint] = apiSentence(error, source);
   return words(sentence + (error.errorCode === undefined ? '' : ` (Atlas error ${error.errorCode})`), exitCode, hint);
 }
 
-function apiSentence(error: AtlasApiError): [string, ExitCodeValue, string?] {
+function apiSentence(error: AtlasApiError, source: ConfigSource): [string, ExitCodeValue, string?] {
   const { subject, errorCode: code, detail } = error;
+  const fields = fieldsOf(source);
   const where = `${error.method} ${error.path}`;
   const project = subject.groupId;
   switch (error.kind) {
@@ -129,7 +165,9 @@ function apiSentence(error: AtlasApiError): [string, ExitCodeValue, string?] {
         return [
           `project ${project} already has the 100 database users Atlas allows`,
           ExitCode.failure,
-          'Remove expired leases with `dynsecret revoke --expired` and look for strays with `dynsecret list NAME --remote`.',
+          source.kind === 'file'
+            ? `Look for strays with \`dynsecret list --from-file ${source.path}\` and revoke them with \`dynsecret revoke ID --from-file ${source.path}\`.`
+            : 'Remove expired leases with `dynsecret revoke --expired` and look for strays with `dynsecret list NAME --remote`.',
         ];
       }
       return [
@@ -138,7 +176,7 @@ function apiSentence(error: AtlasApiError): [string, ExitCodeValue, string?] {
       ];
     }
     case 'not-found':
-      if (code === 'GROUP_NOT_FOUND') return [`no Atlas project ${project}: check --group-id`, ExitCode.notFound];
+      if (code === 'GROUP_NOT_FOUND') return [`no Atlas project ${project}: check ${fields.groupId}`, ExitCode.notFound];
       if (code === 'USERNAME_NOT_FOUND') {
         return [
           `Atlas has no database user named ${subject.username ?? 'like that'} in project ${project}: it was revoked or has expired`,
@@ -148,7 +186,7 @@ function apiSentence(error: AtlasApiError): [string, ExitCodeValue, string?] {
       if (code === 'CLUSTER_NOT_FOUND') {
         return [`no cluster named ${subject.cluster ?? 'like that'} in project ${project}: check the cluster name`, ExitCode.notFound];
       }
-      return [`Atlas found nothing at ${where}: check --base-url`, ExitCode.notFound];
+      return [`Atlas found nothing at ${where}: check ${fields.baseUrl}`, ExitCode.notFound];
     case 'conflict':
       if (subject.creating === true && subject.username !== undefined) {
         return [
@@ -211,32 +249,34 @@ function responseWords(error: AtlasResponseError): Words {
   return words(`Atlas sent an unexpected response${request}: ${error.problem}`, ExitCode.failure);
 }
 
-function networkWords(error: AtlasNetworkError): Words {
+function networkWords(error: AtlasNetworkError, source: ConfigSource): Words {
   const { host, reason, code } = error;
+  const fields = fieldsOf(source);
   switch (error.kind) {
     case 'tls':
       return words(
-        `could not verify the TLS certificate of ${host}: ${reason} (${code}); if a proxy or private CA signs it, pass --ca-file PATH or set NODE_EXTRA_CA_CERTS`,
+        `could not verify the TLS certificate of ${host}: ${reason} (${code}); if a proxy or private CA signs it, ${fields.addCa} or set NODE_EXTRA_CA_CERTS`,
         ExitCode.failure,
       );
     case 'timeout':
       return words(`no answer in time from ${host} (${reason}): check the network and try again`, ExitCode.transient);
     case 'unreachable':
       return words(
-        `could not reach ${host}: ${reason} (${code}); check the network, the proxy settings and --base-url`,
+        `could not reach ${host}: ${reason} (${code}); check the network, the proxy settings and ${fields.baseUrl}`,
         ExitCode.transient,
       );
   }
 }
 
-function inputWords(error: AtlasInputError): Words {
+function inputWords(error: AtlasInputError, source: ConfigSource): Words {
+  const fields = fieldsOf(source);
   switch (error.rule) {
     case 'project-id':
-      return words(`${error.problem}: check --group-id`, ExitCode.usage);
+      return words(`${error.problem}: check ${fields.groupId}`, ExitCode.usage);
     case 'base-url-syntax':
       return words(`${error.problem}: pass something like https://cloud.mongodb.com`, ExitCode.usage);
     case 'ca-file-unreadable':
-      return words(`${error.problem}: check --ca-file`, ExitCode.usage);
+      return words(`${error.problem}: check ${fields.caFile}`, ExitCode.usage);
     case 'ca-file-no-certificate':
       return words(`${error.problem}: pass a file with -----BEGIN CERTIFICATE----- blocks`, ExitCode.usage);
     case 'proxy-url':

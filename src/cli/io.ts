@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { fstatSync, writeSync } from 'node:fs';
-import { InterruptedError } from '../errors.js';
+import { DynsecretError, ExitCode, InterruptedError } from '../errors.js';
 import { visible } from '../output/terminal-text.js';
 
 /** The terminal as commands see it: streams, TTY facts and colour, nothing global. */
@@ -20,8 +20,15 @@ export interface Io {
   error(line: string): void;
   /** Data on stdout right now, for the rare output that must precede a side effect (GitHub's mask commands). */
   output(text: string): void;
+  /**
+   * Credentials on stdout, written whole before this resolves; rejects with a StdoutError when they could not
+   * be (a reader that went away, a full disk), so the caller can revoke what nobody received.
+   */
+  deliver(text: string): Promise<void>;
   /** A transient status line (a spinner) on a TTY stderr; undefined clears it. Quiet elsewhere. */
   progress(text: string | undefined): void;
+  /** A line that says a long step began: written once where stderr is a log; a terminal has the spinner instead. */
+  step(line: string): void;
   /** Reads all of stdin (for `--private-key-stdin`). */
   readStdin(): Promise<string>;
 }
@@ -76,6 +83,8 @@ export interface StdSystem {
 
 interface StdWriter {
   write(text: string): void;
+  /** Writes `text` whole, or rejects with the system's error (EPIPE, ENOSPC, …). */
+  writeAll(text: string): Promise<void>;
   /** Whether the fd is a terminal; a pipe, a socket or a file is known not to be without making the stream. */
   isTerminal(): boolean;
   /** The terminal's width, or undefined when it is not one (as commander asks it for help). */
@@ -122,23 +131,55 @@ export function stdWriter(fd: StdFd, system: StdSystem): StdWriter {
         system.stream().write(bytes.subarray(written));
       }
     },
+    writeAll: async (text) => {
+      const bytes = Buffer.from(text, 'utf8');
+      let written = 0;
+      // A terminal keeps its stream; a pipe, a socket, a file or a device such as /dev/full is written to
+      // directly, so a failure is this call's error rather than an 'error' event on a stream.
+      if (system.platform !== 'win32' && (isDirect() || !system.stream().isTTY)) {
+        try {
+          while (written < bytes.length) written += system.writeSync(fd, bytes, written);
+          return;
+        } catch (error) {
+          // A full non-blocking pipe: the stream waits for the reader and writes the rest.
+          if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+          direct = false;
+        }
+      }
+      const stream = system.stream();
+      await new Promise<void>((resolve, reject) => {
+        stream.write(bytes.subarray(written), (error) => (error ? reject(error) : resolve()));
+      });
+    },
     isTerminal: () => !isDirect() && Boolean(system.stream().isTTY),
     columns: () => (writer.isTerminal() ? system.stream().columns : undefined),
   };
   return writer;
 }
 
+/** Credentials that could not be written to stdout (exit 1): nobody received them. */
+export class StdoutError extends DynsecretError {
+  constructor(code: string) {
+    super(`Could not write the credentials to stdout (${code}${code === 'EPIPE' ? ': nothing reads it any more' : ''}).`, ExitCode.failure);
+  }
+}
+
 let stdoutGuarded = false;
 
 /**
  * stdout's stream. A reader that stops early (`dynsecret --help | head -3`) closes the pipe: the rest of stdout
- * is not wanted, and the failed write is no error to report.
+ * is not wanted, and the failed write is no error to report. Any other failed write is (exit 1).
  */
 function guardedStdout(): NodeJS.WriteStream {
   if (!stdoutGuarded) {
     stdoutGuarded = true;
+    let reported = false;
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') throw error;
+      if (error.code === 'EPIPE' || reported) return;
+      // A full disk or a broken device: the data did not arrive. One sentence and exit 1, not a stack trace.
+      reported = true;
+      process.exitCode = ExitCode.failure;
+      stderr.write(`dynsecret: Could not write to stdout (${error.code ?? 'error'}).\n`);
     });
   }
   return process.stdout;
@@ -198,9 +239,19 @@ export function processIo(env: Record<string, string | undefined>, colorFlag: bo
     output: (text) => {
       stdout.write(text);
     },
+    deliver: async (text) => {
+      try {
+        await stdout.writeAll(text);
+      } catch (error) {
+        throw new StdoutError((error as NodeJS.ErrnoException).code ?? 'error');
+      }
+    },
     progress: (text) => {
       if (!tty.stderr) return;
       stderr.write(text === undefined ? '\r\x1b[2K' : `\r\x1b[2K${visible(text)}`);
+    },
+    step: (line) => {
+      if (!tty.stderr) stderr.write(`${visible(line)}\n`);
     },
     readStdin: async () => {
       const chunks: Buffer[] = [];

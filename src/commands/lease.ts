@@ -1,7 +1,8 @@
 import type { Context } from '../cli/context.js';
 import { UsageError } from '../errors.js';
 import { defaultCluster, fileConfig } from '../service/configs.js';
-import { abandon, createLease, type CheckDelivery, type LeaseRequest, type WaitForApplied } from '../service/create.js';
+import { createLease, revokeUndelivered, type CheckDelivery, type LeaseRequest, type WaitForApplied } from '../service/create.js';
+import { interruptedBy, watchInterrupts } from '../service/interrupts.js';
 import { checkEnvFile, checkEnvFileRewrite, rewriteEnvFile, upsertEnvFile } from '../output/env-file.js';
 import { applyPlainUpdates, renderPlainEnv } from '../output/env-plain.js';
 import type { OutputFormat, Variable } from '../output/formats.js';
@@ -59,19 +60,28 @@ interface Delivery {
   where?: (issued: IssuedLease) => string;
 }
 
-/** Creates the lease and delivers it; credentials that could not be delivered are revoked, since nobody has them. */
+/**
+ * Creates the lease and delivers it: the destination's credentials, then the text for stdout, written here
+ * whole (the CLI then prints nothing more). Credentials that could not be delivered (a wait that timed out, a
+ * signal before they were out, a stdout or file that could not be written) are revoked, since nobody has them.
+ */
 async function leaseTo(context: Context, options: LeaseOptions, wait: WaitForApplied | undefined, delivery: Delivery): Promise<string> {
-  const { lease: issued, config } = await createLease(context, options, wait, delivery.check);
-  let output: string;
+  const interrupts = watchInterrupts(context);
   try {
-    output = await delivery.deliver(issued);
-  } catch (error) {
-    await abandon(context, config, issued.leaseId, true);
-    throw error;
+    const { lease: issued, config } = await createLease(context, options, wait, delivery.check, interrupts.signal);
+    try {
+      const output = await delivery.deliver(issued);
+      if (interrupts.signal.aborted) throw interruptedBy(interrupts.signal, `before the credentials of ${issued.leaseId} were delivered`);
+      if (output !== '') await context.io.deliver(output);
+    } catch (error) {
+      return await revokeUndelivered(context, config, issued.leaseId, error);
+    }
+    context.io.error(`Leased ${issued.leaseId} from ${config.name}; expires ${formatExpiry(issued.expiresAt, context.now())}.`);
+    if (delivery.where !== undefined) context.io.error(delivery.where(issued));
+    return '';
+  } finally {
+    interrupts.release();
   }
-  context.io.error(`Leased ${issued.leaseId} from ${config.name}; expires ${formatExpiry(issued.expiresAt, context.now())}.`);
-  if (delivery.where !== undefined) context.io.error(delivery.where(issued));
-  return output;
 }
 
 /** `--format env`: unquoted `NAME=value` lines on stdout, or into `--env-file`. */
@@ -116,7 +126,7 @@ function leaseToGithubEnv(context: Context, options: LeaseOptions, wait?: WaitFo
     deliver: async (issued) => {
       const block = githubEnvBlock(leaseVariables(issued, prefix));
       const uri = issued.clusterUri === undefined ? [] : [connectionString(issued.clusterUri, issued.username, issued.password)];
-      context.io.output(maskCommands([issued.password, ...uri]));
+      await context.io.deliver(maskCommands([issued.password, ...uri]));
       await appendGithubEnv(path, block);
       return '';
     },
@@ -127,7 +137,7 @@ function leaseToGithubEnv(context: Context, options: LeaseOptions, wait?: WaitFo
   });
 }
 
-/** The stdout text in a format of `--format` (or none with `--env-file`), written by the CLI only after success. */
+/** The credentials in a format of `--format` on stdout (or none with `--env-file`), written once the lease is ready. */
 function leaseToOutput(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<string> {
   const format: OutputFormat | undefined = options.format === undefined ? undefined : parseOutputFormat(options.format);
   const prefix = options.prefix ?? '';

@@ -8,6 +8,7 @@ import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
 import { SecretMasker } from '../output/mask.js';
 import { formatExpiry } from '../output/time.js';
 import { createLease } from '../service/create.js';
+import { watchInterrupts } from '../service/interrupts.js';
 import { renewLease } from '../service/renew.js';
 import { revokeSelection } from '../service/revoke.js';
 import { DEFAULT_WAIT_MS, waitForApplied } from '../service/wait.js';
@@ -65,21 +66,27 @@ function exitStatus(code: number | null, signal: NodeJS.Signals | null): number 
  */
 export async function run(context: Context, options: RunOptions): Promise<{ exitCode: number }> {
   const rotation = await prepareRotation(options);
-  const { lease, config } = await createLease(context, {
-    name: options.name,
-    ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
-    ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
-    ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
-  });
-  if (options.wait !== false) {
-    try {
-      await waitForApplied(context, config, lease, options.waitMs ?? DEFAULT_WAIT_MS, { keptOnFailure: false });
-    } catch (error) {
-      // The command never starts, so nobody will ever hold these credentials.
-      await revokeQuietly(context, lease);
-      throw error;
-    }
+  // Until the command starts, a signal ends the run, and the lease, which nobody received, is revoked.
+  const interrupts = watchInterrupts(context);
+  let leased: Awaited<ReturnType<typeof createLease>>;
+  try {
+    leased = await createLease(
+      context,
+      {
+        name: options.name,
+        ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
+        ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+        ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+        ...(options.wait === false ? {} : { waitMs: options.waitMs ?? DEFAULT_WAIT_MS }),
+      },
+      waitForApplied,
+      undefined,
+      interrupts.signal,
+    );
+  } finally {
+    interrupts.release();
   }
+  const { lease, config } = leased;
   const vars = leaseVariables(lease, options.prefix ?? '');
   if (context.env.GITHUB_ACTIONS === 'true') {
     // Registered before anything else is printed, so the runner masks these values in every later log line.

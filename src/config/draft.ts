@@ -6,8 +6,8 @@ import { validateConfigTtls } from '../rules/ttl.js';
 import { validateUsernameTemplate } from '../rules/credentials.js';
 import { configSchemas, type DynamicSecretConfig, type Role, type Scope } from './schema.js';
 import {
-  parseRole,
-  parseScope,
+  roleFrom,
+  scopeFrom,
   validateBaseUrl,
   validateConfigName,
   validateGroupId,
@@ -127,53 +127,116 @@ export function mergeDrafts(...drafts: ConfigDraft[]): ConfigDraft {
 
 const missing = (what: string, how: string) => new UsageError(`Missing ${what}: ${how}.`);
 
-/** Validates a complete draft; every rule of SPEC's config table, one message per field. */
-export function buildConfig(draft: ConfigDraft, now: Date): { config: DynamicSecretConfig; warnings: string[] } {
+type Named = 'groupId' | 'baseUrl' | 'publicKey' | 'clientId' | 'defaultTtl' | 'maxTtl' | 'roles' | 'scopes';
+type Missing = 'groupId' | 'credentials' | 'publicKey' | 'privateKey' | 'clientId' | 'clientSecret' | 'both';
+
+/**
+ * How a draft's messages name its fields and say how to give a missing one: by the flags of `create` and
+ * `update`, or, for a `--from-file` config, by the file's fields and the environment variables (never a flag
+ * the command running it does not have).
+ */
+export interface DraftNames {
+  field: Readonly<Record<Named, string>>;
+  missing: Readonly<Record<Missing, string>>;
+}
+
+export const FLAG_NAMES: DraftNames = {
+  field: {
+    groupId: '--group-id',
+    baseUrl: '--base-url',
+    publicKey: '--public-key',
+    clientId: '--client-id',
+    defaultTtl: '--default-ttl',
+    maxTtl: '--max-ttl',
+    roles: '--role',
+    scopes: '--scope',
+  },
+  missing: {
+    groupId: 'pass --group-id',
+    credentials: 'pass --public-key (or set MONGODB_ATLAS_PUBLIC_API_KEY), or use a service account with --client-id',
+    publicKey: 'pass --public-key or set MONGODB_ATLAS_PUBLIC_API_KEY',
+    privateKey: 'pipe it to --private-key-stdin or set MONGODB_ATLAS_PRIVATE_API_KEY',
+    clientId: 'pass --client-id or set MONGODB_ATLAS_CLIENT_ID',
+    clientSecret: 'pipe it to --client-secret-stdin or set MONGODB_ATLAS_CLIENT_SECRET',
+    both: 'Give either an API key (--public-key) or a service account (--client-id), not both.',
+  },
+};
+
+/**
+ * The names for a config read from the file `path`: a field the file gives is `FIELD in PATH`; one it leaves
+ * to the environment is named by its variable.
+ */
+export function fileNames(path: string, file: ConfigDraft): DraftNames {
+  const from = (key: keyof ConfigDraft, variable?: string) =>
+    file[key] === undefined && variable !== undefined ? variable : `${key} in ${path}`;
+  return {
+    field: {
+      groupId: from('groupId'),
+      baseUrl: from('baseUrl', 'MONGODB_ATLAS_BASE_URL'),
+      publicKey: from('publicKey', 'MONGODB_ATLAS_PUBLIC_API_KEY'),
+      clientId: from('clientId', 'MONGODB_ATLAS_CLIENT_ID'),
+      defaultTtl: from('defaultTtl'),
+      maxTtl: from('maxTtl'),
+      roles: `role in ${path}`,
+      scopes: `scope in ${path}`,
+    },
+    missing: {
+      groupId: `add "groupId" to ${path}`,
+      credentials: `set MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY, or MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET for a service account (or give them in ${path})`,
+      publicKey: `set MONGODB_ATLAS_PUBLIC_API_KEY (or "publicKey" in ${path})`,
+      privateKey: `set MONGODB_ATLAS_PRIVATE_API_KEY (or "privateKey" in ${path})`,
+      clientId: `set MONGODB_ATLAS_CLIENT_ID (or "clientId" in ${path})`,
+      clientSecret: `set MONGODB_ATLAS_CLIENT_SECRET (or "clientSecret" in ${path})`,
+      both: `Give either an API key or a service account, not both: ${path} and the MONGODB_ATLAS_* variables name some of each.`,
+    },
+  };
+}
+
+/** Validates a complete draft; every rule of SPEC's config table, one message per field, named by `names`. */
+export function buildConfig(
+  draft: ConfigDraft,
+  now: Date,
+  names: DraftNames = FLAG_NAMES,
+): { config: DynamicSecretConfig; warnings: string[] } {
+  const { field } = names;
   if (draft.name === undefined) throw missing('config name', 'give it as the first argument');
   const name = validateConfigName(draft.name);
-  if (draft.groupId === undefined) throw missing('project ID', 'pass --group-id');
-  const groupId = validateGroupId(draft.groupId);
-  const baseUrl = validateBaseUrl(draft.baseUrl ?? DEFAULT_BASE_URL);
+  if (draft.groupId === undefined) throw missing('project ID', names.missing.groupId);
+  const groupId = validateGroupId(draft.groupId, field.groupId);
+  const baseUrl = validateBaseUrl(draft.baseUrl ?? DEFAULT_BASE_URL, field.baseUrl);
 
   const hasApiKey = draft.publicKey !== undefined || draft.privateKey !== undefined;
   const hasServiceAccount = draft.clientId !== undefined || draft.clientSecret !== undefined;
-  if (hasApiKey && hasServiceAccount) {
-    throw new UsageError('Give either an API key (--public-key) or a service account (--client-id), not both.');
-  }
+  if (hasApiKey && hasServiceAccount) throw new UsageError(names.missing.both);
   let auth: DynamicSecretConfig['auth'];
   if (hasServiceAccount) {
-    if (draft.clientId === undefined) throw missing('service account client ID', 'pass --client-id or set MONGODB_ATLAS_CLIENT_ID');
-    if (draft.clientSecret === undefined) {
-      throw missing('service account client secret', 'pipe it to --client-secret-stdin or set MONGODB_ATLAS_CLIENT_SECRET');
-    }
+    if (draft.clientId === undefined) throw missing('service account client ID', names.missing.clientId);
+    if (draft.clientSecret === undefined) throw missing('service account client secret', names.missing.clientSecret);
     auth = {
       kind: 'serviceAccount',
-      clientId: validateIdentifier(draft.clientId, '--client-id'),
+      clientId: validateIdentifier(draft.clientId, field.clientId),
       clientSecret: validateSecret(draft.clientSecret, 'client secret'),
     };
   } else {
-    if (draft.publicKey === undefined) {
-      throw missing(
-        'Atlas credentials',
-        'pass --public-key (or set MONGODB_ATLAS_PUBLIC_API_KEY), or use a service account with --client-id',
-      );
-    }
-    if (draft.privateKey === undefined) {
-      throw missing('API private key', 'pipe it to --private-key-stdin or set MONGODB_ATLAS_PRIVATE_API_KEY');
-    }
+    if (draft.publicKey === undefined && draft.privateKey === undefined) throw missing('Atlas credentials', names.missing.credentials);
+    if (draft.publicKey === undefined) throw missing('API public key', names.missing.publicKey);
+    if (draft.privateKey === undefined) throw missing('API private key', names.missing.privateKey);
     auth = {
       kind: 'apiKey',
-      publicKey: validateIdentifier(draft.publicKey, '--public-key'),
+      publicKey: validateIdentifier(draft.publicKey, field.publicKey),
       privateKey: validateSecret(draft.privateKey, 'private key'),
     };
   }
 
-  const defaultTtlMs = parseDuration(draft.defaultTtl ?? DEFAULT_TTL, '--default-ttl');
-  const maxTtlMs = parseDuration(draft.maxTtl ?? DEFAULT_MAX_TTL, '--max-ttl');
-  const { warnings } = validateConfigTtls({ defaultTtlMs, maxTtlMs });
+  const defaultTtlMs = parseDuration(draft.defaultTtl ?? DEFAULT_TTL, field.defaultTtl);
+  const maxTtlMs = parseDuration(draft.maxTtl ?? DEFAULT_MAX_TTL, field.maxTtl);
+  const { warnings } = validateConfigTtls({ defaultTtlMs, maxTtlMs }, field);
 
-  const roles: Role[] = validateRoles((draft.roles ?? []).map(parseRole));
-  const scopes: Scope[] = validateScopes((draft.scopes ?? []).map(parseScope));
+  const roles: Role[] = validateRoles(
+    (draft.roles ?? []).map((spec) => roleFrom(spec, field.roles)),
+    field.roles,
+  );
+  const scopes: Scope[] = validateScopes((draft.scopes ?? []).map((spec) => scopeFrom(spec, field.scopes)));
   if (draft.usernameTemplate !== undefined) validateUsernameTemplate(draft.usernameTemplate);
 
   const config: DynamicSecretConfig = {

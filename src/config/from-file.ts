@@ -1,6 +1,6 @@
 import { checkCaFile, readText } from './input.js';
 import { UsageError } from '../errors.js';
-import { buildConfig, draftFromEnv, draftFromFile, mergeDrafts } from './draft.js';
+import { buildConfig, draftFromEnv, draftFromFile, fileNames, mergeDrafts } from './draft.js';
 import type { DynamicSecretConfig } from './schema.js';
 
 /**
@@ -21,7 +21,8 @@ export async function configFromFile(
       hint: 'Leave NAME out with --from-file, or give the name the file has.',
     });
   }
-  const { config, warnings } = buildConfig(mergeDrafts(draftFromEnv(env), file, { name }), now);
+  // Messages name the file's fields and the variables, never a flag: the commands that read a file have none.
+  const { config, warnings } = buildConfig(mergeDrafts(draftFromEnv(env), file, { name }), now, fileNames(path, file));
   if (config.caFile !== undefined) config.caFile = await checkCaFile(config.caFile);
   return { config, warnings };
 }

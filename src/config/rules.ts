@@ -45,9 +45,10 @@ export function validateConfigName(name: string): string {
   return name;
 }
 
-export function validateGroupId(groupId: string): string {
+/** `label` names the value as the user gave it: a flag (`--group-id`), a file's field or a variable. */
+export function validateGroupId(groupId: string, label = '--group-id'): string {
   if (!GROUP_ID.test(groupId)) {
-    throw new UsageError(`Invalid --group-id ${JSON.stringify(groupId)}: an Atlas project ID is 24 lowercase hex characters.`, {
+    throw new UsageError(`Invalid ${label} ${JSON.stringify(groupId)}: an Atlas project ID is 24 lowercase hex characters.`, {
       hint: 'Find it in Atlas under Project Settings, or with `atlas projects list`.',
     });
   }
@@ -67,30 +68,37 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /** An https URL, or http on loopback only (the emulator); no path, query or embedded credentials. */
-export function validateBaseUrl(raw: string): string {
+export function validateBaseUrl(raw: string, label = '--base-url'): string {
   // A URL with a password in it must not be repeated in a message (nor in a CI log).
   const shown = JSON.stringify(raw.replace(/\/\/[^/?#]*@/, '//***@'));
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`Invalid --base-url ${shown}: not a URL.`, { hint: 'e.g. https://cloud.mongodb.com' });
+    throw new UsageError(`Invalid ${label} ${shown}: not a URL.`, { hint: 'e.g. https://cloud.mongodb.com' });
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    throw new UsageError(`Invalid --base-url ${shown}: use https (plain http is accepted only on 127.0.0.0/8, [::1] or localhost).`);
+    throw new UsageError(`Invalid ${label} ${shown}: use https (plain http is accepted only on 127.0.0.0/8, [::1] or localhost).`);
   }
   if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
-    throw new UsageError(`Invalid --base-url ${shown}: give only the scheme, host and port.`, { hint: 'e.g. https://cloud.mongodb.com' });
+    throw new UsageError(`Invalid ${label} ${shown}: give only the scheme, host and port.`, { hint: 'e.g. https://cloud.mongodb.com' });
   }
   return url.origin;
 }
 
 /** Parses `role@database[.collection]`, e.g. `readWrite@app`, `read@app.orders`. */
 export function parseRole(spec: string): Role {
+  return roleFrom(spec, '--role');
+}
+
+/** `parseRole` for a role given as `label` (a file's field). */
+export function roleFrom(spec: string, label: string): Role {
   const at = spec.indexOf('@');
-  const example = { hint: 'e.g. --role readWrite@app or --role read@app.orders' };
+  const example = {
+    hint: label === '--role' ? 'e.g. --role readWrite@app or --role read@app.orders' : 'e.g. "readWrite@app" or "read@app.orders"',
+  };
   if (at <= 0 || at === spec.length - 1) {
-    throw new UsageError(`Invalid --role ${JSON.stringify(spec)}: expected ROLE@DATABASE[.COLLECTION].`, example);
+    throw new UsageError(`Invalid ${label} ${JSON.stringify(spec)}: expected ROLE@DATABASE[.COLLECTION].`, example);
   }
   const roleName = spec.slice(0, at);
   const target = spec.slice(at + 1);
@@ -103,9 +111,11 @@ export function parseRole(spec: string): Role {
 const describeRole = (r: Role) => `${r.roleName}@${r.databaseName}${r.collectionName === undefined ? '' : `.${r.collectionName}`}`;
 
 /** The role rules Atlas enforces, checked before any request so the message can say why. */
-export function validateRoles(roles: readonly Role[]): Role[] {
+export function validateRoles(roles: readonly Role[], label = '--role'): Role[] {
   if (roles.length === 0) {
-    throw new UsageError('At least one --role is required.', { hint: 'e.g. --role readWrite@app' });
+    throw new UsageError(`At least one ${label} is required.`, {
+      hint: label === '--role' ? 'e.g. --role readWrite@app' : 'e.g. "roles": ["readWrite@app"]',
+    });
   }
   const seen = new Set<string>();
   for (const role of roles) {
@@ -158,19 +168,24 @@ export function validateRoles(roles: readonly Role[]): Role[] {
 
 /** Parses `name[:TYPE]`, e.g. `Cluster0`, `lake1:DATA_LAKE`; the type defaults to CLUSTER. */
 export function parseScope(spec: string): Scope {
+  return scopeFrom(spec, '--scope');
+}
+
+/** `parseScope` for a scope given as `label` (a file's field). */
+export function scopeFrom(spec: string, label: string): Scope {
   const colon = spec.lastIndexOf(':');
   const name = colon === -1 ? spec : spec.slice(0, colon);
   const type = colon === -1 ? 'CLUSTER' : spec.slice(colon + 1).toUpperCase();
   if (!SCOPE_NAME.test(name) || name.length > 64) {
     throw new UsageError(
-      `Invalid --scope ${JSON.stringify(spec)}: the name must start with a letter or digit and contain only letters, digits and "-".`,
+      `Invalid ${label} ${JSON.stringify(spec)}: the name must start with a letter or digit and contain only letters, digits and "-".`,
       {
-        hint: 'e.g. --scope Cluster0 or --scope lake1:DATA_LAKE',
+        hint: label === '--scope' ? 'e.g. --scope Cluster0 or --scope lake1:DATA_LAKE' : 'e.g. "Cluster0" or "lake1:DATA_LAKE"',
       },
     );
   }
   if (!(scopeTypes as readonly string[]).includes(type)) {
-    throw new UsageError(`Invalid --scope ${JSON.stringify(spec)}: the type must be one of ${scopeTypes.join(', ')}.`);
+    throw new UsageError(`Invalid ${label} ${JSON.stringify(spec)}: the type must be one of ${scopeTypes.join(', ')}.`);
   }
   return { name, type: type as Scope['type'] };
 }

@@ -8,8 +8,14 @@ export const MIN_DEFAULT_TTL_MS = 60 * 1000;
 const ATLAS_LIMIT_WORDS = formatDuration(ATLAS_MAX_DELETE_AFTER_MS);
 const ATLAS_HINT = 'Atlas deletes a user at most 7 days after each create or renew; lease for 7d or less and renew it';
 
-/** Checks a config's default and max TTL; a max beyond Atlas' 7 days is allowed but warned about. */
-export function validateConfigTtls(ttls: { defaultTtlMs: number; maxTtlMs: number }): { warnings: string[] } {
+/**
+ * Checks a config's default and max TTL; a max beyond Atlas' 7 days is allowed but warned about. `names` are
+ * the flags (or a file's fields) the advice names.
+ */
+export function validateConfigTtls(
+  ttls: { defaultTtlMs: number; maxTtlMs: number },
+  names: { defaultTtl: string; maxTtl: string } = { defaultTtl: '--default-ttl', maxTtl: '--max-ttl' },
+): { warnings: string[] } {
   const { defaultTtlMs, maxTtlMs } = ttls;
   const defaultWords = formatDuration(defaultTtlMs);
   if (defaultTtlMs < MIN_DEFAULT_TTL_MS) {
@@ -17,7 +23,7 @@ export function validateConfigTtls(ttls: { defaultTtlMs: number; maxTtlMs: numbe
   }
   if (defaultTtlMs > maxTtlMs) {
     throw new UsageError(`The default TTL ${defaultWords} is above the max TTL ${formatDuration(maxTtlMs)}`, {
-      hint: 'raise --max-ttl or lower --default-ttl',
+      hint: `raise ${names.maxTtl} or lower ${names.defaultTtl}`,
     });
   }
   if (defaultTtlMs > ATLAS_MAX_DELETE_AFTER_MS) {

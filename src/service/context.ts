@@ -18,6 +18,8 @@ export interface ServiceContext {
   atlas(config: DynamicSecretConfig): Promise<AtlasClient>;
   /** Notices for the person at the terminal; the CLI decides how they look. */
   readonly io: Notices;
+  /** The config file of a store-less command (`--from-file PATH`): hints must name it. */
+  readonly configFile?: { readonly path: string } | undefined;
 }
 
 /** Subscribing to the process's signals; `off` takes the handler given to `on`. */
@@ -26,8 +28,12 @@ export interface Signals {
   off(signal: NodeJS.Signals, handler: (signal: NodeJS.Signals) => void): void;
 }
 
-/** A line for stderr, or a transient status line (undefined clears it). */
+/**
+ * A line for stderr; a transient status line (undefined clears it); a line that says a long step began (the CLI
+ * writes it where stderr is a log, and leaves it to the status line on a terminal).
+ */
 export interface Notices {
   error(line: string): void;
   progress(text: string | undefined): void;
+  step(line: string): void;
 }

@@ -2,7 +2,7 @@ import { AtlasApiError, AtlasInputError } from '../atlas/error-types.js';
 import type { ServiceContext } from './context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { expectedError } from '../cli/error-text.js';
-import { UsageError } from '../errors.js';
+import { DynsecretError, InterruptedError, UsageError } from '../errors.js';
 import { generatePassword, generateUsername } from '../rules/credentials.js';
 import { parseDuration } from '../rules/duration.js';
 import { leaseDescription, leaseLabels } from '../rules/labels.js';
@@ -11,6 +11,8 @@ import { leaseExpiry, toAtlasDate } from '../rules/ttl.js';
 import { checkPrefix, leaseVariables, type IssuedLease } from '../output/lease-output.js';
 import type { LeaseRecord } from '../store/schema.js';
 import { findConfig } from './configs.js';
+import { interruptedBy } from './interrupts.js';
+import { configSourceOf, revokeTargets } from './revoke.js';
 
 /** What a new lease is asked for. */
 export interface LeaseRequest {
@@ -22,8 +24,17 @@ export interface LeaseRequest {
   waitMs?: number | undefined;
 }
 
-/** Waits until a lease's user is usable on its clusters; provided by the wait module. */
-export type WaitForApplied = (context: ServiceContext, config: DynamicSecretConfig, lease: IssuedLease, timeoutMs: number) => Promise<void>;
+/**
+ * Waits until a lease's user is usable on its clusters, ending early when `cancel` aborts; provided by the
+ * wait module.
+ */
+export type WaitForApplied = (
+  context: ServiceContext,
+  config: DynamicSecretConfig,
+  lease: IssuedLease,
+  timeoutMs: number,
+  cancel?: AbortSignal,
+) => Promise<void>;
 
 /** Checks what the caller will print or write with these credentials, before the user exists. */
 export type CheckDelivery = (lease: IssuedLease) => Promise<void> | void;
@@ -38,6 +49,7 @@ export async function createLease(
   options: LeaseRequest,
   wait?: WaitForApplied,
   checkDelivery?: CheckDelivery,
+  cancel?: AbortSignal,
 ): Promise<{ lease: IssuedLease; config: DynamicSecretConfig }> {
   const config = await findConfig(context, options.name);
   const prefix = options.prefix ?? '';
@@ -94,8 +106,52 @@ export async function createLease(
     await abandon(context, config, username, true).catch(() => undefined);
     throw error;
   }
-  if (options.waitMs !== undefined && wait) await wait(context, config, lease, options.waitMs);
+  try {
+    if (options.waitMs !== undefined && wait) await wait(context, config, lease, options.waitMs, cancel);
+    if (cancel?.aborted) throw interruptedBy(cancel, `before the credentials of ${username} were delivered`);
+  } catch (error) {
+    return revokeUndelivered(context, config, username, error);
+  }
   return { lease, config };
+}
+
+/**
+ * Ends a command whose lease's credentials were never delivered (a wait that timed out or was interrupted, a
+ * stdout or env file that could not be written): the user is revoked, since nobody has its password, and the
+ * error that ends the command says so. When the revoke fails too, it says how to retry it, and `error`'s exit
+ * code stands.
+ */
+export async function revokeUndelivered(
+  context: ServiceContext,
+  config: DynamicSecretConfig,
+  leaseId: string,
+  error: unknown,
+): Promise<never> {
+  let fate: string;
+  try {
+    const [result] = await revokeTargets(context, [{ leaseId, config: config.name }]);
+    if (result?.outcome === 'failed') throw new Error(result.error);
+    fate = `lease ${leaseId} was revoked, since nobody received its credentials`;
+  } catch (revokeError) {
+    const reason = (expectedError(revokeError, configSourceOf(context))?.message ?? (revokeError as Error).message).replace(/\.$/, '');
+    fate = `revoking lease ${leaseId} failed too (${reason}); revoke it with \`${revokeCommand(context, leaseId)}\``;
+  }
+  const words = expectedError(error, configSourceOf(context));
+  if (words === undefined) {
+    // An unforeseen error keeps its own words (and stack); the lease's fate gets a line of its own.
+    context.io.error(`${fate.charAt(0).toUpperCase()}${fate.slice(1)}.`);
+    throw error;
+  }
+  const message = `${words.message.replace(/\.$/, '')}; ${fate}.`;
+  const options = { cause: error, ...(words.hint === undefined ? {} : { hint: words.hint }) };
+  throw error instanceof InterruptedError
+    ? new InterruptedError(message, words.exitCode)
+    : new DynsecretError(message, words.exitCode, options);
+}
+
+/** The command that revokes `leaseId` in this command's mode: a store-less lease needs its config file. */
+export function revokeCommand(context: Pick<ServiceContext, 'configFile'>, leaseId: string): string {
+  return `dynsecret revoke ${leaseId}${context.configFile === undefined ? '' : ` --from-file ${context.configFile.path}`}`;
 }
 
 async function setStatus(context: ServiceContext, leaseId: string, status: LeaseRecord['status']): Promise<void> {
@@ -114,8 +170,10 @@ export async function abandon(context: ServiceContext, config: DynamicSecretConf
     const atlas = await context.atlas(config);
     await atlas.deleteDatabaseUser(leaseId);
   } catch (error) {
+    // A store-less command has no record for `revoke --expired` to find: the lease is retried by its id.
+    const retry = context.configFile === undefined ? 'dynsecret revoke --expired' : revokeCommand(context, leaseId);
     context.io.error(
-      `warning: could not ${created ? 'revoke' : 'check for'} ${leaseId} in Atlas (${expectedError(error)?.message ?? 'error'}); run \`dynsecret revoke --expired\` later.`,
+      `warning: could not ${created ? 'revoke' : 'check for'} ${leaseId} in Atlas (${expectedError(error, configSourceOf(context))?.message ?? 'error'}); run \`${retry}\` later.`,
     );
     return;
   }

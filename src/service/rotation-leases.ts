@@ -25,7 +25,10 @@ export function rotationLeases(
   request: LeaseRequest,
 ): Pick<RotationDeps<IssuedLease>, 'now' | 'sleep' | 'renew' | 'lease' | 'revoke'> {
   // The wait's own lines would interleave with the command's; its outcome is the event the command words.
-  const quiet: LeaseContext = { ...context, io: { ...context.io, error: () => undefined, progress: () => undefined } };
+  const quiet: LeaseContext = {
+    ...context,
+    io: { ...context.io, error: () => undefined, progress: () => undefined, step: () => undefined },
+  };
   return {
     now: () => context.now().getTime(),
     sleep: (ms, signal) => context.sleep(ms, signal),
@@ -44,7 +47,7 @@ export function rotationLeases(
       const { lease } = await createLease(context, create);
       if (waitMs === undefined) return lease;
       try {
-        await waitForApplied(quiet, config, lease, waitMs, { keptOnFailure: false });
+        await waitForApplied(quiet, config, lease, waitMs);
       } catch (error) {
         await abandon(context, config, lease.leaseId, true);
         throw error;

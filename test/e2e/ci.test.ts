@@ -18,6 +18,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DYNSECRET, dynsecret } from '../helpers/bin.js';
 import { configFile, type ConfigFile } from '../helpers/config-file.js';
 import { startEmulator, usersOf, type Emulator } from '../helpers/emulator.js';
+import { hasBinary, runScript, SCRIPT_SHELLS, unreachableUrl } from '../helpers/shells.js';
 
 /**
  * The README's "In CI" recipes, run as written (taken from the README's own code blocks) against the
@@ -251,17 +252,66 @@ describe('README "In CI"', () => {
     expect(checked().length).toBe(before + 1);
     expect(await usersOf(em, 'app-db')).toEqual([]);
   });
+});
 
-  it('a plain shell script: lease, use, revoke on exit', async () => {
-    const script = block('### A plain shell script', 'sh');
-    const path = join(work, 'recipe.sh');
-    writeFileSync(path, script, { mode: 0o755 });
-    const before = checked().length;
-    const result = await execShell(path, baseEnv());
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/^Revoked ds-app-db-/m);
-    expect(checked().length).toBe(before + 1);
-    expect(await usersOf(em, 'app-db')).toEqual([]);
+/**
+ * The README's plain-script recipes (sh, fish, PowerShell), copied from its code blocks and run by every real
+ * shell of their kind: they lease, run the job and revoke, and they stop before the job when the lease fails,
+ * both against an Atlas that cannot be reached and when `dynsecret` fails without printing anything (so the
+ * recipe does not depend on the failing statement dynsecret prints).
+ */
+describe('README "A plain shell script"', () => {
+  const RECIPES = {
+    posix: { lang: 'sh', file: 'recipe.sh' },
+    fish: { lang: 'fish', file: 'recipe.fish' },
+    powershell: { lang: 'powershell', file: 'recipe.ps1' },
+  } as const;
+  let down: string;
+  let silent: string;
+
+  beforeAll(async () => {
+    // A folder like `work` whose config names a port nothing listens on.
+    down = mkdtempSync(join(tmpdir(), 'dynsecret-ci-down-'));
+    configFile(em, { baseUrl: await unreachableUrl() }, down);
+    writeFileSync(join(down, 'check.js'), CHECK);
+    writeFileSync(join(down, 'report.sh'), '#!/bin/sh\nexec node check.js\n', { mode: 0o755 });
+    // A `dynsecret` that fails the way no shell can see in its output: nothing on stdout, exit 6.
+    silent = mkdtempSync(join(tmpdir(), 'dynsecret-ci-silent-'));
+    writeFileSync(join(silent, 'dynsecret'), '#!/bin/sh\necho "dynsecret: no network" >&2\nexit 6\n', { mode: 0o755 });
+  });
+
+  const recipe = (kind: keyof typeof RECIPES, folder: string) => {
+    const target = join(folder, RECIPES[kind].file);
+    writeFileSync(target, `${block('### A plain shell script', RECIPES[kind].lang)}\n`, { mode: 0o755 });
+    return target;
+  };
+
+  describe.each(SCRIPT_SHELLS.map((shell) => ({ ...shell, present: hasBinary(shell.binary) })))('$name', (shell) => {
+    if (!shell.present) console.warn(`ci: the README recipe for ${shell.name} skipped: no ${shell.binary} on PATH`);
+
+    it.skipIf(!shell.present)('leases, runs the job with working credentials, and revokes on exit', async () => {
+      const before = checked().length;
+      const result = await runScript(shell, recipe(shell.kind, work), { cwd: work, env: baseEnv() });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/^Revoked ds-app-db-/m);
+      expect(checked().length).toBe(before + 1);
+      expect(await usersOf(em, 'app-db')).toEqual([]);
+    });
+
+    it.skipIf(!shell.present)('stops before the job when Atlas cannot be reached', async () => {
+      // No retries: a refused connection is refused again, and the recipe's reaction is the subject.
+      const result = await runScript(shell, recipe(shell.kind, down), { cwd: down, env: { ...baseEnv(), DYNSECRET_RETRIES: '0' } });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/Could not reach 127\.0\.0\.1/);
+      expect(existsSync(join(down, 'checked.log'))).toBe(false);
+    });
+
+    it.skipIf(!shell.present)('stops before the job when dynsecret fails and prints nothing', async () => {
+      const result = await runScript(shell, recipe(shell.kind, down), { cwd: down, env: { ...baseEnv(), PATH: `${silent}:${path}` } });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/no network/);
+      expect(existsSync(join(down, 'checked.log'))).toBe(false);
+    });
   });
 });
 

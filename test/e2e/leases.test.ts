@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseLease, startEmulator, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
+import { failedStdout } from '../helpers/shells.js';
 
 /** `lease` as a user runs it: the built bin against the emulator over HTTP. */
 
@@ -180,7 +181,8 @@ describe('dynsecret lease (built bin against the emulator)', () => {
     const before = storeBytes(ws.home);
     const result = await ws.run(['lease', ...args]);
     expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
+    // The default format off a terminal is shell: its failure is one statement that fails.
+    expect(result.stdout).toBe(failedStdout(['lease', ...args]));
     expect(result.stderr).toMatch(message);
     expect((await em.requests()).filter((r) => r.method === 'POST')).toEqual([]);
     expect(storeBytes(ws.home).equals(before)).toBe(true);

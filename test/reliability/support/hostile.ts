@@ -5,13 +5,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { expect } from 'vitest';
 import { dynsecret, tempHome, type RunResult } from '../../helpers/bin.js';
 import type { Workspace } from '../../helpers/emulator.js';
+import { failedStdout } from '../../helpers/shells.js';
 import { STACK_LINE } from './checks.js';
 import { tallyHostile } from './hostile-tally.js';
 import { openStore, storeBytes, storePath } from './store.js';
 
 /**
  * One hostile input: what it runs and the exit code it must end in. Every case must fail the documented
- * way (exit code, one `dynsecret:` sentence, empty stdout, no stack trace, no raw control character) and
+ * way (exit code, one `dynsecret:` sentence, an empty stdout or the failing statement a shell format ends with, no stack trace, no raw control character) and
  * leave the store as it was: byte for byte when nothing reached Atlas, else with the same contents.
  */
 export interface HostileCase {
@@ -40,10 +41,11 @@ export function copyOf(ws: Workspace): Workspace {
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
-export function expectRefused(result: RunResult, hostile: HostileCase): void {
+/** `args` is the argv the case ran: a failed `lease` in a shell format ends its stdout with a failing statement. */
+export function expectRefused(result: RunResult, hostile: HostileCase, args: readonly string[]): void {
   const context = `${hostile.name}\nexit ${result.code} ${result.signal ?? ''}\nstderr: ${JSON.stringify(result.stderr)}`;
   expect(result.code, context).toBe(hostile.code);
-  expect(result.stdout, context).toBe('');
+  expect(result.stdout, context).toBe(failedStdout(args));
   const sentences = result.stderr.split('\n').filter((line) => line.startsWith('dynsecret:'));
   expect(sentences, context).toHaveLength(1);
   if (hostile.message) expect(sentences[0], context).toMatch(hostile.message);
@@ -70,14 +72,15 @@ export async function runHostile(template: Workspace, hostile: HostileCase, kind
   hostile.files?.(dir);
   const before = storeBytes(ws.home)!;
   const contents = await openStore(ws);
-  const result = await ws.run(hostile.args(dir), {
+  const args = hostile.args(dir);
+  const result = await ws.run(args, {
     ...(hostile.input === undefined ? {} : { input: hostile.input }),
     ...(hostile.env === undefined ? {} : { env: hostile.env(dir) }),
   });
   const storeChanged = hostile.rewrites ? !isDeepStrictEqual(await openStore(ws), contents) : storeBytes(ws.home)?.equals(before) !== true;
   const run = { ...result, storeChanged, stackTrace: STACK_LINE.test(result.stderr) };
   tallyHostile(kind, run);
-  expectRefused(result, hostile);
+  expectRefused(result, hostile, args);
   expect(storeChanged, `${hostile.name}: the store ${hostile.rewrites ? 'contents' : 'file'} changed`).toBe(false);
   return run;
 }

@@ -197,6 +197,8 @@ export interface FakeOptions {
   env?: Record<string, string | undefined>;
   interactive?: boolean;
   stdoutIsTty?: boolean;
+  /** What delivering credentials on stdout throws (a reader that went away). */
+  stdoutFailure?: unknown;
   stdinIsTty?: boolean;
   onSpawn?: (child: FakeChild) => void;
   /** What stdin holds (for --private-key-stdin). */
@@ -272,7 +274,15 @@ export async function fakeContext(options: FakeOptions = {}): Promise<Fakes> {
     output: (text) => {
       stdout.push(text);
     },
+    deliver: async (text) => {
+      const failure = options.stdoutFailure;
+      if (failure !== undefined) throw failure;
+      stdout.push(text);
+    },
     progress: () => undefined,
+    step: (line) => {
+      if (!io.stderrIsTty) stderr.push(line);
+    },
     readStdin: async () => options.stdin ?? '',
   };
   const promptsImpl: Prompts = {

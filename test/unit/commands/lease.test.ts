@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lease, type LeaseCommandOptions } from '../../../src/commands/lease.js';
+import { StdoutError } from '../../../src/cli/io.js';
 import { waitForApplied } from '../../../src/service/wait.js';
 import { atlasError, config, fakeContext, H, iso, later, rejection, START, type FakeOptions } from './fake-context.js';
 
@@ -10,8 +11,9 @@ const storeOnly = { fromFile: false, audit: {} };
 
 async function leased(options: Partial<LeaseCommandOptions> = {}, fake: FakeOptions = {}) {
   const fakes = await fakeContext(fake);
-  const output = await lease(fakes.context, { name: 'app-db', format: 'json', ...options }, storeOnly, waitForApplied);
-  return { fakes, output };
+  expect(await lease(fakes.context, { name: 'app-db', format: 'json', ...options }, storeOnly, waitForApplied)).toBe('');
+  // The command writes the credentials on stdout itself, so that one that cannot be written is revoked.
+  return { fakes, output: fakes.stdout.join('') };
 }
 
 describe('lease (in-process, fake Atlas)', () => {
@@ -107,37 +109,90 @@ describe('lease (in-process, fake Atlas)', () => {
     );
   });
 
-  it("--wait polls until every scoped cluster is applied, on the context's clock", async () => {
+  it("--wait polls once a second until every scoped cluster is applied, on the context's clock", async () => {
     const fakes = await fakeContext();
     fakes.atlas.statuses = ['PENDING', 'PENDING', 'APPLIED'];
     await lease(fakes.context, { name: 'app-db', format: 'json', waitMs: 60_000 }, storeOnly, waitForApplied);
     expect(fakes.atlas.calls.filter((c) => c.method === 'getClusterStatus')).toHaveLength(3);
-    // Slept 1 s then 1.5 s.
-    expect(fakes.stderr).toContain('Applied to Cluster0 after 3s.');
+    expect(fakes.stderr).toContain('Applied to Cluster0 after 2s.');
     expect(fakes.signals.count()).toBe(0);
   });
 
-  it('--wait times out with exit 6 and keeps the lease, pointing at list and revoke', async () => {
+  const undelivered = /; lease (ds-app-db-\S+) was revoked, since nobody received its credentials\.$/;
+
+  it('--wait times out with exit 6 and revokes the lease, which nobody received', async () => {
     const fakes = await fakeContext();
     fakes.atlas.statuses = ['PENDING'];
     const error = await rejection(lease(fakes.context, { name: 'app-db', format: 'json', waitMs: 4000 }, storeOnly, waitForApplied));
     expect(error.exitCode).toBe(6);
-    expect(error.message).toMatch(/^Timed out after 4s waiting for Atlas to apply ds-app-db-\S+ to Cluster0; the lease was kept\.$/);
-    expect(error.hint).toMatch(/dynsecret revoke ds-app-db-/);
-    expect((await fakes.leases()).map((l) => l.status)).toEqual(['active']);
+    expect(error.message).toMatch(/^Timed out after 4s waiting for Atlas to apply (ds-app-db-\S+) to Cluster0; lease \1 was revoked/);
+    expect(error.message).toMatch(undelivered);
+    expect(fakes.atlas.users.size).toBe(0);
+    expect(await fakes.leases()).toEqual([]);
+    expect(fakes.stdout).toEqual([]);
   });
 
-  it('Ctrl-C during --wait ends with exit 130 and names the lease that was kept', async () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)('%s during --wait ends with exit %i and revokes the lease', async (signal, code) => {
     const fakes = await fakeContext();
     fakes.atlas.statuses = ['PENDING'];
-    const context = { ...fakes.context, sleep: async () => fakes.signals.emit('SIGINT') };
+    const context = { ...fakes.context, sleep: async () => fakes.signals.emit(signal) };
     const error = await rejection(lease(context, { name: 'app-db', format: 'json', waitMs: 60_000 }, storeOnly, waitForApplied));
-    expect(error.exitCode).toBe(130);
-    expect(fakes.stderr.join('\n')).toMatch(
-      /Interrupted while waiting for Atlas to apply (ds-app-db-\S+); the lease was kept\. Revoke it with: dynsecret revoke \1/,
+    expect(error.exitCode).toBe(code);
+    expect(error.origin).toBe('expected');
+    expect(error.message).toMatch(
+      new RegExp(`^Interrupted by ${signal} while waiting for Atlas to apply (ds-app-db-\\S+); lease \\1 was revoked`),
     );
+    expect(fakes.atlas.users.size).toBe(0);
+    expect(await fakes.leases()).toEqual([]);
     expect(fakes.signals.count()).toBe(0);
   });
+
+  it('a signal while Atlas creates the user (no --wait) revokes it once Atlas has answered', async () => {
+    const fakes = await fakeContext();
+    const create = fakes.atlas.createDatabaseUser.bind(fakes.atlas);
+    fakes.atlas.createDatabaseUser = async (user) => {
+      fakes.signals.emit('SIGTERM');
+      return create(user);
+    };
+    const error = await rejection(lease(fakes.context, { name: 'app-db', format: 'json' }, storeOnly, waitForApplied));
+    expect(error.exitCode).toBe(143);
+    expect(error.message).toMatch(/^Interrupted by SIGTERM before the credentials of (ds-app-db-\S+) were delivered; lease \1 was revoked/);
+    expect(fakes.atlas.users.size).toBe(0);
+    expect(fakes.stdout).toEqual([]);
+  });
+
+  it('a stdout that cannot be written (a reader gone) is exit 1, and the lease is revoked', async () => {
+    const fakes = await fakeContext({ stdoutFailure: new StdoutError('EPIPE') });
+    const error = await rejection(lease(fakes.context, { name: 'app-db', format: 'json' }, storeOnly, waitForApplied));
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toMatch(/^Could not write the credentials to stdout \(EPIPE: nothing reads it any more\); lease ds-app-db-/);
+    expect(error.message).toMatch(undelivered);
+    expect(fakes.atlas.users.size).toBe(0);
+    expect(await fakes.leases()).toEqual([]);
+  });
+
+  it.each([
+    ['the store', undefined, /revoke it with `dynsecret revoke (ds-app-db-\S+)`\.$/],
+    ['--from-file', { path: 'ci/app-db.json' }, /revoke it with `dynsecret revoke (ds-app-db-\S+) --from-file ci\/app-db\.json`\.$/],
+  ])(
+    'a revoke that fails too (with %s) names the command that retries it; the wait timeout exit 6 stands',
+    async (_mode, configFile, retry) => {
+      const fakes = await fakeContext();
+      fakes.atlas.statuses = ['PENDING'];
+      fakes.atlas.fail('deleteDatabaseUser', atlasError(503, 'SERVICE_UNAVAILABLE'));
+      const context = { ...fakes.context, configFile };
+      const error = await rejection(lease(context, { name: 'app-db', format: 'json', waitMs: 2000 }, storeOnly, waitForApplied));
+      expect(error.exitCode).toBe(6);
+      expect(error.message).toMatch(/; revoking lease (ds-app-db-\S+) failed too \(Atlas failed with HTTP 503/);
+      expect(error.message).toMatch(retry);
+      expect(fakes.atlas.users.size).toBe(1);
+      expect((await fakes.leases()).map((l) => l.status)).toEqual(['revoke-failed']);
+    },
+  );
 
   describe('into files', () => {
     let folder = '';

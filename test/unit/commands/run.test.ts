@@ -44,6 +44,7 @@ describe('run (in-process, fake Atlas, fake spawn)', () => {
     expect(fakes.atlas.users.size).toBe(0);
     expect(await fakes.leases()).toEqual([]);
     expect(fakes.stderr).toEqual([
+      `Waiting up to 5m for Atlas to apply ${leaseId} to Cluster0.`,
       'Applied to Cluster0 after 0s.',
       `Leased ${leaseId} from app-db; expires ${iso(later(H))} (in 1h).`,
       `Revoked ${leaseId}.`,
@@ -108,9 +109,28 @@ describe('run (in-process, fake Atlas, fake spawn)', () => {
     fakes.atlas.statuses = ['PENDING'];
     const error = await rejection(run(fakes.context, { name: 'app-db', command: ['true'], waitMs: 3000 }));
     expect(error.exitCode).toBe(6);
-    expect(error.message).toMatch(/^Timed out after 3s waiting for Atlas to apply ds-app-db-\S+ to Cluster0; revoking it\.$/);
+    expect(error.message).toMatch(
+      /^Timed out after 3s waiting for Atlas to apply (ds-app-db-\S+) to Cluster0; lease \1 was revoked, since nobody received its credentials\.$/,
+    );
     expect(fakes.children).toEqual([]);
     expect(fakes.atlas.users.size).toBe(0);
+  });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s during the wait is exit %i: the lease is revoked and the command never starts', async (signal, code) => {
+    const fakes = await fakeContext({ env: ENV });
+    fakes.atlas.statuses = ['PENDING'];
+    const context = { ...fakes.context, sleep: async () => fakes.signals.emit(signal) };
+    const error = await rejection(run(context, { name: 'app-db', command: ['true'] }));
+    expect(error.exitCode).toBe(code);
+    expect(error.message).toMatch(
+      new RegExp(`^Interrupted by ${signal} while waiting for Atlas to apply (ds-app-db-\\S+); lease \\1 was revoked`),
+    );
+    expect(fakes.children).toEqual([]);
+    expect(fakes.atlas.users.size).toBe(0);
+    expect(fakes.signals.count()).toBe(0);
   });
 
   it('refuses an unknown config with exit 5, starting nothing', async () => {
@@ -122,7 +142,7 @@ describe('run (in-process, fake Atlas, fake spawn)', () => {
   it('on GitHub Actions, masks the password and the URI before the lease is named', async () => {
     const { fakes } = await runWith(exitWith(0), {}, { env: { ...ENV, GITHUB_ACTIONS: 'true' } });
     const { env } = fakes.children[0]!;
-    expect(fakes.stderr.slice(1, 4)).toEqual([
+    expect(fakes.stderr.slice(2, 5)).toEqual([
       `::add-mask::${env.DB_PASSWORD}`,
       `::add-mask::${env.MONGODB_URI}`,
       expect.stringMatching(/^Leased /),
