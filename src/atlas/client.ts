@@ -69,7 +69,8 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     connectMs: options.timeouts?.connectMs ?? 10_000,
     requestMs: options.timeouts?.requestMs ?? 30_000,
     caFile: options.caFile,
-    env: options.env ?? process.env,
+    // Loopback (the emulator, a local tunnel) never goes through a proxy: over http the proxy reads every header.
+    env: isLoopbackHost(new URL(base).hostname) ? withoutProxy(options.env ?? process.env) : (options.env ?? process.env),
     onDebug: options.onDebug,
     now: retry.now,
   });
@@ -109,4 +110,11 @@ function parseBaseUrl(raw: string): string {
     );
   }
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+}
+
+/** The environment less its proxy variables (either case), so the dispatcher connects directly. */
+function withoutProxy(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const direct = { ...env };
+  for (const name of ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY']) delete direct[name];
+  return direct;
 }
