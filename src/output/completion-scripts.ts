@@ -25,7 +25,8 @@ function bashValues(values: Values, name: string): string {
     case 'files':
       return 'COMPREPLY=($(compgen -f -- "$cur"))';
     case 'configs':
-      return `COMPREPLY=($(compgen -W "$(command ${name} ${LIST_CONFIGS} 2>/dev/null)" -- "$cur"))`;
+      // Not `compgen -W`, which expands each word (`$(…)` in a name would run): each line is compared as it is.
+      return `COMPREPLY=(); local c; while IFS= read -r c; do [[ $c == "$cur"* ]] && COMPREPLY+=("$c"); done < <(command ${name} ${LIST_CONFIGS} 2>/dev/null)`;
     case 'any':
       return 'COMPREPLY=()';
   }
