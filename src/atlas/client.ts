@@ -112,9 +112,7 @@ function parseBaseUrl(raw: string): string {
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }
 
-/** The environment less its proxy variables (either case), so the dispatcher connects directly. */
+/** The environment with every host exempt from the proxy (a proxy variable that is not a URL is still refused). */
 function withoutProxy(env: Record<string, string | undefined>): Record<string, string | undefined> {
-  const direct = { ...env };
-  for (const name of ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY']) delete direct[name];
-  return direct;
+  return { ...env, no_proxy: '*', NO_PROXY: '*' };
 }
