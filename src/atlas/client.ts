@@ -69,7 +69,8 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     connectMs: options.timeouts?.connectMs ?? 10_000,
     requestMs: options.timeouts?.requestMs ?? 30_000,
     caFile: options.caFile,
-    env: options.env ?? process.env,
+    // Loopback (the emulator, a local tunnel) never goes through a proxy: over http the proxy reads every header.
+    env: isLoopbackHost(new URL(base).hostname) ? withoutProxy(options.env ?? process.env) : (options.env ?? process.env),
     onDebug: options.onDebug,
     now: retry.now,
   });
@@ -109,4 +110,9 @@ function parseBaseUrl(raw: string): string {
     );
   }
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+}
+
+/** The environment with every host exempt from the proxy (a proxy variable that is not a URL is still refused). */
+function withoutProxy(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return { ...env, no_proxy: '*', NO_PROXY: '*' };
 }

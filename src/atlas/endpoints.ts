@@ -3,7 +3,7 @@ import type { AtlasClient } from './client.js';
 import { createDatabaseUserSafely } from './create-user.js';
 import { AtlasInputError } from './error-types.js';
 import { AtlasApiError, redact, unexpectedResponse, usernameTaken } from './errors.js';
-import { paginate } from './paginate.js';
+import { MAX_ITEMS, paginate } from './paginate.js';
 import type { Requester } from './request.js';
 import type { RetryDeps } from './retry.js';
 import {
@@ -41,7 +41,11 @@ export function atlasEndpoints(api: Requester, groupId: string, retry: RetryDeps
     },
 
     listAllDatabaseUsers: <K>(select?: (user: DatabaseUser) => K | undefined) =>
-      paginate((query) => api.json('GET', users, DatabaseUserPageSchema, { query }), select),
+      paginate(
+        (query) => api.json('GET', users, DatabaseUserPageSchema, { query }),
+        select,
+        () => unexpectedResponse('GET', users, `it lists more than ${MAX_ITEMS} database users`),
+      ),
 
     getDatabaseUser,
 
@@ -81,7 +85,12 @@ export function atlasEndpoints(api: Requester, groupId: string, retry: RetryDeps
       }
     },
 
-    listClusters: () => paginate((query) => api.json('GET', `${group}/clusters`, ClusterPageSchema, { query })),
+    listClusters: () =>
+      paginate(
+        (query) => api.json('GET', `${group}/clusters`, ClusterPageSchema, { query }),
+        undefined,
+        () => unexpectedResponse('GET', `${group}/clusters`, `it lists more than ${MAX_ITEMS} clusters`),
+      ),
 
     getCluster: (name) => api.json('GET', clusterPath(name), ClusterSchema, { subject: { cluster: name } }),
 

@@ -1,7 +1,10 @@
 /** The largest page Atlas serves (`itemsPerPage` 1–500). */
 const PAGE_SIZE = 500;
-/** A guard against a server that never says it is done: 100,000 items is far beyond any project. */
-const MAX_PAGES = 200;
+/**
+ * A guard against a server that never says it is done, or sends far more than a project holds (Atlas allows
+ * 100 database users per project): past this many items the list is refused, never cut short silently.
+ */
+export const MAX_ITEMS = 25_000;
 
 interface PageQuery {
   pageNum: number;
@@ -18,12 +21,14 @@ interface PageQuery {
 export async function paginate<T, K = T>(
   fetchPage: (query: PageQuery) => Promise<{ results: T[]; totalCount?: number | undefined }>,
   select: (item: T) => K | undefined = (item) => item as unknown as K,
+  tooMany: () => Error = () => new RangeError(`more than ${MAX_ITEMS} items`),
 ): Promise<K[]> {
   const kept: K[] = [];
   let seen = 0;
-  for (let pageNum = 1; pageNum <= MAX_PAGES; pageNum += 1) {
+  for (let pageNum = 1; ; pageNum += 1) {
     const page = await fetchPage({ pageNum, itemsPerPage: PAGE_SIZE, includeCount: true });
     seen += page.results.length;
+    if (seen > MAX_ITEMS) throw tooMany();
     for (const item of page.results) {
       const selected = select(item);
       if (selected !== undefined) kept.push(selected);

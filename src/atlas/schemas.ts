@@ -31,16 +31,20 @@ const LabelSchema = z.object({
 });
 
 const isoInstant = z.iso.datetime({ offset: true });
+/** The longest username Atlas accepts. */
+const MAX_USERNAME_LENGTH = 1024;
+const labelText = z.string().check(z.maxLength(255));
 
 /** A database user as Atlas returns it (the password is write-only and never comes back). */
 export const DatabaseUserSchema = z.object({
-  username: nonEmpty(),
+  // Atlas' own limit: a longer name is no Atlas user, and would be kept (and grow memory) page after page.
+  username: z.string().check(z.minLength(1), z.maxLength(MAX_USERNAME_LENGTH)),
   databaseName: nonEmpty(),
   groupId: z.string(),
   roles: z.array(DatabaseUserRoleSchema),
   scopes: z._default(z.array(UserScopeSchema), []),
   // Atlas' own labels may lack a key or value; such entries cannot be dynsecret's, so they are kept loose.
-  labels: z._default(z.array(z.object({ key: z.optional(z.string()), value: z.optional(z.string()) })), []),
+  labels: z._default(z.array(z.object({ key: z.optional(labelText), value: z.optional(labelText) })).check(z.maxLength(1000)), []),
   description: z.optional(z.string()),
   deleteAfterDate: z.optional(isoInstant),
 });
@@ -52,7 +56,7 @@ export const DatabaseUserPageSchema = z.object({
 
 /** What `createDatabaseUser` sends besides the fixed `databaseName: "admin"` and the project ID. */
 export const NewDatabaseUserSchema = z.object({
-  username: z.string().check(z.minLength(1), z.maxLength(1024)),
+  username: z.string().check(z.minLength(1), z.maxLength(MAX_USERNAME_LENGTH)),
   password: z.string().check(z.minLength(8)),
   roles: z.array(DatabaseUserRoleSchema).check(z.minLength(1)),
   scopes: z.optional(z.array(UserScopeSchema)),

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
-import { mkdir, open, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, stat } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import * as z from 'zod/mini';
 
 /** One line of the audit trail; never a secret. */
@@ -116,11 +116,14 @@ export class AuditLog {
     await checkFolder(dirname(this.path));
     // Never through a symlink, and only into a regular file of this user: in a folder others can write to, a
     // planted link or file would otherwise take the lines (or be created, chmod-ed and grown by them).
-    const handle = await open(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600).catch(
-      (error: unknown) => {
-        throw (error as NodeJS.ErrnoException).code === 'ELOOP' ? refused('a symbolic link') : error;
-      },
-    );
+    // O_NONBLOCK: a FIFO planted in its place would otherwise hold the command (and a `run` lease) forever.
+    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+    const handle = await open(this.path, flags, 0o600).catch((error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') throw refused('a symbolic link');
+      if (code === 'ENXIO') throw refused('not a regular file');
+      throw error;
+    });
     try {
       const stats = await handle.stat();
       if (!stats.isFile()) throw refused('not a regular file');
@@ -143,6 +146,13 @@ const refused = (why: string) => Object.assign(new Error(`the audit log is ${why
 async function checkFolder(folder: string): Promise<void> {
   const uid = process.getuid?.();
   if (uid === undefined) return;
+  // As for env files: a symbolic link on the way that another user owns is theirs to point anywhere.
+  const parts = resolve(folder).split(sep).filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const entry = `${sep}${parts.slice(0, i).join(sep)}`;
+    const info = await lstat(entry);
+    if (info.isSymbolicLink() && info.uid !== uid && info.uid !== 0) throw refused('behind a symbolic link owned by another user');
+  }
   const stats = await stat(folder);
   if (stats.uid !== uid && stats.uid !== 0) throw refused('in a folder owned by another user');
 }

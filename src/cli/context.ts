@@ -124,11 +124,13 @@ export async function createContext(options: GlobalOptions, configFile?: ConfigF
     signals: processSignals,
     spawn: processSpawn,
     atlas: (config) => {
-      // One client per config and process, so digest nonces and tokens are reused across calls.
-      let client = clients.get(config.name);
+      // One client per config and process, so digest nonces and tokens are reused across calls; a config whose
+      // endpoint or credentials changed (`update` verifies the new ones) gets a client of its own.
+      const key = JSON.stringify([config.name, config.baseUrl, config.caFile ?? '', config.auth]);
+      let client = clients.get(key);
       if (!client) {
         client = atlasClientFor({ ...(encrypted ? { store: encrypted } : {}), env, debug }, config);
-        clients.set(config.name, client);
+        clients.set(key, client);
       }
       return client;
     },

@@ -9,7 +9,7 @@ const leaseCommand = (program: Program) =>
     .option('--ttl <duration>', "how long the lease lives (default: the config's default TTL)")
     .option(
       '--format <format>',
-      'shell, fish, powershell, dotenv, env (NAME=value, unquoted), json or table (default: table on a terminal, shell otherwise)',
+      'shell, fish, powershell, dotenv, env (NAME=value, unquoted: for docker, GitLab and systemd, never to be sourced by a shell), json or table (default: table on a terminal, shell otherwise)',
     )
     .option('--prefix <prefix>', 'prefix for the DB_ and MONGODB_ variable names')
     .option('--env-file <path>', 'insert or replace the variables in this file (0600) instead of printing them')

@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import type { Context } from '../cli/context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { expectedError } from '../cli/error-text.js';
@@ -42,8 +43,13 @@ const WITHHELD_FROM_CHILD = [
   'MONGODB_ATLAS_PRIVATE_API_KEY',
   'MONGODB_ATLAS_CLIENT_SECRET',
 ] as const;
-const RELAYED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+/**
+ * What a terminal or a supervisor sends. Each would otherwise end dynsecret and leave the child running with a
+ * live lease. SIGUSR1 is not among them: Node keeps it for its inspector.
+ */
+const RELAYED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
+/** Sent by a terminal to its whole foreground process group, so the child has them already. */
+const TERMINAL_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
 
 function childEnvironment(env: Record<string, string | undefined>, vars: readonly (readonly [string, string])[]) {
   const result: Record<string, string> = {};
@@ -57,7 +63,7 @@ function childEnvironment(env: Record<string, string | undefined>, vars: readonl
 /** The status a shell would report: the child's exit code, or 128 + n when signal n ended it. */
 function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;
-  return 128 + (signal === null ? 0 : (SIGNAL_NUMBERS[signal] ?? 1));
+  return 128 + (signal === null ? 0 : (osConstants.signals[signal] ?? 0));
 }
 
 /**
@@ -174,9 +180,9 @@ async function spawnChild(context: Context, command: string[], env: Record<strin
     },
     onExit: (code, signal) => done(exitStatus(code, signal)),
   });
-  // Ctrl-C on a terminal already reaches the child (same process group): relaying it would send two.
+  // Ctrl-C or Ctrl-\ on a terminal already reaches the child (same process group): relaying it would send two.
   const relay = (signal: NodeJS.Signals) => {
-    if (signal === 'SIGINT' && context.io.stdinIsTty) return;
+    if (TERMINAL_SIGNALS.includes(signal) && context.io.stdinIsTty) return;
     child.kill(signal);
   };
   if (finished) return status;

@@ -1,9 +1,9 @@
 import { UsageError } from '../errors.js';
+import { CONFIG_NAME } from '../rules/config-name.js';
 import { scopeTypes, type Role, type Scope } from './schema.js';
 
 /** Validation rules for a config's fields, one message per field; every function is pure. */
 
-const CONFIG_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const GROUP_ID = /^[a-f0-9]{24}$/;
 const SCOPE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9-]*$/;
 // MongoDB database names: no `/\. "$*<>:|?` and at most 64 bytes; custom role names are plain identifiers.

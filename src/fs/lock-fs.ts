@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 /**
  * The file system proper-lockfile works through, for one lock:
  * - its folder is created 0700 whatever the umask (under `umask 000` a plain mkdir makes it 0777, and anyone
- *   could then remove or replace another user's lock); the mode is set exactly after the mkdir;
+ *   could then remove or replace another user's lock): mkdir's mode 0700 is that, a umask only takes bits
+ *   away. No chmod follows: between the two, the folder could be replaced by a symlink, which chmod follows;
  * - once this process has made the folder, it removes only that folder: a writer stopped past the stale time
  *   whose lock was taken over must not, when it resumes and releases (or exits), remove the new holder's lock.
  *   Before that, removing a stale folder is how a lock left by a dead process is taken over.
@@ -28,7 +29,7 @@ export function createLockFs(): LockFs {
           return;
         }
         made = identity(String(path));
-        fs.chmod(path, 0o700, callback);
+        callback(null);
       });
     }) as typeof fs.mkdir,
     rmdir: ((path: fs.PathLike, ...rest: unknown[]) => {

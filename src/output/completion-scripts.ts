@@ -26,7 +26,8 @@ function bashValues(values: Values, name: string): string {
       return 'COMPREPLY=($(compgen -f -- "$cur"))';
     case 'configs':
       // Config names or nothing: never bash's fallback to file names (`complete -o default`), which no config is.
-      return `COMPREPLY=($(compgen -W "$(command ${name} ${LIST_CONFIGS} 2>/dev/null)" -- "$cur")); compopt +o default 2>/dev/null`;
+      // Not `compgen -W`, which expands each word (`$(…)` in a name would run): each line is compared as it is.
+      return `COMPREPLY=(); local c; while IFS= read -r c; do [[ $c == "$cur"* ]] && COMPREPLY+=("$c"); done < <(command ${name} ${LIST_CONFIGS} 2>/dev/null); compopt +o default 2>/dev/null`;
     case 'any':
       return 'COMPREPLY=()';
   }

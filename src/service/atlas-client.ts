@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AtlasClient, TokenCache } from '../atlas/index.js';
 import { networkSettings } from '../config/network-env.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
@@ -11,16 +12,31 @@ interface AtlasDeps {
   debug(line: string): void;
 }
 
-/** A service account's bearer token, kept encrypted in the store so later commands skip the token request. */
-function storeTokenCache(store: Store, config: string): TokenCache {
+/**
+ * A service account's bearer token, kept encrypted in the store so later commands skip the token request. A
+ * token belongs to the base URL, client id and secret it was issued for: after any of them changes (`update`,
+ * `create --replace`) the cached one is neither sent to the new host nor taken as proof of the new secret.
+ */
+function storeTokenCache(store: Store, config: DynamicSecretConfig, auth: { clientId: string; clientSecret: string }): TokenCache {
+  const owner = tokenOwner(config.baseUrl, auth.clientId, auth.clientSecret);
   return {
-    load: async () => (await store.read()).tokens.find((t) => t.config === config),
+    load: async () => {
+      const token = (await store.read()).tokens.find((t) => t.config === config.name && t.owner === owner);
+      return token && { accessToken: token.accessToken, expiresAt: token.expiresAt };
+    },
     save: async (token) => {
       await store.update((data) => {
-        data.tokens = [...data.tokens.filter((t) => t.config !== config), { config, ...token }];
+        data.tokens = [...data.tokens.filter((t) => t.config !== config.name), { config: config.name, owner, ...token }];
       });
     },
   };
+}
+
+/** Who a cached token belongs to: a digest, so the store holds no second copy of the secret in a new place. */
+export function tokenOwner(baseUrl: string, clientId: string, clientSecret: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify([baseUrl, clientId, clientSecret]))
+    .digest('base64url');
 }
 
 /** The Atlas client for one config, loaded on first use so commands without Atlas never import it. */
@@ -30,7 +46,7 @@ export async function atlasClientFor(deps: AtlasDeps, config: DynamicSecretConfi
   const auth =
     config.auth.kind === 'apiKey' || deps.store === undefined
       ? config.auth
-      : { ...config.auth, tokenCache: storeTokenCache(deps.store, config.name) };
+      : { ...config.auth, tokenCache: storeTokenCache(deps.store, config, config.auth) };
   return createAtlasClient({
     baseUrl: config.baseUrl,
     groupId: config.groupId,

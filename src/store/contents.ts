@@ -1,4 +1,5 @@
 import { StoreError } from '../errors.js';
+import { isConfigName } from '../rules/config-name.js';
 import type { LeaseRecord, StoreData } from './schema.js';
 
 /**
@@ -31,6 +32,9 @@ export async function decodeContents(plaintext: string): Promise<StoreData> {
   }
   if (typeof json === 'object' && json !== null && (json as { checked?: unknown }).checked === CHECKED) {
     const { checked: _checked, ...contents } = json as StoreData & { checked: number };
+    // Names reach shells (completion, messages): a store sealed by someone holding a leaked session key is
+    // held to the rule `create` applies. A handful of configs: this costs nothing.
+    if (!Array.isArray(contents.configs) || !contents.configs.every((c) => isConfigName(c?.name))) throw damaged();
     // Lease records hold strings only (they were checked before they were sealed): freezing each one freezes it
     // whole, without walking thousands of them field by field.
     for (const record of contents.leases) Object.freeze(record);
@@ -39,6 +43,7 @@ export async function decodeContents(plaintext: string): Promise<StoreData> {
   }
   const parsed = (await storeDataSchema()).safeParse(json);
   if (!parsed.success) throw damaged();
+  if (!parsed.data.configs.every((c) => isConfigName(c.name))) throw damaged();
   return freeze(parsed.data);
 }
 

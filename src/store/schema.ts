@@ -30,7 +30,9 @@ function buildSchemas() {
     status: z.enum(leaseStatuses),
     lastError: optionalText,
   });
-  const cachedTokenSchema = z.object({ config: text, accessToken: text, expiresAt: text });
+  // `owner`: a digest of the base URL, client id and secret the token was issued for (a token without one,
+  // from an older version, belongs to no one and is never used).
+  const cachedTokenSchema = z.object({ config: text, owner: optionalText, accessToken: text, expiresAt: text });
   // Arrays rather than objects keyed by name: a name such as "__proto__" is then just data.
   const storeDataSchema = z.object({
     configs: z._default(z.array(storedConfigSchema), () => []),

@@ -128,6 +128,7 @@ const baseEnv = () => ({
   EMULATOR_URL: em.url,
   MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey,
   MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey,
+  MONGODB_ATLAS_BASE_URL: em.url,
   DYNSECRET_HOME: file.home,
 });
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -70,6 +70,18 @@ async function fishComplete(line: string, env?: Record<string, string>): Promise
 }
 
 describe.skipIf(!hasBash)('bash', () => {
+  it('takes config names literally: a name holding $(…) completes as text and runs nothing', async () => {
+    const hostile = mkdtempSync(join(tmpdir(), 'dynsecret-hostile-'));
+    const marker = join(hostile, 'PWNED');
+    // What a store re-sealed with a leaked session key could have listed before names were checked on read.
+    writeFileSync(join(hostile, 'dynsecret'), `#!/bin/sh\nprintf '%s\\n' 'x$(touch\${IFS}${marker})' 'x\`touch ${marker}\`' app-db\n`);
+    chmodSync(join(hostile, 'dynsecret'), 0o755);
+    const env = { ...ws.env, PATH: `${hostile}:${process.env.PATH ?? ''}` };
+    expect(await bashComplete(['dynsecret', 'lease', 'x'], env)).toEqual([`x$(touch\${IFS}${marker})`, `x\`touch ${marker}\``]);
+    expect(await bashComplete(['dynsecret', 'lease', ''], env)).toHaveLength(3);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it.each([
     [['dynsecret', 'le'], ['lease']],
     [

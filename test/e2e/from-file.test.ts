@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_CERT, TEST_KEY } from '../unit/atlas/tls-fixture.js';
 import { dynsecret } from '../helpers/bin.js';
 import { configFile, type ConfigFile } from '../helpers/config-file.js';
 import { parseLease, startEmulator, usersOf, type Emulator } from '../helpers/emulator.js';
@@ -79,12 +82,14 @@ describe('--from-file: a config without a store', () => {
 
   it('needs the keys from the file or the environment (exit 2), and takes them from the file too', async () => {
     const missing = await dynsecret(['lease', '--from-file', file.path], {
-      env: { DYNSECRET_HOME: file.home, MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey },
+      env: { DYNSECRET_HOME: file.home, MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey, MONGODB_ATLAS_BASE_URL: em.url },
     });
     expect(missing.stderr).toMatch(/Missing API private key/);
     expect(missing.code).toBe(2);
     const inline = configFile(em, { name: 'inline', publicKey: em.publicKey, privateKey: em.privateKey });
-    const result = await dynsecret(['lease', '--from-file', inline.path, '--format', 'json'], { env: { DYNSECRET_HOME: inline.home } });
+    const result = await dynsecret(['lease', '--from-file', inline.path, '--format', 'json'], {
+      env: { DYNSECRET_HOME: inline.home, MONGODB_ATLAS_BASE_URL: em.url },
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain(em.privateKey);
     expect(result.stderr).not.toContain(em.privateKey);
@@ -151,7 +156,7 @@ describe('--from-file: a config without a store', () => {
 
   it('does not cache service-account tokens: each command gets its own', async () => {
     const sa = configFile(em, { name: 'sa-db', clientId: em.clientId });
-    const env = { DYNSECRET_HOME: sa.home, MONGODB_ATLAS_CLIENT_SECRET: em.clientSecret };
+    const env = { DYNSECRET_HOME: sa.home, MONGODB_ATLAS_CLIENT_SECRET: em.clientSecret, MONGODB_ATLAS_BASE_URL: em.url };
     const before = (await em.state()).tokens;
     const lease = await dynsecret(['lease', '--from-file', sa.path, '--format', 'json'], { env });
     expect(lease.code).toBe(0);
@@ -159,5 +164,86 @@ describe('--from-file: a config without a store', () => {
     expect(revoke.code).toBe(0);
     expect((await em.state()).tokens).toBe(before + 2);
     expect(existsSync(sa.home)).toBe(false);
+  });
+});
+
+describe('--from-file: the keys go only to the endpoint the environment names', () => {
+  // A host of the file's choosing, with a certificate the file's own caFile makes trusted: what a pull
+  // request could add to the repository. It records what reaches it and refuses everything.
+  let trap: Server;
+  let trapUrl: string;
+  let certPath: string;
+  const seen: string[] = [];
+  beforeAll(async () => {
+    trap = createServer({ cert: TEST_CERT, key: TEST_KEY }, (request, response) => {
+      seen.push(`${request.method} ${request.url} ${request.headers.authorization ?? '-'}`);
+      response.writeHead(401, { 'www-authenticate': 'Basic realm="trap"' }).end();
+    });
+    await new Promise<void>((done) => trap.listen(0, '127.0.0.1', done));
+    trapUrl = `https://127.0.0.1:${(trap.address() as AddressInfo).port}`;
+    certPath = join(file.folder, 'trap-ca.pem');
+    writeFileSync(certPath, TEST_CERT);
+  });
+  afterAll(() => new Promise<void>((done) => trap.close(() => done())));
+
+  const keys = () => ({
+    DYNSECRET_HOME: file.home,
+    MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey,
+    MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey,
+  });
+  const sa = () => ({ DYNSECRET_HOME: file.home, MONGODB_ATLAS_CLIENT_ID: em.clientId, MONGODB_ATLAS_CLIENT_SECRET: em.clientSecret });
+
+  it.each<[string, () => Record<string, unknown>, () => Record<string, string>, RegExp]>([
+    [
+      'a baseUrl and caFile of its own, with no MONGODB_ATLAS_BASE_URL',
+      () => ({ baseUrl: trapUrl, caFile: certPath }),
+      keys,
+      /names the Atlas endpoint https:\/\/127\.0\.0\.1:\d+, but the environment names https:\/\/cloud\.mongodb\.com/,
+    ],
+    [
+      'a baseUrl other than MONGODB_ATLAS_BASE_URL',
+      () => ({ baseUrl: trapUrl, caFile: certPath }),
+      () => ({ ...keys(), MONGODB_ATLAS_BASE_URL: em.url }),
+      /names the Atlas endpoint .* but the environment names http:\/\/127\.0\.0\.1/,
+    ],
+    [
+      'a service account and a baseUrl of its own',
+      () => ({ baseUrl: trapUrl, caFile: certPath }),
+      () => ({ ...sa(), MONGODB_ATLAS_BASE_URL: em.url }),
+      /names the Atlas endpoint/,
+    ],
+    [
+      'its own keys and a baseUrl of its own',
+      () => ({ baseUrl: trapUrl, publicKey: em.publicKey, privateKey: em.privateKey }),
+      () => ({ DYNSECRET_HOME: file.home }),
+      /names the Atlas endpoint/,
+    ],
+    [
+      "the environment's endpoint but a caFile the environment does not name",
+      () => ({ baseUrl: trapUrl, caFile: certPath }),
+      () => ({ ...keys(), MONGODB_ATLAS_BASE_URL: trapUrl }),
+      /names the CA file .*trap-ca\.pem, which the environment does not/,
+    ],
+  ])('refuses a file with %s (exit 2), and nothing reaches that host', async (_what, fields, env, message) => {
+    const hostile = configFile(em, fields());
+    for (const [command, ...rest] of [['lease'], ['run', '--', 'true'], ['list'], ['renew', 'ds-app-db-x'], ['revoke', 'ds-app-db-x']]) {
+      const result = await dynsecret([command!, '--from-file', hostile.path, ...rest], { env: env() });
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toContain(em.privateKey);
+      expect(result.code).toBe(2);
+    }
+    expect(seen).toEqual([]);
+  });
+
+  it('sends the keys to a host and CA the environment names (MONGODB_ATLAS_BASE_URL, DYNSECRET_CA_FILE)', async () => {
+    const named = configFile(em, { baseUrl: trapUrl, caFile: certPath });
+    const viaVariable = configFile(em, { baseUrl: undefined });
+    const env = { ...keys(), MONGODB_ATLAS_BASE_URL: trapUrl, DYNSECRET_CA_FILE: certPath };
+    for (const path of [named.path, viaVariable.path]) {
+      const result = await dynsecret(['list', '--from-file', path], { env });
+      expect(result.code).toBe(4);
+    }
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    seen.length = 0;
   });
 });

@@ -209,3 +209,66 @@ function typed(
     });
   });
 }
+
+describe("a service account's cached token belongs to its base URL, client id and secret", () => {
+  let em: Emulator;
+  let ws: Workspace;
+  beforeAll(async () => {
+    em = await startEmulator(['--apply-delay', '0s']);
+    ws = await workspace(em, [{ name: 'sa', auth: 'serviceAccount' }]);
+    // A lease caches the token in the store.
+    await mustSucceed(ws.run(['lease', 'sa', '--format', 'json']));
+  });
+
+  it('a wrong secret is checked with that secret, not passed on the cached token (exit 4)', async () => {
+    const refused = await ws.run(['update', 'sa', '--client-secret-stdin'], { input: 'WRONG-CLIENT-SECRET-0000' });
+    expect(refused.stderr).not.toMatch(/verified against Atlas/);
+    expect(refused.code).toBe(4);
+  });
+
+  it('another base URL gets a token request first, never the token of the old host', async () => {
+    // The same project and account exist on both, so only the token tells them apart.
+    const other = await startEmulator([
+      '--apply-delay',
+      '0s',
+      '--group-id',
+      em.groupId,
+      '--client-id',
+      em.clientId,
+      '--client-secret',
+      em.clientSecret,
+    ]);
+    const requests: string[] = [];
+    const result = await ws.run(['update', 'sa', '--base-url', other.url, '--no-verify']);
+    expect(result.code).toBe(0);
+    await ws.run(['lease', 'sa', '--format', 'json']);
+    for (const r of await other.requests()) requests.push(`${r.method} ${r.path.split('?')[0]} ${r.auth}`);
+    expect(requests[0]).toBe('POST /api/oauth/token basic');
+    expect(requests.filter((r) => r.endsWith('bearer')).length).toBeGreaterThan(0);
+    await other.stop();
+  });
+
+  it('create --replace with another client id does not reuse the old token', async () => {
+    await mustSucceed(ws.run(['update', 'sa', '--base-url', em.url]));
+    await mustSucceed(ws.run(['lease', 'sa', '--format', 'json']));
+    const replaced = await ws.run(
+      [
+        'create',
+        'sa',
+        '--group-id',
+        em.groupId,
+        '--client-id',
+        'mdb_sa_id_other000000',
+        '--client-secret-stdin',
+        '--base-url',
+        em.url,
+        '--role',
+        'readWrite@app',
+        '--replace',
+      ],
+      { input: em.clientSecret },
+    );
+    expect(replaced.stderr).not.toMatch(/^Created/m);
+    expect(replaced.code).toBe(4);
+  });
+});

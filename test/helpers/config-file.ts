@@ -7,7 +7,7 @@ import type { EmulatorInfo } from './emulator.js';
 export interface ConfigFile {
   folder: string;
   path: string;
-  /** The API key in MONGODB_ATLAS_*, and a DYNSECRET_HOME that must never come to exist. */
+  /** The API key and endpoint in MONGODB_ATLAS_*, and a DYNSECRET_HOME that must never come to exist. */
   env: Record<string, string>;
   home: string;
 }
@@ -32,6 +32,12 @@ export function configFile(
     folder,
     path,
     home,
-    env: { MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey, DYNSECRET_HOME: home },
+    env: {
+      MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey,
+      MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey,
+      // Without a store, the endpoint is the environment's: the file's baseUrl may only repeat it.
+      MONGODB_ATLAS_BASE_URL: em.url,
+      DYNSECRET_HOME: home,
+    },
   };
 }

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspace, type Workspace } from '../helpers/emulator.js';
-import { STRESS } from './support/counts.js';
 import { apiError, ATLAS_JSON, hostileServer, json, type Answer, type HostileServer } from './support/hostile-server.js';
 import { copyOf, type HostileCase, runHostile } from './support/hostile.js';
 import { editStore, openStore } from './support/store.js';
@@ -329,20 +328,34 @@ describe.concurrent('hostile responses', () => {
     expect((JSON.parse(result.stdout) as { leaseId: string }[]).map((l) => l.leaseId)).toEqual(['ds-h-mine']);
   }, 120_000);
 
-  // Only in the stress run (200 pages of 500 users); defined only there, so `npm test` skips nothing.
-  if (STRESS)
-    it('a server that pages forever is stopped after 200 pages', async () => {
-      const server = await hostileServer();
-      const page = JSON.stringify({ results: Array.from({ length: 500 }, (_, i) => user(`ds-other-${i}`, 'other')), totalCount: 1e9 });
-      server.answer(json(200, page));
-      const ws = copyOf(template);
-      await editStore(ws, (data) => {
-        for (const config of data.configs) config.baseUrl = server.url;
-      });
-      const result = await ws.run(['list', 'h', '--remote', '--json']);
-      expect(result.code, result.stderr).toBe(0);
-      expect(server.seen.filter((r) => r.method === 'GET').length).toBeLessThanOrEqual(201);
-    }, 120_000);
+  it('a server that pages forever is stopped at 25,000 users (exit 1, said so), not read on', async () => {
+    const server = await hostileServer();
+    const page = JSON.stringify({ results: Array.from({ length: 500 }, (_, i) => user(`ds-other-${i}`, 'other')), totalCount: 1e9 });
+    server.answer(json(200, page));
+    const ws = copyOf(template);
+    await editStore(ws, (data) => {
+      for (const config of data.configs) config.baseUrl = server.url;
+    });
+    const result = await ws.run(['list', 'h', '--remote', '--json']);
+    expect(result.stderr).toMatch(/more than 25000 database users/);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(server.seen.filter((r) => r.method === 'GET').length).toBeLessThanOrEqual(51);
+  }, 120_000);
+
+  it("usernames longer than Atlas allows are refused where they arrive (exit 1), even with the config's labels", async () => {
+    const server = await hostileServer();
+    const page = JSON.stringify({ results: Array.from({ length: 500 }, (_, i) => user(`ds-h-${i}-${'n'.repeat(4000)}`)), totalCount: 1e5 });
+    server.answer(json(200, page));
+    const ws = copyOf(template);
+    await editStore(ws, (data) => {
+      for (const config of data.configs) config.baseUrl = server.url;
+    });
+    const result = await ws.run(['list', 'h', '--remote', '--json'], { env: { NODE_OPTIONS: '--max-old-space-size=128' } });
+    expect(result.stderr).toMatch(/username/);
+    expect(result.code).toBe(1);
+    expect(server.seen.filter((r) => r.method === 'GET').length).toBe(1);
+  }, 120_000);
 });
 
 /**

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lchownSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,5 +52,42 @@ describe('parseAuditLines', () => {
       ['lease', 'ok', 'ds-1', undefined],
       ['lease', 'error', undefined, 6],
     ]);
+  });
+});
+
+describe('AuditLog opens its file like an env file', () => {
+  const note = { config: 'app-db', leaseId: 'ds-app-db-1', expiresAt: '2026-11-29T11:00:00.000Z' };
+  const isRoot = process.getuid?.() === 0;
+
+  it('refuses a FIFO at once instead of waiting for a reader', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dynsecret-audit-'));
+    const path = join(dir, 'audit.log');
+    execFileSync('mkfifo', [path]);
+    const log = new AuditLog(path);
+    log.note(note);
+    await expect(log.flush('lease')).rejects.toMatchObject({ code: 'not a regular file' });
+  });
+
+  it.skipIf(!isRoot)("refuses a folder reached through another user's symbolic link", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dynsecret-audit-'));
+    const real = join(dir, 'real');
+    mkdirSync(real);
+    const link = join(dir, 'link');
+    symlinkSync(real, link);
+    lchownSync(link, 65534, 65534);
+    const log = new AuditLog(join(link, 'audit.log'));
+    log.note(note);
+    await expect(log.flush('lease')).rejects.toMatchObject({ code: 'behind a symbolic link owned by another user' });
+    expect(existsSync(join(real, 'audit.log'))).toBe(false);
+  });
+
+  it('writes through a symbolic link of its own user', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dynsecret-audit-'));
+    mkdirSync(join(dir, 'real'));
+    symlinkSync(join(dir, 'real'), join(dir, 'link'));
+    const log = new AuditLog(join(dir, 'link', 'audit.log'));
+    log.note(note);
+    await log.flush('lease');
+    expect(readFileSync(join(dir, 'real', 'audit.log'), 'utf8')).toContain('"leaseId":"ds-app-db-1"');
   });
 });

@@ -78,6 +78,9 @@ describe('run (in-process, fake Atlas, fake spawn)', () => {
     ['SIGHUP is relayed', 'SIGHUP', false, ['SIGHUP']],
     ['SIGINT is relayed when stdin is not a terminal', 'SIGINT', false, ['SIGINT']],
     ['SIGINT is not relayed from a terminal (the child has it already)', 'SIGINT', true, []],
+    ['SIGQUIT is relayed when stdin is not a terminal', 'SIGQUIT', false, ['SIGQUIT']],
+    ['SIGQUIT is not relayed from a terminal (the child has it already)', 'SIGQUIT', true, []],
+    ['SIGUSR2 is relayed', 'SIGUSR2', false, ['SIGUSR2']],
   ])('%s', async (_case, signal, stdinIsTty, relayed) => {
     const { fakes, result } = await runWith(
       (child, emit) => {
@@ -88,8 +91,29 @@ describe('run (in-process, fake Atlas, fake spawn)', () => {
       { stdinIsTty },
     );
     expect(fakes.children[0]!.killed).toEqual(relayed);
-    expect(result.exitCode).toBe({ SIGTERM: 143, SIGHUP: 129, SIGINT: 130 }[signal as string]);
+    expect(result.exitCode).toBe({ SIGTERM: 143, SIGHUP: 129, SIGINT: 130, SIGQUIT: 131, SIGUSR2: 140 }[signal as string]);
+    expect(fakes.atlas.users.size).toBe(0);
     expect(fakes.signals.count()).toBe(0);
+  });
+
+  // 128 + the signal's number, for every signal (Linux numbers).
+  it.each<[NodeJS.Signals, number]>([
+    ['SIGHUP', 129],
+    ['SIGQUIT', 131],
+    ['SIGILL', 132],
+    ['SIGABRT', 134],
+    ['SIGBUS', 135],
+    ['SIGKILL', 137],
+    ['SIGUSR1', 138],
+    ['SIGSEGV', 139],
+    ['SIGPIPE', 141],
+    ['SIGALRM', 142],
+    ['SIGXCPU', 152],
+    ['SIGSYS', 159],
+  ])('a child killed by %s exits %i, and the lease is revoked', async (signal, status) => {
+    const { fakes, result } = await runWith(exitWith(null, signal));
+    expect(result).toEqual({ exitCode: status });
+    expect(fakes.atlas.users.size).toBe(0);
   });
 
   it.each([

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmdirSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLockFs } from '../../../src/fs/lock-fs.js';
 import { withLock, type LockErrors } from '../../../src/fs/lock.js';
 
 const OPTIONS = { timeoutMs: 30_000, staleMs: 5_000 };
@@ -24,6 +25,25 @@ describe('withLock', () => {
     const target = join(mkdtempSync(join(tmpdir(), 'dynsecret-lock-')), 'store.json');
     const mode = await withLock(target, OPTIONS, ERRORS, async () => statSync(`${target}.lock`).mode & 0o777);
     expect(mode.toString(8)).toBe('700');
+  });
+});
+
+describe("the lock's mkdir", () => {
+  it('changes no mode after the mkdir: a symlink put in place of the new folder is not followed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dynsecret-lock-'));
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'x', { mode: 0o644 });
+    const folder = join(dir, 'store.json.lock');
+    const done = new Promise<NodeJS.ErrnoException | null>((resolve) => createLockFs().fs.mkdir(folder, resolve));
+    // The mkdir runs on libuv's thread pool; its callback only on this thread, after this synchronous block:
+    // in between, the folder becomes a symlink to another file, as another process could make it.
+    while (!existsSync(folder)) {
+      // wait for the thread pool's mkdir
+    }
+    rmdirSync(folder);
+    symlinkSync(victim, folder);
+    expect(await done).toBeNull();
+    expect((statSync(victim).mode & 0o777).toString(8)).toBe('644');
   });
 });
 

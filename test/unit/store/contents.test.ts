@@ -28,6 +28,20 @@ async function expectDamaged(run: () => Promise<unknown>) {
 }
 
 describe('decodeContents', () => {
+  // A store re-sealed by someone holding a leaked session key could hold any name; names reach shells.
+  it.each([
+    ['command substitution', 'x$(touch${IFS}/tmp/PWNED)'],
+    ['a backquote', 'x`id`'],
+    ['a space', 'app db'],
+    ['a newline', 'app\ndb'],
+    ['65 characters', 'a'.repeat(65)],
+    ['empty', ''],
+  ])('refuses a config name with %s, checked or not', async (_what, name) => {
+    const bad: StoreData = { configs: [config(name)], leases: [], tokens: [] };
+    await expectDamaged(() => decodeContents(encodeContents(bad)));
+    await expectDamaged(() => decodeContents(JSON.stringify(bad)));
+  });
+
   it('reads back what encodeContents wrote, without the mark', async () => {
     expect(await decodeContents(encodeContents(contents()))).toEqual(contents());
   });
