@@ -10,7 +10,7 @@ import { abandon, createLease, type LeaseRequest, type WaitForApplied } from '..
 import { keepFresh, type KeepFreshEvent } from '../service/keep-fresh.js';
 import { rotationLeases } from '../service/rotation-leases.js';
 import { DEFAULT_WAIT_MS } from '../service/wait.js';
-import { childEnvironment } from './child-env.js';
+import { childEnvironment } from '../cli/child.js';
 
 /** The flags of `lease --keep-fresh` as parsed (lease.command.ts). */
 export interface KeepFreshFlags {

@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import { RELAYED_SIGNALS, TERMINAL_SIGNALS } from '../cli/child.js';
 import type { Context } from '../cli/context.js';
 import type { SecretMasker } from '../output/mask.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
@@ -110,8 +111,6 @@ interface Child {
   kill(signal: NodeJS.Signals): void;
 }
 
-const RELAYED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
 /**
  * `run --rotate`: the command runs under a lease that the lease service keeps renewing and replaces before
  * it ends (src/service/rotate.ts); each new user is handed over by restarting the command (`--restart`) or
@@ -215,9 +214,9 @@ export async function runRotating(context: Context, run: RotatingRun, start: Run
   );
 
   const relay = (signal: NodeJS.Signals) => {
-    if (signal !== 'SIGHUP') stopping = true;
-    // Ctrl-C on a terminal already reaches the child (same process group): relaying it would send two.
-    if (signal === 'SIGINT' && context.io.stdinIsTty) return;
+    if (signal !== 'SIGHUP' && signal !== 'SIGUSR2') stopping = true;
+    // Ctrl-C or Ctrl-\ on a terminal already reaches the child (same process group): relaying it would send two.
+    if (TERMINAL_SIGNALS.includes(signal) && context.io.stdinIsTty) return;
     child.kill(signal);
   };
   for (const signal of RELAYED_SIGNALS) context.signals.on(signal, relay);

@@ -1,4 +1,4 @@
-import { constants as osConstants } from 'node:os';
+import { childEnvironment, exitStatus, RELAYED_SIGNALS, TERMINAL_SIGNALS } from '../cli/child.js';
 import type { Context } from '../cli/context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { expectedError } from '../cli/error-text.js';
@@ -35,36 +35,6 @@ export type RunOptions = Omit<RunFlags, 'wait' | 'fromFile' | 'renew' | 'mask'> 
   /** false: --no-mask (the command's output is not relayed, so secrets in it are not masked). */
   mask?: boolean;
 };
-
-/** dynsecret's own secrets: the child gets the lease, never the keys to make more. */
-const WITHHELD_FROM_CHILD = [
-  'DYNSECRET_PASSPHRASE',
-  'DYNSECRET_SESSION',
-  'MONGODB_ATLAS_PRIVATE_API_KEY',
-  'MONGODB_ATLAS_CLIENT_SECRET',
-] as const;
-/**
- * What a terminal or a supervisor sends. Each would otherwise end dynsecret and leave the child running with a
- * live lease. SIGUSR1 is not among them: Node keeps it for its inspector.
- */
-const RELAYED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
-/** Sent by a terminal to its whole foreground process group, so the child has them already. */
-const TERMINAL_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
-
-function childEnvironment(env: Record<string, string | undefined>, vars: readonly (readonly [string, string])[]) {
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && !(WITHHELD_FROM_CHILD as readonly string[]).includes(key)) result[key] = value;
-  }
-  for (const [key, value] of vars) result[key] = value;
-  return result;
-}
-
-/** The status a shell would report: the child's exit code, or 128 + n when signal n ended it. */
-function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  return 128 + (signal === null ? 0 : (osConstants.signals[signal] ?? 0));
-}
 
 /**
  * `dynsecret run NAME -- CMD…`: lease, wait until applied, run the command with the credentials in its
