@@ -1,7 +1,7 @@
 #!/usr/bin/env sh
 ':' //; exec node -- "$0" "$@"
 'use strict';
-/* global require, __dirname */
+/* global require */
 // CommonJS, as is the bundle it loads (see bin/package.json and scripts/build.mjs): Node starts a
 // CommonJS program without its ES module machinery. `--version`, which scripts call often, is answered
 // here without loading the bundle at all.
@@ -28,21 +28,14 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     process.stdout.write(line.subarray(written));
   }
 } else {
-  try {
-    // Compiled bytecode is kept between runs, in a folder only this user can write (never the shared default in
-    // the temp folder; see compile-cache.js): by Node itself from 22.1, by compile-cache.js before that.
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { enableCompileCache } = require('node:module');
-    const { privateCacheFolder, installCodeCache } = require('./compile-cache.js');
-    const folder = privateCacheFolder(process.env);
-    if (folder !== undefined) {
-      if (typeof enableCompileCache === 'function') enableCompileCache(folder);
-      else installCodeCache(folder, require('node:path').join(__dirname, '..', 'dist'));
-    }
-    /* eslint-enable @typescript-eslint/no-require-imports */
-  } catch {
-    // a cache that cannot be used is only a missed speed-up
+  // Node 22.1+ keeps compiled code between runs, in a folder only this user can change (see
+  // compile-cache-folder.js); Node 20 has no such cache and runs without one.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { enableCompileCache } = require('node:module');
+  if (typeof enableCompileCache === 'function') {
+    const folder = require('./compile-cache-folder.js').compileCacheFolder(process.env, args);
+    if (folder !== undefined) enableCompileCache(folder);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('../dist/dynsecret.js').main();
+  /* eslint-enable @typescript-eslint/no-require-imports */
 }
