@@ -1,5 +1,6 @@
-// `npm run bench`: dynsecret's start-up, requests per command, unlock cost, scale and bulk revoke, all
-// measured in one run as ratios and counts (absolute times on a shared machine are noise). Prints a
+// `npm run bench`: dynsecret's start-up (on Node 24, the targets, and beside it Node 20, 22 and 26),
+// requests per command, unlock cost, scale and bulk revoke, all measured in one run as ratios and counts
+// (absolute times on a shared machine are noise). Prints a
 // Markdown table, writes bench/results.json and refreshes the last-run table in bench/README.md.
 // `--quick` runs fewer rounds, for trying a change; its results are marked as such.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { CONFIG, makeHome } from './bench/fixtures.mjs';
 import { ROOT, RESULTS, TMP, buildPrivateCopy } from './bench/paths.mjs';
 import { markdown, updateReadme, verdicts } from './bench/report.mjs';
 import { measureScale, measureUnlock } from './bench/store-scale.mjs';
+import { benchNodes } from './bench/nodes.mjs';
 import { measureStartup } from './bench/startup.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -34,7 +36,8 @@ const settings = {
 };
 
 const log = (line) => process.stderr.write(`${line}\n`);
-const progress = (what) => (done, total) => process.stderr.write(`\r  ${what}: round ${done}/${total}${done === total ? '\n' : ''}`);
+const progress = (what) => (done, total, detail) =>
+  process.stderr.write(`\r  ${what}${detail ? ` (${detail})` : ''}: round ${done}/${total}${done === total ? '\n' : ''}`);
 const load = () => os.loadavg().map((l) => l.toFixed(2));
 
 const machine = {
@@ -46,6 +49,7 @@ const machine = {
   loadBefore: load(),
 };
 
+const nodes = wanted('startup') ? benchNodes(log) : [];
 await buildPrivateCopy();
 const emulatorArgs = [
   '--apply-delay',
@@ -80,7 +84,7 @@ try {
     return measure(progress(name));
   };
   const startup = await section('startup', 'Start-up', (p) =>
-    measureStartup({ small: one, large: sized[1000], local, rounds: settings.startupRounds, progress: p }),
+    measureStartup({ small: one, large: sized[1000], local, rounds: settings.startupRounds, nodes, progress: p }),
   );
   const commands = await section('commands', 'Commands against the emulator', (p) =>
     measureCommands({ emulator: slow, home: small, rounds: settings.commandRounds, progress: p }),
