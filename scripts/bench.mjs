@@ -2,7 +2,8 @@
 // requests per command, unlock cost, scale and bulk revoke, all measured in one run as ratios and counts
 // (absolute times on a shared machine are noise). Prints a
 // Markdown table, writes bench/results.json and refreshes the last-run table in bench/README.md.
-// `--quick` runs fewer rounds, for trying a change; its results are marked as such.
+// `--quick` runs fewer rounds, for trying a change; its results are marked as such. `--only SECTIONS` runs
+// some sections; `--nodes 20,22` measures start-up on those Node versions beside 24 (default: 20, 22, 26).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { bundleHelpers } from './bench/bundle.mjs';
@@ -49,7 +50,9 @@ const machine = {
   loadBefore: load(),
 };
 
-const nodes = wanted('startup') ? benchNodes(log) : [];
+const nodesAt = process.argv.indexOf('--nodes');
+const majors = nodesAt < 0 ? undefined : [...new Set([24, ...process.argv[nodesAt + 1].split(',').map(Number)])];
+const nodes = wanted('startup') ? benchNodes(log, majors) : [];
 await buildPrivateCopy();
 const emulatorArgs = [
   '--apply-delay',

@@ -29,10 +29,10 @@ export function nodeFolder(major, log) {
   return existsSync(join(folder, 'node')) ? folder : undefined;
 }
 
-/** `{ major, folder, version }` of each version that can be run here; the target's must be. */
-export function benchNodes(log) {
+/** `{ major, folder, version }` of each version that can be run here (of `majors`); the target's must be. */
+export function benchNodes(log, majors = MAJORS) {
   const nodes = [];
-  for (const major of MAJORS) {
+  for (const major of majors) {
     const folder = nodeFolder(major, log);
     if (folder === undefined) {
       if (major === TARGET_MAJOR) throw new Error(`Node ${major} could not be installed: the start-up targets apply to it`);
