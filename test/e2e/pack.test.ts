@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,11 +15,11 @@ const nodeFolder = dirname(process.execPath);
 const work = mkdtempSync(join(tmpdir(), 'dynsecret-pack-'));
 const prefix = join(work, 'prefix');
 
-const npm = (args: string[], options: SpawnSyncOptions = {}) =>
+const npm = (args: string[], cwd: string) =>
   spawnSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
     encoding: 'utf8',
     env: { ...process.env, PATH: `${nodeFolder}:${process.env.PATH ?? ''}` },
-    ...options,
   });
 
 beforeAll(() => {
@@ -32,10 +32,10 @@ beforeAll(() => {
   symlinkSync(join(ROOT, 'node_modules'), join(checkout, 'node_modules'));
   const out = join(work, 'out');
   mkdirSync(out);
-  const packed = npm(['pack', '--pack-destination', out], { cwd: checkout });
+  const packed = npm(['pack', '--pack-destination', out], checkout);
   expect(packed.status, packed.stderr).toBe(0);
   const [tarball] = readdirSync(out);
-  const install = (mode: string) => npm(['install', '--global', mode, '--prefix', prefix, join(out, tarball!)], { cwd: work });
+  const install = (mode: string) => npm(['install', '--global', mode, '--prefix', prefix, join(out, tarball!)], work);
   let installed = install('--offline');
   if (installed.status !== 0) installed = install('--prefer-offline');
   expect(installed.status, installed.stderr).toBe(0);
