@@ -13,7 +13,7 @@
 //$_ds_p
 //DYNSECRET_SECRETS
 'use strict';
-/* global require, __dirname */
+/* global require */
 if (process.env.DYNSECRET_SECRET_FD === '9') {
   // Set by the lines above: the secrets wait on fd 9. Nothing else reads the environment before this.
   delete process.env.DYNSECRET_SECRET_FD;
@@ -50,21 +50,14 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     process.stdout.write(line.subarray(written));
   }
 } else {
-  try {
-    // Compiled bytecode is kept between runs, in a folder only this user can write (never the shared default in
-    // the temp folder; see compile-cache.js): by Node itself from 22.1, by compile-cache.js before that.
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { enableCompileCache } = require('node:module');
-    const { privateCacheFolder, installCodeCache } = require('./compile-cache.js');
-    const folder = privateCacheFolder(process.env);
-    if (folder !== undefined) {
-      if (typeof enableCompileCache === 'function') enableCompileCache(folder);
-      else installCodeCache(folder, require('node:path').join(__dirname, '..', 'dist'));
-    }
-    /* eslint-enable @typescript-eslint/no-require-imports */
-  } catch {
-    // a cache that cannot be used is only a missed speed-up
+  // Node 22.1+ keeps compiled code between runs, in a folder only this user can change (see
+  // compile-cache-folder.js); Node 20 has no such cache and runs without one.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { enableCompileCache } = require('node:module');
+  if (typeof enableCompileCache === 'function') {
+    const folder = require('./compile-cache-folder.js').compileCacheFolder(process.env, args);
+    if (folder !== undefined) enableCompileCache(folder);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('../dist/dynsecret.js').main();
+  /* eslint-enable @typescript-eslint/no-require-imports */
 }

@@ -1,7 +1,9 @@
-// `npm run bench`: dynsecret's start-up, requests per command, unlock cost, scale and bulk revoke, all
-// measured in one run as ratios and counts (absolute times on a shared machine are noise). Prints a
+// `npm run bench`: dynsecret's start-up (on Node 24, the targets, and beside it Node 20, 22 and 26),
+// requests per command, unlock cost, scale and bulk revoke, all measured in one run as ratios and counts
+// (absolute times on a shared machine are noise). Prints a
 // Markdown table, writes bench/results.json and refreshes the last-run table in bench/README.md.
-// `--quick` runs fewer rounds, for trying a change; its results are marked as such.
+// `--quick` runs fewer rounds, for trying a change; its results are marked as such. `--only SECTIONS` runs
+// some sections; `--nodes 20,22` measures start-up on those Node versions beside 24 (default: 20, 22, 26).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { bundleHelpers } from './bench/bundle.mjs';
@@ -12,6 +14,7 @@ import { CONFIG, makeHome } from './bench/fixtures.mjs';
 import { ROOT, RESULTS, TMP, buildPrivateCopy } from './bench/paths.mjs';
 import { markdown, updateReadme, verdicts } from './bench/report.mjs';
 import { measureScale, measureUnlock } from './bench/store-scale.mjs';
+import { benchNodes } from './bench/nodes.mjs';
 import { measureStartup } from './bench/startup.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -34,7 +37,8 @@ const settings = {
 };
 
 const log = (line) => process.stderr.write(`${line}\n`);
-const progress = (what) => (done, total) => process.stderr.write(`\r  ${what}: round ${done}/${total}${done === total ? '\n' : ''}`);
+const progress = (what) => (done, total, detail) =>
+  process.stderr.write(`\r  ${what}${detail ? ` (${detail})` : ''}: round ${done}/${total}${done === total ? '\n' : ''}`);
 const load = () => os.loadavg().map((l) => l.toFixed(2));
 
 const machine = {
@@ -46,6 +50,9 @@ const machine = {
   loadBefore: load(),
 };
 
+const nodesAt = process.argv.indexOf('--nodes');
+const majors = nodesAt < 0 ? undefined : [...new Set([24, ...process.argv[nodesAt + 1].split(',').map(Number)])];
+const nodes = wanted('startup') ? benchNodes(log, majors) : [];
 await buildPrivateCopy();
 const emulatorArgs = [
   '--apply-delay',
@@ -80,7 +87,7 @@ try {
     return measure(progress(name));
   };
   const startup = await section('startup', 'Start-up', (p) =>
-    measureStartup({ small: one, large: sized[1000], local, rounds: settings.startupRounds, progress: p }),
+    measureStartup({ small: one, large: sized[1000], local, rounds: settings.startupRounds, nodes, progress: p }),
   );
   const commands = await section('commands', 'Commands against the emulator', (p) =>
     measureCommands({ emulator: slow, home: small, rounds: settings.commandRounds, progress: p }),

@@ -33,7 +33,7 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024;
  * and writes one debug line each (method, path, status, attempt, time; never headers or bodies).
  */
 export class Transport {
-  #ready: Promise<{ request: RequestFunction; dispatcher: Dispatcher }> | undefined;
+  #ready: Promise<Dispatcher> | undefined;
   #count = 0;
   /** The dispatcher #ready resolved to, once it has. */
   #dispatcher: Dispatcher | undefined;
@@ -48,7 +48,7 @@ export class Transport {
   }
 
   async send(request: HttpRequest, attempt: number): Promise<HttpResponse> {
-    const { request: send, dispatcher } = await this.#undici();
+    const dispatcher = await this.#undici();
     const path = request.url.pathname + request.url.search;
     const now = this.#options.now ?? Date.now;
     const started = now();
@@ -62,7 +62,7 @@ export class Transport {
     });
     try {
       // undici's request API: no redirect is followed, no body is decompressed (none is asked for).
-      const response = await send.call(dispatcher, {
+      const response = await dispatcher.request({
         origin: request.url.origin,
         path,
         method: request.method,
@@ -97,7 +97,7 @@ export class Transport {
 
   async close(): Promise<void> {
     if (this.#ready === undefined) return;
-    const { dispatcher } = await this.#ready;
+    const dispatcher = await this.#ready;
     await dispatcher.close();
   }
 
@@ -113,19 +113,13 @@ export class Transport {
     dispatcher.destroy().catch(() => undefined);
   }
 
-  #undici(): Promise<{ request: RequestFunction; dispatcher: Dispatcher }> {
-    // undici is imported on the first request so that loading the CLI costs nothing when no request is made.
+  #undici(): Promise<Dispatcher> {
     this.#ready ??= (async () => {
-      const [{ default: request }, dispatcher] = await Promise.all([
-        import('undici/lib/api/api-request.js'),
-        buildDispatcher(this.#options),
-      ]);
-      // Once undici and the Node modules under it are loaded, before its first connection compiles its parser:
-      // Node's own compiled modules are cached under V8's default flags, and a module loaded after the flags
-      // change is compiled from its source.
+      const dispatcher = await buildDispatcher(this.#options);
+      // Once undici and the Node modules under it are loaded, before its first connection compiles its parser.
       await preferQuickWasm();
       this.#dispatcher = dispatcher;
-      return { request, dispatcher };
+      return dispatcher;
     })();
     return this.#ready;
   }
@@ -151,22 +145,18 @@ function watchConnectErrors(hostname: string, onError: (error: unknown) => void)
   };
 }
 
-type RequestFunction = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
-
 /**
  * undici parses HTTP/1.1 with a WebAssembly module. V8 compiles it quickly, then recompiles it optimised
  * on a background thread, and a process that is done waits for that thread before it exits: 50 to 150 ms
- * added to every command, for a parser that reads two short answers. The quick compile is kept.
+ * added to every command, for a parser that reads two short answers. The quick compile is kept
+ * (`--liftoff-only`, through Node's public `v8.setFlagsFromString`; the one place dynsecret changes a V8 flag).
+ * It is set after undici and the Node modules under it are loaded: Node's built-in modules come with code
+ * compiled under the default flags, which V8 refuses once the flags differ.
  */
 let quickWasm: Promise<void> | undefined;
 
 function preferQuickWasm(): Promise<void> {
-  quickWasm ??= (async () => {
-    const { setFlagsFromString } = await import('node:v8');
-    // V8 refuses code cached under other flags: bin/compile-cache.js keeps what was compiled until now apart.
-    (process as NodeJS.EventEmitter).emit('dynsecret:v8-flags');
-    setFlagsFromString('--liftoff-only');
-  })();
+  quickWasm ??= import('node:v8').then(({ setFlagsFromString }) => setFlagsFromString('--liftoff-only'));
   return quickWasm;
 }
 
