@@ -1,3 +1,4 @@
+/* global module */
 // The direction of every import in src/, checked by `npm run lint` (README "Layout"):
 //   cli → commands → service → {atlas, store, output, config, audit} → rules → {fs, errors}
 // The emulator shares nothing with the client, and the client nothing with the emulator.

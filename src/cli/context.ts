@@ -6,6 +6,7 @@ import type { Store } from '../store/store-api.js';
 import { EncryptedStore } from '../store/store.js';
 import type { AuditLog, AuditNote } from '../audit/audit-log.js';
 import type { ServiceContext, Signals } from '../service/context.js';
+import type { ConfigSource } from './error-text.js';
 import { inquirerPrompts, processIo, type Io, type Prompts } from './io.js';
 
 export type { Signals } from '../service/context.js';
@@ -123,6 +124,8 @@ export async function createContext(options: GlobalOptions, configFile?: ConfigF
     sleep: realSleep,
     signals: processSignals,
     spawn: processSpawn,
+    // The words of errors are loaded only when there is an error to word.
+    words: async (error) => (await import('./error-text.js')).expectedError(error, configSource(configFile)),
     atlas: (config) => {
       // One client per config and process, so digest nonces and tokens are reused across calls; a config whose
       // endpoint or credentials changed (`update` verifies the new ones) gets a client of its own.
@@ -220,4 +223,9 @@ function deferredAuditLog(path: string, store: EncryptedStore | undefined): Audi
 function isInside(path: string, folder: string): boolean {
   const rel = relative(resolve(folder), resolve(path));
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** Where a command's config came from, for advice that names only what exists: a `--from-file` document, or the store. */
+function configSource(configFile: ConfigFileOption | undefined): ConfigSource {
+  return configFile === undefined ? { kind: 'store' } : { kind: 'file', path: configFile.path };
 }

@@ -2,13 +2,27 @@ import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { ConfigDraft } from './draft.js';
-import type { UpdateFlags } from '../commands/update.command.js';
+
+/** The flags of `create` and `update` that give a config's fields (their definitions say which they are). */
+export interface ConfigFlagValues {
+  baseUrl?: string | undefined;
+  publicKey?: string | undefined;
+  privateKeyStdin?: boolean | undefined;
+  clientId?: string | undefined;
+  clientSecretStdin?: boolean | undefined;
+  defaultTtl?: string | undefined;
+  maxTtl?: string | undefined;
+  role?: string[] | undefined;
+  scope?: string[] | undefined;
+  caFile?: string | undefined;
+  usernameTemplate?: string | undefined;
+}
 
 /**
  * The draft the flags give, but the name and project (which only `create` takes); `secret` is what stdin gave
  * for whichever of --private-key-stdin and --client-secret-stdin was passed.
  */
-export function draftFromFlags(options: UpdateFlags, secret: string | undefined): ConfigDraft {
+export function draftFromFlags(options: ConfigFlagValues, secret: string | undefined): ConfigDraft {
   return {
     baseUrl: options.baseUrl,
     publicKey: options.publicKey,

@@ -1,6 +1,7 @@
 import type { AtlasClient } from '../atlas/index.js';
 import type { AuditNote } from '../audit/audit-log.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
+import type { ExitCodeValue } from '../errors.js';
 import type { Store } from '../store/store-api.js';
 
 /**
@@ -20,6 +21,17 @@ export interface ServiceContext {
   readonly io: Notices;
   /** The config file of a store-less command (`--from-file PATH`): hints must name it. */
   readonly configFile?: { readonly path: string } | undefined;
+  /**
+   * An error in the words the CLI gives it (a sentence, its exit code, a hint), for a message the service makes
+   * of it; undefined for an error nobody foresaw, which keeps its own words and stack.
+   */
+  words(error: unknown): Promise<ErrorWords | undefined>;
+}
+
+export interface ErrorWords {
+  message: string;
+  exitCode: ExitCodeValue;
+  hint?: string | undefined;
 }
 
 /** Subscribing to the process's signals; `off` takes the handler given to `on`. */

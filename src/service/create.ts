@@ -1,7 +1,6 @@
 import { AtlasApiError, AtlasInputError } from '../atlas/error-types.js';
 import type { ServiceContext } from './context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
-import { expectedError } from '../cli/error-text.js';
 import { DynsecretError, InterruptedError, UsageError } from '../errors.js';
 import { generatePassword, generateUsername } from '../rules/credentials.js';
 import { parseDuration } from '../rules/duration.js';
@@ -12,7 +11,7 @@ import { checkPrefix, leaseVariables, type IssuedLease } from '../output/lease-o
 import type { LeaseRecord } from '../store/schema.js';
 import { findConfig } from './configs.js';
 import { interruptedBy } from './interrupts.js';
-import { configSourceOf, revokeTargets } from './revoke.js';
+import { revokeTargets } from './revoke.js';
 
 /** What a new lease is asked for. */
 export interface LeaseRequest {
@@ -133,10 +132,10 @@ export async function revokeUndelivered(
     if (result?.outcome === 'failed') throw new Error(result.error);
     fate = `lease ${leaseId} was revoked, since nobody received its credentials`;
   } catch (revokeError) {
-    const reason = (expectedError(revokeError, configSourceOf(context))?.message ?? (revokeError as Error).message).replace(/\.$/, '');
+    const reason = ((await context.words(revokeError))?.message ?? (revokeError as Error).message).replace(/\.$/, '');
     fate = `revoking lease ${leaseId} failed too (${reason}); revoke it with \`${revokeCommand(context, leaseId)}\``;
   }
-  const words = expectedError(error, configSourceOf(context));
+  const words = await context.words(error);
   if (words === undefined) {
     // An unforeseen error keeps its own words (and stack); the lease's fate gets a line of its own.
     context.io.error(`${fate.charAt(0).toUpperCase()}${fate.slice(1)}.`);
@@ -172,9 +171,8 @@ export async function abandon(context: ServiceContext, config: DynamicSecretConf
   } catch (error) {
     // A store-less command has no record for `revoke --expired` to find: the lease is retried by its id.
     const retry = context.configFile === undefined ? 'dynsecret revoke --expired' : revokeCommand(context, leaseId);
-    context.io.error(
-      `warning: could not ${created ? 'revoke' : 'check for'} ${leaseId} in Atlas (${expectedError(error, configSourceOf(context))?.message ?? 'error'}); run \`${retry}\` later.`,
-    );
+    const reason = (await context.words(error))?.message ?? 'error';
+    context.io.error(`warning: could not ${created ? 'revoke' : 'check for'} ${leaseId} in Atlas (${reason}); run \`${retry}\` later.`);
     return;
   }
   await forget(context, leaseId);

@@ -2,7 +2,6 @@ import { AtlasApiError } from '../atlas/error-types.js';
 import type { ServiceContext } from './context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { DynsecretError, ExitCode, NotFoundError, UsageError, type ExitCodeValue } from '../errors.js';
-import { expectedError, type ConfigSource } from '../cli/error-text.js';
 import { LABEL_CONFIG } from '../rules/labels.js';
 import { revokeLine, type RevokeOutcome } from '../output/lease-messages.js';
 import { findConfig } from './configs.js';
@@ -111,15 +110,10 @@ async function revokeOne(context: ServiceContext, config: DynamicSecretConfig | 
     const atlas = await context.atlas(config);
     return { ...base, outcome: (await atlas.deleteDatabaseUser(target.leaseId)) === 'deleted' ? 'revoked' : 'absent' };
   } catch (error) {
-    const text = expectedError(error, configSourceOf(context));
+    const text = await context.words(error);
     if (text === undefined) throw error;
     return { ...base, outcome: 'failed', error: text.message, exitCode: text.exitCode };
   }
-}
-
-/** Where a service command's config came from (never flags): a `--from-file` document, or the store. */
-export function configSourceOf(context: Pick<ServiceContext, 'configFile'>): ConfigSource {
-  return context.configFile === undefined ? { kind: 'store' } : { kind: 'file', path: context.configFile.path };
 }
 
 /** Runs `work` over `items` with at most `limit` in flight, keeping the input order in the result. */

@@ -6,7 +6,7 @@ import type { DynamicSecretConfig } from '../../../src/config/schema.js';
 import type { Context, Signals, Spawn, SpawnOptions } from '../../../src/cli/context.js';
 import type { AuditNote } from '../../../src/audit/audit-log.js';
 import { kindOfStatus } from '../../../src/atlas/errors.js';
-import { describeError, type ErrorText } from '../../../src/cli/error-text.js';
+import { describeError, expectedError, type ErrorText } from '../../../src/cli/error-text.js';
 import type { Io, Prompts } from '../../../src/cli/io.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
 import type { LeaseRecord } from '../../../src/store/schema.js';
@@ -318,6 +318,7 @@ export async function fakeContext(options: FakeOptions = {}): Promise<Fakes> {
     signals,
     spawn,
     atlas: async () => atlas,
+    words: async (error) => expectedError(error, { kind: 'store' }),
     close: async () => undefined,
     debug: () => undefined,
   };
