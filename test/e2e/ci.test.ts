@@ -268,12 +268,15 @@ describe('README "A plain shell script"', () => {
     powershell: { lang: 'powershell', file: 'recipe.ps1' },
   } as const;
   let down: string;
+  /** The endpoint of `down`'s config: a store-less config's endpoint is the environment's. */
+  let downUrl: string;
   let silent: string;
 
   beforeAll(async () => {
     // A folder like `work` whose config names a port nothing listens on.
     down = mkdtempSync(join(tmpdir(), 'dynsecret-ci-down-'));
-    configFile(em, { baseUrl: await unreachableUrl() }, down);
+    downUrl = await unreachableUrl();
+    configFile(em, { baseUrl: downUrl }, down);
     writeFileSync(join(down, 'check.js'), CHECK);
     writeFileSync(join(down, 'report.sh'), '#!/bin/sh\nexec node check.js\n', { mode: 0o755 });
     // A `dynsecret` that fails the way no shell can see in its output: nothing on stdout, exit 6.
@@ -301,14 +304,20 @@ describe('README "A plain shell script"', () => {
 
     it.skipIf(!shell.present)('stops before the job when Atlas cannot be reached', async () => {
       // No retries: a refused connection is refused again, and the recipe's reaction is the subject.
-      const result = await runScript(shell, recipe(shell.kind, down), { cwd: down, env: { ...baseEnv(), DYNSECRET_RETRIES: '0' } });
+      const result = await runScript(shell, recipe(shell.kind, down), {
+        cwd: down,
+        env: { ...baseEnv(), MONGODB_ATLAS_BASE_URL: downUrl, DYNSECRET_RETRIES: '0' },
+      });
       expect(result.code).not.toBe(0);
       expect(result.stderr).toMatch(/Could not reach 127\.0\.0\.1/);
       expect(existsSync(join(down, 'checked.log'))).toBe(false);
     });
 
     it.skipIf(!shell.present)('stops before the job when dynsecret fails and prints nothing', async () => {
-      const result = await runScript(shell, recipe(shell.kind, down), { cwd: down, env: { ...baseEnv(), PATH: `${silent}:${path}` } });
+      const result = await runScript(shell, recipe(shell.kind, down), {
+        cwd: down,
+        env: { ...baseEnv(), MONGODB_ATLAS_BASE_URL: downUrl, PATH: `${silent}:${path}` },
+      });
       expect(result.code).not.toBe(0);
       expect(result.stderr).toMatch(/no network/);
       expect(existsSync(join(down, 'checked.log'))).toBe(false);

@@ -17,6 +17,8 @@ let em: Emulator;
 let work: string;
 let path: string;
 let down: string;
+/** The endpoint of `down`'s config: a store-less config's endpoint is the environment's. */
+let downUrl: string;
 
 beforeAll(async () => {
   em = await startEmulator(['--apply-delay', '0s']);
@@ -27,11 +29,13 @@ beforeAll(async () => {
   path = `${bin}:${process.env.PATH ?? ''}`;
   configFile(em, {}, work); // work/app-db.json, against the emulator
   const unreachable = await unreachableUrl();
+  downUrl = unreachable;
   down = mkdtempSync(join(tmpdir(), 'dynsecret-down-'));
   configFile(em, { baseUrl: unreachable }, down); // down/app-db.json, against a port nothing listens on
 });
 
-const env = () => ({
+const env = (baseUrl = em.url) => ({
+  MONGODB_ATLAS_BASE_URL: baseUrl,
   PATH: path,
   HOME: work,
   NO_COLOR: '1',
@@ -59,7 +63,7 @@ describe('lease output off a terminal fails closed', () => {
     ['env', ''],
     ['table', ''],
   ])('--format %s against an unreachable Atlas: stdout is %j', async (format, expected) => {
-    const result = await dynsecret(['lease', '--from-file', join(down, 'app-db.json'), '--format', format], { env: env() });
+    const result = await dynsecret(['lease', '--from-file', join(down, 'app-db.json'), '--format', format], { env: env(downUrl) });
     expect(result.code).toBe(6);
     expect(result.stdout).toBe(expected);
     expect(result.stderr).toMatch(/^dynsecret: Could not reach 127\.0\.0\.1:\d+/);
@@ -67,15 +71,15 @@ describe('lease output off a terminal fails closed', () => {
 
   it('the default format off a terminal is shell, and so is its failure; --env-file alone prints nothing', async () => {
     const file = join(down, 'app-db.json');
-    expect((await dynsecret(['lease', '--from-file', file], { env: env() })).stdout).toBe('false\n');
-    expect((await dynsecret(['lease', '--from-file', file, '--env-file', join(down, '.env')], { env: env() })).stdout).toBe('');
+    expect((await dynsecret(['lease', '--from-file', file], { env: env(downUrl) })).stdout).toBe('false\n');
+    expect((await dynsecret(['lease', '--from-file', file, '--env-file', join(down, '.env')], { env: env(downUrl) })).stdout).toBe('');
     expect(
-      (await dynsecret(['lease', '--from-file', file, '--env-file', join(down, '.env'), '--format', 'fish'], { env: env() })).stdout,
+      (await dynsecret(['lease', '--from-file', file, '--env-file', join(down, '.env'), '--format', 'fish'], { env: env(downUrl) })).stdout,
     ).toBe('false\n');
   });
 
   it('a usage error of lease fails closed too', async () => {
-    const result = await dynsecret(['lease', '--from-file', join(down, 'app-db.json'), '--ttl', '0'], { env: env() });
+    const result = await dynsecret(['lease', '--from-file', join(down, 'app-db.json'), '--ttl', '0'], { env: env(downUrl) });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('false\n');
   });
@@ -97,7 +101,7 @@ describe.each(SCRIPT_SHELLS.map((shell) => ({ ...shell, present: hasBinary(shell
   });
 
   it.skipIf(!shell.present)('stops before the job when Atlas cannot be reached', async () => {
-    const result = await runScript(shell, script(down), { cwd: down, env: env() });
+    const result = await runScript(shell, script(down), { cwd: down, env: env(downUrl) });
     expect(result.code).not.toBe(0);
     expect(result.stdout).not.toMatch(/job ran/);
     expect(result.stderr).toMatch(/Could not reach 127\.0\.0\.1/);

@@ -57,6 +57,7 @@ describe('the packed package, installed with npm', () => {
       'dynsecret-atlas-emulator.js',
       'dynsecret.js',
       'package.json',
+      'secret-fd.js',
     ]);
     expect(existsSync(join(installed, 'src'))).toBe(false);
     expect(existsSync(join(installed, 'scripts'))).toBe(false);
