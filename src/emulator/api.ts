@@ -3,6 +3,7 @@ import type { ApiRequest, EmulatorContext, RouteRequest } from './context.js';
 import { challengeHeader, verifyDigest } from './digest.js';
 import type { Outcome } from './faults.js';
 import { applyFault } from './faults.js';
+import { reportedIp } from './ipinfo.js';
 import { bearerIsValid, handleOAuth } from './oauth.js';
 import { GROUP_ID_PATTERN } from './options.js';
 import { authKind } from './request-log.js';
@@ -21,12 +22,13 @@ export async function handleApi(ctx: EmulatorContext, req: ApiRequest): Promise<
   const run = async (): Promise<ApiResponse> => (isOAuth ? handleOAuth(ctx, req) : dispatch(ctx, req));
 
   const early = ctx.faults.take(req.method, req.target, true);
-  if (early) return applyFault(early, async () => (isOAuth ? undefined : authenticate(ctx, req)) ?? run(), req.clientIp);
+  const facts = { clientIp: reportedIp(ctx, req), maxUsers: ctx.limits.maxUsers };
+  if (early) return applyFault(early, async () => (isOAuth ? undefined : authenticate(ctx, req)) ?? run(), facts);
 
   const denied = isOAuth ? undefined : authenticate(ctx, req);
   if (denied) return { kind: 'respond', response: denied };
   const fault = ctx.faults.take(req.method, req.target, false);
-  if (fault) return applyFault(fault, run, req.clientIp);
+  if (fault) return applyFault(fault, run, facts);
   return { kind: 'respond', response: await run() };
 }
 
@@ -43,7 +45,7 @@ function authenticate(ctx: EmulatorContext, req: ApiRequest): ApiResponse | unde
         requestUri: req.target,
         publicKey: ctx.state.credentials.publicKey,
         privateKey: ctx.state.credentials.privateKey,
-        now: ctx.clock.now(),
+        now: ctx.clock.nonceNow(),
       },
       ctx.nonces,
     );
@@ -54,7 +56,7 @@ function authenticate(ctx: EmulatorContext, req: ApiRequest): ApiResponse | unde
 }
 
 function challenge(ctx: EmulatorContext, stale: boolean): ApiResponse {
-  const nonce = ctx.nonces.issue(ctx.clock.now());
+  const nonce = ctx.nonces.issue(ctx.clock.nonceNow());
   return {
     status: 401,
     headers: { 'Content-Type': JSON_TYPE, 'WWW-Authenticate': challengeHeader(nonce, stale), Vary: 'Accept-Encoding' },
@@ -67,6 +69,8 @@ function dispatch(ctx: EmulatorContext, req: ApiRequest): ApiResponse {
   if (match.kind === 'none') return errors.resourceNotFound(req.pathname);
   if (match.kind === 'wrong-method') return errors.methodNotAllowed(req.method);
   const { route, params } = match;
+  // A private resource outside the versioned API (ipinfo) takes any Accept and belongs to no project.
+  if (route.versions.length === 0) return route.handle(ctx, routeRequest(req, '', '', params));
   const version = negotiateVersion(req.headers.accept, route.versions);
   if (!version) return errors.invalidVersion();
   const groupId = params.groupId ?? '';

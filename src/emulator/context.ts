@@ -17,6 +17,8 @@ export interface EmulatorContext {
   readonly rateLimiter: RateLimiter;
   readonly faults: FaultStore;
   readonly requests: RequestLog;
+  /** Limits a test may change while the emulator runs (`POST /__emulator/limits`). */
+  readonly limits: { maxUsers: number };
   /** `http(s)://host:port`, used in `links`. */
   readonly baseUrl: string;
   /** Call after every change of `state` so the state file follows. */

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isoSeconds } from './clock.js';
+import { isoSeconds, MAX_CLOCK_SPEED } from './clock.js';
 import { connectionStrings } from './clusters.js';
 import type { EmulatorContext } from './context.js';
 import { parseFaultSpec } from './faults.js';
 import { isLoopback, readBody, writeJson } from './http-io.js';
-import type { StoredUser } from './state.js';
+import type { StoredAccessEntry, StoredUser } from './state.js';
 import { isObject, parseJson } from './validate.js';
 
 /**
@@ -65,17 +65,25 @@ function refusedRequest(baseUrl: string, req: Pick<IncomingMessage, 'method' | '
 function control(ctx: EmulatorContext, key: string, body: unknown, res: ServerResponse): void {
   switch (key) {
     case 'POST clock': {
-      const advanceMs = isObject(body) ? body.advanceMs : undefined;
-      if (typeof advanceMs !== 'number' || !Number.isFinite(advanceMs) || advanceMs < 0) {
-        throw new TypeError('"advanceMs" must be a number of milliseconds ≥ 0');
-      }
-      ctx.clock.advance(advanceMs);
+      const { advanceMs, speed } = readClockBody(body);
+      // The speed first: the jump then lands on a clock already running at the new rate.
+      if (speed !== undefined) ctx.clock.setSpeed(speed);
+      if (advanceMs !== undefined) ctx.clock.advance(advanceMs);
       ctx.changed();
-      writeJson(res, 200, { now: new Date(ctx.clock.now()).toISOString(), offsetMs: ctx.clock.offsetMs });
+      writeJson(res, 200, clockView(ctx));
+      return;
+    }
+    case 'POST limits': {
+      const maxUsers = isObject(body) ? body.maxUsers : undefined;
+      if (typeof maxUsers !== 'number' || !Number.isSafeInteger(maxUsers) || maxUsers < 1) {
+        throw new TypeError('"maxUsers" must be a whole number ≥ 1');
+      }
+      ctx.limits.maxUsers = maxUsers;
+      writeJson(res, 200, { maxUsers });
       return;
     }
     case 'POST faults': {
-      const spec = parseFaultSpec(body);
+      const spec = parseFaultSpec(body, ctx.state.project.groupId);
       ctx.faults.add(spec);
       writeJson(res, 201, spec);
       return;
@@ -95,6 +103,8 @@ function control(ctx: EmulatorContext, key: string, body: unknown, res: ServerRe
       ctx.nonces.clear();
       ctx.rateLimiter.clear();
       ctx.clock.setOffset(0);
+      ctx.clock.setSpeed(ctx.options.clockSpeed);
+      ctx.limits.maxUsers = ctx.options.maxUsers;
       ctx.changed();
       writeJson(res, 204);
       return;
@@ -108,6 +118,27 @@ function control(ctx: EmulatorContext, key: string, body: unknown, res: ServerRe
     default:
       writeJson(res, 404, { error: `no test control ${key}` });
   }
+}
+
+/** `{"advanceMs": N}`, `{"speed": N}` or both; anything else is refused. */
+function readClockBody(body: unknown): { advanceMs?: number; speed?: number } {
+  if (!isObject(body)) throw new TypeError('the body must be a JSON object');
+  for (const key of Object.keys(body)) {
+    if (key !== 'advanceMs' && key !== 'speed') throw new TypeError(`unknown clock field "${key}"`);
+  }
+  const { advanceMs, speed } = body;
+  if (advanceMs === undefined && speed === undefined) throw new TypeError('give "advanceMs", "speed" or both');
+  if (advanceMs !== undefined && (typeof advanceMs !== 'number' || !Number.isFinite(advanceMs) || advanceMs < 0)) {
+    throw new TypeError('"advanceMs" must be a number of milliseconds ≥ 0');
+  }
+  if (speed !== undefined && (typeof speed !== 'number' || !Number.isFinite(speed) || speed < 0 || speed > MAX_CLOCK_SPEED)) {
+    throw new TypeError(`"speed" must be a number from 0 to ${MAX_CLOCK_SPEED}`);
+  }
+  return { advanceMs, speed };
+}
+
+function clockView(ctx: EmulatorContext): { now: string; offsetMs: number; speed: number } {
+  return { now: new Date(ctx.clock.now()).toISOString(), offsetMs: ctx.clock.offsetMs, speed: ctx.clock.speed };
 }
 
 /** The stored users in full (labels, description, a password hash) and each cluster's change status. */
@@ -131,9 +162,19 @@ function dumpState(ctx: EmulatorContext): object {
       },
     ]),
   );
+  const entry = (e: StoredAccessEntry) => ({
+    cidrBlock: e.cidrBlock,
+    comment: e.comment,
+    deleteAfterDate: e.deleteAfterMs === undefined ? undefined : isoSeconds(e.deleteAfterMs),
+    ipAddress: e.ipAddress,
+    status: now < e.pendingUntil ? 'PENDING' : 'ACTIVE',
+  });
   return {
+    accessList: [...ctx.state.accessList.values()].map(entry),
+    clock: { offsetMs: ctx.clock.offsetMs, speed: ctx.clock.speed },
     clusters,
     groupId: ctx.state.project.groupId,
+    maxUsers: ctx.limits.maxUsers,
     now: new Date(now).toISOString(),
     tokens: ctx.state.tokens.size,
     users: [...ctx.state.users.values()].map(user),

@@ -9,7 +9,8 @@ import { field, isObject, isString, optionalField } from './validate.js';
 type BodyFault = 'malformed' | 'huge' | 'wrong-types';
 
 export interface FaultSpec {
-  match: { method?: string; path?: string };
+  /** `path`: a substring of the request target; `exactPath`: the whole path, query aside. */
+  match: { method?: string; path?: string; exactPath?: string };
   count: number;
   status?: number;
   errorCode?: string;
@@ -27,9 +28,43 @@ const isWhole = (value: unknown): value is number => typeof value === 'number' &
 const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
 const isBodyFault = (value: unknown): value is BodyFault => value === 'malformed' || value === 'huge' || value === 'wrong-types';
 
+/** What a fault's error body may name: the caller's address and the project's user limit. */
+export interface FaultFacts {
+  clientIp: string;
+  maxUsers: number;
+}
+
+const CREATE_FAULT_KINDS = ['quota', '5xx'] as const;
+type CreateFaultKind = (typeof CREATE_FAULT_KINDS)[number];
+const isCreateFaultKind = (value: unknown): value is CreateFaultKind => CREATE_FAULT_KINDS.includes(value as CreateFaultKind);
+
+/**
+ * `{"failCreates": N, "kind": "quota" | "5xx"}`: the next N user creations (`POST …/databaseUsers`) fail with
+ * Atlas' GROUP_USERS_LIMIT_EXCEEDED (the default) or a 500, after authentication, without creating the user.
+ */
+function parseFailCreates(value: JsonObject, groupId: string): FaultSpec {
+  for (const key of Object.keys(value)) {
+    if (key !== 'failCreates' && key !== 'kind') throw new TypeError(`"${key}" does not go with "failCreates"`);
+  }
+  const count = field(value, 'failCreates', isWhole, 'a whole number');
+  const kind = optionalField(value, 'kind', isCreateFaultKind, '"quota" or "5xx"') ?? 'quota';
+  return {
+    match: { method: 'POST', exactPath: `/api/atlas/v2/groups/${groupId}/databaseUsers` },
+    count,
+    ...(kind === 'quota' ? { status: 403, errorCode: QUOTA_CODE } : { status: 500 }),
+  };
+}
+
+const QUOTA_CODE = 'GROUP_USERS_LIMIT_EXCEEDED';
+
 /** Reads a fault from a control request body; throws a TypeError naming the bad field. */
-export function parseFaultSpec(value: unknown): FaultSpec {
+export function parseFaultSpec(value: unknown, groupId: string): FaultSpec {
   if (!isObject(value)) throw new TypeError('the body must be a JSON object');
+  if (value.failCreates !== undefined) {
+    const spec = parseFailCreates(value, groupId);
+    if (spec.count < 1) throw new TypeError('"failCreates" must be at least 1');
+    return spec;
+  }
   const match: JsonObject = value.match === undefined ? {} : field(value, 'match', isObject, 'an object');
   const spec: FaultSpec = {
     match: {
@@ -72,7 +107,8 @@ export class FaultStore {
       ({ spec }) =>
         (spec.beforeAuth ?? false) === beforeAuth &&
         (spec.match.method === undefined || spec.match.method === method) &&
-        (spec.match.path === undefined || target.includes(spec.match.path)),
+        (spec.match.path === undefined || target.includes(spec.match.path)) &&
+        (spec.match.exactPath === undefined || target.split('?')[0] === spec.match.exactPath),
     );
     if (!found) return undefined;
     found.remaining--;
@@ -90,7 +126,7 @@ export class FaultStore {
  * answer), then reset the connection, send a broken body or an error, or pass the real answer through when
  * the fault only adds latency.
  */
-export async function applyFault(fault: FaultSpec, run: () => Promise<ApiResponse>, clientIp = '127.0.0.1'): Promise<Outcome> {
+export async function applyFault(fault: FaultSpec, run: () => Promise<ApiResponse>, facts: FaultFacts): Promise<Outcome> {
   if (fault.latencyMs) await sleep(fault.latencyMs);
   const latencyOnly =
     fault.latencyMs !== undefined &&
@@ -104,11 +140,11 @@ export async function applyFault(fault: FaultSpec, run: () => Promise<ApiRespons
   const real = fault.afterApply || fault.body === 'wrong-types' ? await run() : undefined;
   if (fault.reset) return { kind: 'reset' };
   if (fault.body !== undefined) return { kind: 'respond', response: brokenBody(fault.body, real) };
-  return { kind: 'respond', response: faultError(fault, clientIp) };
+  return { kind: 'respond', response: faultError(fault, facts) };
 }
 
-function faultError(fault: FaultSpec, clientIp: string): ApiResponse {
-  const status = fault.status ?? (fault.retryAfter !== undefined ? 429 : 500);
+function faultError(fault: FaultSpec, { clientIp, maxUsers }: FaultFacts): ApiResponse {
+  const status = fault.status ?? (fault.retryAfter !== undefined ? 429 : fault.errorCode === QUOTA_CODE ? 403 : 500);
   let response: ApiResponse;
   if (status === 429 && fault.errorCode === undefined) response = errors.rateLimited(fault.retryAfter ?? 1);
   else if (status === 503 && fault.errorCode === undefined) {
@@ -117,6 +153,11 @@ function faultError(fault: FaultSpec, clientIp: string): ApiResponse {
   else if (fault.errorCode === 'IP_ADDRESS_NOT_ON_ACCESS_LIST' || fault.errorCode === 'ORG_REQUIRES_ACCESS_LIST') {
     // Atlas names the address it saw, the one the user must add to the API key's access list.
     response = apiError(status, fault.errorCode, `IP address ${clientIp} is not allowed to access this resource.`, [clientIp]);
+  } else if (fault.errorCode === QUOTA_CODE) {
+    // The project's real answer when it is full, with the limit in force.
+    response = errors.usersLimitExceeded(maxUsers);
+    response.status = status;
+    (response.json as { error: number }).error = status;
   } else response = apiError(status, fault.errorCode ?? 'UNEXPECTED_ERROR', 'Unexpected error.');
   if (fault.retryAfter !== undefined) response.headers['Retry-After'] = String(fault.retryAfter);
   return response;

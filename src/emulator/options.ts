@@ -1,5 +1,7 @@
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import ms from 'ms';
+import { MAX_CLOCK_SPEED } from './clock.js';
 
 export interface EmulatorOptions {
   host: string;
@@ -11,7 +13,13 @@ export interface EmulatorOptions {
   clusters: string[];
   /** How long a cluster stays PENDING after a user change that concerns it. */
   applyDelayMs: number;
+  /** How long an access list entry stays PENDING after it is added or changed. */
+  accessListDelayMs: number;
   maxUsers: number;
+  /** Emulator milliseconds per real millisecond (1 = real time). */
+  clockSpeed: number;
+  /** The caller's address as `GET /api/private/ipinfo` reports it; undefined = the socket's. */
+  clientIp: string | undefined;
   nonceLifetimeMs: number;
   /** Added to every `/api/…` request. */
   latencyMs: number;
@@ -33,7 +41,9 @@ export const DEFAULTS = {
   port: 0,
   clusters: ['Cluster0'],
   applyDelayMs: 2000,
+  accessListDelayMs: 1000,
   maxUsers: 100,
+  clockSpeed: 1,
   nonceLifetimeMs: 5 * 60_000,
   latencyMs: 0,
   rateCapacity: 10_000,
@@ -58,7 +68,10 @@ Options:
   --group-id ID            project id, 24 hex characters (default: random)
   --clusters A,B           cluster names (default Cluster0)
   --apply-delay 2s         how long clusters stay PENDING after a user change (default 2s)
-  --max-users N            database users per project (default 100)
+  --access-list-delay 1s   how long access list entries stay PENDING after a change (default 1s)
+  --max-users N            database users per project (default 100; POST /__emulator/limits changes it)
+  --clock-speed N          emulator time runs N times faster than real time, 0 stops it (default 1)
+  --client-ip IP           the caller's address GET /api/private/ipinfo reports (default: the socket's)
   --nonce-lifetime 5m      digest nonce lifetime (default 5m)
   --latency 0ms            latency added to every API request (default 0ms)
   --rate-capacity N        token bucket capacity per project (default 10000)
@@ -72,7 +85,8 @@ Options:
   -h, --help               show this help
 
 Test controls under /__emulator/ (loopback clients only, no auth; no Origin, the emulator's own Host or
-localhost:PORT, JSON bodies): clock, faults, state, reset, requests.
+localhost:PORT, JSON bodies): clock (advanceMs, speed), faults, limits (maxUsers), state, reset,
+requests. See the emulator's README for their bodies.
 `;
 
 interface ParsedArgv {
@@ -93,6 +107,11 @@ export function parseArgv(argv: string[]): ParsedArgv {
   if (values.clusters !== undefined) options.clusters = clusterNames(values.clusters);
   if (values['apply-delay'] !== undefined) options.applyDelayMs = duration('--apply-delay', values['apply-delay']);
   if (values['max-users'] !== undefined) options.maxUsers = integer('--max-users', values['max-users'], 1, 1_000_000);
+  if (values['access-list-delay'] !== undefined) {
+    options.accessListDelayMs = duration('--access-list-delay', values['access-list-delay']);
+  }
+  if (values['clock-speed'] !== undefined) options.clockSpeed = clockSpeed('--clock-speed', values['clock-speed']);
+  if (values['client-ip'] !== undefined) options.clientIp = ipAddress('--client-ip', values['client-ip']);
   if (values['nonce-lifetime'] !== undefined) {
     options.nonceLifetimeMs = duration('--nonce-lifetime', values['nonce-lifetime']);
     // A nonce that is stale on arrival would answer every request with another challenge.
@@ -128,6 +147,9 @@ function parseArgsOrThrow(argv: string[]) {
         clusters: text,
         'apply-delay': text,
         'max-users': text,
+        'access-list-delay': text,
+        'clock-speed': text,
+        'client-ip': text,
         'nonce-lifetime': text,
         latency: text,
         'rate-capacity': text,
@@ -166,6 +188,20 @@ export function duration(flag: string, value: string): number {
     throw new OptionError(`${flag} must be a duration such as 2s, 5m or 0ms, got "${value}"`);
   }
   return n;
+}
+
+/** A speed-up factor: a number from 0 (time stands still) to MAX_CLOCK_SPEED. */
+export function clockSpeed(flag: string, value: string): number {
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n > MAX_CLOCK_SPEED) {
+    throw new OptionError(`${flag} must be a number from 0 to ${MAX_CLOCK_SPEED}, got "${value}"`);
+  }
+  return n;
+}
+
+function ipAddress(flag: string, value: string): string {
+  if (isIP(value) === 0) throw new OptionError(`${flag} must be an IPv4 or IPv6 address, got "${value}"`);
+  return value;
 }
 
 function groupId(value: string): string {

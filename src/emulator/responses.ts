@@ -108,6 +108,22 @@ export const errors = {
     apiError(409, 'AUTH_TYPE_CANNOT_BE_CHANGED', 'Cannot modify the authentication type of an existing database user.'),
   usersLimitExceeded: (max: number) =>
     apiError(403, 'GROUP_USERS_LIMIT_EXCEEDED', `Groups can contain at most ${max} database users.`, [max]),
+  accessEntryNotFound: (entry: string, groupId: string) =>
+    apiError(404, 'ATLAS_NETWORK_PERMISSION_ENTRY_NOT_FOUND', `IP Address ${entry} not on Atlas access list for group ${groupId}.`, [
+      entry,
+      groupId,
+    ]),
+  invalidAddress: (address: string | null) =>
+    apiError(400, 'INVALID_IP_ADDRESS_OR_CIDR_NOTATION', `The address ${address} must be in valid IP address or CIDR notation.`, [address]),
+  addressAndCidr: () => apiError(400, 'BAD_WHITELIST_ADD_REQUEST', 'Should not specify both the IP address and the CIDR block.'),
+  duplicateAddresses: () =>
+    apiError(400, 'DUPLICATE_ADDRESSES_IN_INPUT', 'Two or more of the IP addresses being added to the whitelist are the same.'),
+  awsSecurityGroupWithoutPeering: () =>
+    apiError(
+      400,
+      'CANNOT_USE_AWS_SECURITY_GROUP_WITHOUT_VPC_PEERING_CONNECTION',
+      'Cannot use aws security groups as whitelist entries without a vpc peering connection.',
+    ),
   rateLimited: (retryAfterSeconds: number) => {
     const response = apiError(
       429,

@@ -1,5 +1,7 @@
+import { createAccessEntries, deleteAccessEntry, getAccessEntry, getAccessEntryStatus, listAccessList } from './access-list.js';
 import { getCluster, getClusterStatus, listClusters } from './clusters.js';
 import type { EmulatorContext, RouteRequest } from './context.js';
+import { getIpInfo } from './ipinfo.js';
 import { getProject } from './project.js';
 import type { ApiResponse } from './responses.js';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from './users.js';
@@ -15,12 +17,14 @@ export interface Route {
   method: string;
   /** Path segments; `:name` captures one decoded segment. */
   pattern: string[];
+  /** Resource versions; none for a private, unversioned resource outside any project. */
   versions: string[];
   family: RateFamily;
   handle: Handler;
 }
 
 const USERS = ['2023-01-01'];
+const ACCESS_LIST = ['2023-01-01'];
 const CLUSTERS = ['2023-01-01', '2023-02-01', '2024-08-05'];
 const path = (template: string): string[] => template.split('/').filter(Boolean);
 
@@ -51,6 +55,29 @@ const ROUTES: Route[] = [
     handle: getClusterStatus,
   },
   { method: 'GET', pattern: path(GROUP), versions: USERS, family: 'projects', handle: getProject },
+  { method: 'GET', pattern: path(`${GROUP}/accessList`), versions: ACCESS_LIST, family: 'resources', handle: listAccessList },
+  {
+    method: 'POST',
+    pattern: path(`${GROUP}/accessList`),
+    versions: ACCESS_LIST,
+    family: 'resources',
+    handle: createAccessEntries,
+  },
+  ...(['GET', 'DELETE'] as const).map((method) => ({
+    method,
+    pattern: path(`${GROUP}/accessList/:entryValue`),
+    versions: ACCESS_LIST,
+    family: 'resources' as const,
+    handle: method === 'GET' ? getAccessEntry : deleteAccessEntry,
+  })),
+  {
+    method: 'GET',
+    pattern: path(`${GROUP}/accessList/:entryValue/status`),
+    versions: ACCESS_LIST,
+    family: 'resources',
+    handle: getAccessEntryStatus,
+  },
+  { method: 'GET', pattern: path('api/private/ipinfo'), versions: [], family: 'resources', handle: getIpInfo },
 ];
 
 type RouteMatch = { kind: 'found'; route: Route; params: Record<string, string> } | { kind: 'wrong-method' } | { kind: 'none' };

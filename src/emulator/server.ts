@@ -3,8 +3,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
 import { handleApi } from './api.js';
-import { createClock } from './clock.js';
+import { createClock, MAX_CLOCK_SPEED } from './clock.js';
 import { newCluster } from './clusters.js';
 import type { EmulatorContext } from './context.js';
 import { handleControl } from './controls.js';
@@ -40,7 +41,7 @@ const PROJECT_RATE = { capacity: 1200, perMinute: 500 };
 export async function startEmulator(options: Partial<EmulatorOptions> = {}): Promise<RunningEmulator> {
   const persisted = options.stateFile === undefined ? undefined : await loadStateFile(options.stateFile);
   const resolved = resolveOptions(options, persisted);
-  const clock = createClock(Date.now, persisted?.clockOffsetMs ?? 0);
+  const clock = createClock(Date.now, persisted?.clockOffsetMs ?? 0, resolved.clockSpeed);
   const state = buildState(resolved, persisted, clock.now());
 
   const server = await listen(resolved);
@@ -69,6 +70,7 @@ export async function startEmulator(options: Partial<EmulatorOptions> = {}): Pro
     }),
     faults: new FaultStore(),
     requests: new RequestLog(),
+    limits: { maxUsers: resolved.maxUsers },
     baseUrl,
     changed: () => writer?.schedule(),
     log,
@@ -115,6 +117,9 @@ function resolveOptions(given: Partial<EmulatorOptions>, persisted: PersistedSta
   if (badName !== undefined) throw new Error(`"${badName}" is not a cluster name`);
   if ((given.tlsCert === undefined) !== (given.tlsKey === undefined)) throw new Error('tlsCert and tlsKey go together');
   const credentials = persisted?.credentials;
+  const speed = given.clockSpeed ?? DEFAULTS.clockSpeed;
+  if (!(speed >= 0 && speed <= MAX_CLOCK_SPEED)) throw new Error(`clockSpeed must be from 0 to ${MAX_CLOCK_SPEED}`);
+  if (given.clientIp !== undefined && isIP(given.clientIp) === 0) throw new Error('clientIp must be an IP address');
   return {
     host: given.host ?? DEFAULTS.host,
     port: given.port ?? DEFAULTS.port,
@@ -123,7 +128,10 @@ function resolveOptions(given: Partial<EmulatorOptions>, persisted: PersistedSta
     groupId,
     clusters,
     applyDelayMs: given.applyDelayMs ?? DEFAULTS.applyDelayMs,
+    accessListDelayMs: given.accessListDelayMs ?? DEFAULTS.accessListDelayMs,
     maxUsers: given.maxUsers ?? DEFAULTS.maxUsers,
+    clockSpeed: given.clockSpeed ?? DEFAULTS.clockSpeed,
+    clientIp: given.clientIp,
     nonceLifetimeMs: given.nonceLifetimeMs ?? DEFAULTS.nonceLifetimeMs,
     latencyMs: given.latencyMs ?? DEFAULTS.latencyMs,
     clientId: given.clientId ?? credentials?.clientId ?? randomClientId(),

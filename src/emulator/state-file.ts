@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Credentials, Project, Role, StoredCluster, StoredToken, StoredUser } from './state.js';
+import type { Credentials, Project, Role, StoredAccessEntry, StoredCluster, StoredToken, StoredUser } from './state.js';
 import { EmulatorState } from './state.js';
 import { field, isFiniteNumber, isObject, isString, optionalField, parseJson } from './validate.js';
 import type { JsonObject } from './validate.js';
@@ -16,6 +16,8 @@ export interface PersistedState {
   users: StoredUser[];
   clusters: StoredCluster[];
   tokens: Array<StoredToken & { token: string }>;
+  /** Absent in files written before the emulator had an access list. */
+  accessList?: StoredAccessEntry[];
 }
 
 export function snapshot(state: EmulatorState, clockOffsetMs: number): PersistedState {
@@ -27,6 +29,7 @@ export function snapshot(state: EmulatorState, clockOffsetMs: number): Persisted
     users: [...state.users.values()],
     clusters: [...state.clusters.values()],
     tokens: [...state.tokens].map(([token, record]) => ({ token, ...record })),
+    accessList: [...state.accessList.values()],
   };
 }
 
@@ -76,7 +79,24 @@ function readPersisted(doc: JsonObject): PersistedState {
       clientId: field(t, 'clientId', isString, 'a string'),
       expiresAt: field(t, 'expiresAt', isFiniteNumber, 'a number'),
     })),
+    accessList: (optionalField(doc, 'accessList', isObjectArray, 'an array of objects') ?? []).map(readAccessEntry),
   };
+}
+
+function readAccessEntry(e: JsonObject): StoredAccessEntry {
+  const entry: StoredAccessEntry = {
+    cidrBlock: field(e, 'cidrBlock', isString, 'a string'),
+    createdAt: field(e, 'createdAt', isFiniteNumber, 'a number'),
+    updatedAt: field(e, 'updatedAt', isFiniteNumber, 'a number'),
+    pendingUntil: field(e, 'pendingUntil', isFiniteNumber, 'a number'),
+  };
+  const ipAddress = optionalField(e, 'ipAddress', isString, 'a string');
+  const comment = optionalField(e, 'comment', isString, 'a string');
+  const deleteAfterMs = optionalField(e, 'deleteAfterMs', isFiniteNumber, 'a number');
+  if (ipAddress !== undefined) entry.ipAddress = ipAddress;
+  if (comment !== undefined) entry.comment = comment;
+  if (deleteAfterMs !== undefined) entry.deleteAfterMs = deleteAfterMs;
+  return entry;
 }
 
 function readUser(u: JsonObject): StoredUser {
@@ -127,11 +147,12 @@ function readCluster(c: JsonObject): StoredCluster {
   };
 }
 
-/** Rebuilds the in-memory state from a file's contents (users, clusters and tokens; not credentials). */
+/** Rebuilds the in-memory state from a file's contents (users, clusters, tokens, access list; not credentials). */
 export function restore(state: EmulatorState, persisted: PersistedState): void {
   for (const user of persisted.users) state.putUser(user);
   for (const cluster of persisted.clusters) state.clusters.set(cluster.name, cluster);
   for (const { token, ...record } of persisted.tokens) state.tokens.set(token, record);
+  for (const entry of persisted.accessList ?? []) state.accessList.set(entry.cidrBlock, entry);
 }
 
 /** Write to a private temp file in the same folder, fsync, rename: a reader sees the old file or the new one. */

@@ -46,6 +46,20 @@ export interface StoredCluster {
   pendingUntil: number;
 }
 
+/** One project IP access list entry, keyed by its canonical CIDR block. */
+export interface StoredAccessEntry {
+  cidrBlock: string;
+  /** Set for a single address (a /32 or /128). */
+  ipAddress?: string;
+  comment?: string;
+  /** Epoch ms, whole seconds; absent for permanent entries. */
+  deleteAfterMs?: number;
+  createdAt: number;
+  updatedAt: number;
+  /** Epoch ms until which the entry's status is PENDING. */
+  pendingUntil: number;
+}
+
 export interface StoredToken {
   clientId: string;
   expiresAt: number;
@@ -73,6 +87,8 @@ export class EmulatorState {
   readonly users = new Map<string, StoredUser>();
   readonly clusters = new Map<string, StoredCluster>();
   readonly tokens = new Map<string, StoredToken>();
+  /** The project IP access list by canonical CIDR block, in the order entries were first added. */
+  readonly accessList = new Map<string, StoredAccessEntry>();
 
   constructor(
     readonly project: Project,
@@ -105,8 +121,8 @@ export class EmulatorState {
   }
 
   /**
-   * Deletes users whose deleteAfterDate has come, as Atlas does, and marks their clusters PENDING from that
-   * moment. Returns how many went.
+   * Deletes users and access list entries whose deleteAfterDate has come, as Atlas does, and marks the users'
+   * clusters PENDING from that moment. Returns how many went.
    */
   sweepExpired(now: number, applyDelayMs: number): number {
     let removed = 0;
@@ -120,12 +136,19 @@ export class EmulatorState {
     for (const [token, record] of this.tokens) {
       if (record.expiresAt <= now) this.tokens.delete(token);
     }
+    for (const [key, entry] of this.accessList) {
+      if (entry.deleteAfterMs !== undefined && entry.deleteAfterMs <= now) {
+        this.accessList.delete(key);
+        removed++;
+      }
+    }
     return removed;
   }
 
-  /** Back to an empty project: no users, no tokens, every cluster APPLIED. */
+  /** Back to an empty project: no users, no access list, no tokens, every cluster APPLIED. */
   reset(): void {
     this.users.clear();
+    this.accessList.clear();
     this.tokens.clear();
     for (const cluster of this.clusters.values()) cluster.pendingUntil = 0;
   }

@@ -195,7 +195,7 @@ function readLabel(item: JsonObject, at: string): Checked<Label> {
 }
 
 /** deleteAfterDate: an ISO 8601 instant in the future and at most 7 days ahead, kept to whole seconds. */
-function readDeleteAfter(value: unknown, now: number): Checked<number> {
+export function readDeleteAfter(value: unknown, now: number): Checked<number> {
   const invalid = errors.invalidAttribute('deleteAfterDate', [
     { field: 'deleteAfterDate', description: 'must be an ISO 8601 date and time with a time zone' },
   ]);

@@ -50,7 +50,7 @@ export function createUser(ctx: EmulatorContext, req: RouteRequest): ApiResponse
   const problem = checkAuthentication(fields, databaseName, true) ?? checkRoles(fields.roles, fields.username);
   if (problem) return problem;
   if (ctx.state.findUser(databaseName, fields.username)) return errors.userAlreadyExists(fields.username);
-  if (ctx.state.users.size >= ctx.options.maxUsers) return errors.usersLimitExceeded(ctx.options.maxUsers);
+  if (ctx.state.users.size >= ctx.limits.maxUsers) return errors.usersLimitExceeded(ctx.limits.maxUsers);
   const user: StoredUser = {
     username: fields.username,
     databaseName,

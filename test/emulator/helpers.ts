@@ -167,6 +167,18 @@ export async function control(em: RunningEmulator, method: string, name: string,
 
 export const advance = (em: RunningEmulator, ms: number) => control(em, 'POST', 'clock', { advanceMs: ms });
 
+/**
+ * Waits for an event: polls `check` (each poll a round trip to the emulator) until it holds, with a deadline
+ * generous enough for a busy machine. For what a sped-up or advanced emulator clock brings about.
+ */
+export async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 /** A valid create-user body for this emulator's project. */
 export function newUser(em: RunningEmulator, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

@@ -53,6 +53,43 @@ describe('--state-file', () => {
     expect(offset).toBeGreaterThanOrEqual(119_000);
   });
 
+  it('keeps the access list, with comments and dates, across a restart', async () => {
+    const first = await startEmulator({ stateFile: file, applyDelayMs: 0 });
+    const api = atlas(first);
+    const deleteAfterDate = new Date(Date.now() + 3_600_000).toISOString();
+    await api.post(`${api.group}/accessList`, [
+      { ipAddress: '192.0.2.1', comment: 'runner', deleteAfterDate },
+      { cidrBlock: '198.51.100.0/24' },
+    ]);
+    const before = (await api.get(`${api.group}/accessList`)).json().results;
+    await first.close();
+    const second = await start({ stateFile: file });
+    const again = atlas(second);
+    const after = (await again.get(`${again.group}/accessList`)).json().results;
+    expect(after.map((e: { links: unknown }) => ({ ...e, links: undefined }))).toEqual(
+      before.map((e: { links: unknown }) => ({ ...e, links: undefined })),
+    );
+    expect(after).toHaveLength(2);
+  });
+
+  it('reads a file written before the access list existed', async () => {
+    await writeFile(
+      file,
+      JSON.stringify({
+        version: 1,
+        project: { groupId: 'a'.repeat(24), orgId: 'b'.repeat(24), name: 'p', createdAt: 0 },
+        credentials: { publicKey: 'p', privateKey: 'k', clientId: 'c', clientSecret: 's' },
+        clockOffsetMs: 0,
+        users: [],
+        clusters: [],
+        tokens: [],
+      }),
+    );
+    const em = await start({ stateFile: file });
+    const api = atlas(em);
+    expect((await api.get(`${api.group}/accessList`)).json().results).toEqual([]);
+  });
+
   it('writes the file 0600, never with a password, and leaves no temp file behind', async () => {
     const em = await startEmulator({ stateFile: file });
     const api = atlas(em);

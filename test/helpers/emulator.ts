@@ -50,6 +50,24 @@ const State = z.looseObject({
   ),
 });
 export type EmulatorStateDump = z.infer<typeof State>;
+/** The access list and clock parts of the state dump, for the helpers below. */
+const AccessListState = z.looseObject({
+  now: z.string(),
+  clock: z.object({ offsetMs: z.number(), speed: z.number() }),
+  maxUsers: z.number(),
+  accessList: z.array(
+    z.object({
+      cidrBlock: z.string(),
+      ipAddress: z.string().optional(),
+      comment: z.string().optional(),
+      deleteAfterDate: z.string().optional(),
+      status: z.enum(['PENDING', 'ACTIVE']),
+    }),
+  ),
+});
+export type EmulatedAccessEntry = z.infer<typeof AccessListState>['accessList'][number];
+const ClockReply = z.object({ now: z.string(), offsetMs: z.number(), speed: z.number() });
+export type EmulatorClock = z.infer<typeof ClockReply>;
 const Logged = z.array(z.object({ method: z.string(), path: z.string(), status: z.number(), auth: z.string() }));
 export type LoggedRequest = z.infer<typeof Logged>[number];
 
@@ -65,6 +83,16 @@ export interface Emulator extends EmulatorInfo {
   requests(): Promise<LoggedRequest[]>;
   clearRequests(): Promise<void>;
   stop(): Promise<void>;
+  /** Runs the emulator clock `speed` times faster than real time from now on (no jump). */
+  setClockSpeed(speed: number): Promise<EmulatorClock>;
+  /** The emulator's current time (epoch ms), to compute dates valid on its clock. */
+  now(): Promise<number>;
+  /** The project's IP access list as the emulator holds it, with each entry's status. */
+  accessList(): Promise<EmulatedAccessEntry[]>;
+  /** Changes the database user limit while running. */
+  setMaxUsers(maxUsers: number): Promise<void>;
+  /** Fails the next `count` user creations with Atlas' quota error (default) or a 500. */
+  failCreates(count: number, kind?: 'quota' | '5xx'): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -130,6 +158,15 @@ export async function startEmulator(args: string[] = ['--apply-delay', '0s']): P
       await control('DELETE', 'requests');
     },
     stop: () => stopChild(child),
+    setClockSpeed: async (speed) => ClockReply.parse(await control('POST', 'clock', { speed })),
+    now: async () => Date.parse(AccessListState.parse(await control('GET', 'state')).now),
+    accessList: async () => AccessListState.parse(await control('GET', 'state')).accessList,
+    setMaxUsers: async (maxUsers) => {
+      await control('POST', 'limits', { maxUsers });
+    },
+    failCreates: async (count, kind = 'quota') => {
+      await control('POST', 'faults', { failCreates: count, kind });
+    },
   };
 }
 
