@@ -18,6 +18,7 @@ export function defineLease(program: Command, dispatch: Dispatch) {
     .option('--wait [timeout]', 'wait until the user is applied to its clusters (default timeout 5m)')
     .option('--from-file <path>', FROM_FILE_HELP)
     .option('--github-env', 'append the variables to the file $GITHUB_ENV names, masked first (GitHub Actions)')
+    .option('--allow-ip <address>', "put IP, CIDR or current (the address Atlas sees) on the project's IP access list for the lease")
     .addHelpText(
       'after',
       examples([
@@ -26,6 +27,7 @@ export function defineLease(program: Command, dispatch: Dispatch) {
         'dynsecret lease app-db --env-file .env --prefix APP_ --wait',
         'dynsecret lease --from-file app-db.json --format env > db.env',
         'dynsecret lease --from-file app-db.json --github-env',
+        'dynsecret lease app-db --allow-ip current --wait',
       ]),
     )
     .action(async (name: string | undefined, flags: unknown, command: Command) => {

@@ -20,6 +20,7 @@ export const LEASE_FLAGS = {
   wait: 'optional-value',
   fromFile: 'value',
   githubEnv: 'switch',
+  allowIp: 'value',
 } as const satisfies FlagSchema;
 
 interface LeaseOptions extends LeaseRequest {

@@ -16,6 +16,7 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
     .option('--no-renew', 'do not renew the lease while the command runs (it ends at the TTL)')
     .option('--keep', 'do not revoke the lease when the command exits')
     .option('--from-file <path>', FROM_FILE_HELP)
+    .option('--allow-ip <address>', "put IP, CIDR or current (the address Atlas sees) on the project's IP access list for the lease")
     .addHelpText(
       'after',
       examples([
@@ -31,7 +32,8 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
       ]);
       const options = checkFlags(command, RUN_FLAGS, flags);
       // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
-      const named = operandsBeforeDashDash(argv.slice(2), 'run', ['--ttl', '--prefix', '--from-file', '--audit-log'], ['--wait']) > 0;
+      const named =
+        operandsBeforeDashDash(argv.slice(2), 'run', ['--ttl', '--prefix', '--from-file', '--audit-log', '--allow-ip'], ['--wait']) > 0;
       const name = named ? first : undefined;
       const child = named || first === undefined ? rest : [first, ...rest];
       if (child.length === 0) throw new UsageError('Give the command to run after --: dynsecret run NAME -- COMMAND [ARGS…]');

@@ -21,6 +21,7 @@ export const RUN_FLAGS = {
   renew: 'negatable',
   keep: 'switch',
   fromFile: 'value',
+  allowIp: 'value',
 } as const satisfies FlagSchema;
 
 export interface RunOptions {
@@ -37,6 +38,8 @@ export interface RunOptions {
   renew?: boolean;
   /** The cluster whose connection string goes into MONGODB_URI. */
   cluster?: string;
+  /** `--allow-ip`: an IP access list entry for the lease, ACTIVE before the command starts unless --no-wait. */
+  allowIp?: string;
 }
 
 /** dynsecret's own secrets: the child gets the lease, never the keys to make more. */
@@ -74,6 +77,9 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
     ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
     ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
     ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+    ...(options.allowIp === undefined
+      ? {}
+      : { allowIp: options.allowIp, waitMs: options.wait === false ? undefined : (options.waitMs ?? DEFAULT_WAIT_MS) }),
   });
   if (options.wait !== false) {
     try {

@@ -5,6 +5,8 @@ import { DynsecretError, ExitCode, NotFoundError, UsageError, type ExitCodeValue
 import { expectedError } from '../cli/error-text.js';
 import { LABEL_CONFIG } from '../rules/labels.js';
 import { revokeLine, type RevokeOutcome } from '../output/lease-messages.js';
+import type { LeaseRecord } from '../store/schema.js';
+import { releaseAddresses } from './access-list.js';
 import { findConfig } from './configs.js';
 import { isFinished } from './lifecycle.js';
 
@@ -141,7 +143,7 @@ export async function revokeTargets(
   targets: readonly Target[],
   options: { force?: boolean | undefined } = {},
 ): Promise<RevokeResult[]> {
-  const { configs } = await context.store.read();
+  const { configs, leases } = await context.store.read();
   const results = await mapBounded(targets, REVOKE_CONCURRENCY, (target) =>
     revokeOne(
       context,
@@ -162,7 +164,32 @@ export async function revokeTargets(
       }
     }
   });
+  await releaseRevoked(context, configs, results, leases);
   return results;
+}
+
+/**
+ * Once per config: its access list entries that no live lease needs any more go (see access-list.ts). Only
+ * when a revoked lease had one (its record says so) or was made elsewhere (no record to say it had none).
+ */
+async function releaseRevoked(
+  context: Context,
+  configs: readonly DynamicSecretConfig[],
+  results: readonly RevokeResult[],
+  records: readonly LeaseRecord[],
+): Promise<void> {
+  const mayHaveEntry = (leaseId: string) => {
+    const record = records.find((l) => l.leaseId === leaseId);
+    return record === undefined || record.allowIp !== undefined;
+  };
+  const done = results.filter((r) => (r.outcome === 'revoked' || r.outcome === 'absent') && mayHaveEntry(r.leaseId));
+  for (const config of configs.filter((c) => done.some((r) => r.config === c.name))) {
+    await releaseAddresses(
+      context,
+      config,
+      done.filter((r) => r.config === config.name).map((r) => r.leaseId),
+    );
+  }
 }
 
 /** One audit line per outcome. */

@@ -29,6 +29,8 @@ function buildSchemas() {
     maxExpiresAt: text,
     status: z.enum(leaseStatuses),
     lastError: optionalText,
+    /** The IP access list entry the lease was given (`--allow-ip`), to be released when it is revoked. */
+    allowIp: optionalText,
   });
   const cachedTokenSchema = z.object({ config: text, accessToken: text, expiresAt: text });
   // Arrays rather than objects keyed by name: a name such as "__proto__" is then just data.

@@ -43,7 +43,8 @@ function newJob(file: ConfigFile, inputs: Record<string, string>): Job {
     ...file.env,
     ...files,
   };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  // The runner passes every input, with action.yml's default for one the workflow leaves out.
+  for (const [name, value] of Object.entries({ wait: 'true', ...inputs })) env[`INPUT_${name.toUpperCase()}`] = value;
   return { dir, files, env };
 }
 
@@ -164,6 +165,20 @@ describe('main', () => {
   });
 });
 
+describe('allow-ip', () => {
+  it('puts the address on the access list for the job, and post takes it off again', async () => {
+    const job = newJob(file, { config: file.path, 'allow-ip': 'current' });
+    const main = await runStep(MAIN, job.env);
+    expect(main.code, main.stderr).toBe(0);
+    const leaseId = readRunnerFile(job.files.GITHUB_STATE)['lease-id']!;
+    const entries = await em.accessList();
+    expect(entries).toEqual([expect.objectContaining({ comment: `dynsecret app-db ${leaseId}`, status: 'ACTIVE' })]);
+    const post = await runStep(POST, postEnv(job));
+    expect(post.code).toBe(0);
+    expect(await em.accessList()).toEqual([]);
+  });
+});
+
 describe('post', () => {
   /** A later step of the job that uses the credentials: it succeeds, fails, or is cancelled (signalled) mid-way. */
   async function laterStep(job: Job, outcome: 'success' | 'failure' | 'cancelled'): Promise<StepResult> {
@@ -205,7 +220,8 @@ describe('post', () => {
     expect((await runStep(MAIN, job.env)).code).toBe(0);
     const leaseId = readRunnerFile(job.files.GITHUB_STATE)['lease-id']!;
     await em.addFault({ match: { method: 'DELETE', path: leaseId }, count: 10, ...fault });
-    const post = await runStep(POST, postEnv(job));
+    // One attempt, no retries: the test is about what post does with the failure, not about the backoff.
+    const post = await runStep(POST, { ...postEnv(job), DYNSECRET_RETRIES: '0' });
     await em.clearFaults();
     expect(post.code).toBe(0);
     expect(post.stdout).toMatch(new RegExp(`^::warning::Could not revoke the lease ${leaseId} `, 'm'));
