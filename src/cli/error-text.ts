@@ -122,8 +122,9 @@ function apiSentence(error: AtlasApiError): [string, ExitCodeValue, string?] {
         return [`Atlas refused requests from ${who}: add it to ${ACCESS_LIST_PLACE[subject.authKind]}`, ExitCode.auth];
       }
       if (code === 'GROUP_USERS_LIMIT_EXCEEDED') {
+        const limit = /at most (\d+)/.exec(detail ?? '')?.[1];
         return [
-          `project ${project} already has the 100 database users Atlas allows`,
+          `project ${project} already has the ${limit ?? 100} database users Atlas allows`,
           ExitCode.failure,
           'Remove expired leases with `dynsecret revoke --expired` and look for strays with `dynsecret list NAME --remote`.',
         ];

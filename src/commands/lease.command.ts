@@ -39,7 +39,13 @@ export function defineLease(program: Command, dispatch: Dispatch) {
         async (context) => {
           const { waitOption, waitForApplied } = await import('../service/wait.js');
           const { wait, fromFile, ...rest } = options;
-          return lease(context, { ...rest, name, ...waitOption(wait) }, { fromFile: fromFile !== undefined, audit }, waitForApplied);
+          const file = fromFile === undefined ? {} : { fromFile };
+          return lease(
+            context,
+            { ...rest, name, ...waitOption(wait), ...file },
+            { fromFile: fromFile !== undefined, audit },
+            waitForApplied,
+          );
         },
         audit,
         configFile,

@@ -24,13 +24,16 @@ export function defineRevoke(program: Command, dispatch: Dispatch) {
         'dynsecret revoke --config app-db --all --yes',
         'dynsecret revoke --expired',
         'dynsecret revoke "$DYNSECRET_LEASE_ID" --from-file app-db.json',
+        'dynsecret revoke --expired --from-file app-db.json',
       ]),
     )
     .action(async (leaseIds: string[], flags: unknown, command: Command) => {
       const { revoke, REVOKE_FLAGS } = await import('./revoke.js');
       const { fromFile, ...rest } = checkFlags(command, REVOKE_FLAGS, flags);
-      if (fromFile !== undefined && (rest.all || rest.expired)) {
-        throw new UsageError('With --from-file, name the lease ids to revoke (see them with: dynsecret list --from-file PATH).');
+      if (fromFile !== undefined && rest.all) {
+        throw new UsageError(
+          'With --from-file, name the lease ids to revoke (see them with: dynsecret list --from-file PATH), or use --expired.',
+        );
       }
       const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
       const audit = { command: 'revoke', config: rest.config };

@@ -55,6 +55,7 @@ export function defineRun(program: Command, dispatch: Dispatch, argv: readonly s
             command: child,
             ...(wait === false ? { wait: false } : waitOption(wait === undefined ? true : wait)),
             ...(cluster === undefined ? {} : { cluster }),
+            ...(fromFile === undefined ? {} : { fromFile }),
           });
         },
         audit,

@@ -40,6 +40,8 @@ export interface RunOptions {
   cluster?: string;
   /** `--allow-ip`: an IP access list entry for the lease, ACTIVE before the command starts unless --no-wait. */
   allowIp?: string;
+  /** The `--from-file` path (for commands a message names). */
+  fromFile?: string;
 }
 
 /** dynsecret's own secrets: the child gets the lease, never the keys to make more. */
@@ -77,6 +79,7 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
     ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
     ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
     ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+    ...(options.fromFile === undefined ? {} : { fromFile: options.fromFile }),
     ...(options.allowIp === undefined
       ? {}
       : { allowIp: options.allowIp, waitMs: options.wait === false ? undefined : (options.waitMs ?? DEFAULT_WAIT_MS) }),

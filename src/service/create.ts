@@ -13,6 +13,7 @@ import type { LeaseRecord } from '../store/schema.js';
 import { allowIpLabel } from '../rules/allow-ip.js';
 import { allowAddress, resolveAllowIp } from './access-list.js';
 import { findConfig } from './configs.js';
+import { isUserLimit, userLimitError } from './quota.js';
 
 /** What a new lease is asked for. */
 export interface LeaseRequest {
@@ -24,6 +25,8 @@ export interface LeaseRequest {
   waitMs?: number | undefined;
   /** `--allow-ip`: an address, a CIDR block or `current`, put on the project's IP access list for the lease. */
   allowIp?: string | undefined;
+  /** The `--from-file` path, for the clean-up command a refusal names. */
+  fromFile?: string | undefined;
 }
 
 /** Waits until a lease's user is usable on its clusters; provided by the wait module. */
@@ -90,6 +93,7 @@ export async function createLease(
   } catch (error) {
     if (definitelyNotCreated(error)) await forget(context, username);
     else await abandon(context, config, username, false);
+    if (isUserLimit(error)) throw await userLimitError(context, config, error, options.fromFile);
     throw error;
   }
   try {

@@ -8,6 +8,7 @@ import { revokeLine, type RevokeOutcome } from '../output/lease-messages.js';
 import type { LeaseRecord } from '../store/schema.js';
 import { releaseAddresses } from './access-list.js';
 import { findConfig } from './configs.js';
+import { staleLeasesInAtlas } from './quota.js';
 import { isFinished } from './lifecycle.js';
 
 export type { RevokeOutcome } from '../output/lease-messages.js';
@@ -49,7 +50,7 @@ export async function selectTargets(context: Context, options: RevokeSelection):
       hint: 'e.g. dynsecret revoke ds-app-db-1a2b3c4d5e6f',
     });
   }
-  const { leases } = await context.store.read();
+  const { leases, configs } = await context.store.read();
   const now = context.now();
   if (options.all) {
     if (options.config === undefined) throw new UsageError('--all needs --config NAME.');
@@ -57,7 +58,10 @@ export async function selectTargets(context: Context, options: RevokeSelection):
     return leases.filter((l) => l.config === options.config && l.status !== 'gone');
   }
   if (options.expired) {
-    return leases.filter((l) => (options.config === undefined || l.config === options.config) && isFinished(l, now));
+    const local = leases.filter((l) => (options.config === undefined || l.config === options.config) && isFinished(l, now));
+    // Leases made elsewhere have no record here: Atlas' labelled users are asked too.
+    const consulted = options.config === undefined ? configs : [await findConfig(context, options.config)];
+    return [...local, ...(await staleLeasesInAtlas(context, consulted, new Set(leases.map((l) => l.leaseId))))];
   }
   const targets = options.leaseIds.map((leaseId) => {
     const record = leases.find((l) => l.leaseId === leaseId);
