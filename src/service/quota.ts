@@ -19,27 +19,21 @@ const NEARLY_FULL = 0.8;
 export const isUserLimit = (error: unknown): error is AtlasApiError =>
   error instanceof AtlasApiError && error.errorCode === 'GROUP_USERS_LIMIT_EXCEEDED';
 
-/** The limit Atlas' refusal names, in its detail or its parameters. */
+/** The limit Atlas' refusal names: in its detail ("… at most N database users"), else a number among its parameters. */
 export function reportedLimit(error: AtlasApiError): number | undefined {
-  const texts = [error.detail ?? '', ...error.parameters];
-  for (const text of texts) {
-    const found = /(?:at most\s+)?(\d{1,7})/.exec(text.trim());
-    if (found !== null && (text.includes('at most') || /^\d+$/.test(text.trim()))) return Number(found[1]);
-  }
-  return undefined;
+  const text = /at most (\d{1,7})\b/.exec(error.detail ?? '')?.[1] ?? error.parameters.find((p) => /^\d{1,7}$/.test(p.trim()))?.trim();
+  return text === undefined ? undefined : Number(text);
 }
 
 /** The project's users that carry dynsecret's labels, and those of them past their expiry or max TTL. */
-export async function countLeaseUsers(atlas: AtlasClient, now: Date): Promise<{ total: number; leases: number; stale: number }> {
-  let total = 0;
+export async function countLeaseUsers(atlas: AtlasClient, now: Date): Promise<{ leases: number; stale: number }> {
   const kinds = await atlas.listAllDatabaseUsers((user) => {
-    total += 1;
     const labels = readLeaseLabels(user);
     if (labels === undefined) return undefined;
     const expired = user.deleteAfterDate !== undefined && Date.parse(user.deleteAfterDate) <= now.getTime();
     return expired || Date.parse(labels.maxExpiresAt) <= now.getTime() ? 'stale' : 'live';
   });
-  return { total, leases: kinds.length, stale: kinds.filter((k) => k === 'stale').length };
+  return { leases: kinds.length, stale: kinds.filter((k) => k === 'stale').length };
 }
 
 /** The command that cleans up in the mode the user is in: the store's configs, or the same --from-file. */
