@@ -6,7 +6,17 @@ import { atlasEndpoints } from './endpoints.js';
 import { ServiceAccountAuthenticator } from './oauth.js';
 import { Requester } from './request.js';
 import { resolveRetryPolicy, type RetryDeps, type RetryPolicy } from './retry.js';
-import type { AtlasProject, Cluster, ClusterChangeStatus, DatabaseUser, DatabaseUserPatch, NewDatabaseUser } from './schemas.js';
+import type {
+  AccessListEntry,
+  AccessListStatus,
+  NewAccessListEntry,
+  AtlasProject,
+  Cluster,
+  ClusterChangeStatus,
+  DatabaseUser,
+  DatabaseUserPatch,
+  NewDatabaseUser,
+} from './schemas.js';
 import { Transport } from './transport.js';
 
 export interface AtlasClientOptions {
@@ -47,6 +57,18 @@ export interface AtlasClient {
   listClusters(): Promise<Cluster[]>;
   getCluster(name: string): Promise<Cluster>;
   getClusterStatus(name: string): Promise<ClusterChangeStatus>;
+  /** Every entry of the project IP access list. */
+  listAccessList(): Promise<AccessListEntry[]>;
+  /** One entry by its address or CIDR block; undefined when the list has none. */
+  getAccessListEntry(entry: string): Promise<AccessListEntry | undefined>;
+  /** Adds the entry, or changes the one already there for that network (comment, deleteAfterDate). */
+  addAccessListEntry(entry: NewAccessListEntry): Promise<void>;
+  /** 'absent' when the list has no such entry (already removed, or expired). */
+  deleteAccessListEntry(entry: string): Promise<'deleted' | 'absent'>;
+  /** Whether the entry applies everywhere yet (ACTIVE), is still being added (PENDING), or failed. */
+  getAccessListStatus(entry: string): Promise<AccessListStatus>;
+  /** The IPv4 address Atlas sees for this client (`GET /api/private/ipinfo`). */
+  getCallerIp(): Promise<string>;
   /** HTTP requests sent so far, digest challenges and token requests included. */
   readonly requestCount: number;
   /** Closes idle connections; the client must not be used afterwards. */

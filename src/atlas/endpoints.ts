@@ -7,12 +7,17 @@ import { MAX_ITEMS, paginate } from './paginate.js';
 import type { Requester } from './request.js';
 import type { RetryDeps } from './retry.js';
 import {
+  AccessListEntrySchema,
+  AccessListPageSchema,
+  AccessListStatusSchema,
   ClusterPageSchema,
   ClusterSchema,
   ClusterStatusSchema,
   DatabaseUserPageSchema,
   DatabaseUserPatchSchema,
   DatabaseUserSchema,
+  IpInfoSchema,
+  NewAccessListEntrySchema,
   NewDatabaseUserSchema,
   ProjectSchema,
   type DatabaseUser,
@@ -27,6 +32,11 @@ export function atlasEndpoints(api: Requester, groupId: string, retry: RetryDeps
   const userPath = (username: string): string => `${users}/admin/${encodeURIComponent(username)}`;
   const clusterPath = (name: string): string => `${group}/clusters/${encodeURIComponent(name)}`;
   const isGone = (err: unknown): boolean => err instanceof AtlasApiError && err.errorCode === 'USERNAME_NOT_FOUND';
+  // An entry value in a path: a CIDR block's `/` is sent as %2F, as Atlas documents.
+  const entryPath = (entry: string): string => `${group}/accessList/${encodeURIComponent(entry)}`;
+  const isNoEntry = (err: unknown): boolean =>
+    err instanceof AtlasApiError &&
+    (err.errorCode === 'ATLAS_NETWORK_PERMISSION_ENTRY_NOT_FOUND' || (err.status === 404 && err.errorCode === undefined));
 
   const getDatabaseUser = (username: string): Promise<DatabaseUser> =>
     api.json('GET', userPath(username), DatabaseUserSchema, { subject: { username } });
@@ -93,6 +103,30 @@ export function atlasEndpoints(api: Requester, groupId: string, retry: RetryDeps
       ),
 
     getCluster: (name) => api.json('GET', clusterPath(name), ClusterSchema, { subject: { cluster: name } }),
+
+    listAccessList: () => paginate((query) => api.json('GET', `${group}/accessList`, AccessListPageSchema, { query })),
+
+    getAccessListEntry: (entry) =>
+      api.json('GET', entryPath(entry), AccessListEntrySchema).catch((err: unknown) => (isNoEntry(err) ? undefined : Promise.reject(err))),
+
+    addAccessListEntry: async (entry) => {
+      const body = [validInput(NewAccessListEntrySchema, entry, 'access list entry', [])];
+      await api.json('POST', `${group}/accessList`, AccessListPageSchema, { body });
+    },
+
+    deleteAccessListEntry: async (entry) => {
+      try {
+        await api.call('DELETE', entryPath(entry));
+        return 'deleted';
+      } catch (err) {
+        if (isNoEntry(err)) return 'absent';
+        throw err;
+      }
+    },
+
+    getAccessListStatus: async (entry) => (await api.json('GET', `${entryPath(entry)}/status`, AccessListStatusSchema)).STATUS,
+
+    getCallerIp: async () => (await api.json('GET', '/api/private/ipinfo', IpInfoSchema)).currentIpv4Address,
 
     getClusterStatus: async (name) => {
       const status = await api.json('GET', `${clusterPath(name)}/status`, ClusterStatusSchema, { subject: { cluster: name } });

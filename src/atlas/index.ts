@@ -4,6 +4,9 @@ export type { AtlasAuth, TokenCache } from './auth.js';
 export { AtlasApiError, AtlasInputError, AtlasNetworkError, AtlasResponseError, type AtlasError } from './error-types.js';
 export { ATLAS_API_VERSION } from './version.js';
 export type {
+  AccessListEntry,
+  AccessListStatus,
+  NewAccessListEntry,
   AtlasProject,
   Cluster,
   ClusterChangeStatus,

@@ -101,6 +101,37 @@ export const ClusterPageSchema = z.object({
 
 export const ClusterStatusSchema = z.object({ changeStatus: z.enum(['PENDING', 'APPLIED']) });
 
+/**
+ * One entry of the project IP access list (`NetworkPermissionEntry`). Atlas shows an address entry with both
+ * `ipAddress` and its `/32` (or `/128`) `cidrBlock`; a security group entry has neither, only
+ * `awsSecurityGroup`. No `deleteAfterDate` means a permanent entry.
+ */
+export const AccessListEntrySchema = z.object({
+  ipAddress: z.optional(z.string().check(z.maxLength(64))),
+  cidrBlock: z.optional(z.string().check(z.maxLength(64))),
+  awsSecurityGroup: z.optional(z.string().check(z.maxLength(128))),
+  comment: z.optional(z.string()),
+  deleteAfterDate: z.optional(isoInstant),
+});
+
+export const AccessListPageSchema = z.object({
+  results: z.array(AccessListEntrySchema),
+  totalCount: count(),
+});
+
+/** What `addAccessListEntry` sends: one address or one CIDR block, a comment, and when Atlas removes it. */
+export const NewAccessListEntrySchema = z.object({
+  ipAddress: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  cidrBlock: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  comment: z.optional(z.string().check(z.maxLength(80))),
+  deleteAfterDate: z.optional(isoInstant),
+});
+
+export const AccessListStatusSchema = z.object({ STATUS: z.enum(['PENDING', 'FAILED', 'ACTIVE']) });
+
+/** `GET /api/private/ipinfo`: the address Atlas sees for the caller. */
+export const IpInfoSchema = z.object({ currentIpv4Address: z.string().check(z.minLength(1), z.maxLength(64)) });
+
 /** RFC 6750 `b64token`: what a bearer token may hold, so it can never break a header line. */
 export const ACCESS_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 export const MAX_ACCESS_TOKEN_LENGTH = 8192;
@@ -140,3 +171,6 @@ export type AtlasProject = z.infer<typeof ProjectSchema>;
 export type Cluster = z.infer<typeof ClusterSchema>;
 export type ClusterChangeStatus = z.infer<typeof ClusterStatusSchema>['changeStatus'];
 export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
+export type AccessListEntry = z.infer<typeof AccessListEntrySchema>;
+export type NewAccessListEntry = z.infer<typeof NewAccessListEntrySchema>;
+export type AccessListStatus = z.infer<typeof AccessListStatusSchema>['STATUS'];

@@ -162,8 +162,9 @@ function apiSentence(error: AtlasApiError, source: ConfigSource): [string, ExitC
         return [`Atlas refused requests from ${who}: add it to ${ACCESS_LIST_PLACE[subject.authKind]}`, ExitCode.auth];
       }
       if (code === 'GROUP_USERS_LIMIT_EXCEEDED') {
+        const limit = /at most (\d+)/.exec(detail ?? '')?.[1];
         return [
-          `project ${project} already has the 100 database users Atlas allows`,
+          `project ${project} already has the ${limit ?? 100} database users Atlas allows`,
           ExitCode.failure,
           source.kind === 'file'
             ? `Look for strays with \`dynsecret list --from-file ${source.path}\` and revoke them with \`dynsecret revoke ID --from-file ${source.path}\`.`

@@ -20,6 +20,7 @@ const leaseCommand = (program: Program) =>
     .option('--keep-fresh', 'with --env-file: stay in the foreground, renew and rotate so the file always holds working credentials')
     .option('--on-change <command>', 'with --keep-fresh: run this through sh -c after each rewrite of the file (output to stderr)')
     .option('--grace <duration>', 'with --keep-fresh: how long a replaced user keeps working before it is revoked (default 2m)')
+    .option('--allow-ip <address>', "put IP, CIDR or current (the address Atlas sees) on the project's IP access list for the lease")
     .addHelpText(
       'after',
       examples([
@@ -29,6 +30,7 @@ const leaseCommand = (program: Program) =>
         'dynsecret lease --from-file app-db.json --format env > db.env',
         'dynsecret lease --from-file app-db.json --github-env',
         'dynsecret lease app-db --env-file .env --keep-fresh --on-change "touch server.js"',
+        'dynsecret lease app-db --allow-ip current --wait',
       ]),
     );
 
@@ -47,7 +49,8 @@ export function defineLease(program: Program, dispatch: Dispatch) {
       async (context) => {
         const { waitOption, waitForApplied } = await import('../service/wait.js');
         const { wait, fromFile, ...rest } = options;
-        return lease(context, { ...rest, name, ...waitOption(wait) }, { fromFile: fromFile !== undefined, audit }, waitForApplied);
+        const file = fromFile === undefined ? {} : { fromFile };
+        return lease(context, { ...rest, name, ...waitOption(wait), ...file }, { fromFile: fromFile !== undefined, audit }, waitForApplied);
       },
       audit,
       configFile,

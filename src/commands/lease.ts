@@ -18,7 +18,12 @@ type LeaseOptions = LeaseRequest & Pick<LeaseFlags, 'format' | 'envFile'>;
  * What `dynsecret lease` is given (lease.command.ts): its options, with --wait's timeout in ms and without
  * --from-file (whose config is the context's); NAME is optional with `--from-file`.
  */
-export type LeaseCommandOptions = Omit<LeaseFlags, 'wait' | 'fromFile'> & { name?: string | undefined; waitMs?: number | undefined };
+export type LeaseCommandOptions = Omit<LeaseFlags, 'wait' | 'fromFile'> & {
+  name?: string | undefined;
+  waitMs?: number | undefined;
+  /** The `--from-file` path, for the commands a message names. */
+  fromFile?: string | undefined;
+};
 
 /**
  * `dynsecret lease`: where the config comes from (the store, or `--from-file`, whose only CLUSTER scope

@@ -1,5 +1,6 @@
 import type { Context } from '../cli/context.js';
 import { findConfig } from '../service/configs.js';
+import { userCountLine } from '../service/quota.js';
 import { reconcile } from '../service/reconcile.js';
 import { leaseStatus, type LeaseStatus } from '../rules/status.js';
 import { renderColumns } from '../output/columns.js';
@@ -49,6 +50,7 @@ export async function listLeases(context: Context, options: ListLeasesOptions): 
         (await context.store.read()).leases.filter((l) => l.config === options.name).map((r) => summary(r, now, 'local')),
       );
   leases.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.leaseId.localeCompare(b.leaseId));
+  if (options.remote) await nearLimitNotice(context, options.name);
   if (options.json) return renderJson(leases);
   if (leases.length === 0) {
     context.io.error(`No leases of ${options.name}${options.remote ? ' in Atlas or' : ''} on this machine.`);
@@ -71,4 +73,10 @@ export async function listLeases(context: Context, options: ListLeasesOptions): 
     ]),
     await context.io.painter('stdout'),
   );
+}
+
+/** With --remote: the project's user count against Atlas' limit once it is nearly full (a failure says nothing). */
+async function nearLimitNotice(context: Context, name: string): Promise<void> {
+  const line = await userCountLine(await context.atlas(await findConfig(context, name))).catch(() => undefined);
+  if (line !== undefined) context.io.error(line);
 }

@@ -23,6 +23,7 @@ const revokeCommand = (program: Program) =>
         'dynsecret revoke --config app-db --all --yes',
         'dynsecret revoke --expired',
         'dynsecret revoke "$DYNSECRET_LEASE_ID" --from-file app-db.json',
+        'dynsecret revoke --expired --from-file app-db.json',
       ]),
     );
 
@@ -33,8 +34,10 @@ export function defineRevoke(program: Program, dispatch: Dispatch) {
   revokeCommand(program).action(async (leaseIds, options) => {
     const { revoke } = await import('./revoke.js');
     const { fromFile, ...rest } = options;
-    if (fromFile !== undefined && (rest.all || rest.expired)) {
-      throw new UsageError('With --from-file, name the lease ids to revoke (see them with: dynsecret list --from-file PATH).');
+    if (fromFile !== undefined && rest.all) {
+      throw new UsageError(
+        'With --from-file, name the lease ids to revoke (see them with: dynsecret list --from-file PATH), or use --expired.',
+      );
     }
     const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
     const audit = { command: 'revoke', config: rest.config };

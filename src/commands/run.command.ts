@@ -28,6 +28,7 @@ const runCommand = (program: Program) =>
       'with --rotate --restart: how long the command has to exit after SIGTERM before SIGKILL (default 10s)',
     )
     .option('--env-file <path>', 'with --rotate: also keep the variables in this file, rewritten in place at each rotation')
+    .option('--allow-ip <address>', "put IP, CIDR or current (the address Atlas sees) on the project's IP access list for the lease")
     .addHelpText(
       'after',
       examples([
@@ -37,6 +38,7 @@ const runCommand = (program: Program) =>
         'dynsecret run app-db --rotate --grace 5m -- node server.js',
         'dynsecret run app-db --rotate --signal HUP --env-file .env -- ./server --env .env',
         'dynsecret run app-db --no-mask -- ./debug.sh > debug.log   # the password shown, not ***',
+        'dynsecret run --from-file app-db.json --allow-ip current -- npm test',
       ]),
     );
 
@@ -74,6 +76,7 @@ export function defineRun(program: Program, dispatch: Dispatch, argv: readonly s
           command: child,
           ...(wait === false ? { wait: false } : waitOption(wait === undefined ? true : wait)),
           ...(cluster === undefined ? {} : { cluster }),
+          ...(fromFile === undefined ? {} : { fromFile }),
         });
       },
       audit,

@@ -34,6 +34,8 @@ export type RunOptions = Omit<RunFlags, 'wait' | 'fromFile' | 'renew' | 'mask'> 
   cluster?: string;
   /** false: --no-mask (the command's output is not relayed, so secrets in it are not masked). */
   mask?: boolean;
+  /** The `--from-file` path (for commands a message names). */
+  fromFile?: string;
 };
 
 /**
@@ -54,6 +56,8 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
         ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
         ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
         ...(options.wait === false ? {} : { waitMs: options.waitMs ?? DEFAULT_WAIT_MS }),
+        ...(options.fromFile === undefined ? {} : { fromFile: options.fromFile }),
+        ...(options.allowIp === undefined ? {} : { allowIp: options.allowIp }),
       },
       waitForApplied,
       undefined,

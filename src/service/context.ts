@@ -19,6 +19,8 @@ export interface ServiceContext {
   atlas(config: DynamicSecretConfig): Promise<AtlasClient>;
   /** Notices for the person at the terminal; the CLI decides how they look. */
   readonly io: Notices;
+  /** A debug line, shown with --debug; never given a secret. */
+  debug(line: string): void;
   /** The config file of a store-less command (`--from-file PATH`): hints must name it. */
   readonly configFile?: { readonly path: string } | undefined;
   /**

@@ -9,9 +9,12 @@ import { pruneLeases } from '../rules/status.js';
 import { leaseExpiry, toAtlasDate } from '../rules/ttl.js';
 import { checkPrefix, leaseVariables, type IssuedLease } from '../output/lease-output.js';
 import type { LeaseRecord } from '../store/schema.js';
+import { allowIpLabel } from '../rules/allow-ip.js';
+import { allowAddress, resolveAllowIp } from './access-list.js';
 import { findConfig } from './configs.js';
 import { interruptedBy } from './interrupts.js';
 import { revokeTargets } from './revoke.js';
+import { isUserLimit, userLimitError } from './quota.js';
 
 /** What a new lease is asked for. */
 export interface LeaseRequest {
@@ -21,6 +24,10 @@ export interface LeaseRequest {
   cluster?: string | undefined;
   /** Wait for the user to be applied to the clusters; a timeout in ms. */
   waitMs?: number | undefined;
+  /** `--allow-ip`: an address, a CIDR block or `current`, put on the project's IP access list for the lease. */
+  allowIp?: string | undefined;
+  /** The `--from-file` path, for the clean-up command a refusal names. */
+  fromFile?: string | undefined;
 }
 
 /**
@@ -72,6 +79,8 @@ export async function createLease(
   // Asked before the user exists: a wrong --cluster must not leave a user whose credentials nobody received.
   const clusterUri =
     options.cluster === undefined ? config.connectionString : await clusterConnectionString(context, config, options.cluster);
+  const allowed = options.allowIp === undefined ? undefined : await resolveAllowIp(context, atlas, options.allowIp);
+  if (allowed !== undefined) record.allowIp = allowed.value;
   const lease: IssuedLease = { leaseId: username, config: config.name, username, password, createdAt, expiresAt, maxExpiresAt, clusterUri };
   // Everything that could stop the credentials from reaching anyone fails here, while nothing exists yet.
   leaseVariables(lease, prefix);
@@ -90,16 +99,18 @@ export async function createLease(
       scopes: config.scopes,
       deleteAfterDate: record.expiresAt,
       description: leaseDescription(config.name),
-      labels: leaseLabels(record),
+      labels: [...leaseLabels(record), ...(allowed === undefined ? [] : [allowIpLabel(allowed)])],
     });
   } catch (error) {
     if (definitelyNotCreated(error)) await forget(context, username);
     else await abandon(context, config, username, false);
+    if (isUserLimit(error)) throw await userLimitError(context, config, error, options.fromFile);
     throw error;
   }
   try {
     await setStatus(context, username, 'active');
     context.audit.note({ config: config.name, leaseId: username, expiresAt: record.expiresAt });
+    if (allowed !== undefined) await allowAddress(context, config, allowed, { leaseId: username, expiresAt }, options.waitMs);
   } catch (error) {
     // The original failure is the one to report; a record left behind shows as incomplete in `list`.
     await abandon(context, config, username, true).catch(() => undefined);

@@ -5,6 +5,7 @@ import { NotFoundError } from '../errors.js';
 import { formatDuration, parseDuration } from '../rules/duration.js';
 import { readLeaseLabels } from '../rules/labels.js';
 import { ATLAS_LIMIT, renewExpiry, toAtlasDate, type RenewCap, type RenewVerdict } from '../rules/ttl.js';
+import { extendAddress } from './access-list.js';
 import { findConfig } from './configs.js';
 
 export interface RenewRequest {
@@ -130,8 +131,9 @@ export async function renewLease(context: ServiceContext, options: RenewRequest)
   }
   const { expiresAt, cappedBy } = verdict;
   const atlas = await context.atlas(config);
+  let renewed;
   try {
-    await atlas.updateDatabaseUser(options.leaseId, { deleteAfterDate: toAtlasDate(expiresAt) });
+    renewed = await atlas.updateDatabaseUser(options.leaseId, { deleteAfterDate: toAtlasDate(expiresAt) });
   } catch (error) {
     if (!isNotFound(error)) throw error;
     await context.store.update((data) => {
@@ -157,5 +159,6 @@ export async function renewLease(context: ServiceContext, options: RenewRequest)
     }
   });
   context.audit.note({ config: config.name, leaseId: options.leaseId, expiresAt: toAtlasDate(expiresAt) });
+  await extendAddress(context, config, renewed, { leaseId: options.leaseId, expiresAt });
   return { leaseId: options.leaseId, config, previousExpiresAt: facts.expiresAt, expiresAt, cappedBy, now };
 }

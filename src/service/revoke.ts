@@ -4,7 +4,10 @@ import type { DynamicSecretConfig } from '../config/schema.js';
 import { DynsecretError, ExitCode, NotFoundError, UsageError, type ExitCodeValue } from '../errors.js';
 import { LABEL_CONFIG } from '../rules/labels.js';
 import { revokeLine, type RevokeOutcome } from '../output/lease-messages.js';
+import type { LeaseRecord } from '../store/schema.js';
+import { releaseAddresses } from './access-list.js';
 import { findConfig } from './configs.js';
+import { staleLeasesInAtlas } from './quota.js';
 import { isFinished } from './lifecycle.js';
 
 export type { RevokeOutcome } from '../output/lease-messages.js';
@@ -46,7 +49,7 @@ export async function selectTargets(context: ServiceContext, options: RevokeSele
       hint: 'e.g. dynsecret revoke ds-app-db-1a2b3c4d5e6f',
     });
   }
-  const { leases } = await context.store.read();
+  const { leases, configs } = await context.store.read();
   const now = context.now();
   if (options.all) {
     if (options.config === undefined) throw new UsageError('--all needs --config NAME.');
@@ -54,7 +57,10 @@ export async function selectTargets(context: ServiceContext, options: RevokeSele
     return leases.filter((l) => l.config === options.config && l.status !== 'gone');
   }
   if (options.expired) {
-    return leases.filter((l) => (options.config === undefined || l.config === options.config) && isFinished(l, now));
+    const local = leases.filter((l) => (options.config === undefined || l.config === options.config) && isFinished(l, now));
+    // Leases made elsewhere have no record here: Atlas' labelled users are asked too.
+    const consulted = options.config === undefined ? configs : [await findConfig(context, options.config)];
+    return [...local, ...(await staleLeasesInAtlas(context, consulted, new Set(leases.map((l) => l.leaseId))))];
   }
   const targets = options.leaseIds.map((leaseId) => {
     const record = leases.find((l) => l.leaseId === leaseId);
@@ -140,7 +146,7 @@ export async function revokeTargets(
   targets: readonly Target[],
   options: { force?: boolean | undefined } = {},
 ): Promise<RevokeResult[]> {
-  const { configs } = await context.store.read();
+  const { configs, leases } = await context.store.read();
   const results = await mapBounded(targets, REVOKE_CONCURRENCY, (target) =>
     revokeOne(
       context,
@@ -161,7 +167,32 @@ export async function revokeTargets(
       }
     }
   });
+  await releaseRevoked(context, configs, results, leases);
   return results;
+}
+
+/**
+ * Once per config: its access list entries that no live lease needs any more go (see access-list.ts). Only
+ * when a revoked lease had one (its record says so) or was made elsewhere (no record to say it had none).
+ */
+async function releaseRevoked(
+  context: ServiceContext,
+  configs: readonly DynamicSecretConfig[],
+  results: readonly RevokeResult[],
+  records: readonly LeaseRecord[],
+): Promise<void> {
+  const mayHaveEntry = (leaseId: string) => {
+    const record = records.find((l) => l.leaseId === leaseId);
+    return record === undefined || record.allowIp !== undefined;
+  };
+  const done = results.filter((r) => (r.outcome === 'revoked' || r.outcome === 'absent') && mayHaveEntry(r.leaseId));
+  for (const config of configs.filter((c) => done.some((r) => r.config === c.name))) {
+    await releaseAddresses(
+      context,
+      config,
+      done.filter((r) => r.config === config.name).map((r) => r.leaseId),
+    );
+  }
 }
 
 /** One audit line per outcome. */

@@ -116,13 +116,14 @@ function sameFields(a: LeaseRecord, b: LeaseRecord): boolean {
     a.expiresAt === b.expiresAt &&
     a.maxExpiresAt === b.maxExpiresAt &&
     a.status === b.status &&
-    a.lastError === b.lastError
+    a.lastError === b.lastError &&
+    a.allowIp === b.allowIp
   );
 }
 
 // Compile-time guard: sameFields compares every field of a lease record (test/unit/store/contents.test.ts checks
 // the same against the schema at run time).
-type Compared = 'leaseId' | 'config' | 'createdAt' | 'expiresAt' | 'maxExpiresAt' | 'status' | 'lastError';
+type Compared = 'leaseId' | 'config' | 'createdAt' | 'expiresAt' | 'maxExpiresAt' | 'status' | 'lastError' | 'allowIp';
 const comparesEveryField: [keyof LeaseRecord] extends [Compared] ? ([Compared] extends [keyof LeaseRecord] ? true : false) : false = true;
 void comparesEveryField;
 

@@ -29,6 +29,8 @@ function buildSchemas() {
     maxExpiresAt: text,
     status: z.enum(leaseStatuses),
     lastError: optionalText,
+    /** The IP access list entry the lease was given (`--allow-ip`), to be released when it is revoked. */
+    allowIp: optionalText,
   });
   // `owner`: a digest of the base URL, client id and secret the token was issued for (a token without one,
   // from an older version, belongs to no one and is never used).

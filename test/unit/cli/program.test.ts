@@ -168,7 +168,6 @@ describe('argv → command options', () => {
     [['run', '--', 'npm', 'test']],
     [['renew']],
     [['revoke', '--all', '--from-file', 'x.json']],
-    [['revoke', '--expired', '--from-file', 'x.json']],
     [['list', '--audit', '--from-file', 'x.json']],
   ])('%j is a usage error with exit 2', async (args) => {
     const error = await parse(args).then(

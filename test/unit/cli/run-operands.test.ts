@@ -26,7 +26,7 @@ describe('run: the options that take a value', () => {
     const program = await buildProgram(async () => undefined, ['node', 'dynsecret']);
     const run = program.commands.find((c) => c.name() === 'run')!;
     expect(flagsTakingValues([...run.options, ...program.options])).toEqual({
-      withValue: ['--ttl', '--prefix', '--from-file', '--signal', '--grace', '--stop-timeout', '--env-file', '--audit-log'],
+      withValue: ['--ttl', '--prefix', '--from-file', '--signal', '--grace', '--stop-timeout', '--env-file', '--allow-ip', '--audit-log'],
       withOptionalValue: ['--wait'],
     });
   });

@@ -1,7 +1,16 @@
 // A Context for running one command in-process: the in-memory store, a clock that only moves when told (or
 // when the command sleeps), an in-memory Atlas, captured stderr and audit notes, and fake signals and spawn.
 import { AtlasApiError, type AtlasClient } from '../../../src/atlas/index.js';
-import type { Cluster, ClusterChangeStatus, DatabaseUser, DatabaseUserPatch, NewDatabaseUser } from '../../../src/atlas/schemas.js';
+import type {
+  AccessListEntry,
+  AccessListStatus,
+  Cluster,
+  ClusterChangeStatus,
+  DatabaseUser,
+  DatabaseUserPatch,
+  NewAccessListEntry,
+  NewDatabaseUser,
+} from '../../../src/atlas/schemas.js';
 import type { DynamicSecretConfig } from '../../../src/config/schema.js';
 import type { Context, Signals, Spawn, SpawnOptions } from '../../../src/cli/context.js';
 import type { AuditNote } from '../../../src/audit/audit-log.js';
@@ -31,6 +40,9 @@ export function config(overrides: Partial<DynamicSecretConfig> = {}): DynamicSec
   };
 }
 
+/** An access list key as Atlas keeps it: an address as its /32 (IPv4) or /128 (IPv6) block. */
+const cidrOf = (entry: string) => (entry.includes('/') ? entry : `${entry}/${entry.includes(':') ? 128 : 32}`);
+
 /** An Atlas error as the client throws it: its kind from the status, and Atlas' error code. */
 export function atlasError(status: number, errorCode: string): AtlasApiError {
   return new AtlasApiError({
@@ -55,6 +67,12 @@ export class FakeAtlas implements AtlasClient {
   /** Errors to throw, one per call, by method. */
   readonly failures = new Map<Method, unknown[]>();
   requestCount = 0;
+  /** The project IP access list, by CIDR block (an address is kept as its /32, as Atlas does). */
+  readonly accessList = new Map<string, AccessListEntry>();
+  /** Each poll of an access list entry's status takes the next value; the last one stays. */
+  accessStatuses: AccessListStatus[] = ['ACTIVE'];
+  /** What `getCallerIp` answers. */
+  callerIp = '203.0.113.7';
 
   fail(method: Method, ...errors: unknown[]): this {
     this.failures.set(method, [...(this.failures.get(method) ?? []), ...errors]);
@@ -130,6 +148,43 @@ export class FakeAtlas implements AtlasClient {
   async listClusters() {
     this.#call('listClusters');
     return this.clusters;
+  }
+
+  async listAccessList() {
+    this.#call('listAccessList');
+    return [...this.accessList.values()];
+  }
+
+  async getAccessListEntry(entry: string) {
+    this.#call('getAccessListEntry', entry);
+    return this.accessList.get(cidrOf(entry));
+  }
+
+  async addAccessListEntry(entry: NewAccessListEntry) {
+    this.#call('addAccessListEntry', entry);
+    const cidrBlock = cidrOf(entry.ipAddress ?? entry.cidrBlock ?? '');
+    this.accessList.set(cidrBlock, {
+      cidrBlock,
+      ...(entry.ipAddress === undefined ? {} : { ipAddress: entry.ipAddress }),
+      ...(entry.comment === undefined ? {} : { comment: entry.comment }),
+      ...(entry.deleteAfterDate === undefined ? {} : { deleteAfterDate: entry.deleteAfterDate }),
+    });
+  }
+
+  async deleteAccessListEntry(entry: string): Promise<'deleted' | 'absent'> {
+    this.#call('deleteAccessListEntry', entry);
+    return this.accessList.delete(cidrOf(entry)) ? 'deleted' : 'absent';
+  }
+
+  async getAccessListStatus(entry: string) {
+    this.#call('getAccessListStatus', entry);
+    if (!this.accessList.has(cidrOf(entry))) throw atlasError(404, 'ATLAS_NETWORK_PERMISSION_ENTRY_NOT_FOUND');
+    return this.accessStatuses.length > 1 ? this.accessStatuses.shift()! : this.accessStatuses[0]!;
+  }
+
+  async getCallerIp() {
+    this.#call('getCallerIp');
+    return this.callerIp;
   }
 
   async getCluster(name: string) {
