@@ -37,6 +37,15 @@ const settings = {
 };
 
 const log = (line) => process.stderr.write(`${line}\n`);
+
+/** Runs `node scripts/bench/NAME` (which prints one JSON document) and returns what it printed. */
+async function standalone(name) {
+  const { spawnSync } = await import('node:child_process');
+  const script = `${ROOT}scripts/bench/${name}`;
+  const { status, stdout } = spawnSync(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (status !== 0) throw new Error(`${script} exited ${status}`);
+  return JSON.parse(stdout);
+}
 const progress = (what) => (done, total, detail) =>
   process.stderr.write(`\r  ${what}${detail ? ` (${detail})` : ''}: round ${done}/${total}${done === total ? '\n' : ''}`);
 const load = () => os.loadavg().map((l) => l.toFixed(2));
@@ -106,6 +115,10 @@ try {
     }),
   );
 
+  // Each a standalone script of its own (it starts what it needs), run here so that its figures are part of the run.
+  const wait = await section('wait', 'lease --wait: hand-over after Atlas applies the user', () => standalone('wait.mjs'));
+  const relay = await section('relay', "run's masking relay against cat | cat (100 MB)", () => standalone('relay.mjs'));
+
   const results = {
     finishedAt: new Date().toISOString(),
     machine: { ...machine, loadAfter: load() },
@@ -115,6 +128,8 @@ try {
     unlock,
     scale,
     bulk,
+    wait,
+    relay,
   };
   results.verdicts = verdicts(results);
   const text = markdown(results);
