@@ -136,32 +136,31 @@ async function revokeQuietly(context: Context, lease: IssuedLease): Promise<void
 
 async function spawnChild(context: Context, command: string[], env: Record<string, string>, mask?: SecretMasker): Promise<number> {
   const [file, ...args] = command;
-  let finished = false;
   let resolve!: (status: number) => void;
   const status = new Promise<number>((done) => {
     resolve = done;
   });
-  const done = (code: number) => {
-    finished = true;
-    resolve(code);
-  };
-  const child = await context.spawn(file!, args, {
-    env,
-    mask,
-    onError: (error) => {
-      context.io.error(`dynsecret: cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}.`);
-      done(error.code === 'ENOENT' ? 127 : 126);
-    },
-    onExit: (code, signal) => done(exitStatus(code, signal)),
-  });
+  // Listening from before the child exists: a signal that arrives while it starts is passed on once it has.
+  let child: { kill(signal: NodeJS.Signals): void } | undefined;
+  const early: NodeJS.Signals[] = [];
   // Ctrl-C or Ctrl-\ on a terminal already reaches the child (same process group): relaying it would send two.
   const relay = (signal: NodeJS.Signals) => {
     if (TERMINAL_SIGNALS.includes(signal) && context.io.stdinIsTty) return;
-    child.kill(signal);
+    if (child === undefined) early.push(signal);
+    else child.kill(signal);
   };
-  if (finished) return status;
   for (const signal of RELAYED_SIGNALS) context.signals.on(signal, relay);
   try {
+    child = await context.spawn(file!, args, {
+      env,
+      mask,
+      onError: (error) => {
+        context.io.error(`dynsecret: cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}.`);
+        resolve(error.code === 'ENOENT' ? 127 : 126);
+      },
+      onExit: (code, signal) => resolve(exitStatus(code, signal)),
+    });
+    for (const signal of early) child.kill(signal);
     return await status;
   } finally {
     for (const signal of RELAYED_SIGNALS) context.signals.off(signal, relay);

@@ -28,6 +28,19 @@ const exitWith =
     child.options.onExit(code, signal);
 
 describe('run (in-process, fake Atlas, fake spawn)', () => {
+  it('passes on a SIGTERM that arrives while the command is being started, so it never outlives dynsecret', async () => {
+    const fakes = await fakeContext({ env: ENV });
+    fakes.onSpawn = (child) => {
+      // Before spawn has handed back the child: the signal must wait for it, not be lost.
+      fakes.signals.emit('SIGTERM');
+      setImmediate(() => child.options.onExit(null, child.killed.includes('SIGTERM') ? 'SIGTERM' : null));
+    };
+    const result = await run(fakes.context, { name: 'app-db', command: ['sh', '-c', 'true'], renew: false });
+    expect(fakes.children[0]!.killed).toEqual(['SIGTERM']);
+    expect(result).toEqual({ exitCode: 143 });
+    expect(fakes.atlas.users.size).toBe(0);
+  });
+
   it("runs the command with the lease in its environment (never dynsecret's own secrets), then revokes it and hands back its status", async () => {
     const { fakes, result } = await runWith(exitWith(3));
     expect(result).toEqual({ exitCode: 3 });
