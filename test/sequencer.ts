@@ -7,14 +7,19 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * start the largest files first and one of these could start last, alone, while the other worker idles.
  */
 const LONGEST = [
-  'test/e2e/run-renew.test.ts',
+  'test/e2e/rotate.test.ts',
   'test/reliability/crashes.test.ts',
+  'test/reliability/hostile-responses.test.ts',
   'test/e2e/faults.test.ts',
+  'test/e2e/completion.test.ts',
   'test/reliability/faults.test.ts',
-  'test/reliability/secrets.test.ts',
-  'test/e2e/run.test.ts',
   'test/e2e/passwd.test.ts',
+  'test/reliability/secrets.test.ts',
+  'test/e2e/fail-closed.test.ts',
+  'test/e2e/update.test.ts',
+  'test/e2e/run-renew.test.ts',
   'test/e2e/store-concurrency.test.ts',
+  'test/e2e/run.test.ts',
   'test/e2e/demo.test.ts',
 ];
 
