@@ -103,6 +103,8 @@ try {
     HOME: process.env.HOME ?? tmp,
     NO_COLOR: '1',
     DYNSECRET_HOME: join(tmp, 'home'),
+    // A store-less config's endpoint is the environment's.
+    MONGODB_ATLAS_BASE_URL: emulator.url,
     MONGODB_ATLAS_PUBLIC_API_KEY: emulator.publicKey,
     MONGODB_ATLAS_PRIVATE_API_KEY: emulator.privateKey,
   };

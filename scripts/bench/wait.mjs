@@ -52,6 +52,8 @@ async function measure(applyDelayMs, folder) {
       PATH: process.env.PATH ?? '',
       HOME: folder,
       NO_COLOR: '1',
+      // A store-less config's endpoint is the environment's.
+      MONGODB_ATLAS_BASE_URL: em.url,
       MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey,
       MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey,
     };
