@@ -6,11 +6,13 @@ import { readFile } from 'node:fs/promises';
 import { buildDynsecret } from '../build.mjs';
 import { ROOT } from './paths.mjs';
 
-/** One at a time instead of REVOKE_CONCURRENCY: fails loudly if the constant moves or is renamed. */
+/** One at a time instead of REVOKE_CONCURRENCY: fails loudly if the constant or its file moves. */
+let patched = false;
 const sequentialRevoke = {
   name: 'sequential-revoke',
   setup(b) {
-    b.onLoad({ filter: /src[\\/]leases[\\/]revoke\.ts$/ }, async (args) => {
+    b.onLoad({ filter: /src[\\/]service[\\/]revoke\.ts$/ }, async (args) => {
+      patched = true;
       const source = await readFile(args.path, 'utf8');
       const pattern = /export const REVOKE_CONCURRENCY = \d+;/;
       if (!pattern.test(source)) throw new Error('REVOKE_CONCURRENCY not found in src/service/revoke.ts');
@@ -34,6 +36,8 @@ export async function bundleHelpers(dir) {
     banner: { js: "import { createRequire as __dsCreateRequire } from 'node:module'; const require = __dsCreateRequire(import.meta.url);" },
   });
   await buildDynsecret({ outdir: `${dir}/sequential/dist`, plugins: [sequentialRevoke] });
+  if (!patched)
+    throw new Error('src/service/revoke.ts was not in the sequential build: the bulk revoke baseline would be the shipped code');
   cpSync(`${ROOT}bin`, `${dir}/sequential/bin`, { recursive: true });
   const seed = await import(`${dir}/seed.mjs`);
   return { seed, sequentialBin: `${dir}/sequential/bin/dynsecret.js` };
