@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/server.js';
 import { ApiError, NetworkPermissionEntry, NetworkPermissionEntryStatus, PaginatedNetworkAccessView } from './fixtures/atlas-schemas.js';
-import { advance, atlas, control, send, start, until, V1, V1_RESPONSE } from './helpers.js';
+import { advance, atlas, control, send, start, until, V1, V1_RESPONSE, serviceAccountToken } from './helpers.js';
 
 const inHours = (hours: number, from = Date.now()) => new Date(from + hours * 3_600_000).toISOString();
 
@@ -256,17 +256,7 @@ describe('project IP access list', () => {
 
   it('accepts a bearer token from the service account', async () => {
     const em = await start();
-    const token = (
-      await send(em.url, {
-        method: 'POST',
-        path: '/api/oauth/token',
-        headers: {
-          Authorization: `Basic ${Buffer.from(`${em.clientId}:${em.clientSecret}`).toString('base64')}`,
-          'Content-Type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials',
-      })
-    ).json().access_token as string;
+    const token = await serviceAccountToken(em);
     const reply = await send(em.url, {
       method: 'POST',
       path: `/api/atlas/v2/groups/${em.groupId}/accessList`,

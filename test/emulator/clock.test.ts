@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createClock } from '../../src/emulator/clock.js';
 import { OptionError, parseArgv } from '../../src/emulator/options.js';
-import { atlas, control, newUser, send, start, until, V1 } from './helpers.js';
+import { atlas, control, newUser, send, start, until, V1, serviceAccountToken } from './helpers.js';
 
 /** A clock over a real time the test moves by hand. */
 function manualClock(offsetMs = 0, speed = 1) {
@@ -142,17 +142,7 @@ describe('the emulator clock', () => {
   it('ends token lifetimes in emulator time, while digest still works at full speed', async () => {
     const em = await start();
     const api = atlas(em);
-    const token = (
-      await send(em.url, {
-        method: 'POST',
-        path: '/api/oauth/token',
-        headers: {
-          Authorization: `Basic ${Buffer.from(`${em.clientId}:${em.clientSecret}`).toString('base64')}`,
-          'Content-Type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials',
-      })
-    ).json().access_token as string;
+    const token = await serviceAccountToken(em);
     const withToken = () => send(em.url, { path: `${api.group}/databaseUsers`, headers: { Accept: V1, Authorization: `Bearer ${token}` } });
     expect((await withToken()).status).toBe(200);
     await control(em, 'POST', 'clock', { speed: 1_000_000 });

@@ -155,6 +155,20 @@ export function atlas(em: RunningEmulator) {
 }
 
 /** Test-control calls under /__emulator/. */
+/** A bearer token for the emulator's service account, from its token endpoint. */
+export async function serviceAccountToken(em: RunningEmulator): Promise<string> {
+  const reply = await send(em.url, {
+    method: 'POST',
+    path: '/api/oauth/token',
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${em.clientId}:${em.clientSecret}`).toString('base64')}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  return reply.json().access_token as string;
+}
+
 export async function control(em: RunningEmulator, method: string, name: string, body?: unknown): Promise<Reply> {
   return send(em.url, {
     method,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, IpInfo } from './fixtures/atlas-schemas.js';
-import { atlas, control, send, start } from './helpers.js';
+import { atlas, control, send, start, serviceAccountToken } from './helpers.js';
 
 const IPINFO = '/api/private/ipinfo';
 
@@ -36,17 +36,7 @@ describe('GET /api/private/ipinfo', () => {
     const anonymous = await send(em.url, { path: IPINFO, headers: { Accept: 'application/json' } });
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers['www-authenticate']).toMatch(/^Digest realm="MMS Public API"/);
-    const token = (
-      await send(em.url, {
-        method: 'POST',
-        path: '/api/oauth/token',
-        headers: {
-          Authorization: `Basic ${Buffer.from(`${em.clientId}:${em.clientSecret}`).toString('base64')}`,
-          'Content-Type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials',
-      })
-    ).json().access_token as string;
+    const token = await serviceAccountToken(em);
     const bearer = await send(em.url, { path: IPINFO, headers: { Accept: 'application/json', Authorization: `Bearer ${token}` } });
     expect(bearer.status).toBe(200);
     expect(IpInfo.parse(bearer.json()).currentIpv4Address).toBe('127.0.0.1');
