@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { afterEach } from 'vitest';
 import type { EmulatorOptions } from '../../src/emulator/options.js';
 import type { RunningEmulator } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
+import { atTestEnd } from '../helpers/file-end.js';
 
 /**
  * Test helpers: a raw HTTP client and an RFC 2617 digest client written here from the RFC, independent of
@@ -16,9 +16,12 @@ export const V1 = 'application/vnd.atlas.2023-01-01+json';
 export const V1_RESPONSE = 'application/vnd.atlas.2023-01-01+json;charset=utf-8';
 
 const running: RunningEmulator[] = [];
-afterEach(async () => {
+
+/** Stops every emulator `start` started; run after each test (see test/helpers/file-end.ts). */
+export async function closeEmulators(): Promise<void> {
   await Promise.all(running.splice(0).map((em) => em.close()));
-});
+}
+atTestEnd(closeEmulators);
 
 /** An emulator on 127.0.0.1:0, closed after the test. No apply delay unless asked. */
 export async function start(options: Partial<EmulatorOptions> = {}): Promise<RunningEmulator> {

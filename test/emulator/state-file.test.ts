@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/server.js';
 import { writeAtomic } from '../../src/emulator/state-file.js';
-import { advance, atlas, control, newUser, send, start } from './helpers.js';
+import { advance, atlas, closeEmulators, control, newUser, send, start } from './helpers.js';
 
 let dir: string;
 let file: string;
@@ -13,6 +13,8 @@ beforeEach(async () => {
   file = join(dir, 'state.json');
 });
 afterEach(async () => {
+  // Before the folder goes: a running emulator may still be writing its state file there.
+  await closeEmulators();
   await rm(dir, { recursive: true, force: true });
 });
 

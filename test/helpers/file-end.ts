@@ -5,6 +5,7 @@
  * would only ever run after the first file.
  */
 const cleanups = new Set<() => void | Promise<void>>();
+const testCleanups = new Set<() => void | Promise<void>>();
 
 export function atFileEnd(cleanup: () => void | Promise<void>): void {
   cleanups.add(cleanup);
@@ -12,4 +13,13 @@ export function atFileEnd(cleanup: () => void | Promise<void>): void {
 
 export async function endFile(): Promise<void> {
   for (const cleanup of cleanups) await cleanup();
+}
+
+/** The same for what a helper cleans up after every test (test/setup-file.ts runs it after each test). */
+export function atTestEnd(cleanup: () => void | Promise<void>): void {
+  testCleanups.add(cleanup);
+}
+
+export async function endTest(): Promise<void> {
+  for (const cleanup of testCleanups) await cleanup();
 }
