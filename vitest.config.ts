@@ -18,8 +18,10 @@ export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-file.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // A safety net for a test that hangs, never a clock a test races: every test waits for events. Two minutes,
+    // in every file, so that a suite sharing two cores with another job is slower but still green.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     // Most of the end-to-end and reliability files' time is spent waiting (on the bins they start, TTLs, retry
     // delays, kill loops), not computing: three files at a time keep two cores busy (four gained nothing here
     // and cost more CPU in contention).

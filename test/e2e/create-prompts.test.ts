@@ -55,7 +55,7 @@ describe.skipIf(!hasScript)('an interactive create whose new passphrase is refus
         ['The two entries differed. New store passphrase', NEW],
       ],
     ],
-  ])('(%s) asks for it again and keeps every answer typed before, the private key included', { timeout: 120_000 }, async (_case, retry) => {
+  ])('(%s) asks for it again and keeps every answer typed before, the private key included', async (_case, retry) => {
     const home = tempHome();
     const answers: [string, string][] = [
       ['API private key', PRIVATE_KEY],

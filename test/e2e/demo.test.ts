@@ -16,5 +16,5 @@ describe('scripts/demo.mjs', () => {
     expect(stdout).toContain('  $ eval "$(dynsecret lease app-db --ttl 30m --wait)"');
     expect(stdout).not.toMatch(/\$DYNSECRET\b/);
     expect(stdout + stderr).not.toContain('\x1b');
-  }, 60_000);
+  });
 });

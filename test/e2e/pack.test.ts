@@ -39,7 +39,7 @@ beforeAll(() => {
   let installed = install('--offline');
   if (installed.status !== 0) installed = install('--prefer-offline');
   expect(installed.status, installed.stderr).toBe(0);
-}, 120_000);
+});
 
 const start = (command: string, args: string[]) =>
   spawnSync(join(prefix, 'bin', command), args, {

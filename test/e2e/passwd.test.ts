@@ -143,7 +143,7 @@ describe('dynsecret passwd', () => {
         .every((f) => f.endsWith('.tmp')),
     ).toBe(true);
     console.info(`passwd kill loop: ${outcomes.old} tries left the old passphrase, ${outcomes.new} the new one`);
-  }, 120_000);
+  });
 
   describe.skipIf(!hasScript)('on a terminal (script(1) gives it a pseudo-terminal)', () => {
     it('asks for the current passphrase, then the new one twice', async () => {

@@ -93,7 +93,7 @@ describe.concurrent('long-running leases (built bin, real emulator, real time)',
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(records).toContainEqual(expect.objectContaining({ command: 'run', leaseId: next, replaces: first, reason: 'max-ttl' }));
-  }, 120_000);
+  });
 
   it('run --rotate --signal HUP --env-file rewrites the file in place and signals the same command, which switches users', async () => {
     const { em, file } = await shortLived();
@@ -114,7 +114,7 @@ describe.concurrent('long-running leases (built bin, real emulator, real time)',
     expect(result.code).toBe(0);
     expect(readFileSync(envFile, 'utf8')).toBe('# app\nPORT=8080\n');
     expect(await usernames(em)).toEqual([]);
-  }, 120_000);
+  });
 
   it('lease --env-file --keep-fresh rotates the file before the max TTL, runs --on-change, and on SIGINT revokes all and cleans the file', async () => {
     const { em, file } = await shortLived();
@@ -148,5 +148,5 @@ describe.concurrent('long-running leases (built bin, real emulator, real time)',
     expect(result.stderr).toContain(`Removed the credentials from ${envFile}.`);
     expect(readFileSync(envFile, 'utf8')).toBe('PORT=3000\n');
     expect(await usernames(em)).toEqual([]);
-  }, 120_000);
+  });
 });

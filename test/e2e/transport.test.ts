@@ -106,7 +106,7 @@ describe('TLS with a private CA', () => {
       input: em.privateKey,
     });
     expect(extra.stderr).toContain('Created config tls-extra');
-  }, 60_000);
+  });
 });
 
 describe('proxies', () => {

@@ -14,7 +14,7 @@ beforeAll(async () => {
   if (!existsSync(new URL('../../dist/emulator.js', import.meta.url))) {
     await run(process.execPath, ['scripts/build.mjs'], { cwd: root });
   }
-}, 120_000);
+});
 
 describe('the dynsecret-atlas-emulator bin', () => {
   it('prints one JSON line with URL and credentials, serves, logs to stderr and stops on SIGTERM', async () => {

@@ -180,5 +180,5 @@ describe('crashes', () => {
     const cleanup = await expectRevealedAndCleaned(em, ws);
     expect(cleanup.revealed).toBe(1);
     expect(await usersOf(em, CONFIG)).toEqual([]);
-  }, 60_000);
+  });
 });

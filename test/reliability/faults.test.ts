@@ -33,7 +33,7 @@ let machines: Fleet;
 
 beforeAll(async () => {
   machines = await fleet([{ name: 'matrix' }]);
-}, 60_000);
+});
 
 async function newGroup(flags: readonly string[] = []): Promise<Group> {
   const em = await machines.emulator(flags);

@@ -18,7 +18,7 @@ beforeAll(async () => {
   em = await startEmulator(['--apply-delay', '0s', '--quiet']);
   ws = await workspace(em, [{ name: 'app', flags: ['--role', 'readWrite@app', '--scope', 'Cluster0', '--max-ttl', '24h'] }]);
   leaseId = parseLease((await mustSucceed(ws.run(['lease', 'app', '--format', 'json']))).stdout).leaseId;
-}, 60_000);
+});
 
 const USAGE = 2;
 /** The stress run repeats each family of values on every command; `npm test` on the first few. */

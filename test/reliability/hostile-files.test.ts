@@ -16,7 +16,7 @@ let ws: Workspace;
 beforeAll(async () => {
   em = await startEmulator(['--apply-delay', '0s', '--quiet']);
   ws = await workspace(em, [{ name: 'app' }]);
-}, 60_000);
+});
 
 const GROUP = 'a'.repeat(24);
 const valid = { name: 'from-file', groupId: GROUP, publicKey: 'abcdefgh', privateKey: 'private-key-value-0123', roles: ['read@app'] };

@@ -33,7 +33,7 @@ beforeAll(async () => {
     { name: 'h', flags: ['--role', 'read@app', '--no-verify'] },
     { name: 'sa', auth: 'serviceAccount', flags: ['--role', 'read@app', '--no-verify'] },
   ]);
-}, 60_000);
+});
 
 const ESCAPES = 'bad \u001b]0;owned\u0007 \u001b[2J\u009b31m thing\nexport EVIL=1\u202e';
 const labels = (config: string) => [
@@ -326,7 +326,7 @@ describe.concurrent('hostile responses', () => {
     const result = await ws.run(['list', 'h', '--remote', '--json'], { env: { NODE_OPTIONS: '--max-old-space-size=128' } });
     expect(result.code, result.stderr.slice(0, 500)).toBe(0);
     expect((JSON.parse(result.stdout) as { leaseId: string }[]).map((l) => l.leaseId)).toEqual(['ds-h-mine']);
-  }, 120_000);
+  });
 
   it('a server that pages forever is stopped at 25,000 users (exit 1, said so), not read on', async () => {
     const server = await hostileServer();
@@ -341,7 +341,7 @@ describe.concurrent('hostile responses', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(server.seen.filter((r) => r.method === 'GET').length).toBeLessThanOrEqual(51);
-  }, 120_000);
+  });
 
   it("usernames longer than Atlas allows are refused where they arrive (exit 1), even with the config's labels", async () => {
     const server = await hostileServer();
@@ -355,7 +355,7 @@ describe.concurrent('hostile responses', () => {
     expect(result.stderr).toMatch(/username/);
     expect(result.code).toBe(1);
     expect(server.seen.filter((r) => r.method === 'GET').length).toBe(1);
-  }, 120_000);
+  });
 });
 
 /**
@@ -467,7 +467,7 @@ describe.concurrent('credentials that cannot be delivered are never created', ()
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^A_DB_USERNAME='[^'"`$\\]+'$/m);
     expect(writes(server)).toEqual(['POST']);
-  }, 60_000);
+  });
 });
 
 /**

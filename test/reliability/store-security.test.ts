@@ -108,7 +108,7 @@ describe('store security', () => {
     }
     expect(ivs.size).toBe(302);
     await recordFigures('store', { writesChecked: 300, distinctNonces: ivs.size - 1, wrappedKeyUnchanged: true });
-  }, 60_000);
+  });
 
   const headers: [string, { N?: number; r?: number; p?: number; salt?: string }][] = [
     ['N weaker than 2^17', { N: 2 ** 16 }],
