@@ -1,42 +1,12 @@
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { EncryptedStore } from '../../src/store/store.js';
-import { DYNSECRET, hasScript, tempHome } from '../helpers/bin.js';
+import { hasScript, onTerminal, tempHome } from '../helpers/bin.js';
 
 /** An interactive `create` on a pseudo-terminal (script(1)), with no store yet: the passphrase is chosen last. */
 
 const NEW = 'a passphrase for the new store';
 const PRIVATE_KEY = 'typed-private-key-0123';
 const FLAGS = ['--no-verify', '--group-id', '5f1d2c3b4a5968778695a4b3', '--public-key', 'abcdefgh', '--role', 'read@app'];
-
-/** Runs `dynsecret ARGS` on a pseudo-terminal, typing each answer once its prompt has appeared after the last one. */
-function onTerminal(home: string, args: string[], answers: [prompt: string, answer: string][]) {
-  const command = [process.execPath, '--', DYNSECRET, ...args].map((word) => `'${word}'`).join(' ');
-  const child = spawn('script', ['-qec', command, '/dev/null'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TERM: 'xterm', DYNSECRET_HOME: home },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  let from = 0;
-  const seen: string[] = [];
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-    const next = answers[seen.length];
-    const at = next === undefined ? -1 : output.indexOf(next[0], from);
-    if (next && at !== -1) {
-      from = at + next[0].length;
-      seen.push(next[0]);
-      child.stdin.write(`${next[1]}\r`);
-    }
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise<{ code: number | null; seen: string[]; output: string }>((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, seen, output });
-    });
-  });
-}
 
 describe.skipIf(!hasScript)('an interactive create whose new passphrase is refused', () => {
   it.each<[string, [string, string][]]>([

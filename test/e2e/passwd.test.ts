@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EncryptedStore } from '../../src/store/store.js';
-import { dynsecret, DYNSECRET, hasScript, PASSPHRASE, tempHome } from '../helpers/bin.js';
+import { dynsecret, hasScript, onTerminal, PASSPHRASE, tempHome } from '../helpers/bin.js';
 import { emptyStore, mustSucceed } from '../helpers/emulator.js';
 import { sampleConfig } from '../helpers/fixtures.js';
 
@@ -147,11 +146,15 @@ describe('dynsecret passwd', () => {
 
   describe.skipIf(!hasScript)('on a terminal (script(1) gives it a pseudo-terminal)', () => {
     it('asks for the current passphrase, then the new one twice', async () => {
-      const { code, seen, output } = await onTerminal(home, [
-        ['Current store passphrase', PASSPHRASE],
-        ['New store passphrase', NEW],
-        ['Repeat the passphrase', NEW],
-      ]);
+      const { code, seen, output } = await onTerminal(
+        home,
+        ['passwd'],
+        [
+          ['Current store passphrase', PASSPHRASE],
+          ['New store passphrase', NEW],
+          ['Repeat the passphrase', NEW],
+        ],
+      );
       expect(seen).toEqual(['Current store passphrase', 'New store passphrase', 'Repeat the passphrase']);
       expect(code).toBe(0);
       expect(output).not.toContain(NEW);
@@ -160,10 +163,14 @@ describe('dynsecret passwd', () => {
 
     it('says a wrong current passphrase before asking for a new one; the file is unchanged', async () => {
       const before = bytes(home);
-      const { code, seen, output } = await onTerminal(home, [
-        ['Current store passphrase', 'not the passphrase'],
-        ['New store passphrase', NEW],
-      ]);
+      const { code, seen, output } = await onTerminal(
+        home,
+        ['passwd'],
+        [
+          ['Current store passphrase', 'not the passphrase'],
+          ['New store passphrase', NEW],
+        ],
+      );
       expect(code).toBe(3);
       expect(seen).toEqual(['Current store passphrase']);
       expect(output).toMatch(/Wrong passphrase/);
@@ -172,51 +179,22 @@ describe('dynsecret passwd', () => {
 
     it('asks again for new passphrases that differ, and refuses a third pair that differs; the file is unchanged', async () => {
       const before = bytes(home);
-      const { code, output } = await onTerminal(home, [
-        ['Current store passphrase', PASSPHRASE],
-        ['New store passphrase', NEW],
-        ['Repeat the passphrase', `${NEW}!`],
-        ['The two entries differed. New store passphrase', NEW],
-        ['Repeat the passphrase', `${NEW}?`],
-        ['The two entries differed. New store passphrase', NEW],
-        ['Repeat the passphrase', `${NEW}.`],
-      ]);
+      const { code, output } = await onTerminal(
+        home,
+        ['passwd'],
+        [
+          ['Current store passphrase', PASSPHRASE],
+          ['New store passphrase', NEW],
+          ['Repeat the passphrase', `${NEW}!`],
+          ['The two entries differed. New store passphrase', NEW],
+          ['Repeat the passphrase', `${NEW}?`],
+          ['The two entries differed. New store passphrase', NEW],
+          ['Repeat the passphrase', `${NEW}.`],
+        ],
+      );
       expect(code).toBe(3);
       expect(output).toMatch(/differ/);
       expect(bytes(home).equals(before)).toBe(true);
     });
   });
 });
-
-/** Runs `dynsecret passwd` on a pseudo-terminal, typing each answer once its prompt has appeared. */
-function onTerminal(
-  home: string,
-  answers: [prompt: string, answer: string][],
-): Promise<{ code: number | null; seen: string[]; output: string }> {
-  const command = `'${process.execPath}' -- '${DYNSECRET}' passwd`;
-  const child = spawn('script', ['-qec', command, '/dev/null'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TERM: 'xterm', DYNSECRET_HOME: home },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  // Where the last prompt answered ends: a prompt asked again is looked for after it.
-  let from = 0;
-  const seen: string[] = [];
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-    const next = answers[seen.length];
-    const at = next === undefined ? -1 : output.indexOf(next[0], from);
-    if (next && at !== -1) {
-      from = at + next[0].length;
-      seen.push(next[0]);
-      child.stdin.write(`${next[1]}\r`);
-    }
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, seen, output });
-    });
-  });
-}

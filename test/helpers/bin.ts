@@ -92,6 +92,44 @@ export async function until(ready: () => boolean | Promise<boolean>): Promise<vo
 }
 
 /** Whether util-linux's script(1) is here: the tests that need a pseudo-terminal run through it. */
+/**
+ * Runs `dynsecret ARGS` on a pseudo-terminal (script(1)) with DYNSECRET_HOME `home`, typing each answer once its
+ * prompt has appeared after the last one answered (so a prompt asked again is answered again).
+ */
+export function onTerminal(
+  home: string,
+  args: string[],
+  answers: [prompt: string, answer: string][],
+): Promise<{ code: number | null; seen: string[]; output: string }> {
+  const command = [process.execPath, '--', DYNSECRET, ...args].map((word) => `'${word}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TERM: 'xterm', DYNSECRET_HOME: home },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  // Where the last prompt answered ends: the next one is looked for after it.
+  let from = 0;
+  const seen: string[] = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    const next = answers[seen.length];
+    const at = next === undefined ? -1 : output.indexOf(next[0], from);
+    if (next && at !== -1) {
+      from = at + next[0].length;
+      seen.push(next[0]);
+      child.stdin.write(`${next[1]}\r`);
+    }
+  });
+  // A safety net for a prompt that never comes: the test's own timeout would leave the process behind.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, seen, output });
+    });
+  });
+}
+
 export const hasScript = (() => {
   try {
     execFileSync('script', ['--version'], { stdio: 'ignore' });
