@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/server.js';
 import { writeAtomic } from '../../src/emulator/state-file.js';
-import { advance, atlas, closeEmulators, control, newUser, send, start } from './helpers.js';
+import { advance, atlas, closeEmulators, control, newUser, send, serviceAccountToken, start } from './helpers.js';
 
 let dir: string;
 let file: string;
@@ -25,17 +25,7 @@ describe('--state-file', () => {
     const body = newUser(first, { labels: [{ key: 'k', value: 'v' }] });
     await api.post(`${api.group}/databaseUsers`, body);
     const srv = (await api.get(`${api.group}/clusters/Main`)).json().connectionStrings.standardSrv;
-    const token = (
-      await send(first.url, {
-        method: 'POST',
-        path: '/api/oauth/token',
-        headers: {
-          Authorization: `Basic ${Buffer.from(`${first.clientId}:${first.clientSecret}`).toString('base64')}`,
-          'Content-Type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials',
-      })
-    ).json().access_token;
+    const token = await serviceAccountToken(first);
     await advance(first, 120_000);
     await first.close();
 
