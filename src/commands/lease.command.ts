@@ -39,11 +39,17 @@ export type LeaseFlags = FlagsOf<typeof leaseCommand>;
 /** `dynsecret lease [NAME]`: see lease.ts. */
 export function defineLease(program: Program, dispatch: Dispatch) {
   leaseCommand(program).action(async (operand, flags) => {
-    const [{ lease }, { configFileOption, waitAndName }] = await Promise.all([import('./lease.js'), import('../cli/options.js')]);
+    const [{ lease }, { configFileOption, waitAndName }, { requestedTtl }] = await Promise.all([
+      import('./lease.js'),
+      import('../cli/options.js'),
+      import('../rules/ttl.js'),
+    ]);
     // `lease --wait app-db`: app-db is the NAME, not a timeout.
     const { wait, name } = waitAndName(flags.wait, operand);
     const options = { ...flags, wait };
     const configFile = configFileOption('lease', name, options.fromFile);
+    // Before the store is opened or Atlas asked: a TTL under the minimum needs neither to be refused.
+    if (options.ttl !== undefined) requestedTtl(options.ttl);
     const audit = { command: 'lease', config: name };
     return dispatch(
       async (context) => {

@@ -24,7 +24,9 @@ export type RenewFlags = FlagsOf<typeof renewCommand>;
 /** `dynsecret renew LEASE-ID`: see renew.ts. */
 export function defineRenew(program: Program, dispatch: Dispatch) {
   renewCommand(program).action(async (leaseId, options) => {
-    const { renew } = await import('./renew.js');
+    const [{ renew }, { requestedTtl }] = await Promise.all([import('./renew.js'), import('../rules/ttl.js')]);
+    // Before the store is opened or Atlas asked (for a lease made elsewhere): a TTL under the minimum needs neither.
+    if (options.ttl !== undefined) requestedTtl(options.ttl);
     const { fromFile, ...rest } = options;
     const configFile = fromFile === undefined ? undefined : { path: fromFile, name: rest.config };
     const audit = { command: 'renew', config: rest.config };

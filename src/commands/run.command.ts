@@ -47,9 +47,10 @@ export type RunFlags = FlagsOf<typeof runCommand>;
 /** `dynsecret run [NAME] -- COMMAND…`: see run.ts. `argv` is what `main` parses: NAME is what comes before `--`. */
 export function defineRun(program: Program, dispatch: Dispatch, argv: readonly string[]) {
   runCommand(program).action(async (first, rest, flags, command) => {
-    const [{ run }, { configFileOption, flagsTakingValues, operandsBeforeDashDash, waitAndName }] = await Promise.all([
+    const [{ run }, { configFileOption, flagsTakingValues, operandsBeforeDashDash, waitAndName }, { requestedTtl }] = await Promise.all([
       import('./run.js'),
       import('../cli/options.js'),
+      import('../rules/ttl.js'),
     ]);
     // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
     const named = operandsBeforeDashDash(argv.slice(2), 'run', flagsTakingValues([...command.options, ...program.options])) > 0;
@@ -59,6 +60,8 @@ export function defineRun(program: Program, dispatch: Dispatch, argv: readonly s
     const child = named || first === undefined ? rest : [first, ...rest];
     if (child.length === 0) throw new UsageError('Give the command to run after --: dynsecret run NAME -- COMMAND [ARGS…]');
     const configFile = configFileOption('run', name, options.fromFile);
+    // Before the store is opened or Atlas asked: a TTL under the minimum needs neither to be refused.
+    if (options.ttl !== undefined) requestedTtl(options.ttl);
     const audit = { command: 'run', config: name };
     return dispatch(
       async (context) => {

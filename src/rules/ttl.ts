@@ -1,9 +1,11 @@
 import { UsageError } from '../errors.js';
-import { formatDuration, formatDurationShort } from './duration.js';
+import { formatDuration, formatDurationShort, parseDuration } from './duration.js';
 
 /** Atlas refuses a `deleteAfterDate` more than one week after the request. */
 export const ATLAS_MAX_DELETE_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
 export const MIN_DEFAULT_TTL_MS = 60 * 1000;
+/** The shortest lease anyone may ask for: the same floor as a config's default TTL. */
+export const MIN_LEASE_TTL_MS = MIN_DEFAULT_TTL_MS;
 
 const ATLAS_LIMIT_WORDS = formatDuration(ATLAS_MAX_DELETE_AFTER_MS);
 const ATLAS_HINT = 'Atlas deletes a user at most 7 days after each create or renew; lease for 7d or less and renew it';
@@ -41,6 +43,26 @@ export function validateConfigTtls(
   return { warnings };
 }
 
+/**
+ * A lease TTL as the user wrote it (`--ttl` of lease, run and renew; the GitHub Action's `ttl` input), in
+ * ms: a duration of at least 1 minute. It needs neither the config nor the lease, so the commands check it
+ * before anything else; the limits that do (the max TTL) and Atlas' 7 days are leaseExpiry's and renewExpiry's.
+ */
+export function requestedTtl(text: string): number {
+  const ttlMs = parseDuration(text, '--ttl');
+  assertMinimumTtl(ttlMs);
+  return ttlMs;
+}
+
+/** The sentence says what to do: a hint could name a command or a flag that the mode at hand does not have. */
+function assertMinimumTtl(ttlMs: number): void {
+  if (ttlMs < MIN_LEASE_TTL_MS) {
+    throw new UsageError(
+      `--ttl ${formatDurationShort(ttlMs)} is below the minimum of ${formatDuration(MIN_LEASE_TTL_MS)}; use --ttl ${formatDurationShort(MIN_LEASE_TTL_MS)} or more`,
+    );
+  }
+}
+
 /** The expiry of a new lease: TTL = the requested one or the config's default. */
 export function leaseExpiry(input: { now: Date; ttlMs: number | undefined; defaultTtlMs: number; maxTtlMs: number }): {
   ttlMs: number;
@@ -68,6 +90,7 @@ function assertRequestableTtl(ttlMs: number, maxTtlMs: number): void {
 
 function assertAtlasTtl(ttlMs: number): void {
   if (!(ttlMs > 0)) throw new UsageError('TTL must be greater than zero');
+  assertMinimumTtl(ttlMs);
   if (ttlMs > ATLAS_MAX_DELETE_AFTER_MS) {
     throw new UsageError(`TTL ${formatDurationShort(ttlMs)} is above Atlas' limit of ${ATLAS_LIMIT_WORDS}`, {
       hint: ATLAS_HINT,

@@ -148,6 +148,7 @@ describe('main', () => {
     { why: 'a config file that does not exist', inputs: { config: '/nonexistent/app-db.json' }, code: 2, says: 'could not lease' },
     { why: 'a TTL that is no duration', inputs: { ttl: 'soon' }, code: 2, says: 'could not lease' },
     { why: "a TTL above Atlas' limit", inputs: { ttl: '8d' }, code: 2, says: 'could not lease' },
+    { why: 'a TTL under a minute', inputs: { ttl: '30s' }, code: 2, says: 'could not lease' },
   ])('fails before leasing with $why, and post then has nothing to do', async ({ inputs, code, says }) => {
     const before = (await usersOf(em, 'app-db')).length;
     const job = newJob(file, { config: file.path, ...inputs });

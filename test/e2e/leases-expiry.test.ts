@@ -1,11 +1,15 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EncryptedStore } from '../../src/store/store.js';
 import { mustSucceed, parseLease, startEmulator, workspace, type Emulator, type LeaseJson, type Workspace } from '../helpers/emulator.js';
 
 /**
- * Leases that ended: expired on this machine's clock, or deleted by Atlas at their deleteAfterDate (the
- * emulator's clock is moved forward for that; dynsecret keeps the real one).
+ * Leases that ended: deleted by Atlas at their deleteAfterDate (the emulator's clock is moved forward for
+ * that), or expired on this machine's clock too. dynsecret keeps the real clock, which no test moves: the
+ * lease that has expired here is aged in the store instead, as if it had been leased earlier.
  */
+
+const MOVED_MS = 2 * 60_000;
+const earlier = (iso: string) => `${new Date(Date.parse(iso) - MOVED_MS).toISOString().slice(0, 19)}Z`;
 
 interface Listed {
   leaseId: string;
@@ -29,13 +33,21 @@ describe('expired leases and users Atlas already deleted (built bin against the 
     ws = await workspace(em, [
       { name: 'app-db', flags: ['--role', 'readWrite@app', '--scope', 'Cluster0', '--default-ttl', '30m', '--max-ttl', '2h'] },
     ]);
-    // Made before the emulator's clock moves: afterwards Atlas would find a few seconds' expiry in its past.
-    // 6 s leaves room for a slow machine between reading the clock and the POST reaching Atlas.
-    short = await lease('6s');
+    // Made before the emulator's clock moves: afterwards Atlas would find a minute's expiry in its past.
+    short = await lease('1m');
     revokedByAtlas = await lease('1m');
     renewedAfterAtlas = await lease('1m');
     alive = await lease('30m');
-    await em.advanceClock(2 * 60_000);
+    await em.advanceClock(MOVED_MS);
+    // Atlas' clock moved two minutes on; `short`'s record moves two minutes back, under the store's lock, as
+    // another dynsecret process would write it: both now see it expired.
+    await new EncryptedStore({ folder: ws.home, keys: { session: ws.env.DYNSECRET_SESSION } }).update((data) => {
+      const record = data.leases.find((l) => l.leaseId === short.leaseId)!;
+      record.createdAt = earlier(record.createdAt);
+      record.expiresAt = earlier(record.expiresAt);
+      record.maxExpiresAt = earlier(record.maxExpiresAt);
+    });
+    short = { ...short, expiresAt: earlier(short.expiresAt) };
   });
 
   it('Atlas deleted the users whose deleteAfterDate passed, and only those', async () => {
@@ -62,8 +74,7 @@ describe('expired leases and users Atlas already deleted (built bin against the 
   });
 
   it('renew of a lease past its expiry: exit 5 without asking Atlas', async () => {
-    const wait = Date.parse(short.expiresAt) - Date.now();
-    if (wait > 0) await sleep(wait + 50);
+    expect(Date.parse(short.expiresAt)).toBeLessThan(Date.now());
     expect(await statusOf(short)).toBe('expired');
     await em.clearRequests();
     const result = await ws.run(['renew', short.leaseId, '--ttl', '30m']);

@@ -140,6 +140,19 @@ const cases: HostileCase[] = [
   simple('lease --cluster with path traversal', NOT_FOUND, ['lease', 'app', '--cluster', '../../x'], /No cluster named/),
   simple('renew --config of an unknown config', NOT_FOUND, ['renew', 'ds-app-000000000000', '--config', '../x'], /No config named/),
   { name: 'renew of a live lease beyond 7 days', code: USAGE, args: () => ['renew', leaseId, '--ttl', '8d'], message: /7 days/ },
+  simple(
+    'lease --ttl under a minute',
+    USAGE,
+    ['lease', 'app', '--ttl', '30s'],
+    /^dynsecret: --ttl 30s is below the minimum of 1 minute; use --ttl 1m or more$/,
+  ),
+  simple('run --ttl under a minute', USAGE, ['run', 'app', '--ttl', '59s', '--', 'true'], /below the minimum of 1 minute/),
+  {
+    name: 'renew of a live lease under a minute',
+    code: USAGE,
+    args: () => ['renew', leaseId, '--ttl', '10s'],
+    message: /below the minimum of 1 minute/,
+  },
   {
     name: 'renew of a live lease under another config',
     code: NOT_FOUND,

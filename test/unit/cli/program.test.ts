@@ -181,6 +181,38 @@ describe('argv → command options', () => {
   });
 });
 
+describe('a lease TTL under the minimum', () => {
+  it.each([
+    [['lease', 'app-db', '--ttl', '30s'], '30s'],
+    [['lease', '--from-file', 'app-db.json', '--ttl', '30s'], '30s'],
+    [['lease', 'app-db', '--env-file', '.env', '--keep-fresh', '--ttl', '1s'], '1s'],
+    [['run', 'app-db', '--ttl', '59s', '--', 'true'], '59s'],
+    [['run', '--from-file', 'app-db.json', '--ttl', '59s', '--', 'true'], '59s'],
+    [['run', 'app-db', '--rotate', '--ttl', '0m30s', '--', 'true'], '30s'],
+    [['renew', 'ds-1', '--ttl', '10s'], '10s'],
+    [['renew', 'ds-1', '--from-file', 'app-db.json', '--ttl', '10s'], '10s'],
+  ])('%j is refused (exit 2) before anything is opened', async (args, shown) => {
+    const dispatched = vi.fn();
+    const argv = ['node', 'dynsecret', ...args];
+    const program = await buildProgram(async () => dispatched(), argv);
+    const error = await program.parseAsync(argv).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(dispatched).not.toHaveBeenCalled();
+    const lines: string[] = [];
+    expect(report(error, false, (line) => lines.push(line))).toBe(2);
+    expect(lines).toEqual([`dynsecret: --ttl ${shown} is below the minimum of 1 minute; use --ttl 1m or more`]);
+  });
+
+  it.each([[['lease', 'app-db', '--ttl', '1m']], [['run', 'app-db', '--ttl', '60s', '--', 'true']], [['renew', 'ds-1', '--ttl', '1m']]])(
+    '%j, at the minimum, goes on to the command',
+    async (args) => {
+      expect(await parse(args)).toHaveLength(1);
+    },
+  );
+});
+
 describe('report: the one way errors are printed', () => {
   const printed = (error: unknown, debug = false) => {
     const lines: string[] = [];

@@ -61,6 +61,7 @@ describe('lease (in-process, fake Atlas)', () => {
   it.each<[string, Partial<LeaseCommandOptions>, FakeOptions, number, RegExp]>([
     ['an unknown config', { name: 'nope' }, {}, 5, /^No config named nope\.$/],
     ['a bare number as TTL', { ttl: '10' }, {}, 2, /--ttl/],
+    ['a TTL under a minute', { ttl: '30s' }, {}, 2, /^--ttl 30s is below the minimum of 1 minute; use --ttl 1m or more$/],
     ['a TTL above the max TTL', { ttl: '2d' }, {}, 2, /above the max TTL of this config/],
     ["a TTL above Atlas' 7 days", { ttl: '8d' }, { configs: [config({ maxTtlMs: 30 * 24 * H })] }, 2, /Atlas' limit of 7 days/],
     ['a prefix that makes bad names', { prefix: '1-' }, {}, 2, /^Invalid variable name "1-DB_USERNAME"/],

@@ -87,6 +87,7 @@ describe('renew (in-process, fake Atlas)', () => {
       'Invalid --ttl "10": a bare number has no unit',
       'use e.g. 30m, 1h, 1h30m, 2d12h, 7d',
     ],
+    ['a TTL under a minute', 0, record(), { ttl: '10s' }, 2, '--ttl 10s is below the minimum of 1 minute; use --ttl 1m or more', undefined],
     [
       "a TTL above Atlas' 7 days",
       0,

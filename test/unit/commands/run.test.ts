@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { run, type RunOptions } from '../../../src/commands/run.js';
-import { atlasError, fakeContext, H, iso, later, rejection, type FakeChild, type FakeOptions } from './fake-context.js';
+import {
+  atlasError,
+  config,
+  fakeContext,
+  H,
+  iso,
+  later,
+  rejection,
+  START,
+  type FakeChild,
+  type FakeOptions,
+  type Fakes,
+} from './fake-context.js';
 
 const ENV = {
   PATH: '/usr/bin',
@@ -208,5 +220,112 @@ describe('run (in-process, fake Atlas, fake spawn)', () => {
     // Every renewal is on the audit trail, then the revoke.
     expect(fakes.audit.filter((note) => note.expiresAt !== undefined)).toHaveLength(renewed.length + 1);
     expect(fakes.atlas.users.size).toBe(0);
+  });
+});
+
+/** The clock reading, the user's deleteAfterDate before and the one asked for, at each renewal Atlas receives. */
+function watchRenewals(fakes: Fakes) {
+  const renewals: { now: number; before: number; after: number }[] = [];
+  const update = fakes.atlas.updateDatabaseUser.bind(fakes.atlas);
+  fakes.atlas.updateDatabaseUser = async (username, patch) => {
+    const before = fakes.atlas.users.get(username)?.deleteAfterDate;
+    renewals.push({ now: fakes.clock.now.getTime(), before: Date.parse(before ?? ''), after: Date.parse(patch.deleteAfterDate ?? '') });
+    return update(username, patch);
+  };
+  return renewals;
+}
+
+/** Each stderr line with the clock reading it was written at. */
+function timedLines(fakes: Fakes) {
+  const lines: { at: number; line: string }[] = [];
+  const write = fakes.context.io.error;
+  fakes.context.io.error = (line) => {
+    lines.push({ at: fakes.clock.now.getTime(), line });
+    write(line);
+  };
+  return lines;
+}
+
+describe('run keeps its lease alive (in-process, on the context clock)', () => {
+  const M = 60 * 1000;
+  // The child ends a moment later in real time; meanwhile the keep-alive's sleeps move the fake clock at once.
+  const endSoon = (code: number) => (child: FakeChild) => setTimeout(() => child.options.onExit(code, null), 20);
+
+  it('renews for the --ttl asked, each time before the current expiry, so the user never lapses; one audit note each', async () => {
+    const fakes = await fakeContext({ env: ENV, configs: [config({ maxTtlMs: 2 * H })] });
+    const renewals = watchRenewals(fakes);
+    fakes.onSpawn = endSoon(0);
+    const result = await run(fakes.context, { name: 'app-db', command: ['true'], ttl: '10m' });
+    expect(result.exitCode).toBe(0);
+    // 10m leases across a 2h max TTL: at least a renewal per TTL.
+    expect(renewals.length).toBeGreaterThanOrEqual(11);
+    for (const [i, renewal] of renewals.entries()) {
+      expect(renewal.now).toBeLessThan(renewal.before);
+      expect(renewal.after).toBeGreaterThan(renewal.before);
+      expect(renewal.after).toBeLessThanOrEqual(START.getTime() + 2 * H);
+      // Capped at the max TTL only at the end.
+      if (i < renewals.length - 1) expect(renewal.after - renewal.now).toBeGreaterThan(10 * M - 1000);
+    }
+    const renewed = fakes.stderr.filter((line) => line.startsWith('Renewed '));
+    expect(renewed).toHaveLength(renewals.length);
+    const expiries = fakes.audit.slice(1, -1).map((note) => note.expiresAt!);
+    expect(expiries).toHaveLength(renewals.length);
+    expect(new Set(expiries).size).toBe(expiries.length);
+    expect([...expiries].sort()).toEqual(expiries);
+    expect(fakes.stderr.at(-1)).toMatch(/^Revoked ds-app-db-\S+\.$/);
+    expect(fakes.atlas.users.size).toBe(0);
+  });
+
+  it('warns about a failed renewal, retries it before the expiry and goes on; the command never notices', async () => {
+    const fakes = await fakeContext({ env: ENV, configs: [config({ maxTtlMs: 2 * H })] });
+    fakes.atlas.fail('updateDatabaseUser', atlasError(503, 'SERVICE_UNAVAILABLE'));
+    const renewals = watchRenewals(fakes);
+    fakes.onSpawn = endSoon(0);
+    const result = await run(fakes.context, { name: 'app-db', command: ['true'], ttl: '10m' });
+    expect(result.exitCode).toBe(0);
+    const warnings = fakes.stderr.filter((line) => line.startsWith('warning: could not renew'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^warning: could not renew ds-app-db-\S+ \(.+\); retrying in 5s, before it expires 2026-11-29T12:10:00Z/);
+    expect(fakes.stderr.filter((line) => /^Renewal of ds-app-db-\S+ succeeded again\.$/.test(line))).toHaveLength(1);
+    // The failed attempt and the retry both came before the expiry, and renewals went on after it.
+    expect(renewals.every((renewal) => renewal.now < renewal.before)).toBe(true);
+    expect(renewals.length).toBeGreaterThanOrEqual(11);
+    expect(fakes.atlas.users.size).toBe(0);
+  });
+
+  it('with --no-renew, nothing renews even when the command outlives the TTL; run still revokes and hands back its status', async () => {
+    const fakes = await fakeContext({ env: ENV });
+    const renewals = watchRenewals(fakes);
+    fakes.onSpawn = (child) => {
+      fakes.clock.advance(3 * H);
+      endSoon(3)(child);
+    };
+    const result = await run(fakes.context, { name: 'app-db', command: ['true'], ttl: '1m', renew: false });
+    expect(result.exitCode).toBe(3);
+    expect(renewals).toEqual([]);
+    expect(fakes.stderr.filter((line) => /^Renewed |^warning: /.test(line))).toEqual([]);
+    expect(fakes.atlas.calls.filter((c) => c.method === 'deleteDatabaseUser')).toHaveLength(1);
+  });
+
+  it('says once, ahead of time and with the time, when the max TTL ends the lease before the command', async () => {
+    const fakes = await fakeContext({ env: ENV, configs: [config({ defaultTtlMs: 10 * M, maxTtlMs: 30 * M })] });
+    const lines = timedLines(fakes);
+    fakes.onSpawn = endSoon(0);
+    await run(fakes.context, { name: 'app-db', command: ['true'] });
+    const notices = lines.filter(({ line }) => line.includes('reaches its max TTL'));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.line).toMatch(/^warning: ds-app-db-\S+ reaches its max TTL at 2026-11-29T12:30:00Z \(in \d+m\)/);
+    expect(notices[0]!.at).toBeLessThan(START.getTime() + 30 * M);
+  });
+
+  it('says it at once when the first TTL already is the max TTL, and renews nothing', async () => {
+    const fakes = await fakeContext({ env: ENV, configs: [config({ defaultTtlMs: M, maxTtlMs: M })] });
+    const renewals = watchRenewals(fakes);
+    const lines = timedLines(fakes);
+    fakes.onSpawn = endSoon(0);
+    await run(fakes.context, { name: 'app-db', command: ['true'] });
+    expect(renewals).toEqual([]);
+    const notices = lines.filter(({ line }) => line.includes('reaches its max TTL'));
+    expect(notices.map(({ at }) => at)).toEqual([START.getTime()]);
   });
 });

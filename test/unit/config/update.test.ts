@@ -26,6 +26,10 @@ const saved: DynamicSecretConfig = sampleConfig('app-db', {
   usernameTemplate: 'ds-{config}-{random}',
   connectionString: 'mongodb+srv://cluster0.example.mongodb.net',
 });
+const account: DynamicSecretConfig = {
+  ...saved,
+  auth: { kind: 'serviceAccount', clientId: 'mdb_sa_id_0123', clientSecret: 'mdb_sa_sk_0123' },
+};
 const rebuilt = (changes: Parameters<typeof applyChanges>[1]) => buildConfig(applyChanges(draftOfConfig(saved), changes), NOW).config;
 
 describe('update: the saved config as a draft, judged again by the rules of create', () => {
@@ -74,8 +78,94 @@ describe('update: the saved config as a draft, judged again by the rules of crea
     expect(back).toMatchObject({ publicKey: 'pk', privateKey: 'sk' });
   });
 
+  it.each([
+    ['client ID and secret', { clientId: 'id', clientSecret: 'secret' }],
+    ['the client secret alone', { clientSecret: 'secret' }],
+    ['the client ID alone', { clientId: 'id' }],
+  ] satisfies [string, ConfigDraft][])('%s over an API key drop the whole key', (_what, changes) => {
+    const next = applyChanges(draftOfConfig(saved), changes);
+    expect(next).not.toHaveProperty('publicKey');
+    expect(next).not.toHaveProperty('privateKey');
+    expect(next).toMatchObject(changes);
+  });
+
+  it.each([
+    ['public and private key', { publicKey: 'pk', privateKey: 'sk' }],
+    ['the public key alone', { publicKey: 'pk' }],
+    ['the private key alone', { privateKey: 'sk' }],
+  ] satisfies [string, ConfigDraft][])('%s over a service account drop the whole account', (_what, changes) => {
+    const next = applyChanges(draftOfConfig(account), changes);
+    expect(next).not.toHaveProperty('clientId');
+    expect(next).not.toHaveProperty('clientSecret');
+    expect(next).toMatchObject(changes);
+  });
+
+  it.each([
+    ['an API key', saved, { publicKey: 'abcdefgh', privateKey: saved.auth.kind === 'apiKey' ? saved.auth.privateKey : '' }],
+    ['a service account', account, { clientId: 'mdb_sa_id_0123', clientSecret: 'mdb_sa_sk_0123' }],
+  ])('a change that names no credentials keeps those of %s, and no other kind appears', (_what, config, credentials) => {
+    const next = applyChanges(draftOfConfig(config), { maxTtl: '8h' });
+    expect(next).toMatchObject({ ...credentials, maxTtl: '8h' });
+    const other = 'clientId' in credentials ? ['publicKey', 'privateKey'] : ['clientId', 'clientSecret'];
+    for (const key of other) expect(next[key as keyof ConfigDraft]).toBeUndefined();
+  });
+
+  it('a saved service account as a draft carries its client ID and secret, and no key', () => {
+    const draft = draftOfConfig(account);
+    expect(draft).toMatchObject({ clientId: 'mdb_sa_id_0123', clientSecret: 'mdb_sa_sk_0123' });
+    expect(draft.publicKey).toBeUndefined();
+    expect(draft.privateKey).toBeUndefined();
+  });
+
   it('roles given replace the whole list', () => {
     expect(rebuilt({ roles: ['readWrite@other'] }).roles).toEqual([{ roleName: 'readWrite', databaseName: 'other' }]);
+  });
+});
+
+describe('configChanges: what differs, in the order update reports it', () => {
+  const withAuth = (auth: DynamicSecretConfig['auth']): DynamicSecretConfig => ({ ...saved, auth });
+  it.each([
+    ['nothing', saved, saved, []],
+    ['an API key for a service account', saved, account, ['auth-now-service-account']],
+    ['a service account for an API key', account, saved, ['auth-now-api-key']],
+    [
+      'the client ID',
+      account,
+      withAuth({ kind: 'serviceAccount', clientId: 'mdb_sa_id_9999', clientSecret: 'mdb_sa_sk_0123' }),
+      ['client-id'],
+    ],
+    [
+      'the client secret',
+      account,
+      withAuth({ kind: 'serviceAccount', clientId: 'mdb_sa_id_0123', clientSecret: 'mdb_sa_sk_9999' }),
+      ['client-secret'],
+    ],
+    [
+      'client ID and secret',
+      account,
+      withAuth({ kind: 'serviceAccount', clientId: 'mdb_sa_id_9999', clientSecret: 'mdb_sa_sk_9999' }),
+      ['client-id', 'client-secret'],
+    ],
+    ['the service account, nothing of it changed', account, { ...account }, []],
+    ['the CA file', saved, { ...saved, caFile: '/etc/ssl/atlas.pem' }, ['ca-file']],
+    ['the CA file removed', { ...saved, caFile: '/etc/ssl/atlas.pem' }, saved, ['ca-file']],
+    [
+      'everything but the credentials, in order',
+      saved,
+      {
+        ...saved,
+        baseUrl: 'https://cloud-gov.mongodb.com',
+        caFile: '/ca.pem',
+        defaultTtlMs: 60_000,
+        maxTtlMs: 60_000,
+        roles: [{ roleName: 'read', databaseName: 'x' }],
+        scopes: [{ name: 'C9', type: 'CLUSTER' }],
+        usernameTemplate: 'u-{random}',
+      },
+      ['base-url', 'ca-file', 'default-ttl', 'max-ttl', 'roles', 'scopes', 'username-template'],
+    ],
+  ] satisfies [string, DynamicSecretConfig, DynamicSecretConfig, ConfigChange[]][])('%s', (_what, before, after, changes) => {
+    expect(configChanges(before, after)).toEqual(changes);
   });
 });
 

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { entryComment, entryPlan, isEntryFor, isEntryOfConfig, parseAllowIp, reportedAddress } from '../../../src/rules/allow-ip.js';
+import { UsageError } from '../../../src/errors.js';
+import {
+  allowIpLabel,
+  allowIpOf,
+  entryComment,
+  entryPlan,
+  isEntryFor,
+  isEntryOfConfig,
+  LABEL_ALLOW_IP,
+  parseAllowIp,
+  reportedAddress,
+} from '../../../src/rules/allow-ip.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 const at = (hours: number) => new Date(NOW.getTime() + hours * 3_600_000);
@@ -30,8 +41,35 @@ describe('--allow-ip values', () => {
     '203.0.113.0/x',
     'sg-12345678',
     'example.com',
+    '203.0.113.0/-1',
+    '203.0.113.0/+8',
+    '203.0.113.0/ 24',
+    '203.0.113.0/24.0',
+    '203.0.113.0/0x10',
+    '203.0.113.0/1e1',
+    '203.0.113.0/0024',
+    '203.0.113.7x',
   ])('refuses %j as a usage error', (input) => {
     expect(() => parseAllowIp(input)).toThrow(/is not an IP address, a CIDR block or "current"/);
+  });
+
+  it('says what it takes, with examples', () => {
+    let error: unknown;
+    try {
+      parseAllowIp('office');
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe('--allow-ip office is not an IP address, a CIDR block or "current".');
+    expect((error as UsageError).hint).toBe(
+      'e.g. --allow-ip 203.0.113.7, --allow-ip 203.0.113.0/24, or --allow-ip current for the address Atlas sees',
+    );
+  });
+
+  it('shows at most 64 characters of a reported address that is no address', () => {
+    const text = `${'x'.repeat(64)}TAIL`;
+    expect(() => reportedAddress(text)).toThrow(`Atlas reported "${'x'.repeat(64)}" as this machine's address, which is no IP address.`);
   });
 
   it.each([
@@ -53,6 +91,11 @@ describe('access list entries', () => {
     [{ cidrBlock: '203.0.113.0/24' }, '203.0.113.0/24', true],
     [{ cidrBlock: '203.0.113.0/24' }, '203.0.113.7', false],
     [{ ipAddress: '203.0.113.8', cidrBlock: '203.0.113.8/32' }, '203.0.113.7', false],
+    [{ ipAddress: '203.0.113.7' }, '203.0.113.7', true],
+    [{ cidrBlock: '203.0.113.7/128' }, '203.0.113.7', false],
+    [{ cidrBlock: '2001:db8::1/32' }, '2001:db8::1', false],
+    // Only an address stands for its own /32 or /128 block.
+    [{ cidrBlock: 'office/32' }, 'office', false],
   ])('%j is the entry for %s: %s', (entry, value, expected) => {
     expect(isEntryFor(entry, value)).toBe(expected);
   });
@@ -62,6 +105,13 @@ describe('access list entries', () => {
     const long = entryComment('c'.repeat(64), `ds-${'x'.repeat(60)}`);
     expect(long).toHaveLength(80);
     expect(isEntryOfConfig({ comment: long, deleteAfterDate: iso(at(1)) }, 'c'.repeat(64))).toBe(true);
+  });
+
+  it.each([10, 69, 70, 71, 80, 100])('recognises its own comment for a config name of %i characters', (length) => {
+    const config = 'c'.repeat(length);
+    const comment = entryComment(config, 'ds-lease-1a2b3c4d5e6f');
+    expect(comment.length).toBeLessThanOrEqual(80);
+    expect(isEntryOfConfig({ comment, deleteAfterDate: iso(at(1)) }, config)).toBe(true);
   });
 
   it.each([
@@ -87,5 +137,24 @@ describe('access list entries', () => {
 
   it("refuses an entry beyond Atlas' one-week limit (exit 2)", () => {
     expect(() => entryPlan(undefined, new Date(at(7 * 24).getTime() + 1000), NOW)).toThrow(/at most one week/);
+  });
+});
+
+describe("the label that names a lease's entry", () => {
+  it.each([[{ ipAddress: '203.0.113.7', value: '203.0.113.7' }], [{ cidrBlock: '203.0.113.0/24', value: '203.0.113.0/24' }]])(
+    'labels %j with its value, and reads it back',
+    (network) => {
+      const label = allowIpLabel(network);
+      expect(label).toEqual({ key: 'dynsecret.allowIp', value: network.value });
+      expect(LABEL_ALLOW_IP).toBe('dynsecret.allowIp');
+      expect(allowIpOf({ labels: [{ key: 'dynsecret.config', value: 'app-db' }, label] })).toBe(network.value);
+    },
+  );
+
+  it.each([
+    ['no labels', []],
+    ['labels of other keys', [{ key: 'dynsecret.config', value: 'app-db' }, { value: '203.0.113.7' }]],
+  ])('reads nothing from %s', (_what, labels) => {
+    expect(allowIpOf({ labels })).toBeUndefined();
   });
 });

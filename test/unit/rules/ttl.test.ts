@@ -3,8 +3,10 @@ import { DynsecretError, UsageError } from '../../../src/errors.js';
 import {
   ATLAS_MAX_DELETE_AFTER_MS,
   MIN_DEFAULT_TTL_MS,
+  MIN_LEASE_TTL_MS,
   leaseExpiry,
   renewExpiry,
+  requestedTtl,
   toAtlasDate,
   truncateToSecond,
   validateConfigTtls,
@@ -31,6 +33,44 @@ describe('constants', () => {
   it('matches Atlas and the spec', () => {
     expect(ATLAS_MAX_DELETE_AFTER_MS).toBe(7 * D);
     expect(MIN_DEFAULT_TTL_MS).toBe(M);
+    expect(MIN_LEASE_TTL_MS).toBe(M);
+  });
+});
+
+const UNDER_A_MINUTE = (shown: string) => `--ttl ${shown} is below the minimum of 1 minute; use --ttl 1m or more`;
+
+describe('requestedTtl: a lease TTL as the user wrote it', () => {
+  it.each([
+    ['1m', M],
+    ['60s', M],
+    ['1m1s', M + S],
+    ['90s', 90 * S],
+    ['15m', 15 * M],
+    ['2h', 2 * H],
+    ['7d', 7 * D],
+    // The limits that need the config or Atlas' rule (max TTL, 7 days) are leaseExpiry's and renewExpiry's.
+    ['8d', 8 * D],
+  ])('%s → %d ms', (text, ttlMs) => {
+    expect(requestedTtl(text)).toBe(ttlMs);
+  });
+
+  it.each([
+    ['1s', UNDER_A_MINUTE('1s')],
+    ['10s', UNDER_A_MINUTE('10s')],
+    ['30s', UNDER_A_MINUTE('30s')],
+    ['59s', UNDER_A_MINUTE('59s')],
+    ['0m59s', UNDER_A_MINUTE('59s')],
+    ['0s', 'Invalid --ttl "0s": must be greater than zero'],
+    ['10', 'Invalid --ttl "10": a bare number has no unit'],
+    ['1M', 'Invalid --ttl "1M": units are lowercase: s, m, h, d, w'],
+  ])('refuses %s: %s', (text, message) => {
+    const error = thrown(() => requestedTtl(text));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe(message);
+  });
+
+  it('says what to do in the sentence itself, with no hint that could name a command or flag of another mode', () => {
+    expect(thrown(() => requestedTtl('30s')).hint).toBeUndefined();
   });
 });
 
@@ -89,6 +129,7 @@ describe('leaseExpiry', () => {
     ['explicit TTL', 30 * M, H, D, '2026-11-29T15:03:35Z', '2026-11-30T14:33:35Z'],
     ['TTL = max', D, H, D, '2026-11-30T14:33:35Z', '2026-11-30T14:33:35Z'],
     ['TTL = 7d under a longer max', 7 * D, H, 30 * D, '2026-12-06T14:33:35Z', '2026-12-29T14:33:35Z'],
+    ['TTL = the 1-minute minimum', M, H, D, '2026-11-29T14:34:35Z', '2026-11-30T14:33:35Z'],
   ])('%s', (_name, ttlMs, defaultTtlMs, maxTtlMs, expiresAt, maxExpiresAt) => {
     const result = leaseExpiry({ now: NOW, ttlMs, defaultTtlMs, maxTtlMs });
     expect(toAtlasDate(result.expiresAt)).toBe(expiresAt);
@@ -109,6 +150,10 @@ describe('leaseExpiry', () => {
     [8 * D, H, 30 * D, UsageError, "TTL 8d is above Atlas' limit of 7 days"],
     [0, H, D, UsageError, 'TTL must be greater than zero'],
     [-S, H, D, UsageError, 'TTL must be greater than zero'],
+    [S, H, D, UsageError, UNDER_A_MINUTE('1s')],
+    [30 * S, H, D, UsageError, UNDER_A_MINUTE('30s')],
+    [M - S, H, D, UsageError, UNDER_A_MINUTE('59s')],
+    [M - 1, H, D, UsageError, UNDER_A_MINUTE('59s')],
   ])('refuses TTL %d (default %d, max %d)', (ttlMs, defaultTtlMs, maxTtlMs, type, message) => {
     const error = thrown(() => leaseExpiry({ now: NOW, ttlMs, defaultTtlMs, maxTtlMs }));
     expect(error).toBeInstanceOf(type);
@@ -137,6 +182,7 @@ describe('renewExpiry', () => {
     ['TTL reaching the max TTL exactly', 86 * M + 25 * S, 6 * H, '2026-11-29T15:00:00Z', '2026-11-29T16:00:00Z', null],
     ['a TTL of exactly 7 days', 7 * D, 30 * D, '2026-11-29T15:00:00Z', '2026-12-06T14:33:35Z', null],
     ['long TTL under a long max', 6 * D, 30 * D, '2026-11-29T15:00:00Z', '2026-12-05T14:33:35Z', null],
+    ['a TTL of exactly 1 minute', M, D, '2026-11-29T14:34:00Z', '2026-11-29T14:34:35Z', null],
   ])('%s', (_name, ttlMs, maxTtlMs, current, expected, cappedBy) => {
     const result = renewExpiry({ now: NOW, ttlMs, createdAt, maxTtlMs, currentExpiresAt: at(current) });
     if (!result.ok) throw new Error(`refused: ${result.reason}`);
@@ -158,6 +204,9 @@ describe('renewExpiry', () => {
   it.each([
     ['TTL above 7 days', 8 * D, 30 * D, "TTL 8d is above Atlas' limit of 7 days"],
     ['zero TTL', 0, D, 'TTL must be greater than zero'],
+    ['TTL of 1 second', S, D, UNDER_A_MINUTE('1s')],
+    ['TTL of 10 seconds', 10 * S, D, UNDER_A_MINUTE('10s')],
+    ['TTL one second under a minute', M - S, D, UNDER_A_MINUTE('59s')],
   ])('a TTL that cannot be asked for is a usage error: %s', (_name, ttlMs, maxTtlMs, message) => {
     const error = thrown(() => renewExpiry({ now: NOW, ttlMs, createdAt, maxTtlMs, currentExpiresAt: at('2026-11-29T15:00:00Z') }));
     expect(error).toBeInstanceOf(UsageError);
