@@ -38,6 +38,21 @@ export class UsageError extends DynsecretError {
   }
 }
 
+/**
+ * A lease TTL above its config's max TTL. The fix names where the limit is raised, which depends on where the
+ * config lives (the store, or a `--from-file` document): the CLI words the hint from `ttl` and `maxTtl`.
+ */
+export class TtlAboveMaxError extends UsageError {
+  readonly ttl: string;
+  readonly maxTtl: string;
+
+  constructor(message: string, limits: { ttl: string; maxTtl: string }) {
+    super(message);
+    this.ttl = limits.ttl;
+    this.maxTtl = limits.maxTtl;
+  }
+}
+
 /** The store cannot be opened: no or wrong passphrase, tampered file, lock timeout (exit 3). */
 export class StoreError extends DynsecretError {
   constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {

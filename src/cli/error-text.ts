@@ -1,6 +1,6 @@
 import type { CommanderError } from 'commander';
 import { ATLAS_API_VERSION, AtlasApiError, AtlasInputError, AtlasNetworkError, AtlasResponseError } from '../atlas/error-types.js';
-import { DynsecretError, ExitCode, InterruptedError, type ExitCodeValue } from '../errors.js';
+import { DynsecretError, ExitCode, InterruptedError, TtlAboveMaxError, type ExitCodeValue } from '../errors.js';
 
 /**
  * The one place that words errors: every error, whoever threw it, becomes a sentence, an optional hint (what
@@ -56,9 +56,16 @@ const words = (message: string, exitCode: ExitCodeValue, hint?: string): Words =
 
 /** The words of an error dynsecret foresaw (its own or Atlas'); undefined for anything else. */
 export function expectedError(error: unknown, source: ConfigSource = FROM_FLAGS): Words | undefined {
+  if (error instanceof TtlAboveMaxError) return words(error.message, error.exitCode, raiseMaxTtl(error, source));
   if (error instanceof DynsecretError) return words(error.message, error.exitCode, error.hint);
   const atlas = atlasWords(error, source);
   return atlas === undefined ? undefined : { ...atlas, message: asSentence(atlas.message) };
+}
+
+/** A shorter TTL, or a higher limit where the config's limit is kept. */
+function raiseMaxTtl(error: TtlAboveMaxError, source: ConfigSource): string {
+  const raise = source.kind === 'file' ? `set maxTtl in ${source.path} to ${error.ttl}` : `\`dynsecret update NAME --max-ttl ${error.ttl}\``;
+  return `use --ttl ${error.maxTtl} or less, or raise the limit: ${raise}`;
 }
 
 function atlasWords(error: unknown, source: ConfigSource): Words | undefined {

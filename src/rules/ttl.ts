@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { TtlAboveMaxError, UsageError } from '../errors.js';
 import { formatDuration, formatDurationShort, parseDuration } from './duration.js';
 
 /** Atlas refuses a `deleteAfterDate` more than one week after the request. */
@@ -82,8 +82,9 @@ export function leaseExpiry(input: { now: Date; ttlMs: number | undefined; defau
 function assertRequestableTtl(ttlMs: number, maxTtlMs: number): void {
   assertAtlasTtl(ttlMs);
   if (ttlMs > maxTtlMs) {
-    throw new UsageError(`TTL ${formatDurationShort(ttlMs)} is above the max TTL of this config (${formatDuration(maxTtlMs)})`, {
-      hint: `use --ttl ${formatDurationShort(maxTtlMs)} or less, or raise the limit: dynsecret update NAME --max-ttl ${formatDurationShort(ttlMs)}`,
+    throw new TtlAboveMaxError(`TTL ${formatDurationShort(ttlMs)} is above the max TTL of this config (${formatDuration(maxTtlMs)})`, {
+      ttl: formatDurationShort(ttlMs),
+      maxTtl: formatDurationShort(maxTtlMs),
     });
   }
 }

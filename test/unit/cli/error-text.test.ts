@@ -11,7 +11,15 @@ import {
   type AtlasSubject,
 } from '../../../src/atlas/error-types.js';
 import { describeError, expectedError, failureCodes } from '../../../src/cli/error-text.js';
-import { DynsecretError, InterruptedError, NotFoundError, StoreError, TransientError, UsageError } from '../../../src/errors.js';
+import {
+  DynsecretError,
+  InterruptedError,
+  NotFoundError,
+  StoreError,
+  TransientError,
+  TtlAboveMaxError,
+  UsageError,
+} from '../../../src/errors.js';
 
 const GROUP = 'b0123456789abcdef012345b';
 const USERS = `/api/atlas/v2/groups/${GROUP}/databaseUsers`;
@@ -373,6 +381,22 @@ describe('error text: every error → a sentence, a hint and an exit code', () =
     expect(failureCodes(new DynsecretError('x', 3))).toEqual({ exitCode: 3 });
     // Another error's `errorCode` property is not Atlas': it is not recorded as one.
     expect(failureCodes(Object.assign(new Error('x'), { errorCode: 'FAKE' }))).toEqual({ exitCode: 1 });
+  });
+});
+
+describe('a TTL above the max TTL: the fix names where the limit is kept', () => {
+  const error = new TtlAboveMaxError('TTL 9h is above the max TTL of this config (8 hours)', { ttl: '9h', maxTtl: '8h' });
+  it.each([
+    [{ kind: 'store' } as const, 'use --ttl 8h or less, or raise the limit: `dynsecret update NAME --max-ttl 9h`'],
+    [{ kind: 'flags' } as const, 'use --ttl 8h or less, or raise the limit: `dynsecret update NAME --max-ttl 9h`'],
+    [{ kind: 'file', path: 'app-db.json' } as const, 'use --ttl 8h or less, or raise the limit: set maxTtl in app-db.json to 9h'],
+  ])('from %o', (source, hint) => {
+    expect(describeError(error, source)).toEqual({
+      message: 'TTL 9h is above the max TTL of this config (8 hours)',
+      hint,
+      exitCode: 2,
+      origin: 'expected',
+    });
   });
 });
 

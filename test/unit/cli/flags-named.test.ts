@@ -6,6 +6,7 @@ import { buildProgram, configSource } from '../../../src/cli.js';
 import { describeError } from '../../../src/cli/error-text.js';
 import { buildConfig, fileNames, FLAG_NAMES, type ConfigDraft, type DraftNames } from '../../../src/config/draft.js';
 import { revokeCommand } from '../../../src/service/create.js';
+import { leaseExpiry } from '../../../src/rules/ttl.js';
 
 /**
  * Every hint and every error names what exists where it is printed: each `--flag` a message names is an
@@ -135,6 +136,20 @@ const configError = (draft: ConfigDraft, names: DraftNames): unknown => {
   throw new Error('expected a refusal');
 };
 
+const TTLS: [string, number][] = [
+  ['a TTL under a minute', 30_000],
+  ['a TTL above the max TTL', 9 * 3_600_000],
+  ["a TTL above Atlas' 7 days", 8 * 86_400_000],
+];
+const ttlError = (ttlMs: number): unknown => {
+  try {
+    leaseExpiry({ now: new Date(), ttlMs, defaultTtlMs: 3_600_000, maxTtlMs: 8 * 3_600_000 });
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a refusal');
+};
+
 interface Case {
   command: string;
   mode: 'store' | 'from-file';
@@ -161,6 +176,10 @@ for (const [name, command] of commands) {
     // (update keeps the saved project: it cannot be missing or malformed there.)
     const drafts = name === 'update' && mode === 'store' ? CONFIG_DRAFTS.filter(([, d]) => d.groupId === GOOD.groupId) : CONFIG_DRAFTS;
     if (names) for (const [what, draft] of drafts) cases.push({ command: name, mode, error: what, text: words(configError(draft, names)) });
+    // A lease's TTL against its config's limits, for the commands that take one.
+    if (command.options.some((o) => o.long === '--ttl')) {
+      for (const [what, ttlMs] of TTLS) cases.push({ command: name, mode, error: what, text: words(ttlError(ttlMs)) });
+    }
     // A lease nobody received, whose revoke failed: the command that retries it.
     const context = mode === 'from-file' ? { configFile: { path: FILE } } : {};
     cases.push({ command: name, mode, error: 'revoke retry', text: `revoke it with \`${revokeCommand(context, 'ds-app-db-0123')}\`` });
@@ -189,6 +208,9 @@ describe('every flag an error or hint names exists on the command that prints it
     expect(lease.find((c) => c.error === 'a bad project ID')?.text).toMatch(/^Invalid groupId in ci\/app-db\.json "zz"/);
     expect(lease.find((c) => c.error === 'no private key')?.text).toMatch(/MONGODB_ATLAS_PRIVATE_API_KEY/);
     expect(lease.find((c) => c.error === 'network unreachable')?.text).toMatch(/MONGODB_ATLAS_BASE_URL or baseUrl in ci\/app-db\.json/);
+    expect(lease.find((c) => c.error === 'a TTL above the max TTL')?.text).toMatch(
+      /raise the limit: set maxTtl in ci\/app-db\.json to 9h$/,
+    );
     expect(lease.find((c) => c.error === 'revoke retry')?.text).toBe(
       'revoke it with `dynsecret revoke ds-app-db-0123 --from-file ci/app-db.json`',
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DynsecretError, UsageError } from '../../../src/errors.js';
+import { DynsecretError, TtlAboveMaxError, UsageError } from '../../../src/errors.js';
 import {
   ATLAS_MAX_DELETE_AFTER_MS,
   MIN_DEFAULT_TTL_MS,
@@ -161,11 +161,13 @@ describe('leaseExpiry', () => {
   });
 
   it.each([
-    [2 * D, D, 'use --ttl 1d or less, or raise the limit: dynsecret update NAME --max-ttl 2d'],
-    [9 * H, 8 * H, 'use --ttl 8h or less, or raise the limit: dynsecret update NAME --max-ttl 9h'],
-    [H + 30 * M, H, 'use --ttl 1h or less, or raise the limit: dynsecret update NAME --max-ttl 1h30m'],
-  ])('says how to fix a TTL %d above the max %d', (ttlMs, maxTtlMs, hint) => {
-    expect(thrown(() => leaseExpiry({ now: NOW, ttlMs, defaultTtlMs: H, maxTtlMs })).hint).toBe(hint);
+    [2 * D, D, { ttl: '2d', maxTtl: '1d' }],
+    [9 * H, 8 * H, { ttl: '9h', maxTtl: '8h' }],
+    [H + 30 * M, H, { ttl: '1h30m', maxTtl: '1h' }],
+  ])('gives the limits of a TTL %d above the max %d, for the fix', (ttlMs, maxTtlMs, limits) => {
+    const error = thrown(() => leaseExpiry({ now: NOW, ttlMs, defaultTtlMs: H, maxTtlMs }));
+    expect(error).toBeInstanceOf(TtlAboveMaxError);
+    expect({ ttl: (error as TtlAboveMaxError).ttl, maxTtl: (error as TtlAboveMaxError).maxTtl }).toEqual(limits);
   });
 
   it('gives a hint for the Atlas limit', () => {
