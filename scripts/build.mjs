@@ -5,7 +5,7 @@
 // start-up costs for a command that does little (see bench/README.md for the figures).
 import { build, transform } from 'esbuild';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -75,8 +75,12 @@ const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'n
  * An ES module chunk as CommonJS: imports become require(), `import()` a require() behind a promise. ES modules
  * are strict mode, and the sources were written for it; a CommonJS file is sloppy unless it says otherwise.
  */
-async function toCommonJs(text) {
+async function toCommonJs(text, { thirdParty = false } = {}) {
   const { code } = await transform(text, {
+    // A chunk made only of dependencies' code loses its comments and blank space: it is read and parsed by every
+    // command that loads it (undici's alone is 1 MB), and its comments hold the non-ASCII characters that make
+    // Node decode the whole file on its slow path. Our own code keeps its lines, for stack traces.
+    minifyWhitespace: thirdParty,
     loader: 'js',
     format: 'cjs',
     platform: 'node',
@@ -105,6 +109,7 @@ export async function buildDynsecret({ outdir = 'dist', plugins = [] } = {}) {
       splitting: true,
       chunkNames: 'chunks/[name]-[hash]',
       write: false,
+      metafile: true,
       define: { __DYNSECRET_VERSION__: JSON.stringify(version) },
       plugins: [...plugins, zodMiniOnItsOwn, lazyChildProcess, noTableColours],
     }),
@@ -113,8 +118,10 @@ export async function buildDynsecret({ outdir = 'dist', plugins = [] } = {}) {
   ]);
   await Promise.all(
     cli.outputFiles.map(async (file) => {
+      const inputs = Object.keys(cli.metafile.outputs[relative(root, file.path)]?.inputs ?? {});
+      const thirdParty = inputs.length > 0 && inputs.every((input) => /(^|[\\/])node_modules[\\/]/.test(input));
       await mkdir(dirname(file.path), { recursive: true });
-      await writeFile(file.path, await toCommonJs(file.text));
+      await writeFile(file.path, await toCommonJs(file.text, { thirdParty }));
     }),
   );
 }
