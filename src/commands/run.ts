@@ -5,7 +5,7 @@ import { expectedError } from '../cli/error-text.js';
 import { NotFoundError } from '../errors.js';
 import { parseDuration } from '../rules/duration.js';
 import { keepAlive } from '../service/keep-alive.js';
-import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
+import type { IssuedLease } from '../output/lease-output.js';
 import { SecretMasker } from '../output/mask.js';
 import { formatExpiry } from '../output/time.js';
 import { createLease } from '../service/create.js';
@@ -66,8 +66,7 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
   } finally {
     interrupts.release();
   }
-  const { lease, config } = leased;
-  const vars = leaseVariables(lease, options.prefix ?? '');
+  const { lease, config, variables: vars } = leased;
   if (context.env.GITHUB_ACTIONS === 'true') {
     // Registered before anything else is printed, so the runner masks these values in every later log line.
     for (const [name, value] of vars) if (/DB_PASSWORD$|MONGODB_URI$/.test(name)) context.io.error(`::add-mask::${value}`);
@@ -119,7 +118,7 @@ function keepLeaseAlive(context: Context, options: RunOptions, config: DynamicSe
     },
     final: (error) => error instanceof NotFoundError,
     describe: (error) => expectedError(error)?.message ?? 'unexpected error',
-    warn: (line) => context.io.error(line),
+    notify: context.notify,
   });
 }
 

@@ -30,3 +30,17 @@ export function revokeLine(result: { leaseId: string; outcome: RevokeOutcome; er
       return `Could not revoke ${result.leaseId}: ${result.error}`;
   }
 }
+
+/** The command that revokes `leaseId` later: a store-less lease (`--from-file PATH`) needs its config file. */
+export function revokeCommandLine(leaseId: string, fromFile: string | undefined): string {
+  return `dynsecret revoke ${leaseId}${fromFile === undefined ? '' : ` --from-file ${fromFile}`}`;
+}
+
+/** What became of a lease whose credentials nobody received, as a clause (no capital, no full stop). */
+export function undeliveredFate(
+  fate: { leaseId: string; revoked: true } | { leaseId: string; revoked: false; reason: string; fromFile?: string | undefined },
+): string {
+  return fate.revoked
+    ? `lease ${fate.leaseId} was revoked, since nobody received its credentials`
+    : `revoking lease ${fate.leaseId} failed too (${fate.reason.replace(/\.$/, '')}); revoke it with \`${revokeCommandLine(fate.leaseId, fate.fromFile)}\``;
+}
