@@ -9,8 +9,11 @@ import type { OutputFormat, Variable } from '../output/formats.js';
 import { appendGithubEnv, checkGithubEnv, githubEnvBlock, githubEnvPath, maskCommands } from '../output/github-env.js';
 import { checkPrefix, parseOutputFormat, renderLease, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
-import type { LeaseFlags } from './lease.command.js';
+import type { CommandFlags } from './define.js';
 import { leaseKeepingFresh, wantsKeepFresh } from './lease-keep-fresh.js';
+
+/** `dynsecret lease`'s options, as its definition (lease.command.ts) declares them. */
+type LeaseFlags = CommandFlags['lease'];
 
 type LeaseOptions = LeaseRequest & Pick<LeaseFlags, 'format' | 'envFile'>;
 

@@ -14,8 +14,11 @@ import { renewLease } from '../service/renew.js';
 import { revokeSelection } from '../service/revoke.js';
 import { DEFAULT_WAIT_MS, waitForApplied } from '../service/wait.js';
 import { renewalLines } from '../output/lease-messages.js';
-import type { RunFlags } from './run.command.js';
+import type { CommandFlags } from './define.js';
 import { prepareRotation, runRotating } from './run-rotation.js';
+
+/** `dynsecret run`'s options, as its definition (run.command.ts) declares them. */
+type RunFlags = CommandFlags['run'];
 
 /**
  * What `dynsecret run` is given (run.command.ts): its options, with --wait as whether to wait and its timeout,
