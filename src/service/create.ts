@@ -1,7 +1,6 @@
 import { AtlasApiError, AtlasInputError } from '../atlas/error-types.js';
 import type { ServiceContext } from './context.js';
-import type { UndeliveredFate } from './events.js';
-import { undeliveredFate } from '../output/lease-messages.js';
+import { undeliveredFate, type UndeliveredFate } from '../output/lease-messages.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { DynsecretError, InterruptedError, UsageError } from '../errors.js';
 import { generatePassword, generateUsername } from '../rules/credentials.js';

@@ -1,4 +1,4 @@
-import type { RevokeOutcome } from '../output/lease-messages.js';
+import type { RevokeOutcome, UndeliveredFate } from '../output/lease-messages.js';
 
 /**
  * What the lease service tells the person at the terminal while it works, as facts: the CLI words each one
@@ -49,11 +49,6 @@ export type ServiceEvent =
   | { type: 'keep-alive-stopped'; leaseId: string; reason: string }
   /** A renewal failed and is retried in `retryInMs`, before the lease expires at `expiresAt`. */
   | { type: 'keep-alive-retry'; leaseId: string; reason: string; retryInMs: number; expiresAt: Date; now: Date };
-
-/** A lease nobody received: revoked, or not (`reason`), in which case the revoke command is to be run later. */
-export type UndeliveredFate =
-  | { leaseId: string; revoked: true }
-  | { leaseId: string; revoked: false; reason: string; fromFile?: string | undefined };
 
 /** Where the service's events go. */
 export type Notify = (event: ServiceEvent) => void;
