@@ -8,6 +8,7 @@ import type { AuditLog, AuditNote } from '../audit/audit-log.js';
 import type { ServiceContext, Signals } from '../service/context.js';
 import type { ConfigSource } from './error-text.js';
 import { inquirerPrompts, processIo, type Io, type Prompts } from './io.js';
+import { tell } from './notice-text.js';
 
 export type { Signals } from '../service/context.js';
 
@@ -124,6 +125,7 @@ export async function createContext(options: GlobalOptions, configFile?: ConfigF
     sleep: realSleep,
     signals: processSignals,
     spawn: processSpawn,
+    notify: (event) => tell(io, event),
     // The words of errors are loaded only when there is an error to word.
     words: async (error) => (await import('./error-text.js')).expectedError(error, configSource(configFile)),
     atlas: (config) => {

@@ -30,7 +30,11 @@ const createCommand = (program: Program) =>
       ]),
     );
 
-export type CreateFlags = FlagsOf<typeof createCommand>;
+declare module './define.js' {
+  interface CommandFlags {
+    create: FlagsOf<typeof createCommand>;
+  }
+}
 
 /** `dynsecret create NAME`: see create.ts. */
 export function defineCreate(program: Program, dispatch: Dispatch) {

@@ -1,7 +1,7 @@
 import type { Context } from '../cli/context.js';
 import { checkCaFile, draftFromFlags, readText } from '../config/input.js';
 import type { VerifyConfig } from '../service/configs.js';
-import type { CreateFlags } from './create.command.js';
+import type { CommandFlags } from './define.js';
 import { UsageError } from '../errors.js';
 import {
   buildConfig,
@@ -15,6 +15,9 @@ import {
 } from '../config/draft.js';
 import { formatDuration, parseDuration } from '../rules/duration.js';
 import { parseRole, parseScope, validateBaseUrl, validateGroupId, validateRoles, validateScopes } from '../config/rules.js';
+
+/** `dynsecret create`'s options, as its definition (create.command.ts) declares them. */
+type CreateFlags = CommandFlags['create'];
 
 /** What `dynsecret create` is given (create.command.ts). */
 export type CreateOptions = CreateFlags & { name: string };

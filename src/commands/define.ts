@@ -10,7 +10,8 @@ import type { ConfigFileOption, Context } from '../cli/context.js';
  *
  * Each option is declared once, in its command's definition. A definition builds its command in a function
  * of its own (`leaseCommand`), which `defineLease` wires to its action; the handler's options are the type
- * inferred from that function (`export type LeaseFlags = FlagsOf<typeof leaseCommand>`), and what takes a
+ * inferred from that function, which the definition adds to `CommandFlags` below (the handler reads
+ * `CommandFlags['lease']`, and never imports its definition), and what takes a
  * value is read from the command itself (`command.options`). To add an option: add its `.option(…)` to that
  * function, and use it in the handler.
  */
@@ -25,6 +26,14 @@ export const Option = CommanderOption as unknown as typeof TypedOption;
 
 /** The program the definitions add their commands to (its own options are read by src/cli.ts). */
 export type Program = CommandUnknownOpts;
+
+/**
+ * The options of each command, by its name, as its definition declares them: each `*.command.ts` adds its
+ * own entry (`declare module './define.js'`, typed `FlagsOf<typeof leaseCommand>`), so that a handler reads
+ * its options' type here (`CommandFlags['lease']`) without importing its definition.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by each definition (declaration merging)
+export interface CommandFlags {}
 
 /** The options a command's definition declares, as commander gives them to its action. */
 export type FlagsOf<Define extends (program: Program) => CommandUnknownOpts> = ReturnType<ReturnType<Define>['opts']>;

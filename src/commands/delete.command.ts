@@ -10,7 +10,11 @@ const deleteCommand = (program: Program) =>
     .option('--force', 'remove the config even if some leases could not be revoked')
     .addHelpText('after', examples(['dynsecret delete app-db --yes']));
 
-export type DeleteFlags = FlagsOf<typeof deleteCommand>;
+declare module './define.js' {
+  interface CommandFlags {
+    delete: FlagsOf<typeof deleteCommand>;
+  }
+}
 
 /** `dynsecret delete NAME`: see delete.ts. */
 export function defineDelete(program: Program, dispatch: Dispatch) {

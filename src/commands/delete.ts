@@ -2,7 +2,10 @@ import type { Context } from '../cli/context.js';
 import { UsageError } from '../errors.js';
 import { findConfig } from '../service/configs.js';
 import { revokeSelection } from '../service/revoke.js';
-import type { DeleteFlags } from './delete.command.js';
+import type { CommandFlags } from './define.js';
+
+/** `dynsecret delete`'s options, as its definition (delete.command.ts) declares them. */
+type DeleteFlags = CommandFlags['delete'];
 
 /** What `dynsecret delete` is given (delete.command.ts). */
 export type DeleteOptions = DeleteFlags & { name: string };

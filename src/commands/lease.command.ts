@@ -34,7 +34,11 @@ const leaseCommand = (program: Program) =>
       ]),
     );
 
-export type LeaseFlags = FlagsOf<typeof leaseCommand>;
+declare module './define.js' {
+  interface CommandFlags {
+    lease: FlagsOf<typeof leaseCommand>;
+  }
+}
 
 /** `dynsecret lease [NAME]`: see lease.ts. */
 export function defineLease(program: Program, dispatch: Dispatch) {

@@ -7,10 +7,13 @@ import { checkEnvFile, checkEnvFileRewrite, rewriteEnvFile, upsertEnvFile } from
 import { applyPlainUpdates, renderPlainEnv } from '../output/env-plain.js';
 import type { OutputFormat, Variable } from '../output/formats.js';
 import { appendGithubEnv, checkGithubEnv, githubEnvBlock, githubEnvPath, maskCommands } from '../output/github-env.js';
-import { checkPrefix, connectionString, leaseVariables, parseOutputFormat, renderLease, type IssuedLease } from '../output/lease-output.js';
+import { checkPrefix, parseOutputFormat, renderLease, type IssuedLease } from '../output/lease-output.js';
 import { formatExpiry } from '../output/time.js';
-import type { LeaseFlags } from './lease.command.js';
+import type { CommandFlags } from './define.js';
 import { leaseKeepingFresh, wantsKeepFresh } from './lease-keep-fresh.js';
+
+/** `dynsecret lease`'s options, as its definition (lease.command.ts) declares them. */
+type LeaseFlags = CommandFlags['lease'];
 
 type LeaseOptions = LeaseRequest & Pick<LeaseFlags, 'format' | 'envFile'>;
 
@@ -55,14 +58,15 @@ export async function lease(
 }
 
 /**
- * One way to a destination: `check` tries on the lease-to-be everything delivery could refuse (a value the
- * format cannot carry, a file that cannot be written), before the user exists; `deliver` then delivers the
- * credentials and returns the text for stdout; `where` names the destination on stderr, if it is not stdout.
+ * One way to a destination, given the lease's variables as the lease service built them: `check` tries on the
+ * lease-to-be everything delivery could refuse (a value the format cannot carry, a file that cannot be
+ * written), before the user exists; `deliver` then delivers those same variables and returns the text for
+ * stdout; `where` names the destination on stderr, if it is not stdout.
  */
 interface Delivery {
-  check: CheckDelivery;
-  deliver(issued: IssuedLease): Promise<string>;
-  where?: (issued: IssuedLease) => string;
+  check(variables: readonly Variable[], lease: IssuedLease): Promise<void> | void;
+  deliver(variables: readonly Variable[], lease: IssuedLease): Promise<string>;
+  where?: (variables: readonly Variable[]) => string;
 }
 
 /**
@@ -73,16 +77,17 @@ interface Delivery {
 async function leaseTo(context: Context, options: LeaseOptions, wait: WaitForApplied | undefined, delivery: Delivery): Promise<string> {
   const interrupts = watchInterrupts(context);
   try {
-    const { lease: issued, config } = await createLease(context, options, wait, delivery.check, interrupts.signal);
+    const check: CheckDelivery = (candidate, variables) => delivery.check(variables, candidate);
+    const { lease: issued, config, variables } = await createLease(context, options, wait, check, interrupts.signal);
     try {
-      const output = await delivery.deliver(issued);
+      const output = await delivery.deliver(variables, issued);
       if (interrupts.signal.aborted) throw interruptedBy(interrupts.signal, `before the credentials of ${issued.leaseId} were delivered`);
       if (output !== '') await context.io.deliver(output);
     } catch (error) {
       return await revokeUndelivered(context, config, issued.leaseId, error);
     }
     context.io.error(`Leased ${issued.leaseId} from ${config.name}; expires ${formatExpiry(issued.expiresAt, context.now())}.`);
-    if (delivery.where !== undefined) context.io.error(delivery.where(issued));
+    if (delivery.where !== undefined) context.io.error(delivery.where(variables));
     return '';
   } finally {
     interrupts.release();
@@ -91,18 +96,15 @@ async function leaseTo(context: Context, options: LeaseOptions, wait: WaitForApp
 
 /** `--format env`: unquoted `NAME=value` lines on stdout, or into `--env-file`. */
 function leasePlain(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<string> {
-  const prefix = options.prefix ?? '';
-  checkPrefix(prefix);
+  checkPrefix(options.prefix ?? '');
   const { envFile } = options;
-  const updates = (vars: Variable[]) => (current: string) => applyPlainUpdates(current, vars);
+  const updates = (vars: readonly Variable[]) => (current: string) => applyPlainUpdates(current, vars);
   return leaseTo(context, options, wait, {
-    check: async (candidate) => {
-      const vars = leaseVariables(candidate, prefix);
+    check: async (vars) => {
       renderPlainEnv(vars); // refuses a value that cannot be written literally
       if (envFile !== undefined) await checkEnvFileRewrite(envFile, updates(vars));
     },
-    deliver: async (issued) => {
-      const vars = leaseVariables(issued, prefix);
+    deliver: async (vars) => {
       const text = renderPlainEnv(vars);
       if (envFile === undefined) return text;
       await rewriteEnvFile(envFile, updates(vars));
@@ -112,6 +114,9 @@ function leasePlain(context: Context, options: LeaseOptions, wait?: WaitForAppli
   });
 }
 
+/** The values `--github-env` masks: the password and the connection string. */
+const isMasked = ([name]: Variable) => /DB_PASSWORD$|MONGODB_URI$/.test(name);
+
 /**
  * `--github-env`: the password and the URI are masked first (`::add-mask::`, the only lines on stdout), then
  * the variables are appended to `$GITHUB_ENV` for the job's later steps.
@@ -120,42 +125,36 @@ function leaseToGithubEnv(context: Context, options: LeaseOptions, wait?: WaitFo
   if (options.envFile !== undefined) throw new UsageError('--github-env and --env-file are two destinations: choose one.');
   if (options.format !== undefined) throw new UsageError('--github-env prints only mask commands on stdout: leave out --format.');
   const path = githubEnvPath(context.env);
-  const prefix = options.prefix ?? '';
-  checkPrefix(prefix);
+  checkPrefix(options.prefix ?? '');
   // A --wait runs inside createLease, as for any lease: its lines on stderr name the lease, never a secret.
   return leaseTo(context, options, wait, {
-    check: async (candidate) => {
-      githubEnvBlock(leaseVariables(candidate, prefix));
+    check: async (vars) => {
+      githubEnvBlock(vars);
       await checkGithubEnv(path);
     },
-    deliver: async (issued) => {
-      const block = githubEnvBlock(leaseVariables(issued, prefix));
-      const uri = issued.clusterUri === undefined ? [] : [connectionString(issued.clusterUri, issued.username, issued.password)];
-      await context.io.deliver(maskCommands([issued.password, ...uri]));
+    deliver: async (vars) => {
+      const block = githubEnvBlock(vars);
+      await context.io.deliver(maskCommands(vars.filter(isMasked).map(([, value]) => value)));
       await appendGithubEnv(path, block);
       return '';
     },
-    where: (issued) =>
-      `Appended ${leaseVariables(issued, prefix)
-        .map(([name]) => name)
-        .join(', ')} to $GITHUB_ENV for the next steps.`,
+    where: (vars) => `Appended ${vars.map(([name]) => name).join(', ')} to $GITHUB_ENV for the next steps.`,
   });
 }
 
 /** The credentials in a format of `--format` on stdout (or none with `--env-file`), written once the lease is ready. */
 function leaseToOutput(context: Context, options: LeaseOptions, wait?: WaitForApplied): Promise<string> {
   const format: OutputFormat | undefined = options.format === undefined ? undefined : parseOutputFormat(options.format);
-  const prefix = options.prefix ?? '';
   const { envFile } = options;
   const chosen = format ?? (envFile !== undefined ? undefined : context.io.stdoutIsTty ? 'table' : 'shell');
   return leaseTo(context, options, wait, {
-    check: async (candidate) => {
-      if (chosen !== undefined) await renderLease(candidate, chosen, prefix, context.now());
-      if (envFile !== undefined) await checkEnvFile(envFile, leaseVariables(candidate, prefix));
+    check: async (vars, candidate) => {
+      if (chosen !== undefined) await renderLease(candidate, vars, chosen, context.now());
+      if (envFile !== undefined) await checkEnvFile(envFile, vars);
     },
-    deliver: async (issued) => {
-      if (envFile !== undefined) await upsertEnvFile(envFile, leaseVariables(issued, prefix));
-      return chosen === undefined ? '' : renderLease(issued, chosen, prefix, context.now(), () => context.io.painter('stdout'));
+    deliver: async (vars, issued) => {
+      if (envFile !== undefined) await upsertEnvFile(envFile, vars);
+      return chosen === undefined ? '' : renderLease(issued, vars, chosen, context.now(), () => context.io.painter('stdout'));
     },
     ...(envFile === undefined ? {} : { where: () => `Wrote the credentials to ${envFile}.` }),
   });

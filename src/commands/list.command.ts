@@ -21,35 +21,21 @@ const listCommand = (program: Program) =>
       ]),
     );
 
-export type ListFlags = FlagsOf<typeof listCommand>;
+declare module './define.js' {
+  interface CommandFlags {
+    list: FlagsOf<typeof listCommand>;
+  }
+}
 
-/** `dynsecret list [NAME]`: the configs (list.ts), a config's leases (list-leases.ts) or the audit trail (audit.ts). */
+/** `dynsecret list [NAME]`: see list.ts (the configs, a config's leases or the audit trail). */
 export function defineList(program: Program, dispatch: Dispatch) {
   listCommand(program).action(async (name, options) => {
-    const { listConfigs } = await import('./list.js');
+    const { list } = await import('./list.js');
     if (options.fromFile !== undefined) {
       if (options.audit) throw new UsageError('--audit reads an audit log, not a config: use --audit-log PATH without --from-file.');
       const { fromFile, ...rest } = options;
-      return dispatch(
-        async (context) => {
-          const [{ listLeases }, { fileConfig }] = await Promise.all([import('./list-leases.js'), import('../service/configs.js')]);
-          return listLeases(context, { ...rest, name: (await fileConfig(context)).name, remote: true });
-        },
-        undefined,
-        { path: fromFile, name },
-      );
+      return dispatch((context) => list(context, { ...rest, fromFile: true }), undefined, { path: fromFile, name });
     }
-    return dispatch(async (context) => {
-      if (options.audit) {
-        const { showAudit } = await import('./audit.js');
-        return showAudit(context, { ...options, ...(name === undefined ? {} : { config: name }) });
-      }
-      if (name === undefined) {
-        if (options.remote) throw new UsageError('--remote needs a config name: dynsecret list NAME --remote');
-        return listConfigs(context, options);
-      }
-      const { listLeases } = await import('./list-leases.js');
-      return listLeases(context, { ...options, name });
-    });
+    return dispatch((context) => list(context, { ...options, name, fromFile: false }));
   });
 }

@@ -1,64 +1,35 @@
-import type { ChalkInstance } from 'chalk';
 import type { Context } from '../cli/context.js';
-import type { DynamicSecretConfig } from '../config/schema.js';
-import { formatDurationShort } from '../rules/duration.js';
-import { renderColumns } from '../output/columns.js';
-import type { ListFlags } from './list.command.js';
+import { UsageError } from '../errors.js';
+import type { CommandFlags } from './define.js';
 
-/** What listing the configs reads of `dynsecret list`'s options (list.command.ts). */
-type ListOptions = Pick<ListFlags, 'json'>;
+/** `dynsecret list`'s options, as its definition (list.command.ts) declares them. */
+type ListFlags = CommandFlags['list'];
 
-/** The stable JSON shape of a config in `list --json`; never a secret. */
-interface ConfigSummary {
-  name: string;
-  groupId: string;
-  baseUrl: string;
-  auth: 'apiKey' | 'serviceAccount';
-  publicKey?: string;
-  clientId?: string;
-  roles: string[];
-  scopes: string[];
-  defaultTtl: string;
-  defaultTtlSeconds: number;
-  maxTtl: string;
-  maxTtlSeconds: number;
-  createdAt: string;
-}
+/**
+ * What `dynsecret list` is given (list.command.ts): its options, NAME, and whether the config is a
+ * `--from-file` one (the context's, whose leases are always Atlas').
+ */
+export type ListOptions = Omit<ListFlags, 'fromFile'> & { name?: string | undefined; fromFile: boolean };
 
-function summarizeConfig(config: DynamicSecretConfig): ConfigSummary {
-  return {
-    name: config.name,
-    groupId: config.groupId,
-    baseUrl: config.baseUrl,
-    auth: config.auth.kind,
-    ...(config.auth.kind === 'apiKey' ? { publicKey: config.auth.publicKey } : { clientId: config.auth.clientId }),
-    roles: config.roles.map((r) => `${r.roleName}@${r.databaseName}${r.collectionName === undefined ? '' : `.${r.collectionName}`}`),
-    scopes: config.scopes.map((s) => `${s.name}:${s.type}`),
-    defaultTtl: formatDurationShort(config.defaultTtlMs),
-    defaultTtlSeconds: config.defaultTtlMs / 1000,
-    maxTtl: formatDurationShort(config.maxTtlMs),
-    maxTtlSeconds: config.maxTtlMs / 1000,
-    createdAt: config.createdAt,
-  };
-}
-
-async function renderConfigs(summaries: readonly ConfigSummary[], paint?: ChalkInstance): Promise<string> {
-  if (summaries.length === 0) return '';
-  return renderColumns(
-    ['NAME', 'PROJECT', 'ROLES', 'SCOPES', 'DEFAULT TTL', 'MAX TTL'],
-    summaries.map((s) => [s.name, s.groupId, s.roles.join(','), s.scopes.length ? s.scopes.join(',') : '(all)', s.defaultTtl, s.maxTtl]),
-    paint,
-  );
-}
-
-/** `dynsecret list`: the configs, as a table or JSON. */
-export async function listConfigs(context: Context, options: ListOptions): Promise<string> {
-  const { configs } = await context.store.read();
-  const summaries = configs.map(summarizeConfig).sort((a, b) => a.name.localeCompare(b.name));
-  if (options.json) return `${JSON.stringify(summaries, undefined, 2)}\n`;
-  if (summaries.length === 0) {
-    context.io.error('No configs yet. Create one with: dynsecret create NAME --group-id … --role readWrite@app');
-    return '';
+/**
+ * `dynsecret list [NAME]`: the configs (list-configs.ts), a config's leases (list-leases.ts) or the audit
+ * trail (audit.ts), each loaded only when it is the one asked for.
+ */
+export async function list(context: Context, options: ListOptions): Promise<string> {
+  const { name, fromFile, ...flags } = options;
+  if (fromFile) {
+    const [{ listLeases }, { fileConfig }] = await Promise.all([import('./list-leases.js'), import('../service/configs.js')]);
+    return listLeases(context, { ...flags, name: (await fileConfig(context)).name, remote: true });
   }
-  return renderConfigs(summaries, await context.io.painter('stdout'));
+  if (flags.audit) {
+    const { showAudit } = await import('./audit.js');
+    return showAudit(context, { ...flags, ...(name === undefined ? {} : { config: name }) });
+  }
+  if (name === undefined) {
+    if (flags.remote) throw new UsageError('--remote needs a config name: dynsecret list NAME --remote');
+    const { listConfigs } = await import('./list-configs.js');
+    return listConfigs(context, flags);
+  }
+  const { listLeases } = await import('./list-leases.js');
+  return listLeases(context, { ...flags, name });
 }

@@ -14,7 +14,11 @@ const passwdCommand = (program: Program) =>
       ]),
     );
 
-export type PasswdFlags = FlagsOf<typeof passwdCommand>;
+declare module './define.js' {
+  interface CommandFlags {
+    passwd: FlagsOf<typeof passwdCommand>;
+  }
+}
 
 /** `dynsecret passwd`: see passwd.ts. */
 export function definePasswd(program: Program, dispatch: Dispatch) {

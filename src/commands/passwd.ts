@@ -3,7 +3,10 @@ import { StoreError, UsageError } from '../errors.js';
 import { promptNewPassphrase } from '../store/keys.js';
 import { EncryptedStore } from '../store/store.js';
 import { MIN_PASSPHRASE_LENGTH, rekeyStore } from '../store/rekey.js';
-import type { PasswdFlags } from './passwd.command.js';
+import type { CommandFlags } from './define.js';
+
+/** `dynsecret passwd`'s options, as its definition (passwd.command.ts) declares them. */
+type PasswdFlags = CommandFlags['passwd'];
 
 /** What `dynsecret passwd` is given (passwd.command.ts). */
 type PasswdOptions = PasswdFlags;

@@ -19,7 +19,11 @@ const renewCommand = (program: Program) =>
       ]),
     );
 
-export type RenewFlags = FlagsOf<typeof renewCommand>;
+declare module './define.js' {
+  interface CommandFlags {
+    renew: FlagsOf<typeof renewCommand>;
+  }
+}
 
 /** `dynsecret renew LEASE-ID`: see renew.ts. */
 export function defineRenew(program: Program, dispatch: Dispatch) {

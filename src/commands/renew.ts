@@ -3,7 +3,10 @@ import { renewLease, type RenewRequest } from '../service/renew.js';
 import { toAtlasDate } from '../rules/ttl.js';
 import { renderJson } from '../output/formats.js';
 import { renewalLines } from '../output/lease-messages.js';
-import type { RenewFlags } from './renew.command.js';
+import type { CommandFlags } from './define.js';
+
+/** `dynsecret renew`'s options, as its definition (renew.command.ts) declares them. */
+type RenewFlags = CommandFlags['renew'];
 
 /** What `dynsecret renew` is given (renew.command.ts): the lease service's request, and --json. */
 export type RenewOptions = RenewRequest & Omit<RenewFlags, 'fromFile'>;

@@ -27,7 +27,11 @@ const revokeCommand = (program: Program) =>
       ]),
     );
 
-export type RevokeFlags = FlagsOf<typeof revokeCommand>;
+declare module './define.js' {
+  interface CommandFlags {
+    revoke: FlagsOf<typeof revokeCommand>;
+  }
+}
 
 /** `dynsecret revoke [LEASE-ID…]`: see revoke.ts. */
 export function defineRevoke(program: Program, dispatch: Dispatch) {

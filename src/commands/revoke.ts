@@ -5,7 +5,10 @@ import { removeFromEnvFile } from '../output/env-file.js';
 import { checkPrefix } from '../output/lease-output.js';
 import { revokeLine } from '../output/lease-messages.js';
 import { renderJson } from '../output/formats.js';
-import type { RevokeFlags } from './revoke.command.js';
+import type { CommandFlags } from './define.js';
+
+/** `dynsecret revoke`'s options, as its definition (revoke.command.ts) declares them. */
+type RevokeFlags = CommandFlags['revoke'];
 
 /** What `dynsecret revoke` is given (revoke.command.ts): the lease ids and its options but --from-file. */
 export type RevokeOptions = RevokeSelection & Omit<RevokeFlags, 'fromFile'>;

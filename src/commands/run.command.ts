@@ -42,7 +42,11 @@ const runCommand = (program: Program) =>
       ]),
     );
 
-export type RunFlags = FlagsOf<typeof runCommand>;
+declare module './define.js' {
+  interface CommandFlags {
+    run: FlagsOf<typeof runCommand>;
+  }
+}
 
 /** `dynsecret run [NAME] -- COMMAND…`: see run.ts. `argv` is what `main` parses: NAME is what comes before `--`. */
 export function defineRun(program: Program, dispatch: Dispatch, argv: readonly string[]) {

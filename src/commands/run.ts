@@ -5,7 +5,7 @@ import { expectedError } from '../cli/error-text.js';
 import { NotFoundError } from '../errors.js';
 import { parseDuration } from '../rules/duration.js';
 import { keepAlive } from '../service/keep-alive.js';
-import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
+import type { IssuedLease } from '../output/lease-output.js';
 import { SecretMasker } from '../output/mask.js';
 import { formatExpiry } from '../output/time.js';
 import { createLease } from '../service/create.js';
@@ -14,8 +14,11 @@ import { renewLease } from '../service/renew.js';
 import { revokeSelection } from '../service/revoke.js';
 import { DEFAULT_WAIT_MS, waitForApplied } from '../service/wait.js';
 import { renewalLines } from '../output/lease-messages.js';
-import type { RunFlags } from './run.command.js';
+import type { CommandFlags } from './define.js';
 import { prepareRotation, runRotating } from './run-rotation.js';
+
+/** `dynsecret run`'s options, as its definition (run.command.ts) declares them. */
+type RunFlags = CommandFlags['run'];
 
 /**
  * What `dynsecret run` is given (run.command.ts): its options, with --wait as whether to wait and its timeout,
@@ -66,8 +69,7 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
   } finally {
     interrupts.release();
   }
-  const { lease, config } = leased;
-  const vars = leaseVariables(lease, options.prefix ?? '');
+  const { lease, config, variables: vars } = leased;
   if (context.env.GITHUB_ACTIONS === 'true') {
     // Registered before anything else is printed, so the runner masks these values in every later log line.
     for (const [name, value] of vars) if (/DB_PASSWORD$|MONGODB_URI$/.test(name)) context.io.error(`::add-mask::${value}`);
@@ -119,7 +121,7 @@ function keepLeaseAlive(context: Context, options: RunOptions, config: DynamicSe
     },
     final: (error) => error instanceof NotFoundError,
     describe: (error) => expectedError(error)?.message ?? 'unexpected error',
-    warn: (line) => context.io.error(line),
+    notify: context.notify,
   });
 }
 

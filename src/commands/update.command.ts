@@ -28,7 +28,11 @@ const updateCommand = (program: Program) =>
       ]),
     );
 
-export type UpdateFlags = FlagsOf<typeof updateCommand>;
+declare module './define.js' {
+  interface CommandFlags {
+    update: FlagsOf<typeof updateCommand>;
+  }
+}
 
 /** `dynsecret update NAME`: see update.ts. */
 export function defineUpdate(program: Program, dispatch: Dispatch) {

@@ -7,7 +7,10 @@ import { formatDuration } from '../rules/duration.js';
 import { leaseStatus } from '../rules/status.js';
 import { checkCaFile, draftFromFlags, readText } from '../config/input.js';
 import type { VerifyConfig } from '../service/configs.js';
-import type { UpdateFlags } from './update.command.js';
+import type { CommandFlags } from './define.js';
+
+/** `dynsecret update`'s options, as its definition (update.command.ts) declares them. */
+type UpdateFlags = CommandFlags['update'];
 
 /** What `dynsecret update` is given (update.command.ts): the flags of `create` but its project and --replace. */
 export type UpdateOptions = UpdateFlags;

@@ -30,3 +30,23 @@ export function revokeLine(result: { leaseId: string; outcome: RevokeOutcome; er
       return `Could not revoke ${result.leaseId}: ${result.error}`;
   }
 }
+
+/** The command that revokes `leaseId` later: a store-less lease (`--from-file PATH`) needs its config file. */
+export function revokeCommandLine(leaseId: string, fromFile: string | undefined): string {
+  return `dynsecret revoke ${leaseId}${fromFile === undefined ? '' : ` --from-file ${fromFile}`}`;
+}
+
+/**
+ * A lease nobody received: revoked, or not (`reason`, an error's sentence), in which case its revoke command
+ * (with `fromFile`, the `--from-file` path of a store-less command) is to be run later.
+ */
+export type UndeliveredFate =
+  | { leaseId: string; revoked: true }
+  | { leaseId: string; revoked: false; reason: string; fromFile?: string | undefined };
+
+/** What became of a lease whose credentials nobody received, as a clause (no capital, no full stop). */
+export function undeliveredFate(fate: UndeliveredFate): string {
+  return fate.revoked
+    ? `lease ${fate.leaseId} was revoked, since nobody received its credentials`
+    : `revoking lease ${fate.leaseId} failed too (${fate.reason.replace(/\.$/, '')}); revoke it with \`${revokeCommandLine(fate.leaseId, fate.fromFile)}\``;
+}

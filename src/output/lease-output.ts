@@ -64,8 +64,12 @@ export function leaseVariables(lease: IssuedLease, prefix = ''): Variable[] {
   return vars;
 }
 
+/** The value of `MONGODB_URI` (whatever its prefix) among a lease's variables, if it has one. */
+const uriOf = (variables: readonly Variable[]) => variables.find(([name]) => name.endsWith('MONGODB_URI'))?.[1];
+
 /** The stable JSON of `lease --format json`. */
-function leaseJson(lease: IssuedLease) {
+function leaseJson(lease: IssuedLease, variables: readonly Variable[]) {
+  const uri = uriOf(variables);
   return {
     leaseId: lease.leaseId,
     config: lease.config,
@@ -74,27 +78,30 @@ function leaseJson(lease: IssuedLease) {
     createdAt: formatIso(lease.createdAt),
     expiresAt: formatIso(lease.expiresAt),
     maxExpiresAt: formatIso(lease.maxExpiresAt),
-    ...(lease.clusterUri === undefined ? {} : { connectionString: connectionString(lease.clusterUri, lease.username, lease.password) }),
+    ...(uri === undefined ? {} : { connectionString: uri }),
   };
 }
 
-/** `paint`: chalk when a table goes to a terminal with colour on (bold headings); loaded only for a table. */
+/**
+ * The lease on stdout in `format`, from its variables (`leaseVariables`); `paint`: chalk when a table goes to a
+ * terminal with colour on (bold headings), loaded only for a table.
+ */
 export async function renderLease(
   lease: IssuedLease,
+  variables: readonly Variable[],
   format: OutputFormat,
-  prefix: string,
   now: Date,
   paint?: () => Promise<ChalkInstance | undefined>,
 ): Promise<string> {
   switch (format) {
     case 'json':
-      return renderJson(leaseJson(lease));
+      return renderJson(leaseJson(lease, variables));
     case 'table': {
-      const rows = leaseVariables(lease, prefix).map(([name, value]) => [name, value]);
+      const rows = variables.map(([name, value]) => [name, value]);
       rows.push(['EXPIRES', formatExpiry(lease.expiresAt, now)], ['MAX EXPIRES', formatIso(lease.maxExpiresAt)]);
       return renderColumns(['NAME', 'VALUE'], rows, await paint?.());
     }
     default:
-      return renderVariables(format, leaseVariables(lease, prefix));
+      return renderVariables(format, variables);
   }
 }

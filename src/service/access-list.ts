@@ -66,15 +66,13 @@ async function ensureEntry(
 ): Promise<'add' | 'extend' | 'permanent' | 'keep'> {
   const plan = entryPlan(await atlas.getAccessListEntry(network.value), lease.expiresAt, context.now());
   if (plan === 'permanent') {
-    context.io.error(`${network.value} is on the project's IP access list permanently; left as it is.`);
+    context.notify({ type: 'access-permanent', address: network.value });
   } else if (plan !== 'keep') {
     const { value, ...address } = network;
     await atlas
       .addAccessListEntry({ ...address, comment: entryComment(config.name, lease.leaseId), deleteAfterDate: toAtlasDate(lease.expiresAt) })
       .catch((error: unknown) => Promise.reject(accessListRefusal(error)));
-    context.io.error(
-      `${plan === 'add' ? 'Added' : 'Extended'} ${value} on the project's IP access list until ${toAtlasDate(lease.expiresAt)}.`,
-    );
+    context.notify({ type: 'access-set', address: value, added: plan === 'add', until: lease.expiresAt });
   }
   return plan;
 }
@@ -138,7 +136,7 @@ export async function extendAddress(
   } catch (error) {
     const text = await context.words(accessListRefusal(error));
     if (text === undefined) throw error;
-    context.io.error(`warning: could not extend ${value} on the IP access list (${text.message}); it ends at the lease's earlier expiry.`);
+    context.notify({ type: 'access-extend-failed', address: value, reason: text.message });
   }
 }
 
@@ -166,11 +164,11 @@ export async function releaseAddresses(context: ServiceContext, config: DynamicS
         context.debug(`access list: ${value} kept, another lease of ${config.name} still needs it`);
         continue;
       }
-      if ((await atlas.deleteAccessListEntry(value)) === 'deleted') context.io.error(`Removed ${value} from the project's IP access list.`);
+      if ((await atlas.deleteAccessListEntry(value)) === 'deleted') context.notify({ type: 'access-removed', address: value });
     }
   } catch (error) {
     const text = await context.words(accessListRefusal(error));
     if (text === undefined) throw error;
-    context.io.error(`warning: could not clean up the IP access list (${text.message}); its temporary entries end with their leases.`);
+    context.notify({ type: 'access-cleanup-failed', reason: text.message });
   }
 }

@@ -3,6 +3,7 @@ import type { AuditNote } from '../audit/audit-log.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import type { ExitCodeValue } from '../errors.js';
 import type { Store } from '../store/store-api.js';
+import type { Notify } from './events.js';
 
 /**
  * What the lease service needs from the world, and nothing more: the store, the audit trail, the clock, a sleep,
@@ -17,15 +18,17 @@ export interface ServiceContext {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   readonly signals: Signals;
   atlas(config: DynamicSecretConfig): Promise<AtlasClient>;
-  /** Notices for the person at the terminal; the CLI decides how they look. */
-  readonly io: Notices;
+  /** What the service tells the person at the terminal, as events (events.ts); the CLI words them. */
+  readonly notify: Notify;
   /** A debug line, shown with --debug; never given a secret. */
   debug(line: string): void;
   /** The config file of a store-less command (`--from-file PATH`): hints must name it. */
   readonly configFile?: { readonly path: string } | undefined;
   /**
-   * An error in the words the CLI gives it (a sentence, its exit code, a hint), for a message the service makes
-   * of it; undefined for an error nobody foresaw, which keeps its own words and stack.
+   * An error in the words the CLI gives it (a sentence, its exit code, a hint); undefined for an error nobody
+   * foresaw, which keeps its own words and stack. The service needs them where it keeps or builds on them: a
+   * failed revoke's message and exit code go into its store record and the audit trail, an error's sentence
+   * into another error, and whether an error was foreseen decides between a warning and a failure.
    */
   words(error: unknown): Promise<ErrorWords | undefined>;
 }
@@ -40,14 +43,4 @@ export interface ErrorWords {
 export interface Signals {
   on(signal: NodeJS.Signals, handler: (signal: NodeJS.Signals) => void): void;
   off(signal: NodeJS.Signals, handler: (signal: NodeJS.Signals) => void): void;
-}
-
-/**
- * A line for stderr; a transient status line (undefined clears it); a line that says a long step began (the CLI
- * writes it where stderr is a log, and leaves it to the status line on a terminal).
- */
-export interface Notices {
-  error(line: string): void;
-  progress(text: string | undefined): void;
-  step(line: string): void;
 }

@@ -1,5 +1,6 @@
 import { AtlasApiError, AtlasInputError } from '../atlas/error-types.js';
 import type { ServiceContext } from './context.js';
+import { undeliveredFate, type UndeliveredFate } from '../output/lease-messages.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { DynsecretError, InterruptedError, UsageError } from '../errors.js';
 import { generatePassword, generateUsername } from '../rules/credentials.js';
@@ -8,6 +9,7 @@ import { leaseDescription, leaseLabels } from '../rules/labels.js';
 import { pruneLeases } from '../rules/status.js';
 import { leaseExpiry, toAtlasDate } from '../rules/ttl.js';
 import { checkPrefix, leaseVariables, type IssuedLease } from '../output/lease-output.js';
+import type { Variable } from '../output/formats.js';
 import type { LeaseRecord } from '../store/schema.js';
 import { allowIpLabel } from '../rules/allow-ip.js';
 import { allowAddress, resolveAllowIp } from './access-list.js';
@@ -42,13 +44,23 @@ export type WaitForApplied = (
   cancel?: AbortSignal,
 ) => Promise<void>;
 
-/** Checks what the caller will print or write with these credentials, before the user exists. */
-export type CheckDelivery = (lease: IssuedLease) => Promise<void> | void;
+/**
+ * Checks what the caller will print or write with these credentials (the lease and its variables, the very
+ * ones the outcome carries), before the user exists.
+ */
+export type CheckDelivery = (lease: IssuedLease, variables: readonly Variable[]) => Promise<void> | void;
+
+/** A lease made: the lease, its config, and its variables (SPEC's names, with `--prefix`), built once here. */
+export interface Leased {
+  lease: IssuedLease;
+  config: DynamicSecretConfig;
+  variables: readonly Variable[];
+}
 
 /**
- * Creates a lease: validates everything first (the variables it yields and `checkDelivery` included, since
- * the username and password are known before Atlas is asked), records the intent, creates the Atlas user
- * (retry-safe), records the lease, then returns it. Any failure after the user exists revokes it again.
+ * Creates a lease: validates everything first (its variables and `checkDelivery` included, since the username
+ * and password are known before Atlas is asked), records the intent, creates the Atlas user (retry-safe),
+ * records the lease, then returns it with its variables. Any failure after the user exists revokes it again.
  */
 export async function createLease(
   context: ServiceContext,
@@ -56,7 +68,7 @@ export async function createLease(
   wait?: WaitForApplied,
   checkDelivery?: CheckDelivery,
   cancel?: AbortSignal,
-): Promise<{ lease: IssuedLease; config: DynamicSecretConfig }> {
+): Promise<Leased> {
   const config = await findConfig(context, options.name);
   const prefix = options.prefix ?? '';
   checkPrefix(prefix);
@@ -83,8 +95,8 @@ export async function createLease(
   if (allowed !== undefined) record.allowIp = allowed.value;
   const lease: IssuedLease = { leaseId: username, config: config.name, username, password, createdAt, expiresAt, maxExpiresAt, clusterUri };
   // Everything that could stop the credentials from reaching anyone fails here, while nothing exists yet.
-  leaseVariables(lease, prefix);
-  await checkDelivery?.(lease);
+  const variables = leaseVariables(lease, prefix);
+  await checkDelivery?.(lease, variables);
 
   // The intent is recorded first: a process killed after Atlas answered leaves a visible record.
   await context.store.update((data) => {
@@ -122,7 +134,7 @@ export async function createLease(
   } catch (error) {
     return revokeUndelivered(context, config, username, error);
   }
-  return { lease, config };
+  return { lease, config, variables };
 }
 
 /**
@@ -137,31 +149,26 @@ export async function revokeUndelivered(
   leaseId: string,
   error: unknown,
 ): Promise<never> {
-  let fate: string;
+  let fate: UndeliveredFate;
   try {
     const [result] = await revokeTargets(context, [{ leaseId, config: config.name }]);
     if (result?.outcome === 'failed') throw new Error(result.error);
-    fate = `lease ${leaseId} was revoked, since nobody received its credentials`;
+    fate = { leaseId, revoked: true };
   } catch (revokeError) {
-    const reason = ((await context.words(revokeError))?.message ?? (revokeError as Error).message).replace(/\.$/, '');
-    fate = `revoking lease ${leaseId} failed too (${reason}); revoke it with \`${revokeCommand(context, leaseId)}\``;
+    const reason = (await context.words(revokeError))?.message ?? (revokeError as Error).message;
+    fate = { leaseId, revoked: false, reason, fromFile: context.configFile?.path };
   }
   const words = await context.words(error);
   if (words === undefined) {
     // An unforeseen error keeps its own words (and stack); the lease's fate gets a line of its own.
-    context.io.error(`${fate.charAt(0).toUpperCase()}${fate.slice(1)}.`);
+    context.notify({ type: 'undelivered', fate });
     throw error;
   }
-  const message = `${words.message.replace(/\.$/, '')}; ${fate}.`;
+  const message = `${words.message.replace(/\.$/, '')}; ${undeliveredFate(fate)}.`;
   const options = { cause: error, ...(words.hint === undefined ? {} : { hint: words.hint }) };
   throw error instanceof InterruptedError
     ? new InterruptedError(message, words.exitCode)
     : new DynsecretError(message, words.exitCode, options);
-}
-
-/** The command that revokes `leaseId` in this command's mode: a store-less lease needs its config file. */
-export function revokeCommand(context: Pick<ServiceContext, 'configFile'>, leaseId: string): string {
-  return `dynsecret revoke ${leaseId}${context.configFile === undefined ? '' : ` --from-file ${context.configFile.path}`}`;
 }
 
 async function setStatus(context: ServiceContext, leaseId: string, status: LeaseRecord['status']): Promise<void> {
@@ -180,10 +187,8 @@ export async function abandon(context: ServiceContext, config: DynamicSecretConf
     const atlas = await context.atlas(config);
     await atlas.deleteDatabaseUser(leaseId);
   } catch (error) {
-    // A store-less command has no record for `revoke --expired` to find: the lease is retried by its id.
-    const retry = context.configFile === undefined ? 'dynsecret revoke --expired' : revokeCommand(context, leaseId);
     const reason = (await context.words(error))?.message ?? 'error';
-    context.io.error(`warning: could not ${created ? 'revoke' : 'check for'} ${leaseId} in Atlas (${reason}); run \`${retry}\` later.`);
+    context.notify({ type: 'abandon-failed', leaseId, created, reason, fromFile: context.configFile?.path });
     return;
   }
   await forget(context, leaseId);

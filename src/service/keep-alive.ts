@@ -1,5 +1,5 @@
-import { formatExpiry } from '../output/time.js';
 import { renewMargin } from '../rules/rotation.js';
+import type { Notify } from './events.js';
 
 export { renewMargin };
 
@@ -22,21 +22,22 @@ interface KeepAliveOptions {
   renew(): Promise<Date>;
   /** A failure no retry can fix (the user is gone, the lease is at its max TTL). */
   final(error: unknown): boolean;
+  /** A failure's sentence, for the events that name it. */
   describe(error: unknown): string;
-  warn(line: string): void;
+  notify: Notify;
   timers: Timers;
 }
 
 /**
  * Keeps a lease alive while a command runs: renews it ahead of expiry, up to its max TTL. A failed renewal
- * is warned about and retried with backoff (5s, 10s, … 60s, never past the expiry); nothing here ever
+ * is told (an event) and retried with backoff (5s, 10s, … 60s, never past the expiry); nothing here ever
  * stops the command. When the lease cannot be renewed past its max TTL, that is said once, ahead of
  * time, with the time. `stop()` ends it and waits for a renewal in flight.
  */
 export function keepAlive(options: KeepAliveOptions): { stop(): Promise<void> } {
   const controller = new AbortController();
   const { signal } = controller;
-  const { timers } = options;
+  const { timers, leaseId } = options;
   const loop = async () => {
     let expiresAt = options.expiresAt.getTime();
     const maxExpiresAt = options.maxExpiresAt.getTime();
@@ -44,14 +45,12 @@ export function keepAlive(options: KeepAliveOptions): { stop(): Promise<void> } 
     let failing = false;
     while (!signal.aborted) {
       if (expiresAt >= maxExpiresAt) {
-        options.warn(
-          `warning: ${options.leaseId} reaches its max TTL at ${formatExpiry(new Date(maxExpiresAt), new Date(timers.now()))}; it cannot be renewed past that, and the command loses its database user then if it still runs.`,
-        );
+        options.notify({ type: 'keep-alive-at-max', leaseId, maxExpiresAt: new Date(maxExpiresAt), now: new Date(timers.now()) });
         return;
       }
       const now = timers.now();
       if (now >= expiresAt) {
-        options.warn(`warning: ${options.leaseId} expired before it could be renewed; Atlas deletes its user.`);
+        options.notify({ type: 'keep-alive-expired', leaseId });
         return;
       }
       const due = failing ? Math.min(retryMs, Math.max(MIN_RETRY_MS, (expiresAt - now) / 2)) : expiresAt - renewMargin(options.ttlMs) - now;
@@ -59,12 +58,12 @@ export function keepAlive(options: KeepAliveOptions): { stop(): Promise<void> } 
       if (signal.aborted) return;
       try {
         expiresAt = (await options.renew()).getTime();
-        if (failing) options.warn(`Renewal of ${options.leaseId} succeeded again.`);
+        if (failing) options.notify({ type: 'keep-alive-recovered', leaseId });
         failing = false;
         retryMs = FIRST_RETRY_MS;
       } catch (error) {
         if (options.final(error)) {
-          options.warn(`warning: stopped renewing ${options.leaseId}: ${options.describe(error)}`);
+          options.notify({ type: 'keep-alive-stopped', leaseId, reason: options.describe(error) });
           return;
         }
         if (failing) retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
@@ -72,14 +71,20 @@ export function keepAlive(options: KeepAliveOptions): { stop(): Promise<void> } 
         const now = timers.now();
         if (now < expiresAt) {
           const next = Math.min(retryMs, Math.max(MIN_RETRY_MS, (expiresAt - now) / 2));
-          options.warn(
-            `warning: could not renew ${options.leaseId} (${options.describe(error)}); retrying in ${Math.ceil(next / 1000)}s, before it expires ${formatExpiry(new Date(expiresAt), new Date(now))}.`,
-          );
+          const reason = options.describe(error);
+          options.notify({
+            type: 'keep-alive-retry',
+            leaseId,
+            reason,
+            retryInMs: next,
+            expiresAt: new Date(expiresAt),
+            now: new Date(now),
+          });
         }
       }
     }
   };
-  const done = loop().catch((error: unknown) => options.warn(`warning: stopped renewing ${options.leaseId}: ${options.describe(error)}`));
+  const done = loop().catch((error: unknown) => options.notify({ type: 'keep-alive-stopped', leaseId, reason: options.describe(error) }));
   return {
     stop: async () => {
       controller.abort();

@@ -95,7 +95,7 @@ export async function staleLeasesInAtlas(
     } catch (error) {
       const text = await context.words(error);
       if (text === undefined) throw error;
-      context.io.error(`warning: could not look for expired leases of ${config.name} in Atlas (${text.message}).`);
+      context.notify({ type: 'stale-search-failed', config: config.name, reason: text.message });
     }
   }
   return found;

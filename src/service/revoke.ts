@@ -3,7 +3,7 @@ import type { ServiceContext } from './context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { DynsecretError, ExitCode, NotFoundError, UsageError, type ExitCodeValue } from '../errors.js';
 import { LABEL_CONFIG } from '../rules/labels.js';
-import { revokeLine, type RevokeOutcome } from '../output/lease-messages.js';
+import type { RevokeOutcome } from '../output/lease-messages.js';
 import type { LeaseRecord } from '../store/schema.js';
 import { releaseAddresses } from './access-list.js';
 import { findConfig } from './configs.js';
@@ -219,13 +219,13 @@ export function revokeFailure(results: readonly RevokeResult[]): DynsecretError 
 }
 
 /**
- * Revokes what `selection` names as `dynsecret revoke` does: the records, one audit line and one stderr line
- * per lease; throws `revokeFailure`'s error when some could not be revoked. (`run` at its end, `delete` first.)
+ * Revokes what `selection` names as `dynsecret revoke` does: the records, one audit line and one event per
+ * lease; throws `revokeFailure`'s error when some could not be revoked. (`run` at its end, `delete` first.)
  */
 export async function revokeSelection(context: ServiceContext, selection: RevokeSelection): Promise<void> {
   const results = await revokeTargets(context, await selectTargets(context, selection));
   auditRevokes(context, results);
-  for (const result of results) context.io.error(revokeLine(result));
+  for (const { leaseId, outcome, error } of results) context.notify({ type: 'revoked', leaseId, outcome, error });
   const failure = revokeFailure(results);
   if (failure) throw failure;
 }

@@ -27,7 +27,7 @@ export function rotationLeases(
   // The wait's own lines would interleave with the command's; its outcome is the event the command words.
   const quiet: LeaseContext = {
     ...context,
-    io: { ...context.io, error: () => undefined, progress: () => undefined, step: () => undefined },
+    notify: () => undefined,
   };
   return {
     now: () => context.now().getTime(),

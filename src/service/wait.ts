@@ -12,7 +12,6 @@ export const DEFAULT_WAIT_MS = 5 * 60 * 1000;
  * a second per cluster, however slow or quick its answers.
  */
 export const POLL_INTERVAL_MS = 1000;
-const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /** `--wait` alone means the default timeout; `--wait 2m` sets it; absent means no wait. */
 export function waitOption(value: string | boolean | undefined): { waitMs?: number } {
@@ -52,11 +51,8 @@ export async function waitForApplied(
   const clusters = scoped.length > 0 ? scoped : (await atlas.listClusters()).map((c) => c.name);
   const started = context.now().getTime();
   let pending = new Set(clusters);
-  let frame = 0;
-  // Off a terminal there is no spinner: one line says the wait is on (a CI log shows where the time goes).
-  context.io.step(
-    `Waiting up to ${formatDurationShort(timeoutMs)} for Atlas to apply ${lease.leaseId} to ${clusters.length === 0 ? 'the project' : clusters.join(', ')}.`,
-  );
+  let poll = 0;
+  context.notify({ type: 'wait-started', leaseId: lease.leaseId, clusters, timeoutMs });
   try {
     for (;;) {
       stopIfCancelled();
@@ -72,15 +68,11 @@ export async function waitForApplied(
           { hint: 'Atlas may be busy: try again, with a longer --wait if it keeps timing out.' },
         );
       }
-      context.io.progress(
-        `${SPINNER[frame++ % SPINNER.length]} waiting for Atlas to apply ${lease.leaseId} to ${[...pending].join(', ')} (${Math.round((now - started) / 1000)}s)`,
-      );
+      context.notify({ type: 'wait-pending', leaseId: lease.leaseId, pending: [...pending], elapsedMs: now - started, poll: poll++ });
       await context.sleep(nextPollDelay({ waitStarted: started, pollStarted, now, timeoutMs }), cancel);
     }
   } finally {
-    context.io.progress(undefined);
+    context.notify({ type: 'wait-ended' });
   }
-  context.io.error(
-    `Applied to ${clusters.length === 0 ? 'the project' : clusters.join(', ')} after ${Math.round((context.now().getTime() - started) / 1000)}s.`,
-  );
+  context.notify({ type: 'applied', clusters, elapsedMs: context.now().getTime() - started });
 }

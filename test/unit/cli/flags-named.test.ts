@@ -5,7 +5,7 @@ import type { AtlasApiErrorKind, AuthKind } from '../../../src/atlas/error-types
 import { buildProgram, configSource } from '../../../src/cli.js';
 import { describeError } from '../../../src/cli/error-text.js';
 import { buildConfig, fileNames, FLAG_NAMES, type ConfigDraft, type DraftNames } from '../../../src/config/draft.js';
-import { revokeCommand } from '../../../src/service/create.js';
+import { revokeCommandLine } from '../../../src/output/lease-messages.js';
 import { leaseExpiry } from '../../../src/rules/ttl.js';
 
 /**
@@ -181,8 +181,8 @@ for (const [name, command] of commands) {
       for (const [what, ttlMs] of TTLS) cases.push({ command: name, mode, error: what, text: words(ttlError(ttlMs)) });
     }
     // A lease nobody received, whose revoke failed: the command that retries it.
-    const context = mode === 'from-file' ? { configFile: { path: FILE } } : {};
-    cases.push({ command: name, mode, error: 'revoke retry', text: `revoke it with \`${revokeCommand(context, 'ds-app-db-0123')}\`` });
+    const fromFile = mode === 'from-file' ? FILE : undefined;
+    cases.push({ command: name, mode, error: 'revoke retry', text: `revoke it with \`${revokeCommandLine('ds-app-db-0123', fromFile)}\`` });
   }
   command.setOptionValue('fromFile', undefined);
 }

@@ -23,10 +23,7 @@ vi.mock('../../../src/service/verify-config.js', () => ({ verifyConfig: spies.ve
 vi.mock('../../../src/commands/lease.js', async (importOriginal) => ({ ...(await importOriginal<object>()), lease: spies.lease }));
 vi.mock('../../../src/commands/renew.js', async (importOriginal) => ({ ...(await importOriginal<object>()), renew: spies.renew }));
 vi.mock('../../../src/commands/revoke.js', async (importOriginal) => ({ ...(await importOriginal<object>()), revoke: spies.revoke }));
-vi.mock('../../../src/commands/list.js', async (importOriginal) => ({
-  ...(await importOriginal<object>()),
-  listConfigs: spies.listConfigs,
-}));
+vi.mock('../../../src/commands/list-configs.js', () => ({ listConfigs: spies.listConfigs }));
 vi.mock('../../../src/commands/list-leases.js', () => ({ listLeases: spies.listLeases }));
 vi.mock('../../../src/commands/audit.js', () => ({ showAudit: spies.showAudit }));
 vi.mock('../../../src/commands/delete.js', async (importOriginal) => ({

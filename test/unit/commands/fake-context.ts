@@ -17,6 +17,7 @@ import type { AuditNote } from '../../../src/audit/audit-log.js';
 import { kindOfStatus } from '../../../src/atlas/errors.js';
 import { describeError, expectedError, type ErrorText } from '../../../src/cli/error-text.js';
 import type { Io, Prompts } from '../../../src/cli/io.js';
+import { tell } from '../../../src/cli/notice-text.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
 import type { LeaseRecord } from '../../../src/store/schema.js';
 
@@ -373,6 +374,8 @@ export async function fakeContext(options: FakeOptions = {}): Promise<Fakes> {
     signals,
     spawn,
     atlas: async () => atlas,
+    // The service's events, worded as the CLI words them: the tests read stderr as a user would.
+    notify: (event) => tell(io, event),
     words: async (error) => expectedError(error, { kind: 'store' }),
     close: async () => undefined,
     debug: () => undefined,

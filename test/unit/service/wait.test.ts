@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextPollDelay, POLL_INTERVAL_MS, waitForApplied } from '../../../src/service/wait.js';
 import type { IssuedLease } from '../../../src/output/lease-output.js';
+import type { ServiceEvent } from '../../../src/service/events.js';
 import { config, fakeContext, START } from '../commands/fake-context.js';
 
 /** The poll schedule of `--wait`: one poll a second, start to start, so credentials arrive within about a second. */
@@ -61,4 +62,21 @@ describe('waitForApplied on a fake clock', () => {
       expect(polls.length).toBe(Math.ceil(applyMs / POLL_INTERVAL_MS) + 1);
     },
   );
+});
+
+describe('waitForApplied: its events', () => {
+  it('tells the start, each pending poll, the end and the clusters it was applied to', async () => {
+    const fakes = await fakeContext();
+    fakes.atlas.statuses = ['PENDING', 'PENDING', 'APPLIED'];
+    const events: ServiceEvent[] = [];
+    const lease = { leaseId: 'ds-app-db-0123456789ab' } as IssuedLease;
+    await waitForApplied({ ...fakes.context, notify: (event) => events.push(event) }, config(), lease, 60_000);
+    expect(events).toEqual([
+      { type: 'wait-started', leaseId: lease.leaseId, clusters: ['Cluster0'], timeoutMs: 60_000 },
+      { type: 'wait-pending', leaseId: lease.leaseId, pending: ['Cluster0'], elapsedMs: 0, poll: 0 },
+      { type: 'wait-pending', leaseId: lease.leaseId, pending: ['Cluster0'], elapsedMs: 1000, poll: 1 },
+      { type: 'wait-ended' },
+      { type: 'applied', clusters: ['Cluster0'], elapsedMs: 2000 },
+    ]);
+  });
 });
