@@ -64,7 +64,8 @@ export function expectedError(error: unknown, source: ConfigSource = FROM_FLAGS)
 
 /** A shorter TTL, or a higher limit where the config's limit is kept. */
 function raiseMaxTtl(error: TtlAboveMaxError, source: ConfigSource): string {
-  const raise = source.kind === 'file' ? `set maxTtl in ${source.path} to ${error.ttl}` : `\`dynsecret update NAME --max-ttl ${error.ttl}\``;
+  const raise =
+    source.kind === 'file' ? `set maxTtl in ${source.path} to ${error.ttl}` : `\`dynsecret update NAME --max-ttl ${error.ttl}\``;
   return `use --ttl ${error.maxTtl} or less, or raise the limit: ${raise}`;
 }
 
