@@ -64,8 +64,13 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   let invoked: Program | undefined;
   try {
     const program = await buildProgram(async (action, audit, configFile) => {
-      const { createContext } = await import('./cli/context.js');
-      const context = await createContext(program.opts(), configFile);
+      // Only the commands that change something (those with an audit trail) run the lease service, whose events
+      // need words: `list` and the other readers do without loading them.
+      const [{ createContext }, notices] = await Promise.all([
+        import('./cli/context.js'),
+        audit === undefined ? undefined : import('./cli/notice-text.js'),
+      ]);
+      const context = await createContext(program.opts(), configFile, notices?.tell);
       let output: Awaited<ReturnType<Action>>;
       try {
         output = await action(context);

@@ -8,7 +8,7 @@ import type { AuditLog, AuditNote } from '../audit/audit-log.js';
 import type { ServiceContext, Signals } from '../service/context.js';
 import type { ConfigSource } from './error-text.js';
 import { inquirerPrompts, processIo, type Io, type Prompts } from './io.js';
-import { tell } from './notice-text.js';
+import type { tell } from './notice-text.js';
 
 export type { Signals } from '../service/context.js';
 
@@ -103,7 +103,7 @@ export interface ConfigFileOption {
  * no service-account token is cached, and the audit trail goes only where --audit-log or
  * DYNSECRET_AUDIT_LOG say.
  */
-export async function createContext(options: GlobalOptions, configFile?: ConfigFileOption): Promise<Context> {
+export async function createContext(options: GlobalOptions, configFile?: ConfigFileOption, tellEvent?: typeof tell): Promise<Context> {
   const env = process.env;
   const io = processIo(env, options.color);
   const prompts = inquirerPrompts();
@@ -125,7 +125,12 @@ export async function createContext(options: GlobalOptions, configFile?: ConfigF
     sleep: realSleep,
     signals: processSignals,
     spawn: processSpawn,
-    notify: (event) => tell(io, event),
+    // The words of the service's events (notice-text.ts), loaded by the CLI for the commands that run the
+    // service; should another command report one, it is worded once they are loaded, never lost.
+    notify: (event) => {
+      if (tellEvent) tellEvent(io, event);
+      else void import('./notice-text.js').then(({ tell }) => tell(io, event));
+    },
     // The words of errors are loaded only when there is an error to word.
     words: async (error) => (await import('./error-text.js')).expectedError(error, configSource(configFile)),
     atlas: (config) => {
