@@ -115,6 +115,8 @@ function keepFreshLine(event: KeepFreshEvent<IssuedLease>, envFile: string, now:
   switch (event.type) {
     case 'rewritten':
       return undefined;
+    case 'rewrite-failed':
+      return `warning: renewed ${event.lease.leaseId}, but could not rewrite ${envFile} with its new expiry: ${event.message}`;
     case 'on-change-failed':
       return `warning: --on-change failed: ${event.message}`;
     case 'cleaned':

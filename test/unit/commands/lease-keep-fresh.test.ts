@@ -23,7 +23,9 @@ async function freshWorld(options: { endMs?: number; onChangeExit?: number; sign
   const envFile = join(folder, '.env');
   writeFileSync(envFile, '# local settings\nPORT=3000\r\nDEBUG=app:*\n');
   const fileUser = () => /^DB_USERNAME='(.*)'$/m.exec(readFileSync(envFile, 'utf8'))?.[1];
+  const fileExpiry = () => /^DYNSECRET_LEASE_EXPIRES_AT='(.*)'$/m.exec(readFileSync(envFile, 'utf8'))?.[1];
   const gaps: string[] = [];
+  const staleExpiries: string[] = [];
   const onChanges: { child: FakeChild; user: string | undefined }[] = [];
   const endMs = options.endMs ?? 10 * M;
   let signalled = false;
@@ -38,6 +40,9 @@ async function freshWorld(options: { endMs?: number; onChangeExit?: number; sign
     const until = fakes.clock.now.getTime() + ms;
     const alive = user !== undefined && fakes.atlas.users.get(user);
     if (!alive || Date.parse(alive.deleteAfterDate!) < until) gaps.push(`${user} gone before ${new Date(until).toISOString()}`);
+    if (alive && Date.parse(fileExpiry() ?? '') !== Date.parse(alive.deleteAfterDate!)) {
+      staleExpiries.push(`${user}: the file says ${fileExpiry()}, Atlas ${alive.deleteAfterDate}`);
+    }
     fakes.clock.advance(ms);
     if (!signalled && fakes.clock.now.getTime() - START.getTime() >= endMs) {
       signalled = true;
@@ -47,7 +52,7 @@ async function freshWorld(options: { endMs?: number; onChangeExit?: number; sign
   const context = { ...fakes.context, sleep };
   const keepFresh = (extra: Partial<LeaseCommandOptions> = {}) =>
     lease(context, { name: 'app-db', envFile, keepFresh: true, ...extra }, storeOnly, waitForApplied);
-  return { fakes, envFile, fileUser, gaps, onChanges, keepFresh };
+  return { fakes, envFile, fileUser, gaps, staleExpiries, onChanges, keepFresh };
 }
 
 describe('lease --env-file --keep-fresh (in-process, fake Atlas, fake clock)', () => {
@@ -60,7 +65,11 @@ describe('lease --env-file --keep-fresh (in-process, fake Atlas, fake clock)', (
     expect(world.gaps).toEqual([]);
     const rotated = fakes.stderr.filter((l) => l.startsWith('Rotated to '));
     expect(rotated.length).toBeGreaterThanOrEqual(4);
-    // One on-change per rewrite, run through sh -c with its stdout sent to stderr, after the file changed.
+    // Renewals rewrite the file too: its expiry is always the one Atlas holds.
+    expect(fakes.stderr.filter((l) => l.startsWith('Renewed ')).length).toBeGreaterThanOrEqual(4);
+    expect(world.staleExpiries).toEqual([]);
+    // One on-change per new user, run through sh -c with its stdout sent to stderr, after the file changed; a
+    // renewal's rewrite (a new expiry only) runs none.
     expect(world.onChanges.map((c) => c.user)).toEqual(rotated.map((l) => /^Rotated to (\S+) /.exec(l)![1]));
     for (const { child, user } of world.onChanges) {
       expect([child.file, ...child.args]).toEqual(['sh', '-c', 'exec 1>&2\nkill -HUP "$(cat server.pid)"']);
