@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lease, type LeaseCommandOptions } from '../../../src/commands/lease.js';
+import type { WaitForApplied } from '../../../src/service/create.js';
 import { waitForApplied } from '../../../src/service/wait.js';
 import { config, fakeContext, rejection, START, type FakeChild } from './fake-context.js';
 
@@ -102,6 +103,47 @@ describe('lease --env-file --keep-fresh (in-process, fake Atlas, fake clock)', (
     expect(warnings[0]).toBe('warning: --on-change failed: it exited with 3.');
     expect(warnings.length).toBe(world.onChanges.length);
     expect(world.onChanges.length).toBeGreaterThanOrEqual(2);
+  });
+
+  // Right after the lease is made or the file written (before the loop starts): the signal still revokes all.
+  it.each<[string, NodeJS.Signals]>([
+    ['Wrote ', 'SIGINT'],
+    ['Leased ', 'SIGTERM'],
+  ])('%s… then %s: the lease is revoked and the file cleaned', async (line, signal) => {
+    const world = await freshWorld({ endMs: 100 * M });
+    const { fakes } = world;
+    const { io } = fakes.context;
+    const error = io.error;
+    io.error = (text) => {
+      error(text);
+      if (text.startsWith(line)) fakes.signals.emit(signal);
+    };
+    expect(await world.keepFresh({ onChange: 'true' })).toBe('');
+    expect(fakes.stderr.filter((l) => l.startsWith('Rotated '))).toEqual([]);
+    expect(world.onChanges).toEqual([]);
+    expect(fakes.atlas.users.size).toBe(0);
+    expect(await fakes.leases()).toEqual([]);
+    expect(readFileSync(world.envFile, 'utf8')).toBe('# local settings\nPORT=3000\r\nDEBUG=app:*\n');
+    expect(fakes.signals.count()).toBe(0);
+  });
+
+  it('SIGINT during --wait ends the wait at once, revokes the user nobody received and leaves the file as it was', async () => {
+    const world = await freshWorld();
+    const { fakes } = world;
+    const waitedFor: string[] = [];
+    const wait: WaitForApplied = async (_context, _config, leased, _timeoutMs, cancel) => {
+      waitedFor.push(leased.username);
+      fakes.signals.emit('SIGINT');
+      // Atlas never applies the user: only the signal ends this wait.
+      if (!cancel?.aborted) await new Promise((resolve) => cancel?.addEventListener('abort', resolve));
+    };
+    const options: LeaseCommandOptions = { name: 'app-db', envFile: world.envFile, keepFresh: true, waitMs: 5 * M };
+    const error = await rejection(lease({ ...fakes.context }, options, storeOnly, wait));
+    expect(error.exitCode).toBe(130);
+    expect(waitedFor).toHaveLength(1);
+    expect(fakes.atlas.users.size).toBe(0);
+    expect(readFileSync(world.envFile, 'utf8')).toBe('# local settings\nPORT=3000\r\nDEBUG=app:*\n');
+    expect(fakes.signals.count()).toBe(0);
   });
 
   it.each<[string, Partial<LeaseCommandOptions>, RegExp]>([
