@@ -154,6 +154,28 @@ describe('masking across chunk boundaries', () => {
     expect(relay(masker(...secrets).stream(), chunks)).toBe(reference(secrets.flatMap(secretForms), input));
   });
 
+  it('agrees with the reference on random streams of long secrets with encoded forms, near misses and bytes between', () => {
+    const next = random(20261208);
+    const word = (alphabet: string, length: number) => Array.from({ length }, () => alphabet[next(alphabet.length)]).join('');
+    for (let round = 0; round < 300; round++) {
+      // Long enough for the forms to share a run of 8 bytes or more (most rounds), or not (a few).
+      const secrets = Array.from({ length: 1 + next(3) }, () => word('ab~', 6 + next(14)));
+      const forms = secrets.flatMap(secretForms);
+      const piece = () => {
+        const form = forms[next(forms.length)]!;
+        // A whole form, or one cut at either end (a near miss), or noise.
+        const from = next(3) === 0 ? next(form.length) : 0;
+        const to = next(3) === 0 ? from + next(form.length - from + 1) : form.length;
+        return next(4) === 0 ? word('ab~%7Ee\n', next(6)) : form.slice(from, to);
+      };
+      const input = Array.from({ length: next(8) }, piece).join('');
+      const at = Array.from({ length: next(5) }, () => next(input.length + 1)).sort((x, y) => x - y);
+      expect(relay(masker(...secrets).stream(), cut(bytes(input), at)), JSON.stringify({ secrets, input, at })).toBe(
+        reference(forms, input),
+      );
+    }
+  });
+
   it('agrees with the reference on random streams over a small alphabet (many overlaps)', () => {
     const next = random(20261207);
     const word = (length: number) => Array.from({ length }, () => 'ab\n'[next(3)]).join('');
@@ -275,6 +297,37 @@ describe('occurrences and hold points', () => {
       [
         [0, 2],
         [1, 3],
+      ],
+    ],
+    ['an encoded form, through the run its forms share', ['abc~defghijklmnop'], 'x abc%7Edefghijklmnop', [[2, 21]]],
+    [
+      'every form of a secret, each through that run',
+      ['abc~defghijklmnop'],
+      'abc~defghijklmnop abc%7edefghijklmnop',
+      [
+        [0, 17],
+        [18, 37],
+      ],
+    ],
+    ['a form whose start is cut off', ['abc~defghijklmnop'], 'c%7Edefghijklmnop', []],
+    ['a form whose end is cut off', ['abc~defghijklmnop'], 'abc%7Edefghijklmno', []],
+    ['the run without the rest of a form', ['abc~defghijklmnop'], 'abx%7Edefghijklmnop', []],
+    [
+      'forms that share too little: each its own',
+      ['ab~cd'],
+      'ab%7Ecd ab~cd',
+      [
+        [0, 7],
+        [8, 13],
+      ],
+    ],
+    [
+      'secrets of different lengths',
+      ['s3cret', 'abc~defghijklmnop'],
+      'abc~defghijklmnop s3cret',
+      [
+        [0, 17],
+        [18, 24],
       ],
     ],
   ])('occurrences: %s', (_what, secrets, input, found) => {
