@@ -56,7 +56,7 @@ export class SecretMasker {
   readonly #starts = new Uint8Array(256);
   #longest = 0;
   readonly #groups: AnchorGroup[] = [];
-  /** The length of the shortest anchor: the scan compares the first `window` bytes of each. */
+  /** The length of the shortest anchor: the scan looks at windows of this many bytes. (An integer, for speed.) */
   #window = 0;
   /** Per byte value: how far the scan may move on when it is the last byte of the window (Horspool). */
   readonly #shift = new Int32Array(256);
@@ -86,6 +86,11 @@ export class SecretMasker {
     }
   }
 
+  /** The byte runs one pass over the output looks for (as latin1 text): one per secret, or per form. */
+  anchors(): string[] {
+    return this.#groups.map((group) => group.anchor.toString('latin1'));
+  }
+
   /** A masker for one stream of bytes (the command's stdout, or its stderr). */
   stream(): MaskedStream {
     return new MaskedStream(this);
@@ -101,10 +106,9 @@ export class SecretMasker {
     const ends = this.#ends;
     for (let last = window - 1; last < length; last += shift[data[last]!]!) {
       if (ends[data[last]!] === 0) continue;
+      // The window may start an anchor: each form is compared where it would then stand.
       const start = last - window + 1;
-      for (const { anchor, forms } of this.#groups) {
-        const anchorEnd = start + anchor.length;
-        if (anchorEnd > length || data.compare(anchor, 0, anchor.length, start, anchorEnd) !== 0) continue;
+      for (const { forms } of this.#groups) {
         for (const { bytes, offset } of forms) {
           const at = start - offset;
           const end = at + bytes.length;
@@ -112,7 +116,8 @@ export class SecretMasker {
         }
       }
     }
-    return found.length < 2 ? found : found.sort((a, b) => a[0] - b[0]);
+    // Found in the order of their anchors, which is not always that of their starts.
+    return found.sort((a, b) => a[0] - b[0]);
   }
 
   /**
@@ -136,17 +141,23 @@ export class SecretMasker {
  */
 function anchorGroups(forms: Buffer[]): AnchorGroup[] {
   const texts = forms.map((form) => form.toString('latin1'));
-  const shortest = texts.reduce((a, b) => (b.length < a.length ? b : a));
-  const shared = longestShared(shortest, texts);
-  if (shared.length < Math.min(MIN_ANCHOR, shortest.length)) {
+  const shared = longestShared(texts);
+  // A whole form is as long a run as its secret gives (a short secret, or one without encoded bytes).
+  if (shared.length < MIN_ANCHOR && !texts.includes(shared)) {
     return forms.map((bytes) => ({ anchor: bytes, forms: [{ bytes, offset: 0 }] }));
   }
-  const anchor = Buffer.from(shared, 'latin1');
-  return [{ anchor, forms: forms.map((bytes, index) => ({ bytes, offset: texts[index]!.indexOf(shared) })) }];
+  const offset = texts[0]!.indexOf(shared);
+  return [
+    {
+      anchor: forms[0]!.subarray(offset, offset + shared.length),
+      forms: forms.map((bytes, index) => ({ bytes, offset: texts[index]!.indexOf(shared) })),
+    },
+  ];
 }
 
-/** The longest substring of `text` that every one of `texts` holds (the first such, from the left). */
-function longestShared(text: string, texts: string[]): string {
+/** The longest substring of the first of `texts` that all of them hold (the first such, from the left). */
+function longestShared(texts: string[]): string {
+  const text = texts[0]!;
   for (let length = text.length; length > 0; length--) {
     for (let start = 0; start + length <= text.length; start++) {
       const run = text.slice(start, start + length);
@@ -203,7 +214,7 @@ export class MaskedStream {
     }
     if (cursor < hold) out.push(cursor === 0 && hold === data.length ? data : data.subarray(cursor, hold));
     // A copy: the caller may reuse the chunk's memory for its next read.
-    this.#held = hold === data.length ? EMPTY : Buffer.from(data.subarray(hold));
+    this.#held = Buffer.from(data.subarray(hold));
     this.#covered = Math.max(0, maskEnd - hold);
     return out;
   }

@@ -203,9 +203,8 @@ describe('what is forwarded at once', () => {
 
   it('forwards a chunk without copying it when nothing is held', () => {
     const chunk = bytes('plain output\n');
-    const [piece] = masker('s3cret').stream().write(chunk);
-    expect(piece!.buffer).toBe(chunk.buffer);
-    expect(piece!.byteOffset).toBe(chunk.byteOffset);
+    expect(masker('s3cret').stream().write(chunk)).toEqual([chunk]);
+    expect(masker('s3cret').stream().write(chunk)[0]).toBe(chunk);
   });
 
   it('keeps what it holds when the caller reuses the chunk for its next read', () => {
@@ -330,6 +329,17 @@ describe('occurrences and hold points', () => {
         [18, 24],
       ],
     ],
+    ['a secret given twice, once', ['s3cret', 's3cret'], 's3cret', [[0, 6]]],
+    // The longer secret's anchor stands after the shorter one's start: found second, ordered first.
+    [
+      'ordered by start when found in another order',
+      ['TUVWXYZ0~abcdefghij', 'VWXYZ0~a'],
+      'TUVWXYZ0~abcdefghij',
+      [
+        [0, 19],
+        [2, 10],
+      ],
+    ],
   ])('occurrences: %s', (_what, secrets, input, found) => {
     expect(masker(...secrets).occurrences(bytes(input))).toEqual(found);
   });
@@ -345,5 +355,22 @@ describe('occurrences and hold points', () => {
     ['empty data', ['abc'], '', 0],
   ])('holdPoint: %s', (_what, secrets, input, hold) => {
     expect(masker(...secrets).holdPoint(bytes(input))).toBe(hold);
+  });
+});
+
+describe('what one pass looks for', () => {
+  it.each([
+    ['one form: itself', ['abcdefgh'], ['abcdefgh']],
+    ['a short secret with one form: itself', ['ab'], ['ab']],
+    ['the longest run all forms share', ['abc~defghijklmnop'], ['defghijklmnop']],
+    ['the leftmost of two as long', ['abcdefgh~ijklmnop'], ['abcdefgh']],
+    ['a shared run of 8 bytes', ['ab~cdefghij'], ['cdefghij']],
+    ['a shared run of 7 bytes: each form itself', ['ab~cdefghi'], ['ab~cdefghi', 'ab%7Ecdefghi', 'ab%7ecdefghi']],
+    ['a short secret with encoded forms: each form itself', ['pw~1'], ['pw~1', 'pw%7E1', 'pw%7e1']],
+    ['nothing shared: each form itself', ['~'], ['~', '%7E', '%7e']],
+    ['a later secret: only its forms not yet known', ['a%7Eb', 'a~b'], ['a%7Eb', 'a%257Eb', 'a~b', 'a%7eb']],
+    ['one per secret', ['abcdefgh', '12345678~9'], ['abcdefgh', '12345678']],
+  ])('%s', (_what, secrets, anchors) => {
+    expect(masker(...secrets).anchors()).toEqual(anchors);
   });
 });
