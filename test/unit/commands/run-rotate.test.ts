@@ -224,6 +224,23 @@ describe('run --rotate (in-process, fake Atlas, fake clock)', () => {
     expect(fakes.signals.count()).toBe(0);
   });
 
+  it('is still listening for signals while it revokes at the end', async () => {
+    const world = await rotatingWorld({ endMs: 3 * M });
+    const { fakes } = world;
+    const listeners: number[] = [];
+    const deleteUser = fakes.atlas.deleteDatabaseUser.bind(fakes.atlas);
+    fakes.atlas.deleteDatabaseUser = async (username: string) => {
+      listeners.push(fakes.signals.count());
+      return deleteUser(username);
+    };
+    await rotate(world, { grace: '10m' });
+    // Old users in grace and the current one, all revoked at the end, each with a listener in place.
+    expect(listeners.length).toBeGreaterThanOrEqual(2);
+    expect(listeners.every((count) => count > 0)).toBe(true);
+    expect(fakes.atlas.users.size).toBe(0);
+    expect(fakes.signals.count()).toBe(0);
+  });
+
   it('--signal HUP with --env-file: rewrites the file in place (other lines kept) and signals the same child', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'dynsecret-rotate-'));
     const envFile = join(folder, '.env');
