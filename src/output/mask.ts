@@ -213,8 +213,8 @@ export class MaskedStream {
       // Any other starts after `hold` and waits, held, to be found again with the next chunk.
     }
     if (cursor < hold) out.push(cursor === 0 && hold === data.length ? data : data.subarray(cursor, hold));
-    // A copy: the caller may reuse the chunk's memory for its next read.
-    this.#held = Buffer.from(data.subarray(hold));
+    // A copy: the caller may reuse the chunk's memory for its next read. (Nothing held, the usual case: no copy.)
+    this.#held = hold === data.length ? EMPTY : Buffer.from(data.subarray(hold));
     this.#covered = Math.max(0, maskEnd - hold);
     return out;
   }
