@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,9 @@ const storeOnly = { fromFile: false, audit: {} };
  * max TTL; SIGTERM arrives when the clock passes `endMs`. At every sleep, the user the file names must exist
  * until the sleep ends. On-change commands exit with `onChangeExit`.
  */
-async function freshWorld(options: { endMs?: number; onChangeExit?: number; signal?: NodeJS.Signals } = {}) {
+async function freshWorld(
+  options: { endMs?: number; onChangeExit?: number; signal?: NodeJS.Signals; onSleep?: (elapsedMs: number) => void } = {},
+) {
   const fakes = await fakeContext({
     env: { PATH: '/usr/bin', DYNSECRET_SESSION: 'session key' },
     configs: [config({ defaultTtlMs: M, maxTtlMs: 2 * M })],
@@ -23,8 +25,16 @@ async function freshWorld(options: { endMs?: number; onChangeExit?: number; sign
   const folder = mkdtempSync(join(tmpdir(), 'dynsecret-fresh-'));
   const envFile = join(folder, '.env');
   writeFileSync(envFile, '# local settings\nPORT=3000\r\nDEBUG=app:*\n');
-  const fileUser = () => /^DB_USERNAME='(.*)'$/m.exec(readFileSync(envFile, 'utf8'))?.[1];
-  const fileExpiry = () => /^DYNSECRET_LEASE_EXPIRES_AT='(.*)'$/m.exec(readFileSync(envFile, 'utf8'))?.[1];
+  // Nothing, when the path is not a readable file (a test may break it).
+  const fileText = () => {
+    try {
+      return readFileSync(envFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const fileUser = () => /^DB_USERNAME='(.*)'$/m.exec(fileText())?.[1];
+  const fileExpiry = () => /^DYNSECRET_LEASE_EXPIRES_AT='(.*)'$/m.exec(fileText())?.[1];
   const gaps: string[] = [];
   const staleExpiries: string[] = [];
   const onChanges: { child: FakeChild; user: string | undefined }[] = [];
@@ -45,6 +55,7 @@ async function freshWorld(options: { endMs?: number; onChangeExit?: number; sign
       staleExpiries.push(`${user}: the file says ${fileExpiry()}, Atlas ${alive.deleteAfterDate}`);
     }
     fakes.clock.advance(ms);
+    options.onSleep?.(fakes.clock.now.getTime() - START.getTime());
     if (!signalled && fakes.clock.now.getTime() - START.getTime() >= endMs) {
       signalled = true;
       setImmediate(() => fakes.signals.emit(options.signal ?? 'SIGTERM'));
@@ -94,6 +105,31 @@ describe('lease --env-file --keep-fresh (in-process, fake Atlas, fake clock)', (
     expect(revoked).toHaveLength(2);
     expect(fakes.atlas.users.size).toBe(0);
     expect(world.fileUser()).toBeUndefined();
+  });
+
+  it('a renewal whose rewrite fails is a warning; the lease is still revoked at the end', async () => {
+    let broken = false;
+    const world = await freshWorld({
+      endMs: 50 * 1000,
+      onSleep: (elapsedMs) => {
+        // After the first write, before the first renewal (at 30 s): the path becomes a folder.
+        if (broken || elapsedMs < 10 * 1000) return;
+        broken = true;
+        rmSync(world.envFile);
+        mkdirSync(world.envFile);
+      },
+    });
+    expect(await world.keepFresh({ onChange: 'true' })).toBe('');
+    const { stderr } = world.fakes;
+    const renewed = stderr.findIndex((l) => l.startsWith('Renewed '));
+    expect(renewed).toBeGreaterThanOrEqual(0);
+    expect(stderr[renewed + 1]).toMatch(
+      new RegExp(
+        `^warning: renewed \\S+, but could not rewrite ${world.envFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} with its new expiry: `,
+      ),
+    );
+    expect(world.onChanges).toEqual([]);
+    expect(world.fakes.atlas.users.size).toBe(0);
   });
 
   it('a failing --on-change is a warning, not the end', async () => {
