@@ -45,24 +45,56 @@ export function flagsTakingValues(options: readonly ValueOption[]): { withValue:
 }
 
 /**
- * How many operands come before `--` after the subcommand `sub` in argv: `run --from-file f -- npm test`
- * has none (no NAME), `run app-db --from-file f -- npm test` has one. `withValue` are the options that take
- * the next token as their value; `withOptionalValue` take it unless it starts with `-`.
+ * Walks argv after `sub` as commander does: `withValue` are the options that take the next token as their
+ * value; `withOptionalValue` take it unless it starts with `-`, but only a word that starts with a digit is
+ * such a value (a timeout, see `waitAndName`). Returns how many operands come before `--` (`run --from-file f
+ * -- npm test` has none, `run app-db --from-file f -- npm test` one), whether there is a `--`, and at which
+ * operand index a word commander took as an optional value stands (`run app-db --wait npm test`: 1).
  */
-export function operandsBeforeDashDash(
+function scanOperands(
   argv: readonly string[],
   sub: string,
   { withValue, withOptionalValue }: { withValue: readonly string[]; withOptionalValue: readonly string[] },
-): number {
+): { before: number; dashDash: boolean; optionalValueWordAt?: number } {
   const start = argv.indexOf(sub);
-  let count = 0;
+  let before = 0;
+  let dashDash = false;
+  let optionalValueWordAt: number | undefined;
   for (let i = start + 1; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--') break;
+    dashDash = arg === '--';
+    if (dashDash) break;
     if (withValue.includes(arg)) i++;
     else if (withOptionalValue.includes(arg)) {
-      if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) i++;
-    } else if (!arg.startsWith('-')) count++;
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('-')) continue;
+      i++;
+      if (/^[0-9]/.test(next)) continue;
+      optionalValueWordAt = before;
+      before++;
+    } else if (!arg.startsWith('-')) before++;
   }
-  return count;
+  return optionalValueWordAt === undefined ? { before, dashDash } : { before, dashDash, optionalValueWordAt };
+}
+
+/**
+ * `run`'s operands as the user wrote them: commander takes the word after `--wait` as its timeout, but a word
+ * that does not start with a digit is an operand, as `waitAndName` decides for `lease`: the NAME when none came
+ * before it (`run --wait app-db -- npm test`), or, without `--`, part of what follows (`run app-db --wait npm
+ * test` runs `npm test`, waiting with the default timeout). Returns --wait (true when its word was given
+ * back), every operand in order, and how many of them come before `--` (the NAME, if one).
+ */
+export function runOperands<W extends string | boolean | undefined>(
+  argv: readonly string[],
+  sub: string,
+  flags: { withValue: readonly string[]; withOptionalValue: readonly string[] },
+  parsed: { wait: W; operands: readonly string[] },
+): { wait: W | true; operands: string[]; before: number } {
+  const { before, dashDash, optionalValueWordAt } = scanOperands(argv, sub, flags);
+  const operands = [...parsed.operands];
+  if (optionalValueWordAt === undefined || typeof parsed.wait !== 'string') return { wait: parsed.wait, operands, before };
+  // Before `--` and after a NAME, the word can be nothing but a timeout: it stays one, for the duration rule to refuse.
+  if (dashDash && optionalValueWordAt > 0) return { wait: parsed.wait, operands, before: before - 1 };
+  operands.splice(optionalValueWordAt, 0, parsed.wait);
+  return { wait: true, operands, before };
 }

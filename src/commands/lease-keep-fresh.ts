@@ -59,10 +59,21 @@ export async function leaseKeepingFresh(
   const stopped = new Promise<void>((resolve) => {
     stop = resolve;
   });
-  const onSignal = () => stop();
+  // A signal during --wait ends the wait at once; the lease, which nobody received, is revoked (exit 128 + n).
+  const interrupted = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!interrupted.signal.aborted) interrupted.abort(signal);
+    stop();
+  };
   for (const signal of STOP_SIGNALS) context.signals.on(signal, onSignal);
   try {
-    const { lease: first, config } = await createLease(context, leaseRequest, wait, (candidate) => checkEnvFile(envFile, vars(candidate)));
+    const { lease: first, config } = await createLease(
+      context,
+      leaseRequest,
+      wait,
+      (candidate) => checkEnvFile(envFile, vars(candidate)),
+      interrupted.signal,
+    );
     try {
       await upsertEnvFile(envFile, vars(first));
     } catch (error) {
@@ -115,6 +126,8 @@ function keepFreshLine(event: KeepFreshEvent<IssuedLease>, envFile: string, now:
   switch (event.type) {
     case 'rewritten':
       return undefined;
+    case 'rewrite-failed':
+      return `warning: renewed ${event.lease.leaseId}, but could not rewrite ${envFile} with its new expiry: ${event.message}`;
     case 'on-change-failed':
       return `warning: --on-change failed: ${event.message}`;
     case 'cleaned':

@@ -18,7 +18,10 @@ const leaseCommand = (program: Program) =>
     .option('--from-file <path>', FROM_FILE_HELP)
     .option('--github-env', 'append the variables to the file $GITHUB_ENV names, masked first (GitHub Actions)')
     .option('--keep-fresh', 'with --env-file: stay in the foreground, renew and rotate so the file always holds working credentials')
-    .option('--on-change <command>', 'with --keep-fresh: run this through sh -c after each rewrite of the file (output to stderr)')
+    .option(
+      '--on-change <command>',
+      'with --keep-fresh: run this through sh -c when the file gets new credentials (not on renewals; output to stderr)',
+    )
     .option('--grace <duration>', 'with --keep-fresh: how long a replaced user keeps working before it is revoked (default 2m)')
     .option('--allow-ip <address>', "put IP, CIDR or current (the address Atlas sees) on the project's IP access list for the lease")
     .addHelpText(

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { RELAYED_SIGNALS, TERMINAL_SIGNALS } from '../cli/child.js';
+import type { SignalRelay } from '../cli/child.js';
 import type { Context } from '../cli/context.js';
 import type { SecretMasker } from '../output/mask.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
@@ -93,6 +93,8 @@ export interface RunStart {
   exitStatus(code: number | null, signal: NodeJS.Signals | null): number;
   /** Masks the secrets of every lease of this run in the command's output (none with --no-mask). */
   masker?: SecretMasker | undefined;
+  /** Relays signals to each command started (listening since the lease was made: an early one is queued). */
+  relay: SignalRelay;
 }
 
 /**
@@ -132,13 +134,16 @@ export async function runRotating(context: Context, run: RotatingRun, start: Run
     }
     context.io.error(`Wrote the credentials to ${settings.envFile}.`);
   }
-  let stopping = false;
+  const { relay } = start;
+  // Any signal but those a command takes to reload (SIGHUP, SIGUSR2) stops the run, even one that came early.
+  const stopping = () => relay.received.some((signal) => signal !== 'SIGHUP' && signal !== 'SIGUSR2');
   let ended = false;
   let replacement: Promise<Child | undefined> | undefined;
   let child = await launch(first);
+  relay.attach(child);
 
   const handOver = async (next: IssuedLease): Promise<boolean> => {
-    if (ended || stopping) return false;
+    if (ended || stopping()) return false;
     // Known to the masker before the command can see (and print) the new values.
     start.masker?.add(next.password);
     if (context.env.GITHUB_ACTIONS === 'true') {
@@ -166,11 +171,12 @@ export async function runRotating(context: Context, run: RotatingRun, start: Run
         old.kill('SIGKILL');
         await old.exited;
       }
-      if (stopping) {
+      if (stopping()) {
         settle(undefined);
         return false;
       }
       child = await launch(next);
+      relay.attach(child);
       settle(child);
       return true;
     } catch (error) {
@@ -213,13 +219,6 @@ export async function runRotating(context: Context, run: RotatingRun, start: Run
     },
   );
 
-  const relay = (signal: NodeJS.Signals) => {
-    if (signal !== 'SIGHUP' && signal !== 'SIGUSR2') stopping = true;
-    // Ctrl-C or Ctrl-\ on a terminal already reaches the child (same process group): relaying it would send two.
-    if (TERMINAL_SIGNALS.includes(signal) && context.io.stdinIsTty) return;
-    child.kill(signal);
-  };
-  for (const signal of RELAYED_SIGNALS) context.signals.on(signal, relay);
   let status: number;
   try {
     for (;;) {
@@ -230,7 +229,6 @@ export async function runRotating(context: Context, run: RotatingRun, start: Run
     }
   } finally {
     ended = true;
-    for (const signal of RELAYED_SIGNALS) context.signals.off(signal, relay);
   }
   const last = await rotation.stop({ keepCurrent: run.keep });
   if (rotation.failure() !== undefined) {

@@ -51,17 +51,25 @@ declare module './define.js' {
 /** `dynsecret run [NAME] -- COMMAND…`: see run.ts. `argv` is what `main` parses: NAME is what comes before `--`. */
 export function defineRun(program: Program, dispatch: Dispatch, argv: readonly string[]) {
   runCommand(program).action(async (first, rest, flags, command) => {
-    const [{ run }, { configFileOption, flagsTakingValues, operandsBeforeDashDash, waitAndName }, { requestedTtl }] = await Promise.all([
+    const [{ run }, { configFileOption, flagsTakingValues, runOperands }, { requestedTtl }] = await Promise.all([
       import('./run.js'),
       import('../cli/options.js'),
       import('../rules/ttl.js'),
     ]);
     // NAME is what comes before `--`; with --from-file it may be left out, and all that follows `--` is the command.
-    const named = operandsBeforeDashDash(argv.slice(2), 'run', flagsTakingValues([...command.options, ...program.options])) > 0;
-    // `run --wait app-db -- npm test`: app-db is the NAME, not a timeout.
-    const { wait: given, name } = waitAndName(flags.wait, named ? first : undefined);
+    // `run --wait app-db -- npm test`: app-db is the NAME, not a timeout; `run app-db --wait npm test`: npm is the command.
+    const {
+      wait: given,
+      operands,
+      before,
+    } = runOperands(argv.slice(2), 'run', flagsTakingValues([...command.options, ...program.options]), {
+      wait: flags.wait,
+      operands: first === undefined ? rest : [first, ...rest],
+    });
+    const named = before > 0;
+    const name = named ? operands[0] : undefined;
     const options = { ...flags, wait: given };
-    const child = named || first === undefined ? rest : [first, ...rest];
+    const child = named ? operands.slice(1) : operands;
     if (child.length === 0) throw new UsageError('Give the command to run after --: dynsecret run NAME -- COMMAND [ARGS…]');
     const configFile = configFileOption('run', name, options.fromFile);
     // Before the store is opened or Atlas asked: a TTL under the minimum needs neither to be refused.

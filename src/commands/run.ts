@@ -1,4 +1,4 @@
-import { childEnvironment, exitStatus, RELAYED_SIGNALS, TERMINAL_SIGNALS } from '../cli/child.js';
+import { childEnvironment, exitStatus, relaySignals, type SignalRelay } from '../cli/child.js';
 import type { Context } from '../cli/context.js';
 import type { DynamicSecretConfig } from '../config/schema.js';
 import { expectedError } from '../cli/error-text.js';
@@ -69,7 +69,23 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
   } finally {
     interrupts.release();
   }
-  const { lease, config, variables: vars } = leased;
+  // From here on a signal is the command's: queued until it has started, then passed on (src/cli/child.ts).
+  // Listening before the interrupts above stop would make both take a signal; nothing awaits in between.
+  const relay = relaySignals(context.signals, context.io.stdinIsTty);
+  try {
+    return await runLeased(context, options, leased, rotation, relay);
+  } finally {
+    relay.release();
+  }
+}
+
+async function runLeased(
+  context: Context,
+  options: RunOptions,
+  { lease, config, variables: vars }: Awaited<ReturnType<typeof createLease>>,
+  rotation: Awaited<ReturnType<typeof prepareRotation>>,
+  relay: SignalRelay,
+): Promise<{ exitCode: number }> {
   if (context.env.GITHUB_ACTIONS === 'true') {
     // Registered before anything else is printed, so the runner masks these values in every later log line.
     for (const [name, value] of vars) if (/DB_PASSWORD$|MONGODB_URI$/.test(name)) context.io.error(`::add-mask::${value}`);
@@ -82,12 +98,12 @@ export async function run(context: Context, options: RunOptions): Promise<{ exit
     return runRotating(
       context,
       { ...rotating, command: options.command, renew: options.renew !== false, keep: options.keep === true, settings: rotation },
-      { lease, config, childEnvironment: (next) => childEnvironment(context.env, next), exitStatus, masker },
+      { lease, config, childEnvironment: (next) => childEnvironment(context.env, next), exitStatus, masker, relay },
     );
   }
 
   const renewal = options.renew === false ? undefined : keepLeaseAlive(context, options, config, lease);
-  const status = await spawnChild(context, options.command, childEnvironment(context.env, vars), masker);
+  const status = await spawnChild(context, options.command, childEnvironment(context.env, vars), relay, masker);
   await renewal?.stop();
   if (options.keep) {
     context.io.error(`Kept ${lease.leaseId} (--keep); it expires ${formatExpiry(lease.expiresAt, context.now())}.`);
@@ -136,35 +152,27 @@ async function revokeQuietly(context: Context, lease: IssuedLease): Promise<void
   }
 }
 
-async function spawnChild(context: Context, command: string[], env: Record<string, string>, mask?: SecretMasker): Promise<number> {
+async function spawnChild(
+  context: Context,
+  command: string[],
+  env: Record<string, string>,
+  relay: SignalRelay,
+  mask?: SecretMasker,
+): Promise<number> {
   const [file, ...args] = command;
   let resolve!: (status: number) => void;
   const status = new Promise<number>((done) => {
     resolve = done;
   });
-  // Listening from before the child exists: a signal that arrives while it starts is passed on once it has.
-  let child: { kill(signal: NodeJS.Signals): void } | undefined;
-  const early: NodeJS.Signals[] = [];
-  // Ctrl-C or Ctrl-\ on a terminal already reaches the child (same process group): relaying it would send two.
-  const relay = (signal: NodeJS.Signals) => {
-    if (TERMINAL_SIGNALS.includes(signal) && context.io.stdinIsTty) return;
-    if (child === undefined) early.push(signal);
-    else child.kill(signal);
-  };
-  for (const signal of RELAYED_SIGNALS) context.signals.on(signal, relay);
-  try {
-    child = await context.spawn(file!, args, {
-      env,
-      mask,
-      onError: (error) => {
-        context.io.error(`dynsecret: cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}.`);
-        resolve(error.code === 'ENOENT' ? 127 : 126);
-      },
-      onExit: (code, signal) => resolve(exitStatus(code, signal)),
-    });
-    for (const signal of early) child.kill(signal);
-    return await status;
-  } finally {
-    for (const signal of RELAYED_SIGNALS) context.signals.off(signal, relay);
-  }
+  const child = await context.spawn(file!, args, {
+    env,
+    mask,
+    onError: (error) => {
+      context.io.error(`dynsecret: cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}.`);
+      resolve(error.code === 'ENOENT' ? 127 : 126);
+    },
+    onExit: (code, signal) => resolve(exitStatus(code, signal)),
+  });
+  relay.attach(child);
+  return await status;
 }

@@ -31,9 +31,22 @@ export function secretForms(secret: string): string[] {
   return [...new Set([secret, ...encoded, ...lower])];
 }
 
+/** A shared run shorter than this (and than the forms) makes the scan step too short: each form is then its own anchor. */
+const MIN_ANCHOR = 8;
+
+/** Forms of one secret found through one anchor: a byte run each of them holds at `offset`. */
+interface AnchorGroup {
+  anchor: Buffer;
+  forms: { bytes: Buffer; offset: number }[];
+}
+
 /**
  * The secrets of one `run`: those of the current lease and of every earlier one. `add` is called whenever a
  * lease is handed to the command; each stream made by `stream()` masks every secret added so far.
+ *
+ * Speed: the forms of a secret differ only where a byte is encoded, so they share a run of bytes (the anchor).
+ * One pass over the output looks for every anchor at once (Horspool: on output that holds none, it reads about
+ * one byte in `window`), and only around a hit are the forms themselves compared, in native code.
  */
 export class SecretMasker {
   /** Every form of every secret added, as text (a set: a secret added twice is searched for once). */
@@ -42,6 +55,13 @@ export class SecretMasker {
   /** Per byte value: 1 when some secret starts with it. */
   readonly #starts = new Uint8Array(256);
   #longest = 0;
+  readonly #groups: AnchorGroup[] = [];
+  /** The length of the shortest anchor: the scan looks at windows of this many bytes. (An integer, for speed.) */
+  #window = 0;
+  /** Per byte value: how far the scan may move on when it is the last byte of the window (Horspool). */
+  readonly #shift = new Int32Array(256);
+  /** Per byte value: 1 when some anchor has it as its `window`-th byte. */
+  readonly #ends = new Uint8Array(256);
 
   constructor(secrets: Iterable<string>) {
     for (const secret of secrets) this.add(secret);
@@ -49,10 +69,26 @@ export class SecretMasker {
 
   /** Masks `secret` (a password) and its encoded forms (see `secretForms`) from now on. */
   add(secret: string): void {
-    for (const form of secretForms(secret)) this.#forms.add(form);
+    const forms = secretForms(secret).filter((form) => !this.#forms.has(form));
+    if (forms.length === 0) return;
+    for (const form of forms) this.#forms.add(form);
+    this.#groups.push(...anchorGroups(forms.map((form) => Buffer.from(form))));
     this.#secrets = [...this.#forms].map((form) => Buffer.from(form));
     for (const bytes of this.#secrets) this.#starts[bytes[0]!] = 1;
     this.#longest = Math.max(0, ...this.#secrets.map((bytes) => bytes.length));
+    const window = Math.min(...this.#groups.map((group) => group.anchor.length));
+    this.#window = window;
+    this.#shift.fill(window);
+    this.#ends.fill(0);
+    for (const { anchor } of this.#groups) {
+      for (let at = 0; at < window - 1; at++) this.#shift[anchor[at]!] = Math.min(this.#shift[anchor[at]!]!, window - 1 - at);
+      this.#ends[anchor[window - 1]!] = 1;
+    }
+  }
+
+  /** The byte runs one pass over the output looks for (as latin1 text): one per secret, or per form. */
+  anchors(): string[] {
+    return this.#groups.map((group) => group.anchor.toString('latin1'));
   }
 
   /** A masker for one stream of bytes (the command's stdout, or its stderr). */
@@ -63,10 +99,24 @@ export class SecretMasker {
   /** Every complete occurrence of a secret in `data`, as [start, end), by start. */
   occurrences(data: Buffer): [number, number][] {
     const found: [number, number][] = [];
-    for (const secret of this.#secrets) {
-      // Boyer-Moore in native code: no JavaScript runs per byte of the output.
-      for (let at = data.indexOf(secret); at !== -1; at = data.indexOf(secret, at + 1)) found.push([at, at + secret.length]);
+    if (this.#groups.length === 0) return found;
+    const window = this.#window;
+    const length = data.length;
+    const shift = this.#shift;
+    const ends = this.#ends;
+    for (let last = window - 1; last < length; last += shift[data[last]!]!) {
+      if (ends[data[last]!] === 0) continue;
+      // The window may start an anchor: each form is compared where it would then stand.
+      const start = last - window + 1;
+      for (const { forms } of this.#groups) {
+        for (const { bytes, offset } of forms) {
+          const at = start - offset;
+          const end = at + bytes.length;
+          if (at >= 0 && end <= length && data.compare(bytes, 0, bytes.length, at, end) === 0) found.push([at, end]);
+        }
+      }
     }
+    // Found in the order of their anchors, which is not always that of their starts.
     return found.sort((a, b) => a[0] - b[0]);
   }
 
@@ -83,6 +133,38 @@ export class SecretMasker {
     }
     return length;
   }
+}
+
+/**
+ * How the forms of one secret are found: through the longest byte run all of them hold, if it is long enough
+ * (see MIN_ANCHOR), else each through itself.
+ */
+function anchorGroups(forms: Buffer[]): AnchorGroup[] {
+  const texts = forms.map((form) => form.toString('latin1'));
+  const shared = longestShared(texts);
+  // A whole form is as long a run as its secret gives (a short secret, or one without encoded bytes).
+  if (shared.length < MIN_ANCHOR && !texts.includes(shared)) {
+    return forms.map((bytes) => ({ anchor: bytes, forms: [{ bytes, offset: 0 }] }));
+  }
+  const offset = texts[0]!.indexOf(shared);
+  return [
+    {
+      anchor: forms[0]!.subarray(offset, offset + shared.length),
+      forms: forms.map((bytes, index) => ({ bytes, offset: texts[index]!.indexOf(shared) })),
+    },
+  ];
+}
+
+/** The longest substring of the first of `texts` that all of them hold (the first such, from the left). */
+function longestShared(texts: string[]): string {
+  const text = texts[0]!;
+  for (let length = text.length; length > 0; length--) {
+    for (let start = 0; start + length <= text.length; start++) {
+      const run = text.slice(start, start + length);
+      if (texts.every((other) => other.includes(run))) return run;
+    }
+  }
+  return '';
 }
 
 /**
@@ -130,9 +212,9 @@ export class MaskedStream {
       }
       // Any other starts after `hold` and waits, held, to be found again with the next chunk.
     }
-    if (cursor < hold) out.push(data.subarray(cursor, hold));
-    // A copy: the caller may reuse the chunk's memory for its next read.
-    this.#held = Buffer.from(data.subarray(hold));
+    if (cursor < hold) out.push(cursor === 0 && hold === data.length ? data : data.subarray(cursor, hold));
+    // A copy: the caller may reuse the chunk's memory for its next read. (Nothing held, the usual case: no copy.)
+    this.#held = hold === data.length ? EMPTY : Buffer.from(data.subarray(hold));
     this.#covered = Math.max(0, maskEnd - hold);
     return out;
   }

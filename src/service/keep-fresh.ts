@@ -3,7 +3,10 @@ import { startRotation, type RotatingLease, type RotationDeps, type RotationEven
 /** What keeping a file fresh reports, beside the rotation's own events. */
 export type KeepFreshEvent<L extends RotatingLease> =
   | RotationEvent<L>
-  | { type: 'rewritten'; lease: L }
+  /** The file now names `lease`: a new user (rotation), or the same one with its renewed expiry (renewal). */
+  | { type: 'rewritten'; lease: L; cause: 'rotation' | 'renewal' }
+  /** A renewal succeeded but the file still holds the old expiry; the next rewrite tries again. */
+  | { type: 'rewrite-failed'; lease: L; message: string }
   | { type: 'on-change-failed'; message: string }
   | { type: 'cleaned'; removed: boolean }
   | { type: 'clean-failed'; message: string };
@@ -11,7 +14,7 @@ export type KeepFreshEvent<L extends RotatingLease> =
 /** The file side of keeping it fresh: write a lease's variables, run the on-change hook, remove the variables. */
 export interface FreshFile<L extends RotatingLease> {
   write(lease: L): Promise<void>;
-  /** Runs after each rewrite; a failure is reported, never fatal. */
+  /** Runs after each rewrite that changes the credentials (a rotation, not a renewal); a failure is reported, never fatal. */
   afterRewrite?: ((lease: L) => Promise<void>) | undefined;
   remove(): Promise<boolean>;
 }
@@ -22,9 +25,11 @@ export type KeepFreshDeps<L extends RotatingLease> = Omit<RotationDeps<L>, 'hand
 
 /**
  * `lease --env-file PATH --keep-fresh`: keeps the file holding a working lease until `stopped` settles: the
- * rotation loop renews ahead of expiry and replaces the lease before its max TTL, each new user written
- * into the file (atomically, other lines kept) and followed by the on-change hook. When stopped, every
- * lease still alive is revoked and the variables are removed from the file. Prints nothing: events.
+ * rotation loop renews ahead of expiry and replaces the lease before its max TTL. The file is rewritten
+ * (atomically, other lines kept) after each of both: a rotation writes the new user and is followed by the
+ * on-change hook; a renewal writes the new expiry only, so the hook, which typically restarts whoever
+ * reads the file, is not run for it. When stopped, every lease still alive is revoked and the variables are
+ * removed from the file. Prints nothing: events.
  */
 export async function keepFresh<L extends RotatingLease>(
   deps: KeepFreshDeps<L>,
@@ -40,7 +45,7 @@ export async function keepFresh<L extends RotatingLease>(
   const handOver = async (next: L) => {
     if (stopping) return false;
     await file.write(next);
-    await deps.onEvent({ type: 'rewritten', lease: next });
+    await deps.onEvent({ type: 'rewritten', lease: next, cause: 'rotation' });
     if (file.afterRewrite !== undefined) {
       await file
         .afterRewrite(next)
@@ -50,7 +55,19 @@ export async function keepFresh<L extends RotatingLease>(
     }
     return true;
   };
-  const rotation = startRotation({ ...deps, handOver }, first, options);
+  const onEvent = async (event: RotationEvent<L>) => {
+    await deps.onEvent(event);
+    // Only the current lease is renewed: the file names it, and now names its new expiry too.
+    if (event.type !== 'renewed' || stopping) return;
+    try {
+      await file.write(event.lease);
+    } catch (error) {
+      await deps.onEvent({ type: 'rewrite-failed', lease: event.lease, message: deps.classify(error).message });
+      return;
+    }
+    await deps.onEvent({ type: 'rewritten', lease: event.lease, cause: 'renewal' });
+  };
+  const rotation = startRotation({ ...deps, handOver, onEvent }, first, options);
   await Promise.race([stopped, rotation.done]);
   await rotation.stop();
   try {

@@ -133,6 +133,13 @@ describe('argv → command options', () => {
       { name: 'app-db', command: ['npm', 'test'], waitMs: 300_000, renew: true, mask: true },
     ],
     [['run', '--wait', '2m', 'app-db', '--', 'npm'], 'run', { name: 'app-db', command: ['npm'], waitMs: 120_000, renew: true, mask: true }],
+    // Without `--`, a word after --wait that is no timeout is the command's.
+    [
+      ['run', 'app-db', '--wait', 'npm', 'test'],
+      'run',
+      { name: 'app-db', command: ['npm', 'test'], waitMs: 300_000, renew: true, mask: true },
+    ],
+    [['run', 'app-db', '--wait', '2m', 'npm'], 'run', { name: 'app-db', command: ['npm'], waitMs: 120_000, renew: true, mask: true }],
   ];
 
   it.each(cases)('%j → %s', async (args, command, options) => {
@@ -163,6 +170,7 @@ describe('argv → command options', () => {
     [['nope']],
     [['run', 'app-db']],
     [['run', '--', 'npm', 'test']],
+    [['run', 'app-db', '--wait', 'soon', '--', 'npm']],
     [['renew']],
     [['revoke', '--all', '--from-file', 'x.json']],
     [['list', '--audit', '--from-file', 'x.json']],

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { flagsTakingValues, operandsBeforeDashDash, waitAndName } from '../../../src/cli/options.js';
+import { flagsTakingValues, runOperands, waitAndName } from '../../../src/cli/options.js';
 
-const count = (args: string[]) =>
-  operandsBeforeDashDash(args, 'run', { withValue: ['--ttl', '--prefix', '--from-file', '--audit-log'], withOptionalValue: ['--wait'] });
+const FLAGS = { withValue: ['--ttl', '--prefix', '--from-file', '--audit-log'], withOptionalValue: ['--wait'] };
+const count = (args: string[]) => runOperands(args, 'run', FLAGS, { wait: undefined, operands: [] }).before;
 
 describe('run: whether a NAME precedes --', () => {
   it.each([
@@ -48,5 +48,55 @@ describe('--wait: a timeout, or the NAME', () => {
     ['soon', 'app-db', { wait: 'soon', name: 'app-db' }],
   ])('--wait %j with NAME %j', (wait, name, expected) => {
     expect(waitAndName(wait, name)).toEqual(expected);
+  });
+});
+
+describe('run: a word after --wait that is no timeout is an operand', () => {
+  // argv, then what commander parsed (--wait's value and the operands), then what run takes.
+  it.each<
+    [
+      string[],
+      { wait: string | boolean | undefined; operands: string[] },
+      { wait: string | boolean | undefined; operands: string[]; before: number },
+    ]
+  >([
+    [
+      ['run', '--from-file', 'f', '--wait', 'npm', 'test'],
+      { wait: 'npm', operands: ['test'] },
+      { wait: true, operands: ['npm', 'test'], before: 2 },
+    ],
+    [
+      ['run', 'app-db', '--wait', 'npm', 'test'],
+      { wait: 'npm', operands: ['app-db', 'test'] },
+      { wait: true, operands: ['app-db', 'npm', 'test'], before: 3 },
+    ],
+    [
+      ['run', '--wait', 'app-db', '--', 'npm'],
+      { wait: 'app-db', operands: ['npm'] },
+      { wait: true, operands: ['app-db', 'npm'], before: 1 },
+    ],
+    [
+      ['run', 'app-db', '--wait', '2m', 'npm'],
+      { wait: '2m', operands: ['app-db', 'npm'] },
+      { wait: '2m', operands: ['app-db', 'npm'], before: 2 },
+    ],
+    [
+      ['run', 'app-db', '--wait', '--', 'npm'],
+      { wait: true, operands: ['app-db', 'npm'] },
+      { wait: true, operands: ['app-db', 'npm'], before: 1 },
+    ],
+    // `--wait=WORD` is a value given on purpose, and after a NAME and before `--` a word can only be a timeout.
+    [
+      ['run', 'app-db', '--wait=soon', '--', 'npm'],
+      { wait: 'soon', operands: ['app-db', 'npm'] },
+      { wait: 'soon', operands: ['app-db', 'npm'], before: 1 },
+    ],
+    [
+      ['run', 'app-db', '--wait', 'soon', '--', 'npm'],
+      { wait: 'soon', operands: ['app-db', 'npm'] },
+      { wait: 'soon', operands: ['app-db', 'npm'], before: 1 },
+    ],
+  ])('%j', (args, parsed, expected) => {
+    expect(runOperands(args, 'run', FLAGS, parsed)).toEqual(expected);
   });
 });

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lease, type LeaseCommandOptions } from '../../../src/commands/lease.js';
+import type { WaitForApplied } from '../../../src/service/create.js';
 import { waitForApplied } from '../../../src/service/wait.js';
 import { config, fakeContext, rejection, START, type FakeChild } from './fake-context.js';
 
@@ -14,7 +15,9 @@ const storeOnly = { fromFile: false, audit: {} };
  * max TTL; SIGTERM arrives when the clock passes `endMs`. At every sleep, the user the file names must exist
  * until the sleep ends. On-change commands exit with `onChangeExit`.
  */
-async function freshWorld(options: { endMs?: number; onChangeExit?: number; signal?: NodeJS.Signals } = {}) {
+async function freshWorld(
+  options: { endMs?: number; onChangeExit?: number; signal?: NodeJS.Signals; onSleep?: (elapsedMs: number) => void } = {},
+) {
   const fakes = await fakeContext({
     env: { PATH: '/usr/bin', DYNSECRET_SESSION: 'session key' },
     configs: [config({ defaultTtlMs: M, maxTtlMs: 2 * M })],
@@ -22,8 +25,18 @@ async function freshWorld(options: { endMs?: number; onChangeExit?: number; sign
   const folder = mkdtempSync(join(tmpdir(), 'dynsecret-fresh-'));
   const envFile = join(folder, '.env');
   writeFileSync(envFile, '# local settings\nPORT=3000\r\nDEBUG=app:*\n');
-  const fileUser = () => /^DB_USERNAME='(.*)'$/m.exec(readFileSync(envFile, 'utf8'))?.[1];
+  // Nothing, when the path is not a readable file (a test may break it).
+  const fileText = () => {
+    try {
+      return readFileSync(envFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const fileUser = () => /^DB_USERNAME='(.*)'$/m.exec(fileText())?.[1];
+  const fileExpiry = () => /^DYNSECRET_LEASE_EXPIRES_AT='(.*)'$/m.exec(fileText())?.[1];
   const gaps: string[] = [];
+  const staleExpiries: string[] = [];
   const onChanges: { child: FakeChild; user: string | undefined }[] = [];
   const endMs = options.endMs ?? 10 * M;
   let signalled = false;
@@ -38,7 +51,11 @@ async function freshWorld(options: { endMs?: number; onChangeExit?: number; sign
     const until = fakes.clock.now.getTime() + ms;
     const alive = user !== undefined && fakes.atlas.users.get(user);
     if (!alive || Date.parse(alive.deleteAfterDate!) < until) gaps.push(`${user} gone before ${new Date(until).toISOString()}`);
+    if (alive && Date.parse(fileExpiry() ?? '') !== Date.parse(alive.deleteAfterDate!)) {
+      staleExpiries.push(`${user}: the file says ${fileExpiry()}, Atlas ${alive.deleteAfterDate}`);
+    }
     fakes.clock.advance(ms);
+    options.onSleep?.(fakes.clock.now.getTime() - START.getTime());
     if (!signalled && fakes.clock.now.getTime() - START.getTime() >= endMs) {
       signalled = true;
       setImmediate(() => fakes.signals.emit(options.signal ?? 'SIGTERM'));
@@ -47,7 +64,7 @@ async function freshWorld(options: { endMs?: number; onChangeExit?: number; sign
   const context = { ...fakes.context, sleep };
   const keepFresh = (extra: Partial<LeaseCommandOptions> = {}) =>
     lease(context, { name: 'app-db', envFile, keepFresh: true, ...extra }, storeOnly, waitForApplied);
-  return { fakes, envFile, fileUser, gaps, onChanges, keepFresh };
+  return { fakes, envFile, fileUser, gaps, staleExpiries, onChanges, keepFresh };
 }
 
 describe('lease --env-file --keep-fresh (in-process, fake Atlas, fake clock)', () => {
@@ -60,7 +77,11 @@ describe('lease --env-file --keep-fresh (in-process, fake Atlas, fake clock)', (
     expect(world.gaps).toEqual([]);
     const rotated = fakes.stderr.filter((l) => l.startsWith('Rotated to '));
     expect(rotated.length).toBeGreaterThanOrEqual(4);
-    // One on-change per rewrite, run through sh -c with its stdout sent to stderr, after the file changed.
+    // Renewals rewrite the file too: its expiry is always the one Atlas holds.
+    expect(fakes.stderr.filter((l) => l.startsWith('Renewed ')).length).toBeGreaterThanOrEqual(4);
+    expect(world.staleExpiries).toEqual([]);
+    // One on-change per new user, run through sh -c with its stdout sent to stderr, after the file changed; a
+    // renewal's rewrite (a new expiry only) runs none.
     expect(world.onChanges.map((c) => c.user)).toEqual(rotated.map((l) => /^Rotated to (\S+) /.exec(l)![1]));
     for (const { child, user } of world.onChanges) {
       expect([child.file, ...child.args]).toEqual(['sh', '-c', 'exec 1>&2\nkill -HUP "$(cat server.pid)"']);
@@ -86,6 +107,31 @@ describe('lease --env-file --keep-fresh (in-process, fake Atlas, fake clock)', (
     expect(world.fileUser()).toBeUndefined();
   });
 
+  it('a renewal whose rewrite fails is a warning; the lease is still revoked at the end', async () => {
+    let broken = false;
+    const world = await freshWorld({
+      endMs: 50 * 1000,
+      onSleep: (elapsedMs) => {
+        // After the first write, before the first renewal (at 30 s): the path becomes a folder.
+        if (broken || elapsedMs < 10 * 1000) return;
+        broken = true;
+        rmSync(world.envFile);
+        mkdirSync(world.envFile);
+      },
+    });
+    expect(await world.keepFresh({ onChange: 'true' })).toBe('');
+    const { stderr } = world.fakes;
+    const renewed = stderr.findIndex((l) => l.startsWith('Renewed '));
+    expect(renewed).toBeGreaterThanOrEqual(0);
+    expect(stderr[renewed + 1]).toMatch(
+      new RegExp(
+        `^warning: renewed \\S+, but could not rewrite ${world.envFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} with its new expiry: `,
+      ),
+    );
+    expect(world.onChanges).toEqual([]);
+    expect(world.fakes.atlas.users.size).toBe(0);
+  });
+
   it('a failing --on-change is a warning, not the end', async () => {
     const world = await freshWorld({ endMs: 4 * M, onChangeExit: 3 });
     expect(await world.keepFresh({ onChange: 'false' })).toBe('');
@@ -93,6 +139,47 @@ describe('lease --env-file --keep-fresh (in-process, fake Atlas, fake clock)', (
     expect(warnings[0]).toBe('warning: --on-change failed: it exited with 3.');
     expect(warnings.length).toBe(world.onChanges.length);
     expect(world.onChanges.length).toBeGreaterThanOrEqual(2);
+  });
+
+  // Right after the lease is made or the file written (before the loop starts): the signal still revokes all.
+  it.each<[string, NodeJS.Signals]>([
+    ['Wrote ', 'SIGINT'],
+    ['Leased ', 'SIGTERM'],
+  ])('%s… then %s: the lease is revoked and the file cleaned', async (line, signal) => {
+    const world = await freshWorld({ endMs: 100 * M });
+    const { fakes } = world;
+    const { io } = fakes.context;
+    const error = io.error;
+    io.error = (text) => {
+      error(text);
+      if (text.startsWith(line)) fakes.signals.emit(signal);
+    };
+    expect(await world.keepFresh({ onChange: 'true' })).toBe('');
+    expect(fakes.stderr.filter((l) => l.startsWith('Rotated '))).toEqual([]);
+    expect(world.onChanges).toEqual([]);
+    expect(fakes.atlas.users.size).toBe(0);
+    expect(await fakes.leases()).toEqual([]);
+    expect(readFileSync(world.envFile, 'utf8')).toBe('# local settings\nPORT=3000\r\nDEBUG=app:*\n');
+    expect(fakes.signals.count()).toBe(0);
+  });
+
+  it('SIGINT during --wait ends the wait at once, revokes the user nobody received and leaves the file as it was', async () => {
+    const world = await freshWorld();
+    const { fakes } = world;
+    const waitedFor: string[] = [];
+    const wait: WaitForApplied = async (_context, _config, leased, _timeoutMs, cancel) => {
+      waitedFor.push(leased.username);
+      fakes.signals.emit('SIGINT');
+      // Atlas never applies the user: only the signal ends this wait.
+      if (!cancel?.aborted) await new Promise((resolve) => cancel?.addEventListener('abort', resolve));
+    };
+    const options: LeaseCommandOptions = { name: 'app-db', envFile: world.envFile, keepFresh: true, waitMs: 5 * M };
+    const error = await rejection(lease({ ...fakes.context }, options, storeOnly, wait));
+    expect(error.exitCode).toBe(130);
+    expect(waitedFor).toHaveLength(1);
+    expect(fakes.atlas.users.size).toBe(0);
+    expect(readFileSync(world.envFile, 'utf8')).toBe('# local settings\nPORT=3000\r\nDEBUG=app:*\n');
+    expect(fakes.signals.count()).toBe(0);
   });
 
   it.each<[string, Partial<LeaseCommandOptions>, RegExp]>([

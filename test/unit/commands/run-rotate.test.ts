@@ -186,6 +186,61 @@ describe('run --rotate (in-process, fake Atlas, fake clock)', () => {
     expect(fakes.signals.count()).toBe(0);
   });
 
+  // Between the end of the wait and the first command's start: a signal there must not be lost (a real process
+  // would die of it, leaving the lease alive), but passed on to the command once it exists, and stop the run.
+  it.each<[string, 'Leased' | 'Wrote' | 'spawn', NodeJS.Signals]>([
+    ['SIGTERM as the lease is named', 'Leased', 'SIGTERM'],
+    ['SIGINT as the env file is written', 'Wrote', 'SIGINT'],
+    ['SIGTERM while the first command starts', 'spawn', 'SIGTERM'],
+  ])('%s: the first command gets it once started, and every lease is revoked', async (_case, when, signal) => {
+    const world = await rotatingWorld({ endMs: 60 * M });
+    const { fakes } = world;
+    const folder = mkdtempSync(join(tmpdir(), 'dynsecret-rotate-'));
+    const envFile = join(folder, '.env');
+    writeFileSync(envFile, 'PORT=8080\n');
+    const { io, spawn } = world.context;
+    const context = {
+      ...world.context,
+      io: {
+        ...io,
+        error: (line: string) => {
+          io.error(line);
+          if (line.startsWith(`${when} `)) fakes.signals.emit(signal);
+        },
+      },
+      spawn: async (...args: Parameters<typeof spawn>) => {
+        if (when === 'spawn' && fakes.children.length === 0) fakes.signals.emit(signal);
+        return spawn(...args);
+      },
+    };
+    const result = await run(context, { name: 'app-db', command: ['server'], rotate: true, envFile });
+    expect(fakes.stderr.filter((l) => l.startsWith(`${when} `)).length).toBeLessThanOrEqual(1);
+    expect(fakes.children).toHaveLength(1);
+    expect(fakes.children[0]!.killed).toEqual([signal]);
+    expect(result).toEqual({ exitCode: signal === 'SIGINT' ? 130 : 143 });
+    expect(fakes.atlas.users.size).toBe(0);
+    expect(await fakes.leases()).toEqual([]);
+    expect(readFileSync(envFile, 'utf8')).toBe('PORT=8080\n');
+    expect(fakes.signals.count()).toBe(0);
+  });
+
+  it('is still listening for signals while it revokes at the end', async () => {
+    const world = await rotatingWorld({ endMs: 3 * M });
+    const { fakes } = world;
+    const listeners: number[] = [];
+    const deleteUser = fakes.atlas.deleteDatabaseUser.bind(fakes.atlas);
+    fakes.atlas.deleteDatabaseUser = async (username: string) => {
+      listeners.push(fakes.signals.count());
+      return deleteUser(username);
+    };
+    await rotate(world, { grace: '10m' });
+    // Old users in grace and the current one, all revoked at the end, each with a listener in place.
+    expect(listeners.length).toBeGreaterThanOrEqual(2);
+    expect(listeners.every((count) => count > 0)).toBe(true);
+    expect(fakes.atlas.users.size).toBe(0);
+    expect(fakes.signals.count()).toBe(0);
+  });
+
   it('--signal HUP with --env-file: rewrites the file in place (other lines kept) and signals the same child', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'dynsecret-rotate-'));
     const envFile = join(folder, '.env');

@@ -53,6 +53,23 @@ describe('run (in-process, fake Atlas, fake spawn)', () => {
     expect(fakes.atlas.users.size).toBe(0);
   });
 
+  it('is still listening for signals while it revokes at the end', async () => {
+    const fakes = await fakeContext({ env: ENV });
+    const listeners: number[] = [];
+    const deleteUser = fakes.atlas.deleteDatabaseUser.bind(fakes.atlas);
+    fakes.atlas.deleteDatabaseUser = async (username: string) => {
+      // Without a listener, a SIGTERM now would end dynsecret with the user still there.
+      listeners.push(fakes.signals.count());
+      return deleteUser(username);
+    };
+    const result = await run(fakes.context, { name: 'app-db', command: ['true'], renew: false });
+    expect(result).toEqual({ exitCode: 0 });
+    expect(listeners).toHaveLength(1);
+    expect(listeners[0]).toBeGreaterThan(0);
+    expect(fakes.atlas.users.size).toBe(0);
+    expect(fakes.signals.count()).toBe(0);
+  });
+
   it("runs the command with the lease in its environment (never dynsecret's own secrets), then revokes it and hands back its status", async () => {
     const { fakes, result } = await runWith(exitWith(3));
     expect(result).toEqual({ exitCode: 3 });
