@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../helpers/bin.js';
 import { configFile, type ConfigFile } from '../helpers/config-file.js';
+import { parseRunnerFile } from '../helpers/github-runner.js';
 import { startEmulator, usersOf, type Emulator } from '../helpers/emulator.js';
 
 /**
@@ -63,27 +64,8 @@ function startStep(script: string, env: Record<string, string>) {
 
 const runStep = (script: string, env: Record<string, string>) => startStep(script, env).done;
 
-/** The runner's reading of an environment, state or output file. */
-function readRunnerFile(path: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  const lines = readFileSync(path, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === '') continue;
-    const equals = line.indexOf('=');
-    const heredoc = line.indexOf('<<');
-    if (equals !== -1 && (heredoc === -1 || equals < heredoc)) {
-      vars[line.slice(0, equals)] = line.slice(equals + 1);
-    } else {
-      const delimiter = line.slice(heredoc + 2);
-      const end = lines.indexOf(delimiter, i + 1);
-      if (heredoc === -1 || delimiter === '' || end === -1) throw new Error(`the runner would refuse the line ${line}`);
-      vars[line.slice(0, heredoc)] = lines.slice(i + 1, end).join('\n');
-      i = end;
-    }
-  }
-  return vars;
-}
+/** The runner's reading of one of its files. */
+const readRunnerFile = (path: string) => parseRunnerFile(readFileSync(path, 'utf8'));
 
 /** What `post` gets: the job's environment plus every saved state value as STATE_<name>. */
 function postEnv(job: Job): Record<string, string> {

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DYNSECRET, dynsecret } from '../helpers/bin.js';
 import { configFile, type ConfigFile } from '../helpers/config-file.js';
+import { parseRunnerFile } from '../helpers/github-runner.js';
 import { startEmulator, usersOf, type Emulator } from '../helpers/emulator.js';
 import { hasBinary, runScript, SCRIPT_SHELLS, unreachableUrl } from '../helpers/shells.js';
 
@@ -41,32 +42,6 @@ function block(heading: string, lang: string): string {
 }
 
 const INSTALL = new Set(['npm ci', 'npm install --global dynsecret']);
-
-/** GitHub's reading of an environment file: `NAME=value` lines and `NAME<<DELIMITER` … `DELIMITER` blocks. */
-function parseGithubEnv(text: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === '') continue;
-    const equals = line.indexOf('=');
-    const heredoc = line.indexOf('<<');
-    if (equals !== -1 && (heredoc === -1 || equals < heredoc)) {
-      vars[line.slice(0, equals)] = line.slice(equals + 1);
-    } else if (heredoc !== -1) {
-      const name = line.slice(0, heredoc);
-      const delimiter = line.slice(heredoc + 2);
-      const end = lines.indexOf(delimiter, i + 1);
-      if (delimiter === '' || end === -1) throw new Error(`invalid GITHUB_ENV: no closing delimiter for ${name}`);
-      vars[name] = lines.slice(i + 1, end).join('\n');
-      i = end;
-    } else {
-      throw new Error(`invalid GITHUB_ENV line: ${line}`);
-    }
-  }
-  return vars;
-}
 
 /** GitLab's reading of a dotenv report: `KEY=VALUE` per line, the value as it stands. */
 function parseGitlabDotenv(text: string): Record<string, string> {
@@ -198,7 +173,7 @@ describe('README "In CI"', () => {
       const step = await githubStep(command, env);
       results.push(step);
       expect(step.code, `${command}: ${step.stderr}`).toBe(0);
-      env = { ...env, ...parseGithubEnv(step.githubEnv) };
+      env = { ...env, ...parseRunnerFile(step.githubEnv) };
       if (command.includes('--github-env')) atlasUsers = await usersOf(em, 'app-db');
     }
     const [run, lease, migrate, revoke] = results as [Step, Step, Step, Step];
@@ -206,7 +181,7 @@ describe('README "In CI"', () => {
     expect(checked()).toHaveLength(2);
 
     // GitHub's reading of $GITHUB_ENV gives exactly the password Atlas received, masked before it was written.
-    const vars = parseGithubEnv(lease.githubEnv);
+    const vars = parseRunnerFile(lease.githubEnv);
     expect(Object.keys(vars)).toEqual(['DB_USERNAME', 'DB_PASSWORD', 'MONGODB_URI', 'DYNSECRET_LEASE_ID', 'DYNSECRET_LEASE_EXPIRES_AT']);
     const password = vars.DB_PASSWORD!;
     const user = atlasUsers.find((u) => u.username === vars.DB_USERNAME);
@@ -403,7 +378,7 @@ describe('lease --format env and --github-env', () => {
     writeFileSync(target, 'EARLIER=1\n', { mode: 0o644 });
     const result = await run(['lease', '--github-env'], { GITHUB_ENV: target });
     expect(result.code).toBe(0);
-    const vars = parseGithubEnv(readFileSync(target, 'utf8'));
+    const vars = parseRunnerFile(readFileSync(target, 'utf8'));
     expect(vars.EARLIER).toBe('1');
     expect(result.stdout).toBe(`::add-mask::${vars.DB_PASSWORD}\n::add-mask::${vars.MONGODB_URI}\n`);
     expect(execFileSync('stat', ['-c', '%a', target], { encoding: 'utf8' }).trim()).toBe('644');
