@@ -15,7 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DYNSECRET, dynsecret } from '../helpers/bin.js';
+import { collected, DYNSECRET, dynsecret, type RunResult } from '../helpers/bin.js';
 import { configFile, type ConfigFile } from '../helpers/config-file.js';
 import { parseRunnerFile } from '../helpers/github-runner.js';
 import { startEmulator, usersOf, type Emulator } from '../helpers/emulator.js';
@@ -304,20 +304,8 @@ describe('README "A plain shell script"', () => {
  * `sh -c command`, asynchronously: a synchronous spawn would stall this process's event loop for seconds, and
  * its idle connection to the emulator would be found closed only on reuse.
  */
-function execShell(command: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function execShell(command: string, env: Record<string, string>): Promise<RunResult> {
+  return collected(spawn('sh', ['-c', command], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 describe('lease --format env and --github-env', () => {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DYNSECRET, startDynsecret, until, type RunResult } from '../helpers/bin.js';
+import { collected, DYNSECRET, startDynsecret, until, type RunResult } from '../helpers/bin.js';
 import { configFile } from '../helpers/config-file.js';
 import { leaseRecords, startEmulator, usersOf, workspace, type Emulator } from '../helpers/emulator.js';
 
@@ -30,14 +30,7 @@ function withClosedStdout(args: string[], env: Record<string, string>): Promise<
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.destroy();
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout: '', stderr }));
-  });
+  return collected(child);
 }
 
 /** Starts `dynsecret ARGS` and sends `signal` once it says, on stderr, that the wait is on. */
@@ -99,22 +92,12 @@ describe.concurrent('a lease nobody received is revoked before dynsecret exits',
 
   it('a stdout that cannot be written (--format json > /dev/full): exit 1, revoked, no stack trace', async () => {
     const { em, file } = await slowAtlas();
-    const result = await new Promise<RunResult>((resolve, reject) => {
-      const child = spawn(
-        'sh',
-        ['-c', `"${process.execPath}" -- "${DYNSECRET}" lease --from-file "${file.path}" --format json > /dev/full`],
-        {
-          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...file.env },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        },
-      );
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-      });
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal, stdout: '', stderr }));
-    });
+    const result = await collected(
+      spawn('sh', ['-c', `"${process.execPath}" -- "${DYNSECRET}" lease --from-file "${file.path}" --format json > /dev/full`], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...file.env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      }),
+    );
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/^dynsecret: Could not write the credentials to stdout \(ENOSPC\); lease \S+ was revoked/m);
     expect(result.stderr).not.toMatch(STACK);
@@ -122,18 +105,12 @@ describe.concurrent('a lease nobody received is revoked before dynsecret exits',
   });
 
   it('any other command whose stdout cannot be written (completion bash > /dev/full): exit 1, one sentence, no stack trace', async () => {
-    const result = await new Promise<RunResult>((resolve, reject) => {
-      const child = spawn('sh', ['-c', `"${process.execPath}" -- "${DYNSECRET}" completion bash > /dev/full`], {
+    const result = await collected(
+      spawn('sh', ['-c', `"${process.execPath}" -- "${DYNSECRET}" completion bash > /dev/full`], {
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1' },
         stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-      });
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal, stdout: '', stderr }));
-    });
+      }),
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('dynsecret: Could not write to stdout (ENOSPC).\n');
   });

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { collected } from './bin.js';
 
 /**
  * The real shells a script may evaluate dynsecret's output in, each with the argv that runs a script file. A
@@ -30,19 +31,7 @@ export function runScript(
   path: string,
   options: { cwd: string; env: Record<string, string> },
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(shell.binary, shell.argv(path), { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return collected(spawn(shell.binary, shell.argv(path), { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 /** A loopback URL nothing listens on: a port the system handed out, then closed again. */
