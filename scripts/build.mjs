@@ -1,6 +1,6 @@
 // Bundles each bin under dist/ (or `--outdir DIR`), with esbuild's public options only. The CLI is
 // code-split as ES modules, so every path loads only the code it runs (commander and the store for `list`;
-// undici, zod classic or the prompts only where they are used), and each chunk is then turned into CommonJS by
+// zod classic, cli-table3 or the prompts only where they are used), and each chunk is then turned into CommonJS by
 // esbuild's own transform: Node loads a CommonJS file without its ES module machinery, which is most of what
 // start-up costs for a command that does little (see bench/README.md for the figures).
 import { build, transform } from 'esbuild';
@@ -78,7 +78,7 @@ const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'n
 async function toCommonJs(text, { thirdParty = false } = {}) {
   const { code } = await transform(text, {
     // A chunk made only of dependencies' code loses its comments and blank space: it is read and parsed by every
-    // command that loads it (undici's alone is 1 MB), and its comments hold the non-ASCII characters that make
+    // command that loads it, and its comments hold the non-ASCII characters that make
     // Node decode the whole file on its slow path. Our own code keeps its lines, for stack traces.
     minifyWhitespace: thirdParty,
     loader: 'js',

@@ -108,7 +108,7 @@ export class AtlasResponseError extends Error {
  */
 export class AtlasNetworkError extends Error {
   readonly kind: 'timeout' | 'unreachable' | 'tls';
-  /** The socket, undici or TLS error code, e.g. ECONNREFUSED or CERT_HAS_EXPIRED. */
+  /** The socket or TLS error code, e.g. ECONNREFUSED or CERT_HAS_EXPIRED. */
   readonly code: string;
   readonly host: string;
   /** What happened, in a few words (ours, or the TLS library's). */

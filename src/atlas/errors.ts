@@ -138,20 +138,15 @@ const REASONS: Record<string, string> = {
   EAI_AGAIN: 'the host name could not be resolved',
   EHOSTUNREACH: 'the host is unreachable',
   ENETUNREACH: 'the network is unreachable',
-  UND_ERR_SOCKET: 'the connection closed unexpectedly',
-  UND_ERR_CLOSED: 'the connection closed unexpectedly',
-  UND_ERR_DESTROYED: 'the connection closed unexpectedly',
 };
 
 const TIMEOUTS: Record<string, string> = {
   TimeoutError: 'no complete answer within the request timeout',
   ETIMEDOUT: 'the connection timed out',
-  UND_ERR_CONNECT_TIMEOUT: 'no connection within the connect timeout',
-  UND_ERR_HEADERS_TIMEOUT: 'no answer within the request timeout',
-  UND_ERR_BODY_TIMEOUT: 'the answer stalled',
+  CONNECT_TIMEOUT: 'no connection within the connect timeout',
 };
 
-/** Maps whatever fetch threw to an AtlasNetworkError: `tls` (no retry), `timeout` or `unreachable`. */
+/** Maps whatever the request threw to an AtlasNetworkError: `tls` (no retry), `timeout` or `unreachable`. */
 export function networkError(err: unknown, host: string): AtlasNetworkError {
   const code = findCode(err) ?? 'UNKNOWN';
   if (TLS_CODES.has(code)) {
@@ -163,7 +158,7 @@ export function networkError(err: unknown, host: string): AtlasNetworkError {
   return new AtlasNetworkError('unreachable', { code, host, reason, cause: err });
 }
 
-/** fetch wraps the socket error in `cause` (sometimes an AggregateError); look through all of it. */
+/** The code may be on a wrapped error (`cause`, or one of an AggregateError's `errors`); look through all of it. */
 function findCode(err: unknown, depth = 0): string | undefined {
   if (typeof err !== 'object' || err === null || depth > 5) return undefined;
   const record = err as { name?: unknown; code?: unknown; cause?: unknown; errors?: unknown };

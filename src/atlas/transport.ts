@@ -1,8 +1,7 @@
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { Dispatcher } from 'undici';
+import type { IncomingMessage } from 'node:http';
 import { AtlasResponseError } from './error-types.js';
 import { networkError, unexpectedResponse } from './errors.js';
-import { buildDispatcher, type DispatcherOptions } from './dispatcher.js';
+import { Connections, type ConnectionOptions } from './connection.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -19,7 +18,7 @@ export interface HttpResponse {
   text: string;
 }
 
-interface TransportOptions extends DispatcherOptions {
+interface TransportOptions extends ConnectionOptions {
   requestMs: number;
   onDebug?: ((line: string) => void) | undefined;
   now?: () => number;
@@ -29,18 +28,17 @@ interface TransportOptions extends DispatcherOptions {
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 /**
- * Sends single HTTP requests through one undici dispatcher: counts them, times them out, caps the body
- * and writes one debug line each (method, path, status, attempt, time; never headers or bodies).
+ * Sends single HTTP requests through Node's own client: counts them, times them out, caps the body and writes one
+ * debug line each (method, path, status, attempt, time; never headers or bodies).
  */
 export class Transport {
-  #ready: Promise<Dispatcher> | undefined;
   #count = 0;
-  /** The dispatcher #ready resolved to, once it has. */
-  #dispatcher: Dispatcher | undefined;
+  readonly #connections: Connections;
   readonly #options: TransportOptions;
 
   constructor(options: TransportOptions) {
     this.#options = options;
+    this.#connections = new Connections(options);
   }
 
   get requestCount(): number {
@@ -48,120 +46,55 @@ export class Transport {
   }
 
   async send(request: HttpRequest, attempt: number): Promise<HttpResponse> {
-    const dispatcher = await this.#undici();
+    // The proxy variables and the CA file are checked before the first request is counted.
+    await this.#connections.ready();
     const path = request.url.pathname + request.url.search;
     const now = this.#options.now ?? Date.now;
     const started = now();
     const debug = (outcome: string): void =>
       this.#options.onDebug?.(`atlas: ${request.method} ${path} -> ${outcome} (attempt ${attempt}, ${now() - started} ms)`);
     this.#count += 1;
-    const connectFailed = new AbortController();
-    const stopWatching = watchConnectErrors(request.url.hostname, (error) => {
-      connectFailed.abort(error);
-      this.#discard(dispatcher);
-    });
+    // The whole exchange, body included; no redirect is followed, and the body is never decompressed.
+    const timeout = AbortSignal.timeout(this.#options.requestMs);
     try {
-      // undici's request API: no redirect is followed, no body is decompressed (none is asked for).
-      const response = await dispatcher.request({
-        origin: request.url.origin,
-        path,
+      const response = await this.#connections.send({
         method: request.method,
-        // Bodies are read as they come: a compressed answer (never asked for) is refused, not inflated.
+        url: request.url,
         headers: { ...request.headers, 'accept-encoding': 'identity' },
-        body: request.body ?? null,
-        signal: AbortSignal.any([connectFailed.signal, AbortSignal.timeout(this.#options.requestMs)]),
+        body: request.body,
+        signal: timeout,
       });
+      const status = response.statusCode ?? 0;
       const headers = responseHeaders(response.headers);
       const encoding = headers.get('content-encoding');
       if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') {
-        discard(response.body);
-        debug(`${response.statusCode}, body encoded`);
+        response.destroy();
+        debug(`${status}, body encoded`);
         throw unexpectedResponse(request.method, request.url.pathname, 'the body is compressed, which dynsecret does not ask for');
       }
-      const text = await readCapped(headers, response.body);
+      const text = await readCapped(headers, response);
       if (text === undefined) {
-        debug(`${response.statusCode}, body over the size limit`);
+        debug(`${status}, body over the size limit`);
         throw unexpectedResponse(request.method, request.url.pathname, 'the body is larger than 5 MB');
       }
-      debug(String(response.statusCode));
-      return { status: response.statusCode, headers, text };
+      debug(String(status));
+      return { status, headers, text };
     } catch (err) {
       if (err instanceof AtlasResponseError) throw err;
-      const failure = networkError(err, request.url.host);
+      // Once the request timeout has fired, whatever broke (the socket, the body) broke because of it.
+      const failure = networkError(timeout.aborted ? timeout.reason : err, request.url.host);
       debug(failure.kind === 'tls' ? 'TLS certificate error' : failure.code);
       throw failure;
-    } finally {
-      stopWatching();
     }
   }
 
-  async close(): Promise<void> {
-    if (this.#ready === undefined) return;
-    const dispatcher = await this.#ready;
-    await dispatcher.close();
+  close(): Promise<void> {
+    return this.#connections.close();
   }
-
-  /**
-   * Drops a dispatcher whose connections keep failing in a way undici would retry by itself forever (it
-   * keeps the request queued and reconnects at once); the next attempt, after its backoff, builds a new one.
-   */
-  #discard(dispatcher: Dispatcher): void {
-    if (this.#dispatcher === dispatcher) {
-      this.#ready = undefined;
-      this.#dispatcher = undefined;
-    }
-    dispatcher.destroy().catch(() => undefined);
-  }
-
-  #undici(): Promise<Dispatcher> {
-    this.#ready ??= (async () => {
-      const dispatcher = await buildDispatcher(this.#options);
-      // Once undici and the Node modules under it are loaded, before its first connection compiles its parser.
-      await preferQuickWasm();
-      this.#dispatcher = dispatcher;
-      return dispatcher;
-    })();
-    return this.#ready;
-  }
-}
-
-const CONNECT_ERROR = 'undici:client:connectError';
-
-/**
- * Calls `onError` when a connection to `hostname` closes before it could carry the request (a proxy that
- * closes the tunnel it was asked for). undici keeps such a request queued and reconnects at once: tens of
- * thousands of connections a second, even after the request was given up. Ending the attempt and dropping
- * the dispatcher on the first such failure makes it one attempt of the retry budget, with its backoff.
- */
-function watchConnectErrors(hostname: string, onError: (error: unknown) => void): () => void {
-  const listener = (message: unknown): void => {
-    const { connectParams, error } = message as { connectParams?: { hostname?: string }; error?: { code?: unknown } };
-    // Other connect errors (refused, unreachable, TLS) already fail the request; this one is retried silently.
-    if (connectParams?.hostname === hostname && error?.code === 'UND_ERR_SOCKET') onError(error);
-  };
-  subscribe(CONNECT_ERROR, listener);
-  return () => {
-    unsubscribe(CONNECT_ERROR, listener);
-  };
-}
-
-/**
- * undici parses HTTP/1.1 with a WebAssembly module. V8 compiles it quickly, then recompiles it optimised
- * on a background thread, and a process that is done waits for that thread before it exits: 50 to 150 ms
- * added to every command, for a parser that reads two short answers. The quick compile is kept
- * (`--liftoff-only`, through Node's public `v8.setFlagsFromString`; the one place dynsecret changes a V8 flag).
- * It is set after undici and the Node modules under it are loaded: Node's built-in modules come with code
- * compiled under the default flags, which V8 refuses once the flags differ.
- */
-let quickWasm: Promise<void> | undefined;
-
-function preferQuickWasm(): Promise<void> {
-  quickWasm ??= import('node:v8').then(({ setFlagsFromString }) => setFlagsFromString('--liftoff-only'));
-  return quickWasm;
 }
 
 /** Response headers as `get(name)`, repeated headers joined as fetch's Headers joins them. */
-function responseHeaders(raw: Dispatcher.ResponseData['headers']): HttpResponse['headers'] {
+function responseHeaders(raw: IncomingMessage['headers']): HttpResponse['headers'] {
   return {
     get: (name) => {
       const value = raw[name.toLowerCase()];
@@ -171,17 +104,11 @@ function responseHeaders(raw: Dispatcher.ResponseData['headers']): HttpResponse[
   };
 }
 
-/** Stops reading a body; undici reports the abort as an error event, which nobody is waiting for here. */
-function discard(body: Dispatcher.ResponseData['body']): void {
-  body.on('error', () => undefined);
-  body.destroy();
-}
-
 /** The body as text, or undefined when it is larger than MAX_BODY_BYTES (then it is not read further). */
-async function readCapped(headers: HttpResponse['headers'], body: Dispatcher.ResponseData['body']): Promise<string | undefined> {
+async function readCapped(headers: HttpResponse['headers'], body: IncomingMessage): Promise<string | undefined> {
   const declared = Number(headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) {
-    discard(body);
+    body.destroy();
     return undefined;
   }
   const chunks: Buffer[] = [];

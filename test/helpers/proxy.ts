@@ -5,6 +5,8 @@ export interface ForwardProxy {
   url: string;
   /** `host:port` of every CONNECT tunnel asked for. */
   connects: string[];
+  /** The Proxy-Authorization header of each CONNECT ('' when none was sent). */
+  connectAuth: string[];
   /** The absolute URL of every plain forwarded request. */
   forwards: string[];
   close(): Promise<void>;
@@ -13,6 +15,7 @@ export interface ForwardProxy {
 /** A forward proxy on 127.0.0.1 (CONNECT tunnels and absolute-form requests) that records what passes. */
 export async function startForwardProxy(): Promise<ForwardProxy> {
   const connects: string[] = [];
+  const connectAuth: string[] = [];
   const forwards: string[] = [];
   const server = createServer((req, res) => {
     forwards.push(req.url ?? '');
@@ -25,6 +28,7 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
   });
   server.on('connect', (req, socket, head) => {
     connects.push(req.url ?? '');
+    connectAuth.push(req.headers['proxy-authorization'] ?? '');
     const [host, port] = (req.url ?? '').split(':');
     const upstream = connect(Number(port), host, () => {
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -49,6 +53,7 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
   return {
     url: `http://127.0.0.1:${address.port}`,
     connects,
+    connectAuth,
     forwards,
     close: () =>
       new Promise((resolve) => {

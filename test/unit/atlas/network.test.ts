@@ -1,11 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { AtlasNetworkError } from '../../../src/atlas/index.js';
+import { Transport } from '../../../src/atlas/transport.js';
 import { GROUP, makeClient, sendJson, startFake, type Fake } from './fake-atlas.js';
 import { TEST_CERT, TEST_KEY } from './tls-fixture.js';
 import { startForwardProxy } from '../../helpers/proxy.js';
@@ -55,7 +56,7 @@ describe('network failures', () => {
 
     expect(client.requestCount).toBe(2);
     expect(sleeps).toEqual([250]);
-    expect(debug[0]).toMatch(/^atlas: GET \/api\/atlas\/v2\/groups\/\w+ -> UND_ERR_SOCKET \(attempt 1, \d+ ms\)$/);
+    expect(debug[0]).toMatch(/^atlas: GET \/api\/atlas\/v2\/groups\/\w+ -> ECONNRESET \(attempt 1, \d+ ms\)$/);
     expect(debug[1]).toMatch(/-> 200 \(attempt 2, \d+ ms\)$/);
   });
 
@@ -179,5 +180,123 @@ describe('proxies', () => {
 
     expect(proxy.connects).toEqual(proxied ? ['atlas.invalid:443'] : []);
     await proxy.close();
+  });
+});
+
+describe('through a proxy tunnel', () => {
+  let dir: string;
+  let ca: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dynsecret-tunnel-'));
+    ca = join(dir, 'ca.pem');
+    await writeFile(ca, TEST_CERT);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** An https server for 127.0.0.1 that answers every request with 200 and counts its connections. */
+  async function tlsTarget(): Promise<{ url: URL; requests: () => number; connections: () => number }> {
+    let requests = 0;
+    let connections = 0;
+    const server = createHttpsServer({ cert: TEST_CERT, key: TEST_KEY }, (_req, res) => {
+      requests += 1;
+      sendJson(res, 200, project);
+    });
+    server.on('secureConnection', () => {
+      connections += 1;
+    });
+    const port = await listen(server as unknown as Server);
+    return {
+      url: new URL(`https://127.0.0.1:${port}/api/atlas/v2/groups/${GROUP}`),
+      requests: () => requests,
+      connections: () => connections,
+    };
+  }
+
+  const transport = (env: Record<string, string>, timeouts = { connectMs: 5_000, requestMs: 5_000 }) => {
+    const made = new Transport({ ...timeouts, caFile: ca, env });
+    closers.push(() => made.close());
+    return made;
+  };
+
+  it('carries TLS with the target inside one kept-alive CONNECT tunnel, with the proxy credentials of the URL', async () => {
+    const target = await tlsTarget();
+    const proxy = await startForwardProxy();
+    closers.push(() => proxy.close());
+    const withCredentials = proxy.url.replace('http://', 'http://me:p%40ss@');
+    const client = transport({ HTTPS_PROXY: withCredentials });
+
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const response = await client.send({ method: 'GET', url: target.url, headers: {} }, attempt);
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.text)).toMatchObject({ id: GROUP });
+    }
+
+    expect(proxy.connects).toEqual([`127.0.0.1:${target.url.port}`]);
+    expect(proxy.connectAuth).toEqual([`Basic ${Buffer.from('me:p@ss').toString('base64')}`]);
+    expect(target.connections()).toBe(1);
+    expect(target.requests()).toBe(2);
+  });
+
+  it('uses HTTP_PROXY for https when HTTPS_PROXY is unset, and no proxy for a host in NO_PROXY', async () => {
+    const target = await tlsTarget();
+    const proxy = await startForwardProxy();
+    closers.push(() => proxy.close());
+
+    await transport({ HTTP_PROXY: proxy.url }).send({ method: 'GET', url: target.url, headers: {} }, 1);
+    expect(proxy.connects).toEqual([`127.0.0.1:${target.url.port}`]);
+    await transport({ HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' }).send({ method: 'GET', url: target.url, headers: {} }, 1);
+    expect(proxy.connects).toHaveLength(1);
+    expect(target.requests()).toBe(2);
+  });
+
+  it('a proxy that refuses the tunnel is an unreachable Atlas naming its answer', async () => {
+    const refusing = createHttpServer();
+    refusing.on('connect', (_req, socket: import('node:net').Socket) => {
+      socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n');
+    });
+    const port = await listen(refusing);
+
+    const error = await transport({ HTTPS_PROXY: `http://127.0.0.1:${port}` })
+      .send({ method: 'GET', url: new URL('https://atlas.invalid/api'), headers: {} }, 1)
+      .catch((err: unknown) => err);
+
+    expect(error).toBeInstanceOf(AtlasNetworkError);
+    expect(error).toMatchObject({
+      kind: 'unreachable',
+      code: 'PROXY_REFUSED',
+      reason: 'the proxy answered 407 to CONNECT atlas.invalid:443',
+    });
+  });
+
+  it.each([
+    ['a proxy that never answers CONNECT', 'proxy'],
+    ['an https server that never answers the TLS handshake', 'server'],
+  ])('%s: a connect timeout', async (_name, silent) => {
+    // Accepts connections and reads what comes (a CONNECT, a TLS ClientHello) without ever replying.
+    const sockets = new Set<NetSocket>();
+    const mute = createNetServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', () => undefined);
+      socket.on('error', () => undefined);
+    });
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          mute.close(() => resolve());
+        }),
+    );
+    const port = await new Promise<number>((resolve) => mute.listen(0, '127.0.0.1', () => resolve((mute.address() as AddressInfo).port)));
+    const env: Record<string, string> = silent === 'proxy' ? { HTTPS_PROXY: `http://127.0.0.1:${port}` } : {};
+    const url = new URL(silent === 'proxy' ? 'https://atlas.invalid/api' : `https://127.0.0.1:${port}/api`);
+
+    const error = await transport(env, { connectMs: 200, requestMs: 60_000 })
+      .send({ method: 'GET', url, headers: {} }, 1)
+      .catch((err: unknown) => err);
+
+    expect(error).toBeInstanceOf(AtlasNetworkError);
+    expect(error).toMatchObject({ kind: 'timeout', code: 'CONNECT_TIMEOUT', reason: 'no connection within the connect timeout' });
   });
 });
