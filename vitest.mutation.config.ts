@@ -11,6 +11,7 @@ export const MUTATION_TESTS = [
   'test/unit/rules/credentials.test.ts',
   'test/unit/rules/allow-ip.test.ts',
   'test/unit/rules/config-name.test.ts',
+  'test/unit/rules/proxy.test.ts',
   'test/unit/config/rules.test.ts',
   'test/unit/config/update.test.ts',
   'test/unit/output/env-text.test.ts',

@@ -30,9 +30,10 @@ export function exempt(target: URL, noProxy: string): boolean {
   if (noProxy.trim() === '*') return true;
   const hostname = target.hostname.toLowerCase();
   const port = target.port === '' ? (DEFAULT_PORTS[target.protocol] ?? 0) : Number(target.port);
-  for (const entry of noProxy.split(/[\s,]+/)) {
+  for (const entry of noProxy.split(/[\s,]/)) {
+    // Not an empty entry (two separators in a row): it would exempt a name with a final dot, `example.com.`.
     if (entry === '') continue;
-    const withPort = /^(.+):(\d+)$/.exec(entry);
+    const withPort = /(.+):(\d+)$/.exec(entry);
     if (withPort !== null && Number(withPort[2]) !== port) continue;
     const host = (withPort?.[1] ?? entry).replace(/^\*?\./, '').toLowerCase();
     if (hostname === host || hostname.endsWith(`.${host}`)) return true;
