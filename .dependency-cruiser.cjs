@@ -1,6 +1,7 @@
 /* global module */
 // The direction of every import in src/, checked by `npm run lint` (README "Layout"):
 //   cli → commands → service → {atlas, store, output, config, audit} → rules → {fs, errors}
+// and no command imports another (a command with several parts keeps them in its own folder).
 // The emulator shares nothing with the client, and the client nothing with the emulator.
 const LOWER = ['atlas', 'store', 'output', 'config', 'audit'];
 const folder = (names) => `^src/(${names.join('|')})/`;
@@ -53,6 +54,15 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(fs/|errors\\.ts$)' },
       to: { path: '^src/', pathNot: '^src/(fs/|errors\\.ts$)' },
+    },
+    {
+      name: 'no-command-imports-another',
+      comment:
+        'A command is NAME.command.ts, NAME.ts or the folder NAME/; what two commands share belongs in the service ' +
+        'or a library below it. define.ts is the definitions\' common ground.',
+      severity: 'error',
+      from: { path: '^src/commands/([^/.]+)' },
+      to: { path: '^src/commands/', pathNot: ['^src/commands/$1([./]|$)', '^src/commands/define\\.ts$'] },
     },
     {
       name: 'atlas-has-two-doors',

@@ -43,11 +43,11 @@ declare module './define.js' {
   }
 }
 
-/** `dynsecret lease [NAME]`: see lease.ts. */
+/** `dynsecret lease [NAME]`: see lease/lease.ts. */
 export function defineLease(program: Program, dispatch: Dispatch) {
   leaseCommand(program).action(async (operand, flags) => {
     const [{ lease }, { configFileOption, waitAndName }, { requestedTtl }] = await Promise.all([
-      import('./lease.js'),
+      import('./lease/lease.js'),
       import('../cli/options.js'),
       import('../rules/ttl.js'),
     ]);

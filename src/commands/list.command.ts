@@ -27,10 +27,10 @@ declare module './define.js' {
   }
 }
 
-/** `dynsecret list [NAME]`: see list.ts (the configs, a config's leases or the audit trail). */
+/** `dynsecret list [NAME]`: see list/list.ts (the configs, a config's leases or the audit trail). */
 export function defineList(program: Program, dispatch: Dispatch) {
   listCommand(program).action(async (name, options) => {
-    const { list } = await import('./list.js');
+    const { list } = await import('./list/list.js');
     if (options.fromFile !== undefined) {
       if (options.audit) throw new UsageError('--audit reads an audit log, not a config: use --audit-log PATH without --from-file.');
       const { fromFile, ...rest } = options;

@@ -48,11 +48,11 @@ declare module './define.js' {
   }
 }
 
-/** `dynsecret run [NAME] -- COMMAND…`: see run.ts. `argv` is what `main` parses: NAME is what comes before `--`. */
+/** `dynsecret run [NAME] -- COMMAND…`: see run/run.ts. `argv` is what `main` parses: NAME is what comes before `--`. */
 export function defineRun(program: Program, dispatch: Dispatch, argv: readonly string[]) {
   runCommand(program).action(async (first, rest, flags, command) => {
     const [{ run }, { configFileOption, flagsTakingValues, runOperands }, { requestedTtl }] = await Promise.all([
-      import('./run.js'),
+      import('./run/run.js'),
       import('../cli/options.js'),
       import('../rules/ttl.js'),
     ]);

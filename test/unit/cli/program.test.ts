@@ -20,18 +20,18 @@ const spies = vi.hoisted(() => ({
 // Each handler module keeps its other exports; only the handler is a spy.
 vi.mock('../../../src/commands/create.js', async (importOriginal) => ({ ...(await importOriginal<object>()), create: spies.create }));
 vi.mock('../../../src/service/verify-config.js', () => ({ verifyConfig: spies.verifyConfig }));
-vi.mock('../../../src/commands/lease.js', async (importOriginal) => ({ ...(await importOriginal<object>()), lease: spies.lease }));
+vi.mock('../../../src/commands/lease/lease.js', async (importOriginal) => ({ ...(await importOriginal<object>()), lease: spies.lease }));
 vi.mock('../../../src/commands/renew.js', async (importOriginal) => ({ ...(await importOriginal<object>()), renew: spies.renew }));
 vi.mock('../../../src/commands/revoke.js', async (importOriginal) => ({ ...(await importOriginal<object>()), revoke: spies.revoke }));
-vi.mock('../../../src/commands/list-configs.js', () => ({ listConfigs: spies.listConfigs }));
-vi.mock('../../../src/commands/list-leases.js', () => ({ listLeases: spies.listLeases }));
-vi.mock('../../../src/commands/audit.js', () => ({ showAudit: spies.showAudit }));
+vi.mock('../../../src/commands/list/configs.js', () => ({ listConfigs: spies.listConfigs }));
+vi.mock('../../../src/commands/list/leases.js', () => ({ listLeases: spies.listLeases }));
+vi.mock('../../../src/commands/list/audit.js', () => ({ showAudit: spies.showAudit }));
 vi.mock('../../../src/commands/delete.js', async (importOriginal) => ({
   ...(await importOriginal<object>()),
   deleteConfig: spies.deleteConfig,
 }));
 vi.mock('../../../src/commands/unlock.js', async (importOriginal) => ({ ...(await importOriginal<object>()), unlock: spies.unlock }));
-vi.mock('../../../src/commands/run.js', async (importOriginal) => ({ ...(await importOriginal<object>()), run: spies.run }));
+vi.mock('../../../src/commands/run/run.js', async (importOriginal) => ({ ...(await importOriginal<object>()), run: spies.run }));
 vi.mock('../../../src/commands/update.js', async (importOriginal) => ({ ...(await importOriginal<object>()), update: spies.update }));
 vi.mock('../../../src/commands/passwd.js', async (importOriginal) => ({ ...(await importOriginal<object>()), passwd: spies.passwd }));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lease, type LeaseCommandOptions } from '../../../src/commands/lease.js';
+import { lease, type LeaseCommandOptions } from '../../../src/commands/lease/lease.js';
 import { renew } from '../../../src/commands/renew.js';
 import { revoke } from '../../../src/commands/revoke.js';
 import { waitForApplied } from '../../../src/service/wait.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { showAudit } from '../../../src/commands/audit.js';
+import { showAudit } from '../../../src/commands/list/audit.js';
 import { fakeContext } from './fake-context.js';
 
 const entry = (fields: Record<string, unknown>) =>

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lease, type LeaseCommandOptions } from '../../../src/commands/lease.js';
+import { lease, type LeaseCommandOptions } from '../../../src/commands/lease/lease.js';
 import type { WaitForApplied } from '../../../src/service/create.js';
 import { waitForApplied } from '../../../src/service/wait.js';
 import { config, fakeContext, rejection, START, type FakeChild } from './fake-context.js';

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lease, type LeaseCommandOptions } from '../../../src/commands/lease.js';
+import { lease, type LeaseCommandOptions } from '../../../src/commands/lease/lease.js';
 import { StdoutError } from '../../../src/cli/io.js';
 import { waitForApplied } from '../../../src/service/wait.js';
 import { atlasError, config, fakeContext, H, iso, later, rejection, START, type FakeOptions } from './fake-context.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listLeases } from '../../../src/commands/list-leases.js';
+import { listLeases } from '../../../src/commands/list/leases.js';
 import { ABANDONED_AFTER_MS } from '../../../src/service/lifecycle.js';
 import type { LeaseRecord } from '../../../src/store/schema.js';
 import { fakeContext, H, iso, later, rejection, START } from './fake-context.js';

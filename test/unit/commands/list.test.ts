@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listConfigs } from '../../../src/commands/list-configs.js';
+import { listConfigs } from '../../../src/commands/list/configs.js';
 import { config, fakeContext, GROUP } from './fake-context.js';
 
 describe('list (in-process)', () => {

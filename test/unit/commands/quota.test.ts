@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AtlasApiError } from '../../../src/atlas/index.js';
-import { lease } from '../../../src/commands/lease.js';
-import { listLeases } from '../../../src/commands/list-leases.js';
+import { lease } from '../../../src/commands/lease/lease.js';
+import { listLeases } from '../../../src/commands/list/leases.js';
 import { revoke } from '../../../src/commands/revoke.js';
 import { describeError } from '../../../src/cli/error-text.js';
 import { reportedLimit } from '../../../src/service/quota.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run, type RunOptions } from '../../../src/commands/run.js';
+import { run, type RunOptions } from '../../../src/commands/run/run.js';
 import { atlasError, config, fakeContext, rejection, START, type FakeChild, type Fakes } from './fake-context.js';
 
 const M = 60 * 1000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { run, type RunOptions } from '../../../src/commands/run.js';
+import { run, type RunOptions } from '../../../src/commands/run/run.js';
 import {
   atlasError,
   config,

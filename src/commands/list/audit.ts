@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { parseAuditLines } from '../audit/audit-log.js';
-import type { Context } from '../cli/context.js';
-import { renderColumns } from '../output/columns.js';
-import { renderJson } from '../output/formats.js';
+import { parseAuditLines } from '../../audit/audit-log.js';
+import type { Context } from '../../cli/context.js';
+import { renderColumns } from '../../output/columns.js';
+import { renderJson } from '../../output/formats.js';
 
 interface ShowAuditOptions {
   config?: string;

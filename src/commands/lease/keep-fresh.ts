@@ -1,16 +1,16 @@
-import type { Context } from '../cli/context.js';
-import { UsageError } from '../errors.js';
-import { checkEnvFile, removeFromEnvFile, upsertEnvFile } from '../output/env-file.js';
-import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
-import { classifyFailure, rotationLine } from '../cli/rotation-text.js';
-import { formatExpiry } from '../output/time.js';
-import { parseDuration } from '../rules/duration.js';
-import { DEFAULT_GRACE_MS } from '../rules/rotation.js';
-import { abandon, createLease, type LeaseRequest, type WaitForApplied } from '../service/create.js';
-import { keepFresh, type KeepFreshEvent } from '../service/keep-fresh.js';
-import { rotationLeases } from '../service/rotation-leases.js';
-import { DEFAULT_WAIT_MS } from '../service/wait.js';
-import { childEnvironment } from '../cli/child.js';
+import type { Context } from '../../cli/context.js';
+import { UsageError } from '../../errors.js';
+import { checkEnvFile, removeFromEnvFile, upsertEnvFile } from '../../output/env-file.js';
+import { leaseVariables, type IssuedLease } from '../../output/lease-output.js';
+import { classifyFailure, rotationLine } from '../../cli/rotation-text.js';
+import { formatExpiry } from '../../output/time.js';
+import { parseDuration } from '../../rules/duration.js';
+import { DEFAULT_GRACE_MS } from '../../rules/rotation.js';
+import { abandon, createLease, type LeaseRequest, type WaitForApplied } from '../../service/create.js';
+import { keepFresh, type KeepFreshEvent } from '../../service/keep-fresh.js';
+import { rotationLeases } from '../../service/rotation-leases.js';
+import { DEFAULT_WAIT_MS } from '../../service/wait.js';
+import { childEnvironment } from '../../cli/child.js';
 
 /** The flags of `lease --keep-fresh` as parsed (lease.command.ts). */
 export interface KeepFreshFlags {

@@ -1,16 +1,16 @@
-import type { Context } from '../cli/context.js';
-import { UsageError } from '../errors.js';
-import { defaultCluster, fileConfig } from '../service/configs.js';
-import { createLease, revokeUndelivered, type CheckDelivery, type LeaseRequest, type WaitForApplied } from '../service/create.js';
-import { interruptedBy, watchInterrupts } from '../service/interrupts.js';
-import { checkEnvFile, checkEnvFileRewrite, rewriteEnvFile, upsertEnvFile } from '../output/env-file.js';
-import { applyPlainUpdates, renderPlainEnv } from '../output/env-plain.js';
-import type { OutputFormat, Variable } from '../output/formats.js';
-import { appendGithubEnv, checkGithubEnv, githubEnvBlock, githubEnvPath, maskCommands } from '../output/github-env.js';
-import { checkPrefix, parseOutputFormat, renderLease, type IssuedLease } from '../output/lease-output.js';
-import { formatExpiry } from '../output/time.js';
-import type { CommandFlags } from './define.js';
-import { leaseKeepingFresh, wantsKeepFresh } from './lease-keep-fresh.js';
+import type { Context } from '../../cli/context.js';
+import { UsageError } from '../../errors.js';
+import { defaultCluster, fileConfig } from '../../service/configs.js';
+import { createLease, revokeUndelivered, type CheckDelivery, type LeaseRequest, type WaitForApplied } from '../../service/create.js';
+import { interruptedBy, watchInterrupts } from '../../service/interrupts.js';
+import { checkEnvFile, checkEnvFileRewrite, rewriteEnvFile, upsertEnvFile } from '../../output/env-file.js';
+import { applyPlainUpdates, renderPlainEnv } from '../../output/env-plain.js';
+import type { OutputFormat, Variable } from '../../output/formats.js';
+import { appendGithubEnv, checkGithubEnv, githubEnvBlock, githubEnvPath, maskCommands } from '../../output/github-env.js';
+import { checkPrefix, parseOutputFormat, renderLease, type IssuedLease } from '../../output/lease-output.js';
+import { formatExpiry } from '../../output/time.js';
+import type { CommandFlags } from '../define.js';
+import { leaseKeepingFresh, wantsKeepFresh } from './keep-fresh.js';
 
 /** `dynsecret lease`'s options, as its definition (lease.command.ts) declares them. */
 type LeaseFlags = CommandFlags['lease'];

@@ -1,19 +1,19 @@
 import { constants } from 'node:os';
-import type { SignalRelay } from '../cli/child.js';
-import type { Context } from '../cli/context.js';
-import type { SecretMasker } from '../output/mask.js';
-import type { DynamicSecretConfig } from '../config/schema.js';
-import { UsageError } from '../errors.js';
-import { checkEnvFileRewrite, removeFromEnvFile, upsertEnvFile } from '../output/env-file.js';
-import { leaseVariables, type IssuedLease } from '../output/lease-output.js';
-import { classifyFailure, rotationLine } from '../cli/rotation-text.js';
-import { formatExpiry } from '../output/time.js';
-import { parseDuration } from '../rules/duration.js';
-import { DEFAULT_GRACE_MS, DEFAULT_STOP_TIMEOUT_MS } from '../rules/rotation.js';
-import { abandon } from '../service/create.js';
-import { startRotation, type RotationEvent } from '../service/rotate.js';
-import { rotationLeases } from '../service/rotation-leases.js';
-import { DEFAULT_WAIT_MS } from '../service/wait.js';
+import type { SignalRelay } from '../../cli/child.js';
+import type { Context } from '../../cli/context.js';
+import type { SecretMasker } from '../../output/mask.js';
+import type { DynamicSecretConfig } from '../../config/schema.js';
+import { UsageError } from '../../errors.js';
+import { checkEnvFileRewrite, removeFromEnvFile, upsertEnvFile } from '../../output/env-file.js';
+import { leaseVariables, type IssuedLease } from '../../output/lease-output.js';
+import { classifyFailure, rotationLine } from '../../cli/rotation-text.js';
+import { formatExpiry } from '../../output/time.js';
+import { parseDuration } from '../../rules/duration.js';
+import { DEFAULT_GRACE_MS, DEFAULT_STOP_TIMEOUT_MS } from '../../rules/rotation.js';
+import { abandon } from '../../service/create.js';
+import { startRotation, type RotationEvent } from '../../service/rotate.js';
+import { rotationLeases } from '../../service/rotation-leases.js';
+import { DEFAULT_WAIT_MS } from '../../service/wait.js';
 
 /** The flags of `run --rotate` as parsed (run.command.ts). */
 export interface RotateFlags {

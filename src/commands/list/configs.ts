@@ -1,8 +1,8 @@
 import type { ChalkInstance } from 'chalk';
-import type { Context } from '../cli/context.js';
-import type { DynamicSecretConfig } from '../config/schema.js';
-import { formatDurationShort } from '../rules/duration.js';
-import { renderColumns } from '../output/columns.js';
+import type { Context } from '../../cli/context.js';
+import type { DynamicSecretConfig } from '../../config/schema.js';
+import { formatDurationShort } from '../../rules/duration.js';
+import { renderColumns } from '../../output/columns.js';
 
 /** The stable JSON shape of a config in `list --json`; never a secret. */
 interface ConfigSummary {

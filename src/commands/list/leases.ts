@@ -1,12 +1,12 @@
-import type { Context } from '../cli/context.js';
-import { findConfig } from '../service/configs.js';
-import { userCountLine } from '../service/quota.js';
-import { reconcile } from '../service/reconcile.js';
-import { leaseStatus, type LeaseStatus } from '../rules/status.js';
-import { renderColumns } from '../output/columns.js';
-import { renderJson } from '../output/formats.js';
-import { formatRelative } from '../output/time.js';
-import type { LeaseRecord } from '../store/schema.js';
+import type { Context } from '../../cli/context.js';
+import { findConfig } from '../../service/configs.js';
+import { userCountLine } from '../../service/quota.js';
+import { reconcile } from '../../service/reconcile.js';
+import { leaseStatus, type LeaseStatus } from '../../rules/status.js';
+import { renderColumns } from '../../output/columns.js';
+import { renderJson } from '../../output/formats.js';
+import { formatRelative } from '../../output/time.js';
+import type { LeaseRecord } from '../../store/schema.js';
 
 interface ListLeasesOptions {
   name: string;

@@ -1,6 +1,6 @@
-import type { Context } from '../cli/context.js';
-import { UsageError } from '../errors.js';
-import type { CommandFlags } from './define.js';
+import type { Context } from '../../cli/context.js';
+import { UsageError } from '../../errors.js';
+import type { CommandFlags } from '../define.js';
 
 /** `dynsecret list`'s options, as its definition (list.command.ts) declares them. */
 type ListFlags = CommandFlags['list'];
@@ -12,13 +12,13 @@ type ListFlags = CommandFlags['list'];
 export type ListOptions = Omit<ListFlags, 'fromFile'> & { name?: string | undefined; fromFile: boolean };
 
 /**
- * `dynsecret list [NAME]`: the configs (list-configs.ts), a config's leases (list-leases.ts) or the audit
+ * `dynsecret list [NAME]`: the configs (configs.ts), a config's leases (leases.ts) or the audit
  * trail (audit.ts), each loaded only when it is the one asked for.
  */
 export async function list(context: Context, options: ListOptions): Promise<string> {
   const { name, fromFile, ...flags } = options;
   if (fromFile) {
-    const [{ listLeases }, { fileConfig }] = await Promise.all([import('./list-leases.js'), import('../service/configs.js')]);
+    const [{ listLeases }, { fileConfig }] = await Promise.all([import('./leases.js'), import('../../service/configs.js')]);
     return listLeases(context, { ...flags, name: (await fileConfig(context)).name, remote: true });
   }
   if (flags.audit) {
@@ -27,9 +27,9 @@ export async function list(context: Context, options: ListOptions): Promise<stri
   }
   if (name === undefined) {
     if (flags.remote) throw new UsageError('--remote needs a config name: dynsecret list NAME --remote');
-    const { listConfigs } = await import('./list-configs.js');
+    const { listConfigs } = await import('./configs.js');
     return listConfigs(context, flags);
   }
-  const { listLeases } = await import('./list-leases.js');
+  const { listLeases } = await import('./leases.js');
   return listLeases(context, { ...flags, name });
 }
