@@ -128,7 +128,7 @@ export function mergeDrafts(...drafts: ConfigDraft[]): ConfigDraft {
 const missing = (what: string, how: string) => new UsageError(`Missing ${what}: ${how}.`);
 
 type Named = 'groupId' | 'baseUrl' | 'publicKey' | 'clientId' | 'defaultTtl' | 'maxTtl' | 'roles' | 'scopes';
-type Missing = 'groupId' | 'credentials' | 'publicKey' | 'privateKey' | 'clientId' | 'clientSecret' | 'both';
+type Missing = 'name' | 'groupId' | 'credentials' | 'publicKey' | 'privateKey' | 'clientId' | 'clientSecret' | 'both';
 
 /**
  * How a draft's messages name its fields and say how to give a missing one: by the flags of `create` and
@@ -152,6 +152,7 @@ export const FLAG_NAMES: DraftNames = {
     scopes: '--scope',
   },
   missing: {
+    name: 'give it as the first argument',
     groupId: 'pass --group-id',
     credentials: 'pass --public-key (or set MONGODB_ATLAS_PUBLIC_API_KEY), or use a service account with --client-id',
     publicKey: 'pass --public-key or set MONGODB_ATLAS_PUBLIC_API_KEY',
@@ -181,6 +182,7 @@ export function fileNames(path: string, file: ConfigDraft): DraftNames {
       scopes: `scope in ${path}`,
     },
     missing: {
+      name: `add "name" to ${path}, or give it as the first argument`,
       groupId: `add "groupId" to ${path}`,
       credentials: `set MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY, or MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET for a service account (or give them in ${path})`,
       publicKey: `set MONGODB_ATLAS_PUBLIC_API_KEY (or "publicKey" in ${path})`,
@@ -199,7 +201,7 @@ export function buildConfig(
   names: DraftNames = FLAG_NAMES,
 ): { config: DynamicSecretConfig; warnings: string[] } {
   const { field } = names;
-  if (draft.name === undefined) throw missing('config name', 'give it as the first argument');
+  if (draft.name === undefined) throw missing('config name', names.missing.name);
   const name = validateConfigName(draft.name);
   if (draft.groupId === undefined) throw missing('project ID', names.missing.groupId);
   const groupId = validateGroupId(draft.groupId, field.groupId);

@@ -105,6 +105,7 @@ const GOOD: ConfigDraft = {
   roles: ['read@app'],
 };
 const CONFIG_DRAFTS: [string, ConfigDraft][] = [
+  ['no name', { ...GOOD, name: undefined }],
   ['no project', { ...GOOD, groupId: undefined }],
   ['a bad project ID', { ...GOOD, groupId: 'zz' }],
   ['a bad base URL', { ...GOOD, baseUrl: 'http://example.com' }],
