@@ -65,7 +65,7 @@ export class Connections {
       const request = send(url, { method: exchange.method, headers, agent, signal: exchange.signal });
       request.once('socket', (socket) => this.#watchConnect(request, socket));
       request.once('response', resolve);
-      request.once('error', reject);
+      request.on('error', reject);
       request.end(exchange.body);
     });
   }
@@ -153,7 +153,7 @@ function openTunnel(proxy: URL, target: string, connectMs: number, tls: AgentOpt
       socket.destroy();
       reject(Object.assign(new Error(`the proxy answered ${response.statusCode ?? '?'} to CONNECT ${target}`), { code: 'PROXY_REFUSED' }));
     });
-    request.once('error', (error) => {
+    request.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
     });
