@@ -15,6 +15,13 @@ export interface ConnectionOptions {
   env: Record<string, string | undefined>;
 }
 
+/**
+ * Connections are kept for the command's next request, but not idle for longer than 4 s: servers commonly close
+ * an idle connection after 5 s, and a request sent on one as it closes fails (Node destroys an idle socket of
+ * the pool when this timeout fires; a socket in use only reports it).
+ */
+const KEEP_ALIVE = { keepAlive: true, timeout: 4_000 };
+
 export interface Exchange {
   method: string;
   url: URL;
@@ -44,8 +51,8 @@ export class Connections {
     this.#ready ??= (async () => {
       const proxies = { http: proxyUrl(this.#options.env, 'http_proxy'), https: proxyUrl(this.#options.env, 'https_proxy') };
       const ca = await trustedCas(this.#options);
-      const tls = { keepAlive: true, ...(ca === undefined ? {} : { ca }) };
-      return { proxies, tls, http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent(tls) };
+      const tls = { ...KEEP_ALIVE, ...(ca === undefined ? {} : { ca }) };
+      return { proxies, tls, http: new HttpAgent(KEEP_ALIVE), https: new HttpsAgent(tls) };
     })();
     return this.#ready;
   }
