@@ -79,10 +79,10 @@ export class Connections {
 
   /** Closes every kept-alive connection. */
   async close(): Promise<void> {
-    if (this.#ready === undefined) return;
-    const { http, https } = await this.#ready;
-    http.destroy();
-    https.destroy();
+    // Nothing to close when the set-up failed (its error went to the request that asked for it).
+    const ready = await this.#ready?.catch(() => undefined);
+    ready?.http.destroy();
+    ready?.https.destroy();
     for (const agent of this.#tunnels.values()) agent.destroy();
   }
 
@@ -176,8 +176,17 @@ function connectTimeout(connectMs: number): Error {
 function proxyUrl(env: Record<string, string | undefined>, lowerName: 'https_proxy' | 'http_proxy'): URL | undefined {
   const value = proxyVariable(env, lowerName);
   if (value === undefined) return undefined;
-  if (!URL.canParse(value)) throw new AtlasInputError('proxy-url', `${lowerName.toUpperCase()} (or ${lowerName}) is not a URL`);
-  return new URL(value);
+  const names = `${lowerName.toUpperCase()} (or ${lowerName})`;
+  if (!URL.canParse(value)) throw new AtlasInputError('proxy-url', `${names} is not a URL`);
+  const url = new URL(value);
+  // A tunnel is asked for in HTTP: a SOCKS or other proxy would not answer it, and the command would wait.
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new AtlasInputError(
+      'proxy-url',
+      `${names} is a ${url.protocol.slice(0, -1)} proxy; dynsecret speaks to http:// and https:// proxies`,
+    );
+  }
+  return url;
 }
 
 /**

@@ -251,6 +251,24 @@ describe('through a proxy tunnel', () => {
     expect(target.requests()).toBe(2);
   });
 
+  it.each([
+    ['not a URL', 'http://[::1', 'HTTPS_PROXY (or https_proxy) is not a URL'],
+    [
+      'a SOCKS proxy',
+      'socks5://127.0.0.1:1080',
+      'HTTPS_PROXY (or https_proxy) is a socks5 proxy; dynsecret speaks to http:// and https:// proxies',
+    ],
+  ])('a proxy variable that is %s is an input error, before any request', async (_name, value, problem) => {
+    const client = transport({ HTTPS_PROXY: value });
+
+    const error = await client
+      .send({ method: 'GET', url: new URL('https://atlas.invalid/api'), headers: {} }, 1)
+      .catch((err: unknown) => err);
+
+    expect(error).toMatchObject({ kind: 'invalid-input', rule: 'proxy-url', problem });
+    expect(client.requestCount).toBe(0);
+  });
+
   it('a proxy that refuses the tunnel is an unreachable Atlas naming its answer', async () => {
     const refusing = createHttpServer();
     refusing.on('connect', (_req, socket: import('node:net').Socket) => {
