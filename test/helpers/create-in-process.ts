@@ -15,14 +15,12 @@ import { EncryptedStore } from '../../src/store/store.js';
  * beside the store. Only the process start is saved. The store is opened with `env`'s session key; `input` is
  * what stdin would carry. Throws with create's messages when it fails.
  */
-export async function createInProcess(
-  env: { DYNSECRET_HOME: string; DYNSECRET_SESSION: string },
-  args: string[],
-  input: string,
-): Promise<void> {
+export async function createInProcess(env: Record<string, string>, args: string[], input: string): Promise<void> {
+  const { DYNSECRET_HOME: home, DYNSECRET_SESSION: session } = env;
+  if (home === undefined || session === undefined) throw new Error('createInProcess needs DYNSECRET_HOME and DYNSECRET_SESSION');
   const messages: string[] = [];
-  const store = new EncryptedStore({ folder: env.DYNSECRET_HOME, keys: { session: env.DYNSECRET_SESSION }, warn: (m) => messages.push(m) });
-  const audit = new AuditLog(join(env.DYNSECRET_HOME, 'audit.log'));
+  const store = new EncryptedStore({ folder: home, keys: { session }, warn: (m) => messages.push(m) });
+  const audit = new AuditLog(join(home, 'audit.log'));
   const clients: Promise<AtlasClient>[] = [];
   const unused = (what: string) => () => {
     throw new Error(`create does not use ${what}`);
