@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DigestSession } from '../emulator/helpers.js';
 import {
+  configRecords,
   leaseRecords,
   mustSucceed,
   parseLease,
@@ -201,7 +202,6 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
     expect(deleted.stderr).toContain(`Revoked ${ids[0]}.`);
     expect(deleted.stderr).toMatch(/Deleted config temp-db\.$/m);
     expect(await inAtlas('temp-db')).toEqual([]);
-    const configs = JSON.parse((await ws.run(['list', '--json'])).stdout) as { name: string }[];
-    expect(configs.map((c) => c.name)).toEqual(['app-db']);
+    expect((await configRecords(ws)).map((c) => c.name)).toEqual(['app-db']);
   });
 });

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempHome } from '../helpers/bin.js';
-import { mustSucceed, startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
+import { leaseRecords, mustSucceed, startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
 
 /** `lease --env-file` and `revoke --env-file` on real files: comments, CRLF, modes, symlinks, two writers. */
 
@@ -123,8 +123,7 @@ describe('env files end to end', () => {
       // Checked before Atlas is asked: no user exists that nobody received.
       const calls = (await em.requests()).filter((r) => r.status !== 401).map((r) => `${r.method} ${r.status}`);
       expect(calls.filter((call) => !call.startsWith('GET'))).toEqual([]);
-      const listed = JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--json']))).stdout) as { leaseId: string }[];
-      expect(listed.map((l) => l.leaseId).filter((id) => !before.includes(id))).toEqual([]);
+      expect((await leaseRecords(ws, 'app-db')).map((l) => l.leaseId).filter((id) => !before.includes(id))).toEqual([]);
     },
   );
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PASSPHRASE, startDynsecret, until } from '../helpers/bin.js';
-import { startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
+import { leaseRecords, startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
 
 let em: Emulator;
 let ws: Workspace;
@@ -180,8 +180,7 @@ describe.concurrent('slow Atlas', () => {
       expect(result.stdout).toBe('false\n');
       const id = /lease (ds-app-db-[a-z0-9]+) was revoked/.exec(result.stderr)?.[1];
       expect(id, result.stderr).toBeDefined();
-      const list = JSON.parse((await w.run(['list', 'app-db', '--json'])).stdout) as { leaseId: string; status: string }[];
-      expect(list).toEqual([]);
+      expect(await leaseRecords(w, 'app-db')).toEqual([]);
       expect(await usersOf(slow, 'app-db')).toEqual([]);
     });
   });

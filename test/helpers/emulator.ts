@@ -5,8 +5,10 @@ import { inject } from 'vitest';
 import { atFileEnd } from './file-end.js';
 import { z } from 'zod';
 import type { FaultSpec } from '../../src/emulator/faults.js';
+import type { DynamicSecretConfig } from '../../src/config/schema.js';
 import type { LeaseRecord } from '../../src/store/schema.js';
 import { EncryptedStore } from '../../src/store/store.js';
+import { createInProcess } from './create-in-process.js';
 import { dynsecret, EMULATOR, tempHome, type RunOptions, type RunResult } from './bin.js';
 
 /**
@@ -213,11 +215,12 @@ export function emptyStore(home = tempHome()): { home: string; env: { DYNSECRET_
 
 /**
  * A new store holding `configs`, created against the emulator (so `create` verifies them for real). It starts
- * as `emptyStore`, so setting it up derives no key.
+ * as `emptyStore`, so setting it up derives no key. `create` runs in this process (createInProcess): the tests
+ * that use a workspace are about other commands; those about `create` run the bin with `createFlags`.
  */
 export async function workspace(em: EmulatorInfo, configs: ConfigSpec[], home = tempHome()): Promise<Workspace> {
   const { env } = emptyStore(home);
-  for (const spec of configs) await mustSucceed(dynsecret(createFlags(em, spec), { env, input: secretFor(em, spec) }));
+  for (const spec of configs) await createInProcess(env, createFlags(em, spec), secretFor(em, spec));
   return {
     home,
     env,
@@ -249,6 +252,18 @@ export const parseLease = (stdout: string): LeaseJson => LeaseJson.parse(JSON.pa
 export async function usersOf(em: Emulator, config: string): Promise<EmulatedUser[]> {
   const { users } = await em.state();
   return users.filter((u) => u.labels.some((l) => l.key === 'dynsecret.config' && l.value === config));
+}
+
+/**
+ * The configs of a workspace, read in this process with its session key, as `leaseRecords` reads leases; a
+ * warning while opening the store (a mode narrowed back) is an error, as `list` would print it.
+ */
+export async function configRecords(ws: Pick<Workspace, 'home' | 'env'>): Promise<DynamicSecretConfig[]> {
+  const warnings: string[] = [];
+  const store = new EncryptedStore({ folder: ws.home, keys: { session: ws.env.DYNSECRET_SESSION }, warn: (w) => warnings.push(w) });
+  const { configs } = await store.read();
+  if (warnings.length > 0) throw new Error(`reading the store warned: ${warnings.join('; ')}`);
+  return configs;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createInProcess } from '../../helpers/create-in-process.js';
 import { createFlags, mustSucceed, parseLease, usersOf, type Emulator, type Fault, type Workspace } from '../../helpers/emulator.js';
 import type { RunOptions } from '../../helpers/bin.js';
 import { editStore } from './store.js';
@@ -195,7 +196,8 @@ export const COMMANDS: readonly CommandCase[] = [
     first: true,
     prepare: async (group, index) => {
       const config = `doomed-${index}`;
-      await mustSucceed(group.ws.run([...createFlags(group.em, { name: config }), '--no-verify'], { input: group.em.privateKey }));
+      // The config is setup for `delete`, the command under test: made in this process, as workspace() makes its own.
+      await createInProcess(group.ws.env, [...createFlags(group.em, { name: config }), '--no-verify'], group.em.privateKey);
       await leaseOn(group.ws, config);
       return { args: ['delete', config, '--yes'], config };
     },
