@@ -59,7 +59,7 @@ module.exports = {
       name: 'no-command-imports-another',
       comment:
         'A command is NAME.command.ts, NAME.ts or the folder NAME/; what two commands share belongs in the service ' +
-        'or a library below it. define.ts is the definitions\' common ground.',
+        "or a library below it. define.ts is the definitions' common ground.",
       severity: 'error',
       from: { path: '^src/commands/([^/.]+)' },
       to: { path: '^src/commands/', pathNot: ['^src/commands/$1([./]|$)', '^src/commands/define\\.ts$'] },
