@@ -262,9 +262,11 @@ const rows: Row[] = [
   },
   {
     name: 'timeout',
-    error: network('timeout', 'UND_ERR_HEADERS_TIMEOUT', 'no answer within the request timeout'),
+    error: network('timeout', 'TimeoutError', 'no complete answer within the request timeout'),
     exitCode: 6,
-    fragments: ['No answer in time from cloud.mongodb.com (no answer within the request timeout): check the network and try again.'],
+    fragments: [
+      'No answer in time from cloud.mongodb.com (no complete answer within the request timeout): check the network and try again.',
+    ],
   },
   {
     name: 'unreachable',
