@@ -38,6 +38,12 @@ export function exitStatus(code: number | null, signal: NodeJS.Signals | null): 
   return 128 + (signal === null ? 0 : (osConstants.signals[signal] ?? 0));
 }
 
+/** What `run` says, and the status it ends with, when its command cannot start: 127 when not found, else 126, as a shell. */
+export function startFailure(file: string, error: NodeJS.ErrnoException): { line: string; status: number } {
+  const notFound = error.code === 'ENOENT';
+  return { line: `dynsecret: cannot run ${file}: ${notFound ? 'command not found' : error.message}.`, status: notFound ? 127 : 126 };
+}
+
 /** What a relay passes signals to: the command `run` started. */
 export interface Signalled {
   kill(signal: NodeJS.Signals): void;

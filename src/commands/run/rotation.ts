@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import type { SignalRelay } from '../../cli/child.js';
+import { startFailure, type SignalRelay } from '../../cli/child.js';
 import type { Context } from '../../cli/context.js';
 import type { SecretMasker } from '../../output/mask.js';
 import type { DynamicSecretConfig } from '../../config/schema.js';
@@ -276,8 +276,9 @@ async function startChild(
     env,
     mask,
     onError: (error) => {
-      context.io.error(`dynsecret: cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}.`);
-      done(error.code === 'ENOENT' ? 127 : 126);
+      const failure = startFailure(file!, error);
+      context.io.error(failure.line);
+      done(failure.status);
     },
     onExit: (code, signal) => done(exitStatus(code, signal)),
   });

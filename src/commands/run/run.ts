@@ -1,4 +1,4 @@
-import { childEnvironment, exitStatus, relaySignals, type SignalRelay } from '../../cli/child.js';
+import { childEnvironment, exitStatus, relaySignals, startFailure, type SignalRelay } from '../../cli/child.js';
 import type { Context } from '../../cli/context.js';
 import type { DynamicSecretConfig } from '../../config/schema.js';
 import { expectedError } from '../../cli/error-text.js';
@@ -168,8 +168,9 @@ async function spawnChild(
     env,
     mask,
     onError: (error) => {
-      context.io.error(`dynsecret: cannot run ${file}: ${error.code === 'ENOENT' ? 'command not found' : error.message}.`);
-      resolve(error.code === 'ENOENT' ? 127 : 126);
+      const failure = startFailure(file!, error);
+      context.io.error(failure.line);
+      resolve(failure.status);
     },
     onExit: (code, signal) => resolve(exitStatus(code, signal)),
   });
