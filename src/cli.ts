@@ -11,12 +11,12 @@ import { defineRun } from './commands/run.command.js';
 import { defineUnlock } from './commands/unlock.command.js';
 import { defineUpdate } from './commands/update.command.js';
 import type { ConfigSource } from './cli/error-text.js';
-import { colorLevel, loadPainter, stderr, stdout } from './cli/io.js';
+import { colorLevel, loadPainter, processHost, type Host } from './cli/io.js';
 import { visible } from './output/terminal-text.js';
 import { VERSION } from './version.js';
 
 /**
- * The only place that reads argv and sets the exit code. Commands are loaded on demand, so `--help`
+ * The only place that reads argv and decides the exit code. Commands are loaded on demand, so `--help`
  * pays for nothing it does not use. (`--version` alone is answered by bin/dynsecret.js, and again by
  * `main` for callers that reach it directly.)
  */
@@ -51,14 +51,24 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
   return program;
 }
 
+/** dynsecret in this process, on its argv, environment and standard streams. */
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  const status = await runCli(argv, processHost());
+  // Not set for 0: a stdout that failed after the data was written (src/cli/io.ts) keeps its 1.
+  if (status !== 0) process.exitCode = status;
+}
+
+/** Runs the command line `argv` (node's argv: two words, then dynsecret's) on `host`; resolves to the exit status. */
+export async function runCli(argv: readonly string[], host: Host): Promise<number> {
+  const { stdout, stderr } = host;
   const args = argv.slice(2);
   const writeErr = (line: string) => stderr.write(`${line}\n`);
   // The hot path of scripts that check the version: no parser, no imports.
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     stdout.write(`${VERSION}\n`);
-    return;
+    return 0;
   }
+  let status = 0;
   const debug = args.includes('--debug');
   // The subcommand being run, so the error handler knows what its stdout would have carried.
   let invoked: Program | undefined;
@@ -70,7 +80,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
         import('./cli/context.js'),
         audit === undefined ? undefined : import('./cli/notice-text.js'),
       ]);
-      const context = await createContext(program.opts(), configFile, notices?.tell);
+      const context = await createContext(host, program.opts(), configFile, notices?.tell);
       let output: Awaited<ReturnType<Action>>;
       try {
         output = await action(context);
@@ -95,7 +105,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
         });
       }
       if (typeof output === 'string') stdout.write(output);
-      else if (output) process.exitCode = output.exitCode;
+      else if (output) status = output.exitCode;
     }, argv);
     program.hook('preSubcommand', (_program, sub) => {
       invoked = sub;
@@ -107,6 +117,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       const defaults = command.configureOutput();
       command.configureOutput({
         writeOut: (text) => stdout.write(text),
+        writeErr: (text) => stderr.write(text),
         // commander's own default is undefined off a terminal too, whatever its type says
         getOutHelpWidth: () => stdout.columns() as number,
         getOutHasColors: () => stdout.isTerminal() && Boolean(defaults.getOutHasColors?.()),
@@ -116,21 +127,22 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     const { operands, unknown } = program.parseOptions(args);
     if (operands.length === 0 && unknown.length === 0) {
       program.outputHelp();
-      return;
+      return 0;
     }
     await program.parseAsync(argv as string[]);
+    return status;
   } catch (error) {
     // --help and --version end the parse as a commander error that exits 0: nothing to word.
     const ended = error as { code?: unknown; exitCode?: unknown };
-    if (typeof ended.code === 'string' && ended.code.startsWith('commander.') && ended.exitCode === 0) return;
-    const level = colorLevel(process.env, stderr.isTerminal(), args.includes('--no-color') ? false : undefined);
+    if (typeof ended.code === 'string' && ended.code.startsWith('commander.') && ended.exitCode === 0) return 0;
+    const level = colorLevel(host.env, stderr.isTerminal(), args.includes('--no-color') ? false : undefined);
     // A colour that cannot be loaded is no reason to lose the message.
     const [paint, { report, failureStatement }] = await Promise.all([loadPainter(level).catch(() => undefined), import('./cli/report.js')]);
     // Off a terminal, a command whose output a shell evaluates ends with a statement that fails: `eval "$(dynsecret
     // lease db)"` under `set -e` must stop the script rather than carry on without credentials.
     const failed = stdout.isTerminal() ? undefined : failureStatement(evaluatedFormat(invoked));
     if (failed !== undefined) stdout.write(failed);
-    process.exitCode = report(error, debug, writeErr, paint, configSource(invoked));
+    return report(error, debug, writeErr, paint, configSource(invoked));
   }
 }
 

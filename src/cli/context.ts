@@ -5,9 +5,9 @@ import { atlasClientFor } from '../service/atlas-client.js';
 import type { Store } from '../store/store-api.js';
 import { EncryptedStore } from '../store/store.js';
 import type { AuditLog, AuditNote } from '../audit/audit-log.js';
-import type { ServiceContext, Signals } from '../service/context.js';
+import type { ServiceContext } from '../service/context.js';
 import type { ConfigSource } from './error-text.js';
-import { inquirerPrompts, processIo, type Io, type Prompts } from './io.js';
+import { hostIo, inquirerPrompts, type Host, type Io, type Prompts } from './io.js';
 import type { tell } from './notice-text.js';
 
 export type { Signals } from '../service/context.js';
@@ -42,16 +42,6 @@ export interface SpawnOptions {
 
 /** Starts `file` with `args`; the listeners are attached before any event can be missed. */
 export type Spawn = (file: string, args: readonly string[], options: SpawnOptions) => Promise<{ kill(signal: NodeJS.Signals): void }>;
-
-/** The real signals of this process. */
-const processSignals: Signals = {
-  on: (signal, handler) => {
-    process.on(signal, handler);
-  },
-  off: (signal, handler) => {
-    process.off(signal, handler);
-  },
-};
 
 /** A real child process (node:child_process loaded only by the command that starts one). */
 const processSpawn: Spawn = async (file, args, options) => {
@@ -98,15 +88,20 @@ export interface ConfigFileOption {
 }
 
 /**
- * The composition root: the real clock, terminal, prompts and store. With `configFile`, the store is an
- * in-memory one holding only that config: nothing is read from or written to disk, no passphrase is asked,
- * no service-account token is cached, and the audit trail goes only where --audit-log or
- * DYNSECRET_AUDIT_LOG say.
+ * The composition root: the host's environment, streams and signals, the real clock, prompts and store. With
+ * `configFile`, the store is an in-memory one holding only that config: nothing is read from or written to
+ * disk, no passphrase is asked, no service-account token is cached, and the audit trail goes only where
+ * --audit-log or DYNSECRET_AUDIT_LOG say.
  */
-export async function createContext(options: GlobalOptions, configFile?: ConfigFileOption, tellEvent?: typeof tell): Promise<Context> {
-  const env = process.env;
-  const io = processIo(env, options.color);
-  const prompts = inquirerPrompts();
+export async function createContext(
+  host: Host,
+  options: GlobalOptions,
+  configFile?: ConfigFileOption,
+  tellEvent?: typeof tell,
+): Promise<Context> {
+  const { env } = host;
+  const io = hostIo(host, options.color);
+  const prompts = inquirerPrompts(host.promptOutput);
   const debug = options.debug ? (line: string) => io.error(`debug: ${line}`) : () => undefined;
   const { store, auditPath } =
     configFile === undefined ? await encryptedStore(env, io, prompts, debug, options) : await memoryStore(env, io, configFile, options);
@@ -123,7 +118,7 @@ export async function createContext(options: GlobalOptions, configFile?: ConfigF
     audit,
     now: () => new Date(),
     sleep: realSleep,
-    signals: processSignals,
+    signals: host.signals,
     spawn: processSpawn,
     // The words of the service's events (notice-text.ts), loaded by the CLI for the commands that run the
     // service; should another command report one, it is worded once they are loaded, never lost.

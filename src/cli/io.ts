@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import { fstatSync, writeSync } from 'node:fs';
 import { DynsecretError, ExitCode, InterruptedError } from '../errors.js';
 import { visible } from '../output/terminal-text.js';
+import type { Signals } from '../service/context.js';
 
 /** The terminal as commands see it: streams, TTY facts and colour, nothing global. */
 export interface Io {
@@ -81,7 +82,7 @@ export interface StdSystem {
   stream(): Pick<NodeJS.WriteStream, 'write' | 'isTTY' | 'columns'>;
 }
 
-interface StdWriter {
+export interface StdWriter {
   write(text: string): void;
   /** Writes `text` whole, or rejects with the system's error (EPIPE, ENOSPC, …). */
   writeAll(text: string): Promise<void>;
@@ -199,12 +200,60 @@ export const stderr = stdWriter(
   processSystem(() => process.stderr),
 );
 
-export function processIo(env: Record<string, string | undefined>, colorFlag: boolean | undefined): Io {
-  // Asked on first use: touching process.stdin sets up a stream (a socket for a pipe) that most commands
-  // never read.
+/**
+ * What the process hands the CLI: its environment, its standard streams and its signals. `main` runs on this
+ * process's own (`processHost`); the in-process tests hand in theirs.
+ */
+export interface Host {
+  readonly env: Record<string, string | undefined>;
+  readonly stdout: StdWriter;
+  readonly stderr: StdWriter;
+  readonly stdin: {
+    isTerminal(): boolean;
+    /** All of it, as text. */
+    read(): Promise<string>;
+  };
+  readonly signals: Signals;
+  /** The stream prompts draw on (a terminal's stderr), made only when a prompt is shown. */
+  promptOutput(): NodeJS.WritableStream;
+}
+
+/** This process: its environment, fds 0 to 2 and signals. */
+export function processHost(): Host {
+  return {
+    env: process.env,
+    stdout,
+    stderr,
+    // Asked on first use: touching process.stdin sets up a stream (a socket for a pipe) that most commands
+    // never read.
+    stdin: {
+      isTerminal: () => Boolean(process.stdin.isTTY),
+      read: async () => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks).toString('utf8');
+      },
+    },
+    signals: {
+      on: (signal, handler) => {
+        process.on(signal, handler);
+      },
+      off: (signal, handler) => {
+        process.off(signal, handler);
+      },
+    },
+    // process.stderr is touched only when a prompt is shown (making it costs a command that never prompts).
+    promptOutput: () => process.stderr,
+  };
+}
+
+export function hostIo(host: Host, colorFlag: boolean | undefined): Io {
+  const { env, stdout, stderr } = host;
+  let stdinIsTty: boolean | undefined;
   const tty = {
     get stdin() {
-      return Boolean(process.stdin.isTTY);
+      stdinIsTty ??= host.stdin.isTerminal();
+      return stdinIsTty;
     },
     get stderr() {
       return stderr.isTerminal();
@@ -253,21 +302,16 @@ export function processIo(env: Record<string, string | undefined>, colorFlag: bo
     step: (line) => {
       if (!tty.stderr) stderr.write(`${visible(line)}\n`);
     },
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    },
+    readStdin: () => host.stdin.read(),
   };
 }
 
-/** @inquirer/prompts on stderr, loaded only when a prompt is actually shown; Ctrl-C becomes exit 130. */
-export function inquirerPrompts(): Prompts {
+/** @inquirer/prompts on `output` (a terminal's stderr), loaded only when a prompt is actually shown; Ctrl-C becomes exit 130. */
+export function inquirerPrompts(output: () => NodeJS.WritableStream): Prompts {
   const load = () => import('@inquirer/prompts');
-  // process.stderr is touched only when a prompt is shown (making it costs a command that never prompts).
   const context = {
     get output() {
-      return process.stderr;
+      return output();
     },
     clearPromptOnDone: false,
   };

@@ -8,6 +8,7 @@ import type { FaultSpec } from '../../src/emulator/faults.js';
 import type { DynamicSecretConfig } from '../../src/config/schema.js';
 import type { LeaseRecord } from '../../src/store/schema.js';
 import { EncryptedStore } from '../../src/store/store.js';
+import { cli } from './cli.js';
 import { createInProcess } from './create-in-process.js';
 import { dynsecret, EMULATOR, tempHome, type RunOptions, type RunResult } from './bin.js';
 
@@ -176,7 +177,10 @@ export async function startEmulator(args: string[] = ['--apply-delay', '0s']): P
 export interface Workspace {
   home: string;
   env: Record<string, string>;
+  /** The bin, in a process of its own. */
   run(args: string[], options?: RunOptions): Promise<RunResult>;
+  /** The same command line in this process (helpers/cli.ts), for what does not need a process. */
+  cli(args: string[], options?: Omit<RunOptions, 'killAfterMs'>): Promise<RunResult>;
 }
 
 export interface ConfigSpec {
@@ -221,10 +225,17 @@ export function emptyStore(home = tempHome()): { home: string; env: { DYNSECRET_
 export async function workspace(em: EmulatorInfo, configs: ConfigSpec[], home = tempHome()): Promise<Workspace> {
   const { env } = emptyStore(home);
   for (const spec of configs) await createInProcess(env, createFlags(em, spec), secretFor(em, spec));
+  return workspaceAt(home, env);
+}
+
+/** The workspace of a store already in `home`, opened with `env` (DYNSECRET_HOME is set to `home`). */
+export function workspaceAt(home: string, env: Record<string, string>): Workspace {
+  const own = { ...env, DYNSECRET_HOME: home };
   return {
     home,
-    env,
-    run: (args, options = {}) => dynsecret(args, { ...options, env: { ...env, ...options.env } }),
+    env: own,
+    run: (args, options = {}) => dynsecret(args, { ...options, env: { ...own, ...options.env } }),
+    cli: (args, options = {}) => cli(args, { ...options, env: { ...own, ...options.env } }),
   };
 }
 

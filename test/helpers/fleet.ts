@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync } from 'node:fs';
-import { dynsecret, tempHome } from './bin.js';
-import { startEmulator, workspace, type ConfigSpec, type Emulator, type Workspace } from './emulator.js';
+import { tempHome } from './bin.js';
+import { startEmulator, workspace, workspaceAt, type ConfigSpec, type Emulator, type Workspace } from './emulator.js';
 import { join } from 'node:path';
 import { EncryptedStore } from '../../src/store/store.js';
 
@@ -35,11 +35,7 @@ export async function fleet(configs: ConfigSpec[]): Promise<Fleet> {
     workspace: async (em) => {
       const home = tempHome();
       copyFileSync(join(template.home, 'store.json'), join(home, 'store.json'));
-      const ws: Workspace = {
-        home,
-        env: { ...template.env, DYNSECRET_HOME: home },
-        run: (args, options = {}) => dynsecret(args, { ...options, env: { ...template.env, DYNSECRET_HOME: home, ...options.env } }),
-      };
+      const ws = workspaceAt(home, template.env);
       await new EncryptedStore({ folder: home, keys: { session: ws.env.DYNSECRET_SESSION } }).update((data) => {
         for (const config of data.configs) config.baseUrl = em.url;
       });

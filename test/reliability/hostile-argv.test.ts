@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, it } from 'vitest';
 import { mustSucceed, parseLease, startEmulator, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
 import { STRESS } from './support/counts.js';
-import { type HostileCase, runHostile } from './support/hostile.js';
+import { type HostileCase, runHostile, throughTheBin } from './support/hostile.js';
 
 /**
  * Hostile argv: every command and flag given values a careless script or an attacker could pass. Each must
@@ -227,8 +227,16 @@ const cases: HostileCase[] = [
   { ...create('--from-file that is a folder', ['--from-file', '$DIR/sub']), files: (dir) => mkdirSync(join(dir, 'sub')) },
 ];
 
+const labelled = cases.map((c) => ({ ...c, label: `${c.name} → exit ${c.code}` }));
+
 describe.concurrent('hostile argv', () => {
-  it.each(cases.map((c) => ({ ...c, label: `${c.name} → exit ${c.code}` })))('$label', async (hostile) => {
+  it.each(labelled)('$label', async (hostile) => {
     await runHostile(ws, hostile, 'argv');
+  });
+});
+
+describe.concurrent('hostile argv, through the bin', () => {
+  it.each(throughTheBin(labelled, 12))('$label', async (hostile) => {
+    await runHostile(ws, hostile, undefined, 'bin');
   });
 });

@@ -3,7 +3,7 @@ import { lchownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
-import { copyOf, type HostileCase, runHostile } from './support/hostile.js';
+import { copyOf, type HostileCase, runHostile, throughTheBin } from './support/hostile.js';
 
 /**
  * Hostile files and environment: `--from-file` documents with wrong types, huge values and prototype keys,
@@ -229,6 +229,14 @@ describe.concurrent('hostile files and environment', () => {
     const result = await runHostile(ws, hostile, 'environment');
     expect(result.stderr).not.toContain('hunter2');
   });
+
+  it.each(throughTheBin([...fromFiles, ...envFiles, ...environments], 8).map((c) => ({ ...c, label: c.name })))(
+    '$label, through the bin',
+    async (hostile) => {
+      const result = await runHostile(ws, hostile, undefined, 'bin');
+      expect(result.stderr).not.toContain('hunter2');
+    },
+  );
 
   it('an audit log that cannot be written: the lease is still delivered, with a warning', async () => {
     const copy = copyOf(ws);

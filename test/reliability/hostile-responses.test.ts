@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspace, type Workspace } from '../helpers/emulator.js';
 import { apiError, ATLAS_JSON, hostileServer, json, type Answer, type HostileServer } from './support/hostile-server.js';
-import { copyOf, type HostileCase, runHostile } from './support/hostile.js';
+import { copyOf, type HostileCase, runHostile, throughTheBin } from './support/hostile.js';
 import { editStore, openStore } from './support/store.js';
 
 /**
@@ -264,7 +264,7 @@ const cases: ResponseCase[] = [
   },
 ];
 
-async function runCase(c: ResponseCase): Promise<void> {
+async function runCase(c: ResponseCase, via?: 'bin'): Promise<void> {
   const server = await hostileServer();
   const other = c.elsewhere ? await hostileServer() : undefined;
   const answer = other
@@ -282,7 +282,7 @@ async function runCase(c: ResponseCase): Promise<void> {
     rewrites: true,
     ...(c.message ? { message: c.message } : {}),
   };
-  const result = await runHostile(ws, hostile, 'responses');
+  const result = await runHostile(ws, hostile, via === undefined ? 'responses' : undefined, via);
   expect(result.stderr.length, 'a message stays short').toBeLessThan(2000);
   if (other) expect(other.seen).toEqual([]);
   expectNoSecretSent(server);
@@ -294,7 +294,9 @@ function expectNoSecretSent(server: HostileServer): void {
 }
 
 describe.concurrent('hostile responses', () => {
-  it.each(cases.map((c) => ({ ...c, label: `${c.args[0]} × ${c.name} → exit ${c.code}` })))('$label', runCase, 60_000);
+  const labelled = cases.map((c) => ({ ...c, label: `${c.args[0]} × ${c.name} → exit ${c.code}` }));
+  it.each(labelled)('$label', (c) => runCase(c), 60_000);
+  it.each(throughTheBin(labelled, 8))('$label, through the bin', (c) => runCase(c, 'bin'), 60_000);
 
   it('a remote username with terminal escapes is shown escaped in the list table', async () => {
     const server = await hostileServer();

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { expect } from 'vitest';
-import { dynsecret, tempHome, type RunResult } from '../../helpers/bin.js';
-import type { Workspace } from '../../helpers/emulator.js';
+import { tempHome, type RunResult } from '../../helpers/bin.js';
+import { workspaceAt, type Workspace } from '../../helpers/emulator.js';
 import { failedStdout } from '../../helpers/shells.js';
 import { STACK_LINE } from './checks.js';
+import { STRESS } from './counts.js';
 import { tallyHostile } from './hostile-tally.js';
 import { openStore, storeBytes, storePath } from './store.js';
 
@@ -33,8 +34,7 @@ export interface HostileCase {
 export function copyOf(ws: Workspace): Workspace {
   const home = tempHome();
   copyFileSync(storePath(ws.home), storePath(home));
-  const env = { ...ws.env, DYNSECRET_HOME: home };
-  return { home, env, run: (args, options = {}) => dynsecret(args, { ...options, env: { ...env, ...options.env } }) };
+  return workspaceAt(home, ws.env);
 }
 
 // Everything but newline, which separates lines, is a control character here.
@@ -54,6 +54,9 @@ export function expectRefused(result: RunResult, hostile: HostileCase, args: rea
   expect(result.stderr, context).not.toMatch(RAW_CONTROL);
 }
 
+/** Every `every`th case, from the first: the sample `npm test` also runs through the bin. */
+export const throughTheBin = <T>(cases: readonly T[], every: number): T[] => cases.filter((_, index) => index % every === 0);
+
 /** A refused case's run, with what the refusal check measured. */
 export interface HostileRun extends RunResult {
   /** The store differs from before the case (byte for byte, or in contents for a case that rewrites it). */
@@ -63,23 +66,30 @@ export interface HostileRun extends RunResult {
 }
 
 /**
- * Runs a case on its own copy of `template`, counts what it measured under `kind` (before any check can fail),
- * then checks the refusal and the untouched store.
+ * Runs a case on its own copy of `template`, counts what it measured under `kind` (before any check can fail;
+ * undefined counts nothing), then checks the refusal and the untouched store. `npm test` runs the cases in
+ * this process (helpers/cli.ts) and a sample of them through the bin (`throughTheBin`); the stress run runs
+ * every case through the bin.
  */
-export async function runHostile(template: Workspace, hostile: HostileCase, kind: string): Promise<HostileRun> {
+export async function runHostile(
+  template: Workspace,
+  hostile: HostileCase,
+  kind: string | undefined,
+  via: 'bin' | 'cli' = STRESS ? 'bin' : 'cli',
+): Promise<HostileRun> {
   const ws = copyOf(template);
   const dir = mkdtempSync(join(tmpdir(), 'dynsecret-hostile-'));
   hostile.files?.(dir);
   const before = storeBytes(ws.home)!;
   const contents = await openStore(ws);
   const args = hostile.args(dir);
-  const result = await ws.run(args, {
+  const result = await ws[via === 'bin' ? 'run' : 'cli'](args, {
     ...(hostile.input === undefined ? {} : { input: hostile.input }),
     ...(hostile.env === undefined ? {} : { env: hostile.env(dir) }),
   });
   const storeChanged = hostile.rewrites ? !isDeepStrictEqual(await openStore(ws), contents) : storeBytes(ws.home)?.equals(before) !== true;
   const run = { ...result, storeChanged, stackTrace: STACK_LINE.test(result.stderr) };
-  tallyHostile(kind, run);
+  if (kind !== undefined) tallyHostile(kind, run);
   expectRefused(result, hostile, args);
   expect(storeChanged, `${hostile.name}: the store ${hostile.rewrites ? 'contents' : 'file'} changed`).toBe(false);
   return run;
