@@ -34,7 +34,8 @@ let em: Emulator;
 let file: ConfigFile;
 
 beforeAll(async () => {
-  em = await startEmulator(['--apply-delay', '0s']);
+  // A process of its own: the lease below is started synchronously, which blocks this process.
+  em = await startEmulator(['--apply-delay', '0s'], 'process');
   file = configFile(em);
 });
 

@@ -5,16 +5,10 @@ import { DigestSession, V1 } from './helpers.js';
 /** The new options and controls through the built bin and the shared test helpers other suites use. */
 describe('the emulator bin with the access list, ipinfo, clock and quota options', () => {
   it('reports --client-ip, keeps entries PENDING for --access-list-delay and runs at --clock-speed', async () => {
-    const em = await startEmulator([
-      '--apply-delay',
-      '0s',
-      '--client-ip',
-      '198.51.100.7',
-      '--access-list-delay',
-      '1h',
-      '--clock-speed',
-      '0',
-    ]);
+    const em = await startEmulator(
+      ['--apply-delay', '0s', '--client-ip', '198.51.100.7', '--access-list-delay', '1h', '--clock-speed', '0'],
+      'process',
+    );
     const session = new DigestSession(em.url, em.publicKey, em.privateKey);
     const ipinfo = await session.send({ path: '/api/private/ipinfo', headers: { Accept: 'application/json' } });
     expect(ipinfo.json()).toEqual({ currentIpv4Address: '198.51.100.7' });
@@ -44,7 +38,7 @@ describe('the emulator bin with the access list, ipinfo, clock and quota options
   });
 
   it('fills the project through setMaxUsers and failCreates', async () => {
-    const em = await startEmulator();
+    const em = await startEmulator(undefined, 'process');
     const session = new DigestSession(em.url, em.publicKey, em.privateKey);
     const create = (username: string) =>
       session.send({

@@ -5,6 +5,8 @@ import { inject } from 'vitest';
 import { atFileEnd } from './file-end.js';
 import { z } from 'zod';
 import type { FaultSpec } from '../../src/emulator/faults.js';
+import { parseArgv } from '../../src/emulator/options.js';
+import { startEmulator as startInProcess } from '../../src/emulator/server.js';
 import type { DynamicSecretConfig } from '../../src/config/schema.js';
 import type { LeaseRecord } from '../../src/store/schema.js';
 import { EncryptedStore } from '../../src/store/store.js';
@@ -13,8 +15,8 @@ import { createInProcess } from './create-in-process.js';
 import { dynsecret, EMULATOR, tempHome, type RunOptions, type RunResult } from './bin.js';
 
 /**
- * The Atlas emulator as a separate process on 127.0.0.1 with a random port, driven over real HTTP, plus
- * stores whose configs point at it. Every emulator started here is stopped after the test file.
+ * The Atlas emulator on 127.0.0.1 with a random port, driven over real HTTP, plus stores whose configs point
+ * at it. Every emulator started here is stopped after the test file.
  */
 
 const Started = z.object({
@@ -98,13 +100,15 @@ export interface Emulator extends EmulatorInfo {
   failCreates(count: number, kind?: 'quota' | '5xx'): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
+/** How to stop each emulator started by this file, stopped after it. */
+const running = new Set<() => Promise<void>>();
 atFileEnd(async () => {
-  await Promise.all([...running].map(stopChild));
+  const stops = [...running];
+  running.clear();
+  await Promise.all(stops.map((stop) => stop()));
 });
 
 function stopChild(child: ChildProcess): Promise<void> {
-  running.delete(child);
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
@@ -112,17 +116,55 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts `dynsecret-atlas-emulator --port 0` with extra flags (default `--apply-delay 0s`). */
-export async function startEmulator(args: string[] = ['--apply-delay', '0s']): Promise<Emulator> {
+/** Where an emulator runs: in the test process (a server on its event loop), or as the bin in a process of its own. */
+export type EmulatorHost = 'in-process' | 'process';
+
+/**
+ * Starts the emulator with `dynsecret-atlas-emulator --port 0` and extra flags (default `--apply-delay 0s`).
+ * By default it runs in this process, on the same server code the bin starts (saving a Node start per
+ * emulator); `'process'` starts the bin, for a test that blocks this process while a command talks to Atlas
+ * (a synchronous spawn) or that is about the bin.
+ */
+export async function startEmulator(args: string[] = ['--apply-delay', '0s'], where: EmulatorHost = 'in-process'): Promise<Emulator> {
+  const started = where === 'process' ? await emulatorProcess(args) : await emulatorInProcess(args);
+  running.add(started.stop);
+  return withControls(started);
+}
+
+interface StartedEmulator {
+  info: EmulatorInfo;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+async function emulatorInProcess(args: string[]): Promise<StartedEmulator> {
+  const { options, help, quiet } = parseArgv(['--port', '0', ...args]);
+  if (help) throw new Error('--help starts no emulator');
+  let stderr = '';
+  const running = await startInProcess({
+    ...options,
+    ...(quiet
+      ? {}
+      : {
+          log: (line: string) => {
+            stderr += `${line}\n`;
+          },
+        }),
+  });
+  return { info: Started.parse(running), stderr: () => stderr, stop: () => running.close() };
+}
+
+async function emulatorProcess(args: string[]): Promise<StartedEmulator> {
   // PATH and HOME only, as the bins get: a variable such as NODE_EXTRA_CA_CERTS (which makes every Node start
   // parse a CA bundle) is nothing the emulator needs.
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
   const child = spawn(process.execPath, [EMULATOR, '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
+  const stop = () => stopChild(child);
+  running.add(stop);
   const line = await new Promise<string>((resolve, reject) => {
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -133,7 +175,10 @@ export async function startEmulator(args: string[] = ['--apply-delay', '0s']): P
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the emulator exited (${code}) before starting: ${stderr}`)));
   });
-  const info = Started.parse(JSON.parse(line));
+  return { info: Started.parse(JSON.parse(line)), stderr: () => stderr, stop };
+}
+
+function withControls({ info, stderr, stop }: StartedEmulator): Emulator {
   const control = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const response = await fetch(`${info.url}/__emulator/${path}`, {
       method,
@@ -145,7 +190,7 @@ export async function startEmulator(args: string[] = ['--apply-delay', '0s']): P
   };
   return {
     ...info,
-    stderr: () => stderr,
+    stderr,
     addFault: async (fault) => {
       await control('POST', 'faults', fault);
     },
@@ -160,7 +205,7 @@ export async function startEmulator(args: string[] = ['--apply-delay', '0s']): P
     clearRequests: async () => {
       await control('DELETE', 'requests');
     },
-    stop: () => stopChild(child),
+    stop,
     setClockSpeed: async (speed) => ClockReply.parse(await control('POST', 'clock', { speed })),
     now: async () => Date.parse(AccessListState.parse(await control('GET', 'state')).now),
     accessList: async () => AccessListState.parse(await control('GET', 'state')).accessList,
