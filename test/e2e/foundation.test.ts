@@ -2,6 +2,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DYNSECRET, dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
+import { cli } from '../helpers/cli.js';
 import { emptyStore } from '../helpers/emulator.js';
 
 const GROUP = '5f1d2c3b4a5968778695a4b3';
@@ -34,12 +35,16 @@ const createArgs = (name: string, extra: string[] = []) => [
  */
 async function storeWithConfig() {
   const { home, env } = emptyStore();
-  const result = await dynsecret(createArgs('app-db'), { env, input: PRIVATE_KEY });
+  const result = await cli(createArgs('app-db'), { env, input: PRIVATE_KEY });
   expect(result.stderr).toContain('Created config app-db');
   expect(result.code).toBe(0);
   return { home, env, withPassphrase: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE } };
 }
 
+/**
+ * The built bin where the process is the point (the version's fast path, the shebang, a closed pipe) and for one
+ * success and one failure of each command; the rest runs in this process (helpers/cli.ts), on the same runCli.
+ */
 describe('dynsecret (built bin)', () => {
   it('prints its version', async () => {
     const result = await dynsecret(['--version']);
@@ -88,27 +93,28 @@ describe('dynsecret (built bin)', () => {
     },
   );
 
-  it.each([[['--help']], [['create', '--help']], [['list', '--help']], [['delete', '--help']], [['unlock', '--help']]])(
-    'prints help with examples for %j',
-    async (args) => {
-      const result = await dynsecret(args);
-      expect(result.code).toBe(0);
-      expect(result.stdout).toContain('Usage: dynsecret');
-      if (args.length > 1) expect(result.stdout).toContain('Examples:');
-    },
+  const helpCases = [[['--help']], [['create', '--help']], [['list', '--help']], [['delete', '--help']], [['unlock', '--help']]];
+  const expectHelp = (result: { code: number | null; stdout: string }, args: string[]) => {
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Usage: dynsecret');
+    if (args.length > 1) expect(result.stdout).toContain('Examples:');
+  };
+  it.each(helpCases)('prints help with examples for %j', async (args) => expectHelp(await cli(args), args));
+  it.each(helpCases.slice(0, 2))('prints help with examples for %j, through the bin', async (args) =>
+    expectHelp(await dynsecret(args), args),
   );
 
-  it('creates a store and a config without a TTY and lists it without ever showing a secret', async () => {
+  it('creates a store and a config without a TTY (through the bin) and lists it without ever showing a secret', async () => {
     const home = tempHome();
     const env = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE };
     const created = await dynsecret(createArgs('app-db'), { env, input: PRIVATE_KEY });
     expect(created.stderr).toContain('Created config app-db');
     expect(created.code).toBe(0);
-    const list = await dynsecret(['list'], { env });
+    const list = await cli(['list'], { env });
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^NAME\s+PROJECT\s+ROLES\s+SCOPES\s+DEFAULT TTL\s+MAX TTL\n/);
     expect(list.stdout).toContain(`app-db  ${GROUP}  readWrite@app  Cluster0:CLUSTER  30m`);
-    const json = await dynsecret(['list', '--json'], { env });
+    const json = await cli(['list', '--json'], { env });
     expect(JSON.parse(json.stdout)).toEqual([
       {
         name: 'app-db',
@@ -146,10 +152,10 @@ describe('dynsecret (built bin)', () => {
       }),
     );
     const env = { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE, MONGODB_ATLAS_PRIVATE_API_KEY: PRIVATE_KEY };
-    const result = await dynsecret(['create', 'reports', '--from-file', file, '--no-verify'], { env });
+    const result = await cli(['create', 'reports', '--from-file', file, '--no-verify'], { env });
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/warning: .*renew/);
-    const json = JSON.parse((await dynsecret(['list', '--json'], { env })).stdout);
+    const json = JSON.parse((await cli(['list', '--json'], { env })).stdout);
     expect(json[0]).toMatchObject({
       name: 'reports',
       roles: ['read@reports', 'readWrite@app.jobs'],
@@ -158,7 +164,7 @@ describe('dynsecret (built bin)', () => {
     });
   });
 
-  it('unlock prints a session key that alone opens the store', async () => {
+  it('unlock prints a session key that alone opens the store, through the bin', async () => {
     const { home, withPassphrase } = await storeWithConfig();
     const unlock = await dynsecret(['unlock'], { env: withPassphrase });
     expect(unlock.code).toBe(0);
@@ -171,32 +177,32 @@ describe('dynsecret (built bin)', () => {
 
   it('refuses to create over an existing config without --replace, and replaces with it', async () => {
     const { env } = await storeWithConfig();
-    const again = await dynsecret(createArgs('app-db'), { env, input: PRIVATE_KEY });
+    const again = await cli(createArgs('app-db'), { env, input: PRIVATE_KEY });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('already exists');
-    const replaced = await dynsecret(createArgs('app-db', ['--replace', '--default-ttl', '1h']), { env, input: PRIVATE_KEY });
+    const replaced = await cli(createArgs('app-db', ['--replace', '--default-ttl', '1h']), { env, input: PRIVATE_KEY });
     expect(replaced.code).toBe(0);
-    expect(JSON.parse((await dynsecret(['list', '--json'], { env })).stdout)[0].defaultTtl).toBe('1h');
+    expect(JSON.parse((await cli(['list', '--json'], { env })).stdout)[0].defaultTtl).toBe('1h');
   });
 
-  it('deletes a config with --yes, and refuses without it when there is no terminal', async () => {
+  it('deletes a config with --yes (through the bin), and refuses without it when there is no terminal', async () => {
     const { env } = await storeWithConfig();
-    const refused = await dynsecret(['delete', 'app-db'], { env });
+    const refused = await cli(['delete', 'app-db'], { env });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--yes');
-    const missing = await dynsecret(['delete', 'nope', '--yes'], { env });
+    const missing = await cli(['delete', 'nope', '--yes'], { env });
     expect(missing.code).toBe(5);
     const deleted = await dynsecret(['delete', 'app-db', '--yes'], { env });
     expect(deleted.code).toBe(0);
-    expect(JSON.parse((await dynsecret(['list', '--json'], { env })).stdout)).toEqual([]);
+    expect(JSON.parse((await cli(['list', '--json'], { env })).stdout)).toEqual([]);
   });
 
-  it('exits 3 naming the options when the store is locked, and on a wrong passphrase', async () => {
+  it('exits 3 naming the options when the store is locked (through the bin), and on a wrong passphrase', async () => {
     const { home } = await storeWithConfig();
     const locked = await dynsecret(['list'], { env: { DYNSECRET_HOME: home } });
     expect(locked.code).toBe(3);
     expect(locked.stderr).toMatch(/DYNSECRET_SESSION.*DYNSECRET_PASSPHRASE.*terminal/s);
-    const wrong = await dynsecret(['list'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: 'wrong passphrase' } });
+    const wrong = await cli(['list'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: 'wrong passphrase' } });
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toContain('Wrong passphrase');
     expect(locked.stdout + wrong.stdout).toBe('');
@@ -246,16 +252,19 @@ describe('dynsecret (built bin)', () => {
     beforeAll(async () => {
       shared = await storeWithConfig();
     });
-    it.each(cases)('%s', async (_what, args, input, message) => {
+    const refused = async ([, args, input, message]: (typeof cases)[number], via: typeof cli) => {
       const { home, env } = shared;
       const before = readFileSync(join(home, 'store.json'));
-      const result = await dynsecret(args, { env, input });
+      const result = await via(args, { env, input });
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(message);
       expect(result.stderr).not.toMatch(/\n\s+at /);
       expect(result.stderr).not.toContain(PRIVATE_KEY);
       expect(readFileSync(join(home, 'store.json')).equals(before)).toBe(true);
-    });
+    };
+    it.each(cases)('%s', (...usage) => refused(usage, cli));
+    // The parser's refusal and one of create's own checks.
+    it.each([cases[0]!, cases[3]!])('%s, through the bin', (...usage) => refused(usage, dynsecret));
   });
 });

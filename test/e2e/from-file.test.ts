@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_CERT, TEST_KEY } from '../unit/atlas/tls-fixture.js';
-import { dynsecret } from '../helpers/bin.js';
+import { dynsecret, type RunOptions, type RunResult } from '../helpers/bin.js';
+import { cli } from '../helpers/cli.js';
 import { configFile, type ConfigFile } from '../helpers/config-file.js';
 import { parseLease, startEmulator, usersOf, type Emulator } from '../helpers/emulator.js';
 
@@ -17,9 +18,15 @@ beforeAll(async () => {
   file = configFile(em, { defaultTtl: '1h', maxTtl: '2h' });
 });
 
+/**
+ * Runs a command line in this process (helpers/cli.ts) or through the built bin: the cases here are about what
+ * a command decides, so most run in-process; one per command and outcome runs the bin, named so.
+ */
+type Via = (args: string[], options?: Omit<RunOptions, 'killAfterMs'>) => Promise<RunResult>;
+
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-const withFile = (args: string[], env: Record<string, string> = {}) =>
-  dynsecret([...args, '--from-file', file.path], { env: { ...file.env, ...env } });
+const withFile = (args: string[], env: Record<string, string> = {}, via: Via = cli) =>
+  via([...args, '--from-file', file.path], { env: { ...file.env, ...env } });
 
 describe('--from-file: a config without a store', () => {
   it('leases with no store, no passphrase and no NAME, and writes nothing to disk', async () => {
@@ -52,7 +59,7 @@ describe('--from-file: a config without a store', () => {
     ],
     ['revoke --all', ['revoke', '--all', '--from-file', 'FILE'], /name the lease ids/],
   ])('%s is a usage error (exit 2)', async (_what, args, message) => {
-    const result = await dynsecret(
+    const result = await cli(
       args.map((a) => (a === 'FILE' ? file.path : a)),
       { env: file.env },
     );
@@ -67,7 +74,7 @@ describe('--from-file: a config without a store', () => {
     ['a default TTL above the max TTL', { defaultTtl: '3h', maxTtl: '2h' }, /above the max TTL/],
   ])('refuses a file with %s, as create does (exit 2)', async (_what, fields, message) => {
     const bad = configFile(em, fields);
-    const result = await dynsecret(['lease', '--from-file', bad.path], { env: bad.env });
+    const result = await cli(['lease', '--from-file', bad.path], { env: bad.env });
     expect(result.stderr).toMatch(message);
     expect(result.code).toBe(2);
   });
@@ -81,13 +88,13 @@ describe('--from-file: a config without a store', () => {
   });
 
   it('needs the keys from the file or the environment (exit 2), and takes them from the file too', async () => {
-    const missing = await dynsecret(['lease', '--from-file', file.path], {
+    const missing = await cli(['lease', '--from-file', file.path], {
       env: { DYNSECRET_HOME: file.home, MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey, MONGODB_ATLAS_BASE_URL: em.url },
     });
     expect(missing.stderr).toMatch(/Missing API private key/);
     expect(missing.code).toBe(2);
     const inline = configFile(em, { name: 'inline', publicKey: em.publicKey, privateKey: em.privateKey });
-    const result = await dynsecret(['lease', '--from-file', inline.path, '--format', 'json'], {
+    const result = await cli(['lease', '--from-file', inline.path, '--format', 'json'], {
       env: { DYNSECRET_HOME: inline.home, MONGODB_ATLAS_BASE_URL: em.url },
     });
     expect(result.code).toBe(0);
@@ -95,24 +102,24 @@ describe('--from-file: a config without a store', () => {
     expect(result.stderr).not.toContain(em.privateKey);
   });
 
-  it('renews, lists and revokes a lease from any runner, by its Atlas labels, with the TTL rules of the labels', async () => {
-    const lease = parseLease((await withFile(['lease', '--format', 'json', '--ttl', '30m'])).stdout);
+  it('renews, lists and revokes a lease from any runner, by its Atlas labels, with the TTL rules of the labels, through the bin', async () => {
+    const lease = parseLease((await withFile(['lease', '--format', 'json', '--ttl', '30m'], {}, dynsecret)).stdout);
     // The file now allows far more; the lease keeps the max it was issued with (its maxExpiresAt label).
     writeFileSync(file.path, readFileSync(file.path, 'utf8').replace('"maxTtl": "2h"', '"maxTtl": "24h"'));
     try {
-      const renewed = await withFile(['renew', lease.leaseId, '--ttl', '3h', '--json']);
+      const renewed = await withFile(['renew', lease.leaseId, '--ttl', '3h', '--json'], {}, dynsecret);
       expect(renewed.stderr).toMatch(/Capped by the config's max TTL/);
       expect(renewed.code).toBe(0);
       expect(JSON.parse(renewed.stdout)).toMatchObject({ leaseId: lease.leaseId, expiresAt: lease.maxExpiresAt, cappedBy: 'max-ttl' });
       const user = (await usersOf(em, 'app-db')).find((u) => u.username === lease.leaseId);
       expect(user?.deleteAfterDate).toBe(lease.maxExpiresAt);
 
-      const listed = await withFile(['list', '--json']);
+      const listed = await withFile(['list', '--json'], {}, dynsecret);
       expect(listed.code).toBe(0);
       const leases = JSON.parse(listed.stdout) as { leaseId: string; config: string; expiresAt: string }[];
       expect(leases.find((l) => l.leaseId === lease.leaseId)).toMatchObject({ config: 'app-db', expiresAt: lease.maxExpiresAt });
 
-      const revoked = await withFile(['revoke', lease.leaseId]);
+      const revoked = await withFile(['revoke', lease.leaseId], {}, dynsecret);
       expect(revoked.stderr).toContain(`Revoked ${lease.leaseId}.`);
       expect(revoked.code).toBe(0);
       expect((await usersOf(em, 'app-db')).some((u) => u.username === lease.leaseId)).toBe(false);
@@ -124,7 +131,7 @@ describe('--from-file: a config without a store', () => {
 
   it("refuses (exit 5) to renew or revoke a user that does not carry the file's config label, and lists only its own", async () => {
     const other = configFile(em, { name: 'other' });
-    const lease = parseLease((await dynsecret(['lease', '--from-file', other.path, '--format', 'json'], { env: other.env })).stdout);
+    const lease = parseLease((await cli(['lease', '--from-file', other.path, '--format', 'json'], { env: other.env })).stdout);
     for (const args of [
       ['renew', lease.leaseId],
       ['revoke', lease.leaseId],
@@ -142,7 +149,7 @@ describe('--from-file: a config without a store', () => {
     const log = join(file.folder, 'audit.jsonl');
     const viaEnv = await withFile(['lease', '--format', 'json'], { DYNSECRET_AUDIT_LOG: log });
     const leaseId = parseLease(viaEnv.stdout).leaseId;
-    await dynsecret(['--audit-log', log, 'revoke', leaseId, '--from-file', file.path], { env: file.env });
+    await cli(['--audit-log', log, 'revoke', leaseId, '--from-file', file.path], { env: file.env });
     const lines = readFileSync(log, 'utf8')
       .trim()
       .split('\n')
@@ -158,9 +165,9 @@ describe('--from-file: a config without a store', () => {
     const sa = configFile(em, { name: 'sa-db', clientId: em.clientId });
     const env = { DYNSECRET_HOME: sa.home, MONGODB_ATLAS_CLIENT_SECRET: em.clientSecret, MONGODB_ATLAS_BASE_URL: em.url };
     const before = (await em.state()).tokens;
-    const lease = await dynsecret(['lease', '--from-file', sa.path, '--format', 'json'], { env });
+    const lease = await cli(['lease', '--from-file', sa.path, '--format', 'json'], { env });
     expect(lease.code).toBe(0);
-    const revoke = await dynsecret(['revoke', parseLease(lease.stdout).leaseId, '--from-file', sa.path], { env });
+    const revoke = await cli(['revoke', parseLease(lease.stdout).leaseId, '--from-file', sa.path], { env });
     expect(revoke.code).toBe(0);
     expect((await em.state()).tokens).toBe(before + 2);
     expect(existsSync(sa.home)).toBe(false);
@@ -193,7 +200,7 @@ describe('--from-file: the keys go only to the endpoint the environment names', 
   });
   const sa = () => ({ DYNSECRET_HOME: file.home, MONGODB_ATLAS_CLIENT_ID: em.clientId, MONGODB_ATLAS_CLIENT_SECRET: em.clientSecret });
 
-  it.each<[string, () => Record<string, unknown>, () => Record<string, string>, RegExp]>([
+  const hostileFiles: [string, () => Record<string, unknown>, () => Record<string, string>, RegExp][] = [
     [
       'a baseUrl and caFile of its own, with no MONGODB_ATLAS_BASE_URL',
       () => ({ baseUrl: trapUrl, caFile: certPath }),
@@ -224,23 +231,39 @@ describe('--from-file: the keys go only to the endpoint the environment names', 
       () => ({ ...keys(), MONGODB_ATLAS_BASE_URL: trapUrl }),
       /names the CA file .*trap-ca\.pem, which the environment does not/,
     ],
-  ])('refuses a file with %s (exit 2), and nothing reaches that host', async (_what, fields, env, message) => {
+  ];
+  /** Every command refuses the file the same way, and nothing reaches the host it names. */
+  async function refusedByEveryCommand(
+    fields: () => Record<string, unknown>,
+    env: () => Record<string, string>,
+    message: RegExp,
+    via: Via,
+  ): Promise<void> {
     const hostile = configFile(em, fields());
     for (const [command, ...rest] of [['lease'], ['run', '--', 'true'], ['list'], ['renew', 'ds-app-db-x'], ['revoke', 'ds-app-db-x']]) {
-      const result = await dynsecret([command!, '--from-file', hostile.path, ...rest], { env: env() });
+      const result = await via([command!, '--from-file', hostile.path, ...rest], { env: env() });
       expect(result.stderr).toMatch(message);
       expect(result.stderr).not.toContain(em.privateKey);
       expect(result.code).toBe(2);
     }
     expect(seen).toEqual([]);
-  });
+  }
+
+  it.each(hostileFiles)('refuses a file with %s (exit 2), and nothing reaches that host', (_what, fields, env, message) =>
+    refusedByEveryCommand(fields, env, message, cli),
+  );
+
+  it.each(hostileFiles.slice(0, 1))(
+    'refuses a file with %s (exit 2), and nothing reaches that host, through the bin',
+    (_what, fields, env, message) => refusedByEveryCommand(fields, env, message, dynsecret),
+  );
 
   it('sends the keys to a host and CA the environment names (MONGODB_ATLAS_BASE_URL, DYNSECRET_CA_FILE)', async () => {
     const named = configFile(em, { baseUrl: trapUrl, caFile: certPath });
     const viaVariable = configFile(em, { baseUrl: undefined });
     const env = { ...keys(), MONGODB_ATLAS_BASE_URL: trapUrl, DYNSECRET_CA_FILE: certPath };
     for (const path of [named.path, viaVariable.path]) {
-      const result = await dynsecret(['list', '--from-file', path], { env });
+      const result = await cli(['list', '--from-file', path], { env });
       expect(result.code).toBe(4);
     }
     expect(seen.length).toBeGreaterThanOrEqual(2);

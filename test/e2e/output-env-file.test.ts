@@ -4,7 +4,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tempHome } from '../helpers/bin.js';
 import { leaseRecords, mustSucceed, startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
 
-/** `lease --env-file` and `revoke --env-file` on real files: comments, CRLF, modes, symlinks, two writers. */
+/**
+ * `lease --env-file` and `revoke --env-file` on real files: comments, CRLF, modes, symlinks, two writers. The
+ * commands run in this process (helpers/cli.ts) but for one lease and revoke, one refusal and the two writers
+ * racing each other, which run the built bin.
+ */
 
 const KEYS = ['DB_USERNAME', 'DB_PASSWORD', 'MONGODB_URI', 'DYNSECRET_LEASE_ID', 'DYNSECRET_LEASE_EXPIRES_AT'];
 const ORIGINAL = "# app settings\r\nAPP_MODE=dev\r\n\r\n# database\r\nDB_USERNAME=old-user\r\nexport OTHER='x y'\r\n";
@@ -40,7 +44,7 @@ describe('env files end to end', () => {
     dir = tempHome();
   });
 
-  it('lease --env-file keeps comments, other keys and CRLF, replaces in place, tightens 0644 to 0600; revoke --env-file takes the keys out again', async () => {
+  it('lease --env-file keeps comments, other keys and CRLF, replaces in place, tightens 0644 to 0600; revoke --env-file takes the keys out again, through the bin', async () => {
     const file = fileWith('crlf.env', ORIGINAL);
     const leased = await ws.run(['lease', 'app-db', '--env-file', file]);
     expect(leased.code).toBe(0);
@@ -69,7 +73,7 @@ describe('env files end to end', () => {
     const target = fileWith('target.env', 'KEEP=1\n');
     const link = join(dir, 'link.env');
     symlinkSync('target.env', link);
-    const leased = await ws.run(['lease', 'app-db', '--env-file', link]);
+    const leased = await ws.cli(['lease', 'app-db', '--env-file', link]);
     expect(leased.code).toBe(0);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readlinkSync(link)).toBe('target.env');
@@ -79,7 +83,7 @@ describe('env files end to end', () => {
     expect(assignments(text).get('DYNSECRET_LEASE_ID')).toEqual([leasedId(leased.stderr)]);
   });
 
-  it('two concurrent lease --env-file on one file: both succeed, the file holds one complete set from one of them', async () => {
+  it('two concurrent lease --env-file on one file (two processes): both succeed, the file holds one complete set from one of them', async () => {
     const file = fileWith('shared.env', '# shared\nKEEP=1\n', 0o600);
     const [first, second] = await Promise.all([
       ws.run(['lease', 'app-db', '--env-file', file]),
@@ -105,39 +109,47 @@ describe('env files end to end', () => {
     ['is in a folder that does not exist', () => undefined, /does not exist/],
   ] as const;
   // Each bad file with the dotenv writer (the default) and with --format env, which has a writer of its own.
-  it.each(badFiles.flatMap(([name, make, message]) => [[name, 'json', make, message] as const, [name, 'env', make, message] as const]))(
-    'an env file that %s (--format %s): exit 2, nothing on stdout, the file untouched and no user ever created',
-    async (name, format, make, message) => {
-      const base = join(dir, `${name.replaceAll(' ', '-')}-${format}`);
-      const file = name.includes('does not exist') ? join(base, '.env') : `${base}.env`;
-      make(file);
-      const bytes = existsSync(file) && statSync(file).isFile() ? readFileSync(file) : undefined;
-      const before = (await usersOf(em, 'app-db')).map((u) => u.username);
-      await em.clearRequests();
-      const result = await ws.run(['lease', 'app-db', '--env-file', file, '--format', format]);
-      expect(result.code).toBe(2);
-      expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(message);
-      if (bytes !== undefined) expect(readFileSync(file).equals(bytes)).toBe(true);
-      expect((await usersOf(em, 'app-db')).map((u) => u.username)).toEqual(before);
-      // Checked before Atlas is asked: no user exists that nobody received.
-      const calls = (await em.requests()).filter((r) => r.status !== 401).map((r) => `${r.method} ${r.status}`);
-      expect(calls.filter((call) => !call.startsWith('GET'))).toEqual([]);
-      expect((await leaseRecords(ws, 'app-db')).map((l) => l.leaseId).filter((id) => !before.includes(id))).toEqual([]);
-    },
+  const badCases = badFiles.flatMap(([name, make, message]) => [
+    [name, 'json', make, message] as const,
+    [name, 'env', make, message] as const,
+  ]);
+  const refused = async ([name, format, make, message]: (typeof badCases)[number], via: Workspace['cli'], suffix = ''): Promise<void> => {
+    const base = join(dir, `${name.replaceAll(' ', '-')}-${format}${suffix}`);
+    const file = name.includes('does not exist') ? join(base, '.env') : `${base}.env`;
+    make(file);
+    const bytes = existsSync(file) && statSync(file).isFile() ? readFileSync(file) : undefined;
+    const before = (await usersOf(em, 'app-db')).map((u) => u.username);
+    await em.clearRequests();
+    const result = await via(['lease', 'app-db', '--env-file', file, '--format', format]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    if (bytes !== undefined) expect(readFileSync(file).equals(bytes)).toBe(true);
+    expect((await usersOf(em, 'app-db')).map((u) => u.username)).toEqual(before);
+    // Checked before Atlas is asked: no user exists that nobody received.
+    const calls = (await em.requests()).filter((r) => r.status !== 401).map((r) => `${r.method} ${r.status}`);
+    expect(calls.filter((call) => !call.startsWith('GET'))).toEqual([]);
+    expect((await leaseRecords(ws, 'app-db')).map((l) => l.leaseId).filter((id) => !before.includes(id))).toEqual([]);
+  };
+  it.each(badCases)('an env file that %s (--format %s): exit 2, nothing on stdout, the file untouched and no user ever created', (...bad) =>
+    refused(bad, ws.cli),
+  );
+  it.each(badCases.slice(0, 1))(
+    'an env file that %s (--format %s): exit 2, nothing on stdout, the file untouched and no user ever created, through the bin',
+    (...bad) => refused(bad, ws.run, '-bin'),
   );
 
   it('revoke --env-file leaves a file that holds another lease untouched; --prefix finds prefixed keys', async () => {
     const file = fileWith('prefixed.env', 'KEEP=1\n', 0o600);
-    const holder = leasedId((await mustSucceed(ws.run(['lease', 'app-db', '--env-file', file, '--prefix', 'APP_']))).stderr);
-    const other = leasedId((await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json']))).stderr);
+    const holder = leasedId((await mustSucceed(ws.cli(['lease', 'app-db', '--env-file', file, '--prefix', 'APP_']))).stderr);
+    const other = leasedId((await mustSucceed(ws.cli(['lease', 'app-db', '--format', 'json']))).stderr);
     const before = readFileSync(file, 'utf8');
-    const unrelated = await ws.run(['revoke', other, '--env-file', file, '--prefix', 'APP_']);
+    const unrelated = await ws.cli(['revoke', other, '--env-file', file, '--prefix', 'APP_']);
     expect(unrelated.code).toBe(0);
     expect(unrelated.stderr).toContain(`holds another lease (${holder}); left unchanged`);
     expect(readFileSync(file, 'utf8')).toBe(before);
 
-    const revoked = await ws.run(['revoke', holder, '--env-file', file, '--prefix', 'APP_']);
+    const revoked = await ws.cli(['revoke', holder, '--env-file', file, '--prefix', 'APP_']);
     expect(revoked.code).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe('KEEP=1\n');
   });

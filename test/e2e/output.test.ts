@@ -9,7 +9,8 @@ import { mustSucceed, parseLease, startEmulator, workspace, type Emulator, type 
 /**
  * The wiring from a lease to real readers: POSIX shells eval `--format shell`, Node's own `--env-file` loader
  * reads `--format dotenv` and the env file, and every reader ends with exactly the values of the lease.
- * (Hostile-value quoting is unit-tested in test/unit/output/.)
+ * (Hostile-value quoting is unit-tested in test/unit/output/.) The text the shells evaluate comes from the built
+ * bin; the other leases run in this process (helpers/cli.ts).
  */
 
 const exec = promisify(execFile);
@@ -51,11 +52,11 @@ describe('lease output read back by real shells and loaders', () => {
   let ws: Workspace;
   let dir: string;
   /** One lease printed as `format` on stdout and, the same lease, written to an env file. */
-  const leaseTwice = async (format: string) => {
+  const leaseTwice = async (format: string, via: Workspace['cli'] = ws.cli) => {
     const file = join(dir, `${format}.env`);
     // Exists beforehand: Node itself exits 9 on `--env-file <missing file>` even after the script name.
     writeFileSync(file, '');
-    const result = await mustSucceed(ws.run(['lease', 'app-db', '--format', format, '--env-file', file]));
+    const result = await mustSucceed(via(['lease', 'app-db', '--format', format, '--env-file', file]));
     return { stdout: result.stdout, fileValues: await readWithNode(file) };
   };
 
@@ -74,11 +75,11 @@ describe('lease output read back by real shells and loaders', () => {
     expect(user?.deleteAfterDate).toBe(lease.expiresAt);
   });
 
-  describe('--format shell', () => {
+  describe('--format shell, through the bin', () => {
     let shellText: string;
     let expected: Partial<Values>;
     beforeAll(async () => {
-      const { stdout, fileValues } = await leaseTwice('shell');
+      const { stdout, fileValues } = await leaseTwice('shell', ws.run);
       shellText = stdout;
       expected = fileValues;
       expect(Object.keys(expected)).toEqual([...NAMES]);

@@ -1,10 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAtlasClient } from '../../src/atlas/index.js';
 import { dynsecret, type RunResult } from '../helpers/bin.js';
+import { cli } from '../helpers/cli.js';
 import { configFile, type ConfigFile } from '../helpers/config-file.js';
 import { LeaseJson, startEmulator, usersOf, type Emulator } from '../helpers/emulator.js';
 
-/** The project's database-user limit, and `revoke --expired` reaching leases this machine has no record of. */
+/**
+ * The project's database-user limit, and `revoke --expired` reaching leases this machine has no record of. The
+ * commands run in this process (helpers/cli.ts) but for the refused lease and `revoke --expired`, which run the
+ * built bin.
+ */
 
 let em: Emulator;
 let file: ConfigFile;
@@ -14,7 +19,7 @@ beforeAll(async () => {
   file = configFile(em);
 });
 
-const run = (args: string[]) => dynsecret([...args, '--from-file', file.path], { env: file.env });
+const run = (args: string[], via: typeof cli = cli) => via([...args, '--from-file', file.path], { env: file.env });
 async function ok(pending: Promise<RunResult>): Promise<RunResult> {
   const result = await pending;
   expect(result.code, result.stderr).toBe(0);
@@ -22,12 +27,12 @@ async function ok(pending: Promise<RunResult>): Promise<RunResult> {
 }
 
 describe('the database-user limit', () => {
-  it('is one sentence with the limit Atlas named, the leases and a clean-up command for this mode, after one create', async () => {
+  it('is one sentence with the limit Atlas named, the leases and a clean-up command for this mode, after one create (the refused lease through the bin)', async () => {
     const first = LeaseJson.parse(JSON.parse((await ok(run(['lease', '--format', 'json']))).stdout));
     const users = (await em.state()).users.length;
     await em.setMaxUsers(users);
     await em.clearRequests();
-    const refused = await run(['lease', '--format', 'json']);
+    const refused = await run(['lease', '--format', 'json'], dynsecret);
     await em.setMaxUsers(100);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
@@ -39,7 +44,7 @@ describe('the database-user limit', () => {
     await ok(run(['revoke', first.leaseId]));
   });
 
-  it('revoke --expired --from-file reaches a stale lease made elsewhere and leaves the live ones', async () => {
+  it('revoke --expired --from-file reaches a stale lease made elsewhere and leaves the live ones (revoke --expired through the bin)', async () => {
     const live = LeaseJson.parse(JSON.parse((await ok(run(['lease', '--format', 'json']))).stdout));
     // A lease of this config made by another machine, past its max TTL while Atlas still has the user.
     const client = createAtlasClient({
@@ -63,7 +68,7 @@ describe('the database-user limit', () => {
     });
     await client.close();
 
-    const result = await ok(run(['revoke', '--expired', '--json']));
+    const result = await ok(run(['revoke', '--expired', '--json'], dynsecret));
     expect((JSON.parse(result.stdout) as { leaseId: string; outcome: string }[]).map((r) => [r.leaseId, r.outcome])).toEqual([
       ['ds-app-db-elsewhere01', 'revoked'],
     ]);

@@ -4,7 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DYNSECRET } from '../helpers/bin.js';
 import { mustSucceed, startEmulator, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
 
-/** Tables (cli-table3) and colour (chalk) as the built bin prints them, into a pipe and onto a terminal. */
+/**
+ * Tables (cli-table3) and colour (chalk) as dynsecret prints them off a terminal (in this process, helpers/cli.ts,
+ * and a sample through the built bin into a pipe) and onto a terminal (the bin under script(1)).
+ */
 
 const ESC = '\x1b';
 const execFileAsync = promisify(execFile);
@@ -31,16 +34,17 @@ describe('tables and colour', () => {
   beforeAll(async () => {
     em = await startEmulator();
     ws = await workspace(em, [{ name: 'app-db' }, { name: 'reports' }]);
-    await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json']));
+    await mustSucceed(ws.cli(['lease', 'app-db', '--format', 'json']));
   });
 
-  it.each([
+  const tables: [string[], RegExp][] = [
     [['list'], /^NAME +PROJECT +ROLES +SCOPES +DEFAULT TTL +MAX TTL$/],
     [['list', 'app-db'], /^LEASE ID \(USERNAME\) +CREATED +EXPIRES +STATUS$/],
     [['list', '--audit'], /^TIME +USER@HOST +COMMAND +CONFIG +LEASE ID +EXPIRES +OUTCOME$/],
     [['lease', 'reports', '--format', 'table'], /^NAME +VALUE$/],
-  ])('%j into a pipe is plain text, even with FORCE_COLOR: no escape codes, no borders', async (args, heading) => {
-    const result = await mustSucceed(ws.run(args, { env: { NO_COLOR: '', FORCE_COLOR: '1' } }));
+  ];
+  const expectPlainTable = async (args: string[], heading: RegExp, via: Workspace['cli']) => {
+    const result = await mustSucceed(via(args, { env: { NO_COLOR: '', FORCE_COLOR: '1' } }));
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(heading);
     expect(result.stdout).not.toContain(ESC);
@@ -53,32 +57,44 @@ describe('tables and colour', () => {
         .filter(Boolean)
         .every((line) => /^\S+(?: \S+)?( {2,}|$)/.test(line)),
     ).toBe(true);
-  });
+  };
+  it.each(tables)('%j off a terminal is plain text, even with FORCE_COLOR: no escape codes, no borders', (args, heading) =>
+    expectPlainTable(args, heading, ws.cli),
+  );
+  it.each(tables.slice(0, 1))(
+    '%j into a pipe is plain text, even with FORCE_COLOR: no escape codes, no borders, through the bin',
+    (args, heading) => expectPlainTable(args, heading, ws.run),
+  );
 
   it('columns line up: every row starts its second column where the heading does', async () => {
-    const { stdout } = await mustSucceed(ws.run(['list']));
+    const { stdout } = await mustSucceed(ws.cli(['list']));
     const [heading, ...rows] = stdout.trimEnd().split('\n');
     const at = heading!.indexOf('PROJECT');
     for (const row of rows) expect(row.slice(at, at + 24)).toMatch(/^[a-f0-9]{24}$/);
   });
 
-  it.each([
+  const labels: [string, Record<string, string>, boolean][] = [
     ['FORCE_COLOR=1', { FORCE_COLOR: '1' }, true],
     ['FORCE_COLOR=1 and NO_COLOR=1', { FORCE_COLOR: '1', NO_COLOR: '1' }, false],
     ['FORCE_COLOR=0', { FORCE_COLOR: '0' }, false],
-    ['nothing (stderr is a pipe)', {}, false],
-  ])('the error label with %s: coloured %s', async (_case, env, coloured) => {
-    const result = await ws.run(['lease', 'nope'], { env: { NO_COLOR: '', ...env } });
+    ['nothing (stderr is not a terminal)', {}, false],
+  ];
+  const expectLabel = async (env: Record<string, string>, coloured: boolean, via: Workspace['cli']) => {
+    const result = await via(['lease', 'nope'], { env: { NO_COLOR: '', ...env } });
     expect(result.code).toBe(5);
     expect(
       result.stderr.startsWith(
         coloured ? '\x1b[1m\x1b[31mdynsecret:\x1b[39m\x1b[22m No config named nope.' : 'dynsecret: No config named nope.',
       ),
     ).toBe(true);
-  });
+  };
+  it.each(labels)('the error label with %s: coloured %s', (_case, env, coloured) => expectLabel(env, coloured, ws.cli));
+  it.each([labels[0]!, labels[3]!])('the error label with %s: coloured %s, through the bin (stderr a pipe)', (_case, env, coloured) =>
+    expectLabel(env, coloured, ws.run),
+  );
 
   it('--no-color wins over FORCE_COLOR', async () => {
-    const result = await ws.run(['--no-color', 'lease', 'nope'], { env: { NO_COLOR: '', FORCE_COLOR: '3' } });
+    const result = await ws.cli(['--no-color', 'lease', 'nope'], { env: { NO_COLOR: '', FORCE_COLOR: '3' } });
     expect(result.stderr).not.toContain(ESC);
   });
 
@@ -87,7 +103,7 @@ describe('tables and colour', () => {
       const text = await onTerminal(['list'], ws.env);
       expect(text.startsWith(`${ESC}[1mNAME${ESC}[22m `)).toBe(true);
       expect(text.split('\n')[0]).toContain(`  ${ESC}[1mPROJECT${ESC}[22m  `);
-      const plain = (await mustSucceed(ws.run(['list']))).stdout;
+      const plain = (await mustSucceed(ws.cli(['list']))).stdout;
       expect(text.replaceAll(`${ESC}[1m`, '').replaceAll(`${ESC}[22m`, '')).toBe(plain);
     });
 
@@ -130,7 +146,7 @@ describe('list NAME --remote with users made elsewhere under wide and combining 
       });
     }
     await atlas.close();
-    const { stdout } = await mustSucceed(ws.run(['list', 'app-db', '--remote']));
+    const { stdout } = await mustSucceed(ws.cli(['list', 'app-db', '--remote']));
     const lines = stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(names.length + 1);
     // Every row's CREATED column starts at the same display column as the heading's.

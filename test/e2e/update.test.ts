@@ -7,7 +7,10 @@ import { EncryptedStore } from '../../src/store/store.js';
 import { DYNSECRET, hasScript } from '../helpers/bin.js';
 import { mustSucceed, parseLease, startEmulator, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
 
-/** `update` as a user runs it: the built bin against the emulator over HTTP. */
+/**
+ * `update` against the emulator over HTTP, in this process (helpers/cli.ts) but for a success and a refusal
+ * through the built bin, and the hidden prompt, which needs a terminal.
+ */
 
 const HOUR = 3_600_000;
 
@@ -25,7 +28,7 @@ describe('dynsecret update (built bin against the emulator)', () => {
     ws = await workspace(em, [{ name: 'app-db' }, { name: 'other' }]);
   });
 
-  it('changes only the TTLs given, keeps the rest, and asks Atlas nothing for them', async () => {
+  it('changes only the TTLs given, keeps the rest, and asks Atlas nothing for them, through the bin', async () => {
     const before = await saved('app-db');
     await em.clearRequests();
     const result = await mustSucceed(ws.run(['update', 'app-db', '--max-ttl', '8h', '--default-ttl', '30m']));
@@ -37,7 +40,7 @@ describe('dynsecret update (built bin against the emulator)', () => {
   });
 
   it('--role replaces the whole list of roles', async () => {
-    await mustSucceed(ws.run(['update', 'app-db', '--role', 'read@reports', '--role', 'read@app.orders']));
+    await mustSucceed(ws.cli(['update', 'app-db', '--role', 'read@reports', '--role', 'read@app.orders']));
     expect((await saved('app-db')).roles).toEqual([
       { roleName: 'read', databaseName: 'reports' },
       { roleName: 'read', databaseName: 'app', collectionName: 'orders' },
@@ -45,76 +48,81 @@ describe('dynsecret update (built bin against the emulator)', () => {
   });
 
   it('new scopes are checked against Atlas, and the connection string follows them', async () => {
-    await mustSucceed(ws.run(['update', 'app-db', '--scope', 'Cluster1']));
+    await mustSucceed(ws.cli(['update', 'app-db', '--scope', 'Cluster1']));
     expect((await saved('app-db')).connectionString).toMatch(/cluster1/i);
-    const refused = await ws.run(['update', 'app-db', '--scope', 'NoSuchCluster']);
+    const refused = await ws.cli(['update', 'app-db', '--scope', 'NoSuchCluster']);
     expect(refused.code).toBe(5);
     expect((await saved('app-db')).scopes).toEqual([{ name: 'Cluster1', type: 'CLUSTER' }]);
   });
 
-  it.each([
+  const refusals: [string, string[], number][] = [
     ['a default TTL above the max', ['--default-ttl', '9h'], 2],
     ['a bad role', ['--role', 'nonsense'], 2],
     ['a bad duration', ['--max-ttl', '1 hour'], 2],
     ['plain http to a remote host', ['--base-url', 'http://example.com'], 2],
     ['nothing to change', [], 2],
     ['two secrets on stdin', ['--private-key-stdin', '--client-secret-stdin'], 2],
-  ])('%s is refused (exit %i) and the store is not touched', async (_case, args, code) => {
+  ];
+  const refused = async (args: string[], code: number, via: Workspace['cli']) => {
     const bytes = storeBytes();
-    const result = await ws.run(['update', 'app-db', ...args]);
+    const result = await via(['update', 'app-db', ...args]);
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(/^dynsecret: /);
     expect(storeBytes().equals(bytes)).toBe(true);
-  });
+  };
+  it.each(refusals)('%s is refused (exit %i) and the store is not touched', (_case, args, code) => refused(args, code, ws.cli));
+  it.each(refusals.slice(0, 1))('%s is refused (exit %i) and the store is not touched, through the bin', (_case, args, code) =>
+    refused(args, code, ws.run),
+  );
 
   it('an unknown config is exit 5', async () => {
-    expect((await ws.run(['update', 'nope', '--max-ttl', '2h'])).code).toBe(5);
+    expect((await ws.cli(['update', 'nope', '--max-ttl', '2h'])).code).toBe(5);
   });
 
   it('a rotated private key that Atlas refuses is exit 4 and changes nothing; the right one is verified and saved', async () => {
     const bytes = storeBytes();
-    const refused = await ws.run(['update', 'other', '--private-key-stdin'], { input: 'WRONG-PRIVATE-KEY-0000' });
+    const refused = await ws.cli(['update', 'other', '--private-key-stdin'], { input: 'WRONG-PRIVATE-KEY-0000' });
     expect(refused.code).toBe(4);
     expect(refused.stderr).not.toContain('WRONG-PRIVATE-KEY-0000');
     expect(storeBytes().equals(bytes)).toBe(true);
     // Saved unverified on request, then put right: the new key is checked before it is saved.
-    await mustSucceed(ws.run(['update', 'other', '--private-key-stdin', '--no-verify'], { input: 'WRONG-PRIVATE-KEY-0000' }));
-    expect((await ws.run(['lease', 'other', '--format', 'json'])).code).toBe(4);
-    const fixed = await mustSucceed(ws.run(['update', 'other', '--private-key-stdin'], { input: em.privateKey }));
+    await mustSucceed(ws.cli(['update', 'other', '--private-key-stdin', '--no-verify'], { input: 'WRONG-PRIVATE-KEY-0000' }));
+    expect((await ws.cli(['lease', 'other', '--format', 'json'])).code).toBe(4);
+    const fixed = await mustSucceed(ws.cli(['update', 'other', '--private-key-stdin'], { input: em.privateKey }));
     expect(fixed.stderr).toContain('Updated config other: private key (verified against Atlas).');
-    await mustSucceed(ws.run(['lease', 'other', '--format', 'json']));
+    await mustSucceed(ws.cli(['lease', 'other', '--format', 'json']));
   });
 
   it("the Atlas CLI's variables rotate the key as they fill it in for create, checked first", async () => {
     const bytes = storeBytes();
-    const refused = await ws.run(['update', 'other', '--max-ttl', '12h'], {
+    const refused = await ws.cli(['update', 'other', '--max-ttl', '12h'], {
       env: { MONGODB_ATLAS_PRIVATE_API_KEY: 'WRONG-PRIVATE-KEY-0000' },
     });
     expect(refused.code).toBe(4);
     expect(storeBytes().equals(bytes)).toBe(true);
     // The same key as saved is no change: nothing to verify.
     const same = await mustSucceed(
-      ws.run(['update', 'other', '--max-ttl', '12h'], { env: { MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey } }),
+      ws.cli(['update', 'other', '--max-ttl', '12h'], { env: { MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey } }),
     );
     expect(same.stderr).toContain('Updated config other: max TTL.');
   });
 
   it('a base URL where no Atlas answers is refused (network, exit 6) unless --no-verify', async () => {
     const bytes = storeBytes();
-    const result = await ws.run(['update', 'other', '--base-url', 'http://127.0.0.1:9']);
+    const result = await ws.cli(['update', 'other', '--base-url', 'http://127.0.0.1:9']);
     expect(result.code).toBe(6);
     expect(storeBytes().equals(bytes)).toBe(true);
-    const unverified = await mustSucceed(ws.run(['update', 'other', '--base-url', 'http://127.0.0.1:9', '--no-verify']));
+    const unverified = await mustSucceed(ws.cli(['update', 'other', '--base-url', 'http://127.0.0.1:9', '--no-verify']));
     expect(unverified.stderr).toContain('base URL (not verified against Atlas)');
     expect((await saved('other')).baseUrl).toBe('http://127.0.0.1:9');
-    await mustSucceed(ws.run(['update', 'other', '--base-url', em.url]));
+    await mustSucceed(ws.cli(['update', 'other', '--base-url', em.url]));
     expect((await saved('other')).baseUrl).toBe(new URL(em.url).origin);
   });
 
   it('switches a config to a service account, verified, and leases with it', async () => {
     // The API key variables in the environment do not stand in the way of an explicit switch.
     await mustSucceed(
-      ws.run(['update', 'other', '--client-id', em.clientId, '--client-secret-stdin'], {
+      ws.cli(['update', 'other', '--client-id', em.clientId, '--client-secret-stdin'], {
         input: em.clientSecret,
         env: { MONGODB_ATLAS_PUBLIC_API_KEY: em.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: em.privateKey },
       }),
@@ -122,26 +130,26 @@ describe('dynsecret update (built bin against the emulator)', () => {
     expect((await saved('other')).auth).toEqual({ kind: 'serviceAccount', clientId: em.clientId, clientSecret: em.clientSecret });
     const secrets = JSON.stringify(await saved('other'));
     expect(secrets).not.toContain(em.privateKey);
-    await mustSucceed(ws.run(['lease', 'other', '--format', 'json']));
+    await mustSucceed(ws.cli(['lease', 'other', '--format', 'json']));
   });
 
   it('live leases keep their expiry; a lower max TTL caps their renewals', async () => {
-    await mustSucceed(ws.run(['update', 'app-db', '--max-ttl', '24h', '--default-ttl', '1h']));
-    const lease = parseLease((await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json']))).stdout);
+    await mustSucceed(ws.cli(['update', 'app-db', '--max-ttl', '24h', '--default-ttl', '1h']));
+    const lease = parseLease((await mustSucceed(ws.cli(['lease', 'app-db', '--format', 'json']))).stdout);
     expect(Date.parse(lease.maxExpiresAt) - Date.parse(lease.createdAt)).toBe(24 * HOUR);
-    const lowered = await mustSucceed(ws.run(['update', 'app-db', '--max-ttl', '2h']));
+    const lowered = await mustSucceed(ws.cli(['update', 'app-db', '--max-ttl', '2h']));
     expect(lowered.stderr).toMatch(/1 live lease\(s\) keep their expiry/);
     const listed = z
       .array(z.looseObject({ leaseId: z.string(), expiresAt: z.string(), maxExpiresAt: z.string() }))
-      .parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--json']))).stdout))
+      .parse(JSON.parse((await mustSucceed(ws.cli(['list', 'app-db', '--json']))).stdout))
       .find((l) => l.leaseId === lease.leaseId)!;
     expect(listed).toMatchObject({ expiresAt: lease.expiresAt, maxExpiresAt: lease.maxExpiresAt });
     const renewed = z
       .looseObject({ expiresAt: z.string() })
-      .parse(JSON.parse((await mustSucceed(ws.run(['renew', lease.leaseId, '--ttl', '5h', '--json']))).stdout));
+      .parse(JSON.parse((await mustSucceed(ws.cli(['renew', lease.leaseId, '--ttl', '5h', '--json']))).stdout));
     expect(Date.parse(renewed.expiresAt)).toBeLessThanOrEqual(Date.parse(lease.createdAt) + 2 * HOUR);
     // New leases take the new max.
-    const fresh = parseLease((await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json']))).stdout);
+    const fresh = parseLease((await mustSucceed(ws.cli(['lease', 'app-db', '--format', 'json']))).stdout);
     expect(Date.parse(fresh.maxExpiresAt) - Date.parse(fresh.createdAt)).toBe(2 * HOUR);
   });
 
@@ -164,7 +172,7 @@ describe('dynsecret update (built bin against the emulator)', () => {
   });
 
   it('appears in the audit trail', async () => {
-    const { stdout } = await mustSucceed(ws.run(['list', '--audit', '--json']));
+    const { stdout } = await mustSucceed(ws.cli(['list', '--audit', '--json']));
     expect(JSON.parse(stdout)).toEqual(
       expect.arrayContaining([expect.objectContaining({ command: 'update', config: 'app-db', outcome: 'ok' })]),
     );
@@ -208,11 +216,11 @@ describe("a service account's cached token belongs to its base URL, client id an
     em = await startEmulator(['--apply-delay', '0s']);
     ws = await workspace(em, [{ name: 'sa', auth: 'serviceAccount' }]);
     // A lease caches the token in the store.
-    await mustSucceed(ws.run(['lease', 'sa', '--format', 'json']));
+    await mustSucceed(ws.cli(['lease', 'sa', '--format', 'json']));
   });
 
   it('a wrong secret is checked with that secret, not passed on the cached token (exit 4)', async () => {
-    const refused = await ws.run(['update', 'sa', '--client-secret-stdin'], { input: 'WRONG-CLIENT-SECRET-0000' });
+    const refused = await ws.cli(['update', 'sa', '--client-secret-stdin'], { input: 'WRONG-CLIENT-SECRET-0000' });
     expect(refused.stderr).not.toMatch(/verified against Atlas/);
     expect(refused.code).toBe(4);
   });
@@ -230,9 +238,9 @@ describe("a service account's cached token belongs to its base URL, client id an
       em.clientSecret,
     ]);
     const requests: string[] = [];
-    const result = await ws.run(['update', 'sa', '--base-url', other.url, '--no-verify']);
+    const result = await ws.cli(['update', 'sa', '--base-url', other.url, '--no-verify']);
     expect(result.code).toBe(0);
-    await ws.run(['lease', 'sa', '--format', 'json']);
+    await ws.cli(['lease', 'sa', '--format', 'json']);
     for (const r of await other.requests()) requests.push(`${r.method} ${r.path.split('?')[0]} ${r.auth}`);
     expect(requests[0]).toBe('POST /api/oauth/token basic');
     expect(requests.filter((r) => r.endsWith('bearer')).length).toBeGreaterThan(0);
@@ -240,9 +248,9 @@ describe("a service account's cached token belongs to its base URL, client id an
   });
 
   it('create --replace with another client id does not reuse the old token', async () => {
-    await mustSucceed(ws.run(['update', 'sa', '--base-url', em.url]));
-    await mustSucceed(ws.run(['lease', 'sa', '--format', 'json']));
-    const replaced = await ws.run(
+    await mustSucceed(ws.cli(['update', 'sa', '--base-url', em.url]));
+    await mustSucceed(ws.cli(['lease', 'sa', '--format', 'json']));
+    const replaced = await ws.cli(
       [
         'create',
         'sa',
