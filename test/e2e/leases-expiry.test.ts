@@ -14,7 +14,8 @@ import {
 /**
  * Leases that ended: deleted by Atlas at their deleteAfterDate (the emulator's clock is moved forward for
  * that), or expired on this machine's clock too. dynsecret keeps the real clock, which no test moves: the
- * lease that has expired here is aged in the store instead, as if it had been leased earlier.
+ * lease that has expired here is aged in the store instead, as if it had been leased earlier. The commands run in
+ * this process (helpers/cli.ts); a revoke and a refused renewal run through the built bin, as the titles say.
  */
 
 const MOVED_MS = 2 * 60_000;
@@ -25,7 +26,7 @@ interface Listed {
   status: string;
 }
 
-describe('expired leases and users Atlas already deleted (built bin against the emulator)', () => {
+describe('expired leases and users Atlas already deleted (against the emulator)', () => {
   let em: Emulator;
   let ws: Workspace;
   let short: LeaseJson;
@@ -33,8 +34,8 @@ describe('expired leases and users Atlas already deleted (built bin against the 
   let renewedAfterAtlas: LeaseJson;
   let alive: LeaseJson;
   const lease = async (ttl: string) =>
-    parseLease((await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json', '--ttl', ttl]))).stdout);
-  const listed = async () => JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--json']))).stdout) as Listed[];
+    parseLease((await mustSucceed(ws.cli(['lease', 'app-db', '--format', 'json', '--ttl', ttl]))).stdout);
+  const listed = async () => JSON.parse((await mustSucceed(ws.cli(['list', 'app-db', '--json']))).stdout) as Listed[];
   const statusOf = async (lease: LeaseJson) => (await listed()).find((l) => l.leaseId === lease.leaseId)?.status;
 
   beforeAll(async () => {
@@ -64,7 +65,7 @@ describe('expired leases and users Atlas already deleted (built bin against the 
     expect(users).toEqual([alive.leaseId]);
   });
 
-  it('revoke of a user Atlas already deleted: a notice, exit 0, record gone', async () => {
+  it('revoke of a user Atlas already deleted: a notice, exit 0, record gone, through the bin', async () => {
     const result = await ws.run(['revoke', revokedByAtlas.leaseId, '--json']);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`${revokedByAtlas.leaseId} was already gone from Atlas; counted as revoked.`);
@@ -72,13 +73,13 @@ describe('expired leases and users Atlas already deleted (built bin against the 
     expect((await leaseRecords(ws, 'app-db')).map((r) => r.leaseId)).not.toContain(revokedByAtlas.leaseId);
   });
 
-  it('renew of a user Atlas already deleted: exit 5 and the record is marked gone', async () => {
+  it('renew of a user Atlas already deleted: exit 5 and the record is marked gone, through the bin', async () => {
     const result = await ws.run(['renew', renewedAfterAtlas.leaseId, '--ttl', '30m', '--json']);
     expect(result.code).toBe(5);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/no longer exists in Atlas/);
     expect((await leaseRecords(ws, 'app-db')).find((r) => r.leaseId === renewedAfterAtlas.leaseId)?.status).toBe('gone');
-    const table = await ws.run(['list', 'app-db']);
+    const table = await ws.cli(['list', 'app-db']);
     expect(table.stdout).toMatch(new RegExp(`^${renewedAfterAtlas.leaseId} .* gone$`, 'm'));
   });
 
@@ -86,7 +87,7 @@ describe('expired leases and users Atlas already deleted (built bin against the 
     expect(Date.parse(short.expiresAt)).toBeLessThan(Date.now());
     expect(await statusOf(short)).toBe('expired');
     await em.clearRequests();
-    const result = await ws.run(['renew', short.leaseId, '--ttl', '30m']);
+    const result = await ws.cli(['renew', short.leaseId, '--ttl', '30m']);
     expect(result.code).toBe(5);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`lease ${short.leaseId} has expired (${short.expiresAt})`);
@@ -94,7 +95,7 @@ describe('expired leases and users Atlas already deleted (built bin against the 
   });
 
   it('revoke --expired clears the gone and expired records and leaves the live one', async () => {
-    const result = await ws.run(['revoke', '--expired', '--json']);
+    const result = await ws.cli(['revoke', '--expired', '--json']);
     expect(result.code).toBe(0);
     const outcomes = JSON.parse(result.stdout) as { leaseId: string; outcome: string }[];
     expect(outcomes.map((o) => [o.leaseId, o.outcome]).sort()).toEqual(

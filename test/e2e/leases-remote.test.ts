@@ -13,7 +13,8 @@ import {
 
 /**
  * Two machines (two DYNSECRET_HOMEs) with the same config: Atlas' labels let each find, renew and revoke
- * the other's leases.
+ * the other's leases. The commands run in this process (helpers/cli.ts); the list table, a renewal, a revoke
+ * and a refused renewal run through the built bin, as the titles say.
  */
 
 const Listed = z.array(z.object({ leaseId: z.string(), expiresAt: z.string(), status: z.string(), source: z.enum(['local', 'remote']) }));
@@ -22,9 +23,9 @@ describe('leases made on another machine (two stores against one emulator)', () 
   let em: Emulator;
   let here: Workspace;
   let there: Workspace;
-  const lease = async (ws: Workspace) => parseLease((await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json']))).stdout);
+  const lease = async (ws: Workspace) => parseLease((await mustSucceed(ws.cli(['lease', 'app-db', '--format', 'json']))).stdout);
   const remoteList = async (ws: Workspace) =>
-    Listed.parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--remote', '--json']))).stdout));
+    Listed.parse(JSON.parse((await mustSucceed(ws.cli(['list', 'app-db', '--remote', '--json']))).stdout));
   const entry = (list: z.infer<typeof Listed>, leaseId: string) => list.find((l) => l.leaseId === leaseId);
 
   beforeAll(async () => {
@@ -32,7 +33,7 @@ describe('leases made on another machine (two stores against one emulator)', () 
     [here, there] = await Promise.all([workspace(em, [{ name: 'app-db' }]), workspace(em, [{ name: 'app-db' }])]);
   });
 
-  it("list --remote shows the other machine's leases as remote and marks a local lease revoked elsewhere as gone", async () => {
+  it("list --remote shows the other machine's leases as remote (the table through the bin) and marks a local lease revoked elsewhere as gone", async () => {
     const mine = await lease(here);
     const theirs = await lease(there);
     const before = await remoteList(here);
@@ -42,15 +43,15 @@ describe('leases made on another machine (two stores against one emulator)', () 
     expect(table.stdout).toMatch(new RegExp(`^${theirs.leaseId} .* active \\(made elsewhere\\)$`, 'm'));
     expect((await leaseRecords(here, 'app-db')).map((r) => r.leaseId)).not.toContain(theirs.leaseId);
 
-    const revoked = await there.run(['revoke', mine.leaseId, '--config', 'app-db', '--json']);
+    const revoked = await there.cli(['revoke', mine.leaseId, '--config', 'app-db', '--json']);
     expect(revoked.code).toBe(0);
     expect(JSON.parse(revoked.stdout)).toEqual([{ leaseId: mine.leaseId, config: 'app-db', outcome: 'revoked' }]);
     expect(entry(await remoteList(here), mine.leaseId)).toMatchObject({ status: 'gone', source: 'local' });
   });
 
-  it('renew ID --config NAME works from the machine without the record, and the owner sees the new expiry', async () => {
+  it('renew ID --config NAME works from the machine without the record, and the owner sees the new expiry; renewed through the bin', async () => {
     const theirs = await lease(there);
-    const without = await here.run(['renew', theirs.leaseId, '--ttl', '2h']);
+    const without = await here.cli(['renew', theirs.leaseId, '--ttl', '2h']);
     expect(without.code).toBe(5);
     expect(without.stderr).toMatch(/--config NAME/);
 
@@ -65,7 +66,7 @@ describe('leases made on another machine (two stores against one emulator)', () 
     expect(entry(await remoteList(there), theirs.leaseId)).toMatchObject({ expiresAt, status: 'active', source: 'local' });
   });
 
-  it('revoke ID --config NAME works from the machine without the record; the owner then sees it gone', async () => {
+  it('revoke ID --config NAME works from the machine without the record; the owner then sees it gone, through the bin', async () => {
     const theirs = await lease(there);
     const result = await here.run(['revoke', theirs.leaseId, '--config', 'app-db']);
     expect(result.code).toBe(0);
@@ -74,7 +75,7 @@ describe('leases made on another machine (two stores against one emulator)', () 
     expect(entry(await remoteList(there), theirs.leaseId)).toMatchObject({ status: 'gone' });
   });
 
-  it('renew --config of a user Atlas does not have is exit 5', async () => {
+  it('renew --config of a user Atlas does not have is exit 5, through the bin', async () => {
     const result = await here.run(['renew', 'ds-app-db-000000000000', '--config', 'app-db']);
     expect(result.code).toBe(5);
     expect(result.stdout).toBe('');

@@ -12,18 +12,23 @@ import {
   type Workspace,
 } from '../helpers/emulator.js';
 
-/** `revoke`, `list NAME` and `delete NAME` against the emulator. */
+/**
+ * `revoke`, `list NAME` and `delete NAME` against the emulator. The commands run in this process (helpers/cli.ts);
+ * each runs through the built bin once on its success path and once on a failure path, as the titles say.
+ */
+
+const THROUGH_THE_BIN = ', through the bin';
 
 interface Listed {
   leaseId: string;
   status: string;
 }
 
-describe('dynsecret revoke, list NAME and delete NAME (built bin against the emulator)', () => {
+describe('dynsecret revoke, list NAME and delete NAME (against the emulator)', () => {
   let em: Emulator;
   let ws: Workspace;
-  const lease = async (config = 'app-db') => parseLease((await mustSucceed(ws.run(['lease', config, '--format', 'json']))).stdout).leaseId;
-  const listed = async (config = 'app-db') => JSON.parse((await mustSucceed(ws.run(['list', config, '--json']))).stdout) as Listed[];
+  const lease = async (config = 'app-db') => parseLease((await mustSucceed(ws.cli(['lease', config, '--format', 'json']))).stdout).leaseId;
+  const listed = async (config = 'app-db') => JSON.parse((await mustSucceed(ws.cli(['list', config, '--json']))).stdout) as Listed[];
   /** The ids the store holds, read in-process where `list` is not what is tested. */
   const recorded = async (config = 'app-db') => (await leaseRecords(ws, config)).map((r) => r.leaseId);
   const inAtlas = async (config = 'app-db') => (await usersOf(em, config)).map((u) => u.username);
@@ -36,7 +41,7 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
     ws = await workspace(em, [{ name: 'app-db' }, { name: 'temp-db' }]);
   });
 
-  it('revoke ID ID --json deletes both users and records and reports each', async () => {
+  it('revoke ID ID --json deletes both users and records and reports each, through the bin', async () => {
     const [a, b] = [await lease(), await lease()];
     const result = await ws.run(['revoke', a, b, '--json']);
     expect(result.code).toBe(0);
@@ -52,7 +57,7 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
   it.each([
     ['no lease named', 2, [], /Name the leases to revoke/],
     [
-      'an id this machine does not know, without --config',
+      `an id this machine does not know, without --config${THROUGH_THE_BIN}`,
       5,
       ['ds-app-db-000000000000'],
       /No lease ds-app-db-000000000000 on this machine/,
@@ -60,9 +65,9 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
     ['--all without --config', 2, ['--all', '--yes'], /--all needs --config/],
     ['--all of an unknown config', 5, ['--all', '--config', 'nope', '--yes'], /No config named nope/],
     ['ids and --expired together', 2, ['ds-app-db-000000000000', '--expired'], /Name the leases to revoke/],
-  ])('refuses %s (exit %i) and revokes nothing', async (_what, code, args, message) => {
+  ])('refuses %s (exit %i) and revokes nothing', async (what, code, args, message) => {
     const id = (await recorded())[0] ?? (await lease());
-    const result = await ws.run(['revoke', ...args]);
+    const result = await (what.endsWith(THROUGH_THE_BIN) ? ws.run : ws.cli)(['revoke', ...args]);
     expect(result.code).toBe(code);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(message);
@@ -72,13 +77,13 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
   it('--config NAME --all needs --yes without a terminal, then revokes every lease of that config only', async () => {
     await lease();
     const other = await lease('temp-db');
-    const refused = await ws.run(['revoke', '--config', 'app-db', '--all']);
+    const refused = await ws.cli(['revoke', '--config', 'app-db', '--all']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/pass --yes/);
     const before = await inAtlas();
     expect(before.length).toBeGreaterThan(1);
 
-    const result = await ws.run(['revoke', '--config', 'app-db', '--all', '--yes', '--json']);
+    const result = await ws.cli(['revoke', '--config', 'app-db', '--all', '--yes', '--json']);
     expect(result.code).toBe(0);
     const outcomes = JSON.parse(result.stdout) as { leaseId: string; outcome: string }[];
     expect(outcomes.map((o) => o.leaseId).sort()).toEqual([...before].sort());
@@ -91,15 +96,15 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
   it('a failed revoke exits non-zero and stays listed as "revoke failed"; revoke --expired retries it', async () => {
     const id = await lease();
     await refuseDelete(id);
-    const failed = await ws.run(['revoke', id, '--json']);
+    const failed = await ws.cli(['revoke', id, '--json']);
     expect(failed.code).toBe(4);
     expect(failed.stdout).toBe('');
     expect(failed.stderr).toMatch(new RegExp(`Could not revoke ${id}: .*not allowed`));
     expect((await listed()).find((l) => l.leaseId === id)?.status).toBe('revoke failed');
-    expect((await ws.run(['list', 'app-db'])).stdout).toMatch(new RegExp(`^${id} .* revoke failed$`, 'm'));
+    expect((await ws.cli(['list', 'app-db'])).stdout).toMatch(new RegExp(`^${id} .* revoke failed$`, 'm'));
     expect(await inAtlas()).toContain(id);
 
-    const retried = await ws.run(['revoke', '--expired', '--json']);
+    const retried = await ws.cli(['revoke', '--expired', '--json']);
     expect(retried.code).toBe(0);
     expect(JSON.parse(retried.stdout)).toEqual([{ leaseId: id, config: 'app-db', outcome: 'revoked' }]);
     expect(await inAtlas()).not.toContain(id);
@@ -109,7 +114,7 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
   it('--force forgets a lease Atlas would not revoke, says so, and exits 0 (README decision)', async () => {
     const id = await lease();
     await refuseDelete(id);
-    const result = await ws.run(['revoke', id, '--force', '--json']);
+    const result = await ws.cli(['revoke', id, '--force', '--json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual([
       { leaseId: id, config: 'app-db', outcome: 'dropped', error: expect.stringMatching(/not allowed/), exitCode: 4 },
@@ -117,7 +122,7 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
     expect(result.stderr).toMatch(new RegExp(`Could not revoke ${id} \\(.*\\); forgotten locally because of --force`));
     expect(await recorded()).not.toContain(id);
     expect(await inAtlas()).toContain(id);
-    await mustSucceed(ws.run(['revoke', id, '--config', 'app-db']));
+    await mustSucceed(ws.cli(['revoke', id, '--config', 'app-db']));
   });
 
   it("revoke ID --config NAME refuses (exit 5) an Atlas user without that config's label, and deletes nothing", async () => {
@@ -145,7 +150,7 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
       ['other-app', /other-app is not a lease of config app-db/],
     ] as const) {
       for (const extra of [[], ['--force']]) {
-        const result = await ws.run(['revoke', id, '--config', 'app-db', ...extra]);
+        const result = await ws.cli(['revoke', id, '--config', 'app-db', ...extra]);
         expect(result.code).toBe(5);
         expect(result.stdout).toBe('');
         expect(result.stderr).toMatch(why);
@@ -154,17 +159,17 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
     }
     // Named with another lease that is one: the whole command is refused before any delete.
     const id = await lease();
-    const mixed = await ws.run(['revoke', id, 'prod-app', '--config', 'app-db']);
+    const mixed = await ws.cli(['revoke', id, 'prod-app', '--config', 'app-db']);
     expect(mixed.code).toBe(5);
     expect(await usernames()).toEqual(expect.arrayContaining([id, 'prod-app']));
     expect(await recorded()).toContain(id);
-    const otherConfig = await ws.run(['revoke', id, '--config', 'temp-db']);
+    const otherConfig = await ws.cli(['revoke', id, '--config', 'temp-db']);
     expect(otherConfig.code).toBe(5);
     expect(otherConfig.stderr).toMatch(new RegExp(`Lease ${id} belongs to config app-db, not temp-db`));
     expect(await usernames()).toContain(id);
   });
 
-  it('list NAME --json gives the documented fields; the table shows the same leases', async () => {
+  it('list NAME --json gives the documented fields; the table shows the same leases and an unknown NAME is exit 5, through the bin', async () => {
     const id = await lease();
     const entry = (await listed()).find((l) => l.leaseId === id);
     expect(entry).toEqual({
@@ -183,16 +188,17 @@ describe('dynsecret revoke, list NAME and delete NAME (built bin against the emu
     const unknown = await ws.run(['list', 'nope', '--json']);
     expect(unknown.code).toBe(5);
     expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toMatch(/No config named nope/);
   });
 
-  it('delete NAME refuses without --yes, keeps the config when a revoke fails, and with --yes revokes the leases first', async () => {
+  it('delete NAME refuses without --yes, keeps the config when a revoke fails, and with --yes revokes the leases first; refused and deleted through the bin', async () => {
     const ids = [await lease('temp-db'), await lease('temp-db')];
     const refused = await ws.run(['delete', 'temp-db']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/pass --yes/);
 
     await refuseDelete(ids[0]!);
-    const blocked = await ws.run(['delete', 'temp-db', '--yes']);
+    const blocked = await ws.cli(['delete', 'temp-db', '--yes']);
     expect(blocked.code).toBe(4);
     expect(blocked.stderr).toMatch(/Config temp-db was kept/);
     expect((await leaseRecords(ws, 'temp-db')).map((l) => [l.leaseId, l.status])).toEqual([[ids[0], 'revoke-failed']]);

@@ -4,7 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseLease, startEmulator, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
 import { failedStdout } from '../helpers/shells.js';
 
-/** `lease` as a user runs it: the built bin against the emulator over HTTP. */
+/**
+ * `lease` as a user runs it, against the emulator over HTTP: in this process (helpers/cli.ts), and through the
+ * built bin once on its success path and once on a failure path, as the titles say.
+ */
+
+const THROUGH_THE_BIN = ', through the bin';
 
 const NAMES = ['DB_USERNAME', 'DB_PASSWORD', 'MONGODB_URI', 'DYNSECRET_LEASE_ID', 'DYNSECRET_LEASE_EXPIRES_AT'];
 const PASSWORD = /^[A-Za-z0-9._~-]{32,}$/;
@@ -44,7 +49,7 @@ const allFiles = (dir: string): string =>
     .map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'))
     .join('\n');
 
-describe('dynsecret lease (built bin against the emulator)', () => {
+describe('dynsecret lease (against the emulator)', () => {
   let em: Emulator;
   let ws: Workspace;
   let clusterHost: string;
@@ -58,14 +63,14 @@ describe('dynsecret lease (built bin against the emulator)', () => {
   });
 
   it.each([
-    ['no --format and no TTY: shell', [], 'shell'],
+    [`no --format and no TTY: shell${THROUGH_THE_BIN}`, [], 'shell'],
     ['--format shell', ['--format', 'shell'], 'shell'],
     ['--format fish', ['--format', 'fish'], 'fish'],
     ['--format powershell', ['--format', 'powershell'], 'powershell'],
     ['--format dotenv', ['--format', 'dotenv'], 'dotenv'],
     ['--format table', ['--format', 'table'], 'table'],
-  ])('%s prints the five variables of a lease Atlas holds', async (_what, flags, format) => {
-    const result = await ws.run(['lease', 'app-db', ...flags]);
+  ])('%s prints the five variables of a lease Atlas holds', async (what, flags, format) => {
+    const result = await (what.endsWith(THROUGH_THE_BIN) ? ws.run : ws.cli)(['lease', 'app-db', ...flags]);
     expect(result.stderr).toMatch(/^Leased ds-app-db-[a-z0-9]{12} from app-db; expires \d{4}-\d\d-\d\dT[\d:]+Z \(in (30m|29m)\)\.$/m);
     expect(result.code).toBe(0);
     const vars = readVariables(format, result.stdout, NAMES);
@@ -78,7 +83,7 @@ describe('dynsecret lease (built bin against the emulator)', () => {
   });
 
   it('--prefix APP_ prefixes the DB_ and MONGODB_ names only', async () => {
-    const result = await ws.run(['lease', 'app-db', '--format', 'dotenv', '--prefix', 'APP_']);
+    const result = await ws.cli(['lease', 'app-db', '--format', 'dotenv', '--prefix', 'APP_']);
     expect(result.code).toBe(0);
     const names = ['APP_DB_USERNAME', 'APP_DB_PASSWORD', 'APP_MONGODB_URI', 'DYNSECRET_LEASE_ID', 'DYNSECRET_LEASE_EXPIRES_AT'];
     const vars = readVariables('dotenv', result.stdout, names);
@@ -88,7 +93,7 @@ describe('dynsecret lease (built bin against the emulator)', () => {
 
   it('creates the Atlas user with the expiry, roles, scopes, labels and description, and never stores the password', async () => {
     await em.clearRequests();
-    const result = await ws.run(['lease', 'app-db', '--ttl', '45m', '--format', 'json', '--debug']);
+    const result = await ws.cli(['lease', 'app-db', '--ttl', '45m', '--format', 'json', '--debug']);
     expect(result.code).toBe(0);
     const lease = parseLease(result.stdout);
     expect(Object.keys(lease).sort()).toEqual(
@@ -111,7 +116,7 @@ describe('dynsecret lease (built bin against the emulator)', () => {
       { key: 'dynsecret.createdAt', value: lease.createdAt },
       { key: 'dynsecret.maxExpiresAt', value: lease.maxExpiresAt },
     ]);
-    const list = await ws.run(['list', 'app-db', '--json']);
+    const list = await ws.cli(['list', 'app-db', '--json']);
     expect(result.stderr).toMatch(/^debug: /m);
     const places = {
       'the store folder': allFiles(ws.home),
@@ -128,16 +133,16 @@ describe('dynsecret lease (built bin against the emulator)', () => {
   });
 
   it('--cluster Cluster0 gives an unscoped config a MONGODB_URI; without it there is none', async () => {
-    const withCluster = parseLease((await ws.run(['lease', 'open-db', '--cluster', 'Cluster0', '--format', 'json'])).stdout);
+    const withCluster = parseLease((await ws.cli(['lease', 'open-db', '--cluster', 'Cluster0', '--format', 'json'])).stdout);
     expect(withCluster.connectionString).toBe(`mongodb+srv://${withCluster.username}:${withCluster.password}@${clusterHost}`);
-    const without = await ws.run(['lease', 'open-db', '--format', 'shell']);
+    const without = await ws.cli(['lease', 'open-db', '--format', 'shell']);
     expect(without.code).toBe(0);
     readVariables(
       'shell',
       without.stdout,
       NAMES.filter((n) => n !== 'MONGODB_URI'),
     );
-    const json = parseLease((await ws.run(['lease', 'open-db', '--format', 'json'])).stdout);
+    const json = parseLease((await ws.cli(['lease', 'open-db', '--format', 'json'])).stdout);
     expect(json.connectionString).toBeUndefined();
   });
 
@@ -145,13 +150,13 @@ describe('dynsecret lease (built bin against the emulator)', () => {
     ['the max TTL itself', 'app-db', '2h', 120],
     ["Atlas' 7 days, under a max TTL of 10 days", 'open-db', '7d', 7 * 24 * 60],
   ])('accepts a TTL of %s', async (_what, config, ttl, minutes) => {
-    const lease = parseLease((await ws.run(['lease', config, '--ttl', ttl, '--format', 'json'])).stdout);
+    const lease = parseLease((await ws.cli(['lease', config, '--ttl', ttl, '--format', 'json'])).stdout);
     expect(Date.parse(lease.expiresAt) - Date.parse(lease.createdAt)).toBe(minutes * MINUTE);
     expect((await em.state()).users.find((u) => u.username === lease.leaseId)?.deleteAfterDate).toBe(lease.expiresAt);
   });
 
   it('--wait on a config without CLUSTER scopes waits for every cluster of the project', async () => {
-    const result = await ws.run(['lease', 'open-db', '--wait', '--format', 'json']);
+    const result = await ws.cli(['lease', 'open-db', '--wait', '--format', 'json']);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^Applied to Cluster0, Cluster1 after \d+s\.$/m);
     parseLease(result.stdout);
@@ -160,26 +165,26 @@ describe('dynsecret lease (built bin against the emulator)', () => {
   it('an unknown --cluster fails with exit 5 before any user is created', async () => {
     const before = (await em.state()).users.length;
     await em.clearRequests();
-    const result = await ws.run(['lease', 'open-db', '--cluster', 'Nope', '--format', 'json']);
+    const result = await ws.cli(['lease', 'open-db', '--cluster', 'Nope', '--format', 'json']);
     expect(result.code).toBe(5);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/No cluster named Nope/);
     expect((await em.state()).users).toHaveLength(before);
     expect((await em.requests()).filter((r) => r.method === 'POST')).toEqual([]);
-    const listed = JSON.parse((await ws.run(['list', 'open-db', '--json'])).stdout) as { status: string }[];
+    const listed = JSON.parse((await ws.cli(['list', 'open-db', '--json'])).stdout) as { status: string }[];
     expect(listed.filter((l) => l.status !== 'active')).toEqual([]);
   });
 
   it.each([
-    ['a TTL above the max TTL', ['app-db', '--ttl', '3h'], /max TTL of this config \(2 hours\)/],
+    [`a TTL above the max TTL${THROUGH_THE_BIN}`, ['app-db', '--ttl', '3h'], /max TTL of this config \(2 hours\)/],
     ['a TTL above 7 days, under a max TTL of 10 days', ['open-db', '--ttl', '8d'], /Atlas' limit of 7 days/],
     ['a bare number as TTL', ['app-db', '--ttl', '15'], /bare number/],
     ['an unknown format', ['app-db', '--format', 'yaml'], /--format "yaml"/],
     ['a prefix that makes bad names', ['app-db', '--prefix', '1-'], /Invalid variable name "1-DB_USERNAME"/],
-  ])('refuses %s with exit 2, no POST to Atlas and nothing stored', async (_what, args, message) => {
+  ])('refuses %s with exit 2, no POST to Atlas and nothing stored', async (what, args, message) => {
     await em.clearRequests();
     const before = storeBytes(ws.home);
-    const result = await ws.run(['lease', ...args]);
+    const result = await (what.endsWith(THROUGH_THE_BIN) ? ws.run : ws.cli)(['lease', ...args]);
     expect(result.code).toBe(2);
     // The default format off a terminal is shell: its failure is one statement that fails.
     expect(result.stdout).toBe(failedStdout(['lease', ...args]));
@@ -190,7 +195,7 @@ describe('dynsecret lease (built bin against the emulator)', () => {
 
   it('an unknown config is exit 5 with nothing sent', async () => {
     await em.clearRequests();
-    const result = await ws.run(['lease', 'nope']);
+    const result = await ws.cli(['lease', 'nope']);
     expect(result.code).toBe(5);
     expect(result.stderr).toMatch(/No config named nope/);
     expect(await em.requests()).toEqual([]);

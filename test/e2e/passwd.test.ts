@@ -3,10 +3,16 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EncryptedStore } from '../../src/store/store.js';
 import { dynsecret, hasScript, onTerminal, PASSPHRASE, tempHome } from '../helpers/bin.js';
+import { cli } from '../helpers/cli.js';
 import { emptyStore, mustSucceed } from '../helpers/emulator.js';
 import { sampleConfig } from '../helpers/fixtures.js';
 
-/** `passwd` as a user runs it: the built bin on a real store, killed at random moments too. */
+/**
+ * `passwd` as a user runs it, on a real store: the refusals in this process (helpers/cli.ts) and one through the
+ * bin; a change of passphrase through the bin, killed at random moments too, and on a pseudo-terminal.
+ */
+
+const THROUGH_THE_BIN = ', through the bin';
 
 const NEW = 'a brand new passphrase 42';
 const NAMES = ['app-db', 'reports', 'ünï-cødé'.replace(/[^A-Za-z0-9._-]/g, 'x')];
@@ -39,8 +45,8 @@ describe('dynsecret passwd', () => {
     home = await newStore();
   });
 
-  it('changes the passphrase and the data key: the old passphrase and old session keys stop opening the store', async () => {
-    const unlock = await mustSucceed(dynsecret(['unlock'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE } }));
+  it('changes the passphrase and the data key: the old passphrase and old session keys stop opening the store, through the bin', async () => {
+    const unlock = await mustSucceed(cli(['unlock'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE } }));
     const oldSession = /DYNSECRET_SESSION='([^']+)'/.exec(unlock.stdout)![1]!;
     const result = await mustSucceed(
       dynsecret(['passwd', '--new-passphrase-stdin'], {
@@ -53,11 +59,11 @@ describe('dynsecret passwd', () => {
     expect(result.stderr + result.stdout).not.toContain(NEW);
     expect(await opens(home, { passphrase: NEW })).toEqual(NAMES);
     expect(await opens(home, { passphrase: PASSPHRASE })).toBeInstanceOf(Error);
-    const withOldSession = await dynsecret(['list'], { env: { DYNSECRET_HOME: home, DYNSECRET_SESSION: oldSession } });
+    const withOldSession = await cli(['list'], { env: { DYNSECRET_HOME: home, DYNSECRET_SESSION: oldSession } });
     expect(withOldSession.code).toBe(3);
     expect(withOldSession.stderr).toMatch(/DYNSECRET_SESSION does not open this store/);
     // A new session works, and is another key.
-    const again = await mustSucceed(dynsecret(['unlock'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: NEW } }));
+    const again = await mustSucceed(cli(['unlock'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: NEW } }));
     const newSession = /DYNSECRET_SESSION='([^']+)'/.exec(again.stdout)![1]!;
     expect(newSession).not.toBe(oldSession);
     expect(await opens(home, { session: newSession })).toEqual(NAMES);
@@ -67,14 +73,17 @@ describe('dynsecret passwd', () => {
 
   it.each([
     ['a wrong current passphrase', { DYNSECRET_PASSPHRASE: 'not the passphrase' }, NEW, 3, /Wrong passphrase/],
-    ['no current passphrase (and no terminal)', {}, NEW, 3, /current passphrase is needed/],
+    [`no current passphrase (and no terminal)${THROUGH_THE_BIN}`, {}, NEW, 3, /current passphrase is needed/],
     ['only a session key', { DYNSECRET_SESSION: 'ds1_' + Buffer.alloc(32).toString('base64url') }, NEW, 3, /current passphrase is needed/],
     ['an empty new passphrase', { DYNSECRET_PASSPHRASE: PASSPHRASE }, '', 3, /at least 8 characters/],
     ['a newline only', { DYNSECRET_PASSPHRASE: PASSPHRASE }, '\n', 3, /at least 8 characters/],
     ['a short new passphrase', { DYNSECRET_PASSPHRASE: PASSPHRASE }, '1234567', 3, /at least 8 characters/],
-  ])('%s is refused and the file is unchanged', async (_case, env, input, code, message) => {
+  ])('%s is refused and the file is unchanged', async (what, env, input, code, message) => {
     const before = bytes(home);
-    const result = await dynsecret(['passwd', '--new-passphrase-stdin'], { env: { DYNSECRET_HOME: home, ...env }, input });
+    const result = await (what.endsWith(THROUGH_THE_BIN) ? dynsecret : cli)(['passwd', '--new-passphrase-stdin'], {
+      env: { DYNSECRET_HOME: home, ...env },
+      input,
+    });
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(message);
     // The very bytes of the store PASSPHRASE opens (the template's, opened in the first test).
@@ -82,12 +91,12 @@ describe('dynsecret passwd', () => {
   });
 
   it('without --new-passphrase-stdin and no terminal, it is a usage error', async () => {
-    const result = await dynsecret(['passwd'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE } });
+    const result = await cli(['passwd'], { env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE } });
     expect(result.code).toBe(2);
   });
 
   it('without a store, there is nothing to change (exit 3)', async () => {
-    const result = await dynsecret(['passwd', '--new-passphrase-stdin'], {
+    const result = await cli(['passwd', '--new-passphrase-stdin'], {
       env: { DYNSECRET_HOME: tempHome(), DYNSECRET_PASSPHRASE: PASSPHRASE },
       input: NEW,
     });

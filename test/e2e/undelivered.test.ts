@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collected, DYNSECRET, startDynsecret, until, type RunResult } from '../helpers/bin.js';
+import { cli } from '../helpers/cli.js';
 import { configFile } from '../helpers/config-file.js';
 import { leaseRecords, startEmulator, usersOf, workspace, type Emulator } from '../helpers/emulator.js';
 
@@ -11,7 +12,9 @@ import { leaseRecords, startEmulator, usersOf, workspace, type Emulator } from '
  * Nothing undelivered stays alive: a lease whose credentials nobody received (a --wait timeout, a signal during
  * the wait, a stdout closed before the write or that cannot be written, an env file that cannot be written) is
  * revoked before dynsecret exits, and the message says so. Each case runs the built bin against an emulator of
- * its own and ends by asking the emulator's state: no user is left.
+ * its own and ends by asking the emulator's state: no user is left. What needs a process (signals, a closed or
+ * full stdout, a file removed while the command waits) runs the bin; a --wait timeout runs in this process
+ * (helpers/cli.ts), and the revoke command a message names runs through the bin.
  */
 
 const REVOKED = /lease (ds-app-db-[a-z0-9]+) was revoked, since nobody received its credentials\.$/m;
@@ -46,7 +49,7 @@ const leftAlive = async (em: Emulator) => (await usersOf(em, 'app-db')).map((u) 
 describe.concurrent('a lease nobody received is revoked before dynsecret exits', () => {
   it('a --wait timeout: exit 6, the message says the lease was revoked', async () => {
     const { em, file } = await slowAtlas();
-    const result = await startDynsecret(['lease', '--from-file', file.path, '--wait', '1s', '--format', 'json'], file.env).done;
+    const result = await cli(['lease', '--from-file', file.path, '--wait', '1s', '--format', 'json'], { env: file.env });
     expect(result.code).toBe(6);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(
@@ -116,8 +119,9 @@ describe.concurrent('a lease nobody received is revoked before dynsecret exits',
   });
 
   it('an env file whose folder disappears during the wait: revoked, nothing written', async () => {
-    // Atlas applies the user in 3 s: the wait succeeds, then the write fails.
-    const em = await startEmulator(['--apply-delay', '3s', '--quiet']);
+    // Atlas applies the user once its clock is moved on, after the folder went: the wait succeeds, then the write
+    // fails.
+    const em = await startEmulator(['--apply-delay', '1m', '--quiet']);
     const file = configFile(em);
     const folder = mkdtempSync(join(tmpdir(), 'dynsecret-undelivered-'));
     const target = join(folder, 'sub', '.env');
@@ -125,6 +129,7 @@ describe.concurrent('a lease nobody received is revoked before dynsecret exits',
     const running = startDynsecret(['lease', '--from-file', file.path, '--wait', '1m', '--env-file', target], file.env);
     await until(() => /^Waiting up to/m.test(running.stderr()) || running.child.exitCode !== null);
     rmSync(join(folder, 'sub'), { recursive: true });
+    await em.advanceClock(60_000);
     const result = await running.done;
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toMatch(/^Applied to Cluster0 after \d+s\.$/m);
@@ -134,13 +139,12 @@ describe.concurrent('a lease nobody received is revoked before dynsecret exits',
     expect(await leftAlive(em)).toEqual([]);
   });
 
-  it('a revoke that fails too: exit 6 stands, and the message gives the revoke command with --from-file', async () => {
+  it('a revoke that fails too: exit 6 stands, and the message gives the revoke command with --from-file, which works through the bin', async () => {
     const { em, file } = await slowAtlas();
     await em.addFault({ match: { method: 'DELETE', path: '/databaseUsers/' }, count: 1000, status: 503 });
-    const result = await startDynsecret(['lease', '--from-file', file.path, '--wait', '1s', '--format', 'json'], {
-      ...file.env,
-      DYNSECRET_RETRIES: '0',
-    }).done;
+    const result = await cli(['lease', '--from-file', file.path, '--wait', '1s', '--format', 'json'], {
+      env: { ...file.env, DYNSECRET_RETRIES: '0' },
+    });
     expect(result.code).toBe(6);
     const id = /revoking lease (ds-app-db-\S+) failed too \(Atlas failed with HTTP 503/.exec(result.stderr)?.[1];
     expect(id, result.stderr).toBeDefined();
