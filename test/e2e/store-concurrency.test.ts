@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dynsecret, PASSPHRASE, startDynsecret, tempHome } from '../helpers/bin.js';
+import { cli } from '../helpers/cli.js';
 import { configRecords, emptyStore } from '../helpers/emulator.js';
 
 const GROUP = '5f1d2c3b4a5968778695a4b3';
@@ -16,16 +17,17 @@ const createArgs = (name: string) => [
   '--no-verify',
 ];
 
-/** A store holding one config, opened with its session key. */
+/** A store holding one config, opened with its session key (set up in this process: the writers are the bins). */
 async function sessionStore() {
   const { env } = emptyStore();
-  const first = await dynsecret(createArgs('seed'), { env, input: 'private-key-1' });
+  const first = await cli(createArgs('seed'), { env, input: 'private-key-1' });
   expect(first.code).toBe(0);
   return env;
 }
 
+/** The configs `list` shows, listed in this process. */
 async function configNames(env: Record<string, string>): Promise<string[]> {
-  const list = await dynsecret(['list', '--json'], { env });
+  const list = await cli(['list', '--json'], { env });
   expect(list.stderr).toBe('');
   expect(list.code).toBe(0);
   return (JSON.parse(list.stdout) as { name: string }[]).map((c) => c.name).sort();

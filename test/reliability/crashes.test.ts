@@ -63,11 +63,11 @@ const ageIncomplete = (ws: Workspace) =>
 
 async function expectRevealedAndCleaned(em: Emulator, ws: Workspace): Promise<{ revealed: number; cleaned: number }> {
   const incomplete = (await leaseRecords(ws, CONFIG)).filter((r) => r.status === 'creating').map((r) => r.leaseId);
-  const list = await mustSucceed(ws.run(['list', CONFIG, '--json']));
+  const list = await mustSucceed(ws.cli(['list', CONFIG, '--json']));
   const shown = JSON.parse(list.stdout) as { leaseId: string; status: string }[];
   for (const id of incomplete) expect(shown.find((l) => l.leaseId === id)?.status).toBe('incomplete');
   await ageIncomplete(ws);
-  await mustSucceed(ws.run(['revoke', '--expired', '--config', CONFIG]));
+  await mustSucceed(ws.cli(['revoke', '--expired', '--config', CONFIG]));
   const left = new Set((await usersOf(em, CONFIG)).map((u) => u.username));
   for (const id of incomplete) expect(left.has(id)).toBe(false);
   expect((await leaseRecords(ws, CONFIG)).filter((r) => r.status === 'creating')).toEqual([]);
@@ -83,8 +83,9 @@ describe('crashes', () => {
       const em = await startEmulator(['--apply-delay', '0s', '--quiet', '--max-users', '1000']);
       const ws = await workspace(em, [{ name: CONFIG }]);
       const committed = new Set<string>();
+      // Leases to kill renews and revokes of: set-up, run in this process (the kills are of the bin).
       const freshLease = async () => {
-        const id = parseLease((await mustSucceed(ws.run(argsFor('lease', undefined)))).stdout).leaseId;
+        const id = parseLease((await mustSucceed(ws.cli(argsFor('lease', undefined)))).stdout).leaseId;
         committed.add(id);
         return id;
       };
@@ -128,7 +129,7 @@ describe('crashes', () => {
       const held = new Set((await usersOf(em, CONFIG)).map((u) => u.username));
       const betweenAtlasAndStore = (await leaseRecords(ws, CONFIG)).filter((r) => r.status === 'creating' && held.has(r.leaseId)).length;
       const cleanup = await expectRevealedAndCleaned(em, ws);
-      const remote = JSON.parse((await mustSucceed(ws.run(['list', CONFIG, '--remote', '--json']))).stdout) as { leaseId: string }[];
+      const remote = JSON.parse((await mustSucceed(ws.cli(['list', CONFIG, '--remote', '--json']))).stdout) as { leaseId: string }[];
       for (const user of await usersOf(em, CONFIG)) expect(remote.map((l) => l.leaseId)).toContain(user.username);
       expect(await reconcile(em, [ws], CONFIG, committed)).toMatchObject({ orphans: [], lost: [] });
       // Temp files of killed writers are cleared by the next write; a lock of a killed holder by the next locker.
@@ -173,7 +174,7 @@ describe('crashes', () => {
     const records = await leaseRecords(ws, CONFIG);
     expect(records).toEqual([expect.objectContaining({ leaseId: user!.username, status: 'creating' })]);
 
-    const listed = await mustSucceed(ws.run(['list', CONFIG]));
+    const listed = await mustSucceed(ws.cli(['list', CONFIG]));
     expect(listed.stdout).toContain(user!.username);
     expect(listed.stdout).toContain('incomplete');
     expect(listed.stderr).toMatch(/interrupted before Atlas answered/);
