@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { collected, DYNSECRET, dynsecret, type RunResult } from '../helpers/bin.js';
+import { cli } from '../helpers/cli.js';
 import { configFile, type ConfigFile } from '../helpers/config-file.js';
 import { parseRunnerFile } from '../helpers/github-runner.js';
 import { startEmulator, usersOf, type Emulator } from '../helpers/emulator.js';
@@ -309,11 +310,14 @@ function execShell(command: string, env: Record<string, string>): Promise<RunRes
 }
 
 describe('lease --format env and --github-env', () => {
+  // In this process, and through the bin for one success and one refusal (the titles say so).
   const run = (args: string[], env: Record<string, string> = {}) =>
+    cli([...args, '--from-file', file.path], { env: { ...file.env, ...env } });
+  const runBin = (args: string[], env: Record<string, string> = {}) =>
     dynsecret([...args, '--from-file', file.path], { env: { ...file.env, ...env } });
 
-  it('--format env prints NAME=value lines with no quoting', async () => {
-    const result = await run(['lease', '--format', 'env']);
+  it('--format env prints NAME=value lines with no quoting, through the bin', async () => {
+    const result = await runBin(['lease', '--format', 'env']);
     expect(result.code).toBe(0);
     const vars = parseGitlabDotenv(result.stdout);
     expect(Object.keys(vars)).toEqual(['DB_USERNAME', 'DB_PASSWORD', 'MONGODB_URI', 'DYNSECRET_LEASE_ID', 'DYNSECRET_LEASE_EXPIRES_AT']);
@@ -337,9 +341,9 @@ describe('lease --format env and --github-env', () => {
     expect(readFileSync(dotenv, 'utf8')).toMatch(/^DB_PASSWORD='[^']+'$/m);
   });
 
-  it('--github-env without GITHUB_ENV is exit 2 naming it, before any lease', async () => {
+  it('--github-env without GITHUB_ENV is exit 2 naming it, before any lease, through the bin', async () => {
     const before = (await usersOf(em, 'app-db')).length;
-    const result = await run(['lease', '--github-env']);
+    const result = await runBin(['lease', '--github-env']);
     expect(result.stderr).toMatch(/GITHUB_ENV/);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');

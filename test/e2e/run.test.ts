@@ -68,7 +68,7 @@ describe('dynsecret run', () => {
     expect(result.stderr).toContain('--keep');
     const users = await usersOf(em, 'app-db');
     expect(users).toHaveLength(1);
-    expect((await ws.run(['revoke', users[0]!.username])).code).toBe(0);
+    expect((await ws.cli(['revoke', users[0]!.username])).code).toBe(0);
   });
 
   it('never starts the command when the lease fails', async () => {
@@ -83,7 +83,8 @@ describe('dynsecret run', () => {
       errorCode: 'UNAUTHORIZED',
       beforeAuth: true,
     });
-    const refused = await ws.run(['run', 'app-db', '--', 'touch', marker]);
+    // Refused before anything starts: in this process (the refusal above went through the bin).
+    const refused = await ws.cli(['run', 'app-db', '--', 'touch', marker]);
     await em.clearFaults();
     expect(refused.code).toBe(4);
     expect(() => readFileSync(marker)).toThrow();
@@ -208,14 +209,14 @@ describe('audit trail', () => {
     }
     for (const password of passwords) expect(text).not.toContain(password);
     expect(text).not.toContain(em.privateKey);
-    const shown = await ws.run(['list', '--audit', 'app-db', '--json']);
+    const shown = await ws.cli(['list', '--audit', 'app-db', '--json']);
     expect((JSON.parse(shown.stdout) as unknown[]).length).toBeGreaterThanOrEqual(16);
-    expect((await ws.run(['revoke', '--config', 'app-db', '--all', '--yes'])).code).toBe(0);
+    expect((await ws.cli(['revoke', '--config', 'app-db', '--all', '--yes'])).code).toBe(0);
   });
 
   it('records failures with their exit code, and goes where --audit-log says', async () => {
     const elsewhere = join(mkdtempSync(join(tmpdir(), 'dynsecret-audit-')), 'ci-audit.log');
-    const result = await ws.run(['lease', 'app-db', '--ttl', '30d', '--audit-log', elsewhere]);
+    const result = await ws.cli(['lease', 'app-db', '--ttl', '30d', '--audit-log', elsewhere]);
     expect(result.code).toBe(2);
     const [entry] = readFileSync(elsewhere, 'utf8')
       .trim()
