@@ -54,11 +54,11 @@ const shellEnv = (env: Record<string, string> = ws.env) => ({
 });
 
 /**
- * `bash --norc -c`: bash whose stdin is a socket (as a pipe from Node is) takes itself for a remote shell and
+ * `bash --norc`: bash whose stdin is a socket (as a pipe from Node is) takes itself for a remote shell and
  * reads /etc/bash.bashrc and ~/.bashrc even with -c. A developer's bashrc is nothing the scripts may depend on,
  * and running one (a version manager's init, say) can cost a second per call.
  */
-const BASH = ['--norc', '-c'];
+const BASH = ['--norc', '--noprofile', '-c'];
 
 /** Calls bash's completion function as bash does on Tab: COMP_WORDS and COMP_CWORD set, COMPREPLY read. */
 async function bashComplete(words: string[], env?: Record<string, string>): Promise<string[]> {
