@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DYNSECRET, dynsecret, tempHome } from '../helpers/bin.js';
+import { cli } from '../helpers/cli.js';
 import { mustSucceed, startEmulator, workspace, type Workspace } from '../helpers/emulator.js';
 
 /** The completion scripts, loaded by the real shells, with the built bin on PATH as `dynsecret`. */
@@ -35,8 +36,9 @@ beforeAll(async () => {
   chmodSync(join(bin, 'dynsecret'), 0o755);
   const dir = mkdtempSync(join(tmpdir(), 'dynsecret-completion-'));
   scripts = { bash: '', zsh: '', fish: '', powershell: '' };
+  // The scripts are printed in this process: what the shells then load is what the bin prints (checked below).
   for (const shell of ['bash', 'zsh', 'fish', 'powershell'] as const) {
-    const { stdout } = await mustSucceed(dynsecret(['completion', shell]));
+    const { stdout } = await mustSucceed(cli(['completion', shell]));
     scripts[shell] = join(dir, `dynsecret.${shell}`);
     writeFileSync(scripts[shell], stdout);
   }
@@ -51,10 +53,17 @@ const shellEnv = (env: Record<string, string> = ws.env) => ({
   ...env,
 });
 
+/**
+ * `bash --norc`: bash whose stdin is a socket (as a pipe from Node is) takes itself for a remote shell and
+ * reads /etc/bash.bashrc and ~/.bashrc even with -c. A developer's bashrc is nothing the scripts may depend on,
+ * and running one (a version manager's init, say) can cost a second per call.
+ */
+const BASH = ['--norc', '--noprofile', '-c'];
+
 /** Calls bash's completion function as bash does on Tab: COMP_WORDS and COMP_CWORD set, COMPREPLY read. */
 async function bashComplete(words: string[], env?: Record<string, string>): Promise<string[]> {
   const script = `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; _dynsecret; printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const { stdout } = await execFileAsync('bash', ['-c', script, 'bash', scripts.bash, ...words], { env: shellEnv(env) });
+  const { stdout } = await execFileAsync('bash', [...BASH, script, 'bash', scripts.bash, ...words], { env: shellEnv(env) });
   return stdout.split('\n').filter(Boolean).sort();
 }
 
@@ -119,7 +128,7 @@ describe.skipIf(!hasBash)('bash', () => {
     // compopt works only inside a real completion: a function of the same name records what the script asks.
     const compopt = async (words: string[]) => {
       const script = `compopt() { echo "compopt $*"; }; source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _dynsecret`;
-      const { stdout } = await execFileAsync('bash', ['-c', script, 'bash', scripts.bash, ...words], {
+      const { stdout } = await execFileAsync('bash', [...BASH, script, 'bash', scripts.bash, ...words], {
         env: shellEnv({ DYNSECRET_HOME: ws.home }),
       });
       return stdout.split('\n').filter((l) => l.startsWith('compopt'));
@@ -207,14 +216,22 @@ describe.skipIf(!hasZsh)('zsh', () => {
   });
 
   it('the script loads under compinit and registers its function', async () => {
-    const script = `autoload -Uz compinit && compinit -u -d "$1.zcompdump" && source "$1" && print -r -- $_comps[dynsecret]`;
-    const { stdout } = await execFileAsync('zsh', ['-f', '-c', script, 'zsh', scripts.zsh], { env: shellEnv() });
+    // The dump the completion runs above made (compinit before the script is sourced): building one costs seconds.
+    const script = `autoload -Uz compinit && compinit -u -d "$2" && source "$1" && print -r -- $_comps[dynsecret]`;
+    const { stdout } = await execFileAsync('zsh', ['-f', '-c', script, 'zsh', scripts.zsh, join(bin, 'zcompdump')], { env: shellEnv() });
     expect(stdout.trim()).toBe('_dynsecret');
   });
 });
 
+// What `completion` decides and prints runs in this process; a success and a refusal go through the bin as well
+// (and every shell above runs the bin for the config names).
 describe('completion --list-configs', () => {
   it('prints the names with a session key', async () => {
+    const result = await ws.cli(['completion', '--list-configs']);
+    expect(result).toMatchObject({ code: 0, stdout: 'app-db\nreports\n', stderr: '' });
+  });
+
+  it('prints the names with a session key, through the bin', async () => {
     const result = await ws.run(['completion', '--list-configs']);
     expect(result).toMatchObject({ code: 0, stdout: 'app-db\nreports\n', stderr: '' });
   });
@@ -232,24 +249,36 @@ describe('completion --list-configs', () => {
     ['a malformed session key', () => ({ DYNSECRET_HOME: ws.home, DYNSECRET_SESSION: 'nonsense' })],
     ['no store at all', () => ({ DYNSECRET_HOME: tempHome() })],
   ])('prints nothing and exits 0 with %s', async (_case, env) => {
-    const result = await dynsecret(['completion', '--list-configs'], { env: env() });
+    const result = await cli(['completion', '--list-configs'], { env: env() });
     expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' });
   });
 });
 
 describe('completion SHELL', () => {
   it('refuses an unknown shell with exit 2', async () => {
-    const result = await dynsecret(['completion', 'tcsh']);
+    const result = await cli(['completion', 'tcsh']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^dynsecret: Unknown shell "tcsh": use one of bash, zsh, fish, powershell\./);
   });
 
+  it('refuses an unknown shell with exit 2, through the bin', async () => {
+    const result = await dynsecret(['completion', 'tcsh']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^dynsecret: Unknown shell "tcsh": use one of bash, zsh, fish, powershell\./);
+  });
+
+  it('prints the script the shells above loaded, through the bin', async () => {
+    const { stdout } = await mustSucceed(dynsecret(['completion', 'bash']));
+    expect(stdout).toBe(readFileSync(scripts.bash, 'utf8'));
+  });
+
   it('asks for a shell when none is named', async () => {
-    expect((await dynsecret(['completion'])).code).toBe(2);
+    expect((await cli(['completion'])).code).toBe(2);
   });
 
   it('the PowerShell script registers a native completer naming every command', async () => {
-    const { stdout } = await mustSucceed(dynsecret(['completion', 'powershell']));
+    const { stdout } = await mustSucceed(cli(['completion', 'powershell']));
     expect(stdout).toContain("Register-ArgumentCompleter -Native -CommandName 'dynsecret'");
     for (const command of ['create', 'lease', 'run', 'renew', 'revoke', 'list', 'delete', 'unlock', 'completion']) {
       expect(stdout).toContain(`'${command}' = @{`);

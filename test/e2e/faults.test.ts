@@ -26,9 +26,14 @@ beforeAll(async () => {
   machines = await fleet([{ name: 'app-db' }]);
 });
 
+/** Where a case runs: in this process (test/helpers/cli.ts), or through the bin for a sample of each outcome. */
+type Via = 'in-process' | 'through the bin';
+const via = (ws: Workspace, how: Via) => (how === 'in-process' ? ws.cli : ws.run);
+
 // Each case has an emulator and a store of its own (a copy of one template), so the cases run side by side.
-describe.concurrent('lease under injected Atlas faults (built bin against the emulator)', () => {
-  const cases: [string, number, Fault, RegExp | undefined, number][] = [
+// What lease decides under a fault runs in this process; a success and a refusal also run through the bin.
+describe.concurrent('lease under injected Atlas faults (against the emulator)', () => {
+  const all: [string, number, Fault, RegExp | undefined, number][] = [
     ['429 with Retry-After', 0, { match: POST_USERS, count: 1, status: 429, retryAfter: 1 }, undefined, 429],
     ['429 without Retry-After', 0, { match: POST_USERS, count: 1, status: 429, errorCode: 'RATE_LIMITED' }, undefined, 429],
     ['500 before the user exists', 0, { match: POST_USERS, count: 1, status: 500 }, undefined, 500],
@@ -53,12 +58,17 @@ describe.concurrent('lease under injected Atlas faults (built bin against the em
     ],
     ['503 on every attempt', 6, { match: POST_USERS, count: 5, status: 503 }, /HTTP 503 .*try again/, 503],
   ];
+  const sample = new Set(['500 after the user was created', '401']);
+  const cases = [
+    ...all.map((c) => [...c, 'in-process'] as const),
+    ...all.filter(([what]) => sample.has(what)).map(([what, ...rest]) => [`${what}, through the bin`, ...rest, 'through the bin'] as const),
+  ];
 
-  it.each(cases)('%s: exit %i', async (_what, code, fault, message, injected) => {
+  it.each(cases)('%s: exit %i', async (_what, code, fault, message, injected, how) => {
     const em = await machines.emulator();
     const ws = await machines.workspace(em);
     await em.addFault(fault);
-    const result = await ws.run(['lease', 'app-db', '--format', 'json']);
+    const result = await via(ws, how)(['lease', 'app-db', '--format', 'json']);
     expect(result.code, result.stderr).toBe(code);
     expect((await em.requests()).map((r) => r.status)).toContain(injected);
     const created = (await usersOf(em, 'app-db')).map((u) => u.username);
@@ -72,7 +82,7 @@ describe.concurrent('lease under injected Atlas faults (built bin against the em
     }
     await expectRecordsMatchAtlas(em, ws);
     // And `list --remote` shows every Atlas user of the config as a local, active lease.
-    const listed = Listed.parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--remote', '--json']))).stdout));
+    const listed = Listed.parse(JSON.parse((await mustSucceed(ws.cli(['list', 'app-db', '--remote', '--json']))).stdout));
     expect(listed.map((l) => [l.leaseId, l.status, l.source]).sort()).toEqual(created.map((id) => [id, 'active', 'local']));
   });
 });
@@ -88,18 +98,30 @@ describe('other faults, one after another on one emulator', () => {
   describe('other commands', () => {
     let leaseId: string;
     beforeAll(async () => {
-      leaseId = parseLease((await mustSucceed(ws.run(['lease', 'app-db', '--format', 'json']))).stdout).leaseId;
+      leaseId = parseLease((await mustSucceed(ws.cli(['lease', 'app-db', '--format', 'json']))).stdout).leaseId;
     });
 
     // In this order: the revoke ends the lease the others use.
     it.each([
-      ['list --remote: 429 on the GET', { method: 'GET', path: '/databaseUsers' }, 429, () => ['list', 'app-db', '--remote']],
-      ['renew: 503 on the PATCH', { method: 'PATCH', path: '/databaseUsers/' }, 503, (id: string) => ['renew', id, '--ttl', '2h']],
-      ['revoke: 500 on the DELETE', { method: 'DELETE', path: '/databaseUsers/' }, 500, (id: string) => ['revoke', id]],
-    ])('%s once is ridden out', async (_what, match, status, args) => {
+      ['list --remote: 429 on the GET', { method: 'GET', path: '/databaseUsers' }, 429, () => ['list', 'app-db', '--remote'], 'in-process'],
+      [
+        'renew: 503 on the PATCH',
+        { method: 'PATCH', path: '/databaseUsers/' },
+        503,
+        (id: string) => ['renew', id, '--ttl', '2h'],
+        'in-process',
+      ],
+      [
+        'revoke through the bin: 500 on the DELETE',
+        { method: 'DELETE', path: '/databaseUsers/' },
+        500,
+        (id: string) => ['revoke', id],
+        'through the bin',
+      ],
+    ] as const)('%s once is ridden out', async (_what, match, status, args, how: Via) => {
       await em.clearRequests();
       await em.addFault({ match, count: 1, status, ...(status === 429 ? { retryAfter: 1 } : {}) });
-      const result = await ws.run(args(leaseId));
+      const result = await via(ws, how)(args(leaseId));
       await em.clearFaults();
       expect(result.code, result.stderr).toBe(0);
       expect((await em.requests()).map((r) => r.status)).toContain(status);
@@ -108,7 +130,7 @@ describe('other faults, one after another on one emulator', () => {
   });
 
   describe('timeouts and retries from the environment', () => {
-    it('DYNSECRET_REQUEST_TIMEOUT=1s and DYNSECRET_RETRIES=1: a 4 s answer times out twice, exit 6 in seconds', async () => {
+    it('DYNSECRET_REQUEST_TIMEOUT=1s and DYNSECRET_RETRIES=1: a 4 s answer times out twice, exit 6 in seconds, through the bin', async () => {
       await em.clearRequests();
       await em.addFault({ match: { method: 'GET', path: '/databaseUsers' }, count: 2, latencyMs: 4000 });
       const started = Date.now();
@@ -126,7 +148,7 @@ describe('other faults, one after another on one emulator', () => {
       ['DYNSECRET_RETRIES', 'many'],
     ])('%s=%s is exit 2 naming the variable, before any request', async (name, value) => {
       await em.clearRequests();
-      const result = await ws.run(['lease', 'app-db', '--format', 'json'], { env: { [name]: value } });
+      const result = await ws.cli(['lease', 'app-db', '--format', 'json'], { env: { [name]: value } });
       expect(result.code, result.stderr).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(new RegExp(`^dynsecret: Invalid ${name} `, 'm'));
@@ -151,20 +173,20 @@ describe('other faults, one after another on one emulator', () => {
       created = (await usersOf(em, 'app-db')).map((u) => u.username).filter((id) => !before.includes(id));
     }
     const statusOf = async (args: string[]) =>
-      Listed.parse(JSON.parse((await mustSucceed(ws.run(['list', 'app-db', '--json', ...args]))).stdout)).find(
+      Listed.parse(JSON.parse((await mustSucceed(ws.cli(['list', 'app-db', '--json', ...args]))).stdout)).find(
         (l) => l.leaseId === created[0],
       );
     expect(await statusOf([])).toMatchObject({ status: 'incomplete', source: 'local' });
     // Its password died with the process: Atlas having the user does not make the lease usable.
     expect(await statusOf(['--remote'])).toMatchObject({ status: 'incomplete', source: 'local' });
-    expect((await ws.run(['list', 'app-db'])).stderr).toMatch(/1 lease\(s\) were interrupted/);
+    expect((await ws.cli(['list', 'app-db'])).stderr).toMatch(/1 lease\(s\) were interrupted/);
 
     // Ten minutes on, `revoke --expired` takes such leases for dead: age the record as time would.
     await new EncryptedStore({ folder: ws.home, keys: { session: ws.env.DYNSECRET_SESSION } }).update((data) => {
       const record = data.leases.find((l) => l.leaseId === created[0]);
       if (record) record.createdAt = new Date(Date.parse(record.createdAt) - 11 * 60_000).toISOString();
     });
-    const cleaned = await ws.run(['revoke', '--expired', '--json']);
+    const cleaned = await ws.cli(['revoke', '--expired', '--json']);
     expect(cleaned.code, cleaned.stderr).toBe(0);
     expect(JSON.parse(cleaned.stdout)).toEqual([{ leaseId: created[0], config: 'app-db', outcome: 'revoked' }]);
     expect((await usersOf(em, 'app-db')).map((u) => u.username)).not.toContain(created[0]);
@@ -180,7 +202,7 @@ describe.concurrent('lease --wait while Atlas applies users slowly', () => {
 
   it('a --wait timeout is exit 6 with nothing on stdout; the lease, which nobody received, is revoked and named', async () => {
     const { em, ws } = await slowGroup();
-    const result = await ws.run(['lease', 'app-db', '--wait', '1s', '--format', 'json']);
+    const result = await ws.cli(['lease', 'app-db', '--wait', '1s', '--format', 'json']);
     expect(result.code).toBe(6);
     expect(result.stdout).toBe('');
     const leaseId = /waiting for Atlas to apply (\S+) to Cluster0; lease \1 was revoked/.exec(result.stderr)?.[1];
@@ -206,7 +228,7 @@ describe.concurrent('lease --wait while Atlas applies users slowly', () => {
 
   it('re-authenticates when the digest nonce goes stale between polls, and succeeds', async () => {
     const { em, ws } = await slowGroup();
-    const result = await ws.run(['lease', 'app-db', '--wait', '1m', '--format', 'json']);
+    const result = await ws.cli(['lease', 'app-db', '--wait', '1m', '--format', 'json']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/Applied to Cluster0/);
     const log = await em.requests();

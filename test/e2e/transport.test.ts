@@ -4,32 +4,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dynsecret, PASSPHRASE, tempHome } from '../helpers/bin.js';
+import { cli } from '../helpers/cli.js';
 import { createFlags, emptyStore, startEmulator, workspace } from '../helpers/emulator.js';
 import { startForwardProxy, type ForwardProxy } from '../helpers/proxy.js';
 
+// What a command decides and sends runs in this process (test/helpers/cli.ts). The bin still runs what only a
+// process shows (NODE_EXTRA_CA_CERTS is read when Node starts), a refusal (no CA) and the proxy leases.
 describe('service accounts', () => {
   it('authenticate with OAuth client credentials; the token is fetched once and then reused from the store', async () => {
     const em = await startEmulator(['--apply-delay', '0s']);
     const { env } = emptyStore();
-    const create = await dynsecret(createFlags(em, { name: 'sa-db', auth: 'serviceAccount' }), { env, input: em.clientSecret });
+    const create = await cli(createFlags(em, { name: 'sa-db', auth: 'serviceAccount' }), { env, input: em.clientSecret });
     expect(create.stderr).toContain('Created config sa-db');
     const tokenRequests = async () => (await em.requests()).filter((r) => r.path === '/api/oauth/token').length;
     expect(await tokenRequests()).toBe(1);
 
     for (let i = 0; i < 3; i++) {
-      const lease = await dynsecret(['lease', 'sa-db', '--format', 'json'], { env });
+      const lease = await cli(['lease', 'sa-db', '--format', 'json'], { env });
       expect(lease.code).toBe(0);
     }
     expect(await tokenRequests()).toBe(1);
     const bearer = (await em.requests()).filter((r) => r.path.includes('/databaseUsers') && r.method === 'POST');
     expect(bearer.map((r) => r.auth)).toEqual(['bearer', 'bearer', 'bearer']);
-    expect((await dynsecret(['revoke', '--config', 'sa-db', '--all', '--yes'], { env })).code).toBe(0);
+    expect((await cli(['revoke', '--config', 'sa-db', '--all', '--yes'], { env })).code).toBe(0);
   });
 
   it('turn a wrong client secret into exit 4 with a sentence, and save nothing', async () => {
     const em = await startEmulator(['--apply-delay', '0s']);
     const home = tempHome();
-    const result = await dynsecret(createFlags(em, { name: 'sa-db', auth: 'serviceAccount', flags: ['--role', 'read@app'] }), {
+    const result = await cli(createFlags(em, { name: 'sa-db', auth: 'serviceAccount', flags: ['--role', 'read@app'] }), {
       env: { DYNSECRET_HOME: home, DYNSECRET_PASSPHRASE: PASSPHRASE },
       input: 'wrong-secret',
     });
@@ -85,7 +88,7 @@ function makeCertificates() {
 describe('TLS with a private CA', () => {
   const certs = makeCertificates();
 
-  it('fails cleanly without the CA, and works with --ca-file or NODE_EXTRA_CA_CERTS', async () => {
+  it('fails cleanly without the CA (through the bin), and works with --ca-file or NODE_EXTRA_CA_CERTS (through the bin)', async () => {
     const em = await startEmulator(['--apply-delay', '0s', '--tls-cert', certs.cert, '--tls-key', certs.key]);
     expect(em.url).toMatch(/^https:/);
     const { env } = emptyStore();
@@ -96,11 +99,12 @@ describe('TLS with a private CA', () => {
     expect(plain.stderr).toContain('--ca-file');
     expect(plain.stderr).not.toMatch(/\n\s+at /);
 
-    const withCa = await dynsecret([...createFlags(em, { name: 'tls-db' }), '--ca-file', certs.ca], { env, input: em.privateKey });
+    const withCa = await cli([...createFlags(em, { name: 'tls-db' }), '--ca-file', certs.ca], { env, input: em.privateKey });
     expect(withCa.stderr).toContain('Created config tls-db');
-    const lease = await dynsecret(['lease', 'tls-db', '--format', 'json'], { env });
+    const lease = await cli(['lease', 'tls-db', '--format', 'json'], { env });
     expect(lease.code).toBe(0);
 
+    // Node reads NODE_EXTRA_CA_CERTS when it starts: only a process of its own can show it.
     const extra = await dynsecret(createFlags(em, { name: 'tls-extra' }), {
       env: { ...env, NODE_EXTRA_CA_CERTS: certs.ca },
       input: em.privateKey,
@@ -115,7 +119,7 @@ describe('proxies', () => {
     await Promise.all(proxies.map((proxy) => proxy.close()));
   });
 
-  it('never send a loopback Atlas request through HTTP_PROXY or HTTPS_PROXY (the proxy would read the keys)', async () => {
+  it('never send a loopback Atlas request through HTTP_PROXY or HTTPS_PROXY (the proxy would read the keys), through the bin', async () => {
     const em = await startEmulator(['--apply-delay', '0s']);
     const proxy = await startForwardProxy();
     proxies.push(proxy);

@@ -92,8 +92,9 @@ export interface CommandCase {
   prepare(group: Group, index: number): Promise<Prepared>;
 }
 
+/** A lease made as setup for the command under test: in this process (test/helpers/cli.ts). */
 export async function leaseOn(ws: Workspace, config: string, extra: string[] = []): Promise<string> {
-  return parseLease((await mustSucceed(ws.run(['lease', config, '--format', 'json', ...extra]))).stdout).leaseId;
+  return parseLease((await mustSucceed(ws.cli(['lease', config, '--format', 'json', ...extra]))).stdout).leaseId;
 }
 
 const committedLease = (group: Group) => (code: number | null, stdout: string) => {
