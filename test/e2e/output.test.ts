@@ -31,7 +31,9 @@ const fromJson = (lease: LeaseJson): Values => ({
 
 /** `env -0` after the shell evaluated the text: what the shell exported. */
 async function evalInShell(shell: string, text: string): Promise<Partial<Values>> {
-  const { stdout } = await exec(shell, ['-c', 'eval "$1" && env -0', shell, text], { env: { PATH: process.env.PATH ?? '' } });
+  // No startup files: bash given a socket for stdin (as Node's pipes are) reads ~/.bashrc even with -c.
+  const quiet = shell === 'bash' ? ['--norc', '--noprofile'] : [];
+  const { stdout } = await exec(shell, [...quiet, '-c', 'eval "$1" && env -0', shell, text], { env: { PATH: process.env.PATH ?? '' } });
   const entries = stdout
     .split('\0')
     .filter(Boolean)
