@@ -104,7 +104,8 @@ describe('dynsecret passwd', () => {
   });
 
   it('killed at random moments, the store always opens with exactly one of the two passphrases and keeps every config', async () => {
-    const tries = Number(process.env.DYNSECRET_PASSWD_KILL_TRIES ?? (process.env.DYNSECRET_STRESS === '1' ? 40 : 8));
+    // Each try derives keys at full cost (scrypt, most of a second of CPU each): `npm test` takes a few, the stress run many.
+    const tries = Number(process.env.DYNSECRET_PASSWD_KILL_TRIES ?? (process.env.DYNSECRET_STRESS === '1' ? 40 : 4));
     // How long a whole passwd takes here, so the kills spread over all of it, the write included.
     const started = Date.now();
     await mustSucceed(

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dynsecret, PASSPHRASE, startDynsecret, tempHome } from '../helpers/bin.js';
 import { cli } from '../helpers/cli.js';
 import { configRecords, emptyStore } from '../helpers/emulator.js';
+import { COUNTS } from '../reliability/support/counts.js';
 
 const GROUP = '5f1d2c3b4a5968778695a4b3';
 const createArgs = (name: string) => [
@@ -85,7 +86,7 @@ describe('the store across processes', () => {
     const span = (Date.now() - started) * 1.3;
     const committed = ['seed', 'timed'];
     let killed = 0;
-    for (let i = 0; i < 24; i++) {
+    for (let i = 0; i < COUNTS.writerKills; i++) {
       const name = `killed-${i}`;
       const result = await dynsecret(createArgs(name), { env, input: 'private-key-1', killAfterMs: Math.floor(Math.random() * span) });
       if (result.code === 0) committed.push(name);

@@ -6,8 +6,8 @@
 export const STRESS = process.env.DYNSECRET_STRESS === '1';
 
 export const COUNTS = STRESS
-  ? { loadProcesses: 32, crashKills: 200, stormLeases: 30 }
-  : { loadProcesses: 12, crashKills: 30, stormLeases: 30 };
+  ? { loadProcesses: 32, crashKills: 200, stormLeases: 30, writerKills: 96 }
+  : { loadProcesses: 8, crashKills: 15, stormLeases: 30, writerKills: 12 };
 
 /** A test timeout that grows with the counts. */
 export const budget = (defaultMs: number, stressMs: number) => (STRESS ? stressMs : defaultMs);
