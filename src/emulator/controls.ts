@@ -88,6 +88,9 @@ function control(ctx: EmulatorContext, key: string, body: unknown, res: ServerRe
       writeJson(res, 201, spec);
       return;
     }
+    case 'GET faults':
+      writeJson(res, 200, ctx.faults.list());
+      return;
     case 'DELETE faults':
       ctx.faults.clear();
       writeJson(res, 204);

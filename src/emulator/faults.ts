@@ -119,6 +119,11 @@ export class FaultStore {
   clear(): void {
     this.faults = [];
   }
+
+  /** The faults still waiting for a request, in the order they are taken, each with how many requests it has left. */
+  list(): (FaultSpec & { remaining: number })[] {
+    return this.faults.map(({ spec, remaining }) => ({ ...spec, remaining }));
+  }
 }
 
 /**

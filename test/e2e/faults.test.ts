@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EncryptedStore } from '../../src/store/store.js';
@@ -162,16 +161,15 @@ describe('other faults, one after another on one emulator', () => {
     await em.clearRequests();
     await em.addFault({ match: POST_USERS, count: 1, latencyMs: 2500 });
     const { child, done } = startDynsecret(['lease', 'app-db'], ws.env);
-    // The signed POST follows its digest challenge at once, and then sits in the emulator's latency.
-    await until(async () => (await em.requests()).some((r) => r.method === 'POST' && r.status === 401));
-    await sleep(800);
+    // The signed POST takes the fault when it arrives, and then sits in the emulator's latency.
+    await until(async () => (await em.faultsWaiting()) === 0);
     child.kill('SIGKILL');
     await done;
     let created: string[] = [];
-    while (created.length === 0) {
-      await sleep(100);
+    await until(async () => {
       created = (await usersOf(em, 'app-db')).map((u) => u.username).filter((id) => !before.includes(id));
-    }
+      return created.length > 0;
+    });
     const statusOf = async (args: string[]) =>
       Listed.parse(JSON.parse((await mustSucceed(ws.cli(['list', 'app-db', '--json', ...args]))).stdout)).find(
         (l) => l.leaseId === created[0],

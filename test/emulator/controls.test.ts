@@ -66,6 +66,24 @@ describe('test controls', () => {
     expect((await control(em, 'GET', 'requests')).json()).toEqual([]);
   });
 
+  it('lists the faults still waiting, each counted down as an authenticated request takes it', async () => {
+    const em = await start();
+    const api = atlas(em);
+    expect((await control(em, 'GET', 'faults')).json()).toEqual([]);
+    await control(em, 'POST', 'faults', { match: { method: 'GET', path: '/clusters/' }, count: 2, status: 503 });
+    await control(em, 'POST', 'faults', { match: { method: 'POST' }, count: 1, status: 500 });
+    const waiting = (await control(em, 'GET', 'faults')).json() as { remaining: number; status: number }[];
+    expect(waiting.map((f) => [f.status, f.remaining])).toEqual([
+      [503, 2],
+      [500, 1],
+    ]);
+    expect((await api.get(`${api.group}/clusters/Cluster0`)).status).toBe(503);
+    expect(((await control(em, 'GET', 'faults')).json() as { remaining: number }[]).map((f) => f.remaining)).toEqual([1, 1]);
+    expect((await api.get(`${api.group}/clusters/Cluster0`)).status).toBe(503);
+    expect((await api.post(`${api.group}/databaseUsers`, newUser(em))).status).toBe(500);
+    expect((await control(em, 'GET', 'faults')).json()).toEqual([]);
+  });
+
   it('resets users, faults, the request log, tokens, nonces and the clock', async () => {
     const em = await start({ applyDelayMs: 60_000 });
     const api = atlas(em);

@@ -83,6 +83,8 @@ export interface Emulator extends EmulatorInfo {
   stderr(): string;
   addFault(fault: Fault): Promise<void>;
   clearFaults(): Promise<void>;
+  /** How many faults are still waiting for a request (a fault is taken when its request arrives). */
+  faultsWaiting(): Promise<number>;
   advanceClock(advanceMs: number): Promise<void>;
   state(): Promise<EmulatorStateDump>;
   requests(): Promise<LoggedRequest[]>;
@@ -197,6 +199,7 @@ function withControls({ info, stderr, stop }: StartedEmulator): Emulator {
     clearFaults: async () => {
       await control('DELETE', 'faults');
     },
+    faultsWaiting: async () => z.array(z.looseObject({ remaining: z.number() })).parse(await control('GET', 'faults')).length,
     advanceClock: async (advanceMs) => {
       await control('POST', 'clock', { advanceMs });
     },
