@@ -46,12 +46,24 @@ function shell(script) {
   if (result.status !== 0) throw new Error(`the demo step failed with exit ${result.status}`);
 }
 
+/** `eval "$(dynsecret unlock)"`, as a shell runs it: the session key it exports is in the next steps' environment. */
+function unlock() {
+  console.log('  $ eval "$(dynsecret unlock)"');
+  const result = spawnSync('dynsecret', ['unlock'], { env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const session = /^export DYNSECRET_SESSION='([^']+)'$/m.exec(result.stdout ?? '')?.[1];
+  if (result.status !== 0 || session === undefined) throw new Error(`the demo step failed with exit ${result.status}`);
+  env.DYNSECRET_SESSION = session;
+  delete env.DYNSECRET_PASSPHRASE;
+}
+
 try {
   say(`An Atlas emulator is running at ${atlas.url} (project ${atlas.groupId}).`);
   say('Define a dynamic secret: leased users get readWrite on "app", on Cluster0, for 1h by default (8h at most).');
   shell(
     `dynsecret create app-db --group-id ${atlas.groupId} --base-url ${atlas.url} --role readWrite@app --scope Cluster0 --default-ttl 1h --max-ttl 8h`,
   );
+  say('Unlock the store once for this shell: the commands after it skip the passphrase (and its key derivation).');
+  unlock();
   shell('dynsecret list');
   say('Lease a user and load it into this shell; --wait returns once Atlas has applied it to the cluster.');
   shell(

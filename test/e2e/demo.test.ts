@@ -13,6 +13,7 @@ describe('scripts/demo.mjs', () => {
     expect(stdout).toContain('▶ Define a dynamic secret');
     // Each step as a user would type it.
     expect(stdout).toMatch(/^ {2}\$ dynsecret create app-db --group-id /m);
+    expect(stdout).toContain('  $ eval "$(dynsecret unlock)"');
     expect(stdout).toContain('  $ eval "$(dynsecret lease app-db --ttl 30m --wait)"');
     expect(stdout).not.toMatch(/\$DYNSECRET\b/);
     expect(stdout + stderr).not.toContain('\x1b');
