@@ -20,7 +20,7 @@ import { cli } from '../helpers/cli.js';
 import { configFile, type ConfigFile } from '../helpers/config-file.js';
 import { parseRunnerFile } from '../helpers/github-runner.js';
 import { startEmulator, usersOf, type Emulator } from '../helpers/emulator.js';
-import { hasBinary, runScript, SCRIPT_SHELLS, unreachableUrl } from '../helpers/shells.js';
+import { hasBinary, runScript, SCRIPT_SHELLS, UNREACHABLE_URL } from '../helpers/shells.js';
 
 /**
  * The README's "In CI" recipes, run as written (taken from the README's own code blocks) against the
@@ -251,7 +251,7 @@ describe('README "A plain shell script"', () => {
   beforeAll(async () => {
     // A folder like `work` whose config names a port nothing listens on.
     down = mkdtempSync(join(tmpdir(), 'dynsecret-ci-down-'));
-    downUrl = await unreachableUrl();
+    downUrl = UNREACHABLE_URL;
     configFile(em, { baseUrl: downUrl }, down);
     writeFileSync(join(down, 'check.js'), CHECK);
     writeFileSync(join(down, 'report.sh'), '#!/bin/sh\nexec node check.js\n', { mode: 0o755 });

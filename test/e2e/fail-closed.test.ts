@@ -6,7 +6,7 @@ import { DYNSECRET, dynsecret } from '../helpers/bin.js';
 import { cli } from '../helpers/cli.js';
 import { configFile } from '../helpers/config-file.js';
 import { startEmulator, usersOf, type Emulator } from '../helpers/emulator.js';
-import { hasBinary, runScript, SCRIPT_SHELLS, unreachableUrl } from '../helpers/shells.js';
+import { hasBinary, runScript, SCRIPT_SHELLS, UNREACHABLE_URL } from '../helpers/shells.js';
 
 /**
  * A failed lease stops a script that evaluates its output the short way (`eval "$(dynsecret lease …)"` under
@@ -31,10 +31,9 @@ beforeAll(async () => {
   symlinkSync(DYNSECRET, join(bin, 'dynsecret'));
   path = `${bin}:${process.env.PATH ?? ''}`;
   configFile(em, {}, work); // work/app-db.json, against the emulator
-  const unreachable = await unreachableUrl();
-  downUrl = unreachable;
+  downUrl = UNREACHABLE_URL;
   down = mkdtempSync(join(tmpdir(), 'dynsecret-down-'));
-  configFile(em, { baseUrl: unreachable }, down); // down/app-db.json, against a port nothing listens on
+  configFile(em, { baseUrl: UNREACHABLE_URL }, down); // down/app-db.json, against a port nothing listens on
 });
 
 const env = (baseUrl = em.url) => ({

@@ -1,5 +1,4 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { collected } from './bin.js';
 
 /**
@@ -34,14 +33,13 @@ export function runScript(
   return collected(spawn(shell.binary, shell.argv(path), { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
-/** A loopback URL nothing listens on: a port the system handed out, then closed again. */
-export async function unreachableUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
+/**
+ * An Atlas base URL that refuses every connection: port 1 on loopback, where nothing listens and which no test's
+ * server can be given (servers here take a free port from the kernel's ephemeral range). A port picked free and
+ * closed again is not such a URL: under load, another server (an emulator of the same run, or of a suite running
+ * beside it) was given it before the test connected.
+ */
+export const UNREACHABLE_URL = 'http://127.0.0.1:1';
 
 /**
  * The stdout of a failed run, by SPEC "Output": empty, except that `lease` in a shell format (`shell`, the
