@@ -15,7 +15,7 @@ declare module 'vitest' {
 
 /**
  * The end-to-end suites run the built bins; `npm test` builds first, a bare `vitest` run builds here.
- * Then one empty store for the whole run: deriving its key at full cost (scrypt, ~0.3 s of CPU) once instead
+ * Then one empty store for the whole run: deriving its key at full cost (scrypt, ~0.6 s of CPU here) once instead
  * of twice for every store a test sets up. A copy of the file is the same store, with the same keys.
  */
 export default async function setup(project: TestProject) {
