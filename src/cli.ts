@@ -11,7 +11,8 @@ import { defineRun } from './commands/run.command.js';
 import { defineUnlock } from './commands/unlock.command.js';
 import { defineUpdate } from './commands/update.command.js';
 import type { ConfigSource } from './cli/error-text.js';
-import { colorLevel, loadPainter, processHost, type Host } from './cli/io.js';
+import { processHost, type Host } from './cli/host.js';
+import { colorLevel, loadPainter } from './cli/io.js';
 import { visible } from './output/terminal-text.js';
 import { VERSION } from './version.js';
 

@@ -1,5 +1,5 @@
 import { main as cli } from '../cli.js';
-import { stdout } from '../cli/io.js';
+import { stdout } from '../cli/host.js';
 import { actionInput, appendRunnerFile, commandData, parseEnvironmentFile, readFrom, savedState, sizeOf, type Env } from './runner.js';
 
 /**

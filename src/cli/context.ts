@@ -7,7 +7,8 @@ import { EncryptedStore } from '../store/store.js';
 import type { AuditLog, AuditNote } from '../audit/audit-log.js';
 import type { ServiceContext } from '../service/context.js';
 import type { ConfigSource } from './error-text.js';
-import { hostIo, inquirerPrompts, type Host, type Io, type Prompts } from './io.js';
+import type { Host } from './host.js';
+import { hostIo, inquirerPrompts, type Io, type Prompts } from './io.js';
 import type { tell } from './notice-text.js';
 
 export type { Signals } from '../service/context.js';

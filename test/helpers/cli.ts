@@ -1,5 +1,5 @@
 import { runCli } from '../../src/cli.js';
-import type { Host, StdWriter } from '../../src/cli/io.js';
+import type { Host, StdWriter } from '../../src/cli/host.js';
 import type { RunOptions, RunResult } from './bin.js';
 
 /**

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli.js';
-import * as io from '../../../src/cli/io.js';
+import * as host from '../../../src/cli/host.js';
 
 // What `--help` prints off a terminal (no width, no colour), for the program and every command, against reviewed
 // files under test/unit/cli/help/: a changed option, description or example shows as a diff of one of them.
@@ -11,12 +11,12 @@ const COMMANDS = ['create', 'lease', 'run', 'renew', 'revoke', 'list', 'delete',
 async function help(args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  vi.spyOn(io.stdout, 'write').mockImplementation((text: string) => {
+  vi.spyOn(host.stdout, 'write').mockImplementation((text: string) => {
     out.push(text);
   });
-  vi.spyOn(io.stdout, 'isTerminal').mockReturnValue(false);
-  vi.spyOn(io.stdout, 'columns').mockReturnValue(undefined);
-  vi.spyOn(io.stderr, 'write').mockImplementation((text: string) => {
+  vi.spyOn(host.stdout, 'isTerminal').mockReturnValue(false);
+  vi.spyOn(host.stdout, 'columns').mockReturnValue(undefined);
+  vi.spyOn(host.stderr, 'write').mockImplementation((text: string) => {
     err.push(text);
   });
   await main(['node', 'dynsecret', ...args]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stdWriter, type StdSystem } from '../../../src/cli/io.js';
+import { stdWriter, type StdSystem } from '../../../src/cli/host.js';
 
 type Kind = 'fifo' | 'socket' | 'file' | 'tty' | 'char' | 'closed';
 
