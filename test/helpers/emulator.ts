@@ -129,6 +129,7 @@ export type EmulatorHost = 'in-process' | 'process';
  */
 export async function startEmulator(args: string[] = ['--apply-delay', '0s'], where: EmulatorHost = 'in-process'): Promise<Emulator> {
   const started = where === 'process' ? await emulatorProcess(args) : await emulatorInProcess(args);
+  // (A process is in the set from its spawn on, so that one that fails to start is stopped too.)
   running.add(started.stop);
   return withControls(started);
 }
@@ -143,7 +144,7 @@ async function emulatorInProcess(args: string[]): Promise<StartedEmulator> {
   const { options, help, quiet } = parseArgv(['--port', '0', ...args]);
   if (help) throw new Error('--help starts no emulator');
   let stderr = '';
-  const running = await startInProcess({
+  const server = await startInProcess({
     ...options,
     ...(quiet
       ? {}
@@ -153,7 +154,7 @@ async function emulatorInProcess(args: string[]): Promise<StartedEmulator> {
           },
         }),
   });
-  return { info: Started.parse(running), stderr: () => stderr, stop: () => running.close() };
+  return { info: Started.parse(server), stderr: () => stderr, stop: () => server.close() };
 }
 
 async function emulatorProcess(args: string[]): Promise<StartedEmulator> {
