@@ -55,7 +55,7 @@ export async function buildProgram(dispatch: Dispatch, argv: readonly string[] =
 /** dynsecret in this process, on its argv, environment and standard streams. */
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
   const status = await runCli(argv, processHost());
-  // Not set for 0: a stdout that failed after the data was written (src/cli/io.ts) keeps its 1.
+  // Not set for 0: a stdout that failed after the data was written (guardedStdout in src/cli/host.ts) keeps its 1.
   if (status !== 0) process.exitCode = status;
 }
 

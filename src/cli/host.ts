@@ -2,11 +2,6 @@ import { fstatSync, writeSync } from 'node:fs';
 import { ExitCode } from '../errors.js';
 import type { Signals } from '../service/context.js';
 
-/**
- * What the process hands the CLI: its environment, its standard streams (written to without Node's stream
- * objects where it can be, see `stdWriter`) and its signals.
- */
-
 type StdFd = 1 | 2;
 
 /** What a writer of fd 1 or 2 needs of the system (tests hand in fakes). */

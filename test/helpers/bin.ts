@@ -25,10 +25,10 @@ export interface RunOptions {
 export const tempHome = () => mkdtempSync(join(tmpdir(), 'dynsecret-e2e-'));
 
 /**
- * Runs a bin with a clean environment: only PATH and HOME from the outside, so a developer's own
- * DYNSECRET_* or MONGODB_ATLAS_* variables never leak into a test.
+ * The clean environment a command line runs with (the bin, or in-process): only PATH and HOME from the outside,
+ * so a developer's own DYNSECRET_* or MONGODB_ATLAS_* variables never leak into a test.
  */
-function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1' };
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
   return env;

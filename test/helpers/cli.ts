@@ -1,6 +1,6 @@
 import { runCli } from '../../src/cli.js';
 import type { Host, StdWriter } from '../../src/cli/host.js';
-import type { RunOptions, RunResult } from './bin.js';
+import { cleanEnv, type RunOptions, type RunResult } from './bin.js';
 
 /**
  * `dynsecret ARGS` run in this process, through the same `runCli` the bin calls, on a host of its own: the
@@ -14,8 +14,7 @@ import type { RunOptions, RunResult } from './bin.js';
  * `run` starts here would write to this process's own stdout; `--keep-fresh` waits for a signal).
  */
 export async function cli(args: string[], options: Omit<RunOptions, 'killAfterMs'> = {}): Promise<RunResult> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1' };
-  for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
+  const env = cleanEnv(options.env);
   const stdout = captured();
   const stderr = captured();
   const host: Host = {
