@@ -68,15 +68,17 @@ describe('secret hygiene', () => {
       return result;
     };
 
+    // The store is made with the passphrase and unlocked; the later steps open it with the session key, as a
+    // shell after `eval "$(dynsecret unlock)"` does (each passphrase is a key derivation at full cost).
     await step(createFlags(em, { name: 'key-db' }), { input: em.privateKey, fault: false });
+    const unlocked = await step(['unlock'], { requested: true, fault: false });
+    session = /DYNSECRET_SESSION='([^']+)'/.exec(unlocked.stdout)?.[1] ?? '';
+    expect(session).not.toBe('');
     await step(createFlags(em, { name: 'key-db-2' }), { input: em.privateKey });
     await step(createFlags(em, { name: 'sa-db', auth: 'serviceAccount', flags: ['--role', 'read@app'] }), {
       input: em.clientSecret,
       fault: false,
     });
-    const unlocked = await step(['unlock'], { requested: true, fault: false });
-    session = /DYNSECRET_SESSION='([^']+)'/.exec(unlocked.stdout)?.[1] ?? '';
-    expect(session).not.toBe('');
 
     for (let i = 0; i < FAULTS.length; i++) await lease(['lease', i % 2 === 0 ? 'key-db' : 'sa-db', '--format', 'json']);
     for (const format of ['shell', 'dotenv', 'fish', 'powershell']) await lease(['lease', 'key-db', '--format', format]);
@@ -92,7 +94,7 @@ describe('secret hygiene', () => {
     await step(['list', '--audit']);
     await step(['revoke', leases[0]!, '--env-file', envFile]);
     await step(['revoke', '--config', 'key-db', '--all', '--yes', '--json']);
-    // One command opens the store with the passphrase (a key derivation at full cost), the rest with the session.
+    // One more command opens the store with the passphrase.
     const unlockedSession = session;
     session = '';
     await step(['revoke', '--expired'], {});
@@ -106,7 +108,7 @@ describe('secret hygiene', () => {
     await step(['update', 'key-db', '--max-ttl', '8h', '--scope', em.clusters[0] ?? 'Cluster0']);
     await step(['completion', '--list-configs'], { fault: false });
 
-    const data = await openStore({ home, env: { DYNSECRET_PASSPHRASE: PASSPHRASE } });
+    const data = await openStore({ home, env: { DYNSECRET_SESSION: session } });
     const tokens = data.tokens.map((t) => t.accessToken);
     const newPassphrase = 'the new passphrase 98765';
     session = '';
