@@ -33,8 +33,8 @@ export interface AtlasClientOptions {
   now?: () => number;
   /** One line per HTTP request: method, path, status, attempt, time. Never headers or bodies. */
   onDebug?: (line: string) => void;
-  /** Where proxy variables are read (default process.env). */
-  env?: Record<string, string | undefined>;
+  /** Where proxy variables are read: the environment of the command line (the host's), never read here. */
+  env: Record<string, string | undefined>;
   /** e.g. `dynsecret/1.2.3`. */
   userAgent?: string;
 }
@@ -92,7 +92,7 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     requestMs: options.timeouts?.requestMs ?? 30_000,
     caFile: options.caFile,
     // Loopback (the emulator, a local tunnel) never goes through a proxy: over http the proxy reads every header.
-    env: isLoopbackHost(new URL(base).hostname) ? withoutProxy(options.env ?? process.env) : (options.env ?? process.env),
+    env: isLoopbackHost(new URL(base).hostname) ? withoutProxy(options.env) : options.env,
     onDebug: options.onDebug,
     now: retry.now,
   });

@@ -235,6 +235,7 @@ describe('input checked before it is sent (an input error, no request)', () => {
         baseUrl: 'https://cloud.mongodb.com',
         groupId: GROUP,
         auth: { kind: 'apiKey', publicKey: 'a', privateKey: 'b' },
+        env: {},
         ...override,
       });
     expect(make).toThrow(expect.objectContaining({ kind: 'invalid-input', rule, problem: expect.stringContaining(fragment) }));
