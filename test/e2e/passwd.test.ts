@@ -104,8 +104,8 @@ describe('dynsecret passwd', () => {
   });
 
   it('killed at random moments, the store always opens with exactly one of the two passphrases and keeps every config', async () => {
-    // Each try derives up to four keys at full cost (scrypt, most of a second of CPU each): `npm test` takes two
-    // (with the whole run before them), the stress run forty.
+    // Each try derives up to four keys at full cost (scrypt, most of a second of CPU each): `npm test` kills two
+    // runs (after the whole run that times them), the stress run forty.
     const tries = Number(process.env.DYNSECRET_PASSWD_KILL_TRIES ?? (process.env.DYNSECRET_STRESS === '1' ? 40 : 2));
     // How long a whole passwd takes here, so the kills spread over all of it, the write included.
     const started = Date.now();
