@@ -12,7 +12,7 @@ import type { LeaseRecord } from '../../src/store/schema.js';
 import { EncryptedStore } from '../../src/store/store.js';
 import { cli } from './cli.js';
 import { createInProcess } from './create-in-process.js';
-import { dynsecret, EMULATOR, tempHome, type RunOptions, type RunResult } from './bin.js';
+import { cleanEnv, dynsecret, EMULATOR, tempHome, type RunOptions, type RunResult } from './bin.js';
 
 /**
  * The Atlas emulator on 127.0.0.1 with a random port, driven over real HTTP, plus stores whose configs point
@@ -129,7 +129,8 @@ export type EmulatorHost = 'in-process' | 'process';
  */
 export async function startEmulator(args: string[] = ['--apply-delay', '0s'], where: EmulatorHost = 'in-process'): Promise<Emulator> {
   const started = where === 'process' ? await emulatorProcess(args) : await emulatorInProcess(args);
-  // (A process is in the set from its spawn on, so that one that fails to start is stopped too.)
+  // An emulator process is in the set already, from its spawn on (so that one that fails to start is stopped
+  // too): adding its `stop` again changes nothing.
   running.add(started.stop);
   return withControls(started);
 }
@@ -158,10 +159,9 @@ async function emulatorInProcess(args: string[]): Promise<StartedEmulator> {
 }
 
 async function emulatorProcess(args: string[]): Promise<StartedEmulator> {
-  // PATH and HOME only, as the bins get: a variable such as NODE_EXTRA_CA_CERTS (which makes every Node start
-  // parse a CA bundle) is nothing the emulator needs.
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
-  const child = spawn(process.execPath, [EMULATOR, '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The bins' clean environment: a variable such as NODE_EXTRA_CA_CERTS (which makes every Node start parse a CA
+  // bundle) is nothing the emulator needs.
+  const child = spawn(process.execPath, [EMULATOR, '--port', '0', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
