@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DYNSECRET, EMULATOR } from '../helpers/bin.js';
+import { cleanEnv, DYNSECRET, EMULATOR } from '../helpers/bin.js';
 import { configFile, type ConfigFile } from '../helpers/config-file.js';
 import { startEmulator, type Emulator } from '../helpers/emulator.js';
 
@@ -25,7 +25,7 @@ if (!canUnshare)
 function underBusyboxEnv(argv: string[], env: Record<string, string> = {}) {
   const result = spawnSync('unshare', ['-m', 'sh', '-c', 'mount --bind "$0" /usr/bin/env && exec "$@"', busybox, ...argv], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...env },
+    env: cleanEnv(env),
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DYNSECRET, hasScript, until } from '../helpers/bin.js';
+import { cleanEnv, DYNSECRET, hasScript, until } from '../helpers/bin.js';
 import { startEmulator, usersOf, workspace, type Emulator, type Workspace } from '../helpers/emulator.js';
 
 let em: Emulator;
@@ -50,7 +50,7 @@ interface Captured {
 /** Starts `dynsecret ARGS` with stdout and stderr captured as bytes (never decoded). */
 function start(args: string[], env: Record<string, string> = ws.env) {
   const child = spawn(process.execPath, ['--', DYNSECRET, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...env },
+    env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out: Buffer[] = [];
@@ -182,7 +182,7 @@ describe.skipIf(!hasScript)('on a terminal (script(1) gives dynsecret a pseudo-t
   const onTerminal = async (shell: string, redirect = '') => {
     const command = `'${process.execPath}' -- '${DYNSECRET}' run app-db --no-wait -- sh -c '${shell}' ${redirect}`;
     const { stdout } = await promisify(execFile)('script', ['-qec', command, '/dev/null'], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TERM: 'xterm', NO_COLOR: '1', ...ws.env },
+      env: cleanEnv({ TERM: 'xterm', ...ws.env }),
     });
     return stdout.replaceAll('\r\n', '\n');
   };

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collected, DYNSECRET, startDynsecret, until, type RunResult } from '../helpers/bin.js';
+import { cleanEnv, collected, DYNSECRET, startDynsecret, until, type RunResult } from '../helpers/bin.js';
 import { cli } from '../helpers/cli.js';
 import { configFile } from '../helpers/config-file.js';
 import { leaseRecords, startEmulator, usersOf, workspace, type Emulator } from '../helpers/emulator.js';
@@ -29,7 +29,7 @@ async function slowAtlas(): Promise<{ em: Emulator; file: ReturnType<typeof conf
 /** `dynsecret ARGS`, its stdout a pipe this side closes at once: the write comes after the reader went away. */
 function withClosedStdout(args: string[], env: Record<string, string>): Promise<RunResult> {
   const child = spawn(process.execPath, ['--', DYNSECRET, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...env },
+    env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.destroy();
@@ -97,7 +97,7 @@ describe.concurrent('a lease nobody received is revoked before dynsecret exits',
     const { em, file } = await slowAtlas();
     const result = await collected(
       spawn('sh', ['-c', `"${process.execPath}" -- "${DYNSECRET}" lease --from-file "${file.path}" --format json > /dev/full`], {
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...file.env },
+        env: cleanEnv(file.env),
         stdio: ['ignore', 'ignore', 'pipe'],
       }),
     );
@@ -110,7 +110,7 @@ describe.concurrent('a lease nobody received is revoked before dynsecret exits',
   it('any other command whose stdout cannot be written (completion bash > /dev/full): exit 1, one sentence, no stack trace', async () => {
     const result = await collected(
       spawn('sh', ['-c', `"${process.execPath}" -- "${DYNSECRET}" completion bash > /dev/full`], {
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1' },
+        env: cleanEnv(),
         stdio: ['ignore', 'ignore', 'pipe'],
       }),
     );
